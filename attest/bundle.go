@@ -1,0 +1,149 @@
+package attest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// Limits on bundle input. A bundle of a real release is a few tens of KiB;
+// the limits leave room for long certificate chains and many tlog entries.
+const (
+	// MaxBundleSize is the largest single bundle document read.
+	MaxBundleSize = 4 << 20
+	// MaxEvidenceFileSize is the largest evidence file (one bundle, or JSON
+	// lines of bundles) read.
+	MaxEvidenceFileSize = 32 << 20
+	// MaxBundlesPerFile is the most bundles read from one JSON-lines file.
+	MaxBundlesPerFile = 256
+)
+
+// Bundle media types sovcheck understands, by bundle version.
+var bundleMediaTypes = map[string]string{
+	"application/vnd.dev.sigstore.bundle+json;version=0.1": "v0.1",
+	"application/vnd.dev.sigstore.bundle+json;version=0.2": "v0.2",
+	"application/vnd.dev.sigstore.bundle+json;version=0.3": "v0.3",
+	"application/vnd.dev.sigstore.bundle.v0.3+json":        "v0.3",
+}
+
+// ParsedBundle is one Sigstore bundle read from an evidence file.
+type ParsedBundle struct {
+	Bundle  *bundle.Bundle
+	Version string // v0.1, v0.2 or v0.3
+	Line    int    // 1-based line in a JSON-lines file; 0 for a single document
+}
+
+// ReadBundles reads one Sigstore bundle, or JSON lines of bundles (the
+// .intoto.jsonl convention), from r. It reads at most MaxEvidenceFileSize
+// bytes and fails with INPUT_TOO_LARGE past that.
+func ReadBundles(r io.Reader) ([]ParsedBundle, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxEvidenceFileSize+1))
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the evidence file is readable", "reading bundle")
+	}
+	if len(data) > MaxEvidenceFileSize {
+		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "evidence file exceeds the size limit",
+			Got: fmt.Sprintf("more than %d bytes", MaxEvidenceFileSize), Want: fmt.Sprintf("at most %d bytes", MaxEvidenceFileSize),
+			Hint: "a Sigstore bundle is a few KiB; check that the right file was given"}
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, reason.New(reason.BundleMalformed, "the evidence file is empty; give the bundle written by the signer", "reading bundle: empty input")
+	}
+	// A single (possibly pretty-printed) JSON document is one bundle.
+	if json.Valid(trimmed) {
+		b, err := ParseBundle(trimmed)
+		if err != nil {
+			return nil, err
+		}
+		return []ParsedBundle{*b}, nil
+	}
+	// Otherwise: JSON lines, one bundle per non-empty line.
+	var out []ParsedBundle
+	sc := bufio.NewScanner(bytes.NewReader(trimmed))
+	sc.Buffer(make([]byte, 0, 64<<10), MaxBundleSize+1)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		if len(out) == MaxBundlesPerFile {
+			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "too many bundles in one evidence file",
+				Want: fmt.Sprintf("at most %d", MaxBundlesPerFile), Hint: "split the evidence into one file per artifact"}
+		}
+		b, err := ParseBundle(text)
+		if err != nil {
+			var re *reason.Error
+			if errors.As(err, &re) {
+				re.Msg = fmt.Sprintf("line %d: %s", line, re.Msg)
+			}
+			return nil, err
+		}
+		b.Line = line
+		out = append(out, *b)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("line %d: bundle exceeds the size limit", line+1),
+				Want: fmt.Sprintf("at most %d bytes", MaxBundleSize), Hint: "check that the right file was given"}
+		}
+		return nil, reason.Wrap(err, reason.BundleMalformed, "check that the file holds one Sigstore bundle per line", "reading bundle lines")
+	}
+	if len(out) == 0 {
+		return nil, reason.New(reason.BundleMalformed, "give the bundle written by the signer", "reading bundle: no bundle found")
+	}
+	return out, nil
+}
+
+// ParseBundle parses and validates one Sigstore bundle document.
+func ParseBundle(data []byte) (*ParsedBundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "bundle exceeds the size limit",
+			Want: fmt.Sprintf("at most %d bytes", MaxBundleSize), Hint: "check that the right file was given"}
+	}
+	var head struct {
+		MediaType *string `json:"mediaType"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, reason.Wrap(err, reason.BundleMalformed, "the file is not JSON; give the Sigstore bundle (.sigstore.json) written by the signer", "parsing bundle")
+	}
+	if head.MediaType == nil {
+		return nil, reason.New(reason.BundleMalformed, "the file is JSON but not a Sigstore bundle; give the .sigstore.json written by cosign or sigstore-go", "parsing bundle: no mediaType")
+	}
+	version, ok := bundleMediaTypes[*head.MediaType]
+	if !ok {
+		return nil, &reason.Error{Code: reason.BundleVersionUnknown, Msg: "unknown bundle media type",
+			Got: *head.MediaType, Want: "a Sigstore bundle v0.1, v0.2 or v0.3 media type",
+			Hint: "sovcheck reads Sigstore bundles v0.1 to v0.3; re-create the bundle with a current signer"}
+	}
+	b := &bundle.Bundle{}
+	if err := b.UnmarshalJSON(data); err != nil {
+		return nil, reason.Wrap(err, reason.BundleMalformed, "the bundle does not follow the Sigstore bundle format; re-download it or ask the publisher for a valid one", "parsing %s bundle", version)
+	}
+	return &ParsedBundle{Bundle: b, Version: version}, nil
+}
+
+// IsDSSE reports whether the bundle carries a DSSE envelope rather than a
+// message signature.
+func (p *ParsedBundle) IsDSSE() bool {
+	return p.Bundle.GetDsseEnvelope() != nil
+}
+
+// Describe names the bundle for messages: its version and content kind.
+func (p *ParsedBundle) Describe() string {
+	kind := "message signature"
+	if p.IsDSSE() {
+		kind = "DSSE envelope"
+	}
+	return strings.TrimSpace(fmt.Sprintf("bundle %s, %s", p.Version, kind))
+}

@@ -1,0 +1,12 @@
+// Package attest verifies signed evidence about artifacts: Sigstore bundles
+// (message signatures and DSSE envelopes, keyless and key-based), the
+// in-toto statements inside them, SLSA provenance v0.2 and v1, and in-toto
+// layouts with their links.
+//
+// Invariants:
+//   - nothing is trusted because the evidence says so: identities, keys,
+//     predicate types and provenance constraints come from the caller;
+//   - every failure is a *reason.Error with a stable code and a hint;
+//   - every reader enforces a named size limit before parsing;
+//   - the package never prints; it logs to the *slog.Logger it is given.
+package attest

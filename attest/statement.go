@@ -1,0 +1,148 @@
+package attest
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// In-toto statement types and the DSSE payload type that carries them.
+const (
+	StatementTypeV01  = "https://in-toto.io/Statement/v0.1"
+	StatementTypeV1   = "https://in-toto.io/Statement/v1"
+	InTotoPayloadType = "application/vnd.in-toto+json"
+
+	// MaxSubjects is the most subjects read from one statement.
+	MaxSubjects = 100_000
+)
+
+// Predicate type URIs sovcheck knows by name.
+const (
+	PredicateSLSAProvenanceV02 = "https://slsa.dev/provenance/v0.2"
+	PredicateSLSAProvenanceV1  = "https://slsa.dev/provenance/v1"
+	PredicateCycloneDX         = "https://cyclonedx.org/bom"
+	PredicateSPDX              = "https://spdx.dev/Document"
+	PredicateVSA               = "https://slsa.dev/verification_summary/v1"
+	PredicateLink              = "https://in-toto.io/Link/v1"
+	PredicateOpenVEX           = "https://openvex.dev/ns"
+)
+
+// predicateAliases follows cosign's --type names, so its users can move over.
+var predicateAliases = map[string]string{
+	"slsaprovenance":   PredicateSLSAProvenanceV02,
+	"slsaprovenance02": PredicateSLSAProvenanceV02,
+	"slsaprovenance1":  PredicateSLSAProvenanceV1,
+	"cyclonedx":        PredicateCycloneDX,
+	"spdx":             PredicateSPDX,
+	"spdxjson":         PredicateSPDX,
+	"vsa":              PredicateVSA,
+	"link":             PredicateLink,
+	"openvex":          PredicateOpenVEX,
+}
+
+// PredicateAliases returns the known --type names, sorted.
+func PredicateAliases() []string {
+	names := make([]string, 0, len(predicateAliases))
+	for k := range predicateAliases {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ResolvePredicateType turns a --type value (an alias or an absolute URI)
+// into a predicate type URI.
+func ResolvePredicateType(s string) (string, error) {
+	if uri, ok := predicateAliases[strings.ToLower(s)]; ok {
+		return uri, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("unknown predicate type %q: want one of %s, or an absolute URI", s, strings.Join(PredicateAliases(), ", "))
+	}
+	return s, nil
+}
+
+// Subject is one subject of an in-toto statement.
+type Subject struct {
+	Name   string            `json:"name"`
+	Digest map[string]string `json:"digest"`
+}
+
+// Statement is an in-toto statement, v0.1 or v1.
+type Statement struct {
+	Type          string          `json:"_type"`
+	Subject       []Subject       `json:"subject"`
+	PredicateType string          `json:"predicateType"`
+	Predicate     json.RawMessage `json:"predicate"`
+}
+
+// ParseStatement parses an in-toto statement from a DSSE payload.
+func ParseStatement(payloadType string, payload []byte) (*Statement, error) {
+	if payloadType != InTotoPayloadType {
+		return nil, &reason.Error{Code: reason.StatementMalformed, Msg: "DSSE payload is not an in-toto statement",
+			Got: payloadType, Want: InTotoPayloadType, Hint: "sovcheck verifies DSSE envelopes that carry in-toto statements"}
+	}
+	var st Statement
+	if err := json.Unmarshal(payload, &st); err != nil {
+		return nil, reason.Wrap(err, reason.StatementMalformed, "the signed payload is not valid JSON; the attestation is corrupt", "parsing in-toto statement")
+	}
+	if st.Type != StatementTypeV01 && st.Type != StatementTypeV1 {
+		return nil, &reason.Error{Code: reason.StatementMalformed, Msg: "unknown in-toto statement type",
+			Got: st.Type, Want: StatementTypeV1, Hint: "sovcheck reads in-toto statements v0.1 and v1"}
+	}
+	if st.PredicateType == "" {
+		return nil, reason.New(reason.StatementMalformed, "the attestation is incomplete; ask the publisher for a valid one", "in-toto statement has no predicateType")
+	}
+	if len(st.Subject) == 0 {
+		return nil, reason.New(reason.StatementMalformed, "an attestation must name the artifacts it is about", "in-toto statement has no subject")
+	}
+	if len(st.Subject) > MaxSubjects {
+		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "in-toto statement has too many subjects",
+			Want: fmt.Sprintf("at most %d", MaxSubjects), Hint: "split the attestation"}
+	}
+	return &st, nil
+}
+
+// MatchSubject returns the subject whose sha256 digest equals sha256Hex.
+func (st *Statement) MatchSubject(sha256Hex string) (Subject, bool) {
+	want := strings.ToLower(sha256Hex)
+	for _, s := range st.Subject {
+		if d, ok := s.Digest["sha256"]; ok && strings.ToLower(d) == want {
+			return s, true
+		}
+	}
+	return Subject{}, false
+}
+
+// SubjectSummary lists the statement's subjects for messages.
+func (st *Statement) SubjectSummary() string {
+	const show = 3
+	var parts []string
+	for i, s := range st.Subject {
+		if i == show {
+			parts = append(parts, fmt.Sprintf("and %d more", len(st.Subject)-show))
+			break
+		}
+		d := s.Digest["sha256"]
+		if d == "" {
+			d = "(no sha256)"
+		}
+		parts = append(parts, fmt.Sprintf("%s sha256:%s", s.Name, d))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ParseSHA256 parses a lowercase or uppercase hex sha256 digest.
+func ParseSHA256(s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("invalid sha256 digest %q: want 64 hex digits", s)
+	}
+	return b, nil
+}

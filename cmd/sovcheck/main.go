@@ -1,0 +1,194 @@
+// Command sovcheck answers a procurement question about software artifacts:
+// may we buy, deploy or depend on this? It verifies the evidence published
+// with an artifact (Sigstore signatures and attestations, SLSA provenance,
+// in-toto layouts), fully offline when given a trusted root, and prints a
+// verdict per artifact with reasons and hints.
+//
+// Usage:
+//
+//	sovcheck verify ARTIFACT... [flags]
+//	sovcheck version
+//
+// An ARTIFACT is a file, a directory of release files, or sha256:<hex>.
+// Without --bundle, the evidence of a file is looked for beside it as
+// ARTIFACT.sigstore.json, ARTIFACT.sigstore, ARTIFACT.intoto.jsonl or
+// ARTIFACT.bundle.
+//
+// Exit status: 0 every verdict passed; 1 a verdict failed; 2 no verdict
+// could be given (usage error, unreadable configuration, no trust root).
+//
+// Only the report is written to stdout; errors go to stderr as
+// "sovcheck: error: ..." followed by "sovcheck: hint: ..." lines.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// Exit codes, the same for every command and output format.
+const (
+	exitPass      = 0
+	exitFail      = 1
+	exitNoVerdict = 2
+)
+
+const exitStatusHelp = `
+EXIT STATUS:
+   0   every verdict passed
+   1   a verdict failed (the report on stdout says which check and why)
+   2   no verdict: usage error, unreadable configuration or input, no trust root
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError is a command-line mistake: exit 2 with a hint.
+type usageError struct {
+	err  error
+	hint string
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+// verdictFailure says that at least one verdict failed: exit 1.
+type verdictFailure struct{ failed, total int }
+
+func (e *verdictFailure) Error() string {
+	return fmt.Sprintf("%d of %d artifact%s failed verification", e.failed, e.total, map[bool]string{true: "", false: "s"}[e.total == 1])
+}
+
+func init() {
+	// -v is --verbose; the version is `sovcheck version` or --version.
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:                  "sovcheck",
+		Usage:                 "verify signatures, provenance and rebuilds of software artifacts for procurement and CI",
+		Version:               version(),
+		Writer:                stdout,
+		ErrWriter:             stderr,
+		HideHelpCommand:       true,
+		CustomAppHelpTemplate: cli.AppHelpTemplate + exitStatusHelp,
+		ExitErrHandler:        func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err: err, hint: "run 'sovcheck --help' for usage"}
+		},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log progress to stderr"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return &usageError{err: fmt.Errorf("unknown command %q", c.Args().First()), hint: "run 'sovcheck --help' for the list of commands"}
+			}
+			return &usageError{err: errors.New("no command given"), hint: "run 'sovcheck verify ARTIFACT --help', or 'sovcheck --help' for all commands"}
+		},
+		Commands: commands(),
+	}
+	return app
+}
+
+// commands lists the subcommands; each lives in its own file.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		verifyCommand(),
+		versionCommand(),
+	}
+}
+
+// run is main without os.Exit, so tests can call it.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.Run(append([]string{"sovcheck"}, interspersed(app, args)...))
+	return exitCode(stderr, err)
+}
+
+// exitCode is the one place where errors become exit codes and stderr text.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitPass
+	}
+	var vf *verdictFailure
+	if errors.As(err, &vf) {
+		fmt.Fprintf(stderr, "sovcheck: error: %v\n", err)
+		fmt.Fprintf(stderr, "sovcheck: hint: the report on stdout names each failed check, its reason and what to do\n")
+		return exitFail
+	}
+	code := exitNoVerdict
+	var ue *usageError
+	var re *reason.Error
+	switch {
+	case errors.As(err, &ue):
+		printError(stderr, ue.err.Error(), ue.hint)
+	case errors.As(err, &re):
+		printError(stderr, re.Error(), re.Hint)
+	default:
+		printError(stderr, err.Error(), "")
+	}
+	return code
+}
+
+func printError(w io.Writer, msg, hint string) {
+	fmt.Fprintf(w, "sovcheck: error: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(w, "sovcheck: hint: %s\n", hint)
+	}
+}
+
+func version() string {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	return v
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:               "version",
+		Usage:              "print sovcheck's version and the Go toolchain that built it",
+		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return &usageError{err: fmt.Errorf("version takes no arguments"), hint: "run 'sovcheck version'"}
+			}
+			goVersion := "unknown"
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				goVersion = bi.GoVersion
+			}
+			fmt.Fprintf(c.App.Writer, "sovcheck %s (%s)\n", version(), goVersion)
+			return nil
+		},
+	}
+}
+
+// newLogger logs to stderr with -v, and nowhere otherwise.
+func newLogger(c *cli.Context) *slog.Logger {
+	if c.Bool("verbose") {
+		return slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// useColor reports whether w is a terminal and NO_COLOR is unset or empty.
+func useColor(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && !strings.EqualFold(os.Getenv("TERM"), "dumb")
+}
+

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/report"
+	"github.com/sovcheck/sovcheck/verify"
+)
+
+func verifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "verify the signatures and provenance of artifacts and print a verdict for each",
+		ArgsUsage: "ARTIFACT...",
+		Description: `An ARTIFACT is a file, a directory of release files, or sha256:<hex>.
+Without --bundle, each file's evidence is looked for beside it as ARTIFACT.sigstore.json,
+ARTIFACT.sigstore, ARTIFACT.intoto.jsonl or ARTIFACT.bundle. Several artifacts are
+verified concurrently, each with its own verdict.
+
+Keyless:   --certificate-identity ID --certificate-oidc-issuer URL (or the -regexp forms,
+           which must match the whole value)
+Key-based: --key cosign.pub
+Air-gapped: --trusted-root trusted_root.json --offline`,
+		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err: err, hint: "run 'sovcheck verify --help' for usage"}
+		},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle (or JSON lines of bundles) for a single `ARTIFACT`"},
+			&cli.StringFlag{Name: "certificate-identity", Usage: "keyless: the signer's exact certificate identity (SAN)"},
+			&cli.StringFlag{Name: "certificate-identity-regexp", Usage: "keyless: a regexp the whole certificate identity must match"},
+			&cli.StringFlag{Name: "certificate-oidc-issuer", Usage: "keyless: the exact OIDC issuer of the certificate"},
+			&cli.StringFlag{Name: "certificate-oidc-issuer-regexp", Usage: "keyless: a regexp the whole OIDC issuer must match"},
+			&cli.StringFlag{Name: "key", Usage: "key-based: PEM public key `FILE` (ECDSA, Ed25519 or RSA)"},
+			&cli.StringFlag{Name: "trusted-root", Usage: "Sigstore trusted_root.json `FILE` for offline verification"},
+			&cli.BoolFlag{Name: "offline", Usage: "never use the network (needs --trusted-root)"},
+			&cli.StringFlag{Name: "type", Usage: "required predicate type of an attestation: " + strings.Join(attest.PredicateAliases(), ", ") + ", or a URI"},
+			&cli.StringFlag{Name: "source-uri", Usage: "provenance: the source repository, e.g. github.com/acme/tool"},
+			&cli.StringFlag{Name: "source-tag", Usage: "provenance: the git tag the artifact was built from"},
+			&cli.StringFlag{Name: "source-branch", Usage: "provenance: the git branch the artifact was built from"},
+			&cli.StringFlag{Name: "builder-id", Usage: "provenance: the trusted builder id (with or without @ref)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
+			&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
+		},
+		Action: runVerify,
+	}
+}
+
+func runVerify(c *cli.Context) error {
+	format := c.String("format")
+	if !report.ValidFormat(format) {
+		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: " + strings.Join(report.Formats, ", ")}
+	}
+	if !c.Args().Present() {
+		return &usageError{err: errors.New("no artifact given"), hint: "run 'sovcheck verify ARTIFACT [flags]'; an artifact is a file, a directory or sha256:<hex>"}
+	}
+	opts := verify.Options{
+		Bundle:      c.String("bundle"),
+		TrustedRoot: c.String("trusted-root"),
+		Offline:     c.Bool("offline"),
+		Key:         c.String("key"),
+		Concurrency: c.Int("concurrency"),
+		Logger:      newLogger(c),
+		Provenance: attest.ProvenanceRequirements{
+			SourceURI:    c.String("source-uri"),
+			SourceTag:    c.String("source-tag"),
+			SourceBranch: c.String("source-branch"),
+			BuilderID:    c.String("builder-id"),
+		},
+	}
+	id, err := identityFlags(c)
+	if err != nil {
+		return err
+	}
+	opts.Identity = id
+	if t := c.String("type"); t != "" {
+		uri, err := attest.ResolvePredicateType(t)
+		if err != nil {
+			return &usageError{err: err, hint: "use a known --type name or the predicate type URI"}
+		}
+		opts.PredicateType = uri
+	}
+	artifacts, err := verify.ExpandArtifacts(c.Args().Slice())
+	if err != nil {
+		return &usageError{err: err, hint: "name files, directories holding artifacts, or sha256:<hex> digests"}
+	}
+	runner, err := verify.New(opts)
+	if err != nil {
+		return err
+	}
+	verdicts, err := runner.Verify(c.Context, artifacts)
+	if err != nil {
+		return err
+	}
+	if err := report.Render(c.App.Writer, format, verdicts, report.Style{Color: format == "text" && useColor(c.App.Writer)}); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	failed := 0
+	for _, v := range verdicts {
+		if !v.Passed() {
+			failed++
+		}
+	}
+	if failed > 0 || !policy.AllPassed(verdicts) {
+		return &verdictFailure{failed: failed, total: len(verdicts)}
+	}
+	return nil
+}
+
+// identityFlags returns the keyless identity, or nil when no keyless flag
+// is set. Half an identity is a usage error: both the subject and the
+// issuer must be pinned.
+func identityFlags(c *cli.Context) (*attest.Identity, error) {
+	id := attest.Identity{
+		Subject:       c.String("certificate-identity"),
+		SubjectRegexp: c.String("certificate-identity-regexp"),
+		Issuer:        c.String("certificate-oidc-issuer"),
+		IssuerRegexp:  c.String("certificate-oidc-issuer-regexp"),
+	}
+	if id == (attest.Identity{}) {
+		return nil, nil
+	}
+	switch {
+	case id.Subject != "" && id.SubjectRegexp != "":
+		return nil, &usageError{err: errors.New("--certificate-identity and --certificate-identity-regexp given together"), hint: "give one of them"}
+	case id.Issuer != "" && id.IssuerRegexp != "":
+		return nil, &usageError{err: errors.New("--certificate-oidc-issuer and --certificate-oidc-issuer-regexp given together"), hint: "give one of them"}
+	case id.Subject == "" && id.SubjectRegexp == "":
+		return nil, &usageError{err: errors.New("keyless verification needs the signer's identity"), hint: "add --certificate-identity (or --certificate-identity-regexp)"}
+	case id.Issuer == "" && id.IssuerRegexp == "":
+		return nil, &usageError{err: errors.New("keyless verification needs the certificate's OIDC issuer"), hint: "add --certificate-oidc-issuer, e.g. https://token.actions.githubusercontent.com"}
+	}
+	if c.String("key") != "" {
+		return nil, &usageError{err: errors.New("--key and keyless identity flags given together"), hint: "give either --key FILE or --certificate-identity with --certificate-oidc-issuer"}
+	}
+	return &id, nil
+}

@@ -1,0 +1,10 @@
+// Package policy owns sovcheck's verdict model: the result of each check,
+// and the fail-closed aggregation of checks into a verdict per subject.
+//
+// Invariants:
+//   - a verdict passes only if at least one check passed, every required
+//     check passed and no check failed;
+//   - a zero or unknown status is a FAIL, and a required check that was
+//     skipped is a FAIL;
+//   - the package is pure: no I/O, no clock, no globals.
+package policy

@@ -1,0 +1,115 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// EvidenceSuffixes are the names, appended to an artifact's path, under
+// which its Sigstore evidence is discovered, in the order they are tried.
+var EvidenceSuffixes = []string{".sigstore.json", ".sigstore", ".intoto.jsonl", ".bundle"}
+
+// nonArtifactSuffixes are files in a release directory that are evidence or
+// keys, not artifacts.
+var nonArtifactSuffixes = append([]string{".cdx.json", ".spdx.json", ".pub", ".sig", ".pem", ".crt"}, EvidenceSuffixes...)
+
+// ExpandArtifacts replaces each directory argument with the regular files
+// directly inside it that are not evidence, sorted by name.
+func ExpandArtifacts(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "sha256:") {
+			if _, err := os.Stat(a); err != nil {
+				out = append(out, a)
+				continue
+			}
+		}
+		fi, err := os.Stat(a)
+		if err != nil || !fi.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			return nil, fmt.Errorf("reading directory %q: %w", a, err)
+		}
+		var files []string
+		for _, e := range entries {
+			if !e.Type().IsRegular() || isEvidenceName(e.Name()) {
+				continue
+			}
+			files = append(files, filepath.Join(a, e.Name()))
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("directory %q holds no artifact", a)
+		}
+		sort.Strings(files)
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+func isEvidenceName(name string) bool {
+	for _, s := range nonArtifactSuffixes {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveArtifact turns an argument into an attest.Artifact: a path is
+// hashed; sha256:<hex> that is not an existing path is taken as a digest.
+func resolveArtifact(arg string) (attest.Artifact, *reason.Error) {
+	if rest, ok := strings.CutPrefix(arg, "sha256:"); ok {
+		if _, err := os.Stat(arg); err != nil {
+			d, err := attest.ParseSHA256(strings.ToLower(rest))
+			if err != nil {
+				return attest.Artifact{}, reason.Wrap(err, reason.InputMalformed, "give sha256: followed by 64 hex digits, or a file path", "reading artifact digest")
+			}
+			return attest.Artifact{Name: arg, SHA256: d}, nil
+		}
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return attest.Artifact{}, reason.Wrap(err, reason.InputUnreadable, "check the artifact path, or give its digest as sha256:<hex>", "opening artifact")
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return attest.Artifact{}, reason.Wrap(err, reason.InputUnreadable, "check the artifact path", "reading artifact")
+	}
+	if !fi.Mode().IsRegular() {
+		return attest.Artifact{}, reason.New(reason.InputUnreadable, "give a regular file, a directory of artifacts, or sha256:<hex>", "artifact %q is not a regular file", arg)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return attest.Artifact{}, reason.Wrap(err, reason.InputUnreadable, "check that the artifact is readable", "hashing artifact")
+	}
+	return attest.Artifact{Name: arg, Path: arg, SHA256: h.Sum(nil)}, nil
+}
+
+func subjectOf(a attest.Artifact) string { return hex.EncodeToString(a.SHA256) }
+
+// discoverEvidence returns the evidence files beside the artifact.
+func discoverEvidence(a attest.Artifact) []string {
+	if a.Path == "" {
+		return nil
+	}
+	var found []string
+	for _, s := range EvidenceSuffixes {
+		if fi, err := os.Stat(a.Path + s); err == nil && fi.Mode().IsRegular() {
+			found = append(found, a.Path+s)
+		}
+	}
+	return found
+}
