@@ -27,11 +27,12 @@ var nonArtifactSuffixes = append([]string{".cdx.json", ".spdx.json", ".pub", ".s
 func ExpandArtifacts(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
-		if strings.HasPrefix(a, "sha256:") {
-			if _, err := os.Stat(a); err != nil {
-				out = append(out, a)
-				continue
+		if isDigestArg(a) {
+			if _, err := attest.ParseSHA256(strings.ToLower(strings.TrimPrefix(a, "sha256:"))); err != nil {
+				return nil, fmt.Errorf("reading artifact digest %q: give sha256: followed by 64 hex digits, or a file path", a)
 			}
+			out = append(out, a)
+			continue
 		}
 		fi, err := os.Stat(a)
 		if err != nil || !fi.IsDir() {
@@ -67,17 +68,24 @@ func isEvidenceName(name string) bool {
 	return false
 }
 
+// isDigestArg reports whether arg is sha256:... and not an existing path.
+func isDigestArg(arg string) bool {
+	if !strings.HasPrefix(arg, "sha256:") {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return err != nil
+}
+
 // resolveArtifact turns an argument into an attest.Artifact: a path is
 // hashed; sha256:<hex> that is not an existing path is taken as a digest.
 func resolveArtifact(arg string) (attest.Artifact, *reason.Error) {
-	if rest, ok := strings.CutPrefix(arg, "sha256:"); ok {
-		if _, err := os.Stat(arg); err != nil {
-			d, err := attest.ParseSHA256(strings.ToLower(rest))
-			if err != nil {
-				return attest.Artifact{}, reason.Wrap(err, reason.InputMalformed, "give sha256: followed by 64 hex digits, or a file path", "reading artifact digest")
-			}
-			return attest.Artifact{Name: arg, SHA256: d}, nil
+	if isDigestArg(arg) {
+		d, err := attest.ParseSHA256(strings.ToLower(strings.TrimPrefix(arg, "sha256:")))
+		if err != nil {
+			return attest.Artifact{}, reason.Wrap(err, reason.InputMalformed, "give sha256: followed by 64 hex digits, or a file path", "reading artifact digest")
 		}
+		return attest.Artifact{Name: arg, SHA256: d}, nil
 	}
 	f, err := os.Open(arg)
 	if err != nil {

@@ -40,6 +40,11 @@ type Options struct {
 	PredicateType string
 	Provenance    attest.ProvenanceRequirements
 
+	// Layout, when set, verifies an in-toto supply chain whose final
+	// products must include each artifact. With a layout, a Sigstore
+	// signer is optional: the layout's keys are the trust.
+	Layout *attest.LayoutOptions
+
 	Concurrency int // default GOMAXPROCS
 	Logger      *slog.Logger
 }
@@ -59,8 +64,9 @@ func configErr(err error, code, hint string) error {
 // New; Verify may be called concurrently.
 type Runner struct {
 	opts     Options
-	verifier *attest.Verifier
+	verifier *attest.Verifier // nil when only an in-toto layout is checked
 	logger   *slog.Logger
+	layout   layoutOutcome
 }
 
 // New validates opts and loads the trust configuration.
@@ -69,14 +75,22 @@ func New(opts Options) (*Runner, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if (opts.Identity == nil) == (opts.Key == "") {
-		if opts.Identity == nil {
-			return nil, &ConfigError{reason.New(reason.EvidenceMissing,
-				"give --certificate-identity (or --certificate-identity-regexp) with --certificate-oidc-issuer for keyless signatures, or --key FILE for key-based ones",
-				"no signer to verify against")}
-		}
+	if opts.Identity != nil && opts.Key != "" {
 		return nil, &ConfigError{reason.New(reason.InputMalformed,
 			"--key and --certificate-identity select different modes; give one of them", "both a key and a keyless identity given")}
+	}
+	if opts.Identity == nil && opts.Key == "" {
+		if opts.Layout != nil {
+			if opts.Bundle != "" || opts.PredicateType != "" || opts.Provenance.Any() {
+				return nil, &ConfigError{reason.New(reason.EvidenceMissing,
+					"bundles, --type and provenance flags need a signer: add --certificate-identity with --certificate-oidc-issuer, or --key FILE",
+					"no signer to verify the bundle against")}
+			}
+			return &Runner{opts: opts, logger: logger}, nil
+		}
+		return nil, &ConfigError{reason.New(reason.EvidenceMissing,
+			"give --certificate-identity (or --certificate-identity-regexp) with --certificate-oidc-issuer for keyless signatures, or --key FILE for key-based ones",
+			"no signer to verify against")}
 	}
 	tm, err := loadTrustedMaterial(opts, logger)
 	if err != nil {
@@ -148,6 +162,9 @@ func (r *Runner) Verify(ctx context.Context, artifacts []string) ([]policy.Verdi
 			"--bundle names the evidence of one artifact; for several, put ARTIFACT.sigstore.json beside each artifact and omit --bundle",
 			"--bundle given with %d artifacts", len(artifacts))}
 	}
+	if err := preflight(r.opts.Bundle, artifacts); err != nil {
+		return nil, err
+	}
 	workers := r.opts.Concurrency
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -160,7 +177,7 @@ func (r *Runner) Verify(ctx context.Context, artifacts []string) ([]policy.Verdi
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				verdicts[i] = r.verifyOne(artifacts[i])
+				verdicts[i] = r.verifyOne(ctx, artifacts[i])
 			}
 		}()
 	}
@@ -184,7 +201,7 @@ feed:
 
 // verifyOne gathers every check for one artifact; it never returns early
 // without a failing check.
-func (r *Runner) verifyOne(arg string) policy.Verdict {
+func (r *Runner) verifyOne(ctx context.Context, arg string) policy.Verdict {
 	art, rerr := resolveArtifact(arg)
 	subject := policy.Subject{Name: arg}
 	if rerr != nil {
@@ -193,6 +210,12 @@ func (r *Runner) verifyOne(arg string) policy.Verdict {
 	subject.Digest = map[string]string{"sha256": subjectOf(art)}
 
 	var checks []policy.Check
+	if r.opts.Layout != nil {
+		checks = append(checks, r.layoutCheck(ctx, subject, art))
+	}
+	if r.verifier == nil {
+		return policy.Decide(subject, checks)
+	}
 	add := func(f attest.Finding, evidence string, required bool) {
 		checks = append(checks, findingCheck(f, subject, evidence, required))
 	}
@@ -328,4 +351,28 @@ func failCheck(id string, subject policy.Subject, e *reason.Error, evidence stri
 func IsConfigError(err error) bool {
 	var ce *ConfigError
 	return errors.As(err, &ce)
+}
+
+// preflight makes unreadable input a run error (no verdict) before any
+// work starts: a missing file is a mistake on the command line, not a
+// property of the artifact.
+func preflight(bundle string, artifacts []string) error {
+	if bundle != "" {
+		f, err := os.Open(bundle)
+		if err != nil {
+			return &ConfigError{reason.Wrap(err, reason.InputUnreadable, "check the --bundle path", "opening bundle")}
+		}
+		f.Close()
+	}
+	for _, a := range artifacts {
+		if isDigestArg(a) {
+			continue
+		}
+		f, err := os.Open(a)
+		if err != nil {
+			return &ConfigError{reason.Wrap(err, reason.InputUnreadable, "check the artifact path, or give its digest as sha256:<hex>", "opening artifact")}
+		}
+		f.Close()
+	}
+	return nil
 }

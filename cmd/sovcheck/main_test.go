@@ -28,6 +28,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "")
 			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/.cache")
+			env.Values[authoritiesKey] = authorities{}
 			return nil
 		},
 		Cmds: scriptCommands(),

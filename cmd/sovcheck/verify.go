@@ -45,6 +45,10 @@ Air-gapped: --trusted-root trusted_root.json --offline`,
 			&cli.StringFlag{Name: "source-tag", Usage: "provenance: the git tag the artifact was built from"},
 			&cli.StringFlag{Name: "source-branch", Usage: "provenance: the git branch the artifact was built from"},
 			&cli.StringFlag{Name: "builder-id", Usage: "provenance: the trusted builder id (with or without @ref)"},
+			&cli.StringFlag{Name: "layout", Usage: "in-toto layout `FILE`; each artifact must be a final product of the verified supply chain"},
+			&cli.StringSliceFlag{Name: "layout-key", Usage: "PEM public key `FILE` of a layout owner (repeat for several; each must have signed)"},
+			&cli.StringFlag{Name: "links", Usage: "`DIR` holding the in-toto link metadata of the layout's steps"},
+			&cli.BoolFlag{Name: "allow-inspections", Usage: "run the inspections of the layout: they execute programs named in the layout"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
 		},
@@ -74,6 +78,11 @@ func runVerify(c *cli.Context) error {
 			BuilderID:    c.String("builder-id"),
 		},
 	}
+	layout, err := layoutFlags(c)
+	if err != nil {
+		return err
+	}
+	opts.Layout = layout
 	id, err := identityFlags(c)
 	if err != nil {
 		return err
@@ -140,4 +149,24 @@ func identityFlags(c *cli.Context) (*attest.Identity, error) {
 		return nil, &usageError{err: errors.New("--key and keyless identity flags given together"), hint: "give either --key FILE or --certificate-identity with --certificate-oidc-issuer"}
 	}
 	return &id, nil
+}
+
+// layoutFlags returns the in-toto layout options, or nil without --layout.
+func layoutFlags(c *cli.Context) (*attest.LayoutOptions, error) {
+	path := c.String("layout")
+	if path == "" {
+		if len(c.StringSlice("layout-key")) > 0 || c.String("links") != "" || c.Bool("allow-inspections") {
+			return nil, &usageError{err: errors.New("--layout-key, --links and --allow-inspections need --layout"), hint: "add --layout FILE"}
+		}
+		return nil, nil
+	}
+	keys := c.StringSlice("layout-key")
+	if len(keys) == 0 {
+		return nil, &usageError{err: errors.New("--layout needs the layout owner's public key"), hint: "add --layout-key FILE (repeat it for several owners)"}
+	}
+	links := c.String("links")
+	if links == "" {
+		return nil, &usageError{err: errors.New("--layout needs the directory of link metadata"), hint: "add --links DIR"}
+	}
+	return &attest.LayoutOptions{LayoutPath: path, LayoutKeyPaths: keys, LinkDir: links, AllowInspections: c.Bool("allow-inspections")}, nil
 }
