@@ -1,7 +1,6 @@
 package attest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -58,33 +57,30 @@ func ReadBundles(r io.Reader) ([]ParsedBundle, error) {
 	if len(trimmed) == 0 {
 		return nil, reason.New(reason.BundleMalformed, "the evidence file is empty; give the bundle written by the signer", "reading bundle: empty input")
 	}
-	// A single (possibly pretty-printed) JSON document is one bundle.
-	if json.Valid(trimmed) {
-		b, err := ParseBundle(trimmed)
-		if err != nil {
-			return nil, err
-		}
-		return []ParsedBundle{*b}, nil
-	}
-	// Otherwise: JSON lines, one bundle per non-empty line.
+	// One JSON document is one bundle; several documents in a row (JSON
+	// lines, the .intoto.jsonl convention, or concatenated pretty JSON) are
+	// several bundles.
 	var out []ParsedBundle
-	sc := bufio.NewScanner(bytes.NewReader(trimmed))
-	sc.Buffer(make([]byte, 0, 64<<10), MaxBundleSize+1)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	for {
+		startOffset := dec.InputOffset()
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line := 1 + bytes.Count(trimmed[:startOffset], []byte("\n"))
+		if err != nil {
+			return nil, reason.Wrap(err, reason.BundleMalformed, "the file is not JSON; give the Sigstore bundle (.sigstore.json) written by the signer", "parsing bundle at line %d", line)
 		}
 		if len(out) == MaxBundlesPerFile {
 			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "too many bundles in one evidence file",
 				Want: fmt.Sprintf("at most %d", MaxBundlesPerFile), Hint: "split the evidence into one file per artifact"}
 		}
-		b, err := ParseBundle(text)
+		b, err := ParseBundle(raw)
 		if err != nil {
 			var re *reason.Error
-			if errors.As(err, &re) {
+			if errors.As(err, &re) && len(out) > 0 {
 				re.Msg = fmt.Sprintf("line %d: %s", line, re.Msg)
 			}
 			return nil, err
@@ -92,15 +88,8 @@ func ReadBundles(r io.Reader) ([]ParsedBundle, error) {
 		b.Line = line
 		out = append(out, *b)
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("line %d: bundle exceeds the size limit", line+1),
-				Want: fmt.Sprintf("at most %d bytes", MaxBundleSize), Hint: "check that the right file was given"}
-		}
-		return nil, reason.Wrap(err, reason.BundleMalformed, "check that the file holds one Sigstore bundle per line", "reading bundle lines")
-	}
-	if len(out) == 0 {
-		return nil, reason.New(reason.BundleMalformed, "give the bundle written by the signer", "reading bundle: no bundle found")
+	if len(out) == 1 {
+		out[0].Line = 0
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package attest
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -142,7 +143,8 @@ func WithLogger(l *slog.Logger) Option {
 // safe for concurrent use and meant to be built once per run.
 type Verifier struct {
 	cfg       config
-	sv        *verify.Verifier
+	sv        *verify.Verifier // for DSSE envelopes, and for everything keyless
+	svMessage *verify.Verifier // for message signatures; differs from sv only for Ed25519 keys
 	trusted   root.TrustedMaterial
 	certID    verify.CertificateIdentity
 	subjectRe *regexp.Regexp
@@ -188,28 +190,57 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 		// (log integrated time or RFC 3161) are all required.
 		vopts = []verify.VerifierOption{verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1), verify.WithObserverTimestamps(1)}
 	} else {
-		ver, err := signature.LoadDefaultVerifier(cfg.key)
-		if err != nil {
-			return nil, fmt.Errorf("loading public key: %w", err)
-		}
 		id, err := KeyID(cfg.key)
 		if err != nil {
 			return nil, err
 		}
 		v.keyID = id
-		key := root.NewExpiringKey(ver, time.Time{}, time.Time{})
-		keyMaterial := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return key, nil })
-		v.trusted = root.TrustedMaterialCollection{cfg.trusted, keyMaterial}
+		// Rekor's hashedrekord accepts Ed25519 only as Ed25519ph, so an
+		// Ed25519 message signature is checked with an Ed25519ph verifier,
+		// while a DSSE envelope carries a pure Ed25519 signature.
+		dsseKey, err := signature.LoadDefaultVerifier(cfg.key)
+		if err != nil {
+			return nil, fmt.Errorf("loading public key: %w", err)
+		}
+		messageKey := dsseKey
+		if ed, ok := cfg.key.(ed25519.PublicKey); ok {
+			if messageKey, err = signature.LoadED25519phVerifier(ed); err != nil {
+				return nil, fmt.Errorf("loading public key: %w", err)
+			}
+		}
 		// Key-based: the signature must still be in a transparency log,
 		// whose time is the observer timestamp.
 		vopts = []verify.VerifierOption{verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1)}
+		if v.svMessage, err = keyVerifier(cfg.trusted, messageKey, vopts); err != nil {
+			return nil, err
+		}
+		if v.sv, err = keyVerifier(cfg.trusted, dsseKey, vopts); err != nil {
+			return nil, err
+		}
+		v.trusted = root.TrustedMaterialCollection{cfg.trusted, trustedKey(dsseKey)}
+		return v, nil
 	}
 	sv, err := verify.NewVerifier(v.trusted, vopts...)
 	if err != nil {
 		return nil, fmt.Errorf("building sigstore verifier: %w", err)
 	}
-	v.sv = sv
+	v.sv, v.svMessage = sv, sv
 	return v, nil
+}
+
+// trustedKey is trusted material holding one key, whatever hint a bundle
+// names: the caller chose the key, the bundle does not.
+func trustedKey(ver signature.Verifier) root.TrustedMaterial {
+	key := root.NewExpiringKey(ver, time.Time{}, time.Time{})
+	return root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return key, nil })
+}
+
+func keyVerifier(tm root.TrustedMaterial, ver signature.Verifier, vopts []verify.VerifierOption) (*verify.Verifier, error) {
+	sv, err := verify.NewVerifier(root.TrustedMaterialCollection{tm, trustedKey(ver)}, vopts...)
+	if err != nil {
+		return nil, fmt.Errorf("building sigstore verifier: %w", err)
+	}
+	return sv, nil
 }
 
 func anchored(expr string) (*regexp.Regexp, error) { return regexp.Compile(`^(?:` + expr + `)$`) }
@@ -262,9 +293,13 @@ func (v *Verifier) Verify(pb *ParsedBundle, art Artifact) (*SignatureResult, []F
 	} else {
 		policy = verify.NewPolicy(digestOpt, verify.WithCertificateIdentity(v.certID))
 	}
-	out, err := v.sv.Verify(pb.Bundle, policy)
+	sv := v.sv
+	if !pb.IsDSSE() {
+		sv = v.svMessage
+	}
+	out, err := sv.Verify(pb.Bundle, policy)
 	if err != nil {
-		sigErr, idErr := v.diagnose(pb, err)
+		sigErr, idErr := v.diagnose(sv, pb, err)
 		if sigErr != nil {
 			return nil, append(findings, Finding{Check: CheckSignature, Err: sigErr})
 		}
@@ -370,7 +405,19 @@ func (v *Verifier) matchIdentity(c certificate.Summary) *reason.Error {
 // which one failed. It is called only after a failed verification, so the
 // common path does the work once. It returns either a signature error or,
 // when the whole chain holds, the identity error.
-func (v *Verifier) diagnose(pb *ParsedBundle, verr error) (sigErr, idErr *reason.Error) {
+func (v *Verifier) diagnose(sv *verify.Verifier, pb *ParsedBundle, verr error) (sigErr, idErr *reason.Error) {
+	vc, err := pb.Bundle.VerificationContent()
+	if err != nil {
+		return reason.Wrap(err, reason.CertificateInvalid, "the bundle's certificate or public key hint is missing or corrupt; re-download the bundle", "reading verification material"), nil
+	}
+	switch {
+	case vc.Certificate() != nil && v.cfg.key != nil:
+		return reason.New(reason.KeyMismatch, "the bundle was signed keylessly; verify it with --certificate-identity and --certificate-oidc-issuer",
+			"bundle carries a certificate, not a signature by the given key"), nil
+	case vc.Certificate() == nil && v.cfg.identity != nil:
+		return reason.New(reason.KeyMismatch, "the bundle was signed with a key; verify it with --key and the publisher's public key",
+			"bundle is signed with a key, not a certificate"), nil
+	}
 	entries, err := pb.Bundle.TlogEntries()
 	if err != nil {
 		return reason.Wrap(err, reason.TlogInvalid, "the bundle's transparency log entry is corrupt", "reading tlog entries"), nil
@@ -385,25 +432,25 @@ func (v *Verifier) diagnose(pb *ParsedBundle, verr error) (sigErr, idErr *reason
 				Hint: "the bundle is corrupt or forged"}, nil
 		}
 	}
-	logTimes, err := v.sv.VerifyTransparencyLogInclusion(pb.Bundle)
+	if v.cfg.key != nil {
+		for _, e := range entries {
+			if pk, ok := e.PublicKey().(interface{ Equal(crypto.PublicKey) bool }); ok && !pk.Equal(v.cfg.key) {
+				return reason.New(reason.KeyMismatch, "the artifact was signed with another key than --key; check that you have the publisher's current public key",
+					"transparency log entry records another signing key"), nil
+			}
+		}
+	}
+	logTimes, err := sv.VerifyTransparencyLogInclusion(pb.Bundle)
 	if err != nil {
 		return reason.Wrap(err, reason.TlogInvalid, "the inclusion proof, checkpoint or promise does not verify against a log in the trusted root; check --trusted-root and that the bundle is unmodified",
 			"verifying transparency log entry"), nil
 	}
-	observed, err := v.sv.VerifyObserverTimestamps(pb.Bundle, logTimes)
+	observed, err := sv.VerifyObserverTimestamps(pb.Bundle, logTimes)
 	if err != nil {
 		return reason.Wrap(err, reason.TimestampInvalid, "no trusted time for the signature: the log time or RFC 3161 timestamp does not verify against the trusted root",
 			"verifying timestamps"), nil
 	}
-	vc, err := pb.Bundle.VerificationContent()
-	if err != nil {
-		return reason.Wrap(err, reason.CertificateInvalid, "the bundle's certificate or key hint is corrupt", "reading verification material"), nil
-	}
 	if leaf := vc.Certificate(); leaf != nil {
-		if v.cfg.key != nil {
-			return reason.New(reason.KeyMismatch, "the bundle was signed keylessly; verify it with --certificate-identity and --certificate-oidc-issuer",
-				"bundle carries a certificate, not a signature by the given key"), nil
-		}
 		if !hasSCTExtension(leaf.Extensions) {
 			return reason.New(reason.SCTMissing, "keyless certificates must be logged in certificate transparency; the certificate was not issued by a CT-logging Fulcio",
 				"certificate has no embedded SCT"), nil
@@ -426,9 +473,6 @@ func (v *Verifier) diagnose(pb *ParsedBundle, verr error) (sigErr, idErr *reason
 		if idErr := v.matchIdentity(summary); idErr != nil {
 			return nil, idErr
 		}
-	} else if v.cfg.identity != nil {
-		return reason.New(reason.KeyMismatch, "the bundle was signed with a key; verify it with --key and the publisher's public key",
-			"bundle is signed with a key, not a certificate"), nil
 	}
 	return reason.Wrap(verr, reason.SignatureInvalid, "the signature does not match the signed content: the artifact, payload or signature was changed, or the wrong key was given",
 		"verifying signature"), nil
