@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -12,6 +14,10 @@ import (
 )
 
 var updateScripts = flag.Bool("update", false, "rewrite cmp golden files in scripts")
+
+// interopDir holds real public bundles beside the repository (../shared);
+// scripts that need it run under [interop] and are skipped without it.
+var interopDir, _ = filepath.Abs(filepath.Join("..", "..", "..", "shared", "interop"))
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -29,7 +35,15 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/.cache")
 			env.Values[authoritiesKey] = authorities{}
+			env.Setenv("INTEROP", interopDir)
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "interop" {
+				_, err := os.Stat(filepath.Join(interopDir, "public-good-trusted_root.json"))
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: scriptCommands(),
 	})
