@@ -52,9 +52,9 @@ bench: build
 ## demo: verify the bundled demo artifact offline and print its PASS verdict
 demo: build
 	./$(BIN) verify $(DEMO)/tool-linux-amd64 \
-	  --bundle $(DEMO)/tool-linux-amd64.sigstore.json \
 	  --certificate-identity https://github.com/acme/tool/.github/workflows/release.yml@refs/tags/v1.2.0 \
 	  --certificate-oidc-issuer https://token.actions.githubusercontent.com \
+	  --source-uri github.com/acme/tool --source-tag v1.2.0 \
 	  --trusted-root $(DEMO)/trusted_root.json --offline
 
 ## demo-material: regenerate the demo material (new keys; commit the result)

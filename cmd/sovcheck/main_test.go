@@ -17,6 +17,8 @@ var updateScripts = flag.Bool("update", false, "rewrite cmp golden files in scri
 
 // interopDir holds real public bundles beside the repository (../shared);
 // scripts that need it run under [interop] and are skipped without it.
+var demoDir, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "demo"))
+
 var interopDir, _ = filepath.Abs(filepath.Join("..", "..", "..", "shared", "interop"))
 
 func TestMain(m *testing.M) {
@@ -36,6 +38,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/.cache")
 			env.Values[authoritiesKey] = authorities{}
 			env.Setenv("INTEROP", interopDir)
+			env.Setenv("DEMO", demoDir)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
