@@ -1,0 +1,101 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+func TestVerifyKeepsOrderAndIsolatesFailures(t *testing.T) {
+	paths, root := writeSigned(t, 9)
+	// Break the fifth artifact only.
+	if err := os.WriteFile(paths[4], []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(Options{TrustedRoot: root, Identity: &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}, Concurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := r.Verify(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range vs {
+		if v.Subject.Name != paths[i] {
+			t.Fatalf("verdict %d is for %s, want %s", i, v.Subject.Name, paths[i])
+		}
+		if want := i != 4; v.Passed() != want {
+			t.Fatalf("verdict %d passed = %v, want %v (%s)", i, v.Passed(), want, v.Reason)
+		}
+	}
+	if vs[4].Reason != reason.DigestMismatch {
+		t.Fatalf("broken artifact reason = %s, want %s", vs[4].Reason, reason.DigestMismatch)
+	}
+}
+
+func TestVerifyCancelled(t *testing.T) {
+	paths, root := writeSigned(t, 2)
+	r, err := New(Options{TrustedRoot: root, Identity: &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if vs, err := r.Verify(ctx, paths); !errors.Is(err, context.Canceled) || vs != nil {
+		t.Fatalf("Verify on a cancelled context = %v, %v", vs, err)
+	}
+}
+
+func TestNewConfigErrors(t *testing.T) {
+	_, root := writeSigned(t, 1)
+	id := &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}
+	for _, tc := range []struct {
+		name string
+		opts Options
+		code string
+	}{
+		{"no signer", Options{TrustedRoot: root}, reason.EvidenceMissing},
+		{"both signers", Options{TrustedRoot: root, Identity: id, Key: "k.pub"}, reason.InputMalformed},
+		{"offline without root", Options{Offline: true, Identity: id}, reason.TrustRootMissing},
+		{"unreadable root", Options{TrustedRoot: filepath.Join(t.TempDir(), "nope.json"), Identity: id}, reason.TrustRootMissing},
+		{"layout only with provenance flags", Options{Layout: &attest.LayoutOptions{}, Provenance: attest.ProvenanceRequirements{SourceTag: "v1"}}, reason.EvidenceMissing},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := New(tc.opts)
+			var ce *ConfigError
+			if r != nil || !errors.As(err, &ce) || ce.Reason.Code != tc.code {
+				t.Fatalf("New = %v, %v; want ConfigError %s", r, err, tc.code)
+			}
+		})
+	}
+}
+
+func TestExpandArtifacts(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"b", "a", "a.sigstore.json", "a.intoto.jsonl", "sbom.cdx.json", "key.pub"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	digest := "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+	got, err := ExpandArtifacts([]string{dir, digest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b"), digest}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ExpandArtifacts = %q, want %q", got, want)
+	}
+	if _, err := ExpandArtifacts([]string{"sha256:12"}); err == nil {
+		t.Fatal("short digest accepted")
+	}
+}
