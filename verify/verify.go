@@ -169,6 +169,7 @@ func (r *Runner) Verify(ctx context.Context, artifacts []string) ([]policy.Verdi
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	r.logger.Info("verifying", "artifacts", len(artifacts), "workers", min(workers, len(artifacts)))
 	verdicts := make([]policy.Verdict, len(artifacts))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -178,6 +179,7 @@ func (r *Runner) Verify(ctx context.Context, artifacts []string) ([]policy.Verdi
 			defer wg.Done()
 			for i := range jobs {
 				verdicts[i] = r.verifyOne(ctx, artifacts[i])
+				r.logger.Info("verified", "artifact", artifacts[i], "status", verdicts[i].Status, "reason", verdicts[i].Reason)
 			}
 		}()
 	}

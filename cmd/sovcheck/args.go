@@ -11,13 +11,20 @@ import (
 // users write `sovcheck verify ARTIFACT --bundle B` as cosign's users do.
 // Arguments after "--" stay positional.
 func interspersed(app *cli.App, args []string) []string {
-	if len(args) == 0 {
+	// Global flags (all boolean) come before the command.
+	global := 0
+	for global < len(args) && strings.HasPrefix(args[global], "-") && args[global] != "--" {
+		global++
+	}
+	if global == len(args) {
 		return args
 	}
-	cmd := app.Command(args[0])
+	cmd := app.Command(args[global])
 	if cmd == nil {
 		return args
 	}
+	head := append([]string{}, args[:global+1]...)
+	args = args[global:]
 	bools := map[string]bool{"help": true, "h": true}
 	for _, f := range cmd.Flags {
 		if _, ok := f.(*cli.BoolFlag); ok {
@@ -48,6 +55,6 @@ func interspersed(app *cli.App, args []string) []string {
 			flags = append(flags, rest[i])
 		}
 	}
-	out := append([]string{args[0]}, flags...)
+	out := append(head, flags...)
 	return append(out, positional...)
 }
