@@ -45,6 +45,9 @@ type Options struct {
 	// signer is optional: the layout's keys are the trust.
 	Layout *attest.LayoutOptions
 
+	// OCI configures container image arguments (see oci.go).
+	OCI OCIOptions
+
 	Concurrency int // default GOMAXPROCS
 	Logger      *slog.Logger
 }
@@ -67,6 +70,7 @@ type Runner struct {
 	verifier *attest.Verifier // nil when only an in-toto layout is checked
 	logger   *slog.Logger
 	layout   layoutOutcome
+	oci      ociState
 }
 
 // New validates opts and loads the trust configuration.
@@ -74,6 +78,9 @@ func New(opts Options) (*Runner, error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := opts.OCI.validate(opts); err != nil {
+		return nil, err
 	}
 	if opts.Identity != nil && opts.Key != "" {
 		return nil, &ConfigError{reason.New(reason.InputMalformed,
@@ -123,6 +130,9 @@ func readKey(path string) (crypto.PublicKey, error) {
 }
 
 func loadTrustedMaterial(opts Options, logger *slog.Logger) (root.TrustedMaterial, error) {
+	if tm, ok := keyOnlyTrust(opts); ok {
+		return tm, nil
+	}
 	if opts.TrustedRoot != "" {
 		tr, err := attest.ReadTrustedRootFile(opts.TrustedRoot)
 		if err != nil {
@@ -204,6 +214,9 @@ feed:
 // verifyOne gathers every check for one artifact; it never returns early
 // without a failing check.
 func (r *Runner) verifyOne(ctx context.Context, arg string) policy.Verdict {
+	if isImageArg(arg) {
+		return r.verifyImage(ctx, arg)
+	}
 	art, rerr := resolveArtifact(arg)
 	subject := policy.Subject{Name: arg}
 	if rerr != nil {
@@ -368,6 +381,12 @@ func preflight(bundle string, artifacts []string) error {
 	}
 	for _, a := range artifacts {
 		if isDigestArg(a) {
+			continue
+		}
+		if isImageArg(a) {
+			if err := preflightImage(a); err != nil {
+				return err
+			}
 			continue
 		}
 		f, err := os.Open(a)

@@ -25,6 +25,16 @@ func interspersed(app *cli.App, args []string) []string {
 	}
 	head := append([]string{}, args[:global+1]...)
 	args = args[global:]
+	// Descend into subcommands named right after their command
+	// (`sovcheck sbom labels FILE --flag`).
+	for len(args) > 1 && len(cmd.Subcommands) > 0 {
+		sub := cmd.Command(args[1])
+		if sub == nil {
+			break
+		}
+		head = append(head, args[1])
+		cmd, args = sub, args[1:]
+	}
 	bools := map[string]bool{"help": true, "h": true}
 	for _, f := range cmd.Flags {
 		if _, ok := f.(*cli.BoolFlag); ok {

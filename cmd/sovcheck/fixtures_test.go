@@ -42,6 +42,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"tamper":          cmdTamper,
 		"flipbyte":        cmdFlipByte,
 		"intoto-chain":    cmdIntotoChain,
+		"oci":             cmdOCI, // container image fixtures: oci_fixtures_test.go
 	}
 }
 

@@ -104,13 +104,34 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: commands(),
 	}
+	for _, c := range app.Commands {
+		hardenUsage(c, "sovcheck "+c.Name)
+	}
 	return app
+}
+
+// hardenUsage gives every command and subcommand sovcheck's usage-error
+// handling: by default urfave/cli prints "Incorrect Usage" and the help to
+// stdout, which must carry only reports.
+func hardenUsage(c *cli.Command, path string) {
+	if c.OnUsageError == nil {
+		hint := "run '" + path + " --help' for usage"
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err: err, hint: hint}
+		}
+	}
+	for _, sub := range c.Subcommands {
+		hardenUsage(sub, path+" "+sub.Name)
+	}
 }
 
 // commands lists the subcommands; each lives in its own file.
 func commands() []*cli.Command {
 	return []*cli.Command{
 		verifyCommand(),
+		rebuildCommand(),
+		sbomCommand(),
+		policyCommand(),
 		versionCommand(),
 	}
 }
@@ -189,12 +210,17 @@ func newLogger(c *cli.Context) *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// useColor reports whether w is a terminal and NO_COLOR is unset or empty.
-func useColor(w io.Writer) bool {
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" {
+	if !ok {
 		return false
 	}
 	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && !strings.EqualFold(os.Getenv("TERM"), "dumb")
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// useColor reports whether w is a terminal and NO_COLOR is unset or empty.
+func useColor(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && !strings.EqualFold(os.Getenv("TERM"), "dumb")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -26,12 +27,18 @@ verified concurrently, each with its own verdict.
 Keyless:   --certificate-identity ID --certificate-oidc-issuer URL (or the -regexp forms,
            which must match the whole value)
 Key-based: --key cosign.pub
-Air-gapped: --trusted-root trusted_root.json --offline`,
+Air-gapped: --trusted-root trusted_root.json --offline
+
+Container images: registry.example/repo:tag or registry.example/repo@sha256:<hex> (a tag is
+resolved once to a digest), docker://NAME for Docker Hub short names, oci-layout:DIR[:REF],
+docker-archive:FILE[:REF] and oci-archive:FILE[:REF]. Signatures and attestations are found
+where cosign puts them (sha256-<hex>.sig, .att, .sbom) and as OCI 1.1 referrers (Sigstore
+bundles); registry credentials come from the docker config.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return &usageError{err: err, hint: "run 'sovcheck verify --help' for usage"}
 		},
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle (or JSON lines of bundles) for a single `ARTIFACT`"},
 			&cli.StringFlag{Name: "certificate-identity", Usage: "keyless: the signer's exact certificate identity (SAN)"},
 			&cli.StringFlag{Name: "certificate-identity-regexp", Usage: "keyless: a regexp the whole certificate identity must match"},
@@ -51,7 +58,7 @@ Air-gapped: --trusted-root trusted_root.json --offline`,
 			&cli.BoolFlag{Name: "allow-inspections", Usage: "run the inspections of the layout: they execute programs named in the layout"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
-		},
+		}, ociFlags()...),
 		Action: runVerify,
 	}
 }
@@ -88,6 +95,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	opts.Identity = id
+	opts.OCI = ociOptions(c)
 	if t := c.String("type"); t != "" {
 		uri, err := attest.ResolvePredicateType(t)
 		if err != nil {
@@ -169,4 +177,32 @@ func layoutFlags(c *cli.Context) (*attest.LayoutOptions, error) {
 		return nil, &usageError{err: errors.New("--layout needs the directory of link metadata"), hint: "add --links DIR"}
 	}
 	return &attest.LayoutOptions{LayoutPath: path, LayoutKeyPaths: keys, LinkDir: links, AllowInspections: c.Bool("allow-inspections")}, nil
+}
+
+// ociFlags are the flags of container image arguments.
+func ociFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "platform", Usage: "images: verify only this platform of a multi-platform index, `OS/ARCH[/VARIANT]` (default: every platform)"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "images: reach registry `HOST[:PORT]` over plain HTTP (repeat for several); a warning is printed"},
+		&cli.BoolFlag{Name: "insecure-ignore-tlog", Usage: "images, with --key: accept signatures without a transparency log entry (cosign sign --tlog-upload=false)"},
+		&cli.DurationFlag{Name: "registry-timeout", Value: 2 * time.Minute, Usage: "images: time limit for the registry work on one image"},
+	}
+}
+
+// ociOptions reads the image flags and warns on stderr about each
+// relaxation, whatever the output format.
+func ociOptions(c *cli.Context) verify.OCIOptions {
+	o := verify.OCIOptions{
+		Platform:           c.String("platform"),
+		InsecureRegistries: c.StringSlice("insecure-registry"),
+		InsecureIgnoreTlog: c.Bool("insecure-ignore-tlog"),
+		Timeout:            c.Duration("registry-timeout"),
+	}
+	for _, h := range o.InsecureRegistries {
+		fmt.Fprintf(c.App.ErrWriter, "sovcheck: warning: --insecure-registry: %s is reached over plain HTTP; credentials and content travel unprotected (signatures are still verified)\n", h)
+	}
+	if o.InsecureIgnoreTlog {
+		fmt.Fprintf(c.App.ErrWriter, "sovcheck: warning: --insecure-ignore-tlog: key-based signatures without a transparency log entry are accepted; nothing public records when they were made\n")
+	}
+	return o
 }

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/sbom"
+)
+
+func sbomCommand() *cli.Command {
+	return &cli.Command{
+		Name:               "sbom",
+		Usage:              "read SBOMs and lockfiles: systemic-risk labels, grades and a portfolio view",
+		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err: err, hint: "run 'sovcheck sbom labels --help' for usage"}
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return &usageError{err: fmt.Errorf("unknown sbom command %q", c.Args().First()), hint: "run 'sovcheck sbom labels --help'"}
+			}
+			return &usageError{err: errors.New("no sbom command given"), hint: "run 'sovcheck sbom labels SBOM', or 'sovcheck sbom labels --help'"}
+		},
+		Flags:       sbomLabelsFlags(),
+		Subcommands: []*cli.Command{sbomLabelsCommand()},
+	}
+}
+
+func sbomLabelsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "labels",
+		Usage:     "label each component with its systemic risks and grade the product A (best) to G",
+		ArgsUsage: "SBOM | --portfolio SBOM|DIR...",
+		Description: `An SBOM is a CycloneDX (JSON or XML, 1.2-1.7) or SPDX 2.2/2.3 JSON document, a go.mod
+(with the go.sum beside it) or a package-lock.json (v2/v3). The format is read from the content.
+
+One product: labels per component, worst first, with the rule that fired, the field it read and
+what to do; the product grade is its worst component's grade, capped when the SBOM is too poor.
+--portfolio: many products (files or directories); the upstreams they share, ranked by share x
+fragility, and how concentrated their suppliers are.
+
+Labels that need data say "unknown" without it, and the report says how much was not assessed:
+--registry (stewards and suppliers), --vulns (OSV advisories, directory or zip), --kev (CISA KEV
+JSON), --facts (verify/rebuild results), --mapping (upstream identities across ecosystems).
+Nothing is fetched from the network.`,
+		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err: err, hint: "run 'sovcheck sbom labels --help' for usage"}
+		},
+		Flags:  sbomLabelsFlags(),
+		Action: runSBOMLabels,
+	}
+}
+
+// sbomLabelsFlags returns the flags of 'sbom labels'. The parent 'sbom'
+// command declares them too: the shared argument reordering (args.go) moves
+// flags ahead of the first positional argument, which for 'sbom labels' is
+// the word "labels", so they reach the parent's flag set. sbomFlags reads a
+// flag from whichever level it was set on.
+func sbomLabelsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "portfolio", Usage: "assess many SBOMs (files or directories) and what they share"},
+		&cli.StringFlag{Name: "registry", Usage: "trust registry `FILE` (YAML: stewards and suppliers)"},
+		&cli.StringFlag{Name: "mapping", Usage: "upstream mapping `FILE` (YAML) unifying projects across ecosystems"},
+		&cli.StringFlag{Name: "vulns", Usage: "OSV advisories: a `DIR` of JSON files or a zip"},
+		&cli.StringFlag{Name: "kev", Usage: "CISA known exploited vulnerabilities JSON `FILE`"},
+		&cli.StringFlag{Name: "facts", Usage: "provenance facts `FILE` from sovcheck verify/rebuild"},
+		&cli.StringFlag{Name: "scoring", Usage: "YAML `FILE` overriding weights and cut-offs"},
+		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
+		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
+		&cli.StringFlag{Name: "min-grade", Usage: "exit 1 when a product's grade is worse than `GRADE` (A..G)"},
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"},
+		&cli.IntFlag{Name: "top", Value: 20, Usage: "rows per text table, and shared upstreams and suppliers in portfolio JSON (0: all)"},
+	}
+}
+
+// sbomFlags reads flags set on 'sbom labels' or on its parent 'sbom'.
+type sbomFlags struct{ c *cli.Context }
+
+func (f sbomFlags) ctx(name string) *cli.Context {
+	for _, x := range f.c.Lineage() {
+		if x != nil && slices.Contains(x.LocalFlagNames(), name) {
+			return x
+		}
+	}
+	return f.c
+}
+
+func (f sbomFlags) String(name string) string        { return f.ctx(name).String(name) }
+func (f sbomFlags) Bool(name string) bool            { return f.ctx(name).Bool(name) }
+func (f sbomFlags) Int(name string) int              { return f.ctx(name).Int(name) }
+func (f sbomFlags) StringSlice(name string) []string { return f.ctx(name).StringSlice(name) }
+
+// gradeFailure is a product graded worse than --min-grade: exit 1.
+type gradeFailure struct {
+	msg string
+	vf  *verdictFailure
+}
+
+func (e *gradeFailure) Error() string { return e.msg }
+func (e *gradeFailure) Unwrap() error { return e.vf }
+
+func runSBOMLabels(c *cli.Context) error {
+	fl := sbomFlags{c}
+	format := fl.String("format")
+	if format != "text" && format != "json" {
+		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json"}
+	}
+	if fl.Int("top") < 0 {
+		return &usageError{err: fmt.Errorf("--top %d is negative", fl.Int("top")), hint: "give a row count, or 0 for all rows"}
+	}
+	var minGrade sbom.Grade
+	if g := fl.String("min-grade"); g != "" {
+		minGrade = sbom.Grade(strings.ToUpper(g))
+		if minGrade.Rank() < 0 {
+			return &usageError{err: fmt.Errorf("unknown --min-grade %q", g), hint: "use a grade from A (best) to G"}
+		}
+	}
+	args := c.Args().Slice()
+	portfolio := fl.Bool("portfolio")
+	switch {
+	case len(args) == 0:
+		return &usageError{err: errors.New("no SBOM given"), hint: "run 'sovcheck sbom labels app.cdx.json', or --portfolio DIR for many"}
+	case !portfolio && len(args) > 1:
+		return &usageError{err: fmt.Errorf("%d SBOMs given without --portfolio", len(args)), hint: "add --portfolio to assess several products together"}
+	case !portfolio:
+		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+			return &usageError{err: fmt.Errorf("%s is a directory", args[0]), hint: "add --portfolio to assess every SBOM in a directory"}
+		}
+	}
+	now := time.Now
+	if d := fl.String("as-of"); d != "" {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return &usageError{err: fmt.Errorf("--as-of %q is not a date", d), hint: "write the date as YYYY-MM-DD"}
+		}
+		now = func() time.Time { return t }
+	}
+	logger := newLogger(c)
+	opts := []sbom.Option{sbom.WithLogger(logger), sbom.WithClock(now)}
+	cfg := sbom.DefaultConfig()
+	if path := fl.String("scoring"); path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return &usageError{err: fmt.Errorf("opening --scoring: %w", err), hint: "check the path of the scoring file"}
+		}
+		cfg, err = sbom.ParseConfig(f, path)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	cfg.AllowedJurisdictions = append(cfg.AllowedJurisdictions, fl.StringSlice("allow-jurisdiction")...)
+	data, err := loadSBOMData(fl, opts)
+	if err != nil {
+		return err
+	}
+	a, err := sbom.NewAssessor(cfg, data, opts...)
+	if err != nil {
+		return err
+	}
+	text := sbom.TextOptions{Top: fl.Int("top"), Details: 5}
+	if portfolio {
+		return runPortfolio(c, a, args, format, text, minGrade)
+	}
+	g, err := sbom.ReadFile(args[0], opts...)
+	if err != nil {
+		return err
+	}
+	rep := a.Assess(g)
+	if format == "json" {
+		err = sbom.WriteJSON(c.App.Writer, rep)
+	} else {
+		err = sbom.WriteText(c.App.Writer, rep, text)
+	}
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if minGrade != "" && rep.Product.Grade.Worse(minGrade) {
+		return &gradeFailure{
+			msg: fmt.Sprintf("%s is graded %s, worse than --min-grade %s", args[0], rep.Product.Grade, minGrade),
+			vf:  &verdictFailure{failed: 1, total: 1},
+		}
+	}
+	return nil
+}
+
+func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
+	var d sbom.Data
+	var err error
+	if p := fl.String("registry"); p != "" {
+		if d.Registry, err = sbom.LoadRegistry(p, opts...); err != nil {
+			return d, err
+		}
+	}
+	if p := fl.String("mapping"); p != "" {
+		if d.Mapping, err = sbom.LoadMapping(p, opts...); err != nil {
+			return d, err
+		}
+	}
+	if p := fl.String("vulns"); p != "" {
+		if d.Advisories, err = sbom.LoadAdvisories(p, opts...); err != nil {
+			return d, err
+		}
+	}
+	if p := fl.String("kev"); p != "" {
+		if d.KEV, err = sbom.LoadKEV(p, opts...); err != nil {
+			return d, err
+		}
+	}
+	if p := fl.String("facts"); p != "" {
+		if d.Facts, err = sbom.LoadFacts(p, opts...); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text sbom.TextOptions, minGrade sbom.Grade) error {
+	files, err := sbom.CollectInputs(args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding *.json, *.xml or go.mod files"}
+	}
+	var progress func(done, total int)
+	if isTerminal(c.App.ErrWriter) {
+		progress = func(done, total int) {
+			fmt.Fprintf(c.App.ErrWriter, "\rsovcheck: %d/%d SBOMs", done, total)
+			if done == total {
+				fmt.Fprintln(c.App.ErrWriter)
+			}
+		}
+	}
+	p := a.NewPortfolio()
+	if err := p.AddFiles(c.Context, files, progress); err != nil {
+		return err
+	}
+	rep := p.Report(text.Top)
+	if format == "json" {
+		err = sbom.WriteJSON(c.App.Writer, rep)
+	} else {
+		err = sbom.WritePortfolioText(c.App.Writer, rep, text)
+	}
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if n := len(rep.Failures); n > 0 {
+		first := rep.Failures[0]
+		return reason.New(first.Code, "the report lists every unreadable input; fix or remove them for a complete portfolio",
+			"%d of %d SBOMs could not be read; first: %s", n, n+rep.Totals.Products, first.Message)
+	}
+	if minGrade != "" {
+		failed := 0
+		for _, prod := range rep.Products {
+			if prod.Grade.Worse(minGrade) {
+				failed++
+			}
+		}
+		if failed > 0 {
+			return &gradeFailure{
+				msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade),
+				vf:  &verdictFailure{failed: failed, total: len(rep.Products)},
+			}
+		}
+	}
+	return nil
+}

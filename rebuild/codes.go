@@ -1,0 +1,30 @@
+package rebuild
+
+// Reason codes owned by package rebuild. Shared codes (DIGEST_MISMATCH,
+// SUBJECT_MISMATCH, PROVENANCE_MALFORMED, INPUT_*) come from internal/reason.
+const (
+	// Explaining a mismatch of a Go binary from its embedded build info.
+	CodeGoVersionMismatch    = "GO_VERSION_MISMATCH"
+	CodeVCSStampMismatch     = "VCS_STAMP_MISMATCH"
+	CodeLdflagsMismatch      = "LDFLAGS_MISMATCH"
+	CodeBuildSettingMismatch = "BUILD_SETTING_MISMATCH"
+	CodeModuleMismatch       = "MODULE_MISMATCH"
+
+	// Explaining a mismatch of an archive.
+	CodeArchiveMismatch = "ARCHIVE_MISMATCH" // entries added, removed or changed
+	CodeGzipOnly        = "GZIP_ONLY"        // decompressed streams equal, gzip framing differs
+
+	// Go module zips.
+	CodeModuleHashMismatch = "MODULE_HASH_MISMATCH"
+
+	// Why a rebuild could not be tried (SKIP).
+	CodeToolchainUnavailable    = "TOOLCHAIN_UNAVAILABLE"
+	CodeSourceUnavailable       = "SOURCE_UNAVAILABLE"
+	CodeDependenciesUnavailable = "DEPENDENCIES_UNAVAILABLE"
+	CodeSandboxUnavailable      = "SANDBOX_UNAVAILABLE"
+	CodeRecipeUnsupported       = "RECIPE_UNSUPPORTED"
+
+	// Why a rebuild that ran did not reproduce the artifact (MISMATCH).
+	CodeBuildFailed   = "BUILD_FAILED"
+	CodeOutputMissing = "OUTPUT_MISSING"
+)

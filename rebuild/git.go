@@ -1,0 +1,205 @@
+package rebuild
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// gitOutputLimit caps what sovcheck reads from one git command.
+const gitOutputLimit = 1 << 20
+
+// gitRunner runs git for the fetch phase with a controlled environment: no
+// system or global configuration (so no URL rewrites, hooks paths or
+// credential helpers of the caller), no prompts, C locale. PATH and proxy
+// variables are passed through so git is found and can reach a URL.
+type gitRunner struct {
+	log *slog.Logger
+}
+
+func newGit(log *slog.Logger) *gitRunner {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &gitRunner{log: log}
+}
+
+func gitEnv() []string {
+	env := []string{
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_ASKPASS=/bin/false",
+		"GIT_SSH_COMMAND=ssh -o BatchMode=yes",
+		"LC_ALL=C",
+		"HOME=/nonexistent",
+	}
+	for _, k := range []string{"PATH", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// gitError is a failed git command with its stderr.
+type gitError struct {
+	args   []string
+	stderr string
+	err    error
+}
+
+func (e *gitError) Error() string {
+	msg := strings.TrimSpace(e.stderr)
+	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+		msg = msg[i+1:]
+	}
+	if msg == "" {
+		msg = e.err.Error()
+	}
+	return fmt.Sprintf("git %s: %s", e.args[0], msg)
+}
+
+func (e *gitError) Unwrap() error { return e.err }
+
+func (g *gitRunner) output(ctx context.Context, dir string, args ...string) (string, error) {
+	return g.outputEnv(ctx, dir, nil, args...)
+}
+
+// outputEnv runs git with extra environment variables, which override
+// gitEnv's.
+func (g *gitRunner) outputEnv(ctx context.Context, dir string, extra []string, args ...string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(gitEnv(), extra...)
+	cmd.Stdout = &limitedBuffer{buf: &stdout, limit: gitOutputLimit}
+	cmd.Stderr = &limitedBuffer{buf: &stderr, limit: gitOutputLimit}
+	g.log.Debug("running git", "dir", dir, "args", args)
+	if err := cmd.Run(); err != nil {
+		return "", &gitError{args: args, stderr: stderr.String(), err: err}
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+// checkout is a source tree at an exact commit.
+type checkout struct {
+	Dir        string
+	Commit     string
+	CommitTime time.Time
+}
+
+// isGitURL reports whether src names a remote repository rather than a
+// directory.
+func isGitURL(src string) bool {
+	return strings.Contains(src, "://") || strings.HasPrefix(src, "git@")
+}
+
+// isRemoteGitURL reports whether uri names a repository on another
+// machine (https, http, ssh, git protocols).
+func isRemoteGitURL(uri string) bool {
+	for _, p := range []string{"https://", "http://", "ssh://", "git://", "git@"} {
+		if strings.HasPrefix(uri, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// clone makes a private clone of src (a checkout directory or a git URL) in
+// dest and checks out commit, detached. Objects are copied, never
+// hard-linked, so nothing the build does can reach the caller's
+// repository. Untracked files of the caller's checkout are not copied: the
+// recipe's own steps create what the build needs.
+func (g *gitRunner) clone(ctx context.Context, src, commit, dest string, allowNetwork bool) (*checkout, error) {
+	hint := "give --source a git checkout (or URL) that contains commit " + commit
+	if isGitURL(src) {
+		if !allowNetwork {
+			return nil, reason.New(CodeSourceUnavailable, "clone the repository yourself and give --source DIR, or allow the fetch phase to use the network",
+				"cloning %s: offline", src)
+		}
+		if _, err := g.output(ctx, "", "clone", "--quiet", "--no-checkout", "--", src, dest); err != nil {
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src)
+		}
+	} else {
+		// The caller named this checkout, and sovcheck only reads objects
+		// from it, so git may trust it even when another user owns it
+		// (safe.directory; honoured only in global configuration).
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "resolving %s", src)
+		}
+		trust := filepath.Join(filepath.Dir(dest), "source.gitconfig")
+		conf := fmt.Sprintf("[safe]\n\tdirectory = %s\n\tdirectory = %s\n", gitQuote(abs), gitQuote(filepath.Join(abs, ".git")))
+		if err := os.WriteFile(trust, []byte(conf), 0o644); err != nil {
+			return nil, fmt.Errorf("writing git configuration: %w", err)
+		}
+		env := []string{"GIT_CONFIG_GLOBAL=" + trust}
+		if _, err := g.outputEnv(ctx, abs, env, "rev-parse", "--git-dir"); err != nil {
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "reading git checkout %s", src)
+		}
+		if _, err := g.outputEnv(ctx, "", env, "clone", "--quiet", "--no-checkout", "--no-hardlinks", "--", abs, dest); err != nil {
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src)
+		}
+	}
+	if _, err := g.output(ctx, dest, "checkout", "--quiet", "--detach", commit); err != nil {
+		fetchErr := errors.New("commit not in the clone")
+		if isGitURL(src) {
+			_, fetchErr = g.output(ctx, dest, "fetch", "--quiet", "origin", commit)
+			if fetchErr == nil {
+				_, fetchErr = g.output(ctx, dest, "checkout", "--quiet", "--detach", commit)
+			}
+		}
+		if fetchErr != nil {
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "checking out commit %s from %s", commit, src)
+		}
+	}
+	head, err := g.output(ctx, dest, "rev-parse", "HEAD")
+	if err != nil {
+		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "reading HEAD of the clone")
+	}
+	if head != commit {
+		return nil, reason.Mismatch(CodeSourceUnavailable, hint, "checked-out commit differs from the recipe", head, commit)
+	}
+	ct, err := g.output(ctx, dest, "log", "-1", "--format=%ct", "HEAD")
+	if err != nil {
+		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "reading commit time")
+	}
+	secs, err := strconv.ParseInt(ct, 10, 64)
+	if err != nil {
+		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "parsing commit time %q", ct)
+	}
+	return &checkout{Dir: dest, Commit: head, CommitTime: time.Unix(secs, 0).UTC()}, nil
+}
+
+// gitQuote quotes a value for a git configuration file.
+func gitQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// limitedBuffer keeps the first limit bytes written and drops the rest.
+type limitedBuffer struct {
+	buf   *bytes.Buffer
+	limit int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.limit - l.buf.Len(); room > 0 {
+		if len(p) > room {
+			l.buf.Write(p[:room])
+		} else {
+			l.buf.Write(p)
+		}
+	}
+	return len(p), nil
+}

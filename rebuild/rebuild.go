@@ -1,0 +1,823 @@
+package rebuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// Status is the outcome of one rebuild.
+type Status string
+
+const (
+	// StatusMatch: the rebuilt artifact's sha256 equals the attested one.
+	StatusMatch Status = "MATCH"
+	// StatusMismatch: the rebuild ran and did not reproduce the artifact,
+	// or the provenance does not attest the artifact at all.
+	StatusMismatch Status = "MISMATCH"
+	// StatusSkip: the rebuild could not be tried (toolchain, source,
+	// dependencies or sandbox unavailable, or an unsupported recipe).
+	StatusSkip Status = "SKIP"
+)
+
+// Phase names, in order.
+const (
+	PhaseSubject      = "subject"
+	PhaseToolchain    = "toolchain"
+	PhaseSource       = "source"
+	PhaseDependencies = "dependencies"
+	PhaseBuild        = "build"
+	PhaseCompare      = "compare"
+)
+
+// Phase statuses, as in gorebuild's log: anything not checked is not PASS.
+const (
+	PhasePass = "PASS"
+	PhaseFail = "FAIL"
+	PhaseSkip = "SKIP"
+)
+
+// Result is the outcome of rebuilding one artifact.
+type Result struct {
+	Artifact       string        // the artifact as the caller named it
+	ArtifactSHA256 string        // sha256 of the published artifact
+	Subject        Subject       // the provenance subject it matched (empty if none)
+	Status         Status        // MATCH, MISMATCH or SKIP
+	Reason         *reason.Error // why, for MISMATCH and SKIP; nil for MATCH
+	Causes         []Cause       // every difference found on MISMATCH, most telling first
+	Recipe         *Recipe       // the recipe replayed
+	Toolchain      *Toolchain    // the toolchain used, once fetched
+	Sandbox        SandboxInfo   // how the build was isolated
+	RebuiltSHA256  string        // sha256 of the rebuilt artifact, once built
+	Phases         []Phase       // what was done, in order
+	BuildLog       string        // tail of the build output when the build failed
+	Started        time.Time
+	Finished       time.Time
+}
+
+// Hermetic reports whether the build ran in the namespace sandbox.
+func (r *Result) Hermetic() bool { return r.Sandbox.Hermetic }
+
+// SandboxInfo says how a build was isolated.
+type SandboxInfo struct {
+	Method     string   `json:"method"` // SandboxNamespaces, SandboxNone, or "" if no build ran
+	Hermetic   bool     `json:"hermetic"`
+	Namespaces []string `json:"namespaces,omitempty"`
+}
+
+// Phase is one line of the result's PASS/FAIL/SKIP log.
+type Phase struct {
+	Name    string        `json:"name"`
+	Status  string        `json:"status"`
+	Detail  string        `json:"detail"`
+	Elapsed time.Duration `json:"-"`
+}
+
+// Cause is one explained difference between the published and the rebuilt
+// artifact.
+type Cause struct {
+	Code string `json:"code"`
+	What string `json:"what"`
+	Got  string `json:"got,omitempty"`  // in the rebuilt artifact
+	Want string `json:"want,omitempty"` // in the published artifact
+}
+
+// Progress reports the start (Done false) and end (Done true) of a long
+// phase of one rebuild.
+type Progress struct {
+	Artifact string
+	Phase    string
+	Done     bool
+	Elapsed  time.Duration
+}
+
+// Request asks for one artifact to be rebuilt.
+type Request struct {
+	// Artifact is the path of the published artifact.
+	Artifact string
+	// Name is how reports name the artifact; default: Artifact.
+	Name string
+	// Recipes are the recipes read from the artifact's provenance; the one
+	// whose subject has the artifact's sha256 is replayed.
+	Recipes []*Recipe
+	// Source is a git checkout directory or a git URL holding the recipe's
+	// commit. Empty: the recipe's own source URI (network).
+	Source string
+}
+
+type config struct {
+	cacheDir         string
+	goproxy          string
+	gosumdb          string
+	offline          bool
+	hostGo           string
+	log              *slog.Logger
+	progress         func(Progress)
+	now              func() time.Time
+	allowUnsandboxed bool
+}
+
+// Option configures a Rebuilder.
+type Option func(*config) error
+
+// WithCacheDir sets where toolchains, modules and build caches are kept
+// between rebuilds. Default: sovcheck/rebuild under the user cache dir.
+func WithCacheDir(dir string) Option {
+	return func(c *config) error {
+		if dir == "" {
+			return errors.New("cache dir is empty")
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return fmt.Errorf("resolving cache dir: %w", err)
+		}
+		c.cacheDir = abs
+		return nil
+	}
+}
+
+// WithGoProxy sets the module proxy of the fetch phase (GOPROXY syntax,
+// e.g. a file:// proxy). Default: https://proxy.golang.org.
+func WithGoProxy(proxy string) Option {
+	return func(c *config) error {
+		if proxy == "" {
+			return errors.New("module proxy is empty")
+		}
+		c.goproxy = proxy
+		return nil
+	}
+}
+
+// WithChecksumDB sets the checksum database of the fetch phase (GOSUMDB
+// syntax). Default: sum.golang.org.
+func WithChecksumDB(db string) Option {
+	return func(c *config) error {
+		if db == "" {
+			return errors.New("checksum database is empty")
+		}
+		c.gosumdb = db
+		return nil
+	}
+}
+
+// WithOffline keeps the fetch phase off the network: only cached
+// toolchains and modules and local sources are used.
+func WithOffline() Option {
+	return func(c *config) error { c.offline = true; return nil }
+}
+
+// WithHostGo names the machine's go command, used as the toolchain when
+// its version is the one wanted and to fetch other toolchains. Default:
+// "go" from PATH; "" means none.
+func WithHostGo(path string) Option {
+	return func(c *config) error { c.hostGo = path; return nil }
+}
+
+// WithLogger sets the logger. Default: discard.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("logger is nil")
+		}
+		c.log = l
+		return nil
+	}
+}
+
+// WithProgress sets a function called at the start and end of long phases.
+// It may be called from several goroutines at once by RebuildAll.
+func WithProgress(f func(Progress)) Option {
+	return func(c *config) error { c.progress = f; return nil }
+}
+
+// WithClock sets the clock used for result times. Default: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("clock is nil")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithUnsandboxedFallbackUnsafe lets a rebuild run without namespaces, with
+// only a cleared environment, when the sandbox cannot be set up. Such a
+// result says Hermetic false; without this option it is a SKIP with
+// SANDBOX_UNAVAILABLE.
+func WithUnsandboxedFallbackUnsafe() Option {
+	return func(c *config) error { c.allowUnsandboxed = true; return nil }
+}
+
+// Rebuilder replays build recipes. It is safe for concurrent use.
+type Rebuilder struct {
+	config
+	host    *hostGo
+	sandbox func(context.Context, *sandboxSpec, io.Writer) (*sandboxStatus, error)
+	tcMu    sync.Mutex
+}
+
+// New returns a Rebuilder.
+func New(opts ...Option) (*Rebuilder, error) {
+	c := config{
+		goproxy: "https://proxy.golang.org",
+		gosumdb: "sum.golang.org",
+		hostGo:  "go",
+		log:     slog.New(slog.DiscardHandler),
+		now:     time.Now,
+	}
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			return nil, fmt.Errorf("configuring rebuilder: %w", err)
+		}
+	}
+	if c.cacheDir == "" {
+		ucd, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("configuring rebuilder: finding the user cache dir: %w (set one with WithCacheDir)", err)
+		}
+		c.cacheDir = filepath.Join(ucd, "sovcheck", "rebuild")
+	}
+	if c.offline {
+		c.goproxy = "off"
+	}
+	host := &hostGo{}
+	if c.hostGo != "" {
+		if p, err := exec.LookPath(c.hostGo); err == nil {
+			host.path = p
+		}
+	}
+	return &Rebuilder{config: c, host: host, sandbox: runSandbox}, nil
+}
+
+func (rb *Rebuilder) modCache() string { return filepath.Join(rb.cacheDir, "mod") }
+func (rb *Rebuilder) workRoot() string { return filepath.Join(rb.cacheDir, "work") }
+func (rb *Rebuilder) buildCache(tc *Toolchain) string {
+	return filepath.Join(rb.cacheDir, "gocache", tc.Version)
+}
+
+// RebuildAll rebuilds the artifacts with up to jobs rebuilds at once.
+// results[i] and errs[i] belong to reqs[i]; see Rebuild.
+func (rb *Rebuilder) RebuildAll(ctx context.Context, reqs []Request, jobs int) ([]*Result, []error) {
+	if jobs < 1 {
+		jobs = 1
+	}
+	results := make([]*Result, len(reqs))
+	errs := make([]error, len(reqs))
+	sem := make(chan struct{}, jobs)
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i], errs[i] = rb.Rebuild(ctx, reqs[i])
+		}()
+	}
+	wg.Wait()
+	return results, errs
+}
+
+// Rebuild rebuilds one artifact from its recipe and compares the result
+// with the attested digest. The error is non-nil only when no verdict can
+// be given (the artifact cannot be read, no recipe was given, the context
+// was cancelled); every other outcome, including failures to fetch or
+// build, is a Result with status MATCH, MISMATCH or SKIP.
+func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) {
+	name := req.Name
+	if name == "" {
+		name = req.Artifact
+	}
+	if len(req.Recipes) == 0 {
+		return nil, reason.New(reason.EvidenceMissing, "give the artifact's provenance", "rebuilding %s: no recipe given", name)
+	}
+	sum, err := fileSHA256(req.Artifact)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Artifact: name, ArtifactSHA256: sum, Started: rb.now()}
+	r := &run{rb: rb, res: res, req: req}
+	defer func() { res.Finished = rb.now() }()
+
+	rec, subj, err := SelectRecipe(req.Recipes, sum)
+	if err != nil {
+		r.phase(PhaseSubject, PhaseFail, "sha256:"+sum+" is not a subject of the provenance", 0)
+		return r.finish(StatusMismatch, reason.As(err, reason.SubjectMismatch, "")), nil
+	}
+	res.Recipe, res.Subject = rec, subj
+	r.phase(PhaseSubject, PhasePass, fmt.Sprintf("%s sha256:%s, %s", subj.Name, subj.SHA256, buildTypeName(rec.BuildType)), 0)
+
+	if err := r.do(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("rebuilding %s: %w", name, ctx.Err())
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+func buildTypeName(bt string) string {
+	switch bt {
+	case BuildTypeGoBuilder:
+		return "SLSA Go builder recipe"
+	case BuildTypeSovcheckGo:
+		return "sovcheck Go recipe"
+	}
+	return bt
+}
+
+// run is the state of one rebuild.
+type run struct {
+	rb  *Rebuilder
+	res *Result
+	req Request
+	ws  string
+}
+
+func (r *run) phase(name, status, detail string, elapsed time.Duration) {
+	r.res.Phases = append(r.res.Phases, Phase{Name: name, Status: status, Detail: detail, Elapsed: elapsed})
+}
+
+func (r *run) finish(st Status, why *reason.Error) *Result {
+	r.res.Status = st
+	r.res.Reason = why
+	return r.res
+}
+
+// timed runs f as a long phase, reporting progress.
+func (r *run) timed(phase string, f func() error) (time.Duration, error) {
+	start := time.Now()
+	if r.rb.progress != nil {
+		r.rb.progress(Progress{Artifact: r.res.Artifact, Phase: phase})
+	}
+	err := f()
+	d := time.Since(start)
+	if r.rb.progress != nil {
+		r.rb.progress(Progress{Artifact: r.res.Artifact, Phase: phase, Done: true, Elapsed: d})
+	}
+	return d, err
+}
+
+// skip records a phase that could not be done and ends the rebuild as SKIP;
+// cancellation is passed up instead.
+func (r *run) skip(ctx context.Context, phase string, err error, code string) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	re := reason.As(err, code, "")
+	r.phase(phase, PhaseSkip, re.Error(), 0)
+	r.finish(StatusSkip, re)
+	return nil
+}
+
+func (r *run) do(ctx context.Context) error {
+	rb, rec := r.rb, r.res.Recipe
+	if err := rec.Validate(); err != nil {
+		return r.skip(ctx, PhaseToolchain, err, CodeRecipeUnsupported)
+	}
+
+	var tc *Toolchain
+	d, err := r.timed(PhaseToolchain, func() error {
+		rb.tcMu.Lock()
+		defer rb.tcMu.Unlock()
+		var err error
+		tc, err = rb.toolchain(ctx, rec.Toolchain)
+		return err
+	})
+	if err != nil {
+		return r.skip(ctx, PhaseToolchain, err, CodeToolchainUnavailable)
+	}
+	r.res.Toolchain = tc
+	r.phase(PhaseToolchain, PhasePass, tc.Version+" ("+tc.Origin+")", d)
+
+	if err := os.MkdirAll(rb.workRoot(), 0o755); err != nil {
+		return fmt.Errorf("creating work dir: %w", err)
+	}
+	ws, err := os.MkdirTemp(rb.workRoot(), "rebuild-")
+	if err != nil {
+		return fmt.Errorf("creating work dir: %w", err)
+	}
+	r.ws = ws
+	defer os.RemoveAll(ws)
+
+	src := r.req.Source
+	if src == "" {
+		// Only a remote repository may come from the provenance: a local
+		// path or file:// URL there would let a recipe pick any repository
+		// on this machine.
+		if !isRemoteGitURL(rec.Source.URI) {
+			return r.skip(ctx, PhaseSource, reason.New(CodeSourceUnavailable, "give the source with --source DIR or URL",
+				"recipe source %q is not a remote git URL", rec.Source.URI), CodeSourceUnavailable)
+		}
+		src = rec.Source.URI
+	}
+	var co *checkout
+	d, err = r.timed(PhaseSource, func() error {
+		var err error
+		co, err = newGit(rb.log).clone(ctx, src, rec.Source.Commit, filepath.Join(ws, "src"), !rb.offline)
+		return err
+	})
+	if err != nil {
+		return r.skip(ctx, PhaseSource, err, CodeSourceUnavailable)
+	}
+	r.phase(PhaseSource, PhasePass, fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), co.CommitTime.Format(time.RFC3339)), d)
+
+	var ndeps int
+	d, err = r.timed(PhaseDependencies, func() error {
+		var err error
+		ndeps, err = r.fetchDependencies(ctx, tc, co)
+		return err
+	})
+	if err != nil {
+		return r.skip(ctx, PhaseDependencies, err, CodeDependenciesUnavailable)
+	}
+	detail := "none needed"
+	if ndeps > 0 {
+		detail = fmt.Sprintf("downloaded for %d module%s into the private module cache", ndeps, plural(ndeps))
+	}
+	r.phase(PhaseDependencies, PhasePass, detail, d)
+
+	log := &tailBuffer{limit: sandboxOutput}
+	var status *sandboxStatus
+	d, err = r.timed(PhaseBuild, func() error {
+		var err error
+		status, err = r.build(ctx, tc, co, log)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, errSandboxUnavailable) {
+			return r.skip(ctx, PhaseBuild, reason.Wrap(err, CodeSandboxUnavailable,
+				"run where unprivileged user namespaces are allowed (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces>0), or allow an unsandboxed rebuild explicitly",
+				"setting up the build sandbox"), CodeSandboxUnavailable)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("running build: %w", err)
+	}
+	r.res.BuildLog = ""
+	for i, st := range status.Steps {
+		if st.ExitCode != 0 || st.Error != "" {
+			r.res.BuildLog = log.String()
+			why := reason.New(CodeBuildFailed, "the recipe does not build as recorded; read the build log, and check that the source and toolchain are the ones the publisher used",
+				"step %d (%s) failed: %s", i+1, strings.Join(rec.Steps[i].Command, " "), st.Error)
+			r.phase(PhaseBuild, PhaseFail, why.Msg, d)
+			r.finish(StatusMismatch, why)
+			return nil
+		}
+	}
+	if len(status.Steps) != len(rec.Steps) {
+		return fmt.Errorf("running build: sandbox ran %d of %d steps", len(status.Steps), len(rec.Steps))
+	}
+	method := "sandbox " + SandboxNamespaces + " (" + strings.Join(sandboxNamespaces, ",") + ")"
+	if !r.res.Sandbox.Hermetic {
+		method = "NOT HERMETIC: no sandbox, cleared environment only"
+	}
+	r.phase(PhaseBuild, PhasePass, fmt.Sprintf("%d step%s in %s", len(rec.Steps), plural(len(rec.Steps)), method), d)
+
+	return r.compare(ctx, co)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// fetchDependencies downloads the modules of every module a step builds
+// into the private module cache, with the recipe's toolchain, through the
+// configured proxy and checksum database. Modules with a committed vendor
+// directory need nothing. The checkout is reset afterwards, so the build
+// sees exactly the commit.
+func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout) (int, error) {
+	seen := map[string]bool{}
+	var dirs []string
+	for _, st := range r.res.Recipe.Steps {
+		dir := filepath.Join(co.Dir, filepath.FromSlash(st.Dir))
+		for d := dir; within(d, co.Dir); d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				if !seen[d] {
+					seen[d] = true
+					dirs = append(dirs, d)
+				}
+				break
+			}
+			if d == co.Dir {
+				break
+			}
+		}
+	}
+	n := 0
+	home := filepath.Join(r.ws, "fetch-home")
+	for _, d := range dirs {
+		need, err := needsDownload(d)
+		if err != nil {
+			return n, reason.Wrap(err, reason.InputMalformed, "the source's go.mod is not valid", "reading go.mod in %s", relTo(co.Dir, d))
+		}
+		if !need {
+			continue
+		}
+		env := []string{
+			"GOMODCACHE=" + r.rb.modCache(),
+			"GOPROXY=" + r.rb.goproxy,
+			"GOSUMDB=" + r.rb.gosumdb,
+			"GOFLAGS=-modcacherw",
+			"GOTOOLCHAIN=local",
+			"GOENV=off",
+			"GONOSUMDB=", "GONOSUMCHECK=", "GOPRIVATE=", "GOINSECURE=",
+			"HOME=" + home,
+			"GOPATH=" + filepath.Join(home, "gopath"),
+			"GOCACHE=" + r.rb.buildCache(tc),
+		}
+		env = append(env, proxyEnv()...)
+		if _, err := runGo(ctx, filepath.Join(tc.GOROOT, "bin", "go"), d, env, "mod", "download"); err != nil {
+			return n, reason.Wrap(err, CodeDependenciesUnavailable,
+				"check that the module proxy is reachable and the source's go.sum is complete, or fill the module cache before going offline",
+				"downloading modules for %s", relTo(co.Dir, d))
+		}
+		n++
+	}
+	if n > 0 {
+		g := newGit(r.rb.log)
+		if _, err := g.output(ctx, co.Dir, "reset", "--quiet", "--hard", "HEAD"); err != nil {
+			return n, fmt.Errorf("resetting checkout after download: %w", err)
+		}
+		if _, err := g.output(ctx, co.Dir, "clean", "-q", "-f", "-d", "-x"); err != nil {
+			return n, fmt.Errorf("cleaning checkout after download: %w", err)
+		}
+	}
+	return n, nil
+}
+
+func relTo(base, p string) string {
+	rel, err := filepath.Rel(base, p)
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}
+
+// needsDownload reports whether the module in dir requires other modules
+// and has no committed vendor directory.
+func needsDownload(dir string) (bool, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return false, err
+	}
+	mf, err := modfile.ParseLax("go.mod", data, nil)
+	if err != nil {
+		return false, err
+	}
+	if len(mf.Require) == 0 {
+		return false, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil {
+		return false, nil
+	}
+	return true, nil
+}
+
+// layout is where the build's directories are, as the build sees them.
+type layout struct {
+	checkout, goroot, home, tmp, gopath, modcache, gocache string
+}
+
+// stepEnv builds a step's environment from scratch: the sandbox's own
+// variables, then the recipe's (already checked against the allowlist).
+// Nothing of the caller's environment reaches the build.
+func stepEnv(l layout, st Step, epoch int64) []string {
+	env := map[string]string{
+		// The toolchain first, then the system's tools (git for VCS
+		// stamping, the C toolchain for cgo).
+		"PATH": l.goroot + "/bin:/usr/local/bin:/usr/bin:/bin",
+		// Private, empty home and caches: nothing of the caller leaks in.
+		"HOME":       l.home,
+		"TMPDIR":     l.tmp,
+		"GOPATH":     l.gopath,
+		"GOMODCACHE": l.modcache,
+		"GOCACHE":    l.gocache,
+		// The recipe's toolchain and nothing else; no downloads, no
+		// configuration files.
+		"GOTOOLCHAIN": "local",
+		"GOPROXY":     "off",
+		"GOENV":       "off",
+		// Fixed locale, time zone and time, as reproducible-builds.org asks.
+		"TZ":                "UTC",
+		"LC_ALL":            "C",
+		"LANG":              "C",
+		"SOURCE_DATE_EPOCH": strconv.FormatInt(epoch, 10),
+		// git, run by the go command for VCS stamping, reads no
+		// configuration of the machine.
+		"GIT_CONFIG_NOSYSTEM": "1",
+		"GIT_CONFIG_GLOBAL":   "/dev/null",
+	}
+	for _, kv := range st.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// build runs the recipe's steps, in the namespace sandbox or, if that is
+// unavailable and the caller allowed it, directly with a cleared
+// environment.
+func (r *run) build(ctx context.Context, tc *Toolchain, co *checkout, log io.Writer) (*sandboxStatus, error) {
+	rb, rec := r.rb, r.res.Recipe
+	gocache := rb.buildCache(tc)
+	for _, d := range []string{gocache, rb.modCache()} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("creating cache dir: %w", err)
+		}
+	}
+	in := layout{
+		checkout: rec.CheckoutDir, goroot: rec.GOROOT,
+		home: sbHome, tmp: sbTmp, gopath: sbGopath, modcache: sbModCache, gocache: sbGocache,
+	}
+	if in.checkout == "" {
+		in.checkout = sbSrcDefault
+	}
+	if in.goroot == "" {
+		in.goroot = sbGorootDflt
+	}
+	root := filepath.Join(r.ws, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		return nil, fmt.Errorf("creating sandbox root: %w", err)
+	}
+	spec := &sandboxSpec{
+		Root: root,
+		Mounts: []sandboxMount{
+			{Source: co.Dir, Target: in.checkout, Writable: true},
+			{Source: tc.GOROOT, Target: in.goroot},
+			{Target: sbHome},
+			{Target: sbGopath},
+			{Source: rb.modCache(), Target: sbModCache},
+			{Source: gocache, Target: sbGocache, Writable: true},
+		},
+		Steps: sandboxSteps(in, rec, co),
+	}
+	status, err := rb.sandbox(ctx, spec, log)
+	if err == nil {
+		r.res.Sandbox = SandboxInfo{Method: SandboxNamespaces, Hermetic: true, Namespaces: sandboxNamespaces}
+		return status, nil
+	}
+	if !errors.Is(err, errSandboxUnavailable) || !rb.allowUnsandboxed {
+		return nil, err
+	}
+	rb.log.Warn("build sandbox unavailable; rebuilding without it", "artifact", r.res.Artifact, "err", err)
+	r.res.Sandbox = SandboxInfo{Method: SandboxNone, Hermetic: false}
+	host := layout{
+		checkout: co.Dir, goroot: tc.GOROOT,
+		home: filepath.Join(r.ws, "home"), tmp: filepath.Join(r.ws, "tmp"), gopath: filepath.Join(r.ws, "gopath"),
+		modcache: rb.modCache(), gocache: gocache,
+	}
+	for _, d := range []string{host.home, host.tmp, host.gopath} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, fmt.Errorf("creating build dir: %w", err)
+		}
+	}
+	return runUnsandboxed(ctx, sandboxSteps(host, rec, co), log), nil
+}
+
+// sandboxSteps turns the recipe's steps into commands for a layout. The go
+// command is always the recipe's toolchain, wherever the original build had
+// it.
+func sandboxSteps(l layout, rec *Recipe, co *checkout) []sandboxStep {
+	var steps []sandboxStep
+	for _, st := range rec.Steps {
+		argv := append([]string{path.Join(l.goroot, "bin", "go")}, st.Command[1:]...)
+		steps = append(steps, sandboxStep{
+			Argv: argv,
+			Dir:  path.Join(l.checkout, st.Dir),
+			Env:  stepEnv(l, st, co.CommitTime.Unix()),
+		})
+	}
+	return steps
+}
+
+// runUnsandboxed runs the steps directly: cleared environment, private
+// directories, but the machine's file system and network.
+func runUnsandboxed(ctx context.Context, steps []sandboxStep, log io.Writer) *sandboxStatus {
+	st := &sandboxStatus{}
+steps:
+	for _, s := range steps {
+		cmd := exec.CommandContext(ctx, s.Argv[0], s.Argv[1:]...)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = s.Dir, s.Env, log, log
+		err := cmd.Run()
+		var exitErr *exec.ExitError
+		switch {
+		case err == nil:
+			st.Steps = append(st.Steps, stepStatus{})
+			continue
+		case errors.As(err, &exitErr):
+			st.Steps = append(st.Steps, stepStatus{ExitCode: exitErr.ExitCode(), Error: exitErr.Error()})
+		default:
+			st.Steps = append(st.Steps, stepStatus{ExitCode: -1, Error: err.Error()})
+		}
+		break steps
+	}
+	return st
+}
+
+// compare hashes the rebuilt output and, on a difference, explains it.
+func (r *run) compare(ctx context.Context, co *checkout) error {
+	rec := r.res.Recipe
+	root, err := os.OpenRoot(co.Dir)
+	if err != nil {
+		return fmt.Errorf("opening checkout: %w", err)
+	}
+	defer root.Close()
+	f, err := root.Open(filepath.FromSlash(rec.Output))
+	var fi os.FileInfo
+	if err == nil {
+		defer f.Close()
+		fi, err = f.Stat()
+	}
+	if err != nil || !fi.Mode().IsRegular() {
+		why := reason.New(CodeOutputMissing, "the recipe's -o names a different file than the build wrote; check the recipe",
+			"build did not write %s as a regular file inside the checkout", rec.Output)
+		r.phase(PhaseCompare, PhaseFail, why.Msg, 0)
+		r.finish(StatusMismatch, why)
+		return nil
+	}
+	sum, err := readerSHA256(f)
+	if err != nil {
+		return fmt.Errorf("hashing rebuilt %s: %w", rec.Output, err)
+	}
+	r.res.RebuiltSHA256 = sum
+	if sum == r.res.Subject.SHA256 {
+		r.phase(PhaseCompare, PhasePass, "rebuilt sha256:"+sum+" equals the attested digest", 0)
+		r.finish(StatusMatch, nil)
+		return nil
+	}
+	rebuilt := filepath.Join(r.ws, "rebuilt")
+	if err := copyFromRoot(root, filepath.FromSlash(rec.Output), rebuilt); err != nil {
+		return fmt.Errorf("keeping rebuilt output: %w", err)
+	}
+	causes := explainWith(r.req.Artifact, rebuilt, ldflagsXSymbols(rec))
+	r.res.Causes = causes
+	top := causes[0]
+	why := &reason.Error{Code: top.Code, Msg: "rebuilt artifact differs: " + top.What, Got: top.Got, Want: top.Want, Hint: hintFor(top.Code)}
+	r.phase(PhaseCompare, PhaseFail, fmt.Sprintf("rebuilt sha256:%s, attested sha256:%s", sum, r.res.Subject.SHA256), 0)
+	r.finish(StatusMismatch, why)
+	return ctx.Err()
+}
+
+func copyFromRoot(root *os.Root, name, dst string) error {
+	in, err := root.Open(name)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// hintFor says what to do about each cause of a mismatch.
+func hintFor(code string) string {
+	switch code {
+	case CodeGoVersionMismatch:
+		return "the artifact was built by another Go toolchain than the provenance records; ask the publisher which one"
+	case CodeVCSStampMismatch:
+		return "the artifact was built from another commit or another checkout state than the provenance records"
+	case CodeLdflagsMismatch:
+		return "the artifact was linked with other -ldflags than the provenance records"
+	case CodeBuildSettingMismatch:
+		return "the artifact was built with other flags or environment (GOOS, GOARCH, CGO_ENABLED, -tags, -trimpath) than the provenance records"
+	case CodeModuleMismatch:
+		return "the artifact was built with other dependency versions than the source at this commit selects"
+	case CodeGzipOnly:
+		return "the archives hold the same data; only the gzip compression differs (level, mtime or OS byte in the header)"
+	case CodeArchiveMismatch:
+		return "the archives differ in the entries listed; compare them with the recipe's inputs"
+	}
+	return "the metadata sovcheck reads does not name the cause; rebuild locally and compare the files"
+}

@@ -1,0 +1,254 @@
+//go:build linux
+
+package rebuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// sandboxProbe runs one shell script in the sandbox with a writable
+// workspace mounted at /sovcheck/src and returns its status and output.
+func sandboxProbe(t *testing.T, script string, env ...string) (*sandboxStatus, string) {
+	t.Helper()
+	if !sandboxAvailable(t) {
+		t.Skip("the isolation tests need Linux user namespaces")
+	}
+	ws := t.TempDir()
+	for _, d := range []string{"root", "src"} {
+		if err := os.Mkdir(filepath.Join(ws, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := &sandboxSpec{
+		Root: filepath.Join(ws, "root"),
+		Mounts: []sandboxMount{
+			{Source: filepath.Join(ws, "src"), Target: sbSrcDefault, Writable: true},
+			{Target: sbHome},
+		},
+		Steps: []sandboxStep{{
+			Argv: []string{"/bin/sh", "-c", script},
+			Dir:  sbSrcDefault,
+			Env:  append([]string{"PATH=/usr/bin:/bin", "HOME=" + sbHome}, env...),
+		}},
+	}
+	out := &tailBuffer{limit: 1 << 16}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := runSandbox(ctx, spec, out)
+	if err != nil {
+		t.Fatalf("running sandbox: %v\noutput: %s", err, out.String())
+	}
+	if len(st.Steps) != 1 {
+		t.Fatalf("sandbox ran %d steps, want 1", len(st.Steps))
+	}
+	return st, out.String()
+}
+
+// runHost runs the same script outside the sandbox: the control for each
+// isolation test, so that a test cannot pass because the probe is broken.
+func runHost(t *testing.T, script string, env ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+func TestSandboxBasics(t *testing.T) {
+	st, out := sandboxProbe(t, `echo "uid=$(id -u) pid=$$ host=$(hostname) umask=$(umask)"; ls /`)
+	if st.Steps[0].ExitCode != 0 {
+		t.Fatalf("probe failed: %+v\n%s", st.Steps[0], out)
+	}
+	for _, want := range []string{"uid=0", "host=" + sandboxHost, "umask=0022"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sandbox output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, hidden := range []string{"root\n", "home\n", "work\n", "run\n", "var\n"} {
+		if strings.Contains(out, "\n"+hidden) {
+			t.Errorf("sandbox root lists /%s", strings.TrimSpace(hidden))
+		}
+	}
+}
+
+func TestSandboxFailingStepIsReported(t *testing.T) {
+	st, _ := sandboxProbe(t, "exit 3")
+	if st.Steps[0].ExitCode != 3 {
+		t.Fatalf("exit code = %d, want 3", st.Steps[0].ExitCode)
+	}
+}
+
+func TestSandboxHasNoNetwork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	script := fmt.Sprintf(`exec bash -c 'echo hi > /dev/tcp/127.0.0.1/%d' 2>&1`, port)
+	if code, out := runHost(t, script); code != 0 {
+		t.Fatalf("control: dialing the listener from the host failed (%d): %s", code, out)
+	}
+	st, out := sandboxProbe(t, script)
+	if st.Steps[0].ExitCode == 0 {
+		t.Fatalf("a build step reached a listener on the host's loopback: %s", out)
+	}
+	st, out = sandboxProbe(t, `exec bash -c 'echo hi > /dev/tcp/1.1.1.1/443' 2>&1`)
+	if st.Steps[0].ExitCode == 0 {
+		t.Fatalf("a build step reached the internet: %s", out)
+	}
+}
+
+func TestSandboxHidesCallerHome(t *testing.T) {
+	secretDir := t.TempDir()
+	secret := filepath.Join(secretDir, "secret")
+	if err := os.WriteFile(secret, []byte("caller-secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := fmt.Sprintf(`cat %q`, secret)
+	// The caller's home, when it exists, must be invisible too.
+	if home, err := os.UserHomeDir(); err == nil && home != "/" {
+		if _, err := os.Stat(home); err == nil {
+			script = fmt.Sprintf(`ls -A %q >/dev/null && %s`, home, script)
+		}
+	}
+	if code, out := runHost(t, script); code != 0 || !strings.Contains(out, "caller-secret") {
+		t.Fatalf("control: the host cannot read its own files (%d): %s", code, out)
+	}
+	st, out := sandboxProbe(t, script)
+	if st.Steps[0].ExitCode == 0 || strings.Contains(out, "caller-secret") {
+		t.Fatalf("a build step read the caller's files: %s", out)
+	}
+	st, out = sandboxProbe(t, `ls -A "$HOME" | wc -l`)
+	if st.Steps[0].ExitCode != 0 || strings.TrimSpace(out) != "0" {
+		t.Fatalf("the build's own HOME is not empty: %s", out)
+	}
+}
+
+func TestSandboxConfinesWrites(t *testing.T) {
+	outside := t.TempDir()
+	target := filepath.Join(outside, "escaped")
+	st, out := sandboxProbe(t, fmt.Sprintf(`
+		echo x > %q && echo wrote-outside
+		echo x > /usr/sovcheck-probe && echo wrote-usr
+		echo x > /sovcheck-probe && echo wrote-root
+		echo x > /tmp/scratch && echo wrote-tmp
+		echo x > /sovcheck/src/out && echo wrote-workspace
+		true`, target))
+	if st.Steps[0].ExitCode != 0 {
+		t.Fatalf("probe failed: %s", out)
+	}
+	for _, bad := range []string{"wrote-outside", "wrote-usr", "wrote-root"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("a build step could write: %s\n%s", bad, out)
+		}
+	}
+	for _, good := range []string{"wrote-tmp", "wrote-workspace"} {
+		if !strings.Contains(out, good) {
+			t.Errorf("a build step could not write where it may: %s\n%s", good, out)
+		}
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Errorf("file written in the sandbox appeared on the host at %s", target)
+	}
+	if _, err := os.Stat("/usr/sovcheck-probe"); err == nil {
+		t.Errorf("file written in the sandbox appeared on the host in /usr")
+	}
+}
+
+// TestSandboxStepsHaveNoCapabilities: a step cannot remount a read-only
+// mount writable or mount anything.
+func TestSandboxStepsHaveNoCapabilities(t *testing.T) {
+	st, out := sandboxProbe(t, `
+		grep '^CapEff:' /proc/self/status
+		mount -o remount,bind,rw /usr 2>/dev/null && echo remounted-usr
+		mount -t tmpfs x /sovcheck/home 2>/dev/null && echo mounted
+		true`)
+	if st.Steps[0].ExitCode != 0 {
+		t.Fatalf("probe failed: %s", out)
+	}
+	if !strings.Contains(out, "CapEff:\t0000000000000000") {
+		t.Errorf("a step has capabilities:\n%s", out)
+	}
+	if strings.Contains(out, "remounted") || strings.Contains(out, "mounted") {
+		t.Errorf("a step could change mounts:\n%s", out)
+	}
+}
+
+func TestSandboxMissingCommand(t *testing.T) {
+	st, _ := sandboxProbe(t, "exec /nonexistent/tool")
+	if st.Steps[0].ExitCode == 0 {
+		t.Fatal("a missing command succeeded")
+	}
+}
+
+// TestSandboxUnprivileged runs the isolation tests again as an unprivileged
+// user, in a user namespace of its own: the sandbox must work without root.
+func TestSandboxUnprivileged(t *testing.T) {
+	if os.Getenv("SOVCHECK_TEST_UNPRIVILEGED") == "1" {
+		t.Skip("already unprivileged")
+	}
+	if !sandboxAvailable(t) {
+		t.Skip("the isolation tests need Linux user namespaces")
+	}
+	if os.Getuid() != 0 {
+		t.Skip("needs root to switch to an unprivileged user; the other sandbox tests already ran unprivileged")
+	}
+	dir, err := os.MkdirTemp("", "sovcheck-unpriv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "rebuild.test")
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestSandbox(Basics|HasNoNetwork|HidesCallerHome|ConfinesWrites)$", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = []string{"SOVCHECK_TEST_UNPRIVILEGED=1", "PATH=/usr/bin:/bin", "HOME=/nonexistent", "TMPDIR=" + dir}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sandbox tests as uid 65534 failed: %v\n%s", err, out)
+	}
+	if strings.Count(string(out), "--- PASS") < 3 {
+		t.Fatalf("sandbox tests as uid 65534 did not run:\n%s", out)
+	}
+}

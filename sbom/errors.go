@@ -1,0 +1,55 @@
+package sbom
+
+import (
+	"fmt"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// Reason codes owned by package sbom. Shared codes (INPUT_UNREADABLE,
+// INPUT_TOO_LARGE) come from internal/reason.
+const (
+	// CodeFormatUnknown: the input is not a document sovcheck reads as an
+	// SBOM or lockfile (for example a JSON object that is neither
+	// CycloneDX nor SPDX).
+	CodeFormatUnknown = "SBOM_FORMAT_UNKNOWN"
+	// CodeVersionUnsupported: the format is known but the spec or lockfile
+	// version is outside the supported range.
+	CodeVersionUnsupported = "SBOM_VERSION_UNSUPPORTED"
+	// CodeMalformed: the document claims a supported format but does not
+	// decode, or breaks a rule the graph depends on.
+	CodeMalformed = "SBOM_MALFORMED"
+	// CodeDataMalformed: an optional data file (trust registry, upstream
+	// mapping, OSV advisories, KEV list, provenance facts) does not decode.
+	CodeDataMalformed = "SBOM_DATA_MALFORMED"
+	// CodeConfigInvalid: scoring weights or cut-offs are out of range.
+	CodeConfigInvalid = "SBOM_CONFIG_INVALID"
+)
+
+func tooLarge(what string, got, limit int64, hint string) *reason.Error {
+	return &reason.Error{
+		Code: reason.InputTooLarge,
+		Msg:  what + " exceeds the limit",
+		Got:  fmt.Sprintf("more than %d", limit),
+		Want: fmt.Sprintf("at most %d", limit),
+		Hint: hint,
+	}
+}
+
+func tooMany(what string, limit int, hint string) *reason.Error {
+	return &reason.Error{
+		Code: reason.InputTooLarge,
+		Msg:  "too many " + what,
+		Got:  fmt.Sprintf("more than %d", limit),
+		Want: fmt.Sprintf("at most %d", limit),
+		Hint: hint,
+	}
+}
+
+func malformed(err error, hint, format string, args ...any) *reason.Error {
+	return reason.Wrap(err, CodeMalformed, hint, format, args...)
+}
+
+func dataMalformed(err error, hint, format string, args ...any) *reason.Error {
+	return reason.Wrap(err, CodeDataMalformed, hint, format, args...)
+}

@@ -1,0 +1,172 @@
+package sbom
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+)
+
+// fuzzRead checks the reader contract on arbitrary input: no panic, an
+// error means no graph, and a graph keeps its invariants and can be
+// assessed.
+func fuzzRead(t *testing.T, data []byte, name string) {
+	g, err := Read(bytes.NewReader(data), name)
+	if err != nil {
+		if g != nil {
+			t.Fatalf("error %v returned with a graph", err)
+		}
+		return
+	}
+	checkGraph(t, g)
+	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Assess(g)
+}
+
+func FuzzReadCycloneDXJSON(f *testing.F) {
+	for _, v := range cdxTestVersions {
+		f.Add(encodeCDX(f, shopBOM(), v, cdx.BOMFileFormatJSON))
+	}
+	f.Add([]byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"bom-ref":"a","name":"a","components":[{"bom-ref":"a"}]}],"dependencies":[{"ref":"a","dependsOn":["a","b"]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, "bom.cdx.json") })
+}
+
+func FuzzReadCycloneDXXML(f *testing.F) {
+	for _, v := range cdxTestVersions {
+		f.Add(encodeCDX(f, shopBOM(), v, cdx.BOMFileFormatXML))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, "bom.cdx.xml") })
+}
+
+func FuzzReadSPDX(f *testing.F) {
+	f.Add(shopSPDX("SPDX-2.2", personPrefix))
+	f.Add(shopSPDX("SPDX-2.3", personPrefix))
+	f.Add(shopSPDX("SPDX-2.3", func(n string) string { return n }))
+	f.Add(rhelSPDX())
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, "bom.spdx.json") })
+}
+
+func FuzzReadNPMLock(f *testing.F) {
+	f.Add(npmLock(2))
+	f.Add(npmLock(3))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, "package-lock.json") })
+}
+
+func FuzzReadGoModule(f *testing.F) {
+	f.Add([]byte(testGoMod), []byte(testGoSum))
+	f.Add([]byte("module m\nrequire a.b/c v1.0.0\nreplace a.b/c v1.0.0 => ./c\n"), []byte(nil))
+	f.Fuzz(func(t *testing.T, mod, sum []byte) {
+		g, err := ReadGoModule(mod, sum, "go.mod")
+		if err != nil {
+			if g != nil {
+				t.Fatalf("error %v returned with a graph", err)
+			}
+			return
+		}
+		checkGraph(t, g)
+	})
+}
+
+func FuzzReadGoSum(f *testing.F) {
+	f.Add([]byte(testGoSum))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, "go.sum") })
+}
+
+func FuzzReadRegistry(f *testing.F) {
+	f.Add([]byte(testRegistry))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		reg, err := ReadRegistry(bytes.NewReader(data), "r.yaml")
+		if err != nil && reg != nil {
+			t.Fatal("error with a registry")
+		}
+	})
+}
+
+func FuzzReadMapping(f *testing.F) {
+	f.Add([]byte(testMapping))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ReadMapping(bytes.NewReader(data), "m.yaml")
+		if err != nil && m != nil {
+			t.Fatal("error with a mapping")
+		}
+	})
+}
+
+func FuzzReadKEV(f *testing.F) {
+	f.Add([]byte(testKEV))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := ReadKEV(bytes.NewReader(data), "kev.json")
+		if err != nil && k != nil {
+			t.Fatal("error with a catalog")
+		}
+	})
+}
+
+func FuzzReadFacts(f *testing.F) {
+	f.Add([]byte(testFacts))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		facts, err := ReadFacts(bytes.NewReader(data), "facts.json")
+		if err != nil && facts != nil {
+			t.Fatal("error with facts")
+		}
+	})
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("weights: {abandoned: 0.5}\ngradeCutoffs: [1, 2, 3, 4, 5, 6]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(bytes.NewReader(data), "scoring.yaml")
+		if err != nil {
+			return
+		}
+		if _, err := NewAssessor(cfg, Data{}); err != nil {
+			t.Fatalf("a parsed configuration is refused: %v", err)
+		}
+	})
+}
+
+// FuzzOSVAdvisory feeds one advisory and one purl through the matcher.
+func FuzzOSVAdvisory(f *testing.F) {
+	for name, body := range testAdvisories {
+		f.Add([]byte(body), "pkg:npm/lodash@4.17.20", name)
+	}
+	f.Add([]byte(testAdvisories["DEBIAN-CVE-2024-3094.json"]), debPURL("liblzma5", "5.6.0-0.2", "xz-utils"), "d.json")
+	f.Fuzz(func(t *testing.T, data []byte, purl, name string) {
+		a, err := parseAdvisory(data, name)
+		if err != nil {
+			return
+		}
+		l := &osvLoader{advs: []osvAdvisory{a}}
+		db := l.index("osv")
+		if p, ok := parsePURL(purl); ok {
+			db.match(p)
+		}
+	})
+}
+
+// FuzzVersionCompare checks that every ecosystem order is antisymmetric
+// and never panics.
+func FuzzVersionCompare(f *testing.F) {
+	f.Add("1.0.0", "1.0.0-rc1")
+	f.Add("1:2.3~b1-4", "2.3-4")
+	f.Add("1.2_rc1-r0", "1.2a")
+	f.Add("1.0^git1", "1.0~rc")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for name, cmp := range map[string]versionCompare{"semver": compareSemver, "dpkg": compareDpkg, "rpm": compareRPM, "apk": compareAPK} {
+			x, ok1 := cmp(a, b)
+			y, ok2 := cmp(b, a)
+			if ok1 != ok2 || (ok1 && x != -y) {
+				t.Fatalf("%s: compare(%q,%q)=%d,%v but compare(%q,%q)=%d,%v", name, a, b, x, ok1, b, a, y, ok2)
+			}
+			if strings.TrimSpace(a) == a && ok1 {
+				if self, _ := cmp(a, a); self != 0 {
+					t.Fatalf("%s: %q is not equal to itself", name, a)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,75 @@
+package sbom
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// goldenDir is resolved once: some tests change directory.
+var goldenDir, _ = filepath.Abs(filepath.Join("testdata", "golden"))
+
+// golden compares got with testdata/golden/name, or rewrites it with
+// -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(goldenDir, name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test ./sbom -update and review the diff\n--- got ---\n%s", name, got)
+	}
+}
+
+func TestGoldenProduct(t *testing.T) {
+	r := newTestAssessor(t, testData(t)).Assess(shopGraph(t))
+	var text, js bytes.Buffer
+	if err := WriteText(&text, r, DefaultTextOptions()); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "shop.txt", text.Bytes())
+	golden(t, "shop.json", js.Bytes())
+}
+
+func TestGoldenProductWithoutData(t *testing.T) {
+	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, a.Assess(readBytes(t, shopSPDX("SPDX-2.3", personPrefix), "shop.spdx.json")), TextOptions{Top: 3, Details: 1}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "shop-spdx-nodata.txt", text.Bytes())
+}
+
+func TestGoldenPortfolio(t *testing.T) {
+	r := runPortfolio(t, testData(t))
+	var text, js bytes.Buffer
+	if err := WritePortfolioText(&text, r, DefaultTextOptions()); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "portfolio.txt", text.Bytes())
+	golden(t, "portfolio.json", js.Bytes())
+}

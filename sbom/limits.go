@@ -1,0 +1,95 @@
+package sbom
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// Limits bounds everything read from outside. The defaults admit the
+// largest real SBOMs seen in practice (a full distribution image lists some
+// 10^5 components) with room to spare, and refuse inputs that could only
+// exhaust memory.
+type Limits struct {
+	// MaxSBOMBytes is the largest SBOM or lockfile read.
+	MaxSBOMBytes int64
+	// MaxComponents is the most components one SBOM may list, nested
+	// components included.
+	MaxComponents int
+	// MaxEdges is the most dependency edges one SBOM may declare.
+	MaxEdges int
+	// MaxNesting is the deepest nesting of CycloneDX components.
+	MaxNesting int
+	// MaxDataFileBytes is the largest trust registry, mapping, facts or
+	// KEV file read.
+	MaxDataFileBytes int64
+	// MaxAdvisoryBytes is the largest single OSV advisory read.
+	MaxAdvisoryBytes int64
+	// MaxAdvisories is the most OSV advisories loaded from one directory
+	// or zip.
+	MaxAdvisories int
+	// MaxAdvisoryTotalBytes bounds the sum of all advisories read from
+	// one directory or zip (uncompressed).
+	MaxAdvisoryTotalBytes int64
+	// MaxPortfolioSBOMs is the most SBOMs one portfolio may hold.
+	MaxPortfolioSBOMs int
+}
+
+// DefaultLimits returns the limits used unless WithLimits says otherwise.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxSBOMBytes:          512 << 20,
+		MaxComponents:         1_000_000,
+		MaxEdges:              10_000_000,
+		MaxNesting:            64,
+		MaxDataFileBytes:      64 << 20,
+		MaxAdvisoryBytes:      8 << 20,
+		MaxAdvisories:         2_000_000,
+		MaxAdvisoryTotalBytes: 8 << 30,
+		MaxPortfolioSBOMs:     100_000,
+	}
+}
+
+func (l Limits) validate() error {
+	if l.MaxSBOMBytes <= 0 || l.MaxComponents <= 0 || l.MaxEdges <= 0 || l.MaxNesting <= 0 ||
+		l.MaxDataFileBytes <= 0 || l.MaxAdvisoryBytes <= 0 || l.MaxAdvisories <= 0 ||
+		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 {
+		return reason.New(CodeConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
+			"validating limits: every limit must be positive, got %+v", l)
+	}
+	return nil
+}
+
+// readLimited reads all of r, failing with INPUT_TOO_LARGE past limit.
+func readLimited(r io.Reader, limit int64, what, hint string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the file is readable", "reading %s", what)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge(what, int64(len(data)), limit, hint)
+	}
+	return data, nil
+}
+
+// readFileLimited opens and reads path within limit, checking the size
+// before reading when the file system reports it.
+func readFileLimited(path string, limit int64, what, hint string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the path and its permissions", "opening %s", what)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		if st.IsDir() {
+			return nil, reason.New(reason.InputUnreadable, "give a file, not a directory",
+				"reading %s: %q is a directory", what, path)
+		}
+		if st.Mode().IsRegular() && st.Size() > limit {
+			return nil, tooLarge(fmt.Sprintf("%s (%d bytes)", what, st.Size()), st.Size(), limit, hint)
+		}
+	}
+	return readLimited(f, limit, what, hint)
+}

@@ -1,0 +1,297 @@
+package sbom
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteJSON writes a Report or PortfolioReport as indented JSON. The
+// media type inside says which.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// TextOptions shape the text report.
+type TextOptions struct {
+	// Top is how many rows the tables show (0: all).
+	Top int
+	// Details is how many of the worst components get a full trace of
+	// their labels and score.
+	Details int
+}
+
+// DefaultTextOptions shows the 20 worst components and traces the 5 worst.
+func DefaultTextOptions() TextOptions { return TextOptions{Top: 20, Details: 5} }
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+// WriteText writes the report a person reads: the grade and why, what
+// could not be assessed, the worst components with what to do, and the
+// trace behind the worst scores.
+func WriteText(w io.Writer, r *Report, opt TextOptions) error {
+	ew := &errWriter{w: w}
+	p := r.Product
+	title := p.Name
+	if p.Version != "" {
+		title += " " + p.Version
+	}
+	ew.printf("%s (%s %s, %d components, as of %s)\n\n", title, p.Format.Title(), strings.TrimPrefix(p.SpecVersion, "SPDX-"), p.Components, r.AsOf)
+	ew.printf("Grade %s  (worst component risk %d/100)\n", p.Grade, p.Risk)
+	for _, c := range p.Caps {
+		ew.printf("  capped at %s (computed %s): %s\n", c.Grade, p.ComputedGrade, c.Reason)
+	}
+	var counts []string
+	for _, g := range grades {
+		counts = append(counts, fmt.Sprintf("%s %d", g, p.GradeCounts[g]))
+	}
+	ew.printf("Components by grade: %s\n\n", strings.Join(counts, "  "))
+	writeCoverage(ew, r.Coverage)
+	rows := r.Components
+	if opt.Top > 0 && len(rows) > opt.Top {
+		rows = rows[:opt.Top]
+	}
+	if len(rows) > 0 {
+		ew.printf("Worst components:\n")
+		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "RISK\tGRADE\tCOMPONENT\tUPSTREAM\tWHY\tWHAT TO DO\n")
+		for i := range rows {
+			c := &rows[i]
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, componentTitle(c), c.Upstream, why(c.Labels, 3), action(c.Labels))
+		}
+		if ew.err == nil {
+			ew.err = tw.Flush()
+		}
+		if len(rows) < len(r.Components) {
+			ew.printf("(%d of %d components shown)\n", len(rows), len(r.Components))
+		}
+		ew.printf("\n")
+	}
+	details := min(opt.Details, len(r.Components))
+	if opt.Top > 0 {
+		details = min(details, len(rows))
+	}
+	if details > 0 {
+		ew.printf("Why, for the %d worst:\n", details)
+	}
+	for i := 0; i < details; i++ {
+		writeTrace(ew, &r.Components[i], &r.Config)
+	}
+	if len(r.Warnings) > 0 {
+		ew.printf("SBOM warnings:\n")
+		for _, wmsg := range r.Warnings {
+			ew.printf("  %s\n", wmsg)
+		}
+	}
+	return ew.err
+}
+
+func componentTitle(c *ComponentResult) string {
+	if c.Version != "" {
+		return c.Name + "@" + c.Version
+	}
+	return c.Name
+}
+
+// byWeight orders findings heaviest first; systemic-fragile leads because
+// it says where to act first.
+func byWeight(fs []Finding) []Finding {
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, func(p, q Finding) int {
+		ps, qs := p.Label == LabelSystemicFragile, q.Label == LabelSystemicFragile
+		if ps != qs {
+			if ps {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(q.Weight, p.Weight)
+	})
+	return out
+}
+
+func why(fs []Finding, n int) string {
+	var names []string
+	seen := map[Label]bool{}
+	for _, f := range byWeight(fs) {
+		if !seen[f.Label] {
+			seen[f.Label] = true
+			names = append(names, string(f.Label))
+		}
+	}
+	if len(names) == 0 {
+		return "-"
+	}
+	if len(names) > n {
+		return strings.Join(names[:n], ", ") + fmt.Sprintf(" +%d", len(names)-n)
+	}
+	return strings.Join(names, ", ")
+}
+
+func action(fs []Finding) string {
+	for _, f := range byWeight(fs) {
+		info := infoOf(f.Label)
+		if info.kind != kindMitigation {
+			return info.hint
+		}
+	}
+	return "-"
+}
+
+func writeCoverage(ew *errWriter, cov Coverage) {
+	ew.printf("Not assessed: %.0f%% of label questions, for lack of data\n", 100*cov.Unassessed)
+	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+	for _, d := range cov.Dimensions {
+		reasons := make([]string, 0, len(d.Reasons))
+		for _, r := range d.Reasons {
+			reasons = append(reasons, fmt.Sprintf("%s (%d)", r.Reason, r.Components))
+		}
+		if len(reasons) == 0 {
+			reasons = append(reasons, "-")
+		}
+		fmt.Fprintf(tw, "  %s\t%.0f%% assessed\t%s\n", d.Dimension, 100*d.Share, strings.Join(reasons, "; "))
+	}
+	if ew.err == nil {
+		ew.err = tw.Flush()
+	}
+	ew.printf("\n")
+}
+
+func writeTrace(ew *errWriter, c *ComponentResult, cfg *Config) {
+	imp := c.Impact
+	floor := cfg.ImpactFloor
+	ew.printf("  %s  risk %d, grade %s\n", componentTitle(c), c.Risk, c.Grade)
+	ew.printf("    risk = 100 x fragility %.3f x (%.2f + %.2f x impact %.3f)", c.Fragility, floor, 1-floor, imp.Value)
+	if c.RiskFloor != nil {
+		ew.printf(", raised to %d by %s", c.RiskFloor.Value, c.RiskFloor.Label)
+	}
+	ew.printf("\n")
+	if imp.Assessed {
+		ew.printf("    impact: blast radius = max(%s dependents -> %.3f, %d dominated -> %.3f)", atLeast(imp.Dependents, imp.DependentsAtLeast),
+			imp.DependentsSignal, imp.Dominated, imp.DominatedSignal)
+	} else {
+		ew.printf("    impact: %.2f assumed, the SBOM has no dependency graph", cfg.UnknownImpact)
+	}
+
+	if imp.Sandboxed {
+		ew.printf(", x %.2f for the sandbox", cfg.SandboxImpactFactor)
+	}
+	ew.printf("\n    upstream %s (%s, %s)", c.Upstream, c.UpstreamRule, c.UpstreamField)
+	if c.Supplier != "" {
+		ew.printf(", supplier %s", c.Supplier)
+	}
+	ew.printf("\n")
+	for _, f := range c.Labels {
+		where := f.Field
+		if f.Record != "" {
+			if where != "" {
+				where += ", "
+			}
+			where += f.Record
+		}
+		if where != "" {
+			where = " " + where
+		}
+		ew.printf("    %-22s %.2f  %s  [%s]%s\n", f.Label, f.Weight, f.Detail, f.Rule, where)
+	}
+	for _, u := range c.Unassessed {
+		names := make([]string, len(u.Labels))
+		for i, l := range u.Labels {
+			names[i] = string(l)
+		}
+		ew.printf("    unknown: %s (%s)\n", strings.Join(names, ", "), u.Reason)
+	}
+	ew.printf("\n")
+}
+
+// WritePortfolioText writes the portfolio view: products worst first, the
+// shared upstreams that matter most, and supplier concentration.
+func WritePortfolioText(w io.Writer, r *PortfolioReport, opt TextOptions) error {
+	ew := &errWriter{w: w}
+	t := r.Totals
+	ew.printf("Portfolio: %d products, %d components, %d upstreams (%d shared), as of %s\n\n",
+		t.Products, t.Components, t.Upstreams, t.Shared, r.AsOf)
+	writeCoverage(ew, r.Coverage)
+	limit := func(n int) int {
+		if opt.Top > 0 {
+			return min(opt.Top, n)
+		}
+		return n
+	}
+	if len(r.Products) > 0 {
+		ew.printf("Products, worst first:\n")
+		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "GRADE\tRISK\tPRODUCT\tSOURCE\tCOMPONENTS\tWORST\tWHY\n")
+		for _, p := range r.Products[:limit(len(r.Products))] {
+			grade := string(p.Grade)
+			if p.Grade != p.ComputedGrade {
+				grade += " (capped)"
+			}
+			labels := make([]string, 0, len(p.WorstLabels))
+			for _, l := range p.WorstLabels {
+				labels = append(labels, string(l))
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", grade, p.Risk, p.Name, p.Source, p.Components, p.Worst, strings.Join(labels, ", "))
+		}
+		if ew.err == nil {
+			ew.err = tw.Flush()
+		}
+		if n := limit(len(r.Products)); n < len(r.Products) {
+			ew.printf("(%d of %d products shown)\n", n, len(r.Products))
+		}
+		ew.printf("\n")
+	}
+	if len(r.Upstreams) > 0 {
+		ew.printf("Shared upstreams, by share x fragility:\n")
+		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "SCORE\tSHARE\tPRODUCTS\tUPSTREAM\tEXAMPLE\tFRAGILITY\tLABELS\n")
+		for _, u := range r.Upstreams[:limit(len(r.Upstreams))] {
+			labels := make([]string, 0, len(u.Labels))
+			for _, l := range u.Labels {
+				labels = append(labels, string(l))
+			}
+			fmt.Fprintf(tw, "%.3f\t%.0f%%\t%d\t%s\t%s\t%.3f\t%s\n", u.Score, 100*u.Share, u.Products, u.Upstream, u.Example, u.Fragility, strings.Join(labels, ", "))
+		}
+		if ew.err == nil {
+			ew.err = tw.Flush()
+		}
+		ew.printf("\n")
+	}
+	if len(r.Suppliers) > 0 {
+		ew.printf("Supplier concentration (HHI %.3f; 1 means a single supplier):\n", r.SupplierHHI)
+		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "SHARE\tCOMPONENTS\tPRODUCTS\tSUPPLIER\n")
+		for _, s := range r.Suppliers[:limit(len(r.Suppliers))] {
+			fmt.Fprintf(tw, "%.0f%%\t%d\t%d\t%s\n", 100*s.Share, s.Components, s.Products, s.Supplier)
+		}
+		if ew.err == nil {
+			ew.err = tw.Flush()
+		}
+		ew.printf("\n")
+	} else {
+		ew.printf("Supplier concentration: no SBOM names a supplier\n\n")
+	}
+	if len(r.Failures) > 0 {
+		ew.printf("Not read (%d):\n", len(r.Failures))
+		for _, f := range r.Failures {
+			ew.printf("  %s: %s [%s]\n", f.Source, f.Message, f.Code)
+		}
+	}
+	return ew.err
+}
