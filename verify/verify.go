@@ -40,6 +40,10 @@ type Options struct {
 	PredicateType string
 	Provenance    attest.ProvenanceRequirements
 
+	// Rebuild, when set, rebuilds each artifact from the recipe in its
+	// verified provenance and requires the digests to match.
+	Rebuild *RebuildOptions
+
 	// Layout, when set, verifies an in-toto supply chain whose final
 	// products must include each artifact. With a layout, a Sigstore
 	// signer is optional: the layout's keys are the trust.
@@ -70,6 +74,7 @@ type Runner struct {
 	verifier *attest.Verifier // nil when only an in-toto layout is checked
 	logger   *slog.Logger
 	layout   layoutOutcome
+	rebuild  rebuilder
 	oci      ociState
 }
 
@@ -278,6 +283,9 @@ func (r *Runner) verifyOne(ctx context.Context, arg string) policy.Verdict {
 		}
 	}
 	checks = append(checks, r.attestationChecks(subject, verified)...)
+	if r.opts.Rebuild != nil {
+		checks = append(checks, r.rebuildChecks(ctx, subject, art, verified)...)
+	}
 	return policy.Decide(subject, checks)
 }
 

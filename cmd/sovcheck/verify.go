@@ -56,6 +56,9 @@ bundles); registry credentials come from the docker config.`,
 			&cli.StringSliceFlag{Name: "layout-key", Usage: "PEM public key `FILE` of a layout owner (repeat for several; each must have signed)"},
 			&cli.StringFlag{Name: "links", Usage: "`DIR` holding the in-toto link metadata of the layout's steps"},
 			&cli.BoolFlag{Name: "allow-inspections", Usage: "run the inspections of the layout: they execute programs named in the layout"},
+			&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
+			&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
+			&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules and build caches"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
 		}, ociFlags()...),
@@ -90,6 +93,11 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	opts.Layout = layout
+	if c.Bool("rebuild") {
+		opts.Rebuild = &verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir")}
+	} else if c.String("source") != "" || c.String("cache-dir") != "" {
+		return &usageError{err: errors.New("--source and --cache-dir need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
+	}
 	id, err := identityFlags(c)
 	if err != nil {
 		return err

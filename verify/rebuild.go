@@ -1,0 +1,128 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
+)
+
+// Check ids of a rebuild.
+const (
+	CheckRebuild         = "rebuild"
+	CheckRebuildHermetic = "rebuild.hermetic"
+)
+
+// RebuildOptions asks verify to rebuild each artifact from the recipe in
+// its verified provenance and compare the digests.
+type RebuildOptions struct {
+	Source   string // git checkout DIR or git URL holding the recipe's commit
+	CacheDir string // toolchains, modules, build caches; default under the user cache dir
+}
+
+// rebuilder is built on first use: most runs never rebuild.
+type rebuilder struct {
+	once sync.Once
+	rb   *rebuild.Rebuilder
+	err  error
+}
+
+func (r *Runner) rebuilder() (*rebuild.Rebuilder, error) {
+	r.rebuild.once.Do(func() {
+		opts := []rebuild.Option{rebuild.WithLogger(r.logger)}
+		if r.opts.Rebuild.CacheDir != "" {
+			opts = append(opts, rebuild.WithCacheDir(r.opts.Rebuild.CacheDir))
+		}
+		if r.opts.Offline {
+			opts = append(opts, rebuild.WithOffline())
+		}
+		r.rebuild.rb, r.rebuild.err = rebuild.New(opts...)
+	})
+	return r.rebuild.rb, r.rebuild.err
+}
+
+// rebuildChecks rebuilds the artifact from the recipes of its verified
+// attestations. Only provenance whose signature verified is read: an
+// unsigned recipe is no evidence of how the published bytes were made.
+func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art attest.Artifact, verified []verifiedBundle) []policy.Check {
+	if art.Path == "" {
+		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(reason.EvidenceMissing,
+			"a rebuild compares bytes: give the artifact file, not its digest", "no artifact file to compare a rebuild with"), "")}
+	}
+	var recipes []*rebuild.Recipe
+	var evidence []string
+	for _, vb := range verified {
+		env := vb.res.Bundle.Bundle.GetDsseEnvelope()
+		if env == nil {
+			continue
+		}
+		rs, err := rebuild.ReadRecipes(bytes.NewReader(env.GetPayload()))
+		if err != nil {
+			r.logger.Info("no replayable recipe", "evidence", vb.evidence, "err", err)
+			continue
+		}
+		recipes = append(recipes, rs...)
+		evidence = append(evidence, vb.evidence)
+	}
+	if len(recipes) == 0 {
+		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(rebuild.CodeRecipeUnsupported,
+			"--rebuild needs a verified provenance with a replayable recipe: the SLSA GitHub generator's Go builder or a sovcheck recipe (sovcheck attest recipe)",
+			"no verified provenance with a replayable recipe"), "")}
+	}
+	rb, err := r.rebuilder()
+	if err != nil {
+		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputMalformed, ""), "")}
+	}
+	res, err := rb.Rebuild(ctx, rebuild.Request{Artifact: art.Path, Name: art.Name, Recipes: recipes, Source: r.opts.Rebuild.Source})
+	if err != nil {
+		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputUnreadable, ""), strings.Join(evidence, ", "))}
+	}
+	return rebuildResultChecks(subject, res, strings.Join(evidence, ", "))
+}
+
+// rebuildResultChecks maps a rebuild result onto the verdict model: MATCH
+// passes, MISMATCH fails, SKIP is a skipped required check (so the verdict
+// fails: a rebuild that was asked for and not done is not a pass).
+func rebuildResultChecks(subject policy.Subject, res *rebuild.Result, evidence string) []policy.Check {
+	c := policy.Check{ID: CheckRebuild, Subject: subject, Required: true, Evidence: evidence}
+	switch res.Status {
+	case rebuild.StatusMatch:
+		c.Status = policy.StatusPass
+		c.Message = fmt.Sprintf("rebuilt bit for bit: sha256:%s", res.RebuiltSHA256)
+		if res.Toolchain != nil {
+			c.Message += " with " + res.Toolchain.Version
+		}
+	case rebuild.StatusMismatch:
+		c.Status = policy.StatusFail
+	case rebuild.StatusSkip:
+		c.Status = policy.StatusSkip
+	}
+	if e := res.Reason; e != nil {
+		c.Reason, c.Message, c.Hint, c.Got, c.Want = e.Code, e.Msg, e.Hint, e.Got, e.Want
+		var causes []string
+		for _, cause := range res.Causes {
+			causes = append(causes, cause.Code)
+		}
+		if len(causes) > 0 {
+			c.Message = fmt.Sprintf("%s (causes: %s)", c.Message, strings.Join(causes, ", "))
+		}
+	}
+	checks := []policy.Check{c}
+	if res.Sandbox.Method != "" {
+		h := policy.Check{ID: CheckRebuildHermetic, Subject: subject, Status: policy.StatusPass,
+			Message: "built in " + res.Sandbox.Method + ": " + strings.Join(res.Sandbox.Namespaces, ", ")}
+		if !res.Hermetic() {
+			h.Status, h.Reason = policy.StatusSkip, rebuild.CodeSandboxUnavailable
+			h.Message = "the rebuild ran without the sandbox"
+			h.Hint = "a match without the sandbox does not prove a hermetic build; the policy decides whether it counts"
+		}
+		checks = append(checks, h)
+	}
+	return checks
+}
