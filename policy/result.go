@@ -143,5 +143,7 @@ func (r *Result) Checks() []Check {
 // if its own checks and the policy both pass.
 func (r *Result) Apply(v Verdict) Verdict {
 	checks := append(slices.Clone(v.Checks), r.Checks()...)
-	return Decide(v.Subject, checks)
+	out := Decide(v.Subject, checks)
+	out.Policy = r
+	return out
 }

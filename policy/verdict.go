@@ -47,6 +47,7 @@ type Verdict struct {
 	Status  Status  `json:"status"`
 	Reason  string  `json:"reason,omitempty"` // first failing reason, for one-line summaries
 	Checks  []Check `json:"checks"`
+	Policy  *Result `json:"policy,omitempty"` // the procurement policy's result, when one was evaluated
 }
 
 // Passed reports whether the verdict is a pass.
