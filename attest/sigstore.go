@@ -168,6 +168,7 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 	if (cfg.identity == nil) == (cfg.key == nil) {
 		return nil, errors.New("give exactly one of a keyless identity and a public key")
 	}
+	cfg.trusted = withCachedCAs(cfg.trusted)
 	v := &Verifier{cfg: cfg, trusted: cfg.trusted}
 	var vopts []verify.VerifierOption
 	if id := cfg.identity; id != nil {
