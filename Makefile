@@ -63,3 +63,17 @@ demo-material:
 
 clean:
 	rm -rf bin
+
+## report-demo: an HTML report of the demo artifact's verdict and of sovcheck's own go.mod
+.PHONY: report-demo
+REPORT_DEMO := bin/report-demo
+report-demo: build
+	@mkdir -p $(REPORT_DEMO)
+	./$(BIN) verify $(DEMO)/tool-linux-amd64 \
+	  --certificate-identity https://github.com/acme/tool/.github/workflows/release.yml@refs/tags/v1.2.0 \
+	  --certificate-oidc-issuer https://token.actions.githubusercontent.com \
+	  --source-uri github.com/acme/tool --source-tag v1.2.0 \
+	  --trusted-root $(DEMO)/trusted_root.json --offline --format json > $(REPORT_DEMO)/verify.json
+	./$(BIN) sbom labels --format json go.mod > $(REPORT_DEMO)/labels.json
+	./$(BIN) report $(REPORT_DEMO)/verify.json $(REPORT_DEMO)/labels.json --format html --title "sovcheck demo report" > $(REPORT_DEMO)/report.html
+	@echo "wrote $(REPORT_DEMO)/report.html"

@@ -15,7 +15,7 @@ import (
 const VerifyMediaType = "application/vnd.sovcheck.verify.v1+json"
 
 // Formats lists the output formats of `sovcheck verify`.
-var Formats = []string{"text", "json"}
+var Formats = []string{"text", "json", "sarif", "junit", "markdown", "html"}
 
 // VerifyDocument is the JSON document of `sovcheck verify`.
 type VerifyDocument struct {
@@ -59,6 +59,8 @@ func Render(w io.Writer, format string, verdicts []policy.Verdict, style Style) 
 		return JSON(w, verdicts)
 	case "text", "":
 		return Text(w, verdicts, style)
+	case "sarif", "junit", "markdown", "html":
+		return RenderDocuments(w, format, verifyOnly(verdicts), Options{Style: style})
 	}
 	return fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
 }

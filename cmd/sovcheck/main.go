@@ -132,6 +132,7 @@ func commands() []*cli.Command {
 		rebuildCommand(),
 		sbomCommand(),
 		policyCommand(),
+		reportCommand(),
 		versionCommand(),
 	}
 }

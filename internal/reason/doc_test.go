@@ -20,6 +20,7 @@ var codeFiles = []string{
 	"internal/oci/codes.go",
 	"policy/codes.go",
 	"rebuild/codes.go",
+	"report/codes.go",
 	"sbom/errors.go",
 }
 

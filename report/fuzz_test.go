@@ -1,0 +1,48 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"testing"
+)
+
+// FuzzReadDocument: any input either reads, and then renders in every
+// format, or fails leaving the documents untouched. Nothing panics.
+func FuzzReadDocument(f *testing.F) {
+	for _, name := range []string{"verify.golden.json", "labels.json", "portfolio.json", "rebuild.json"} {
+		f.Add(readTestdata(f, name))
+	}
+	f.Add([]byte(`{"mediaType": "` + VerifyMediaType + `", "status": "FAIL", "summary": {}, "verdicts": []}`))
+	f.Add([]byte(`{"mediaType": "` + RebuildMediaType + `"}`))
+	f.Add([]byte(`{"mediaType": "` + LabelsMediaType + `", "product": {"grade": "A"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		docs := &Documents{}
+		if err := ReadDocument("fuzz.json", data, docs); err != nil {
+			if len(docs.Inputs)+len(docs.Verify)+len(docs.Labels)+len(docs.Portfolios)+len(docs.Rebuilds) != 0 {
+				t.Fatalf("failed read added a document: %v", err)
+			}
+			return
+		}
+		if len(docs.Inputs) != 1 {
+			t.Fatalf("read added %d inputs, want 1", len(docs.Inputs))
+		}
+		for _, format := range DocumentFormats {
+			var buf bytes.Buffer
+			if err := RenderDocuments(&buf, format, docs, Options{MinGrade: "C"}); err != nil {
+				t.Fatalf("rendering %s: %v", format, err)
+			}
+			switch format {
+			case "sarif":
+				if !json.Valid(buf.Bytes()) {
+					t.Fatal("SARIF output is not JSON")
+				}
+			case "junit":
+				var out junitSuites
+				if err := xml.Unmarshal(buf.Bytes(), &out); err != nil {
+					t.Fatalf("JUnit output is not XML: %v", err)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,349 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/sovcheck/sovcheck/policy"
+)
+
+// Options shape the rendered report.
+type Options struct {
+	// Title heads HTML and Markdown reports; default "sovcheck report".
+	Title string
+	// MinGrade (A to G) makes product grades part of the decision:
+	// a product graded worse fails. "" shows grades without judging them.
+	MinGrade string
+	// Style decorates the text format.
+	Style Style
+}
+
+// Rows of the long lists a report shows before saying how many more
+// there are; the JSON inputs keep everything.
+const (
+	worstComponents = 10
+	chartRows       = 10
+	tableRows       = 50
+)
+
+const modulePath = "github.com/sovcheck/sovcheck"
+
+// toolName is "sovcheck" and its version when the binary records one.
+func toolName() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == modulePath && bi.Main.Version != "" {
+			return "sovcheck " + bi.Main.Version
+		}
+		for _, m := range bi.Deps {
+			if m.Path == modulePath {
+				return "sovcheck " + m.Version
+			}
+		}
+	}
+	return "sovcheck"
+}
+
+// view is what the HTML and Markdown reports show, computed once.
+type view struct {
+	Title      string
+	Tool       string
+	Decision   Decision
+	MinGrade   string
+	Headline   []string // summary facts, most important first
+	Points     *policy.Score
+	PointsNote string
+	Artifacts  []artifactView
+	Rebuilds   []rebuildView
+	Products   []productView
+	Portfolios []portfolioView
+	Inputs     []Input
+}
+
+type checkCounts struct{ Pass, Fail, Skip int }
+
+type artifactView struct {
+	Verdict policy.Verdict
+	Digest  string
+	Counts  checkCounts
+	Policy  *policy.Result
+	Rebuild *rebuildView
+}
+
+type rebuildView struct {
+	Index  int // position in the report, for links
+	Name   string
+	Digest string
+	Status string
+	Reason *RebuildReason
+	Causes []RebuildCause
+	Phases []RebuildPhase
+	Detail string
+}
+
+func (r *rebuildView) Passed() bool { return r.Status == RebuildMatch }
+
+type productView struct {
+	Doc       *LabelsDocument
+	Title     string
+	Judged    bool // MinGrade given
+	Passed    bool
+	Scale     gradeScale
+	Counts    barChart
+	Coverage  barChart
+	Worst     []*Component
+	MoreWorst int
+}
+
+type portfolioView struct {
+	Doc           *PortfolioDocument
+	Products      []PortfolioProduct
+	MoreProducts  int
+	Upstreams     []SharedUpstream
+	MoreUpstreams int
+	UpstreamChart barChart
+	SupplierChart barChart
+	Coverage      barChart
+}
+
+func newView(docs *Documents, opts Options) *view {
+	v := &view{Title: cmp.Or(opts.Title, "sovcheck report"), Tool: toolName(), MinGrade: opts.MinGrade, Inputs: docs.Inputs}
+	v.Decision = docs.Decide(opts.MinGrade)
+
+	for _, doc := range docs.Rebuilds {
+		for _, r := range doc.Results {
+			rv := rebuildView{Index: len(v.Rebuilds), Name: r.Artifact, Digest: formatDigest(r.ArtifactDigest), Status: r.Status, Reason: r.Reason, Causes: r.Causes, Phases: r.Phases}
+			var detail []string
+			if r.Toolchain != nil {
+				detail = append(detail, "toolchain "+r.Toolchain.Version+" ("+r.Toolchain.Origin+")")
+			}
+			if r.Sandbox != nil && r.Sandbox.Method != "" {
+				s := "sandbox " + r.Sandbox.Method
+				if !r.Sandbox.Hermetic {
+					s += ", not hermetic"
+				}
+				detail = append(detail, s)
+			}
+			if d := formatDigest(r.RebuiltDigest); d != "" {
+				detail = append(detail, "rebuilt "+d)
+			}
+			rv.Detail = strings.Join(detail, "; ")
+			v.Rebuilds = append(v.Rebuilds, rv)
+		}
+		for _, m := range doc.Modules {
+			rv := rebuildView{Index: len(v.Rebuilds), Name: m.Module + "@" + m.Version, Status: m.Status, Reason: m.Reason, Causes: m.Causes}
+			var detail []string
+			if m.Commit != "" {
+				detail = append(detail, "commit "+m.Commit)
+			}
+			switch {
+			case m.GotH1 != "":
+				detail = append(detail, fmt.Sprintf("module zip %s, recorded %s", m.GotH1, orNone(m.WantH1)))
+			case m.WantH1 != "":
+				detail = append(detail, "recorded "+m.WantH1)
+			}
+			rv.Detail = strings.Join(detail, "; ")
+			v.Rebuilds = append(v.Rebuilds, rv)
+		}
+	}
+
+	var policies []*policy.Result
+	for _, doc := range docs.Verify {
+		for _, vd := range doc.Verdicts {
+			a := artifactView{Verdict: vd, Digest: formatDigest(vd.Subject.Digest), Policy: vd.Policy}
+			if vd.Policy != nil {
+				policies = append(policies, vd.Policy)
+			}
+			for _, c := range vd.Checks {
+				switch c.Status {
+				case policy.StatusPass:
+					a.Counts.Pass++
+				case policy.StatusSkip:
+					a.Counts.Skip++
+				default:
+					a.Counts.Fail++
+				}
+			}
+			if sha := vd.Subject.Digest["sha256"]; sha != "" {
+				for i := range v.Rebuilds {
+					if v.Rebuilds[i].Digest == "sha256:"+sha {
+						a.Rebuild = &v.Rebuilds[i]
+						break
+					}
+				}
+			}
+			v.Artifacts = append(v.Artifacts, a)
+		}
+	}
+	v.Points, v.PointsNote = pointsSummary(policies)
+
+	for i := range docs.Labels {
+		v.Products = append(v.Products, newProductView(&docs.Labels[i], opts.MinGrade))
+	}
+	for i := range docs.Portfolios {
+		v.Portfolios = append(v.Portfolios, newPortfolioView(&docs.Portfolios[i]))
+	}
+	v.Headline = headline(v)
+	empty := 0
+	for _, doc := range docs.Verify {
+		if len(doc.Verdicts) == 0 {
+			empty++
+		}
+	}
+	for _, doc := range docs.Rebuilds {
+		if len(doc.Results)+len(doc.Modules) == 0 {
+			empty++
+		}
+	}
+	if empty > 0 {
+		v.Headline = append([]string{fmt.Sprintf("%d result%s without a verdict or rebuild, which fails", empty, plural(empty))}, v.Headline...)
+	}
+	return v
+}
+
+// pointsSummary is the score shown up front: the only one, or the lowest
+// of several.
+func pointsSummary(results []*policy.Result) (*policy.Score, string) {
+	var worst *policy.Score
+	scored := 0
+	for _, r := range results {
+		s := r.Points
+		if s == nil {
+			continue
+		}
+		scored++
+		if worst == nil || s.Earned*max(worst.Maximum, 1) < worst.Earned*max(s.Maximum, 1) {
+			worst = s
+		}
+	}
+	switch {
+	case worst == nil:
+		return nil, ""
+	case scored == 1:
+		return worst, "points"
+	}
+	return worst, fmt.Sprintf("points, the lowest of %d artifacts", scored)
+}
+
+func headline(v *view) []string {
+	var out []string
+	if n := len(v.Artifacts); n > 0 {
+		failed := 0
+		for _, a := range v.Artifacts {
+			if !a.Verdict.Passed() {
+				failed++
+			}
+		}
+		out = append(out, fmt.Sprintf("%d artifact%s: %d passed, %d failed", n, plural(n), n-failed, failed))
+	}
+	if n := len(v.Rebuilds); n > 0 {
+		counts := map[string]int{}
+		for _, r := range v.Rebuilds {
+			counts[r.Status]++
+		}
+		out = append(out, fmt.Sprintf("%d rebuild%s: %d MATCH, %d MISMATCH, %d SKIP", n, plural(n), counts[RebuildMatch], counts[RebuildMismatch], counts[RebuildSkip]))
+	}
+	for _, p := range v.Products {
+		out = append(out, fmt.Sprintf("%s graded %s", p.Title, p.Doc.Product.Grade))
+	}
+	for _, p := range v.Portfolios {
+		t := p.Doc.Totals
+		out = append(out, fmt.Sprintf("portfolio of %d products, %d shared upstreams", t.Products, t.Shared))
+	}
+	return out
+}
+
+func productTitle(name, version string) string {
+	if version != "" {
+		return name + " " + version
+	}
+	return name
+}
+
+func newProductView(doc *LabelsDocument, minGrade string) productView {
+	p := productView{Doc: doc, Title: productTitle(doc.Product.Name, doc.Product.Version), Judged: minGrade != ""}
+	p.Passed = p.Judged && gradeRank(doc.Product.Grade) <= gradeRank(minGrade)
+	p.Scale = newGradeScale(doc.Product.Grade)
+	var bars []barData
+	for _, g := range grades {
+		n := doc.Product.GradeCounts[g]
+		bars = append(bars, barData{Label: g, Value: float64(n), Text: fmt.Sprint(n), Color: gradeColors[g]})
+	}
+	p.Counts = newBarChart(bars, 0, narrowChart)
+	p.Coverage = coverageChart(doc.Coverage)
+	worst := make([]*Component, len(doc.Components))
+	for i := range doc.Components {
+		worst[i] = &doc.Components[i]
+	}
+	slices.SortStableFunc(worst, func(a, b *Component) int { return cmp.Compare(b.Risk, a.Risk) })
+	if len(worst) > worstComponents {
+		p.MoreWorst = len(worst) - worstComponents
+		worst = worst[:worstComponents]
+	}
+	p.Worst = worst
+	return p
+}
+
+func coverageChart(c Coverage) barChart {
+	var bars []barData
+	for _, d := range c.Dimensions {
+		bars = append(bars, barData{Label: d.Dimension, Value: d.Share, Text: fmt.Sprintf("%s assessed (%d of %d)", percent(d.Share), d.Assessed, d.Total), Color: colorInfo})
+	}
+	return newBarChart(bars, 1, chartLayout{chartWidth, 110, 170})
+}
+
+func newPortfolioView(doc *PortfolioDocument) portfolioView {
+	p := portfolioView{Doc: doc, Products: doc.Products, Upstreams: doc.Upstreams}
+	if len(p.Products) > tableRows {
+		p.MoreProducts = len(p.Products) - tableRows
+		p.Products = p.Products[:tableRows]
+	}
+	if len(p.Upstreams) > tableRows {
+		p.MoreUpstreams = len(p.Upstreams) - tableRows
+		p.Upstreams = p.Upstreams[:tableRows]
+	}
+	var ups []barData
+	for _, u := range doc.Upstreams[:min(len(doc.Upstreams), chartRows)] {
+		ups = append(ups, barData{Label: u.Upstream, Value: u.Share, Text: fmt.Sprintf("%s of products, fragility %.2f", percent(u.Share), u.Fragility), Color: fragilityColor(u.Fragility)})
+	}
+	p.UpstreamChart = newBarChart(ups, 1, wideChart)
+	var sups []barData
+	for _, s := range doc.Suppliers[:min(len(doc.Suppliers), chartRows)] {
+		sups = append(sups, barData{Label: s.Supplier, Value: s.Share, Text: fmt.Sprintf("%s of components", percent(s.Share)), Color: colorInfo})
+	}
+	p.SupplierChart = newBarChart(sups, 1, wideChart)
+	p.Coverage = coverageChart(doc.Coverage)
+	return p
+}
+
+func percent(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+
+// labelsWhy names a component's labels in the order of sortedFindings.
+func labelsWhy(fs []Finding) []string {
+	var out []string
+	for _, f := range sortedFindings(fs) {
+		if !slices.Contains(out, f.Label) {
+			out = append(out, f.Label)
+		}
+	}
+	return out
+}
+
+// sortedFindings orders findings heaviest first, systemic-fragile (act
+// here first) leading.
+func sortedFindings(fs []Finding) []Finding {
+	sorted := slices.Clone(fs)
+	slices.SortStableFunc(sorted, func(a, b Finding) int {
+		af, bf := a.Label == "systemic-fragile", b.Label == "systemic-fragile"
+		if af != bf {
+			if af {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.Weight, a.Weight)
+	})
+	return sorted
+}

@@ -1,0 +1,115 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/sovcheck/sovcheck/policy"
+)
+
+// DocumentFormats lists the formats `sovcheck report` renders documents
+// in.
+var DocumentFormats = []string{"text", "markdown", "html", "sarif", "junit"}
+
+// ValidDocumentFormat reports whether f is a format of `sovcheck report`.
+func ValidDocumentFormat(f string) bool { return slices.Contains(DocumentFormats, f) }
+
+// RenderDocuments writes docs in the named format. The exit code a caller
+// gives should come from docs.Decide, whatever the format.
+func RenderDocuments(w io.Writer, format string, docs *Documents, opts Options) error {
+	if opts.MinGrade != "" && !ValidGrade(opts.MinGrade) {
+		return fmt.Errorf("minimum grade %q: want one of %s", opts.MinGrade, strings.Join(grades, ", "))
+	}
+	switch format {
+	case "text", "":
+		return DocumentsText(w, docs, opts)
+	case "markdown":
+		return Markdown(w, docs, opts)
+	case "html":
+		return HTML(w, docs, opts)
+	case "sarif":
+		return SARIF(w, docs, opts)
+	case "junit":
+		return JUnit(w, docs, opts)
+	}
+	return fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(DocumentFormats, ", "))
+}
+
+// verifyOnly wraps the verdicts of one `sovcheck verify` run.
+func verifyOnly(verdicts []policy.Verdict) *Documents {
+	return &Documents{Verify: []VerifyDocument{NewVerifyDocument(verdicts)}}
+}
+
+// DocumentsText writes the documents for a terminal or a CI log: the
+// verdicts as Text does, then one line per rebuild, product and portfolio,
+// then the decision.
+func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
+	var b strings.Builder
+	var verdicts []policy.Verdict
+	for _, d := range docs.Verify {
+		verdicts = append(verdicts, d.Verdicts...)
+	}
+	if len(verdicts) > 0 {
+		if err := Text(&b, verdicts, opts.Style); err != nil {
+			return err
+		}
+	}
+	v := newView(docs, opts)
+	for _, a := range v.Artifacts {
+		if p := a.Policy; p != nil && p.Points != nil {
+			fmt.Fprintf(&b, "points %d/%d (%d to pass) %s, policy %s\n", p.Points.Earned, p.Points.Maximum, p.Points.Pass, a.Verdict.Subject.Name, p.Policy.Name)
+		}
+	}
+	for _, r := range v.Rebuilds {
+		st := policy.StatusFail
+		switch r.Status {
+		case RebuildMatch:
+			st = policy.StatusPass
+		case RebuildSkip:
+			st = policy.StatusSkip
+		}
+		fmt.Fprintf(&b, "%s rebuild %s: %s", opts.Style.status(st), r.Name, r.Status)
+		if r.Reason != nil {
+			fmt.Fprintf(&b, " [%s] %s", r.Reason.Code, r.Reason.Message)
+		}
+		b.WriteByte('\n')
+		for _, c := range r.Causes {
+			fmt.Fprintf(&b, "         %s %s\n", c.Code, c.What)
+		}
+		if r.Reason != nil && r.Reason.Hint != "" {
+			fmt.Fprintf(&b, "         hint: %s\n", r.Reason.Hint)
+		}
+	}
+	for _, p := range v.Products {
+		fmt.Fprintf(&b, "grade %s %s (%s, %d components, as of %s); %s not assessed\n", p.Doc.Product.Grade, p.Title, p.Doc.Product.Source,
+			p.Doc.Product.Components, p.Doc.AsOf, percent(p.Doc.Coverage.Unassessed))
+		for _, c := range p.Worst[:min(len(p.Worst), 3)] {
+			if len(c.Labels) > 0 {
+				fmt.Fprintf(&b, "  %d %s %s: %s\n", c.Risk, c.Grade, c.Title(), strings.Join(labelsWhy(c.Labels), ", "))
+			}
+		}
+	}
+	for _, p := range v.Portfolios {
+		t := p.Doc.Totals
+		fmt.Fprintf(&b, "portfolio: %d products, %d components, %d upstreams (%d shared), supplier HHI %.3f, as of %s\n",
+			t.Products, t.Components, t.Upstreams, t.Shared, p.Doc.SupplierHHI, p.Doc.AsOf)
+		for _, u := range p.Doc.Upstreams[:min(len(p.Doc.Upstreams), 3)] {
+			fmt.Fprintf(&b, "  shared by %s of products: %s (fragility %.2f)\n", percent(u.Share), u.Upstream, u.Fragility)
+		}
+		for _, f := range p.Doc.Failures {
+			fmt.Fprintf(&b, "  not read: %s [%s]\n", f.Source, f.Code)
+		}
+	}
+	if len(verdicts) == 0 || len(v.Rebuilds)+len(v.Products)+len(v.Portfolios) > 0 {
+		d := v.Decision
+		if d.Decided == 0 {
+			b.WriteString("no verdict: grades only\n")
+		} else {
+			fmt.Fprintf(&b, "%s: %d decided, %d passed, %d failed\n", d.Status, d.Decided, d.Decided-d.Failed, d.Failed)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

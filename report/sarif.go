@@ -1,0 +1,339 @@
+package report
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/sovcheck/sovcheck/policy"
+)
+
+// SARIFSchema is the JSON schema the SARIF output follows (SARIF 2.1.0
+// with errata 01).
+const SARIFSchema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+// sarifRelated bounds the related locations (failing policy evidence) of
+// one result.
+const sarifRelated = 20
+
+// mitigationLabel is the one SBOM label that lowers a risk instead of
+// raising it; it is not a finding.
+const mitigationLabel = "sandboxed"
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string    `json:"id"`
+	Name             string    `json:"name"`
+	ShortDescription sarifText `json:"shortDescription"`
+	Help             sarifText `json:"help"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifLogical struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
+	Kind               string `json:"kind,omitempty"`
+}
+
+// sarifBuilder collects results and the rules they use.
+type sarifBuilder struct {
+	results []sarifResult
+	rules   map[string]sarifRule
+}
+
+// noHint is the help of a rule none of whose results carries a hint.
+const noHint = "each result's message says what was found and where"
+
+// add records a result. A rule's help is the first hint given for it.
+func (s *sarifBuilder) add(ruleID, description, hint, level, message string, locs []sarifLocation, related []sarifLocation, key ...string) {
+	r, ok := s.rules[ruleID]
+	if !ok {
+		r = sarifRule{ID: ruleID, Name: ruleName(ruleID), ShortDescription: sarifText{description}, Help: sarifText{noHint}}
+	}
+	if hint != "" && r.Help.Text == noHint {
+		r.Help.Text = hint
+	}
+	s.rules[ruleID] = r
+	sum := sha256.Sum256([]byte(strings.Join(append([]string{ruleID}, key...), "\x00")))
+	s.results = append(s.results, sarifResult{RuleID: ruleID, Level: level, Message: sarifText{message}, Locations: locs, RelatedLocations: related,
+		PartialFingerprints: map[string]string{"sovcheck/v1": hex.EncodeToString(sum[:16])}})
+}
+
+// SARIF writes a SARIF 2.1.0 log for code scanning. Rule ids are the
+// stable reason codes (for SBOM findings, the label names); each result
+// points at the evidence file or artifact it is about, or the SBOM entry.
+// Passing checks and matching rebuilds are not results.
+func SARIF(w io.Writer, docs *Documents, _ Options) error {
+	s := &sarifBuilder{rules: map[string]sarifRule{}}
+	v := newView(docs, Options{})
+	for _, a := range v.Artifacts {
+		sarifVerdict(s, a)
+	}
+	for _, r := range v.Rebuilds {
+		if r.Passed() {
+			continue
+		}
+		id, msg, help := RebuildMismatch, r.Status, "rebuild the artifact with sovcheck rebuild to see what differs"
+		if len(r.Causes) > 0 {
+			id = r.Causes[0].Code
+		}
+		if r.Reason != nil {
+			id, msg, help = r.Reason.Code, r.Reason.Message, cmp.Or(r.Reason.Hint, help)
+		}
+		var causes []string
+		for _, c := range r.Causes {
+			causes = append(causes, c.What)
+		}
+		if len(causes) > 0 {
+			msg += "; " + strings.Join(causes, "; ")
+		}
+		level := "error"
+		if r.Status == RebuildSkip {
+			level = "warning"
+		}
+		s.add(id, describeCode(id), help, level, fmt.Sprintf("rebuild %s of %s: %s", r.Status, r.Name, msg),
+			[]sarifLocation{artifactLocation(r.Name, r.Digest)}, nil, "rebuild", r.Name)
+	}
+	for _, p := range v.Products {
+		sarifProduct(s, p.Doc)
+	}
+	for _, p := range v.Portfolios {
+		for _, f := range p.Doc.Failures {
+			s.add(f.Code, describeCode(f.Code), f.Hint, "error", fmt.Sprintf("SBOM %s not read: %s", f.Source, f.Message),
+				[]sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(f.Source)}}}}, nil, "portfolio", f.Source)
+		}
+	}
+	ids := make([]string, 0, len(s.rules))
+	for id := range s.rules {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	index := map[string]int{}
+	rules := make([]sarifRule, 0, len(ids))
+	for i, id := range ids {
+		index[id] = i
+		rules = append(rules, s.rules[id])
+	}
+	results := s.results
+	if results == nil {
+		results = []sarifResult{}
+	}
+	for i := range results {
+		results[i].RuleIndex = index[results[i].RuleID]
+	}
+	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{{
+		Tool:    sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: strings.TrimPrefix(strings.TrimPrefix(toolName(), "sovcheck"), " "), InformationURI: "https://" + modulePath, Rules: rules}},
+		Results: results,
+	}}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(log)
+}
+
+func sarifVerdict(s *sarifBuilder, a artifactView) {
+	vd := a.Verdict
+	for _, c := range vd.Checks {
+		if c.Status == policy.StatusPass {
+			continue
+		}
+		level := "error"
+		if c.Status == policy.StatusSkip {
+			level = "note"
+			if c.Reason == policy.CodeWarning || c.Reason == policy.CodePenalty {
+				level = "warning"
+			}
+		}
+		msg := fmt.Sprintf("%s %s of %s", c.Status, c.ID, vd.Subject.Name)
+		if c.Message != "" {
+			msg += ": " + c.Message
+		}
+		if c.Got != "" || c.Want != "" {
+			msg += fmt.Sprintf(" (got %s, want %s)", orNone(c.Got), orNone(c.Want))
+		}
+		if c.Hint != "" {
+			msg += ". Hint: " + c.Hint
+		}
+		loc := artifactLocation(vd.Subject.Name, a.Digest)
+		if c.Evidence != "" {
+			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(c.Evidence)}}
+		}
+		id := cmp.Or(c.Reason, string(c.Status))
+		s.add(id, describeCode(id), c.Hint, level, msg, []sarifLocation{loc}, policyEvidence(a.Policy, c.ID),
+			vd.Subject.Name, c.ID)
+	}
+}
+
+// policyEvidence points at the failing items a policy rule named: SBOM
+// entries and data file records.
+func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
+	if r == nil || !strings.HasPrefix(checkID, policy.CheckPrefix) {
+		return nil
+	}
+	rr, ok := r.Rule(strings.TrimPrefix(checkID, policy.CheckPrefix))
+	if !ok {
+		return nil
+	}
+	var out []sarifLocation
+	for _, e := range rr.Evidence {
+		if !e.Failed || e.Source == "" || len(out) == sarifRelated {
+			continue
+		}
+		loc := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(e.Source)}}}
+		if name := cmp.Or(e.Component, e.Check, e.Label); name != "" {
+			loc.LogicalLocations = []sarifLogical{{Name: name, FullyQualifiedName: e.Source + "#" + e.Pointer}}
+		}
+		out = append(out, loc)
+	}
+	return out
+}
+
+func sarifProduct(s *sarifBuilder, d *LabelsDocument) {
+	for i := range d.Components {
+		c := &d.Components[i]
+		level := "note"
+		switch {
+		case gradeRank(c.Grade) >= gradeRank("E"):
+			level = "error"
+		case gradeRank(c.Grade) >= gradeRank("C"):
+			level = "warning"
+		}
+		file, line := d.Product.Source, 0
+		if f, l, ok := fileLine(c.Location); ok {
+			file, line = f, l
+		}
+		for _, f := range c.Labels {
+			if f.Label == mitigationLabel {
+				continue
+			}
+			where := strings.TrimSpace(f.Field + " " + f.Record)
+			msg := fmt.Sprintf("%s in %s (grade %s, risk %d): %s", c.Title(), productTitle(d.Product.Name, d.Product.Version), c.Grade, c.Risk, f.Detail)
+			if where != "" {
+				msg += " [" + f.Rule + " " + where + "]"
+			}
+			loc := sarifLocation{
+				PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(file)}},
+				LogicalLocations: []sarifLogical{{Name: c.Title(), FullyQualifiedName: d.Product.Source + "#" + c.Location}},
+			}
+			if line > 0 {
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+			}
+			s.add(f.Label, "SBOM component labelled "+f.Label,
+				"sovcheck sbom labels explains the label and what to do about it; the message names the SBOM field or data record that fired it",
+				level, msg, []sarifLocation{loc}, nil, d.Product.Source, c.Location, f.Rule)
+		}
+	}
+}
+
+// fileLine splits a "file:line" location.
+func fileLine(loc string) (string, int, bool) {
+	i := strings.LastIndexByte(loc, ':')
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(loc[i+1:])
+	if err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return loc[:i], n, true
+}
+
+// artifactLocation points at an artifact: the file as named, and the
+// artifact by name and digest.
+func artifactLocation(name, digest string) sarifLocation {
+	fq := name
+	if digest != "" && digest != name {
+		fq = name + "@" + digest
+	}
+	return sarifLocation{
+		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(name)}},
+		LogicalLocations: []sarifLogical{{Name: name, FullyQualifiedName: fq, Kind: "resource"}},
+	}
+}
+
+// sarifURI makes a URI reference of what the user named: a URI stays one
+// (sha256:..., docker://...), a path is escaped as a relative reference.
+func sarifURI(s string) string {
+	if u, err := url.Parse(s); err == nil && len(u.Scheme) > 1 {
+		return u.String()
+	}
+	return (&url.URL{Path: filepath.ToSlash(s)}).String()
+}
+
+// ruleName turns SIGNATURE_INVALID into SignatureInvalid, and
+// known-exploited into KnownExploited.
+func ruleName(id string) string {
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '_' || r == '-' || r == '/' || r == ':' }) {
+		r := []rune(strings.ToLower(part))
+		r[0] = unicode.ToUpper(r[0])
+		b.WriteString(string(r))
+	}
+	return b.String()
+}
+
+// describeCode turns SIGNATURE_INVALID into "signature invalid".
+func describeCode(code string) string {
+	return strings.ToLower(strings.ReplaceAll(code, "_", " "))
+}

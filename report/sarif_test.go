@@ -1,0 +1,214 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/sovcheck/sovcheck/policy"
+)
+
+// sarifSchema compiles the official SARIF 2.1.0 schema (testdata/README.md
+// says where it comes from), with format assertions on, so that URIs and
+// dates are checked too.
+func sarifSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(readTestdata(t, "sarif-schema-2.1.0.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource(SARIFSchema, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(SARIFSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validateSARIF(t *testing.T, s *jsonschema.Schema, out []byte) error {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Validate(inst)
+}
+
+func renderSARIF(t *testing.T, docs *Documents) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := SARIF(&buf, docs, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestSARIFValidAgainstSchema(t *testing.T) {
+	schema := sarifSchema(t)
+	awkward := policy.Subject{Name: "dir with spaces/100% tool:v1 #2"}
+	cases := map[string]*Documents{
+		"every kind": sampleDocuments(t),
+		"verify":     verifyOnly(sampleVerdicts()),
+		"hostile":    hostileDocuments(t),
+		"empty":      {},
+		"awkward names": verifyOnly([]policy.Verdict{policy.Decide(awkward, []policy.Check{
+			{ID: "signature", Status: policy.StatusFail, Reason: "SIGNATURE_INVALID", Evidence: "C:\\evidence\\x y.sigstore.json"},
+			{ID: "image", Status: policy.StatusFail, Reason: "DIGEST_MISMATCH", Evidence: "registry.example:5000/repo@sha256:" + strings.Repeat("a", 64)},
+		})}),
+	}
+	for name, docs := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := validateSARIF(t, schema, renderSARIF(t, docs)); err != nil {
+				t.Fatalf("SARIF output is not valid SARIF 2.1.0: %v", err)
+			}
+		})
+	}
+}
+
+// TestSARIFSchemaRejects is the failure twin: the validator must catch a
+// log that breaks the schema, or the test above proves nothing.
+func TestSARIFSchemaRejects(t *testing.T) {
+	schema := sarifSchema(t)
+	good := renderSARIF(t, sampleDocuments(t))
+	breaks := map[string]func(m map[string]any){
+		"no version":    func(m map[string]any) { delete(m, "version") },
+		"wrong version": func(m map[string]any) { m["version"] = "2.0.0" },
+		"unknown level": func(m map[string]any) { result(m)["level"] = "fatal" },
+		"no message":    func(m map[string]any) { delete(result(m), "message") },
+		"bad uri": func(m map[string]any) {
+			result(m)["locations"].([]any)[0].(map[string]any)["physicalLocation"].(map[string]any)["artifactLocation"].(map[string]any)["uri"] = "%zz"
+		},
+	}
+	for name, mutate := range breaks {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		mutate(m)
+		if err := validateSARIF(t, schema, mustJSON(t, m)); err == nil {
+			t.Errorf("%s: broken SARIF passed the schema", name)
+		}
+	}
+}
+
+func result(m map[string]any) map[string]any {
+	return m["runs"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any)
+}
+
+func TestSARIFContent(t *testing.T) {
+	var log sarifLog
+	if err := json.Unmarshal(renderSARIF(t, sampleDocuments(t)), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	for i, r := range run.Tool.Driver.Rules {
+		if i > 0 && run.Tool.Driver.Rules[i-1].ID >= r.ID {
+			t.Errorf("rules not sorted: %s before %s", run.Tool.Driver.Rules[i-1].ID, r.ID)
+		}
+	}
+	byRule := map[string][]sarifResult{}
+	for _, r := range run.Results {
+		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s has ruleIndex %d pointing at %s", r.RuleID, r.RuleIndex, run.Tool.Driver.Rules[r.RuleIndex].ID)
+		}
+		byRule[r.RuleID] = append(byRule[r.RuleID], r)
+	}
+	// A failed check: rule id is the reason code, the location is the
+	// evidence file, the help is the hint.
+	id := byRule["IDENTITY_MISMATCH"]
+	if len(id) != 1 || id[0].Level != "error" || id[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != "module.sigstore.json" ||
+		!strings.Contains(id[0].Message.Text, "got https://github.com/evil/x/") {
+		t.Errorf("IDENTITY_MISMATCH results = %+v", id)
+	}
+	if help := ruleByID(run, "IDENTITY_MISMATCH").Help.Text; help != "check --certificate-identity" {
+		t.Errorf("IDENTITY_MISMATCH help = %q, want the hint", help)
+	}
+	// Passing checks and a matching rebuild are not results.
+	for _, r := range run.Results {
+		if strings.HasPrefix(r.Message.Text, "PASS") || strings.Contains(r.Message.Text, "MATCH of") && !strings.Contains(r.Message.Text, "MISMATCH") {
+			t.Errorf("passing item reported: %s", r.Message.Text)
+		}
+	}
+	// A penalty is a warning pointing at the SBOM entry the policy named.
+	pen := byRule[policy.CodePenalty]
+	if len(pen) != 1 || pen[0].Level != "warning" || len(pen[0].RelatedLocations) != 1 ||
+		pen[0].RelatedLocations[0].LogicalLocations[0].FullyQualifiedName != "shop.cdx.json#/components/5" {
+		t.Errorf("penalty results = %+v", pen)
+	}
+	// A rebuild mismatch is an error with its cause.
+	gv := byRule["GO_VERSION_MISMATCH"]
+	if len(gv) != 1 || gv[0].Level != "error" || !strings.Contains(gv[0].Message.Text, "build setting -trimpath") {
+		t.Errorf("rebuild results = %+v", gv)
+	}
+	// SBOM labels: rule id is the label, the location the SBOM entry; the
+	// G component is an error, the mitigation label is no finding.
+	ke := byRule["known-exploited"]
+	if len(ke) != 1 || ke[0].Level != "error" || ke[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != "shop.cdx.json" ||
+		ke[0].Locations[0].LogicalLocations[0].FullyQualifiedName != "shop.cdx.json#/components/5" {
+		t.Errorf("known-exploited results = %+v", ke)
+	}
+	if len(byRule[mitigationLabel]) != 0 {
+		t.Errorf("the mitigation label %q is reported as a finding", mitigationLabel)
+	}
+	// A portfolio SBOM that could not be read.
+	if f := byRule["SBOM_FORMAT_UNKNOWN"]; len(f) != 1 || f[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != "sboms/misc/tsconfig.json" {
+		t.Errorf("portfolio failures = %+v", f)
+	}
+	// Fingerprints tell results apart.
+	seen := map[string]string{}
+	for _, r := range run.Results {
+		fp := r.PartialFingerprints["sovcheck/v1"]
+		if prev, dup := seen[fp]; dup {
+			t.Errorf("results %q and %q share a fingerprint", prev, r.Message.Text)
+		}
+		seen[fp] = r.Message.Text
+	}
+}
+
+func ruleByID(run sarifRun, id string) sarifRule {
+	for _, r := range run.Tool.Driver.Rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	return sarifRule{}
+}
+
+func TestSARIFLocations(t *testing.T) {
+	for in, want := range map[string]string{
+		"dist/tool":                        "dist/tool",
+		"dir with space/x":                 "dir%20with%20space/x",
+		"sha256:" + strings.Repeat("a", 4): "sha256:aaaa",
+		"docker://library/nginx":           "docker://library/nginx",
+		`C:\x\y`:                           "./C:%5Cx%5Cy",
+		"go.mod:12":                        "go.mod:12",
+	} {
+		if got := sarifURI(in); got != want {
+			t.Errorf("sarifURI(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]struct {
+		file string
+		line int
+		ok   bool
+	}{
+		"go.mod:12":      {"go.mod", 12, true},
+		"/components/5":  {"", 0, false},
+		"a:b":            {"", 0, false},
+		":3":             {"", 0, false},
+		"go.sum:0":       {"", 0, false},
+		"dir/go.sum:101": {"dir/go.sum", 101, true},
+	} {
+		f, l, ok := fileLine(in)
+		if f != want.file || l != want.line || ok != want.ok {
+			t.Errorf("fileLine(%q) = %q, %d, %v; want %+v", in, f, l, ok, want)
+		}
+	}
+}
