@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -76,7 +78,7 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
 		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
 		&cli.StringFlag{Name: "min-grade", Usage: "exit 1 when a product's grade is worse than `GRADE` (A..G)"},
-		&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"},
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, html, markdown, sarif, junit"},
 		&cli.IntFlag{Name: "top", Value: 20, Usage: "rows per text table, and shared upstreams and suppliers in portfolio JSON (0: all)"},
 	}
 }
@@ -110,8 +112,8 @@ func (e *gradeFailure) Unwrap() error { return e.vf }
 func runSBOMLabels(c *cli.Context) error {
 	fl := sbomFlags{c}
 	format := fl.String("format")
-	if format != "text" && format != "json" {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json"}
+	if format != "json" && !report.ValidDocumentFormat(format) {
+		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json, html, markdown, sarif, junit"}
 	}
 	if fl.Int("top") < 0 {
 		return &usageError{err: fmt.Errorf("--top %d is negative", fl.Int("top")), hint: "give a row count, or 0 for all rows"}
@@ -175,10 +177,13 @@ func runSBOMLabels(c *cli.Context) error {
 		return err
 	}
 	rep := a.Assess(g)
-	if format == "json" {
+	switch format {
+	case "json":
 		err = sbom.WriteJSON(c.App.Writer, rep)
-	} else {
+	case "text":
 		err = sbom.WriteText(c.App.Writer, rep, text)
+	default:
+		err = renderSBOMReport(c, format, args[0], rep, minGrade)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -245,10 +250,13 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 		return err
 	}
 	rep := p.Report(text.Top)
-	if format == "json" {
+	switch format {
+	case "json":
 		err = sbom.WriteJSON(c.App.Writer, rep)
-	} else {
+	case "text":
 		err = sbom.WritePortfolioText(c.App.Writer, rep, text)
+	default:
+		err = renderSBOMReport(c, format, "portfolio", rep, minGrade)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -273,4 +281,19 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 		}
 	}
 	return nil
+}
+
+// renderSBOMReport renders a labels or portfolio report in one of the
+// formats of package report, through the same versioned JSON that
+// `sovcheck report` reads, so both give the same page.
+func renderSBOMReport(c *cli.Context, format, name string, rep any, minGrade sbom.Grade) error {
+	var buf bytes.Buffer
+	if err := sbom.WriteJSON(&buf, rep); err != nil {
+		return err
+	}
+	docs := &report.Documents{}
+	if err := report.ReadDocument(name, buf.Bytes(), docs); err != nil {
+		return err
+	}
+	return report.RenderDocuments(c.App.Writer, format, docs, report.Options{MinGrade: string(minGrade)})
 }
