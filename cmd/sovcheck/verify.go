@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -60,6 +62,7 @@ bundles); registry credentials come from the docker config.`,
 			&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
 			&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules and build caches"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
+			&cli.StringFlag{Name: "facts-out", Usage: "also write what was verified per artifact sha256 to `FILE`, for 'sovcheck sbom labels --facts'"},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
 		}, ociFlags()...),
 		Action: runVerify,
@@ -125,6 +128,11 @@ func runVerify(c *cli.Context) error {
 	}
 	if err := report.Render(c.App.Writer, format, verdicts, report.Style{Color: format == "text" && useColor(c.App.Writer)}); err != nil {
 		return fmt.Errorf("writing report: %w", err)
+	}
+	if path := c.String("facts-out"); path != "" {
+		if err := writeFile(path, func(w io.Writer) error { return verify.WriteFacts(w, verdicts) }); err != nil {
+			return err
+		}
 	}
 	failed := 0
 	for _, v := range verdicts {
@@ -213,4 +221,21 @@ func ociOptions(c *cli.Context) verify.OCIOptions {
 		fmt.Fprintf(c.App.ErrWriter, "sovcheck: warning: --insecure-ignore-tlog: key-based signatures without a transparency log entry are accepted; nothing public records when they were made\n")
 	}
 	return o
+}
+
+// writeFile writes a file through write, and reports a failure to write
+// or to close it.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
