@@ -241,7 +241,9 @@ func (r *Runner) verifyImage(ctx context.Context, arg string) policy.Verdict {
 	checks = append(checks, run.coverageChecks(targetSubject)...)
 	for _, t := range targets {
 		if run.covered(t) {
-			checks = append(checks, r.attestationChecks(targetSubject(t), run.verifiedFor(t))...)
+			verified := run.verifiedFor(t)
+			checks = append(checks, r.attestationChecks(targetSubject(t), verified)...)
+			checks = append(checks, sbomLabelChecks(targetSubject(t), verified)...)
 		}
 	}
 	for _, d := range digests {

@@ -283,6 +283,7 @@ func (r *Runner) verifyOne(ctx context.Context, arg string) policy.Verdict {
 		}
 	}
 	checks = append(checks, r.attestationChecks(subject, verified)...)
+	checks = append(checks, sbomLabelChecks(subject, verified)...)
 	if r.opts.Rebuild != nil {
 		checks = append(checks, r.rebuildChecks(ctx, subject, art, verified)...)
 	}
