@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/sovcheck/sovcheck/policy"
 )
@@ -21,23 +22,29 @@ import (
 //go:embed templates/report.html.tmpl templates/report.css
 var templateFiles embed.FS
 
+// The page's style, policy and template are made on first use: most runs
+// of sovcheck render no HTML, and every run pays for package initialisation.
 var (
-	htmlCSS      = mustRead("templates/report.css")
-	htmlCSP      = fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; base-uri 'none'; form-action 'none'", cssHash(htmlCSS))
-	htmlTemplate = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-		"statusClass":    statusClass,
-		"phaseClass":     func(s string) string { return statusClass(policy.Status(s)) },
-		"ruleClass":      ruleClass,
-		"rebuildClass":   rebuildClass,
-		"gradeClass":     gradeClass,
-		"verdictWord":    verdictWord,
-		"verdictClass":   verdictClass,
-		"orNone":         orNone,
-		"percent":        percent,
-		"join":           strings.Join,
-		"pointsBar":      newPointsBar,
-		"sortedFindings": sortedFindings,
-	}).ParseFS(templateFiles, "templates/report.html.tmpl"))
+	htmlCSS = sync.OnceValue(func() string { return mustRead("templates/report.css") })
+	htmlCSP = sync.OnceValue(func() string {
+		return fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; base-uri 'none'; form-action 'none'", cssHash(htmlCSS()))
+	})
+	htmlTemplate = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+			"statusClass":    statusClass,
+			"phaseClass":     func(s string) string { return statusClass(policy.Status(s)) },
+			"ruleClass":      ruleClass,
+			"rebuildClass":   rebuildClass,
+			"gradeClass":     gradeClass,
+			"verdictWord":    verdictWord,
+			"verdictClass":   verdictClass,
+			"orNone":         orNone,
+			"percent":        percent,
+			"join":           strings.Join,
+			"pointsBar":      newPointsBar,
+			"sortedFindings": sortedFindings,
+		}).ParseFS(templateFiles, "templates/report.html.tmpl"))
+	})
 )
 
 func mustRead(name string) string {
@@ -60,9 +67,9 @@ func HTML(w io.Writer, docs *Documents, opts Options) error {
 		View *view
 		CSS  template.CSS
 		CSP  string
-	}{newView(docs, opts), template.CSS(htmlCSS), htmlCSP}
+	}{newView(docs, opts), template.CSS(htmlCSS()), htmlCSP()}
 	var b strings.Builder
-	if err := htmlTemplate.Execute(&b, data); err != nil {
+	if err := htmlTemplate().Execute(&b, data); err != nil {
 		return fmt.Errorf("rendering HTML: %w", err)
 	}
 	_, err := io.WriteString(w, b.String())
