@@ -224,10 +224,16 @@ func (p *Policy) certify(purl, sha string, vsas []VSA, now time.Time) Certificat
 		return Certification{Reason: CodeUncertified, Message: "the policy names no certification",
 			Hint: "add a certification section with a certification list or trusted certifier keys"}
 	}
+	var otherPolicy []string // VSAs of trusted certifiers issued under policies this one does not accept
 	for _, v := range vsas {
-		if v.Result == VSAPassed && p.certKeys[strings.ToLower(v.CertifierKeyID)] {
-			return Certification{Certified: true, By: "vsa", Source: v.Evidence, Detail: "certifier key sha256:" + strings.ToLower(v.CertifierKeyID)}
+		if v.Result != VSAPassed || !p.certKeys[strings.ToLower(v.CertifierKeyID)] {
+			continue
 		}
+		if digest := strings.ToLower(v.PolicyDigest); len(p.certPols) > 0 && !p.certPols[digest] {
+			otherPolicy = append(otherPolicy, fmt.Sprintf("the VSA %s was issued under policy %s, which certification.policies does not list", v.Evidence, policyName(digest)))
+			continue
+		}
+		return Certification{Certified: true, By: "vsa", Source: v.Evidence, Detail: "certifier key sha256:" + strings.ToLower(v.CertifierKeyID)}
 	}
 	var expired []string
 	if cs.List != "" {
@@ -265,5 +271,17 @@ func (p *Policy) certify(purl, sha string, vsas []VSA, now time.Time) Certificat
 		c.Message += "; certification " + strings.Join(expired, ", ")
 		c.Hint = "renew the certification, then update the certification list and its sha256 pin in the policy"
 	}
+	if len(otherPolicy) > 0 {
+		c.Message += "; " + strings.Join(otherPolicy, ", ")
+		c.Hint = "have the certifier verify the dependency under an accepted policy, or review certification.policies"
+	}
 	return c
+}
+
+// policyName names a policy by its digest for messages.
+func policyName(hexSum string) string {
+	if hexSum == "" {
+		return "(no digest recorded)"
+	}
+	return "sha256:" + hexSum
 }

@@ -98,6 +98,7 @@ type vulnerabilitySection struct {
 type certificationSection struct {
 	List              string   `yaml:"list"`
 	Certifiers        []string `yaml:"certifiers"`
+	Policies          []string `yaml:"policies"`
 	RequireArtifact   bool     `yaml:"requireArtifact"`
 	RequireComponents bool     `yaml:"requireComponents"`
 }

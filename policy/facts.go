@@ -123,6 +123,7 @@ type VSA struct {
 	CertifierKeyID string `json:"certifierKeyId"` // hex sha256 of the signing key's PKIX DER
 	Result         string `json:"result"`         // PASSED or FAILED
 	PolicyURI      string `json:"policyUri"`
+	PolicyDigest   string `json:"policyDigest"` // hex sha256 of the policy the certifier verified under
 	Evidence       string `json:"evidence"`
 }
 

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -57,6 +58,8 @@ type Policy struct {
 	allow     []licenceMatcher
 	deny      []licenceMatcher
 	certKeys  map[string]bool
+	certPubs  map[string]crypto.PublicKey // certifier keys the policy gives in full, by key id
+	certPols  map[string]bool             // sha256 of the policies a VSA must be issued under; empty: any
 	waivers   []waiver
 	rules     []*celRule
 	ruleIDs   map[string]bool // every rule id the policy evaluates
@@ -564,6 +567,7 @@ func (v *validator) certification() {
 		}
 	}
 	v.p.certKeys = map[string]bool{}
+	v.p.certPubs = map[string]crypto.PublicKey{}
 	for i, k := range c.Certifiers {
 		id, err := parseKeyRef(k)
 		if err != nil {
@@ -571,7 +575,11 @@ func (v *validator) certification() {
 			continue
 		}
 		v.p.certKeys[id] = true
+		if pub := certifierKey(k); pub != nil {
+			v.p.certPubs[id] = pub
+		}
 	}
+	v.vsaPolicies(c.Policies)
 	if c.List == "" && len(c.Certifiers) == 0 {
 		v.ps.at("certification", "name a certification list (list:) or trusted certifier keys (certifiers:)", "certification section names no way to certify")
 	}

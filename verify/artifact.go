@@ -20,7 +20,7 @@ var EvidenceSuffixes = []string{".sigstore.json", ".sigstore", ".intoto.jsonl", 
 
 // nonArtifactSuffixes are files in a release directory that are evidence or
 // keys, not artifacts.
-var nonArtifactSuffixes = append([]string{".cdx.json", ".spdx.json", ".pub", ".sig", ".pem", ".crt"}, EvidenceSuffixes...)
+var nonArtifactSuffixes = append([]string{".cdx.json", ".spdx.json", ".vsa.json", ".pub", ".sig", ".pem", ".crt"}, EvidenceSuffixes...)
 
 // ExpandArtifacts replaces each directory argument with the regular files
 // directly inside it that are not evidence, sorted by name.

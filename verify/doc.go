@@ -3,6 +3,13 @@
 // package attest, and hands the results to the verdict model of package
 // policy, one verdict per artifact.
 //
+// With a procurement policy (PolicyOptions, LoadPolicy), the facts verify
+// established (signers, attestations, provenance, rebuild, the assessed
+// SBOM, certifiers' VSAs) are evaluated by package policy and its checks
+// join the verdict (policy.go). The same facts make VSAs (NewVSA, vsa.go);
+// Gate certifies the dependencies of a lockfile or SBOM (gate.go); and
+// BuildRecipe records a local Go build as a replayable recipe (recipe.go).
+//
 // Invariants:
 //   - a problem with the run's configuration (trust root, key, usage) is an
 //     error and no verdict is given; a problem with one artifact or its

@@ -165,7 +165,7 @@ type candidate struct {
 // verify is reported; it fails the verdict only when nothing else vouches
 // for what it would vouch for, since anyone with push access can attach
 // signatures to an image.
-func (r *Runner) verifyImage(ctx context.Context, arg string) policy.Verdict {
+func (r *Runner) verifyImage(ctx context.Context, arg string, g *gathered) policy.Verdict {
 	subject := policy.Subject{Name: arg}
 	fail := func(id string, err error, evidence string) policy.Verdict {
 		return policy.Decide(subject, []policy.Check{failCheck(id, subject, reason.As(err, oci.RegistryUnavailable, ""), evidence)})
@@ -242,6 +242,7 @@ func (r *Runner) verifyImage(ctx context.Context, arg string) policy.Verdict {
 	for _, t := range targets {
 		if run.covered(t) {
 			verified := run.verifiedFor(t)
+			g.add(verified)
 			checks = append(checks, r.attestationChecks(targetSubject(t), verified)...)
 			checks = append(checks, sbomLabelChecks(targetSubject(t), verified)...)
 		}

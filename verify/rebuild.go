@@ -50,10 +50,11 @@ func (r *Runner) rebuilder() (*rebuild.Rebuilder, error) {
 // rebuildChecks rebuilds the artifact from the recipes of its verified
 // attestations. Only provenance whose signature verified is read: an
 // unsigned recipe is no evidence of how the published bytes were made.
-func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art attest.Artifact, verified []verifiedBundle) []policy.Check {
+// The result is nil when no rebuild could start.
+func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art attest.Artifact, verified []verifiedBundle) ([]policy.Check, *rebuild.Result) {
 	if art.Path == "" {
 		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(reason.EvidenceMissing,
-			"a rebuild compares bytes: give the artifact file, not its digest", "no artifact file to compare a rebuild with"), "")}
+			"a rebuild compares bytes: give the artifact file, not its digest", "no artifact file to compare a rebuild with"), "")}, nil
 	}
 	var recipes []*rebuild.Recipe
 	var evidence []string
@@ -73,17 +74,17 @@ func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art 
 	if len(recipes) == 0 {
 		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(rebuild.CodeRecipeUnsupported,
 			"--rebuild needs a verified provenance with a replayable recipe: the SLSA GitHub generator's Go builder or a sovcheck recipe (sovcheck attest recipe)",
-			"no verified provenance with a replayable recipe"), "")}
+			"no verified provenance with a replayable recipe"), "")}, nil
 	}
 	rb, err := r.rebuilder()
 	if err != nil {
-		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputMalformed, ""), "")}
+		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputMalformed, ""), "")}, nil
 	}
 	res, err := rb.Rebuild(ctx, rebuild.Request{Artifact: art.Path, Name: art.Name, Recipes: recipes, Source: r.opts.Rebuild.Source})
 	if err != nil {
-		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputUnreadable, ""), strings.Join(evidence, ", "))}
+		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputUnreadable, ""), strings.Join(evidence, ", "))}, nil
 	}
-	return rebuildResultChecks(subject, res, strings.Join(evidence, ", "))
+	return rebuildResultChecks(subject, res, strings.Join(evidence, ", ")), res
 }
 
 // rebuildResultChecks maps a rebuild result onto the verdict model: MATCH

@@ -52,6 +52,10 @@ type Options struct {
 	// OCI configures container image arguments (see oci.go).
 	OCI OCIOptions
 
+	// Policy, when set, evaluates a procurement policy on what was
+	// verified about each artifact (see policy.go).
+	Policy *PolicyOptions
+
 	Concurrency int // default GOMAXPROCS
 	Logger      *slog.Logger
 }
@@ -76,6 +80,7 @@ type Runner struct {
 	layout   layoutOutcome
 	rebuild  rebuilder
 	oci      ociState
+	policy   *policyRun // nil without a policy
 }
 
 // New validates opts and loads the trust configuration.
@@ -85,6 +90,10 @@ func New(opts Options) (*Runner, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if err := opts.OCI.validate(opts); err != nil {
+		return nil, err
+	}
+	pol, err := newPolicyRun(opts.Policy)
+	if err != nil {
 		return nil, err
 	}
 	if opts.Identity != nil && opts.Key != "" {
@@ -98,7 +107,7 @@ func New(opts Options) (*Runner, error) {
 					"bundles, --type and provenance flags need a signer: add --certificate-identity with --certificate-oidc-issuer, or --key FILE",
 					"no signer to verify the bundle against")}
 			}
-			return &Runner{opts: opts, logger: logger}, nil
+			return &Runner{opts: opts, logger: logger, policy: pol}, nil
 		}
 		return nil, &ConfigError{reason.New(reason.EvidenceMissing,
 			"give --certificate-identity (or --certificate-identity-regexp) with --certificate-oidc-issuer for keyless signatures, or --key FILE for key-based ones",
@@ -122,7 +131,7 @@ func New(opts Options) (*Runner, error) {
 	if err != nil {
 		return nil, configErr(err, reason.InputMalformed, "check the identity flags")
 	}
-	return &Runner{opts: opts, verifier: v, logger: logger}, nil
+	return &Runner{opts: opts, verifier: v, logger: logger, policy: pol}, nil
 }
 
 func readKey(path string) (crypto.PublicKey, error) {
@@ -169,6 +178,19 @@ func loadTrustedMaterial(opts Options, logger *slog.Logger) (root.TrustedMateria
 // Verify verifies each artifact and returns one verdict per artifact, in
 // the order given. ctx cancels work not yet started.
 func (r *Runner) Verify(ctx context.Context, artifacts []string) ([]policy.Verdict, error) {
+	outcomes, err := r.run(ctx, artifacts)
+	if err != nil {
+		return nil, err
+	}
+	verdicts := make([]policy.Verdict, len(outcomes))
+	for i, o := range outcomes {
+		verdicts[i] = o.Verdict
+	}
+	return verdicts, nil
+}
+
+// run verifies the artifacts concurrently, each with verifyArtifact.
+func (r *Runner) run(ctx context.Context, artifacts []string) ([]Outcome, error) {
 	if len(artifacts) == 0 {
 		return nil, &ConfigError{reason.New(reason.InputMalformed, "name at least one artifact: a file, a directory, or sha256:<hex>", "no artifact given")}
 	}
@@ -180,12 +202,15 @@ func (r *Runner) Verify(ctx context.Context, artifacts []string) ([]policy.Verdi
 	if err := preflight(r.opts.Bundle, artifacts); err != nil {
 		return nil, err
 	}
+	if err := r.policy.preflight(artifacts); err != nil {
+		return nil, err
+	}
 	workers := r.opts.Concurrency
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	r.logger.Info("verifying", "artifacts", len(artifacts), "workers", min(workers, len(artifacts)))
-	verdicts := make([]policy.Verdict, len(artifacts))
+	outcomes := make([]Outcome, len(artifacts))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(workers, len(artifacts)) {
@@ -193,8 +218,8 @@ func (r *Runner) Verify(ctx context.Context, artifacts []string) ([]policy.Verdi
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				verdicts[i] = r.verifyOne(ctx, artifacts[i])
-				r.logger.Info("verified", "artifact", artifacts[i], "status", verdicts[i].Status, "reason", verdicts[i].Reason)
+				outcomes[i] = r.verifyArtifact(ctx, artifacts[i])
+				r.logger.Info("verified", "artifact", artifacts[i], "status", outcomes[i].Verdict.Status, "reason", outcomes[i].Verdict.Reason)
 			}
 		}()
 	}
@@ -213,14 +238,14 @@ feed:
 	if err != nil {
 		return nil, err
 	}
-	return verdicts, nil
+	return outcomes, nil
 }
 
-// verifyOne gathers every check for one artifact; it never returns early
-// without a failing check.
-func (r *Runner) verifyOne(ctx context.Context, arg string) policy.Verdict {
+// verifyOne gathers every check for one artifact, and into g what the
+// checks established; it never returns early without a failing check.
+func (r *Runner) verifyOne(ctx context.Context, arg string, g *gathered) policy.Verdict {
 	if isImageArg(arg) {
-		return r.verifyImage(ctx, arg)
+		return r.verifyImage(ctx, arg, g)
 	}
 	art, rerr := resolveArtifact(arg)
 	subject := policy.Subject{Name: arg}
@@ -228,6 +253,7 @@ func (r *Runner) verifyOne(ctx context.Context, arg string) policy.Verdict {
 		return policy.Decide(subject, []policy.Check{failCheck("artifact", subject, rerr, arg)})
 	}
 	subject.Digest = map[string]string{"sha256": subjectOf(art)}
+	g.art = art
 
 	var checks []policy.Check
 	if r.opts.Layout != nil {
@@ -282,10 +308,13 @@ func (r *Runner) verifyOne(ctx context.Context, arg string) policy.Verdict {
 			}
 		}
 	}
+	g.verified = verified
 	checks = append(checks, r.attestationChecks(subject, verified)...)
 	checks = append(checks, sbomLabelChecks(subject, verified)...)
 	if r.opts.Rebuild != nil {
-		checks = append(checks, r.rebuildChecks(ctx, subject, art, verified)...)
+		var rc []policy.Check
+		rc, g.rebuild = r.rebuildChecks(ctx, subject, art, verified)
+		checks = append(checks, rc...)
 	}
 	return policy.Decide(subject, checks)
 }

@@ -68,8 +68,12 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.err.Error() }
 
-// verdictFailure says that at least one verdict failed: exit 1.
-type verdictFailure struct{ failed, total int }
+// verdictFailure says that at least one verdict failed: exit 1. hint,
+// when set, replaces the hint that points at the report.
+type verdictFailure struct {
+	failed, total int
+	hint          string
+}
 
 func (e *verdictFailure) Error() string {
 	return fmt.Sprintf("%d of %d artifact%s failed verification", e.failed, e.total, map[bool]string{true: "", false: "s"}[e.total == 1])
@@ -132,6 +136,8 @@ func commands() []*cli.Command {
 		rebuildCommand(),
 		sbomCommand(),
 		policyCommand(),
+		attestCommand(),
+		gateCommand(),
 		reportCommand(),
 		versionCommand(),
 	}
@@ -151,8 +157,11 @@ func exitCode(stderr io.Writer, err error) int {
 	}
 	var vf *verdictFailure
 	if errors.As(err, &vf) {
-		fmt.Fprintf(stderr, "sovcheck: error: %v\n", err)
-		fmt.Fprintf(stderr, "sovcheck: hint: the report on stdout names each failed check, its reason and what to do\n")
+		hint := vf.hint
+		if hint == "" {
+			hint = "the report on stdout names each failed check, its reason and what to do"
+		}
+		printError(stderr, err.Error(), hint)
 		return exitFail
 	}
 	code := exitNoVerdict

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/verify"
 )
 
 func policyCommand() *cli.Command {
@@ -56,7 +53,7 @@ from their pin. Exit 0 when the policy is valid, 2 otherwise.`,
 			},
 			{
 				Name:               "show-default",
-				Usage:              "print the default policy that applies when no --policy is given",
+				Usage:              "print the embedded default policy, which --policy default applies",
 				CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 				Action: func(c *cli.Context) error {
 					return printFixed(c, "show-default", policy.DefaultSource())
@@ -82,15 +79,7 @@ func runPolicyCheck(c *cli.Context) error {
 		return &usageError{err: fmt.Errorf("policy check takes one FILE, got %d arguments", c.NArg()), hint: "run 'sovcheck policy check procurement.yaml'"}
 	}
 	path := c.Args().First()
-	// One byte over the limit, so that Load reports an oversized policy.
-	data, err := readUpTo(path, policy.MaxPolicyBytes+1)
-	if err != nil {
-		return reason.Wrap(err, reason.InputUnreadable, "check the policy path", "reading policy")
-	}
-	p, err := policy.Load(data, path, time.Now())
-	if err == nil {
-		err = checkDataFiles(p, path)
-	}
+	p, _, err := verify.LoadPolicy(path, time.Now())
 	if err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
@@ -98,42 +87,6 @@ func runPolicyCheck(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "%s: valid policy %q (sha256 %s): %d rules, %d waivers, %d data file%s checked\n",
 		path, p.Name(), p.SHA256(), p.RuleCount(), p.WaiverCount(), n, map[bool]string{true: "", false: "s"}[n == 1])
 	return nil
-}
-
-// checkDataFiles reads every data file the policy at policyPath pins
-// (paths relative to the policy's directory) and checks it against its
-// sha256, and a certification list's contents as well.
-func checkDataFiles(p *policy.Policy, policyPath string) error {
-	for _, d := range p.DataFiles() {
-		path := d.Path
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(filepath.Dir(policyPath), path)
-		}
-		if d.Kind == policy.DataCertifications {
-			data, err := readUpTo(path, policy.MaxDataListBytes+1)
-			if err != nil {
-				return dataFileError(policyPath, d, err)
-			}
-			if p, err = p.WithData(d.Name, data); err != nil {
-				return err
-			}
-			continue
-		}
-		sum, err := hashFile(path)
-		if err != nil {
-			return dataFileError(policyPath, d, err)
-		}
-		if err := p.CheckDataDigest(d.Name, sum); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func dataFileError(policyPath string, d policy.DataFile, err error) error {
-	return &policy.FileError{Name: policyPath, Problems: []policy.Problem{{Pos: d.Pos, Code: reason.InputUnreadable,
-		Path: "data[" + d.Name + "]", Msg: fmt.Sprintf("reading data file %s: %v", d.Name, err),
-		Hint: "put the file at its path, relative to the policy file, or fix the path in the policy"}}}
 }
 
 // reportFileProblems prints every problem but the last and returns the
@@ -148,28 +101,4 @@ func reportFileProblems(w io.Writer, err error) error {
 	}
 	last := fe.Problems[len(fe.Problems)-1]
 	return &reason.Error{Code: last.Code, Msg: fe.Format(last), Hint: last.Hint}
-}
-
-// readUpTo reads at most n bytes of a file; the parser that gets them
-// enforces its own, smaller limit and so reports an oversized file.
-func readUpTo(path string, n int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, int64(n)))
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

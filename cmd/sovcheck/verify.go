@@ -13,6 +13,7 @@ import (
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/report"
+	"github.com/sovcheck/sovcheck/sbom"
 	"github.com/sovcheck/sovcheck/verify"
 )
 
@@ -35,37 +36,68 @@ Container images: registry.example/repo:tag or registry.example/repo@sha256:<hex
 resolved once to a digest), docker://NAME for Docker Hub short names, oci-layout:DIR[:REF],
 docker-archive:FILE[:REF] and oci-archive:FILE[:REF]. Signatures and attestations are found
 where cosign puts them (sha256-<hex>.sig, .att, .sbom) and as OCI 1.1 referrers (Sigstore
-bundles); registry credentials come from the docker config.`,
+bundles); registry credentials come from the docker config.
+
+Procurement policy: --policy FILE ('sovcheck policy init' writes one; --policy default is the
+embedded default) is evaluated on what was verified: the signers, attestation types and SLSA
+provenance, the rebuild (--rebuild), the SBOM (ARTIFACT.cdx.json or ARTIFACT.spdx.json beside
+the artifact, --sbom FILE, or a verified SBOM attestation) assessed with the data files the
+policy pins, and VSAs of certifiers the policy trusts (ARTIFACT.vsa.json, --vsa FILE). Its
+rules join each verdict as policy:<rule> checks; the JSON report carries the points and every
+rule's evidence, and --explain prints why points were lost. Without --policy, only what the
+flags ask is checked.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return &usageError{err: err, hint: "run 'sovcheck verify --help' for usage"}
 		},
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle (or JSON lines of bundles) for a single `ARTIFACT`"},
-			&cli.StringFlag{Name: "certificate-identity", Usage: "keyless: the signer's exact certificate identity (SAN)"},
-			&cli.StringFlag{Name: "certificate-identity-regexp", Usage: "keyless: a regexp the whole certificate identity must match"},
-			&cli.StringFlag{Name: "certificate-oidc-issuer", Usage: "keyless: the exact OIDC issuer of the certificate"},
-			&cli.StringFlag{Name: "certificate-oidc-issuer-regexp", Usage: "keyless: a regexp the whole OIDC issuer must match"},
-			&cli.StringFlag{Name: "key", Usage: "key-based: PEM public key `FILE` (ECDSA, Ed25519 or RSA)"},
-			&cli.StringFlag{Name: "trusted-root", Usage: "Sigstore trusted_root.json `FILE` for offline verification"},
-			&cli.BoolFlag{Name: "offline", Usage: "never use the network (needs --trusted-root)"},
-			&cli.StringFlag{Name: "type", Usage: "required predicate type of an attestation: " + strings.Join(attest.PredicateAliases(), ", ") + ", or a URI"},
-			&cli.StringFlag{Name: "source-uri", Usage: "provenance: the source repository, e.g. github.com/acme/tool"},
-			&cli.StringFlag{Name: "source-tag", Usage: "provenance: the git tag the artifact was built from"},
-			&cli.StringFlag{Name: "source-branch", Usage: "provenance: the git branch the artifact was built from"},
-			&cli.StringFlag{Name: "builder-id", Usage: "provenance: the trusted builder id (with or without @ref)"},
-			&cli.StringFlag{Name: "layout", Usage: "in-toto layout `FILE`; each artifact must be a final product of the verified supply chain"},
-			&cli.StringSliceFlag{Name: "layout-key", Usage: "PEM public key `FILE` of a layout owner (repeat for several; each must have signed)"},
-			&cli.StringFlag{Name: "links", Usage: "`DIR` holding the in-toto link metadata of the layout's steps"},
-			&cli.BoolFlag{Name: "allow-inspections", Usage: "run the inspections of the layout: they execute programs named in the layout"},
-			&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
-			&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
-			&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules and build caches"},
+		Flags: append(append(verifyFlags(verifyKeyFlag), policyFlags()...),
+			&cli.BoolFlag{Name: "explain", Usage: "with --policy, text format: after the report, print why each artifact lost points or failed the policy"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
 			&cli.StringFlag{Name: "facts-out", Usage: "also write what was verified per artifact sha256 to `FILE`, for 'sovcheck sbom labels --facts'"},
-			&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
-		}, ociFlags()...),
+		),
 		Action: runVerify,
+	}
+}
+
+// verifyKeyFlag is verify's flag for the publisher's public key. attest vsa
+// names it otherwise: its --key is the certifier's private key.
+const verifyKeyFlag = "key"
+
+// verifyFlags are the flags that say how artifacts are verified, shared by
+// verify and attest vsa; keyFlag names the publisher's public key.
+func verifyFlags(keyFlag string) []cli.Flag {
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle (or JSON lines of bundles) for a single `ARTIFACT`"},
+		&cli.StringFlag{Name: "certificate-identity", Usage: "keyless: the signer's exact certificate identity (SAN)"},
+		&cli.StringFlag{Name: "certificate-identity-regexp", Usage: "keyless: a regexp the whole certificate identity must match"},
+		&cli.StringFlag{Name: "certificate-oidc-issuer", Usage: "keyless: the exact OIDC issuer of the certificate"},
+		&cli.StringFlag{Name: "certificate-oidc-issuer-regexp", Usage: "keyless: a regexp the whole OIDC issuer must match"},
+		&cli.StringFlag{Name: keyFlag, Usage: "key-based: PEM public key `FILE` (ECDSA, Ed25519 or RSA)"},
+		&cli.StringFlag{Name: "trusted-root", Usage: "Sigstore trusted_root.json `FILE` for offline verification"},
+		&cli.BoolFlag{Name: "offline", Usage: "never use the network (needs --trusted-root)"},
+		&cli.StringFlag{Name: "type", Usage: "required predicate type of an attestation: " + strings.Join(attest.PredicateAliases(), ", ") + ", or a URI"},
+		&cli.StringFlag{Name: "source-uri", Usage: "provenance: the source repository, e.g. github.com/acme/tool"},
+		&cli.StringFlag{Name: "source-tag", Usage: "provenance: the git tag the artifact was built from"},
+		&cli.StringFlag{Name: "source-branch", Usage: "provenance: the git branch the artifact was built from"},
+		&cli.StringFlag{Name: "builder-id", Usage: "provenance: the trusted builder id (with or without @ref)"},
+		&cli.StringFlag{Name: "layout", Usage: "in-toto layout `FILE`; each artifact must be a final product of the verified supply chain"},
+		&cli.StringSliceFlag{Name: "layout-key", Usage: "PEM public key `FILE` of a layout owner (repeat for several; each must have signed)"},
+		&cli.StringFlag{Name: "links", Usage: "`DIR` holding the in-toto link metadata of the layout's steps"},
+		&cli.BoolFlag{Name: "allow-inspections", Usage: "run the inspections of the layout: they execute programs named in the layout"},
+		&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
+		&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
+		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules and build caches"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
+	}, ociFlags()...)
+}
+
+// policyFlags are the flags of a procurement policy run.
+func policyFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` to evaluate on each artifact ('" + verify.DefaultPolicy + "': the embedded default policy)"},
+		&cli.StringFlag{Name: "sbom", Usage: "with --policy: the SBOM `FILE` of the one artifact (default: ARTIFACT.cdx.json or ARTIFACT.spdx.json beside it, or a verified SBOM attestation)"},
+		&cli.StringSliceFlag{Name: "vsa", Usage: "with --policy: a VSA `FILE` (DSSE envelope or Sigstore bundle) of the artifact or of a dependency (repeat for several; ARTIFACT.vsa.json is found beside it)"},
+		&cli.StringSliceFlag{Name: "certifier-key", Usage: "with --policy: PEM public key `FILE` of a certifier the policy names by key id (repeat for several)"},
 	}
 }
 
@@ -77,42 +109,15 @@ func runVerify(c *cli.Context) error {
 	if !c.Args().Present() {
 		return &usageError{err: errors.New("no artifact given"), hint: "run 'sovcheck verify ARTIFACT [flags]'; an artifact is a file, a directory or sha256:<hex>"}
 	}
-	opts := verify.Options{
-		Bundle:      c.String("bundle"),
-		TrustedRoot: c.String("trusted-root"),
-		Offline:     c.Bool("offline"),
-		Key:         c.String("key"),
-		Concurrency: c.Int("concurrency"),
-		Logger:      newLogger(c),
-		Provenance: attest.ProvenanceRequirements{
-			SourceURI:    c.String("source-uri"),
-			SourceTag:    c.String("source-tag"),
-			SourceBranch: c.String("source-branch"),
-			BuilderID:    c.String("builder-id"),
-		},
+	if c.Bool("explain") && c.String("policy") == "" {
+		return &usageError{err: errors.New("--explain needs --policy"), hint: "add --policy FILE (or --policy " + verify.DefaultPolicy + ")"}
 	}
-	layout, err := layoutFlags(c)
+	opts, err := verifyOptions(c, verifyKeyFlag)
 	if err != nil {
 		return err
 	}
-	opts.Layout = layout
-	if c.Bool("rebuild") {
-		opts.Rebuild = &verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir")}
-	} else if c.String("source") != "" || c.String("cache-dir") != "" {
-		return &usageError{err: errors.New("--source and --cache-dir need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
-	}
-	id, err := identityFlags(c)
-	if err != nil {
-		return err
-	}
-	opts.Identity = id
-	opts.OCI = ociOptions(c)
-	if t := c.String("type"); t != "" {
-		uri, err := attest.ResolvePredicateType(t)
-		if err != nil {
-			return &usageError{err: err, hint: "use a known --type name or the predicate type URI"}
-		}
-		opts.PredicateType = uri
+	if opts.Policy, err = policyOptions(c, false); err != nil {
+		return reportFileProblems(c.App.ErrWriter, err)
 	}
 	artifacts, err := verify.ExpandArtifacts(c.Args().Slice())
 	if err != nil {
@@ -128,6 +133,15 @@ func runVerify(c *cli.Context) error {
 	}
 	if err := report.Render(c.App.Writer, format, verdicts, report.Style{Color: format == "text" && useColor(c.App.Writer)}); err != nil {
 		return fmt.Errorf("writing report: %w", err)
+	}
+	if c.Bool("explain") && format == "text" {
+		for _, v := range verdicts {
+			if v.Policy != nil {
+				if _, err := io.WriteString(c.App.Writer, "\n"+policy.ExplainText(v.Policy)); err != nil {
+					return fmt.Errorf("writing report: %w", err)
+				}
+			}
+		}
 	}
 	if path := c.String("facts-out"); path != "" {
 		if err := writeFile(path, func(w io.Writer) error { return verify.WriteFacts(w, verdicts) }); err != nil {
@@ -146,10 +160,77 @@ func runVerify(c *cli.Context) error {
 	return nil
 }
 
+// policyOptions reads the policy flags; nil without --policy. The policy
+// and its data files are loaded now, so that their problems are reported
+// with line and column before any work starts. Gate requires a policy.
+func policyOptions(c *cli.Context, required bool) (*verify.PolicyOptions, error) {
+	path := c.String("policy")
+	if path == "" {
+		if required {
+			return nil, &usageError{err: errors.New("no --policy given"), hint: "give --policy FILE; 'sovcheck policy init > procurement.yaml' writes a starting point"}
+		}
+		for _, f := range []string{"sbom", "vsa", "certifier-key"} {
+			if c.IsSet(f) {
+				return nil, &usageError{err: fmt.Errorf("--%s needs --policy", f), hint: "add --policy FILE (or --policy " + verify.DefaultPolicy + ")"}
+			}
+		}
+		return nil, nil
+	}
+	now := time.Now()
+	p, data, err := verify.LoadPolicy(path, now, sbom.WithLogger(newLogger(c)), sbom.WithClock(func() time.Time { return now }))
+	if err != nil {
+		return nil, err
+	}
+	return &verify.PolicyOptions{Policy: p, Data: data, SBOM: c.String("sbom"), VSAs: c.StringSlice("vsa"),
+		CertifierKeys: c.StringSlice("certifier-key"), Now: func() time.Time { return now }}, nil
+}
+
+// verifyOptions reads the flags of verifyFlags.
+func verifyOptions(c *cli.Context, keyFlag string) (verify.Options, error) {
+	opts := verify.Options{
+		Bundle:      c.String("bundle"),
+		TrustedRoot: c.String("trusted-root"),
+		Offline:     c.Bool("offline"),
+		Key:         c.String(keyFlag),
+		Concurrency: c.Int("concurrency"),
+		Logger:      newLogger(c),
+		Provenance: attest.ProvenanceRequirements{
+			SourceURI:    c.String("source-uri"),
+			SourceTag:    c.String("source-tag"),
+			SourceBranch: c.String("source-branch"),
+			BuilderID:    c.String("builder-id"),
+		},
+	}
+	layout, err := layoutFlags(c)
+	if err != nil {
+		return opts, err
+	}
+	opts.Layout = layout
+	if c.Bool("rebuild") {
+		opts.Rebuild = &verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir")}
+	} else if c.String("source") != "" || c.String("cache-dir") != "" {
+		return opts, &usageError{err: errors.New("--source and --cache-dir need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
+	}
+	id, err := identityFlags(c, keyFlag)
+	if err != nil {
+		return opts, err
+	}
+	opts.Identity = id
+	opts.OCI = ociOptions(c)
+	if t := c.String("type"); t != "" {
+		uri, err := attest.ResolvePredicateType(t)
+		if err != nil {
+			return opts, &usageError{err: err, hint: "use a known --type name or the predicate type URI"}
+		}
+		opts.PredicateType = uri
+	}
+	return opts, nil
+}
+
 // identityFlags returns the keyless identity, or nil when no keyless flag
 // is set. Half an identity is a usage error: both the subject and the
 // issuer must be pinned.
-func identityFlags(c *cli.Context) (*attest.Identity, error) {
+func identityFlags(c *cli.Context, keyFlag string) (*attest.Identity, error) {
 	id := attest.Identity{
 		Subject:       c.String("certificate-identity"),
 		SubjectRegexp: c.String("certificate-identity-regexp"),
@@ -169,8 +250,9 @@ func identityFlags(c *cli.Context) (*attest.Identity, error) {
 	case id.Issuer == "" && id.IssuerRegexp == "":
 		return nil, &usageError{err: errors.New("keyless verification needs the certificate's OIDC issuer"), hint: "add --certificate-oidc-issuer, e.g. https://token.actions.githubusercontent.com"}
 	}
-	if c.String("key") != "" {
-		return nil, &usageError{err: errors.New("--key and keyless identity flags given together"), hint: "give either --key FILE or --certificate-identity with --certificate-oidc-issuer"}
+	if c.String(keyFlag) != "" {
+		return nil, &usageError{err: fmt.Errorf("--%s and keyless identity flags given together", keyFlag),
+			hint: fmt.Sprintf("give either --%s FILE or --certificate-identity with --certificate-oidc-issuer", keyFlag)}
 	}
 	return &id, nil
 }

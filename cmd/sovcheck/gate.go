@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sovcheck/sovcheck/verify"
+)
+
+func gateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "gate",
+		Usage:     "CI gate: list every dependency that is not certified under the policy",
+		ArgsUsage: "go.sum | package-lock.json | go.mod | SBOM",
+		Description: `Reads the dependencies of a go.sum, a package-lock.json (v2/v3), a go.mod (with the go.sum
+beside it) or a CycloneDX or SPDX SBOM, and certifies each under the policy's certification
+section: a PASSED VSA signed by a certifier key the policy trusts (--vsa; it counts for the
+dependencies whose sha256 it names as subject, or whose purl is its resourceUri), or an
+unexpired entry of the policy's certification list (a pinned data file) by purl or sha256.
+
+Prints one line per dependency that is not certified, with the fix, one line per VSA that
+does not verify (REJECTED) or does not count (UNUSED), then a summary. Certifiers the policy
+names by key id need their public key: --certifier-key FILE.`,
+		CustomHelpTemplate: cli.CommandHelpTemplate + `
+EXIT STATUS:
+   0   every dependency is certified
+   1   a dependency is not certified, or a VSA given does not verify
+   2   no verdict: usage error, unreadable policy, data file, input or VSA
+`,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err: err, hint: "run 'sovcheck gate --help' for usage"}
+		},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` with a certification section"},
+			&cli.StringSliceFlag{Name: "vsa", Usage: "a VSA `FILE` (DSSE envelope or Sigstore bundle) of a dependency (repeat for several)"},
+			&cli.StringSliceFlag{Name: "certifier-key", Usage: "PEM public key `FILE` of a certifier the policy names by key id (repeat for several)"},
+		},
+		Action: runGate,
+	}
+}
+
+// gateFailure is a gate that found uncertified dependencies: exit 1.
+type gateFailure struct {
+	msg string
+	vf  *verdictFailure
+}
+
+func (e *gateFailure) Error() string { return e.msg }
+func (e *gateFailure) Unwrap() error { return e.vf }
+
+func runGate(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return &usageError{err: fmt.Errorf("gate takes one dependency list, got %d arguments", c.NArg()),
+			hint: "run 'sovcheck gate --policy ci.yaml go.sum'"}
+	}
+	if c.String("policy") == "" {
+		return &usageError{err: errors.New("no --policy given"), hint: "give --policy FILE with a certification section; 'sovcheck policy init' writes a starting point"}
+	}
+	po, err := policyOptions(c, true)
+	if err != nil {
+		return reportFileProblems(c.App.ErrWriter, err)
+	}
+	res, err := verify.Gate(c.Args().First(), verify.GateOptions{Policy: po.Policy, VSAs: po.VSAs, CertifierKeys: po.CertifierKeys,
+		Now: po.Now, Logger: newLogger(c)})
+	if err != nil {
+		return err
+	}
+	if err := verify.WriteGateText(c.App.Writer, res); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	if !res.Passed() {
+		n := len(res.Uncertified)
+		msg := fmt.Sprintf("%d of %d dependencies of %s are not certified under policy %s", n, res.Dependencies, res.Input, res.Policy)
+		if len(res.Rejected) > 0 {
+			msg += fmt.Sprintf(", and %d VSA%s did not verify", len(res.Rejected), map[bool]string{true: "", false: "s"}[len(res.Rejected) == 1])
+		}
+		return &gateFailure{msg: msg, vf: &verdictFailure{failed: n + len(res.Rejected), total: res.Dependencies,
+			hint: "each line on stdout names a dependency and its fix"}}
+	}
+	return nil
+}

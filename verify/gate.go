@@ -1,0 +1,195 @@
+package verify
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
+)
+
+// GateOptions configures Gate.
+type GateOptions struct {
+	Policy *policy.Policy // with its data files loaded (LoadPolicy)
+	// VSAs are VSA files (DSSE envelope or Sigstore bundle); each counts
+	// for the dependencies whose sha256 it names as a subject or whose
+	// purl is its resourceUri.
+	VSAs []string
+	// CertifierKeys are PEM public key files of certifiers the policy names
+	// by key id only.
+	CertifierKeys []string
+	Now           func() time.Time // default time.Now
+	Logger        *slog.Logger
+}
+
+// GateResult is the certification status of every dependency of one input.
+type GateResult struct {
+	Input        string
+	Policy       string // the policy's name
+	PolicySHA256 string
+	Dependencies int // distinct dependencies judged
+	Uncertified  []GateFinding
+	// Rejected are VSAs that do not verify: changed after signing, or
+	// corrupt. They fail the gate: evidence that was given must hold.
+	Rejected []policy.Check
+	// Unused are VSAs not counted: signed by a key the policy does not
+	// trust, a FAILED verification, or about no dependency of the input.
+	Unused []policy.Check
+}
+
+// GateFinding is one dependency that is not certified.
+type GateFinding struct {
+	Dependency    string // purl, or name@version without one
+	Location      string // where the input lists it
+	Certification policy.Certification
+}
+
+// Passed reports whether every dependency is certified and every VSA
+// given verified.
+func (r *GateResult) Passed() bool { return len(r.Uncertified) == 0 && len(r.Rejected) == 0 }
+
+// Gate reads a dependency list (go.sum, package-lock.json, go.mod, or a
+// CycloneDX or SPDX SBOM) and certifies each dependency under the policy:
+// a PASSED VSA from a certifier key the policy trusts, or an unexpired
+// entry of the policy's certification list. A dependency with neither
+// purl nor sha256 cannot be certified. Unreadable input and VSA files
+// are errors (no verdict); a VSA that does not verify is a finding.
+func Gate(input string, o GateOptions) (*GateResult, error) {
+	if o.Policy == nil {
+		return nil, &ConfigError{reason.New(reason.InputMalformed, "give --policy FILE", "gate without a policy")}
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	pr, err := newPolicyRun(&PolicyOptions{Policy: o.Policy, VSAs: o.VSAs, CertifierKeys: o.CertifierKeys, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	g, err := sbom.ReadFile(input, sbom.WithLogger(logger), sbom.WithClock(now))
+	if err != nil {
+		return nil, err
+	}
+	res := &GateResult{Input: input, Policy: o.Policy.Name(), PolicySHA256: o.Policy.SHA256()}
+	var vsas []*vsaResult
+	for _, f := range o.VSAs {
+		v := pr.certifiers().check(f)
+		switch v.check.Status {
+		case policy.StatusFail:
+			res.Rejected = append(res.Rejected, v.check)
+		case policy.StatusSkip:
+			res.Unused = append(res.Unused, v.check)
+		default:
+			vsas = append(vsas, v)
+		}
+	}
+	used := make([]bool, len(vsas))
+	at := now()
+	seen := map[string]bool{}
+	for i, c := range g.Components {
+		if i == g.Root {
+			continue
+		}
+		sha := componentSHA256(c)
+		id := dependencyName(c)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		res.Dependencies++
+		pc := policy.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, SHA256: sha, Pointer: c.Location}
+		for j, v := range vsas {
+			if v.about(c.PURL, sha) {
+				pc.VSAs = append(pc.VSAs, v.fact())
+				used[j] = true
+			}
+		}
+		var cert policy.Certification
+		if c.PURL == "" && sha == "" {
+			cert = policy.Certification{Reason: policy.CodeUncertified, Message: "neither purl nor sha256: nothing to certify it by",
+				Hint: "give the dependency a package URL or a sha256 in the SBOM, or replace it"}
+		} else {
+			cert = o.Policy.Certify(pc, at)
+		}
+		if !cert.Certified {
+			res.Uncertified = append(res.Uncertified, GateFinding{Dependency: id, Location: c.Location, Certification: cert})
+		}
+	}
+	for j, v := range vsas {
+		if !used[j] {
+			ch := v.check
+			ch.Status, ch.Reason = policy.StatusSkip, reason.SubjectMismatch
+			ch.Message = "VSA about no dependency of " + input + ": " + v.statement.SubjectSummary() + ", resource " + v.vsa.ResourceURI
+			res.Unused = append(res.Unused, ch)
+		}
+	}
+	return res, nil
+}
+
+// componentSHA256 is the component's sha256 digest, if the input gives one.
+func componentSHA256(c sbom.Component) string {
+	for _, h := range c.Hashes {
+		if alg := strings.ToUpper(strings.ReplaceAll(h.Algorithm, "-", "")); alg == "SHA256" {
+			return strings.ToLower(h.Value)
+		}
+	}
+	return ""
+}
+
+func dependencyName(c sbom.Component) string {
+	if c.PURL != "" {
+		return c.PURL
+	}
+	if c.Version != "" {
+		return c.Name + "@" + c.Version
+	}
+	return c.Name
+}
+
+// WriteGateText writes the result for CI logs: one line per uncertified
+// dependency with the fix, one per VSA that did not count, then a summary.
+func WriteGateText(w io.Writer, r *GateResult) error {
+	var b strings.Builder
+	for _, f := range r.Uncertified {
+		c := f.Certification
+		fmt.Fprintf(&b, "UNCERTIFIED %s", f.Dependency)
+		if f.Location != "" {
+			fmt.Fprintf(&b, " (%s)", f.Location)
+		}
+		fmt.Fprintf(&b, " [%s]: %s", c.Reason, c.Message)
+		if c.Hint != "" {
+			fmt.Fprintf(&b, "; fix: %s", c.Hint)
+		}
+		b.WriteByte('\n')
+	}
+	for _, c := range r.Rejected {
+		fmt.Fprintf(&b, "REJECTED %s [%s]: %s", c.Evidence, c.Reason, c.Message)
+		if c.Hint != "" {
+			fmt.Fprintf(&b, "; fix: %s", c.Hint)
+		}
+		b.WriteByte('\n')
+	}
+	for _, c := range r.Unused {
+		fmt.Fprintf(&b, "UNUSED %s [%s]: %s\n", c.Evidence, c.Reason, c.Message)
+	}
+	status := "PASS"
+	if !r.Passed() {
+		status = "FAIL"
+	}
+	fmt.Fprintf(&b, "%s: %d of %d dependencies of %s certified under policy %s (sha256 %s)",
+		status, r.Dependencies-len(r.Uncertified), r.Dependencies, r.Input, r.Policy, r.PolicySHA256)
+	if n := len(r.Rejected); n > 0 {
+		fmt.Fprintf(&b, "; %d VSA%s rejected", n, map[bool]string{true: "", false: "s"}[n == 1])
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
+}
