@@ -6,10 +6,17 @@
 //
 // Usage:
 //
-//	sovcheck verify ARTIFACT... [flags]
+//	sovcheck verify ARTIFACT... [flags]        a verdict per artifact
+//	sovcheck rebuild ARTIFACT... [flags]       hermetic rebuild from provenance
+//	sovcheck sbom labels SBOM... [flags]       systemic-risk labels and grades
+//	sovcheck policy init|check|show-default    procurement policies
+//	sovcheck gate --policy FILE DEPENDENCIES   CI gate on uncertified dependencies
+//	sovcheck attest vsa|recipe [flags]         sovcheck's own attestations
+//	sovcheck report RESULT.json... [flags]     HTML, Markdown, SARIF, JUnit reports
 //	sovcheck version
 //
-// An ARTIFACT is a file, a directory of release files, or sha256:<hex>.
+// An ARTIFACT is a file, a directory of release files, sha256:<hex>, or a
+// container image (registry reference, oci-layout:DIR, docker-archive:FILE).
 // Without --bundle, the evidence of a file is looked for beside it as
 // ARTIFACT.sigstore.json, ARTIFACT.sigstore, ARTIFACT.intoto.jsonl or
 // ARTIFACT.bundle.
