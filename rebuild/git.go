@@ -164,16 +164,14 @@ func (g *gitRunner) clone(ctx context.Context, src, commit, dest string, allowNe
 			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "checking out commit %s from %s", commit, src)
 		}
 	}
-	head, err := g.output(ctx, dest, "rev-parse", "HEAD")
+	// One git call reads the checked-out commit and its time.
+	out, err := g.output(ctx, dest, "log", "-1", "--format=%H %ct", "HEAD")
 	if err != nil {
 		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "reading HEAD of the clone")
 	}
+	head, ct, _ := strings.Cut(out, " ")
 	if head != commit {
 		return nil, reason.Mismatch(CodeSourceUnavailable, hint, "checked-out commit differs from the recipe", head, commit)
-	}
-	ct, err := g.output(ctx, dest, "log", "-1", "--format=%ct", "HEAD")
-	if err != nil {
-		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "reading commit time")
 	}
 	secs, err := strconv.ParseInt(ct, 10, 64)
 	if err != nil {
