@@ -170,7 +170,6 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 	}
 	cfg.trusted = withCachedCAs(cfg.trusted)
 	v := &Verifier{cfg: cfg, trusted: cfg.trusted}
-	var vopts []verify.VerifierOption
 	if id := cfg.identity; id != nil {
 		var err error
 		if id.SubjectRegexp != "" {
@@ -189,43 +188,41 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 		}
 		// Keyless: a log entry, an embedded SCT and an observer timestamp
 		// (log integrated time or RFC 3161) are all required.
-		vopts = []verify.VerifierOption{verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1), verify.WithObserverTimestamps(1)}
-	} else {
-		id, err := KeyID(cfg.key)
+		sv, err := verify.NewVerifier(v.trusted, verify.WithTransparencyLog(1), verify.WithSignedCertificateTimestamps(1), verify.WithObserverTimestamps(1))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("building sigstore verifier: %w", err)
 		}
-		v.keyID = id
-		// Rekor's hashedrekord accepts Ed25519 only as Ed25519ph, so an
-		// Ed25519 message signature is checked with an Ed25519ph verifier,
-		// while a DSSE envelope carries a pure Ed25519 signature.
-		dsseKey, err := signature.LoadDefaultVerifier(cfg.key)
-		if err != nil {
-			return nil, fmt.Errorf("loading public key: %w", err)
-		}
-		messageKey := dsseKey
-		if ed, ok := cfg.key.(ed25519.PublicKey); ok {
-			if messageKey, err = signature.LoadED25519phVerifier(ed); err != nil {
-				return nil, fmt.Errorf("loading public key: %w", err)
-			}
-		}
-		// Key-based: the signature must still be in a transparency log,
-		// whose time is the observer timestamp.
-		vopts = []verify.VerifierOption{verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1)}
-		if v.svMessage, err = keyVerifier(cfg.trusted, messageKey, vopts); err != nil {
-			return nil, err
-		}
-		if v.sv, err = keyVerifier(cfg.trusted, dsseKey, vopts); err != nil {
-			return nil, err
-		}
-		v.trusted = root.TrustedMaterialCollection{cfg.trusted, trustedKey(dsseKey)}
+		v.sv, v.svMessage = sv, sv
 		return v, nil
 	}
-	sv, err := verify.NewVerifier(v.trusted, vopts...)
+	id, err := KeyID(cfg.key)
 	if err != nil {
-		return nil, fmt.Errorf("building sigstore verifier: %w", err)
+		return nil, err
 	}
-	v.sv, v.svMessage = sv, sv
+	v.keyID = id
+	// Rekor's hashedrekord accepts Ed25519 only as Ed25519ph, so an
+	// Ed25519 message signature is checked with an Ed25519ph verifier,
+	// while a DSSE envelope carries a pure Ed25519 signature.
+	dsseKey, err := signature.LoadDefaultVerifier(cfg.key)
+	if err != nil {
+		return nil, fmt.Errorf("loading public key: %w", err)
+	}
+	messageKey := dsseKey
+	if ed, ok := cfg.key.(ed25519.PublicKey); ok {
+		if messageKey, err = signature.LoadED25519phVerifier(ed); err != nil {
+			return nil, fmt.Errorf("loading public key: %w", err)
+		}
+	}
+	// Key-based: the signature must still be in a transparency log,
+	// whose time is the observer timestamp.
+	vopts := []verify.VerifierOption{verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1)}
+	if v.svMessage, err = keyVerifier(cfg.trusted, messageKey, vopts); err != nil {
+		return nil, err
+	}
+	if v.sv, err = keyVerifier(cfg.trusted, dsseKey, vopts); err != nil {
+		return nil, err
+	}
+	v.trusted = root.TrustedMaterialCollection{cfg.trusted, trustedKey(dsseKey)}
 	return v, nil
 }
 

@@ -1,10 +1,6 @@
 package policy
 
-import (
-	"sort"
-
-	"github.com/sovcheck/sovcheck/internal/reason"
-)
+import "github.com/sovcheck/sovcheck/internal/reason"
 
 // Status is the outcome of one check or of a whole verdict. The zero value
 // and any value other than the three constants count as FAIL.
@@ -102,9 +98,4 @@ func AllPassed(vs []Verdict) bool {
 		}
 	}
 	return true
-}
-
-// SortVerdicts orders verdicts by subject name, for deterministic output.
-func SortVerdicts(vs []Verdict) {
-	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Subject.Name < vs[j].Subject.Name })
 }

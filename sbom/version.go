@@ -63,6 +63,16 @@ func compareDpkg(a, b string) (int, bool) {
 }
 
 func splitDpkg(v string) (epoch, upstream, revision string, ok bool) {
+	epoch, upstream, revision, ok = splitEVR(v)
+	if !ok || upstream == "" || upstream[0] < '0' || upstream[0] > '9' {
+		return "", "", "", false
+	}
+	return epoch, upstream, revision, true
+}
+
+// splitEVR splits the [epoch:]version[-release] form that dpkg and rpm
+// share; the epoch defaults to 0 and must be digits.
+func splitEVR(v string) (epoch, version, release string, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" || strings.ContainsAny(v, " \t") {
 		return "", "", "", false
@@ -74,14 +84,11 @@ func splitDpkg(v string) (epoch, upstream, revision string, ok bool) {
 		}
 		epoch, v = e, rest
 	}
-	upstream = v
+	version = v
 	if i := strings.LastIndexByte(v, '-'); i >= 0 {
-		upstream, revision = v[:i], v[i+1:]
+		version, release = v[:i], v[i+1:]
 	}
-	if upstream == "" || upstream[0] < '0' || upstream[0] > '9' {
-		return "", "", "", false
-	}
-	return epoch, upstream, revision, true
+	return epoch, version, release, true
 }
 
 // dpkgOrder is the weight of one character in verrevcmp: "~" sorts before
@@ -164,22 +171,8 @@ func compareRPM(a, b string) (int, bool) {
 }
 
 func splitRPM(v string) (epoch, version, release string, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" || strings.ContainsAny(v, " \t") {
-		return "", "", "", false
-	}
-	epoch = "0"
-	if e, rest, found := strings.Cut(v, ":"); found {
-		if e == "" || strings.Trim(e, "0123456789") != "" {
-			return "", "", "", false
-		}
-		epoch, v = e, rest
-	}
-	version = v
-	if i := strings.LastIndexByte(v, '-'); i >= 0 {
-		version, release = v[:i], v[i+1:]
-	}
-	return epoch, version, release, version != ""
+	epoch, version, release, ok = splitEVR(v)
+	return epoch, version, release, ok && version != ""
 }
 
 func isAlnum(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -404,7 +404,11 @@ func (r *Runner) verifyEvidence(st *ociState, e oci.Evidence, subject policy.Sub
 		c.checks = []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), e.Source)}
 		return c
 	}
-	digest, _ := hex.DecodeString(strings.TrimPrefix(e.Subject, "sha256:"))
+	digest, err := attest.ParseSHA256(strings.TrimPrefix(e.Subject, "sha256:"))
+	if err != nil {
+		c.checks = []policy.Check{failCheck("evidence", subject, reason.Wrap(err, reason.InputMalformed, "the evidence names a subject that is not a sha256 digest", "reading evidence subject"), e.Source)}
+		return c
+	}
 	art := attest.Artifact{Name: subject.Name, SHA256: digest}
 	if e.Kind == oci.EvidenceSignature {
 		// A cosign signature signs a payload that names the image; the
@@ -459,7 +463,11 @@ func (r *Runner) bundleFileCandidates(st *ociState, digest string, subject polic
 		return []candidate{{subject: digest, evidence: r.opts.Bundle, required: true,
 			checks: []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), r.opts.Bundle)}}}
 	}
-	raw, _ := hex.DecodeString(strings.TrimPrefix(digest, "sha256:"))
+	raw, err := attest.ParseSHA256(strings.TrimPrefix(digest, "sha256:"))
+	if err != nil {
+		return []candidate{{subject: digest, evidence: r.opts.Bundle, required: true,
+			checks: []policy.Check{failCheck("bundle", subject, reason.Wrap(err, reason.InputMalformed, "the image digest is not a sha256 digest", "reading image digest"), r.opts.Bundle)}}}
+	}
 	var out []candidate
 	for i := range bundles {
 		c := candidate{subject: digest, evidence: r.opts.Bundle, required: true}

@@ -25,7 +25,6 @@ const (
 	TlogInvalid             = "TLOG_INVALID"
 	SCTMissing              = "SCT_MISSING"
 	SCTInvalid              = "SCT_INVALID"
-	TimestampMissing        = "TIMESTAMP_MISSING"
 	TimestampInvalid        = "TIMESTAMP_INVALID"
 	DigestMismatch          = "DIGEST_MISMATCH"
 	SubjectMismatch         = "SUBJECT_MISMATCH"

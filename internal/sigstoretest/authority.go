@@ -145,12 +145,21 @@ func New(opts ...Option) (*Authority, error) {
 func utcSeconds(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 func (a *Authority) makeFulcio() error {
+	var err error
+	a.fulcioRoot, a.fulcioIntermediate, a.fulcioKey, err = a.caChain("fulcio", x509.ExtKeyUsageCodeSigning)
+	return err
+}
+
+// caChain issues a P-384 root and a P-256 intermediate below it for the
+// given extended key usage, both valid for the authority's window, as the
+// public-good Fulcio and TSA chains are built.
+func (a *Authority) caChain(name string, usage x509.ExtKeyUsage) (root, inter *x509.Certificate, interKey *ecdsa.PrivateKey, err error) {
 	rootKey, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	a.fulcioRoot, err = issue(&x509.Certificate{
-		Subject:               pkix.Name{Organization: []string{"sovcheck.test"}, CommonName: "sovcheck virtual fulcio root"},
+	root, err = issue(&x509.Certificate{
+		Subject:               pkix.Name{Organization: []string{"sovcheck.test"}, CommonName: "sovcheck virtual " + name + " root"},
 		NotBefore:             a.start,
 		NotAfter:              a.end,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -159,25 +168,25 @@ func (a *Authority) makeFulcio() error {
 		MaxPathLen:            1,
 	}, nil, rootKey.Public(), rootKey)
 	if err != nil {
-		return fmt.Errorf("issuing root: %w", err)
+		return nil, nil, nil, fmt.Errorf("issuing %s root: %w", name, err)
 	}
-	if a.fulcioKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
-		return err
+	if interKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		return nil, nil, nil, err
 	}
-	a.fulcioIntermediate, err = issue(&x509.Certificate{
-		Subject:               pkix.Name{Organization: []string{"sovcheck.test"}, CommonName: "sovcheck virtual fulcio intermediate"},
+	inter, err = issue(&x509.Certificate{
+		Subject:               pkix.Name{Organization: []string{"sovcheck.test"}, CommonName: "sovcheck virtual " + name + " intermediate"},
 		NotBefore:             a.start,
 		NotAfter:              a.end,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+		ExtKeyUsage:           []x509.ExtKeyUsage{usage},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}, a.fulcioRoot, a.fulcioKey.Public(), rootKey)
+	}, root, interKey.Public(), rootKey)
 	if err != nil {
-		return fmt.Errorf("issuing intermediate: %w", err)
+		return nil, nil, nil, fmt.Errorf("issuing %s intermediate: %w", name, err)
 	}
-	return nil
+	return root, inter, interKey, nil
 }
 
 // oidExtKeyUsage is the extended key usage extension, oidTimeStamping its
@@ -188,38 +197,11 @@ var (
 )
 
 func (a *Authority) makeTSA() error {
-	rootKey, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	var interKey *ecdsa.PrivateKey
+	var err error
+	a.tsaRoot, a.tsaIntermediate, interKey, err = a.caChain("tsa", x509.ExtKeyUsageTimeStamping)
 	if err != nil {
 		return err
-	}
-	a.tsaRoot, err = issue(&x509.Certificate{
-		Subject:               pkix.Name{Organization: []string{"sovcheck.test"}, CommonName: "sovcheck virtual tsa root"},
-		NotBefore:             a.start,
-		NotAfter:              a.end,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLen:            1,
-	}, nil, rootKey.Public(), rootKey)
-	if err != nil {
-		return fmt.Errorf("issuing root: %w", err)
-	}
-	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	a.tsaIntermediate, err = issue(&x509.Certificate{
-		Subject:               pkix.Name{Organization: []string{"sovcheck.test"}, CommonName: "sovcheck virtual tsa intermediate"},
-		NotBefore:             a.start,
-		NotAfter:              a.end,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}, a.tsaRoot, interKey.Public(), rootKey)
-	if err != nil {
-		return fmt.Errorf("issuing intermediate: %w", err)
 	}
 	if a.tsaKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		return err
