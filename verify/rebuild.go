@@ -58,6 +58,7 @@ func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art 
 	}
 	var recipes []*rebuild.Recipe
 	var evidence []string
+	var broken *policy.Check // a signed recipe that is unreadable, not just of another kind
 	for _, vb := range verified {
 		env := vb.res.Bundle.Bundle.GetDsseEnvelope()
 		if env == nil {
@@ -65,11 +66,18 @@ func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art 
 		}
 		rs, err := rebuild.ReadRecipes(bytes.NewReader(env.GetPayload()))
 		if err != nil {
+			if reason.CodeOf(err, "") != rebuild.CodeRecipeUnsupported && broken == nil {
+				c := failCheck(CheckRebuild, subject, reason.As(err, rebuild.CodeRecipeUnsupported, ""), vb.evidence)
+				broken = &c
+			}
 			r.logger.Info("no replayable recipe", "evidence", vb.evidence, "err", err)
 			continue
 		}
 		recipes = append(recipes, rs...)
 		evidence = append(evidence, vb.evidence)
+	}
+	if len(recipes) == 0 && broken != nil {
+		return []policy.Check{*broken}, nil
 	}
 	if len(recipes) == 0 {
 		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(rebuild.CodeRecipeUnsupported,
