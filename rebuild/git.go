@@ -121,7 +121,9 @@ func isRemoteGitURL(uri string) bool {
 // hard-linked, so nothing the build does can reach the caller's
 // repository. Untracked files of the caller's checkout are not copied: the
 // recipe's own steps create what the build needs.
-func (g *gitRunner) clone(ctx context.Context, src, commit, dest string, allowNetwork bool) (*checkout, error) {
+// Scratch files (git configuration) go to scratch, not beside dest, which
+// the build sees.
+func (g *gitRunner) clone(ctx context.Context, src, commit, dest, scratch string, allowNetwork bool) (*checkout, error) {
 	hint := "give --source a git checkout (or URL) that contains commit " + commit
 	if isGitURL(src) {
 		if !allowNetwork {
@@ -139,15 +141,13 @@ func (g *gitRunner) clone(ctx context.Context, src, commit, dest string, allowNe
 		if err != nil {
 			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "resolving %s", src)
 		}
-		trust := filepath.Join(filepath.Dir(dest), "source.gitconfig")
+		trust := filepath.Join(scratch, "source.gitconfig")
 		conf := fmt.Sprintf("[safe]\n\tdirectory = %s\n\tdirectory = %s\n", gitQuote(abs), gitQuote(filepath.Join(abs, ".git")))
 		if err := os.WriteFile(trust, []byte(conf), 0o644); err != nil {
 			return nil, fmt.Errorf("writing git configuration: %w", err)
 		}
 		env := []string{"GIT_CONFIG_GLOBAL=" + trust}
-		if _, err := g.outputEnv(ctx, abs, env, "rev-parse", "--git-dir"); err != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "reading git checkout %s", src)
-		}
+		// git clone refuses anything but a repository's top directory.
 		if _, err := g.outputEnv(ctx, "", env, "clone", "--quiet", "--no-checkout", "--no-hardlinks", "--", abs, dest); err != nil {
 			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src)
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -208,8 +209,8 @@ func TestRebuildGoBuilder(t *testing.T) {
 // created: SKIP by default, a non-hermetic MATCH only when allowed.
 func TestRebuildWithoutSandbox(t *testing.T) {
 	f := getFixture(t)
-	unavailable := func(context.Context, *sandboxSpec, io.Writer) (*sandboxStatus, error) {
-		return nil, fmt.Errorf("%w: creating namespaces: operation not permitted", errSandboxUnavailable)
+	unavailable := func(context.Context, *sandboxSpec, io.Writer) *preparedSandbox {
+		return failedSandbox(fmt.Errorf("%w: creating namespaces: operation not permitted", errSandboxUnavailable))
 	}
 	req := Request{Artifact: f.published, Recipes: f.provenance().recipes(t), Source: f.repo}
 
@@ -435,4 +436,90 @@ func TestStepEnv(t *testing.T) {
 	if !sort.StringsAreSorted(env) {
 		t.Error("environment is not sorted")
 	}
+
+	// With the go command's temporary directory beside the checkout, and
+	// only then, GOTMPDIR names it.
+	l.gotmp = "/w/.sovcheck-gotmp"
+	if env := stepEnv(l, Step{}, 0); !slices.Contains(env, "GOTMPDIR=/w/.sovcheck-gotmp") {
+		t.Errorf("GOTMPDIR missing: %q", env)
+	}
+	for _, kv := range stepEnv(layout{}, Step{}, 0) {
+		if strings.HasPrefix(kv, "GOTMPDIR=") {
+			t.Errorf("GOTMPDIR set without a directory: %q", kv)
+		}
+	}
+}
+
+// TestShareParent: the checkout's parent becomes the work dir's mount only
+// where it is no system directory and meets no other mount.
+func TestShareParent(t *testing.T) {
+	base := layout{goroot: sbGorootDflt, home: sbHome, tmp: sbTmp, gopath: sbGopath, modcache: sbModCache, gocache: sbGocache}
+	for _, tc := range []struct {
+		checkout string
+		goroot   string
+		want     bool
+	}{
+		{sbSrcDefault, "", true},
+		{"/home/runner/work/tool/tool/__PROJECT_CHECKOUT_DIR__", "/opt/hostedtoolcache/go/1.21.13/x64", true},
+		{"/src", "", false},                // the parent would be /
+		{"/sovcheck/src", "", false},       // the parent holds the sandbox's own mounts
+		{"/work/src", "/work/go", false},   // the parent holds GOROOT
+		{"/usr/src/tool", "", false},       // a system directory
+		{"/build/" + goTmpName, "", false}, // the checkout would be the temp dir
+		{"/build/tool", "/opt/go", true},
+	} {
+		l := base
+		l.checkout = tc.checkout
+		if tc.goroot != "" {
+			l.goroot = tc.goroot
+		}
+		if got := shareParent(l); got != tc.want {
+			t.Errorf("shareParent(%s, goroot %s) = %v, want %v", l.checkout, l.goroot, got, tc.want)
+		}
+	}
+}
+
+// TestCompareRefusesReplacedCheckout: a build sees its work dir, so it could
+// swap the checkout for a symlink to any directory of the caller (the
+// artifact's, to "rebuild" it by pointing at it). compare must not follow
+// it: OUTPUT_MISSING, never MATCH.
+func TestCompareRefusesReplacedCheckout(t *testing.T) {
+	ws := t.TempDir()
+	elsewhere := t.TempDir()
+	artifact := filepath.Join(elsewhere, "tool")
+	if err := os.WriteFile(artifact, []byte("published bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := fileSHA256(artifact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(ws, "build"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	co := &checkout{Dir: filepath.Join(ws, "build", "src")}
+	if err := os.Symlink(elsewhere, co.Dir); err != nil {
+		t.Fatal(err)
+	}
+	r := &run{ws: ws, res: &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: sum}}}
+	if err := r.compare(context.Background(), co); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
+
+	// The twin: a real directory with the same bytes matches.
+	if err := os.Remove(co.Dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(co.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(co.Dir, "tool"), []byte("published bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.res = &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: sum}}
+	if err := r.compare(context.Background(), co); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, r.res, StatusMatch, "")
 }

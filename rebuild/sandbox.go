@@ -1,7 +1,9 @@
 package rebuild
 
 import (
+	"context"
 	"errors"
+	"io"
 	"sort"
 	"sync"
 )
@@ -22,9 +24,10 @@ const (
 	sbGopath      = "/sovcheck/gopath"
 	sbModCache    = "/sovcheck/gopath/pkg/mod"
 	sbGocache     = "/sovcheck/gocache"
-	sbSrcDefault  = "/sovcheck/src"
+	sbSrcDefault  = "/sovcheck/build/src"
 	sbGorootDflt  = "/sovcheck/go"
 	sbTmp         = "/tmp"
+	goTmpName     = ".sovcheck-gotmp" // the go command's temporary directory, beside the checkout
 	sandboxArg0   = "sovcheck-rebuild-sandbox"
 	sandboxHost   = "sovcheck-rebuild"
 	sandboxOutput = 256 << 10 // bytes of build output kept (the tail)
@@ -48,11 +51,85 @@ type sandboxStep struct {
 	Env  []string `json:"env"`
 }
 
+// sandboxFile is a file the init process writes after mounting, inside one
+// of the private tmpfs mounts.
+type sandboxFile struct {
+	Path    string `json:"path"`
+	Content string `json:"content"`
+}
+
 // sandboxSpec is what the parent sends the sandbox's init process.
 type sandboxSpec struct {
 	Root   string         `json:"root"` // empty host dir on which the sandbox's root tmpfs is mounted
 	Mounts []sandboxMount `json:"mounts"`
+	Files  []sandboxFile  `json:"files,omitempty"`
 	Steps  []sandboxStep  `json:"steps"`
+}
+
+// telemetryOff is the go command's telemetry mode file (under the user
+// configuration directory, $HOME/.config) set to off: a build counts
+// nothing and starts no telemetry process.
+var telemetryOff = sandboxFile{Path: ".config/go/telemetry/mode", Content: "off"}
+
+// sandboxRunSteps is the second message to the init process: the steps,
+// sent once the checkout is ready.
+type sandboxRunSteps struct {
+	Steps []sandboxStep `json:"steps"`
+}
+
+// preparedSandbox is a sandbox whose namespaces and mounts are set up
+// while the source is fetched: the mounts are of directories, which the
+// fetch fills in afterwards. run sends the steps and waits for them; abort
+// ends a sandbox that will not be used. One of the two must be called.
+type preparedSandbox struct {
+	steps chan []sandboxStep
+	done  chan sandboxResult
+	once  sync.Once
+	res   sandboxResult
+}
+
+type sandboxResult struct {
+	status *sandboxStatus
+	err    error
+}
+
+func newPreparedSandbox() *preparedSandbox {
+	return &preparedSandbox{steps: make(chan []sandboxStep, 1), done: make(chan sandboxResult, 1)}
+}
+
+// failedSandbox is a prepared sandbox that could not be set up.
+func failedSandbox(err error) *preparedSandbox {
+	p := newPreparedSandbox()
+	p.done <- sandboxResult{err: err}
+	return p
+}
+
+// run sends the steps (once) and returns the init process's report.
+func (p *preparedSandbox) run(steps []sandboxStep) (*sandboxStatus, error) {
+	p.once.Do(func() {
+		p.steps <- steps
+		p.res = <-p.done
+	})
+	return p.res.status, p.res.err
+}
+
+// abort ends the sandbox without running anything, if run was not called.
+func (p *preparedSandbox) abort() {
+	p.once.Do(func() {
+		close(p.steps)
+		p.res = <-p.done
+		if p.res.err == nil {
+			p.res.err = errSandboxAborted
+		}
+	})
+}
+
+// errSandboxAborted is what run reports after abort.
+var errSandboxAborted = errors.New("sandbox aborted before the build")
+
+// runSandbox sets up a sandbox and runs spec's steps in it.
+func runSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) (*sandboxStatus, error) {
+	return startSandbox(ctx, spec, out).run(spec.Steps)
 }
 
 // sandboxStatus is what the init process reports back.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -21,16 +22,19 @@ import (
 // The sandbox is the sovcheck binary itself, started again through
 // /proc/self/exe with argv[0] set to sandboxArg0 in new user, mount, net,
 // pid, ipc and uts namespaces. As pid 1 of its pid namespace it builds a
-// private root file system on a tmpfs, pivots into it, and runs the build
-// steps one after the other. When it exits, the kernel kills everything
-// left in the namespace.
+// private root file system on a tmpfs and pivots into it while the parent
+// still fetches the source, then waits for the steps and runs them one
+// after the other. When it exits, the kernel kills everything left in the
+// namespace.
 //
 // The root file system holds: the host's /usr, /bin, /sbin and /lib*
 // (read-only), a minimal /etc (its own passwd, group and hosts; the host's
 // dynamic linker cache and alternatives, read-only), the null, zero, full,
 // random, urandom and tty devices, a fresh /proc, a private /tmp, and the
-// mounts of the spec (checkout read-write, toolchain and module cache
-// read-only, build cache read-write, private HOME and GOPATH). Nothing else
+// mounts of the spec (the checkout's work dir read-write, holding the
+// checkout and the go command's temporary directory; toolchain and module
+// cache read-only; build cache read-write; private HOME, with the go
+// command's telemetry off, and GOPATH). Nothing else
 // of the host is visible: not the caller's home, not /tmp, not /run. The
 // root itself is made read-only after setup, so writes outside the mounts
 // fail, and writes to the private tmpfs mounts are discarded on exit. The
@@ -42,8 +46,10 @@ func init() {
 	}
 }
 
-// sandboxInit runs inside the namespaces. fd 3 carries the spec, fd 4
-// receives the status.
+// sandboxInit runs inside the namespaces. fd 3 carries the spec (the
+// mounts) and then, once the checkout is ready, the steps; fd 4 receives
+// the status. The spec channel closing before the steps means the parent
+// gave up: nothing runs.
 func sandboxInit() int {
 	specFile := os.NewFile(3, "spec")
 	statusFile := os.NewFile(4, "status")
@@ -55,18 +61,26 @@ func sandboxInit() int {
 		_ = json.NewEncoder(statusFile).Encode(&status)
 		statusFile.Close()
 	}()
+	dec := json.NewDecoder(io.LimitReader(specFile, 2<<20))
 	var spec sandboxSpec
-	if err := json.NewDecoder(io.LimitReader(specFile, 1<<20)).Decode(&spec); err != nil {
+	if err := dec.Decode(&spec); err != nil {
 		status.SetupError = fmt.Sprintf("reading sandbox spec: %v", err)
 		return 0
 	}
-	specFile.Close()
 	if err := setupRoot(&spec); err != nil {
 		status.SetupError = err.Error()
 		return 0
 	}
+	var run sandboxRunSteps
+	if err := dec.Decode(&run); err != nil {
+		if !errors.Is(err, io.EOF) {
+			status.SetupError = fmt.Sprintf("reading sandbox steps: %v", err)
+		}
+		return 0
+	}
+	specFile.Close()
 	syscall.Umask(0o022)
-	for _, st := range spec.Steps {
+	for _, st := range run.Steps {
 		s := runStepInSandbox(st)
 		status.Steps = append(status.Steps, s)
 		if s.ExitCode != 0 || s.Error != "" {
@@ -225,6 +239,18 @@ func setupRoot(spec *sandboxSpec) error {
 		}
 	}
 
+	for _, f := range spec.Files {
+		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
+			return fmt.Errorf("writing %s: not a clean absolute path", f.Path)
+		}
+		if err := os.MkdirAll(filepath.Dir(in(f.Path)), 0o755); err != nil {
+			return fmt.Errorf("writing %s: %w", f.Path, err)
+		}
+		if err := os.WriteFile(in(f.Path), []byte(f.Content), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", f.Path, err)
+		}
+	}
+
 	old := in("/.oldroot")
 	if err := os.Mkdir(old, 0o700); err != nil {
 		return fmt.Errorf("creating old root: %w", err)
@@ -314,10 +340,24 @@ func makeReadOnly(target string, recursive bool) error {
 	return nil
 }
 
-// runSandbox runs spec's steps in the sandbox, writing their output to out.
-// It returns errSandboxUnavailable (wrapped) when the namespaces or the
-// mounts cannot be set up.
-func runSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) (*sandboxStatus, error) {
+// startSandbox starts the sandbox's init process, which sets up the
+// namespaces and spec's mounts and then waits for the steps. Failures to
+// create the namespaces or the mounts are errSandboxUnavailable (wrapped),
+// reported by run.
+func startSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) *preparedSandbox {
+	p := newPreparedSandbox()
+	go func() {
+		// Pdeathsig fires when the thread that started the child exits,
+		// so the start and the wait happen on one locked thread.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		st, err := superviseSandbox(ctx, spec, out, p.steps)
+		p.done <- sandboxResult{status: st, err: err}
+	}()
+	return p
+}
+
+func superviseSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer, steps <-chan []sandboxStep) (*sandboxStatus, error) {
 	specR, specW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("creating sandbox pipe: %w", err)
@@ -347,56 +387,55 @@ func runSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) (*sandbox
 			Pdeathsig:                  syscall.SIGKILL,
 		},
 	}
-	// Pdeathsig fires when the thread that started the child exits, so the
-	// start and the wait happen on one locked thread.
-	type result struct {
-		status *sandboxStatus
-		err    error
-	}
-	done := make(chan result, 1)
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		specR.Close()
-		statW.Close()
-		enc := json.NewEncoder(specW)
-		encErr := enc.Encode(spec)
-		specW.Close()
-		var st sandboxStatus
-		decErr := json.NewDecoder(io.LimitReader(statR, 1<<20)).Decode(&st)
-		waitErr := cmd.Wait()
-		switch {
-		case encErr != nil:
-			done <- result{err: fmt.Errorf("sending sandbox spec: %w", encErr)}
-		case decErr != nil:
-			done <- result{err: fmt.Errorf("reading sandbox status: %w (sandbox exit: %v)", decErr, waitErr)}
-		case waitErr != nil:
-			done <- result{err: fmt.Errorf("sandbox init: %w", waitErr)}
-		default:
-			done <- result{status: &st}
-		}
-	}()
-	if err := <-started; err != nil {
+	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%w: creating namespaces: %v", errSandboxUnavailable, err)
 	}
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, r.err
+	specR.Close()
+	statW.Close()
+	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
+	defer stop()
+
+	setup := *spec
+	setup.Steps = nil
+	enc := json.NewEncoder(specW)
+	encErr := enc.Encode(&setup)
+	var run []sandboxStep
+	ok := false
+	if encErr == nil {
+		select {
+		case run, ok = <-steps:
+		case <-ctx.Done():
 		}
-		if r.status.SetupError != "" {
-			return nil, fmt.Errorf("%w: %s", errSandboxUnavailable, r.status.SetupError)
-		}
-		return r.status, nil
-	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		<-done
-		return nil, ctx.Err()
 	}
+	if !ok {
+		// Aborted (or the spec could not be sent): as pid 1 of its
+		// namespace, the init takes everything in it along.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case encErr != nil:
+			return nil, fmt.Errorf("sending sandbox spec: %w", encErr)
+		}
+		return nil, errSandboxAborted
+	}
+	encErr = enc.Encode(sandboxRunSteps{Steps: run})
+	specW.Close()
+	var st sandboxStatus
+	decErr := json.NewDecoder(io.LimitReader(statR, 1<<20)).Decode(&st)
+	waitErr := cmd.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case decErr == nil && st.SetupError != "":
+		return nil, fmt.Errorf("%w: %s", errSandboxUnavailable, st.SetupError)
+	case encErr != nil:
+		return nil, fmt.Errorf("sending sandbox steps: %w", encErr)
+	case decErr != nil:
+		return nil, fmt.Errorf("reading sandbox status: %w (sandbox exit: %v)", decErr, waitErr)
+	case waitErr != nil:
+		return nil, fmt.Errorf("sandbox init: %w", waitErr)
+	}
+	return &st, nil
 }

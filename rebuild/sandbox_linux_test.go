@@ -17,7 +17,7 @@ import (
 )
 
 // sandboxProbe runs one shell script in the sandbox with a writable
-// workspace mounted at /sovcheck/src and returns its status and output.
+// workspace mounted at the default checkout and returns its status and output.
 func sandboxProbe(t *testing.T, script string, env ...string) (*sandboxStatus, string) {
 	t.Helper()
 	if !sandboxAvailable(t) {
@@ -159,7 +159,7 @@ func TestSandboxConfinesWrites(t *testing.T) {
 		echo x > /usr/sovcheck-probe && echo wrote-usr
 		echo x > /sovcheck-probe && echo wrote-root
 		echo x > /tmp/scratch && echo wrote-tmp
-		echo x > /sovcheck/src/out && echo wrote-workspace
+		echo x > /sovcheck/build/src/out && echo wrote-workspace
 		true`, target))
 	if st.Steps[0].ExitCode != 0 {
 		t.Fatalf("probe failed: %s", out)
@@ -250,5 +250,92 @@ func TestSandboxUnprivileged(t *testing.T) {
 	}
 	if strings.Count(string(out), "--- PASS") < 3 {
 		t.Fatalf("sandbox tests as uid 65534 did not run:\n%s", out)
+	}
+}
+
+// preparedProbe sets up a rebuild's sandbox the way a rebuild does (work
+// dir as the checkout's parent, private home, the host's Go as toolchain)
+// for a recipe with the given checkout dir.
+func preparedProbe(t *testing.T, checkoutDir string) (*run, layout, *preparedSandbox, *tailBuffer) {
+	t.Helper()
+	if !sandboxAvailable(t) {
+		t.Skip("the isolation tests need Linux user namespaces")
+	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("no go command: %v", err)
+	}
+	rb := &Rebuilder{config: config{cacheDir: t.TempDir()}, sandbox: startSandbox}
+	r := &run{rb: rb, ws: t.TempDir(), res: &Result{Recipe: &Recipe{CheckoutDir: checkoutDir}}}
+	tc := &Toolchain{Version: "go", GOROOT: strings.TrimSpace(string(goroot))}
+	out := &tailBuffer{limit: 1 << 16}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	in, sb, err := r.prepareSandbox(ctx, tc, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.abort)
+	return r, in, sb, out
+}
+
+// TestPreparedSandbox: the sandbox is set up before the checkout is filled
+// and sees what the clone writes afterwards; the go command's temporary
+// directory is on the checkout's mount (a hard link between them works,
+// which it never does across mounts); telemetry is off.
+func TestPreparedSandbox(t *testing.T) {
+	r, in, sb, out := preparedProbe(t, "/home/runner/work/tool/tool/__PROJECT_CHECKOUT_DIR__")
+	if in.gotmp == "" {
+		t.Fatal("no go temp dir beside the checkout")
+	}
+	if err := os.WriteFile(filepath.Join(r.checkoutDir(), "cloned"), []byte("late\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `cat cloned; echo x > "$GOTMPDIR/linked" && ln "$GOTMPDIR/linked" ./linked && echo same-mount; go telemetry; ls -A ..`
+	st, err := sb.run([]sandboxStep{{Argv: []string{"/bin/sh", "-c", script}, Dir: in.checkout, Env: stepEnv(in, Step{}, 0)}})
+	if err != nil {
+		t.Fatalf("running sandbox: %v\n%s", err, out.String())
+	}
+	if st.Steps[0].ExitCode != 0 {
+		t.Fatalf("probe failed: %+v\n%s", st.Steps[0], out.String())
+	}
+	got := out.String()
+	for _, want := range []string{"late\n", "same-mount\n", "off\n", goTmpName + "\n__PROJECT_CHECKOUT_DIR__\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("sandbox output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "gitconfig") {
+		t.Errorf("the build sees sovcheck's scratch files:\n%s", got)
+	}
+}
+
+// TestPreparedSandboxFallsBackToTmp: where the checkout's parent cannot be
+// the work dir (here /), the checkout is mounted alone and the go command
+// uses the private /tmp.
+func TestPreparedSandboxFallsBackToTmp(t *testing.T) {
+	_, in, sb, out := preparedProbe(t, "/src")
+	if in.gotmp != "" {
+		t.Fatalf("go temp dir %s for a checkout at /src", in.gotmp)
+	}
+	st, err := sb.run([]sandboxStep{{Argv: []string{"/bin/sh", "-c", `pwd; echo x > "${GOTMPDIR:-/tmp}/f" && echo wrote-tmp`}, Dir: in.checkout, Env: stepEnv(in, Step{}, 0)}})
+	if err != nil || st.Steps[0].ExitCode != 0 {
+		t.Fatalf("probe failed: %v %+v\n%s", err, st, out.String())
+	}
+	if got := out.String(); got != "/src\nwrote-tmp\n" {
+		t.Errorf("output = %q", got)
+	}
+}
+
+// TestPreparedSandboxAbort: a sandbox prepared for a rebuild that stops
+// early (the source cannot be fetched) ends without running anything, and
+// run afterwards reports that.
+func TestPreparedSandboxAbort(t *testing.T) {
+	_, in, sb, _ := preparedProbe(t, sbSrcDefault)
+	sb.abort()
+	sb.abort()
+	st, err := sb.run([]sandboxStep{{Argv: []string{"/bin/true"}, Dir: in.checkout}})
+	if !errors.Is(err, errSandboxAborted) || st != nil {
+		t.Fatalf("run after abort = %+v, %v; want errSandboxAborted", st, err)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"runtime"
 )
 
-// runSandbox reports the sandbox unavailable: it is built from Linux
+// startSandbox reports the sandbox unavailable: it is built from Linux
 // namespaces.
-func runSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) (*sandboxStatus, error) {
-	return nil, fmt.Errorf("%w: Linux namespaces are not available on %s", errSandboxUnavailable, runtime.GOOS)
+func startSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) *preparedSandbox {
+	return failedSandbox(fmt.Errorf("%w: Linux namespaces are not available on %s", errSandboxUnavailable, runtime.GOOS))
 }

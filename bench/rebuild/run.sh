@@ -12,7 +12,7 @@
 # SOVCHECK=path uses an already built sovcheck binary.
 set -eu
 
-runs=${1:-10}
+runs=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sovcheck-bench-rebuild.XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
@@ -92,6 +92,9 @@ if command -v hyperfine >/dev/null 2>&1; then
 		--prepare "rm -f $plain/tool" -n "go build" "$plaincmd" \
 		-n "sovcheck rebuild" "$rebuild"
 	ratio=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.3f" % (r[1]["mean"]/r[0]["mean"]))' "$work/h.json")
+	# The median resists the occasional stall of a shared machine.
+	median=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.3f" % (r[1]["median"]/r[0]["median"]))' "$work/h.json")
+	echo "ratio rebuild/go build, median wall time: ${median}x"
 	# CPU time is steadier than wall time on a shared machine.
 	cpu=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; c=[x["user"]+x["system"] for x in r]; print("%.3f" % (c[1]/c[0]))' "$work/h.json")
 	echo "ratio rebuild/go build, CPU time (user+sys): ${cpu}x"

@@ -203,7 +203,11 @@ func progressPrinter(w io.Writer) func(rebuild.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		if p.Done {
-			fmt.Fprintf(w, "sovcheck: rebuild %s: %s done (%s)\n", p.Artifact, p.Phase, p.Elapsed.Round(100*time.Millisecond))
+			d := p.Elapsed.Round(100 * time.Millisecond)
+			if p.Elapsed < time.Second {
+				d = p.Elapsed.Round(time.Millisecond)
+			}
+			fmt.Fprintf(w, "sovcheck: rebuild %s: %s done (%s)\n", p.Artifact, p.Phase, d)
 			return
 		}
 		fmt.Fprintf(w, "sovcheck: rebuild %s: %s...\n", p.Artifact, p.Phase)
