@@ -23,6 +23,7 @@ const (
 	CodeDependenciesUnavailable = "DEPENDENCIES_UNAVAILABLE"
 	CodeSandboxUnavailable      = "SANDBOX_UNAVAILABLE"
 	CodeRecipeUnsupported       = "RECIPE_UNSUPPORTED"
+	CodeRebuildTimeout          = "REBUILD_TIMEOUT"
 
 	// Why a rebuild that ran did not reproduce the artifact (MISMATCH).
 	CodeBuildFailed   = "BUILD_FAILED"

@@ -130,6 +130,7 @@ type config struct {
 	progress         func(Progress)
 	now              func() time.Time
 	allowUnsandboxed bool
+	timeout          time.Duration
 }
 
 // Option configures a Rebuilder.
@@ -216,6 +217,24 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithTimeout bounds each rebuild, fetch and build together (default
+// DefaultTimeout; 0 means no bound). A rebuild that runs out of time is
+// SKIP REBUILD_TIMEOUT, and its sandbox is killed.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("rebuild timeout %s is negative", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// DefaultTimeout bounds a rebuild unless WithTimeout says otherwise.
+const DefaultTimeout = 30 * time.Minute
+
+var errRebuildTimeout = errors.New("rebuild timed out")
+
 // WithUnsandboxedFallbackUnsafe lets a rebuild run without namespaces, with
 // only a cleared environment, when the sandbox cannot be set up. Such a
 // result says Hermetic false; without this option it is a SKIP with
@@ -240,6 +259,7 @@ func New(opts ...Option) (*Rebuilder, error) {
 		hostGo:  "go",
 		log:     slog.New(slog.DiscardHandler),
 		now:     time.Now,
+		timeout: DefaultTimeout,
 	}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
@@ -323,7 +343,26 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 	res.Recipe, res.Subject = rec, subj
 	r.phase(PhaseSubject, PhasePass, fmt.Sprintf("%s sha256:%s, %s", subj.Name, subj.SHA256, buildTypeName(rec.BuildType)), 0)
 
-	if err := r.do(ctx); err != nil {
+	dctx, cancel := ctx, context.CancelFunc(func() {})
+	if rb.timeout > 0 {
+		dctx, cancel = context.WithTimeoutCause(ctx, rb.timeout, errRebuildTimeout)
+	}
+	defer cancel()
+	err = r.do(dctx)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(dctx), errRebuildTimeout) {
+		// Out of time, not cancelled by the caller: a result, not an
+		// error. The sandbox and the fetch commands were killed.
+		phase := r.current
+		if phase == "" {
+			phase = PhaseToolchain
+		}
+		why := reason.New(CodeRebuildTimeout, "allow more time with --timeout (--rebuild-timeout for verify), or find out why the build hangs",
+			"%s did not finish within %s", phase, rb.timeout)
+		r.phase(phase, PhaseSkip, why.Msg, time.Since(r.since))
+		r.finish(StatusSkip, why)
+		return res, nil
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("rebuilding %s: %w", name, ctx.Err())
 		}
@@ -344,10 +383,12 @@ func buildTypeName(bt string) string {
 
 // run is the state of one rebuild.
 type run struct {
-	rb  *Rebuilder
-	res *Result
-	req Request
-	ws  string
+	rb      *Rebuilder
+	res     *Result
+	req     Request
+	ws      string
+	current string    // the phase under way
+	since   time.Time // when it started
 }
 
 func (r *run) phase(name, status, detail string, elapsed time.Duration) {
@@ -363,6 +404,7 @@ func (r *run) finish(st Status, why *reason.Error) *Result {
 // timed runs f as a long phase, reporting progress.
 func (r *run) timed(phase string, f func() error) (time.Duration, error) {
 	start := time.Now()
+	r.current, r.since = phase, start
 	if r.rb.progress != nil {
 		r.rb.progress(Progress{Artifact: r.res.Artifact, Phase: phase})
 	}

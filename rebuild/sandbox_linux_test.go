@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -338,4 +339,79 @@ func TestPreparedSandboxAbort(t *testing.T) {
 	if !errors.Is(err, errSandboxAborted) || st != nil {
 		t.Fatalf("run after abort = %+v, %v; want errSandboxAborted", st, err)
 	}
+}
+
+// TestSandboxDeadlineKillsEverything: when the rebuild runs out of time the
+// sandbox's init is killed, and with it every process of the build, even
+// ones that left the step's process group; run returns promptly.
+func TestSandboxDeadlineKillsEverything(t *testing.T) {
+	if !sandboxAvailable(t) {
+		t.Skip("the isolation tests need Linux user namespaces")
+	}
+	ws := t.TempDir()
+	for _, d := range []string{"root", "src"} {
+		if err := os.Mkdir(filepath.Join(ws, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marker := fmt.Sprintf("sovcheck-deadline-probe-%d.sh", time.Now().UnixNano())
+	if err := os.WriteFile(filepath.Join(ws, "src", marker), []byte("sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := &sandboxSpec{
+		Root:   filepath.Join(ws, "root"),
+		Mounts: []sandboxMount{{Source: filepath.Join(ws, "src"), Target: sbSrcDefault, Writable: true}},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	script := "setsid /bin/sh ./" + marker + " & /bin/sh ./" + marker
+	done := make(chan error, 1)
+	go func() {
+		_, err := startSandbox(ctx, spec, io.Discard).run([]sandboxStep{{Argv: []string{"/bin/sh", "-c", script}, Dir: sbSrcDefault, Env: []string{"PATH=/usr/bin:/bin"}}})
+		done <- err
+	}()
+	// The control: the probe sees both build processes while they run.
+	for processesRunning(t, marker) < 2 {
+		if time.Since(start) > 2*time.Second {
+			t.Fatal("the build processes never showed up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	err := <-done
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("run = %v, want the deadline", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("run returned after %s", d)
+	}
+	// The kernel tears the pid namespace down asynchronously.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := processesRunning(t, marker)
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d build processes outlived the sandbox", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// processesRunning counts the processes whose command line mentions s.
+func processesRunning(t *testing.T, s string) int {
+	t.Helper()
+	cmdlines, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range cmdlines {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.Contains(string(b), s) {
+			n++
+		}
+	}
+	return n
 }

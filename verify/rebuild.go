@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -24,6 +25,9 @@ const (
 type RebuildOptions struct {
 	Source   string // git checkout DIR or git URL holding the recipe's commit
 	CacheDir string // toolchains, modules, build caches; default under the user cache dir
+	// Timeout bounds each rebuild (0: rebuild.DefaultTimeout). Use a
+	// negative value for no bound.
+	Timeout time.Duration
 }
 
 // rebuilder is built on first use: most runs never rebuild.
@@ -41,6 +45,12 @@ func (r *Runner) rebuilder() (*rebuild.Rebuilder, error) {
 		}
 		if r.opts.Offline {
 			opts = append(opts, rebuild.WithOffline())
+		}
+		switch t := r.opts.Rebuild.Timeout; {
+		case t > 0:
+			opts = append(opts, rebuild.WithTimeout(t))
+		case t < 0:
+			opts = append(opts, rebuild.WithTimeout(0))
 		}
 		r.rebuild.rb, r.rebuild.err = rebuild.New(opts...)
 	})

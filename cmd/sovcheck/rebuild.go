@@ -59,6 +59,7 @@ EXIT STATUS:
 			&cli.BoolFlag{Name: "offline", Usage: "fetch nothing: use only cached toolchains and modules and a local --source"},
 			&cli.StringFlag{Name: "cache-dir", Usage: "`DIR` for toolchains, modules and build caches (default: sovcheck/rebuild in the user cache dir)"},
 			&cli.BoolFlag{Name: "allow-unsandboxed", Usage: "when namespaces are unavailable, rebuild without the sandbox; results say NOT HERMETIC"},
+			&cli.DurationFlag{Name: "timeout", Value: rebuild.DefaultTimeout, Usage: "give up each rebuild (fetch and build) after `DURATION`: SKIP REBUILD_TIMEOUT; 0 waits forever"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 1, Usage: "rebuilds run at once"},
 			&cli.StringFlag{Name: "attest", Usage: "write a signed rebuild attestation per artifact to `FILE` (DSSE envelopes, one per line)"},
@@ -186,12 +187,13 @@ func newRebuilder(c *cli.Context) (*rebuild.Rebuilder, error) {
 	if c.Bool("allow-unsandboxed") {
 		opts = append(opts, rebuild.WithUnsandboxedFallbackUnsafe())
 	}
+	opts = append(opts, rebuild.WithTimeout(c.Duration("timeout")))
 	if c.Bool("verbose") || isTerminal(c.App.ErrWriter) {
 		opts = append(opts, rebuild.WithProgress(progressPrinter(c.App.ErrWriter)))
 	}
 	rb, err := rebuild.New(opts...)
 	if err != nil {
-		return nil, &usageError{err: err, hint: "check --cache-dir, GOPROXY and GOSUMDB"}
+		return nil, &usageError{err: err, hint: "check --cache-dir, --timeout, GOPROXY and GOSUMDB"}
 	}
 	return rb, nil
 }

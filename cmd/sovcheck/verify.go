@@ -12,6 +12,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/sbom"
 	"github.com/sovcheck/sovcheck/verify"
@@ -87,6 +88,7 @@ func verifyFlags(keyFlag string) []cli.Flag {
 		&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
 		&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
 		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules and build caches"},
+		&cli.DurationFlag{Name: "rebuild-timeout", Value: rebuild.DefaultTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
 	}, ociFlags()...)
 }
@@ -207,9 +209,16 @@ func verifyOptions(c *cli.Context, keyFlag string) (verify.Options, error) {
 	}
 	opts.Layout = layout
 	if c.Bool("rebuild") {
-		opts.Rebuild = &verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir")}
-	} else if c.String("source") != "" || c.String("cache-dir") != "" {
-		return opts, &usageError{err: errors.New("--source and --cache-dir need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
+		if c.Duration("rebuild-timeout") < 0 {
+			return opts, &usageError{err: errors.New("--rebuild-timeout is negative"), hint: "give a duration such as 30m, or 0 to wait forever"}
+		}
+		timeout := c.Duration("rebuild-timeout")
+		if timeout == 0 {
+			timeout = -1 // no bound
+		}
+		opts.Rebuild = &verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir"), Timeout: timeout}
+	} else if c.String("source") != "" || c.String("cache-dir") != "" || c.IsSet("rebuild-timeout") {
+		return opts, &usageError{err: errors.New("--source, --cache-dir and --rebuild-timeout need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
 	}
 	id, err := identityFlags(c, keyFlag)
 	if err != nil {
