@@ -15,10 +15,24 @@ const digestBufSize = 1 << 20
 
 // fileSHA256 returns the lowercase hex sha256 of a file.
 func fileSHA256(name string) (string, error) {
+	f, err := openArtifact(name)
+	if err != nil {
+		return "", err
+	}
+	return artifactSHA256(f)
+}
+
+// openArtifact opens an artifact to hash; artifactSHA256 hashes and closes
+// it. Errors are INPUT_UNREADABLE.
+func openArtifact(name string) (*os.File, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return "", reason.Wrap(err, reason.InputUnreadable, "check the artifact's path and permissions", "reading artifact")
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the artifact's path and permissions", "reading artifact")
 	}
+	return f, nil
+}
+
+func artifactSHA256(f *os.File) (string, error) {
 	defer f.Close()
 	sum, err := readerSHA256(f)
 	if err != nil {

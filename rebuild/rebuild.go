@@ -327,21 +327,33 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 	if len(req.Recipes) == 0 {
 		return nil, reason.New(reason.EvidenceMissing, "give the artifact's provenance", "rebuilding %s: no recipe given", name)
 	}
-	sum, err := fileSHA256(req.Artifact)
+	res := &Result{Artifact: name, Started: rb.now()}
+	r := &run{rb: rb, res: res, req: req, hash: make(chan hashResult, 1)}
+	defer func() { res.Finished = rb.now() }()
+
+	// With one recipe, the artifact is hashed while the rebuild gets
+	// going, and the subject is checked before the build; it decides the
+	// result whatever happened meanwhile. Of several recipes, the digest
+	// picks one first.
+	f, err := openArtifact(req.Artifact)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Artifact: name, ArtifactSHA256: sum, Started: rb.now()}
-	r := &run{rb: rb, res: res, req: req}
-	defer func() { res.Finished = rb.now() }()
-
-	rec, subj, err := SelectRecipe(req.Recipes, sum)
-	if err != nil {
-		r.phase(PhaseSubject, PhaseFail, "sha256:"+sum+" is not a subject of the provenance", 0)
-		return r.finish(StatusMismatch, reason.As(err, reason.SubjectMismatch, "")), nil
+	hash := func() {
+		sum, err := artifactSHA256(f)
+		r.hash <- hashResult{sum: sum, err: err}
 	}
-	res.Recipe, res.Subject = rec, subj
-	r.phase(PhaseSubject, PhasePass, fmt.Sprintf("%s sha256:%s, %s", subj.Name, subj.SHA256, buildTypeName(rec.BuildType)), 0)
+	if len(req.Recipes) == 1 {
+		res.Recipe = req.Recipes[0]
+		go hash()
+	} else {
+		hash()
+		if ok, err := r.checkSubject(); err != nil {
+			return nil, err
+		} else if !ok {
+			return res, nil
+		}
+	}
 
 	dctx, cancel := ctx, context.CancelFunc(func() {})
 	if rb.timeout > 0 {
@@ -349,6 +361,11 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 	}
 	defer cancel()
 	err = r.do(dctx)
+	if ok, herr := r.checkSubject(); herr != nil {
+		return nil, herr
+	} else if !ok {
+		return res, nil
+	}
 	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(dctx), errRebuildTimeout) {
 		// Out of time, not cancelled by the caller: a result, not an
 		// error. The sandbox and the fetch commands were killed.
@@ -389,6 +406,46 @@ type run struct {
 	ws      string
 	current string    // the phase under way
 	since   time.Time // when it started
+
+	hash        chan hashResult // the artifact's sha256, once
+	subjectDone bool
+	subjectOK   bool
+	hashErr     error
+}
+
+type hashResult struct {
+	sum string
+	err error
+}
+
+// checkSubject waits for the artifact's digest and finds the recipe and
+// subject that attest it. If none does, the result becomes a MISMATCH on
+// the subject alone, replacing any phase run meanwhile. The error is the
+// artifact's read error (no verdict).
+func (r *run) checkSubject() (bool, error) {
+	if r.subjectDone {
+		return r.subjectOK, r.hashErr
+	}
+	r.subjectDone = true
+	h := <-r.hash
+	if h.err != nil {
+		r.hashErr = h.err
+		return false, h.err
+	}
+	r.res.ArtifactSHA256 = h.sum
+	rec, subj, err := SelectRecipe(r.req.Recipes, h.sum)
+	if err != nil {
+		// Nothing done meanwhile counts: the result is the subject's.
+		*r.res = Result{Artifact: r.res.Artifact, ArtifactSHA256: h.sum, Started: r.res.Started}
+		r.phase(PhaseSubject, PhaseFail, "sha256:"+h.sum+" is not a subject of the provenance", 0)
+		r.finish(StatusMismatch, reason.As(err, reason.SubjectMismatch, ""))
+		return false, nil
+	}
+	r.res.Recipe, r.res.Subject = rec, subj
+	p := Phase{Name: PhaseSubject, Status: PhasePass, Detail: fmt.Sprintf("%s sha256:%s, %s", subj.Name, subj.SHA256, buildTypeName(rec.BuildType))}
+	r.res.Phases = append([]Phase{p}, r.res.Phases...)
+	r.subjectOK = true
+	return true, nil
 }
 
 func (r *run) phase(name, status, detail string, elapsed time.Duration) {
@@ -505,6 +562,9 @@ func (r *run) do(ctx context.Context) error {
 	}
 	r.phase(PhaseDependencies, PhasePass, detail, d)
 
+	if ok, err := r.checkSubject(); err != nil || !ok {
+		return err
+	}
 	var status *sandboxStatus
 	d, err = r.timed(PhaseBuild, func() error {
 		var err error

@@ -146,6 +146,25 @@ func TestRebuildGoBuilder(t *testing.T) {
 		}
 		res := rebuildOK(t, rb, Request{Artifact: other, Recipes: f.provenance().recipes(t), Source: f.repo})
 		wantStatus(t, res, StatusMismatch, reason.SubjectMismatch)
+		if len(res.Phases) != 1 || res.Phases[0].Name != PhaseSubject || res.RebuiltSHA256 != "" || res.Recipe != nil {
+			t.Errorf("a subject mismatch built or kept other phases: %+v", res.Phases)
+		}
+
+		// The artifact is hashed while the rebuild gets going; what failed
+		// meanwhile (here the source) does not hide that the artifact is
+		// not attested.
+		res = rebuildOK(t, rb, Request{Artifact: other, Recipes: f.provenance().recipes(t), Source: t.TempDir()})
+		wantStatus(t, res, StatusMismatch, reason.SubjectMismatch)
+		if len(res.Phases) != 1 || res.Toolchain != nil {
+			t.Errorf("a subject mismatch kept what ran meanwhile: %+v", res)
+		}
+	})
+
+	t.Run("artifact unreadable", func(t *testing.T) {
+		_, err := rb.Rebuild(context.Background(), Request{Artifact: filepath.Join(t.TempDir(), "missing"), Recipes: f.provenance().recipes(t), Source: f.repo})
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("Rebuild of a missing artifact = %v, want no verdict", err)
+		}
 	})
 
 	t.Run("commit not in source", func(t *testing.T) {
