@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -51,6 +53,12 @@ func init() {
 // the status. The spec channel closing before the steps means the parent
 // gave up: nothing runs.
 func sandboxInit() int {
+	// Nothing but stdio reaches the steps: not the status pipe, which a
+	// step could write a forged report to, nor any descriptor inherited
+	// from sovcheck's caller.
+	if err := closeOnExecFrom(3); err != nil {
+		return 2
+	}
 	specFile := os.NewFile(3, "spec")
 	statusFile := os.NewFile(4, "status")
 	if specFile == nil || statusFile == nil {
@@ -88,6 +96,28 @@ func sandboxInit() int {
 		}
 	}
 	return 0
+}
+
+// closeOnExecFrom marks every descriptor from first on close-on-exec.
+func closeOnExecFrom(first int) error {
+	err := unix.CloseRange(uint(first), math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EINVAL) {
+		return err
+	}
+	// Kernels before 5.11.
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd >= first {
+			syscall.CloseOnExec(fd)
+		}
+	}
+	return nil
 }
 
 func runStepInSandbox(st sandboxStep) stepStatus {

@@ -415,3 +415,33 @@ func processesRunning(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestSandboxStepsGetOnlyStdio: the init's status pipe (and anything
+// sovcheck's caller left open) does not reach the steps, so a build cannot
+// forge the sandbox's report, for example a set-up failure that would
+// turn --allow-unsandboxed into a rebuild outside the sandbox.
+func TestSandboxStepsGetOnlyStdio(t *testing.T) {
+	leak, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leak.Close()
+	// An inheritable descriptor, as a careless caller would leave one.
+	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, leak.Fd(), syscall.F_SETFD, 0); errno != 0 {
+		t.Fatal(errno)
+	}
+	st, out := sandboxProbe(t, `for fd in /proc/self/fd/*; do echo "fd ${fd##*/}"; done; echo '{"setupError":"forged","steps":[]}' >&4 && echo forged; echo '{}' >&3 && echo wrote-spec; true`)
+	if st.SetupError != "" || len(st.Steps) != 1 || st.Steps[0].ExitCode != 0 {
+		t.Fatalf("status = %+v, output:\n%s", st, out)
+	}
+	if strings.Contains(out, "\nforged") || strings.Contains(out, "wrote-spec") {
+		t.Errorf("a step wrote to the sandbox's pipes:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		fd, ok := strings.CutPrefix(line, "fd ")
+		if ok && fd != "0" && fd != "1" && fd != "2" && fd != "3" {
+			// 3 is the shell's own handle on /proc/self/fd.
+			t.Errorf("step inherited descriptor %s:\n%s", fd, out)
+		}
+	}
+}
