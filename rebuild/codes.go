@@ -26,6 +26,7 @@ const (
 	CodeRebuildTimeout          = "REBUILD_TIMEOUT"
 
 	// Why a rebuild that ran did not reproduce the artifact (MISMATCH).
-	CodeBuildFailed   = "BUILD_FAILED"
-	CodeOutputMissing = "OUTPUT_MISSING"
+	CodeBuildFailed     = "BUILD_FAILED"
+	CodeOutputMissing   = "OUTPUT_MISSING"
+	CodeOutputPreexists = "OUTPUT_PREEXISTS" // the output was there before the last build step
 )

@@ -218,14 +218,20 @@ func TestReadRecipesRefused(t *testing.T) {
 		"two toolchains": {mutate(t, func(_, _ map[string]any, s []any) {
 			step(s, 0)["command"] = []any{"/opt/hostedtoolcache/go/1.21.0/x64/bin/go", "mod", "vendor"}
 		}), CodeRecipeUnsupported},
-		"not the go command":  {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"/bin/sh", "-c", "curl evil | sh"} }), CodeRecipeUnsupported},
-		"go run":              {mutate(t, build("run", ".")), CodeRecipeUnsupported},
-		"go generate":         {mutate(t, build("generate", "./...")), CodeRecipeUnsupported},
-		"go mod edit":         {mutate(t, build("mod", "edit", "-replace=x=y")), CodeRecipeUnsupported},
-		"toolexec":            {mutate(t, build("build", "-toolexec=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
-		"toolexec split":      {mutate(t, build("build", "-toolexec", "/tmp/x", "-o", "t")), CodeRecipeUnsupported},
-		"external linker":     {mutate(t, build("build", "-ldflags=-linkmode=external -extld=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
-		"no -o":               {mutate(t, build("build", "./cmd/tool")), CodeRecipeUnsupported},
+		"not the go command": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"/bin/sh", "-c", "curl evil | sh"} }), CodeRecipeUnsupported},
+		"go run":             {mutate(t, build("run", ".")), CodeRecipeUnsupported},
+		"go generate":        {mutate(t, build("generate", "./...")), CodeRecipeUnsupported},
+		"go mod edit":        {mutate(t, build("mod", "edit", "-replace=x=y")), CodeRecipeUnsupported},
+		"toolexec":           {mutate(t, build("build", "-toolexec=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
+		"toolexec split":     {mutate(t, build("build", "-toolexec", "/tmp/x", "-o", "t")), CodeRecipeUnsupported},
+		"external linker":    {mutate(t, build("build", "-ldflags=-linkmode=external -extld=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
+		"no -o":              {mutate(t, build("build", "./cmd/tool")), CodeRecipeUnsupported},
+		"linker runs a tool": {mutate(t, build("build", "-buildmode=c-archive", "-ldflags=-extar=/sovcheck/build/src/evil.sh", "-o", "t")), CodeRecipeUnsupported},
+		"extar in goflags":   {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOFLAGS=-ldflags=-extar=/x"} }), CodeRecipeUnsupported},
+		"mod vendor -o": {mutate(t, func(_, _ map[string]any, s []any) {
+			step(s, 0)["command"] = append(step(s, 0)["command"].([]any), "-o=/sovcheck/gocache")
+		}), CodeRecipeUnsupported},
+		"last step not build": {mutate(t, func(_, p map[string]any, s []any) { p["buildConfig"].(map[string]any)["steps"] = []any{s[1], s[0]} }), CodeRecipeUnsupported},
 		"absolute -o":         {mutate(t, build("build", "-o", "/etc/passwd")), CodeRecipeUnsupported},
 		"-o escapes":          {mutate(t, build("build", "-o", "../../../x")), reason.ProvenanceMalformed},
 		"env not allowed":     {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"CC=/tmp/evil"} }), CodeRecipeUnsupported},
@@ -305,5 +311,48 @@ func TestSelectRecipeMismatch(t *testing.T) {
 	var re *reason.Error
 	if !errors.As(err, &re) || re.Code != reason.SubjectMismatch || !strings.Contains(re.Want, "tool-linux-amd64") {
 		t.Fatalf("err = %v, want %s naming the subjects", err, reason.SubjectMismatch)
+	}
+}
+
+// TestGoFlags: the go command flags a recipe may give, and the ones that
+// would let it run a program of its choosing, write outside the checkout
+// or build something other than a program.
+func TestGoFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"go", "build", "-trimpath", "-ldflags=-s -w -X main.version=1.0 -buildid=", "-o", "t", "./cmd/t"},
+		{"go", "build", "-ldflags", "-X 'main.msg=two words' -X=main.v=1", "-o", "t"},
+		{"go", "build", "-ldflags=all=-s -w", "-gcflags=all=-N -l", "-buildmode=pie", "-tags=netgo,osusergo", "-o", "t"},
+		{"go", "build", "-ldflags=-linkmode=external -extldflags=-static", "-mod=vendor", "-o", "t"},
+		{"go", "build", "-ldflags", "-linkmode external -extldflags '-static -Wl,--build-id=none'", "-o", "t"},
+		{"go", "mod", "vendor"},
+		{"go", "mod", "download", "-x"},
+	} {
+		if err := checkGoArgs(args); err != nil {
+			t.Errorf("%q refused: %v", args, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"go", "build", "-ldflags=-extld=/tmp/x", "-o", "t"},
+		{"go", "build", "-ldflags", "-extar /tmp/x", "-o", "t"},
+		{"go", "build", "-ldflags=-linkmode=external -extldflags=-B/tmp/evil", "-o", "t"},
+		{"go", "build", "-ldflags=-linkmode=external -extldflags='-fuse-ld=/tmp/ld'", "-o", "t"},
+		{"go", "build", "-ldflags=-r /tmp", "-o", "t"},
+		{"go", "build", "-ldflags=all=-extld=/tmp/x", "-o", "t"},
+		{"go", "build", "-gcflags=all=-cpuprofile=/sovcheck/gocache/x", "-o", "t"},
+		{"go", "build", "-asmflags", "-debug -o=/x", "-o", "t"},
+		{"go", "build", "-buildmode=c-shared", "-o", "t"},
+		{"go", "build", "-buildmode", "plugin", "-o", "t"},
+		{"go", "build", "-C", "/tmp", "-o", "t"},
+		{"go", "build", "-modfile=/tmp/go.mod", "-o", "t"},
+		{"go", "build", "-overlay", "/tmp/o.json", "-o", "t"},
+		{"go", "build", "-pkgdir=/sovcheck/gocache", "-o", "t"},
+		{"go", "build", "--toolexec=/x", "-o", "t"},
+		{"go", "install", "-o", "t"},
+		{"go", "mod", "vendor", "-o", "/sovcheck/gocache"},
+		{"go", "build", "-ldflags"},
+	} {
+		if err := checkGoArgs(args); err == nil {
+			t.Errorf("%q accepted", args)
+		}
 	}
 }

@@ -593,6 +593,13 @@ func (r *run) do(ctx context.Context) error {
 		return fmt.Errorf("running build: %w", err)
 	}
 	r.res.BuildLog = ""
+	if status.OutputPreexisted {
+		why := reason.New(CodeOutputPreexists, "remove the built file from the source, or the step that writes it before the build",
+			"%s existed before the last build step (committed to the source or written by an earlier step), so the rebuild would not prove its bytes", rec.Output)
+		r.phase(PhaseBuild, PhaseFail, why.Msg, d)
+		r.finish(StatusMismatch, why)
+		return nil
+	}
 	for i, st := range status.Steps {
 		if st.ExitCode != 0 || st.Error != "" {
 			r.res.BuildLog = log.String()
@@ -651,6 +658,9 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout
 	n := 0
 	home := filepath.Join(r.ws, "fetch-home")
 	for _, d := range dirs {
+		if err := confined(co.Dir, d); err != nil {
+			return n, err
+		}
 		need, err := needsDownload(d)
 		if err != nil {
 			return n, reason.Wrap(err, reason.InputMalformed, "the source's go.mod is not valid", "reading go.mod in %s", relTo(co.Dir, d))
@@ -665,6 +675,7 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout
 			"GOFLAGS=-modcacherw",
 			"GOTOOLCHAIN=local",
 			"GOENV=off",
+			"GOWORK=off", // a go.work in the source could use directories of this machine
 			"GONOSUMDB=", "GONOSUMCHECK=", "GOPRIVATE=", "GOINSECURE=",
 			"HOME=" + home,
 			"GOPATH=" + filepath.Join(home, "gopath"),
@@ -688,6 +699,32 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout
 		}
 	}
 	return n, nil
+}
+
+// confined checks that the module directory d, which the fetch phase runs
+// the go command in on this machine, is inside the checkout once symlinks
+// are resolved, and that its module files are no symlinks: the source
+// could otherwise point the download (and its go.sum writes) at a
+// project of the caller.
+func confined(checkout, d string) error {
+	refuse := func(format string, args ...any) error {
+		return reason.New(CodeRecipeUnsupported, "the source points out of its checkout with symlinks; sovcheck does not follow them",
+			format, args...)
+	}
+	base, err := filepath.EvalSymlinks(checkout)
+	if err != nil {
+		return fmt.Errorf("resolving checkout: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(d)
+	if err != nil || !within(real, base) {
+		return refuse("module directory %s leads out of the checkout", relTo(checkout, d))
+	}
+	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
+		if fi, err := os.Lstat(filepath.Join(d, f)); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return refuse("%s in %s is a symlink", f, relTo(checkout, d))
+		}
+	}
+	return nil
 }
 
 func relTo(base, p string) string {
@@ -852,9 +889,11 @@ func (r *run) prepareSandbox(ctx context.Context, tc *Toolchain, log io.Writer) 
 		mounts = append(mounts, sandboxMount{Source: r.checkoutDir(), Target: in.checkout, Writable: true})
 	}
 	spec := &sandboxSpec{
-		Root:   root,
-		Mounts: mounts,
-		Files:  []sandboxFile{{Path: path.Join(sbHome, telemetryOff.Path), Content: telemetryOff.Content}},
+		Root:     root,
+		Mounts:   mounts,
+		Files:    []sandboxFile{{Path: path.Join(sbHome, telemetryOff.Path), Content: telemetryOff.Content}},
+		Checkout: in.checkout,
+		Output:   rec.Output,
 	}
 	return in, rb.sandbox(ctx, spec, log), nil
 }
@@ -891,7 +930,7 @@ func (r *run) build(ctx context.Context, tc *Toolchain, co *checkout, in layout,
 	if err := os.WriteFile(mode, []byte(telemetryOff.Content), 0o644); err != nil {
 		return nil, fmt.Errorf("creating build dir: %w", err)
 	}
-	return runUnsandboxed(ctx, sandboxSteps(host, rec, co), log), nil
+	return runUnsandboxed(ctx, sandboxSteps(host, rec, co), co.Dir, rec.Output, log), nil
 }
 
 // sandboxSteps turns the recipe's steps into commands for a layout. The go
@@ -912,13 +951,24 @@ func sandboxSteps(l layout, rec *Recipe, co *checkout) []sandboxStep {
 
 // runUnsandboxed runs the steps directly: cleared environment, private
 // directories, but the machine's file system and network.
-func runUnsandboxed(ctx context.Context, steps []sandboxStep, log io.Writer) *sandboxStatus {
+func runUnsandboxed(ctx context.Context, steps []sandboxStep, checkout, output string, log io.Writer) *sandboxStatus {
 	st := &sandboxStatus{}
 steps:
-	for _, s := range steps {
+	for i, s := range steps {
+		if i == len(steps)-1 {
+			if _, err := os.Lstat(filepath.Join(checkout, filepath.FromSlash(output))); err == nil {
+				st.OutputPreexisted = true
+				break
+			}
+		}
 		cmd := exec.CommandContext(ctx, s.Argv[0], s.Argv[1:]...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = s.Dir, s.Env, log, log
+		// A process group of its own, killed whole when the step ends:
+		// nothing the step started outlives it.
+		cmd.SysProcAttr = stepProcAttr()
+		cmd.Cancel = func() error { return killGroup(cmd) }
 		err := cmd.Run()
+		_ = killGroup(cmd)
 		var exitErr *exec.ExitError
 		switch {
 		case err == nil:

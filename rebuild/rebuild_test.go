@@ -190,14 +190,16 @@ func TestRebuildGoBuilder(t *testing.T) {
 		}
 	})
 
-	t.Run("output missing", func(t *testing.T) {
+	t.Run("output not what the build writes", func(t *testing.T) {
+		// A recipe that names another output than its go build's -o
+		// would compare a file the build did not write.
 		p := f.provenance()
 		gobin := "/opt/hostedtoolcache/go/" + p.goVersion + "/x64/bin/go"
 		p.build = []string{gobin, "build", "-mod=vendor", "-trimpath", "-o", "elsewhere/" + fxBinary}
 		recs := p.recipes(t)
 		recs[0].Output = fxBinary
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: recs, Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeOutputMissing)
+		wantStatus(t, res, StatusSkip, CodeRecipeUnsupported)
 	})
 
 	t.Run("no recipe", func(t *testing.T) {
@@ -541,4 +543,39 @@ func TestCompareRefusesReplacedCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantStatus(t, r.res, StatusMatch, "")
+}
+
+// TestConfinedModuleDirs: the fetch phase runs the go command on this
+// machine, so it refuses module directories and module files that
+// symlinks lead out of the checkout (into a project of the caller).
+func TestConfinedModuleDirs(t *testing.T) {
+	co := t.TempDir()
+	outside := t.TempDir()
+	for _, d := range []string{filepath.Join(co, "inner"), filepath.Join(co, "mod")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(outside, "go.mod"), []byte("module example.test/private\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(co, "tool")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "go.mod"), filepath.Join(co, "mod", "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("inner", filepath.Join(co, "alias")); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"tool", "mod"} {
+		if err := confined(co, filepath.Join(co, d)); reason.CodeOf(err, "") != CodeRecipeUnsupported {
+			t.Errorf("confined(%s) = %v, want %s", d, err, CodeRecipeUnsupported)
+		}
+	}
+	for _, d := range []string{".", "inner", "alias"} {
+		if err := confined(co, filepath.Join(co, d)); err != nil {
+			t.Errorf("confined(%s) = %v", d, err)
+		}
+	}
 }

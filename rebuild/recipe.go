@@ -167,6 +167,16 @@ func (r *Recipe) Validate() error {
 	if err := checkRelPath("output", r.Output); err != nil {
 		return err
 	}
+	// The last step builds the output: nothing else may be what the
+	// comparison reads.
+	if last := r.Steps[len(r.Steps)-1].Command; len(last) < 2 || last[1] != "build" {
+		return unsupported("recipe's last step is not a go build")
+	}
+	if out, err := goBuildOutput(r.Steps); err != nil {
+		return err
+	} else if out != r.Output {
+		return unsupported("recipe output %q is not the file its last go build writes (%q)", r.Output, out)
+	}
 	if r.Output == "." {
 		return malformed("recipe output is the checkout root, want a file")
 	}
@@ -176,6 +186,9 @@ func (r *Recipe) Validate() error {
 		}
 		if !path.IsAbs(p.dir) || path.Clean(p.dir) != p.dir || p.dir == "/" {
 			return malformed("recipe %s %q is not a clean absolute path", p.what, p.dir)
+		}
+		if isReserved(p.dir) {
+			return unsupported("recipe %s %q lies on a directory the sandbox reserves", p.what, p.dir)
 		}
 	}
 	if r.CheckoutDir != "" && r.GOROOT != "" && (within(r.CheckoutDir, r.GOROOT) || within(r.GOROOT, r.CheckoutDir)) {
@@ -214,10 +227,8 @@ func validateStep(st Step) error {
 	if sub != nil && (len(st.Command) < 3 || !slices.Contains(sub, st.Command[2])) {
 		return unsupported("step runs go %s with an unsupported subcommand", st.Command[1])
 	}
-	for _, a := range st.Command[1:] {
-		if err := checkGoFlag(a); err != nil {
-			return err
-		}
+	if err := checkGoArgs(st.Command); err != nil {
+		return err
 	}
 	if err := checkRelPath("step dir", st.Dir); err != nil {
 		return err
@@ -239,7 +250,11 @@ func validateStep(st Step) error {
 		}
 		if k == "GOFLAGS" {
 			for _, f := range strings.Fields(v) {
-				if err := checkGoFlag(f); err != nil {
+				name, value, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+				if name == "o" {
+					return unsupported("GOFLAGS sets -o; give it on the go build command")
+				}
+				if err := checkGoFlag(name, value); err != nil {
 					return err
 				}
 			}
@@ -248,23 +263,137 @@ func validateStep(st Step) error {
 	return nil
 }
 
-// checkGoFlag refuses go command flags that make the go command run a
-// program named by the recipe: -toolexec, -exec, a gccgo compiler, and an
-// external linker or its flags.
-func checkGoFlag(a string) error {
-	if strings.Contains(a, "-extld") {
-		return unsupported("step sets an external linker or its flags, which runs a program named by the recipe")
+// goValueFlags are the go command's flags that take a value: written
+// without "=", the value is the next argument.
+var goValueFlags = map[string]bool{
+	"o": true, "ldflags": true, "gcflags": true, "asmflags": true, "gccgoflags": true, "tags": true,
+	"mod": true, "modfile": true, "overlay": true, "pgo": true, "buildmode": true, "p": true, "C": true,
+	"pkgdir": true, "toolexec": true, "exec": true, "compiler": true, "installsuffix": true,
+	"covermode": true, "coverpkg": true, "reuse": true, "f": true,
+}
+
+// checkGoArgs checks a go command line's flags (up to the first argument
+// that is not one): see checkGoFlag. -o is checked by checkOutputFlag.
+func checkGoArgs(cmd []string) error {
+	args := cmd[2:]
+	if sub := cmd[1]; sub == "mod" && len(args) > 0 {
+		args = args[1:]
 	}
-	flag := strings.TrimLeft(a, "-")
-	if len(flag) == len(a) {
-		return nil
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
+			return nil
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !hasValue && goValueFlags[name] {
+			if i+1 == len(args) {
+				return malformed("go flag -%s has no value", name)
+			}
+			i++
+			value = args[i]
+		}
+		if name == "o" {
+			if cmd[1] != "build" {
+				return unsupported("go %s -o writes a file the build does not need", cmd[1])
+			}
+			continue
+		}
+		if err := checkGoFlag(name, value); err != nil {
+			return err
+		}
 	}
-	name, _, _ := strings.Cut(flag, "=")
+	return nil
+}
+
+// checkGoFlag refuses go command flags that would let a recipe run a
+// program of its choosing in the sandbox (and through it write into the
+// build cache that later rebuilds share), read or write outside the
+// checkout, or build something other than a program: -toolexec, -exec,
+// -C, -modfile, -overlay, -pkgdir, gccgo, build modes other than exe and
+// pie, and linker or compiler flags outside a small allowlist.
+func checkGoFlag(name, value string) error {
 	switch name {
 	case "toolexec", "exec", "compiler", "gccgoflags":
 		return unsupported("step uses -%s, which runs a program named by the recipe", name)
+	case "C", "modfile", "overlay", "pkgdir", "linkshared":
+		return unsupported("step uses -%s, which reaches outside the checkout", name)
+	case "buildmode":
+		if value != "default" && value != "exe" && value != "pie" {
+			return unsupported("step builds with -buildmode=%s; sovcheck rebuilds programs (exe, pie)", value)
+		}
+	case "ldflags":
+		return checkLdflags(value)
+	case "gcflags", "asmflags":
+		return checkCompilerFlags(name, value)
 	}
 	return nil
+}
+
+// ldflagsAllowed are the linker flags a recipe may give, and extldflagsAllowed
+// what it may pass to the external linker: with anything else (-extld, -extar,
+// -r, plugins through -extldflags) the linker would run or load a program of
+// the recipe's choosing.
+var (
+	ldflagsAllowed     = map[string]bool{"-s": true, "-w": true, "-X": true, "-buildid": true, "-B": true, "-linkmode": true, "-extldflags": true, "-compressdwarf": true, "-checklinkname": true}
+	extldflagsAllowed  = map[string]bool{"-static": true, "-static-pie": true, "-pie": true, "-s": true, "-Wl,--build-id=none": true, "-Wl,-z,relro": true, "-Wl,-z,now": true, "-Wl,-s": true}
+	ldflagsTakingValue = map[string]bool{"-X": true, "-buildid": true, "-B": true, "-linkmode": true, "-extldflags": true, "-compressdwarf": true, "-checklinkname": true}
+)
+
+func checkLdflags(v string) error {
+	toks := splitQuoted(stripPattern(v))
+	for i := 0; i < len(toks); i++ {
+		name, value, hasValue := strings.Cut(toks[i], "=")
+		name = "-" + strings.TrimLeft(name, "-")
+		if !ldflagsAllowed[name] {
+			return unsupported("step passes %s to the linker; sovcheck replays -ldflags with -s, -w, -X, -buildid, -B, -linkmode and -extldflags -static", name)
+		}
+		if !hasValue && ldflagsTakingValue[name] {
+			if i+1 == len(toks) {
+				return malformed("linker flag %s has no value", name)
+			}
+			i++
+			value = toks[i]
+		}
+		switch name {
+		case "-linkmode":
+			if value != "internal" && value != "external" && value != "auto" {
+				return unsupported("step links with -linkmode=%s", value)
+			}
+		case "-extldflags":
+			for _, f := range splitQuoted(value) {
+				if !extldflagsAllowed[f] {
+					return unsupported("step passes %s to the external linker, which may load a program of the recipe's choosing", f)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// compilerFlagsAllowed are the -gcflags and -asmflags a recipe may give.
+var compilerFlagsAllowed = map[string]bool{"-N": true, "-l": true, "-B": true, "-dwarf": true, "-trimpath": true}
+
+func checkCompilerFlags(flag, v string) error {
+	for _, t := range splitQuoted(stripPattern(v)) {
+		name, _, _ := strings.Cut(t, "=")
+		if !compilerFlagsAllowed["-"+strings.TrimLeft(name, "-")] {
+			return unsupported("step passes %s in -%s; sovcheck replays -N, -l, -B, -dwarf and -trimpath only", t, flag)
+		}
+	}
+	return nil
+}
+
+// stripPattern drops the package pattern of a per-package flag value
+// ("all=-s -w" gives "-s -w").
+func stripPattern(v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.HasPrefix(v, "-") || strings.HasPrefix(v, "'") || strings.HasPrefix(v, "\"") {
+		return v
+	}
+	if pattern, rest, ok := strings.Cut(v, "="); ok && !strings.ContainsAny(pattern, " \t") {
+		return rest
+	}
+	return v
 }
 
 func checkRelPath(what, p string) error {

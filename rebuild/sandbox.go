@@ -64,6 +64,14 @@ type sandboxSpec struct {
 	Mounts []sandboxMount `json:"mounts"`
 	Files  []sandboxFile  `json:"files,omitempty"`
 	Steps  []sandboxStep  `json:"steps"`
+
+	// Checkout, when set, is the checkout's path in the sandbox: each
+	// step's directory must lie in it (no symlink out), and Output
+	// (relative to it) must not exist before the last step, which has
+	// to write it: a file committed to the source or left by an earlier
+	// step would otherwise "match" without being built.
+	Checkout string `json:"checkout,omitempty"`
+	Output   string `json:"output,omitempty"`
 }
 
 // telemetryOff is the go command's telemetry mode file (under the user
@@ -136,6 +144,9 @@ func runSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) (*sandbox
 type sandboxStatus struct {
 	SetupError string       `json:"setupError,omitempty"`
 	Steps      []stepStatus `json:"steps"`
+	// OutputPreexisted says the output existed before the last step,
+	// which then did not run.
+	OutputPreexisted bool `json:"outputPreexisted,omitempty"`
 }
 
 type stepStatus struct {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -88,14 +89,82 @@ func sandboxInit() int {
 	}
 	specFile.Close()
 	syscall.Umask(0o022)
-	for _, st := range run.Steps {
+	for i, st := range run.Steps {
+		if spec.Checkout != "" {
+			preexisted, err := checkStep(spec.Checkout, st.Dir, spec.Output, i == len(run.Steps)-1)
+			if preexisted {
+				status.OutputPreexisted = true
+				break
+			}
+			if err != nil {
+				status.Steps = append(status.Steps, stepStatus{ExitCode: -1, Error: err.Error()})
+				break
+			}
+		}
 		s := runStepInSandbox(st)
+		// Nothing a step started outlives it: no process can change
+		// the checkout behind a later step or the output after the
+		// last.
+		killOthers()
 		status.Steps = append(status.Steps, s)
 		if s.ExitCode != 0 || s.Error != "" {
 			break
 		}
 	}
 	return 0
+}
+
+// checkStep checks, before a step runs, that its directory lies in the
+// checkout (symlinks included) and, before the last, that the output
+// does not exist yet.
+func checkStep(checkout, dir, output string, last bool) (preexisted bool, err error) {
+	parent, err := os.OpenRoot(path.Dir(checkout))
+	if err != nil {
+		return false, fmt.Errorf("opening the checkout's parent: %w", err)
+	}
+	defer parent.Close()
+	co, err := parent.OpenRoot(path.Base(checkout))
+	if err != nil {
+		return false, fmt.Errorf("the checkout is no directory of its own any more: %w", err)
+	}
+	defer co.Close()
+	rel, ok := strings.CutPrefix(dir, checkout)
+	if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
+		return false, fmt.Errorf("step directory %s is outside the checkout", dir)
+	}
+	if rel = strings.TrimPrefix(rel, "/"); rel != "" {
+		d, err := co.OpenRoot(rel)
+		if err != nil {
+			return false, fmt.Errorf("step directory %s leaves the checkout: %w", rel, err)
+		}
+		d.Close()
+	}
+	if !last || output == "" {
+		return false, nil
+	}
+	_, err = co.Lstat(output)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("output %s leaves the checkout: %w", output, err)
+}
+
+// killOthers kills every process of the sandbox but the init and reaps
+// them: as pid 1 of the namespace, kill(-1) reaches all of them.
+func killOthers() {
+	_ = unix.Kill(-1, unix.SIGKILL)
+	for {
+		_, err := unix.Wait4(-1, nil, 0, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // closeOnExecFrom marks every descriptor from first on close-on-exec.
@@ -166,14 +235,24 @@ var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "
 // (cc, c++ and friends on Debian).
 var etcShared = []string{"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives"}
 
-var devNodes = []string{"null", "zero", "full", "random", "urandom", "tty"}
+// devNodes are the devices the sandbox sees. Not tty: the build runs in a
+// session of its own, without a terminal to read from or type into.
+var devNodes = []string{"null", "zero", "full", "random", "urandom"}
+
+// Sizes of the sandbox's private tmpfs mounts: the root (directories and
+// mount points only), /tmp, and the private HOME and GOPATH. A build that
+// fills them fails instead of the machine's memory.
+const (
+	rootTmpfsSize  = "size=16m"
+	otherTmpfsSize = "size=2g"
+)
 
 func setupRoot(spec *sandboxSpec) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
 	}
 	root := spec.Root
-	if err := unix.Mount("sovcheck", root, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755"); err != nil {
+	if err := unix.Mount("sovcheck", root, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,"+rootTmpfsSize); err != nil {
 		return fmt.Errorf("mounting root tmpfs: %w", err)
 	}
 	in := func(p string) string { return filepath.Join(root, p) }
@@ -251,9 +330,9 @@ func setupRoot(spec *sandboxSpec) error {
 			if err := os.MkdirAll(in(m.Target), 0o755); err != nil {
 				return fmt.Errorf("creating %s: %w", m.Target, err)
 			}
-			mode := "mode=0755"
+			mode := "mode=0755," + otherTmpfsSize
 			if m.Target == sbTmp {
-				mode = "mode=1777"
+				mode = "mode=1777," + otherTmpfsSize
 			}
 			if err := unix.Mount("sovcheck", in(m.Target), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, mode); err != nil {
 				return fmt.Errorf("mounting tmpfs on %s: %w", m.Target, err)
@@ -415,6 +494,9 @@ func superviseSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer, ste
 			GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
 			GidMappingsEnableSetgroups: false,
 			Pdeathsig:                  syscall.SIGKILL,
+			// A session of its own: no controlling terminal, so no
+			// step can read from or inject input into the caller's.
+			Setsid: true,
 		},
 	}
 	if err := cmd.Start(); err != nil {
@@ -468,4 +550,15 @@ func superviseSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer, ste
 		return nil, fmt.Errorf("sandbox init: %w", waitErr)
 	}
 	return &st, nil
+}
+
+// stepProcAttr puts an unsandboxed step in a process group of its own.
+func stepProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+// killGroup kills an unsandboxed step's process group.
+func killGroup(cmd *exec.Cmd) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 }

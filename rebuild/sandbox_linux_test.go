@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -443,5 +444,123 @@ func TestSandboxStepsGetOnlyStdio(t *testing.T) {
 			// 3 is the shell's own handle on /proc/self/fd.
 			t.Errorf("step inherited descriptor %s:\n%s", fd, out)
 		}
+	}
+}
+
+// TestSandboxHasNoTerminal: the build runs in a session of its own (the
+// sandbox's init leads it) and sees no /dev/tty, so it can neither read
+// the caller's keystrokes nor type commands into the caller's shell.
+func TestSandboxHasNoTerminal(t *testing.T) {
+	st, out := sandboxProbe(t, `read -r _ _ _ _ _ sid _ < /proc/self/stat; echo "sid=$sid"; [ -e /dev/tty ] && echo has-tty; true`)
+	if st.Steps[0].ExitCode != 0 {
+		t.Fatalf("probe failed: %+v\n%s", st.Steps[0], out)
+	}
+	if !strings.Contains(out, "sid=1\n") || strings.Contains(out, "has-tty") {
+		t.Errorf("the build shares the caller's session or terminal:\n%s", out)
+	}
+}
+
+// checkoutProbe runs shell steps in a sandbox whose spec names the
+// checkout and the output, as a rebuild's does; files are put into the
+// checkout first.
+func checkoutProbe(t *testing.T, files map[string]string, links map[string]string, output string, scripts ...string) (*sandboxStatus, string, string) {
+	t.Helper()
+	if !sandboxAvailable(t) {
+		t.Skip("the isolation tests need Linux user namespaces")
+	}
+	ws := t.TempDir()
+	src := filepath.Join(ws, "src")
+	for _, d := range []string{"root", "src"} {
+		if err := os.Mkdir(filepath.Join(ws, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(src, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := &sandboxSpec{
+		Root:     filepath.Join(ws, "root"),
+		Mounts:   []sandboxMount{{Source: src, Target: sbSrcDefault, Writable: true}, {Target: sbHome}},
+		Checkout: sbSrcDefault,
+		Output:   output,
+	}
+	for _, sc := range scripts {
+		dir := sbSrcDefault
+		if d, rest, ok := strings.Cut(sc, ": "); ok && !strings.Contains(d, " ") {
+			dir, sc = path.Join(sbSrcDefault, d), rest
+		}
+		spec.Steps = append(spec.Steps, sandboxStep{Argv: []string{"/bin/sh", "-c", sc}, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}})
+	}
+	out := &tailBuffer{limit: 1 << 16}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := runSandbox(ctx, spec, out)
+	if err != nil {
+		t.Fatalf("running sandbox: %v\noutput: %s", err, out.String())
+	}
+	return st, out.String(), src
+}
+
+// TestSandboxOutputMustBeBuilt: the last step must write the output; if it
+// is there before (committed, or left by an earlier step), the last step
+// does not run and the status says so. The twin: a fresh output is fine.
+func TestSandboxOutputMustBeBuilt(t *testing.T) {
+	st, out, _ := checkoutProbe(t, map[string]string{"bin/app": "committed"}, nil, "bin/app", "echo first", "echo last-ran")
+	if !st.OutputPreexisted || strings.Contains(out, "last-ran") || len(st.Steps) != 1 {
+		t.Errorf("a committed output was accepted: %+v\n%s", st, out)
+	}
+	st, out, _ = checkoutProbe(t, nil, nil, "bin/app", "mkdir bin && echo early > bin/app", "echo last-ran")
+	if !st.OutputPreexisted || strings.Contains(out, "last-ran") {
+		t.Errorf("an output left by an earlier step was accepted: %+v\n%s", st, out)
+	}
+	st, out, src := checkoutProbe(t, nil, nil, "bin/app", "mkdir bin", "echo built > bin/app")
+	if st.OutputPreexisted || len(st.Steps) != 2 || st.Steps[1].ExitCode != 0 {
+		t.Fatalf("a fresh output was refused: %+v\n%s", st, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(src, "bin", "app")); err != nil || string(b) != "built\n" {
+		t.Errorf("output = %q, %v", b, err)
+	}
+}
+
+// TestSandboxStepsStayInTheCheckout: a committed symlink cannot take a
+// step's directory or the output out of the checkout (into the shared
+// build cache, say).
+func TestSandboxStepsStayInTheCheckout(t *testing.T) {
+	st, out, _ := checkoutProbe(t, nil, map[string]string{"out": sbGocache}, "out/app", "echo last-ran")
+	if len(st.Steps) != 1 || st.Steps[0].ExitCode != -1 || !strings.Contains(st.Steps[0].Error, "leaves the checkout") || strings.Contains(out, "last-ran") {
+		t.Errorf("an output through a symlink out of the checkout was accepted: %+v\n%s", st, out)
+	}
+	st, out, _ = checkoutProbe(t, nil, map[string]string{"sub": "/tmp"}, "app", "sub: echo ran-in-tmp")
+	if len(st.Steps) != 1 || st.Steps[0].ExitCode != -1 || strings.Contains(out, "ran-in-tmp") {
+		t.Errorf("a step directory through a symlink out of the checkout was accepted: %+v\n%s", st, out)
+	}
+	// The twin: a symlink inside the checkout is fine.
+	st, out, _ = checkoutProbe(t, map[string]string{"real/.keep": ""}, map[string]string{"sub": "real"}, "app", "sub: echo ran > ../app")
+	if len(st.Steps) != 1 || st.Steps[0].ExitCode != 0 {
+		t.Errorf("a step in a symlinked directory inside the checkout was refused: %+v\n%s", st, out)
+	}
+}
+
+// TestSandboxNothingOutlivesAStep: a process a step leaves behind is
+// killed when the step ends, before it can change the output.
+func TestSandboxNothingOutlivesAStep(t *testing.T) {
+	st, out, src := checkoutProbe(t, nil, nil, "app",
+		"(sleep 0.5; echo forged > late) >/dev/null 2>&1 & echo started",
+		"sleep 1; echo built > app")
+	if len(st.Steps) != 2 || st.Steps[1].ExitCode != 0 {
+		t.Fatalf("status = %+v\n%s", st, out)
+	}
+	if _, err := os.Stat(filepath.Join(src, "late")); err == nil {
+		t.Error("a process left by the first step wrote into the checkout later")
 	}
 }

@@ -58,7 +58,7 @@ EXIT STATUS:
 			&cli.StringFlag{Name: "source", Usage: "git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
 			&cli.BoolFlag{Name: "offline", Usage: "fetch nothing: use only cached toolchains and modules and a local --source"},
 			&cli.StringFlag{Name: "cache-dir", Usage: "`DIR` for toolchains, modules and build caches (default: sovcheck/rebuild in the user cache dir)"},
-			&cli.BoolFlag{Name: "allow-unsandboxed", Usage: "when namespaces are unavailable, rebuild without the sandbox; results say NOT HERMETIC"},
+			&cli.BoolFlag{Name: "allow-unsandboxed", Usage: "when namespaces are unavailable, rebuild without the sandbox: the build runs on this machine, with its network; results say NOT HERMETIC"},
 			&cli.DurationFlag{Name: "timeout", Value: rebuild.DefaultTimeout, Usage: "give up each rebuild (fetch and build) after `DURATION`: SKIP REBUILD_TIMEOUT; 0 waits forever"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 1, Usage: "rebuilds run at once"},
