@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,7 +234,7 @@ func TestReadRecipesRefused(t *testing.T) {
 		}), CodeRecipeUnsupported},
 		"last step not build": {mutate(t, func(_, p map[string]any, s []any) { p["buildConfig"].(map[string]any)["steps"] = []any{s[1], s[0]} }), CodeRecipeUnsupported},
 		"absolute -o":         {mutate(t, build("build", "-o", "/etc/passwd")), CodeRecipeUnsupported},
-		"-o escapes":          {mutate(t, build("build", "-o", "../../../x")), reason.ProvenanceMalformed},
+		"-o escapes":          {mutate(t, build("build", "-o", "../../../x")), CodeRecipeUnsupported},
 		"env not allowed":     {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"CC=/tmp/evil"} }), CodeRecipeUnsupported},
 		"env sets proxy":      {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOPROXY=https://evil"} }), CodeRecipeUnsupported},
 		"goflags toolexec":    {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOFLAGS=-toolexec=/x"} }), CodeRecipeUnsupported},
@@ -326,6 +327,8 @@ func TestGoFlags(t *testing.T) {
 		{"go", "build", "-ldflags", "-linkmode external -extldflags '-static -Wl,--build-id=none'", "-o", "t"},
 		{"go", "mod", "vendor"},
 		{"go", "mod", "download", "-x"},
+		{"go", "build", "-buildvcs=false", "-trimpath=true", "-p", "2", "-ldflags=-compressdwarf=false", "-o", "t"},
+		{"go", "build", "-ldflags=-X=main.a='x -s", "-o", "t"}, // the quote is an ordinary character mid-field
 	} {
 		if err := checkGoArgs(args); err != nil {
 			t.Errorf("%q refused: %v", args, err)
@@ -350,9 +353,64 @@ func TestGoFlags(t *testing.T) {
 		{"go", "install", "-o", "t"},
 		{"go", "mod", "vendor", "-o", "/sovcheck/gocache"},
 		{"go", "build", "-ldflags"},
+		// Review findings: a boolean linker flag taking the next field,
+		// quotes that the go command reads differently, unknown flags
+		// that write files, -o twice or elsewhere, GOFLAGS quoting.
+		{"go", "build", "-ldflags=-linkmode=external -compressdwarf -extld=/sovcheck/build/src/extld.sh", "-o", "t"},
+		{"go", "build", "-ldflags=-X=main.a='x -extld=/evil -X=main.b='y", "-o", "t"},
+		{"go", "build", "-ldflags=-X 'main.a=x'-extld=/evil", "-o", "t"},
+		{"go", "build", "-gcflags=-trimpath='a -asmhdr=/any/path -trimpath='b", "-o", "t"},
+		{"go", "build", "-asmflags=-trimpath='a -o=/x -trimpath='b", "-o", "t"},
+		{"go", "build", "-debug-trace", "/tmp/t", "-toolexec=/src/evil.sh", "-o", "out", "."},
+		{"go", "build", "-debug-actiongraph=/sovcheck/gocache/x", "-o", "t"},
+		{"go", "build", "-o", "out", "-o", "/sovcheck/gocache/zz"},
+		{"go", "build", "-o=../../x"},
+		{"go", "build", "-o", "bin/"},
+		{"go", "build", "-pgo=/sovcheck/gocache/x", "-o", "t"},
+		{"go", "mod", "download", "-reuse=/x"},
+		{"go", "env", "-w", "GOFLAGS=-toolexec=/x"},
+		{"go", "list", "-f", "{{.Dir}}"},
+		{"go", "install", "./..."},
+		{"go", "mod"},
 	} {
 		if err := checkGoArgs(args); err == nil {
 			t.Errorf("%q accepted", args)
 		}
+	}
+}
+
+// TestGOFLAGS: GOFLAGS is split as the go command splits it, with the same
+// allowlist.
+func TestGOFLAGS(t *testing.T) {
+	for _, v := range []string{"-trimpath -mod=vendor", "-ldflags=-s", "'-tags=netgo osusergo'", "-buildvcs=false"} {
+		if err := checkGOFLAGS(v); err != nil {
+			t.Errorf("GOFLAGS=%s refused: %v", v, err)
+		}
+	}
+	for _, v := range []string{`"-toolexec=/sovcheck/build/src/evil.sh"`, "-toolexec=/x", "-o=x", "-overlay=/x", "-ldflags=-extld=/x",
+		"-modfile=/x", "-linkshared", "'-gcflags=-cpuprofile=/x'", "-mod", "toolexec", "-trimpath=yes", `"-ldflags`} {
+		if err := checkGOFLAGS(v); err == nil {
+			t.Errorf("GOFLAGS=%s accepted", v)
+		}
+	}
+}
+
+// TestGoSplit: fields as the go command reads -ldflags and GOFLAGS.
+func TestGoSplit(t *testing.T) {
+	for in, want := range map[string][]string{
+		"-s -w":                  {"-s", "-w"},
+		"-X 'main.a=x y' -s":     {"-X", "main.a=x y", "-s"},
+		`-X="main.a=x y"`:        {`-X="main.a=x`, `y"`},
+		"-X=main.a='x -extld=/e": {"-X=main.a='x", "-extld=/e"},
+		"\t'a''b' \"c\"\n":       {"a", "b", "c"},
+		"":                       nil,
+	} {
+		got, err := goSplit(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("goSplit(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := goSplit("-X 'unterminated"); err == nil {
+		t.Error("an unterminated quote was accepted")
 	}
 }

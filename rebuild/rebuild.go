@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/mod/modfile"
@@ -234,6 +235,9 @@ func WithTimeout(d time.Duration) Option {
 const DefaultTimeout = 30 * time.Minute
 
 var errRebuildTimeout = errors.New("rebuild timed out")
+
+// MaxOutputBytes is the largest rebuilt output sovcheck hashes.
+const MaxOutputBytes = 4 << 30
 
 // WithUnsandboxedFallbackUnsafe lets a rebuild run without namespaces, with
 // only a cleared environment, when the sandbox cannot be set up. Such a
@@ -955,11 +959,14 @@ func runUnsandboxed(ctx context.Context, steps []sandboxStep, checkout, output s
 	st := &sandboxStatus{}
 steps:
 	for i, s := range steps {
-		if i == len(steps)-1 {
-			if _, err := os.Lstat(filepath.Join(checkout, filepath.FromSlash(output))); err == nil {
-				st.OutputPreexisted = true
-				break
-			}
+		preexisted, err := checkStep(checkout, s.Dir, output, i == len(steps)-1)
+		if preexisted {
+			st.OutputPreexisted = true
+			break
+		}
+		if err != nil {
+			st.Steps = append(st.Steps, stepStatus{ExitCode: -1, Error: err.Error()})
+			break
 		}
 		cmd := exec.CommandContext(ctx, s.Argv[0], s.Argv[1:]...)
 		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = s.Dir, s.Env, log, log
@@ -967,7 +974,7 @@ steps:
 		// nothing the step started outlives it.
 		cmd.SysProcAttr = stepProcAttr()
 		cmd.Cancel = func() error { return killGroup(cmd) }
-		err := cmd.Run()
+		err = cmd.Run()
 		_ = killGroup(cmd)
 		var exitErr *exec.ExitError
 		switch {
@@ -1001,11 +1008,17 @@ func (r *run) compare(ctx context.Context, co *checkout) error {
 		return nil
 	}
 	defer root.Close()
-	f, err := root.Open(filepath.FromSlash(rec.Output))
-	var fi os.FileInfo
-	if err == nil {
-		defer f.Close()
-		fi, err = f.Stat()
+	// Not a FIFO or device a build left there (opening one could block
+	// for good), and not larger than any artifact sovcheck compares.
+	name := filepath.FromSlash(rec.Output)
+	fi, err := root.Lstat(name)
+	var f *os.File
+	if err == nil && fi.Mode().IsRegular() {
+		f, err = root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+		if err == nil {
+			defer f.Close()
+			fi, err = f.Stat()
+		}
 	}
 	if err != nil || !fi.Mode().IsRegular() {
 		why := reason.New(CodeOutputMissing, "the recipe's -o names a different file than the build wrote; check the recipe",
@@ -1014,7 +1027,14 @@ func (r *run) compare(ctx context.Context, co *checkout) error {
 		r.finish(StatusMismatch, why)
 		return nil
 	}
-	sum, err := readerSHA256(f)
+	if fi.Size() > MaxOutputBytes {
+		why := &reason.Error{Code: reason.InputTooLarge, Msg: "rebuilt output is too large to compare",
+			Got: fmt.Sprintf("%d bytes", fi.Size()), Want: fmt.Sprintf("at most %d", int64(MaxOutputBytes)), Hint: "check the recipe; sovcheck compares artifacts up to 4 GiB"}
+		r.phase(PhaseCompare, PhaseFail, why.Msg, 0)
+		r.finish(StatusMismatch, why)
+		return nil
+	}
+	sum, err := readerSHA256(io.LimitReader(f, MaxOutputBytes))
 	if err != nil {
 		return fmt.Errorf("hashing rebuilt %s: %w", rec.Output, err)
 	}

@@ -86,6 +86,9 @@ func (s Source) ShortCommit() string {
 	return s.Commit
 }
 
+// MinToolchain is the oldest Go toolchain sovcheck replays.
+const MinToolchain = "go1.21.2"
+
 // goSubcommands are the go commands a recipe may run. None of them runs
 // code from the source being built: the sandbox replays only the Go
 // toolchain, so the shared build cache only ever holds entries the go
@@ -93,11 +96,9 @@ func (s Source) ShortCommit() string {
 // refused for that reason.
 var goSubcommands = map[string][]string{
 	"build":   nil,
-	"install": nil,
-	"list":    nil,
 	"version": nil,
 	"env":     nil,
-	"mod":     {"download", "vendor", "verify", "graph", "why"},
+	"mod":     {"download", "vendor", "verify"},
 }
 
 // stepEnvAllowed lists the variables a recipe step may set. Everything else
@@ -108,7 +109,7 @@ var stepEnvAllowed = map[string]bool{
 	"GOOS": true, "GOARCH": true, "GOAMD64": true, "GOARM": true, "GOARM64": true, "GO386": true,
 	"GOMIPS": true, "GOMIPS64": true, "GOPPC64": true, "GORISCV64": true, "GOWASM": true,
 	"CGO_ENABLED": true, "GO111MODULE": true, "GOFLAGS": true, "GOEXPERIMENT": true,
-	"GOWORK": true, "GOFIPS140": true, "GODEBUG": true,
+	"GOWORK": true, "GOFIPS140": true,
 	"GOPRIVATE": true, "GONOPROXY": true, "GONOSUMDB": true, "GOINSECURE": true,
 }
 
@@ -139,6 +140,9 @@ func (r *Recipe) Validate() error {
 	}
 	if !version.IsValid(r.Toolchain) || !strings.HasPrefix(r.Toolchain, "go") {
 		return malformed("recipe toolchain %q is not a Go toolchain name", r.Toolchain)
+	}
+	if version.Compare(r.Toolchain, MinToolchain) < 0 {
+		return unsupported("recipe asks for %s; sovcheck replays %s and later, since earlier go commands let #cgo directives in the source run programs (CVE-2023-39323)", r.Toolchain, MinToolchain)
 	}
 	if len(r.Subjects) == 0 {
 		return malformed("recipe has no subject")
@@ -249,151 +253,12 @@ func validateStep(st Step) error {
 			return unsupported("step sets %s, which is not in the sandbox's environment allowlist", k)
 		}
 		if k == "GOFLAGS" {
-			for _, f := range strings.Fields(v) {
-				name, value, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
-				if name == "o" {
-					return unsupported("GOFLAGS sets -o; give it on the go build command")
-				}
-				if err := checkGoFlag(name, value); err != nil {
-					return err
-				}
+			if err := checkGOFLAGS(v); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
-}
-
-// goValueFlags are the go command's flags that take a value: written
-// without "=", the value is the next argument.
-var goValueFlags = map[string]bool{
-	"o": true, "ldflags": true, "gcflags": true, "asmflags": true, "gccgoflags": true, "tags": true,
-	"mod": true, "modfile": true, "overlay": true, "pgo": true, "buildmode": true, "p": true, "C": true,
-	"pkgdir": true, "toolexec": true, "exec": true, "compiler": true, "installsuffix": true,
-	"covermode": true, "coverpkg": true, "reuse": true, "f": true,
-}
-
-// checkGoArgs checks a go command line's flags (up to the first argument
-// that is not one): see checkGoFlag. -o is checked by checkOutputFlag.
-func checkGoArgs(cmd []string) error {
-	args := cmd[2:]
-	if sub := cmd[1]; sub == "mod" && len(args) > 0 {
-		args = args[1:]
-	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
-			return nil
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !hasValue && goValueFlags[name] {
-			if i+1 == len(args) {
-				return malformed("go flag -%s has no value", name)
-			}
-			i++
-			value = args[i]
-		}
-		if name == "o" {
-			if cmd[1] != "build" {
-				return unsupported("go %s -o writes a file the build does not need", cmd[1])
-			}
-			continue
-		}
-		if err := checkGoFlag(name, value); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkGoFlag refuses go command flags that would let a recipe run a
-// program of its choosing in the sandbox (and through it write into the
-// build cache that later rebuilds share), read or write outside the
-// checkout, or build something other than a program: -toolexec, -exec,
-// -C, -modfile, -overlay, -pkgdir, gccgo, build modes other than exe and
-// pie, and linker or compiler flags outside a small allowlist.
-func checkGoFlag(name, value string) error {
-	switch name {
-	case "toolexec", "exec", "compiler", "gccgoflags":
-		return unsupported("step uses -%s, which runs a program named by the recipe", name)
-	case "C", "modfile", "overlay", "pkgdir", "linkshared":
-		return unsupported("step uses -%s, which reaches outside the checkout", name)
-	case "buildmode":
-		if value != "default" && value != "exe" && value != "pie" {
-			return unsupported("step builds with -buildmode=%s; sovcheck rebuilds programs (exe, pie)", value)
-		}
-	case "ldflags":
-		return checkLdflags(value)
-	case "gcflags", "asmflags":
-		return checkCompilerFlags(name, value)
-	}
-	return nil
-}
-
-// ldflagsAllowed are the linker flags a recipe may give, and extldflagsAllowed
-// what it may pass to the external linker: with anything else (-extld, -extar,
-// -r, plugins through -extldflags) the linker would run or load a program of
-// the recipe's choosing.
-var (
-	ldflagsAllowed     = map[string]bool{"-s": true, "-w": true, "-X": true, "-buildid": true, "-B": true, "-linkmode": true, "-extldflags": true, "-compressdwarf": true, "-checklinkname": true}
-	extldflagsAllowed  = map[string]bool{"-static": true, "-static-pie": true, "-pie": true, "-s": true, "-Wl,--build-id=none": true, "-Wl,-z,relro": true, "-Wl,-z,now": true, "-Wl,-s": true}
-	ldflagsTakingValue = map[string]bool{"-X": true, "-buildid": true, "-B": true, "-linkmode": true, "-extldflags": true, "-compressdwarf": true, "-checklinkname": true}
-)
-
-func checkLdflags(v string) error {
-	toks := splitQuoted(stripPattern(v))
-	for i := 0; i < len(toks); i++ {
-		name, value, hasValue := strings.Cut(toks[i], "=")
-		name = "-" + strings.TrimLeft(name, "-")
-		if !ldflagsAllowed[name] {
-			return unsupported("step passes %s to the linker; sovcheck replays -ldflags with -s, -w, -X, -buildid, -B, -linkmode and -extldflags -static", name)
-		}
-		if !hasValue && ldflagsTakingValue[name] {
-			if i+1 == len(toks) {
-				return malformed("linker flag %s has no value", name)
-			}
-			i++
-			value = toks[i]
-		}
-		switch name {
-		case "-linkmode":
-			if value != "internal" && value != "external" && value != "auto" {
-				return unsupported("step links with -linkmode=%s", value)
-			}
-		case "-extldflags":
-			for _, f := range splitQuoted(value) {
-				if !extldflagsAllowed[f] {
-					return unsupported("step passes %s to the external linker, which may load a program of the recipe's choosing", f)
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// compilerFlagsAllowed are the -gcflags and -asmflags a recipe may give.
-var compilerFlagsAllowed = map[string]bool{"-N": true, "-l": true, "-B": true, "-dwarf": true, "-trimpath": true}
-
-func checkCompilerFlags(flag, v string) error {
-	for _, t := range splitQuoted(stripPattern(v)) {
-		name, _, _ := strings.Cut(t, "=")
-		if !compilerFlagsAllowed["-"+strings.TrimLeft(name, "-")] {
-			return unsupported("step passes %s in -%s; sovcheck replays -N, -l, -B, -dwarf and -trimpath only", t, flag)
-		}
-	}
-	return nil
-}
-
-// stripPattern drops the package pattern of a per-package flag value
-// ("all=-s -w" gives "-s -w").
-func stripPattern(v string) string {
-	v = strings.TrimSpace(v)
-	if v == "" || strings.HasPrefix(v, "-") || strings.HasPrefix(v, "'") || strings.HasPrefix(v, "\"") {
-		return v
-	}
-	if pattern, rest, ok := strings.Cut(v, "="); ok && !strings.ContainsAny(pattern, " \t") {
-		return rest
-	}
-	return v
 }
 
 func checkRelPath(what, p string) error {

@@ -3,8 +3,13 @@ package rebuild
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -187,4 +192,42 @@ func (t *tailBuffer) String() string {
 		return "[...]\n" + string(t.buf)
 	}
 	return string(t.buf)
+}
+
+// checkStep checks, before a step runs, that its directory lies in the
+// checkout (symlinks included) and, before the last, that the output
+// does not exist yet.
+func checkStep(checkout, dir, output string, last bool) (preexisted bool, err error) {
+	parent, err := os.OpenRoot(path.Dir(checkout))
+	if err != nil {
+		return false, fmt.Errorf("opening the checkout's parent: %w", err)
+	}
+	defer parent.Close()
+	co, err := parent.OpenRoot(path.Base(checkout))
+	if err != nil {
+		return false, fmt.Errorf("the checkout is no directory of its own any more: %w", err)
+	}
+	defer co.Close()
+	rel, ok := strings.CutPrefix(dir, checkout)
+	if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
+		return false, fmt.Errorf("step directory %s is outside the checkout", dir)
+	}
+	if rel = strings.TrimPrefix(rel, "/"); rel != "" {
+		d, err := co.OpenRoot(rel)
+		if err != nil {
+			return false, fmt.Errorf("step directory %s leaves the checkout: %w", rel, err)
+		}
+		d.Close()
+	}
+	if !last || output == "" {
+		return false, nil
+	}
+	_, err = co.Lstat(output)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("output %s leaves the checkout: %w", output, err)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -114,44 +113,6 @@ func sandboxInit() int {
 	return 0
 }
 
-// checkStep checks, before a step runs, that its directory lies in the
-// checkout (symlinks included) and, before the last, that the output
-// does not exist yet.
-func checkStep(checkout, dir, output string, last bool) (preexisted bool, err error) {
-	parent, err := os.OpenRoot(path.Dir(checkout))
-	if err != nil {
-		return false, fmt.Errorf("opening the checkout's parent: %w", err)
-	}
-	defer parent.Close()
-	co, err := parent.OpenRoot(path.Base(checkout))
-	if err != nil {
-		return false, fmt.Errorf("the checkout is no directory of its own any more: %w", err)
-	}
-	defer co.Close()
-	rel, ok := strings.CutPrefix(dir, checkout)
-	if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
-		return false, fmt.Errorf("step directory %s is outside the checkout", dir)
-	}
-	if rel = strings.TrimPrefix(rel, "/"); rel != "" {
-		d, err := co.OpenRoot(rel)
-		if err != nil {
-			return false, fmt.Errorf("step directory %s leaves the checkout: %w", rel, err)
-		}
-		d.Close()
-	}
-	if !last || output == "" {
-		return false, nil
-	}
-	_, err = co.Lstat(output)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	}
-	return false, fmt.Errorf("output %s leaves the checkout: %w", output, err)
-}
-
 // killOthers kills every process of the sandbox but the init and reaps
 // them: as pid 1 of the namespace, kill(-1) reaches all of them.
 func killOthers() {
@@ -230,6 +191,13 @@ func lookPathIn(name string, env []string) (string, error) {
 // (merged /usr) are recreated as symlinks.
 var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
 
+// hiddenTools are the version control tools the sandbox hides (see
+// setupRoot).
+var hiddenTools = []string{
+	"/usr/bin/hg", "/usr/bin/svn", "/usr/bin/bzr", "/usr/bin/brz", "/usr/bin/fossil",
+	"/usr/local/bin/hg", "/usr/local/bin/svn", "/usr/local/bin/bzr", "/usr/local/bin/brz", "/usr/local/bin/fossil",
+}
+
 // etcShared are host files under /etc that programs need to start: the
 // dynamic linker's cache and configuration, and the alternatives symlinks
 // (cc, c++ and friends on Debian).
@@ -274,6 +242,19 @@ func setupRoot(spec *sandboxSpec) error {
 		}
 		if err := bindMount(d, in(d), false, true); err != nil {
 			return err
+		}
+	}
+
+	// Version control tools other than git are hidden: go commands
+	// before go1.23.11 and go1.24.5 run them for VCS stamping in any
+	// directory of the source that looks like theirs (CVE-2025-4674),
+	// and their configuration there can name programs to run.
+	for _, tool := range hiddenTools {
+		if fi, err := os.Stat(tool); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := unix.Mount("/dev/null", in(tool), "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("hiding %s: %w", tool, err)
 		}
 	}
 

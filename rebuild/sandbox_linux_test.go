@@ -564,3 +564,51 @@ func TestSandboxNothingOutlivesAStep(t *testing.T) {
 		t.Error("a process left by the first step wrote into the checkout later")
 	}
 }
+
+// TestCompareRefusesFIFO: a build that leaves a FIFO at the output path
+// cannot make the comparison block: OUTPUT_MISSING at once.
+func TestCompareRefusesFIFO(t *testing.T) {
+	ws := t.TempDir()
+	co := &checkout{Dir: filepath.Join(ws, "build", "src")}
+	if err := os.MkdirAll(co.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(co.Dir, "tool"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &run{ws: ws, res: &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: strings.Repeat("0", 64)}}}
+	done := make(chan error, 1)
+	go func() { done <- r.compare(context.Background(), co) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("compare blocks on a FIFO")
+	}
+	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
+}
+
+// TestSandboxHidesOtherVCS: version control tools other than git cannot be
+// run in the sandbox (old go commands run them from the source's
+// directories). Needs one of them installed on this machine.
+func TestSandboxHidesOtherVCS(t *testing.T) {
+	var present []string
+	for _, tool := range hiddenTools {
+		if fi, err := os.Stat(tool); err == nil && fi.Mode().IsRegular() {
+			present = append(present, tool)
+		}
+	}
+	if len(present) == 0 {
+		t.Skip("no hg, svn, bzr or fossil on this machine")
+	}
+	script := ""
+	for _, tool := range present {
+		script += tool + " --version >/dev/null 2>&1 && echo ran-" + filepath.Base(tool) + "; "
+	}
+	_, out := sandboxProbe(t, script+"true")
+	if strings.Contains(out, "ran-") {
+		t.Errorf("a version control tool ran in the sandbox:\n%s", out)
+	}
+}
