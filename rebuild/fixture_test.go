@@ -247,7 +247,8 @@ func makeFixture() (*fixture, error) {
 	}
 	goEnv := []string{
 		"HOME=" + filepath.Join(root, "publisher"),
-		"GOCACHE=" + filepath.Join(f.cache, "gocache", goVersion),
+		// The rebuilder's cache for this source, to keep the tests fast.
+		"GOCACHE=" + (&Rebuilder{config: config{cacheDir: f.cache}}).buildCache(&Toolchain{Version: goVersion}, f.repo),
 		"GOMODCACHE=" + filepath.Join(root, "publisher", "mod"),
 		"GOPATH=" + filepath.Join(root, "publisher", "gopath"),
 		"GOPROXY=" + f.proxy, "GOSUMDB=off", "GOFLAGS=-modcacherw", "GOTOOLCHAIN=local", "GOENV=off",

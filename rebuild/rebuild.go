@@ -2,6 +2,8 @@ package rebuild
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -291,8 +293,14 @@ func New(opts ...Option) (*Rebuilder, error) {
 
 func (rb *Rebuilder) modCache() string { return filepath.Join(rb.cacheDir, "mod") }
 func (rb *Rebuilder) workRoot() string { return filepath.Join(rb.cacheDir, "work") }
-func (rb *Rebuilder) buildCache(tc *Toolchain) string {
-	return filepath.Join(rb.cacheDir, "gocache", tc.Version)
+
+// buildCache is the Go build cache of one toolchain and one source: the
+// sandbox mounts it writable, so rebuilds of other sources never share
+// it, and a build that found a way to write into it could only mislead
+// later rebuilds of its own source.
+func (rb *Rebuilder) buildCache(tc *Toolchain, source string) string {
+	sum := sha256.Sum256([]byte(source))
+	return filepath.Join(rb.cacheDir, "gocache", tc.Version, hex.EncodeToString(sum[:8]))
 }
 
 // RebuildAll rebuilds the artifacts with up to jobs rebuilds at once.
@@ -408,6 +416,7 @@ type run struct {
 	res     *Result
 	req     Request
 	ws      string
+	source  string    // where the source comes from: a URL or an absolute path
 	current string    // the phase under way
 	since   time.Time // when it started
 
@@ -534,6 +543,12 @@ func (r *run) do(ctx context.Context) error {
 				"recipe source %q is not a remote git URL", rec.Source.URI), CodeSourceUnavailable)
 		}
 		src = rec.Source.URI
+	}
+	r.source = src
+	if !isGitURL(src) {
+		if abs, err := filepath.Abs(src); err == nil {
+			r.source = abs
+		}
 	}
 
 	// The sandbox is set up while the source and the dependencies are
@@ -683,7 +698,7 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout
 			"GONOSUMDB=", "GONOSUMCHECK=", "GOPRIVATE=", "GOINSECURE=",
 			"HOME=" + home,
 			"GOPATH=" + filepath.Join(home, "gopath"),
-			"GOCACHE=" + r.rb.buildCache(tc),
+			"GOCACHE=" + r.rb.buildCache(tc, r.source),
 		}
 		env = append(env, proxyEnv()...)
 		if _, err := runGo(ctx, filepath.Join(tc.GOROOT, "bin", "go"), d, env, "mod", "download"); err != nil {
@@ -863,7 +878,7 @@ func (r *run) prepareSandbox(ctx context.Context, tc *Toolchain, log io.Writer) 
 	if in.goroot == "" {
 		in.goroot = sbGorootDflt
 	}
-	gocache := rb.buildCache(tc)
+	gocache := rb.buildCache(tc, r.source)
 	root := filepath.Join(r.ws, "root")
 	dirs := []string{gocache, rb.modCache(), root, r.checkoutDir()}
 	share := shareParent(in)
@@ -920,7 +935,7 @@ func (r *run) build(ctx context.Context, tc *Toolchain, co *checkout, in layout,
 	host := layout{
 		checkout: co.Dir, goroot: tc.GOROOT,
 		home: filepath.Join(r.ws, "home"), tmp: filepath.Join(r.ws, "tmp"), gopath: filepath.Join(r.ws, "gopath"),
-		modcache: rb.modCache(), gocache: rb.buildCache(tc),
+		modcache: rb.modCache(), gocache: rb.buildCache(tc, r.source),
 	}
 	for _, d := range []string{host.home, host.tmp, host.gopath} {
 		if err := os.Mkdir(d, 0o755); err != nil {

@@ -314,7 +314,7 @@ func TestSovcheckRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	goEnv := []string{
-		"HOME=" + t.TempDir(), "GOCACHE=" + filepath.Join(f.cache, "gocache", f.goVersion),
+		"HOME=" + t.TempDir(), "GOCACHE=" + (&Rebuilder{config: config{cacheDir: f.cache}}).buildCache(&Toolchain{Version: f.goVersion}, f.repo),
 		"GOMODCACHE=" + filepath.Join(t.TempDir(), "mod"), "GOFLAGS=-modcacherw",
 		"GOPROXY=" + f.proxy, "GOSUMDB=off", "GOTOOLCHAIN=local", "GOENV=off", "CGO_ENABLED=0",
 		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
@@ -577,5 +577,19 @@ func TestConfinedModuleDirs(t *testing.T) {
 		if err := confined(co, filepath.Join(co, d)); err != nil {
 			t.Errorf("confined(%s) = %v", d, err)
 		}
+	}
+}
+
+// TestBuildCachePerSource: rebuilds of different sources never share the
+// writable build cache; rebuilds of one source do (warm rebuilds).
+func TestBuildCachePerSource(t *testing.T) {
+	rb := &Rebuilder{config: config{cacheDir: "/c"}}
+	tc := &Toolchain{Version: "go1.26.0"}
+	a, b := rb.buildCache(tc, "/src/a"), rb.buildCache(tc, "https://example.test/b")
+	if a == b || a != rb.buildCache(tc, "/src/a") || !strings.HasPrefix(a, "/c/gocache/go1.26.0/") {
+		t.Errorf("build caches: %s, %s", a, b)
+	}
+	if rb.buildCache(&Toolchain{Version: "go1.25.0"}, "/src/a") == a {
+		t.Error("two toolchains share a build cache")
 	}
 }
