@@ -21,6 +21,7 @@ import (
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/sandbox"
 )
 
 // testVerifier checks DSSE signatures the way sovcheck's attest package
@@ -65,7 +66,7 @@ func attestedResult() *Result {
 		Recipe: &Recipe{BuildType: BuildTypeGoBuilder, Source: Source{URI: "https://example.test/tool", Commit: strings.Repeat("a", 40)},
 			Toolchain: "go1.26.8", Steps: []Step{{Command: []string{"go", "build", "-o", "tool"}}}, Output: "tool"},
 		Toolchain:     &Toolchain{Version: "go1.26.8", Origin: ToolchainFromHost, GOROOT: "/usr/local/go"},
-		Sandbox:       SandboxInfo{Method: SandboxNamespaces, Hermetic: true, Namespaces: sandboxNamespaces},
+		Sandbox:       SandboxInfo{Method: SandboxNamespaces, Hermetic: true, Namespaces: sandbox.Namespaces},
 		RebuiltSHA256: strings.Repeat("1", 64),
 		Started:       time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 		Finished:      time.Date(2025, 1, 2, 3, 4, 9, 0, time.UTC),

@@ -23,22 +23,31 @@
 // linked) and checked out at the exact commit; the Go toolchain is the
 // machine's own when its version is the wanted one, else the
 // golang.org/toolchain module fetched by the go command with checksum
-// verification; modules go into a private module cache. The build phase
-// runs in new user, mount, net, pid, ipc and uts namespaces (see
-// sandbox_linux.go) with an environment built from scratch (stepEnv):
+// verification; modules go into a private module cache, the go command
+// reading the source's go.mod and go.sum through copies. The build phase
+// runs in new user, mount, net, pid, ipc and uts namespaces (package
+// internal/sandbox) with an environment built from scratch (stepEnv):
 // GOTOOLCHAIN=local, GOPROXY=off, private HOME, GOPATH and TMPDIR, TZ=UTC,
 // LC_ALL=C, umask 022, SOURCE_DATE_EPOCH set to the commit time.
 //
-// The sovcheck binary is its own sandbox init: this package's init
-// function takes over when the process was started as the sandbox (argv[0]
-// "sovcheck-rebuild-sandbox" and pid 1), so every binary that links the
-// package, tests included, can run sandboxed builds.
+// Warm rebuilds cost little more than the go build itself (snapshot.go):
+// the checkout of a commit is kept in the cache as a snapshot, found again
+// by source, commit and the source's branches and tags, and mounted
+// read-only as the lower layer of an overlay whose upper layer receives
+// the build's writes; what a download put into the module cache is
+// recorded beside the snapshot, so that the go command is not run to fetch
+// it again. Where the kernel refuses the overlay, the build runs on a copy
+// of the snapshot instead. The sandbox's init starts while the toolchain
+// and the source are made ready, and the artifact is hashed beside the
+// build, which it stops at once if the provenance does not attest it.
 //
 // Invariants:
 //   - fail closed: a rebuild that could not be tried is SKIP with a reason
 //     code, never MATCH; a build that ran without the sandbox says
 //     Hermetic false, and happens only if the caller allowed it with
-//     WithUnsandboxedFallbackUnsafe;
+//     WithUnsandboxedFallbackUnsafe (never because an overlay failed);
+//   - a kept snapshot is never written after it is made: builds see it
+//     through an overlay or a copy;
 //   - recipes may run only the go command, with subcommands and flags that
 //     never run code of the source or a program the recipe names (no go
 //     generate, run, test or tool; no -toolexec, -exec or external

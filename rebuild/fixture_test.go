@@ -22,6 +22,8 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
+
+	"github.com/sovcheck/sovcheck/internal/sandbox"
 )
 
 // testRoot holds everything the tests create that outlives one test: the
@@ -347,9 +349,9 @@ func sandboxAvailable(t *testing.T) bool {
 			return
 		}
 		defer os.RemoveAll(dir)
-		_, sandboxErr = runSandbox(context.Background(), &sandboxSpec{Root: dir, Steps: []sandboxStep{{Argv: []string{"/bin/true"}, Dir: "/", Env: []string{}}}}, io.Discard)
+		_, sandboxErr = sandbox.Run(context.Background(), &sandbox.Spec{Root: dir}, []sandbox.Step{{Argv: []string{"/bin/true"}, Dir: "/", Env: []string{}}}, io.Discard)
 	})
-	if sandboxErr != nil && !errors.Is(sandboxErr, errSandboxUnavailable) {
+	if sandboxErr != nil && !errors.Is(sandboxErr, sandbox.ErrUnavailable) {
 		t.Fatalf("probing the sandbox: %v", sandboxErr)
 	}
 	if sandboxErr != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -116,52 +117,96 @@ func isRemoteGitURL(uri string) bool {
 	return false
 }
 
-// clone makes a private clone of src (a checkout directory or a git URL) in
-// dest and checks out commit, detached. Objects are copied, never
-// hard-linked, so nothing the build does can reach the caller's
-// repository. Untracked files of the caller's checkout are not copied: the
-// recipe's own steps create what the build needs.
-// Scratch files (git configuration) go to scratch, not beside dest, which
-// the build sees.
-func (g *gitRunner) clone(ctx context.Context, src, commit, dest, scratch string, allowNetwork bool) (*checkout, error) {
-	hint := "give --source a git checkout (or URL) that contains commit " + commit
+// source is where a rebuild's source comes from: a remote repository, or
+// a checkout directory of the caller, with the git configuration that lets
+// sovcheck read it.
+type source struct {
+	loc string   // the URL, or the checkout's absolute path
+	env []string // extra git environment for commands that read it
+	url bool
+}
+
+// openSource resolves src (a checkout directory or a git URL). The caller
+// named a checkout directory, and sovcheck only reads objects from it, so
+// git may trust it even when another user owns it (safe.directory, which
+// git honours only in global configuration: a file in scratch).
+func openSource(src, scratch string) (*source, error) {
 	if isGitURL(src) {
+		return &source{loc: src, url: true}, nil
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", src, err)
+	}
+	trust := filepath.Join(scratch, "source.gitconfig")
+	conf := fmt.Sprintf("[safe]\n\tdirectory = %s\n\tdirectory = %s\n", gitQuote(abs), gitQuote(filepath.Join(abs, ".git")))
+	if err := os.WriteFile(trust, []byte(conf), 0o644); err != nil {
+		return nil, fmt.Errorf("writing git configuration: %w", err)
+	}
+	return &source{loc: abs, env: []string{"GIT_CONFIG_GLOBAL=" + trust}}, nil
+}
+
+// refs returns the branches and tags of the source, one "object ref" line
+// each, sorted: what a clone copies besides the objects, and what the go
+// command reads (tags) when it stamps a version.
+func (g *gitRunner) refs(ctx context.Context, src *source, allowNetwork bool) (string, error) {
+	var out string
+	var err error
+	if src.url {
+		if !allowNetwork {
+			return "", reason.New(CodeSourceUnavailable, "clone the repository yourself and give --source DIR, or allow the fetch phase to use the network",
+				"listing %s: offline", src.loc)
+		}
+		out, err = g.output(ctx, "", "ls-remote", "--heads", "--tags", "--", src.loc)
+	} else {
+		out, err = g.outputEnv(ctx, src.loc, src.env, "for-each-ref", "--format=%(objectname)%09%(refname)", "refs/heads", "refs/tags")
+	}
+	if err != nil {
+		return "", reason.Wrap(err, CodeSourceUnavailable, "give --source a git checkout (or URL) of the recipe's repository", "listing the refs of %s", src.loc)
+	}
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		oid, ref, ok := strings.Cut(strings.TrimSpace(l), "\t")
+		if !ok || strings.HasSuffix(ref, "^{}") {
+			continue
+		}
+		lines = append(lines, oid+" "+ref)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n"), nil
+}
+
+// clone makes a private clone of src in dest and checks out commit,
+// detached. Objects are copied, never hard-linked, so nothing the build
+// does can reach the caller's repository. Untracked files of the caller's
+// checkout are not copied: the recipe's own steps create what the build
+// needs.
+func (g *gitRunner) clone(ctx context.Context, src *source, commit, dest string, allowNetwork bool) (*checkout, error) {
+	hint := "give --source a git checkout (or URL) that contains commit " + commit
+	if src.url {
 		if !allowNetwork {
 			return nil, reason.New(CodeSourceUnavailable, "clone the repository yourself and give --source DIR, or allow the fetch phase to use the network",
-				"cloning %s: offline", src)
+				"cloning %s: offline", src.loc)
 		}
-		if _, err := g.output(ctx, "", "clone", "--quiet", "--no-checkout", "--", src, dest); err != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src)
+		if _, err := g.output(ctx, "", "clone", "--quiet", "--no-checkout", "--", src.loc, dest); err != nil {
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src.loc)
 		}
 	} else {
-		// The caller named this checkout, and sovcheck only reads objects
-		// from it, so git may trust it even when another user owns it
-		// (safe.directory; honoured only in global configuration).
-		abs, err := filepath.Abs(src)
-		if err != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "resolving %s", src)
-		}
-		trust := filepath.Join(scratch, "source.gitconfig")
-		conf := fmt.Sprintf("[safe]\n\tdirectory = %s\n\tdirectory = %s\n", gitQuote(abs), gitQuote(filepath.Join(abs, ".git")))
-		if err := os.WriteFile(trust, []byte(conf), 0o644); err != nil {
-			return nil, fmt.Errorf("writing git configuration: %w", err)
-		}
-		env := []string{"GIT_CONFIG_GLOBAL=" + trust}
 		// git clone refuses anything but a repository's top directory.
-		if _, err := g.outputEnv(ctx, "", env, "clone", "--quiet", "--no-checkout", "--no-hardlinks", "--", abs, dest); err != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src)
+		if _, err := g.outputEnv(ctx, "", src.env, "clone", "--quiet", "--no-checkout", "--no-hardlinks", "--", src.loc, dest); err != nil {
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src.loc)
 		}
 	}
 	if _, err := g.output(ctx, dest, "checkout", "--quiet", "--detach", commit); err != nil {
 		fetchErr := errors.New("commit not in the clone")
-		if isGitURL(src) {
+		if src.url {
 			_, fetchErr = g.output(ctx, dest, "fetch", "--quiet", "origin", commit)
 			if fetchErr == nil {
 				_, fetchErr = g.output(ctx, dest, "checkout", "--quiet", "--detach", commit)
 			}
 		}
 		if fetchErr != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "checking out commit %s from %s", commit, src)
+			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "checking out commit %s from %s", commit, src.loc)
 		}
 	}
 	// One git call reads the checked-out commit and its time.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -16,12 +18,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/mod/modfile"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/sandbox"
 )
 
 // Status is the outcome of one rebuild.
@@ -139,8 +143,9 @@ type config struct {
 // Option configures a Rebuilder.
 type Option func(*config) error
 
-// WithCacheDir sets where toolchains, modules and build caches are kept
-// between rebuilds. Default: sovcheck/rebuild under the user cache dir.
+// WithCacheDir sets where toolchains, modules, build caches and checkouts
+// are kept between rebuilds. Default: sovcheck/rebuild under the user
+// cache dir.
 func WithCacheDir(dir string) Option {
 	return func(c *config) error {
 		if dir == "" {
@@ -236,7 +241,10 @@ func WithTimeout(d time.Duration) Option {
 // DefaultTimeout bounds a rebuild unless WithTimeout says otherwise.
 const DefaultTimeout = 30 * time.Minute
 
-var errRebuildTimeout = errors.New("rebuild timed out")
+var (
+	errRebuildTimeout = errors.New("rebuild timed out")
+	errNotAttested    = errors.New("artifact not attested by the recipe")
+)
 
 // MaxOutputBytes is the largest rebuilt output sovcheck hashes.
 const MaxOutputBytes = 4 << 30
@@ -253,8 +261,11 @@ func WithUnsandboxedFallbackUnsafe() Option {
 type Rebuilder struct {
 	config
 	host    *hostGo
-	sandbox func(context.Context, *sandboxSpec, io.Writer) *preparedSandbox
+	sandbox func(context.Context, io.Writer) *sandbox.Sandbox
 	tcMu    sync.Mutex
+	// noOverlay is set once the kernel refused an overlay: later builds
+	// go straight to a copy of the checkout.
+	noOverlay atomic.Bool
 }
 
 // New returns a Rebuilder.
@@ -288,7 +299,7 @@ func New(opts ...Option) (*Rebuilder, error) {
 			host.path = p
 		}
 	}
-	return &Rebuilder{config: c, host: host, sandbox: startSandbox}, nil
+	return &Rebuilder{config: c, host: host, sandbox: sandbox.Start}, nil
 }
 
 func (rb *Rebuilder) modCache() string { return filepath.Join(rb.cacheDir, "mod") }
@@ -340,26 +351,44 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 		return nil, reason.New(reason.EvidenceMissing, "give the artifact's provenance", "rebuilding %s: no recipe given", name)
 	}
 	res := &Result{Artifact: name, Started: rb.now()}
-	r := &run{rb: rb, res: res, req: req, hash: make(chan hashResult, 1)}
 	defer func() { res.Finished = rb.now() }()
-
-	// With one recipe, the artifact is hashed while the rebuild gets
-	// going, and the subject is checked before the build; it decides the
-	// result whatever happened meanwhile. Of several recipes, the digest
-	// picks one first.
 	f, err := openArtifact(req.Artifact)
 	if err != nil {
 		return nil, err
 	}
-	hash := func() {
-		sum, err := artifactSHA256(f)
-		r.hash <- hashResult{sum: sum, err: err}
+	r := &run{rb: rb, res: res, req: req, hashDone: make(chan struct{})}
+	r.startHash = sync.OnceFunc(func() {
+		go func() {
+			defer close(r.hashDone)
+			r.hashRes.sum, r.hashRes.err = artifactSHA256(f)
+		}()
+	})
+
+	dctx, cancel := ctx, context.CancelFunc(func() {})
+	if rb.timeout > 0 {
+		dctx, cancel = context.WithTimeoutCause(ctx, rb.timeout, errRebuildTimeout)
 	}
+	defer cancel()
+	// With one recipe, the artifact is hashed beside the sandbox's set-up
+	// and the build (see do), and a digest that the provenance does not
+	// attest stops the rebuild at once; the subject decides the result
+	// whatever happened meanwhile. Of several recipes, the digest picks
+	// one first.
 	if len(req.Recipes) == 1 {
 		res.Recipe = req.Recipes[0]
-		go hash()
+		var abandon context.CancelCauseFunc
+		dctx, abandon = context.WithCancelCause(dctx)
+		defer abandon(nil)
+		go func() {
+			select {
+			case <-r.hashDone:
+				if _, _, err := SelectRecipe(req.Recipes, r.hashRes.sum); r.hashRes.err != nil || err != nil {
+					abandon(errNotAttested)
+				}
+			case <-dctx.Done():
+			}
+		}()
 	} else {
-		hash()
 		if ok, err := r.checkSubject(); err != nil {
 			return nil, err
 		} else if !ok {
@@ -367,11 +396,6 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 		}
 	}
 
-	dctx, cancel := ctx, context.CancelFunc(func() {})
-	if rb.timeout > 0 {
-		dctx, cancel = context.WithTimeoutCause(ctx, rb.timeout, errRebuildTimeout)
-	}
-	defer cancel()
 	err = r.do(dctx)
 	if ok, herr := r.checkSubject(); herr != nil {
 		return nil, herr
@@ -420,10 +444,13 @@ type run struct {
 	current string    // the phase under way
 	since   time.Time // when it started
 
-	hash        chan hashResult // the artifact's sha256, once
+	// The artifact's sha256: startHash starts hashing it, once; hashRes
+	// holds the result when hashDone is closed.
+	startHash   func()
+	hashDone    chan struct{}
+	hashRes     hashResult
 	subjectDone bool
 	subjectOK   bool
-	hashErr     error
 }
 
 type hashResult struct {
@@ -431,25 +458,18 @@ type hashResult struct {
 	err error
 }
 
-// hashReady reports whether the artifact's digest is known.
-func (r *run) hashReady() bool {
-	return r.subjectDone || len(r.hash) > 0
-}
-
 // checkSubject waits for the artifact's digest and finds the recipe and
 // subject that attest it. If none does, the result becomes a MISMATCH on
 // the subject alone, replacing any phase run meanwhile. The error is the
 // artifact's read error (no verdict).
 func (r *run) checkSubject() (bool, error) {
-	if r.subjectDone {
-		return r.subjectOK, r.hashErr
+	r.startHash()
+	<-r.hashDone
+	h := r.hashRes
+	if r.subjectDone || h.err != nil {
+		return r.subjectOK, h.err
 	}
 	r.subjectDone = true
-	h := <-r.hash
-	if h.err != nil {
-		r.hashErr = h.err
-		return false, h.err
-	}
 	r.res.ArtifactSHA256 = h.sum
 	rec, subj, err := SelectRecipe(r.req.Recipes, h.sum)
 	if err != nil {
@@ -508,6 +528,22 @@ func (r *run) do(ctx context.Context) error {
 	if err := rec.Validate(); err != nil {
 		return r.skip(ctx, PhaseToolchain, err, CodeRecipeUnsupported)
 	}
+	if err := os.MkdirAll(rb.workRoot(), 0o755); err != nil {
+		return fmt.Errorf("creating work dir: %w", err)
+	}
+	ws, err := os.MkdirTemp(rb.workRoot(), "rebuild-")
+	if err != nil {
+		return fmt.Errorf("creating work dir: %w", err)
+	}
+	r.ws = ws
+	defer os.RemoveAll(ws)
+	// The sandbox's init process starts up while the toolchain, the
+	// source and the dependencies are made ready; its mounts follow.
+	// Closing it waits until its mounts are gone, before the work dir is
+	// removed.
+	log := &tailBuffer{limit: sandboxOutput}
+	sb := rb.sandbox(ctx, log)
+	defer sb.Close()
 
 	var tc *Toolchain
 	d, err := r.timed(PhaseToolchain, func() error {
@@ -523,16 +559,6 @@ func (r *run) do(ctx context.Context) error {
 	r.res.Toolchain = tc
 	r.phase(PhaseToolchain, PhasePass, tc.Version+" ("+tc.Origin+")", d)
 
-	if err := os.MkdirAll(rb.workRoot(), 0o755); err != nil {
-		return fmt.Errorf("creating work dir: %w", err)
-	}
-	ws, err := os.MkdirTemp(rb.workRoot(), "rebuild-")
-	if err != nil {
-		return fmt.Errorf("creating work dir: %w", err)
-	}
-	r.ws = ws
-	defer os.RemoveAll(ws)
-
 	src := r.req.Source
 	if src == "" {
 		// Only a remote repository may come from the provenance: a local
@@ -544,37 +570,26 @@ func (r *run) do(ctx context.Context) error {
 		}
 		src = rec.Source.URI
 	}
-	r.source = src
-	if !isGitURL(src) {
-		if abs, err := filepath.Abs(src); err == nil {
-			r.source = abs
-		}
-	}
-
-	// The sandbox is set up while the source and the dependencies are
-	// fetched; its mounts are the directories those phases fill.
-	log := &tailBuffer{limit: sandboxOutput}
-	in, sb, err := r.prepareSandbox(ctx, tc, log)
-	if err != nil {
-		return err
-	}
-	defer sb.abort()
-
-	var co *checkout
+	var snap *snapshot
 	d, err = r.timed(PhaseSource, func() error {
-		var err error
-		co, err = newGit(rb.log).clone(ctx, src, rec.Source.Commit, r.checkoutDir(), ws, !rb.offline)
+		s, err := openSource(src, ws)
+		if err != nil {
+			return reason.Wrap(err, CodeSourceUnavailable, "give --source a git checkout (or URL) of the recipe's repository", "opening the source")
+		}
+		r.source = s.loc
+		snap, err = r.snapshot(ctx, s, path.Base(sandboxCheckout(rec)))
 		return err
 	})
 	if err != nil {
 		return r.skip(ctx, PhaseSource, err, CodeSourceUnavailable)
 	}
-	r.phase(PhaseSource, PhasePass, fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), co.CommitTime.Format(time.RFC3339)), d)
+	defer snap.release()
+	r.phase(PhaseSource, PhasePass, fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), snap.co.CommitTime.Format(time.RFC3339)), d)
 
 	var ndeps int
 	d, err = r.timed(PhaseDependencies, func() error {
 		var err error
-		ndeps, err = r.fetchDependencies(ctx, tc, co)
+		ndeps, err = r.fetchDependencies(ctx, tc, snap)
 		return err
 	})
 	if err != nil {
@@ -582,26 +597,29 @@ func (r *run) do(ctx context.Context) error {
 	}
 	detail := "none needed"
 	if ndeps > 0 {
-		detail = fmt.Sprintf("downloaded for %d module%s into the private module cache", ndeps, plural(ndeps))
+		detail = fmt.Sprintf("of %d module%s, in the private module cache", ndeps, plural(ndeps))
 	}
 	r.phase(PhaseDependencies, PhasePass, detail, d)
 
-	// The subject is checked as soon as the digest is known: here if the
-	// hash is done (an artifact that is no subject is not built), else
-	// after the build, which the hash then runs beside.
-	if r.hashReady() {
-		if ok, err := r.checkSubject(); err != nil || !ok {
-			return err
-		}
+	overlay := !rb.noOverlay.Load()
+	in, spec, checkoutDir, err := r.sandboxSpec(tc, snap, overlay)
+	if err != nil {
+		return err
 	}
-	var status *sandboxStatus
+	sb.Setup(spec)
+	// The artifact is hashed now, while the sandbox sets up and builds:
+	// earlier, it would take a core from the set-up of the toolchain,
+	// the source and the sandbox, on the critical path of the rebuild.
+	r.startHash()
+
+	var status *sandbox.Status
 	d, err = r.timed(PhaseBuild, func() error {
 		var err error
-		status, err = r.build(ctx, tc, co, in, sb, log)
+		status, checkoutDir, err = r.build(ctx, tc, snap, sb, in, checkoutDir, overlay, log)
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, errSandboxUnavailable) {
+		if errors.Is(err, sandbox.ErrUnavailable) {
 			return r.skip(ctx, PhaseBuild, reason.Wrap(err, CodeSandboxUnavailable,
 				"run where unprivileged user namespaces are allowed (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces>0), or allow an unsandboxed rebuild explicitly",
 				"setting up the build sandbox"), CodeSandboxUnavailable)
@@ -632,7 +650,7 @@ func (r *run) do(ctx context.Context) error {
 	if len(status.Steps) != len(rec.Steps) {
 		return fmt.Errorf("running build: sandbox ran %d of %d steps", len(status.Steps), len(rec.Steps))
 	}
-	method := "sandbox " + SandboxNamespaces + " (" + strings.Join(sandboxNamespaces, ",") + ")"
+	method := "sandbox " + SandboxNamespaces + " (" + strings.Join(sandbox.Namespaces, ",") + ")"
 	if !r.res.Sandbox.Hermetic {
 		method = "NOT HERMETIC: no sandbox, cleared environment only"
 	}
@@ -641,7 +659,7 @@ func (r *run) do(ctx context.Context) error {
 	if ok, err := r.checkSubject(); err != nil || !ok {
 		return err
 	}
-	return r.compare(ctx, co)
+	return r.compare(ctx, checkoutDir)
 }
 
 func plural(n int) string {
@@ -654,14 +672,18 @@ func plural(n int) string {
 // fetchDependencies downloads the modules of every module a step builds
 // into the private module cache, with the recipe's toolchain, through the
 // configured proxy and checksum database. Modules with a committed vendor
-// directory need nothing. The checkout is reset afterwards, so the build
-// sees exactly the commit.
-func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout) (int, error) {
+// directory need nothing. The go command reads the snapshot's go.mod and
+// go.sum through copies (-modfile), so it writes nothing into the
+// snapshot. What a download put into the module cache is recorded beside
+// the snapshot, per toolchain, and while all of it is still there the
+// next rebuild does not run the go command at all.
+func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, snap *snapshot) (int, error) {
+	root := snap.co.Dir
 	seen := map[string]bool{}
 	var dirs []string
 	for _, st := range r.res.Recipe.Steps {
-		dir := filepath.Join(co.Dir, filepath.FromSlash(st.Dir))
-		for d := dir; within(d, co.Dir); d = filepath.Dir(d) {
+		dir := filepath.Join(root, filepath.FromSlash(st.Dir))
+		for d := dir; within(d, root); d = filepath.Dir(d) {
 			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
 				if !seen[d] {
 					seen[d] = true
@@ -669,23 +691,33 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout
 				}
 				break
 			}
-			if d == co.Dir {
+			if d == root {
 				break
 			}
 		}
 	}
 	n := 0
 	home := filepath.Join(r.ws, "fetch-home")
-	for _, d := range dirs {
-		if err := confined(co.Dir, d); err != nil {
+	for i, d := range dirs {
+		if err := confined(root, d); err != nil {
 			return n, err
 		}
+		rel := relTo(root, d)
 		need, err := needsDownload(d)
 		if err != nil {
-			return n, reason.Wrap(err, reason.InputMalformed, "the source's go.mod is not valid", "reading go.mod in %s", relTo(co.Dir, d))
+			return n, reason.Wrap(err, reason.InputMalformed, "the source's go.mod is not valid", "reading go.mod in %s", rel)
 		}
 		if !need {
 			continue
+		}
+		n++
+		record := filepath.Join(snap.dir, "deps-"+tc.Version+"-"+shortHash(rel)+".json")
+		if r.rb.depsPresent(record) {
+			continue
+		}
+		modfile, err := copyModFiles(d, filepath.Join(r.ws, "deps"), i)
+		if err != nil {
+			return n, err
 		}
 		env := []string{
 			"GOMODCACHE=" + r.rb.modCache(),
@@ -701,23 +733,107 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, co *checkout
 			"GOCACHE=" + r.rb.buildCache(tc, r.source),
 		}
 		env = append(env, proxyEnv()...)
-		if _, err := runGo(ctx, filepath.Join(tc.GOROOT, "bin", "go"), d, env, "mod", "download"); err != nil {
+		out, err := runGo(ctx, filepath.Join(tc.GOROOT, "bin", "go"), d, env, "mod", "download", "-json", "-modfile="+modfile)
+		if err != nil {
 			return n, reason.Wrap(err, CodeDependenciesUnavailable,
 				"check that the module proxy is reachable and the source's go.sum is complete, or fill the module cache before going offline",
-				"downloading modules for %s", relTo(co.Dir, d))
+				"downloading modules for %s", rel)
 		}
-		n++
-	}
-	if n > 0 {
-		g := newGit(r.rb.log)
-		if _, err := g.output(ctx, co.Dir, "reset", "--quiet", "--hard", "HEAD"); err != nil {
-			return n, fmt.Errorf("resetting checkout after download: %w", err)
-		}
-		if _, err := g.output(ctx, co.Dir, "clean", "-q", "-f", "-d", "-x"); err != nil {
-			return n, fmt.Errorf("cleaning checkout after download: %w", err)
-		}
+		r.rb.recordDeps(record, out)
 	}
 	return n, nil
+}
+
+// copyModFiles copies the module's go.mod and go.sum (if any) into dir as
+// N.mod and N.sum, the pair -modfile=N.mod makes the go command use.
+func copyModFiles(module, dir string, n int) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating module file dir: %w", err)
+	}
+	base := filepath.Join(dir, strconv.Itoa(n))
+	for _, f := range [][2]string{{"go.mod", ".mod"}, {"go.sum", ".sum"}} {
+		data, err := readLimited(filepath.Join(module, f[0]), maxModFileBytes)
+		if errors.Is(err, fs.ErrNotExist) && f[0] == "go.sum" {
+			continue
+		}
+		if err != nil {
+			return "", reason.Wrap(err, reason.InputMalformed, "the source's module files are not readable", "reading %s", f[0])
+		}
+		if err := os.WriteFile(base+f[1], data, 0o644); err != nil {
+			return "", fmt.Errorf("copying %s: %w", f[0], err)
+		}
+	}
+	return base + ".mod", nil
+}
+
+// maxModFileBytes bounds a go.mod or go.sum the fetch phase copies.
+const maxModFileBytes = 16 << 20
+
+// depsRecord lists what one download put into the module cache, as paths
+// relative to it.
+type depsRecord struct {
+	Files []string `json:"files"`
+}
+
+// recordDeps writes down the module cache files that go mod download -json
+// reported. A record that cannot be made is no error: the next rebuild
+// downloads again.
+func (rb *Rebuilder) recordDeps(record, downloadJSON string) {
+	var rec depsRecord
+	dec := json.NewDecoder(strings.NewReader(downloadJSON))
+	for {
+		var m struct{ GoMod, Zip, Dir, Error string }
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil || m.Error != "" {
+			return
+		}
+		for _, f := range []string{m.GoMod, m.Zip, m.Dir} {
+			if f == "" {
+				continue
+			}
+			rel, err := filepath.Rel(rb.modCache(), f)
+			if err != nil || !filepath.IsLocal(rel) {
+				return
+			}
+			rec.Files = append(rec.Files, filepath.ToSlash(rel))
+		}
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return
+	}
+	tmp := record + ".tmp-" + strconv.Itoa(os.Getpid())
+	if os.WriteFile(tmp, data, 0o644) != nil || os.Rename(tmp, record) != nil {
+		_ = os.Remove(tmp)
+	}
+}
+
+// depsPresent reports whether every file a record lists is still in the
+// module cache.
+func (rb *Rebuilder) depsPresent(record string) bool {
+	data, err := readLimited(record, maxModFileBytes)
+	if err != nil {
+		return false
+	}
+	var rec depsRecord
+	if json.Unmarshal(data, &rec) != nil || len(rec.Files) == 0 {
+		return false
+	}
+	for _, f := range rec.Files {
+		if !filepath.IsLocal(filepath.FromSlash(f)) {
+			return false
+		}
+		if _, err := os.Stat(filepath.Join(rb.modCache(), filepath.FromSlash(f))); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:6])
 }
 
 // confined checks that the module directory d, which the fetch phase runs
@@ -860,16 +976,14 @@ func stepEnv(l layout, st Step, epoch int64) []string {
 	return out
 }
 
-// checkoutDir is where the clone goes on the host: in a work dir of its
-// own, named like the checkout in the sandbox, so that the work dir can be
-// mounted as the checkout's parent (see shareParent).
-func (r *run) checkoutDir() string {
-	return filepath.Join(r.ws, "build", path.Base(sandboxCheckout(r.res.Recipe)))
-}
-
-// prepareSandbox creates the sandbox's directories and starts setting it
-// up; the checkout directory is still empty, and the clone fills it.
-func (r *run) prepareSandbox(ctx context.Context, tc *Toolchain, log io.Writer) (layout, *preparedSandbox, error) {
+// sandboxSpec lays out a rebuild's sandbox and creates its directories on
+// the host. With overlay, the snapshot is the lower layer of an overlay at
+// the checkout (or at its parent, see shareParent) and the build's writes
+// go to an upper dir in the work dir; without, the build runs on a
+// writable copy of the snapshot in the work dir. It returns the layout
+// the build sees, the spec, and where the checkout is on the host after
+// the build.
+func (r *run) sandboxSpec(tc *Toolchain, snap *snapshot, overlay bool) (layout, *sandbox.Spec, string, error) {
 	rb, rec := r.rb, r.res.Recipe
 	in := layout{
 		checkout: sandboxCheckout(rec), goroot: rec.GOROOT,
@@ -878,88 +992,150 @@ func (r *run) prepareSandbox(ctx context.Context, tc *Toolchain, log io.Writer) 
 	if in.goroot == "" {
 		in.goroot = sbGorootDflt
 	}
+	name := path.Base(in.checkout)
+	share := shareParent(in)
+	upper, work := filepath.Join(r.ws, "upper"), filepath.Join(r.ws, "overlay-work")
+	overlay = overlay && sandbox.OverlayPathOK(snap.tree()) && sandbox.OverlayPathOK(upper) && sandbox.OverlayPathOK(work)
+
+	// top is the host dir the build sees as the checkout's parent when
+	// share holds, and checkout where the checkout is on the host.
+	var top, checkout string
+	var co sandbox.Mount
+	if overlay {
+		top, checkout = upper, filepath.Join(upper, name)
+		co = sandbox.Mount{Source: snap.co.Dir, Target: in.checkout, Upper: upper, Work: work}
+		if share {
+			co.Source, co.Target = snap.tree(), path.Dir(in.checkout)
+		} else {
+			checkout = upper
+		}
+	} else {
+		var err error
+		if checkout, err = r.copyCheckout(snap); err != nil {
+			return in, nil, "", err
+		}
+		top = filepath.Dir(checkout)
+		co = sandbox.Mount{Source: checkout, Target: in.checkout, Writable: true}
+		if share {
+			co.Source, co.Target = top, path.Dir(in.checkout)
+		}
+	}
 	gocache := rb.buildCache(tc, r.source)
 	root := filepath.Join(r.ws, "root")
-	dirs := []string{gocache, rb.modCache(), root, r.checkoutDir()}
-	share := shareParent(in)
+	dirs := []string{gocache, rb.modCache(), root, top}
+	if overlay {
+		dirs = append(dirs, work)
+	}
+	// With the work dir as the checkout's parent, the go command's
+	// temporary directory is beside the checkout, on its mount, so the
+	// go command renames the linked binary into place instead of copying
+	// it across mounts (about a tenth of a warm build of a mid-sized
+	// program).
 	if share {
 		in.gotmp = path.Join(path.Dir(in.checkout), goTmpName)
-		dirs = append(dirs, filepath.Join(filepath.Dir(r.checkoutDir()), goTmpName))
+		dirs = append(dirs, filepath.Join(top, goTmpName))
 	}
 	for _, d := range dirs {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return in, nil, fmt.Errorf("creating build dirs: %w", err)
+			return in, nil, "", fmt.Errorf("creating build dirs: %w", err)
 		}
 	}
-	mounts := []sandboxMount{
-		{Source: tc.GOROOT, Target: in.goroot},
-		{Target: sbHome},
-		{Target: sbGopath},
-		{Source: rb.modCache(), Target: sbModCache},
-		{Source: gocache, Target: sbGocache, Writable: true},
-	}
-	// With the work dir as the checkout's parent, the go command's
-	// temporary directory is beside the checkout. compare opens the
-	// checkout below the work dir without following symlinks, since the
-	// build may rename anything in it.
-	if share {
-		mounts = append(mounts, sandboxMount{Source: filepath.Dir(r.checkoutDir()), Target: path.Dir(in.checkout), Writable: true})
-	} else {
-		mounts = append(mounts, sandboxMount{Source: r.checkoutDir(), Target: in.checkout, Writable: true})
-	}
-	spec := &sandboxSpec{
-		Root:     root,
-		Mounts:   mounts,
-		Files:    []sandboxFile{{Path: path.Join(sbHome, telemetryOff.Path), Content: telemetryOff.Content}},
+	spec := &sandbox.Spec{
+		Root: root,
+		Mounts: []sandbox.Mount{
+			{Source: tc.GOROOT, Target: in.goroot},
+			{Target: sbHome},
+			{Target: sbGopath},
+			{Source: rb.modCache(), Target: sbModCache},
+			{Source: gocache, Target: sbGocache, Writable: true},
+			co,
+		},
+		Files:    []sandbox.File{{Path: path.Join(sbHome, telemetryOff.Path), Content: telemetryOff.Content}},
+		Home:     sbHome,
 		Checkout: in.checkout,
 		Output:   rec.Output,
 	}
-	return in, rb.sandbox(ctx, spec, log), nil
+	return in, spec, checkout, nil
 }
 
-// build runs the recipe's steps in the prepared sandbox or, if that is
-// unavailable and the caller allowed it, directly with a cleared
-// environment.
-func (r *run) build(ctx context.Context, tc *Toolchain, co *checkout, in layout, sb *preparedSandbox, log io.Writer) (*sandboxStatus, error) {
-	rb, rec := r.rb, r.res.Recipe
-	status, err := sb.run(sandboxSteps(in, rec, co))
-	if err == nil {
-		r.res.Sandbox = SandboxInfo{Method: SandboxNamespaces, Hermetic: true, Namespaces: sandboxNamespaces}
-		return status, nil
+// copyCheckout copies the snapshot's checkout into the work dir, once, for
+// a build that cannot run on an overlay of it. compare later opens the
+// copy below the work dir without following symlinks, since the build may
+// rename anything in it.
+func (r *run) copyCheckout(snap *snapshot) (string, error) {
+	dst := filepath.Join(r.ws, "build", filepath.Base(snap.co.Dir))
+	if _, err := os.Lstat(dst); err == nil {
+		return dst, nil
 	}
-	if !errors.Is(err, errSandboxUnavailable) || !rb.allowUnsandboxed {
-		return nil, err
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", fmt.Errorf("creating build dir: %w", err)
+	}
+	if err := os.CopyFS(dst, os.DirFS(snap.co.Dir)); err != nil {
+		return "", fmt.Errorf("copying the checkout: %w", err)
+	}
+	return dst, nil
+}
+
+// build runs the recipe's steps in the sandbox set up by sandboxSpec; on a
+// writable copy of the snapshot in a new sandbox if the kernel refused the
+// overlay; or, if the sandbox is unavailable and the caller allowed it,
+// directly on this machine with a cleared environment. It returns the
+// steps' status and where the checkout is on the host.
+func (r *run) build(ctx context.Context, tc *Toolchain, snap *snapshot, sb *sandbox.Sandbox, in layout, checkout string, overlay bool, log io.Writer) (*sandbox.Status, string, error) {
+	rb, rec := r.rb, r.res.Recipe
+	status, err := sb.Run(sandboxSteps(in, rec, snap.co))
+	if overlay && errors.Is(err, sandbox.ErrOverlayUnavailable) {
+		rb.log.Warn("overlay mount refused; building on a copy of the checkout", "artifact", r.res.Artifact, "err", err)
+		rb.noOverlay.Store(true)
+		var spec *sandbox.Spec
+		if in, spec, checkout, err = r.sandboxSpec(tc, snap, false); err != nil {
+			return nil, "", err
+		}
+		sb = rb.sandbox(ctx, log)
+		defer sb.Close()
+		sb.Setup(spec)
+		status, err = sb.Run(sandboxSteps(in, rec, snap.co))
+	}
+	if err == nil {
+		r.res.Sandbox = SandboxInfo{Method: SandboxNamespaces, Hermetic: true, Namespaces: sandbox.Namespaces}
+		return status, checkout, nil
+	}
+	if !errors.Is(err, sandbox.ErrUnavailable) || !rb.allowUnsandboxed {
+		return nil, "", err
 	}
 	rb.log.Warn("build sandbox unavailable; rebuilding without it", "artifact", r.res.Artifact, "err", err)
 	r.res.Sandbox = SandboxInfo{Method: SandboxNone, Hermetic: false}
+	if checkout, err = r.copyCheckout(snap); err != nil {
+		return nil, "", err
+	}
 	host := layout{
-		checkout: co.Dir, goroot: tc.GOROOT,
+		checkout: checkout, goroot: tc.GOROOT,
 		home: filepath.Join(r.ws, "home"), tmp: filepath.Join(r.ws, "tmp"), gopath: filepath.Join(r.ws, "gopath"),
 		modcache: rb.modCache(), gocache: rb.buildCache(tc, r.source),
 	}
 	for _, d := range []string{host.home, host.tmp, host.gopath} {
 		if err := os.Mkdir(d, 0o755); err != nil {
-			return nil, fmt.Errorf("creating build dir: %w", err)
+			return nil, "", fmt.Errorf("creating build dir: %w", err)
 		}
 	}
 	mode := filepath.Join(host.home, filepath.FromSlash(telemetryOff.Path))
 	if err := os.MkdirAll(filepath.Dir(mode), 0o755); err != nil {
-		return nil, fmt.Errorf("creating build dir: %w", err)
+		return nil, "", fmt.Errorf("creating build dir: %w", err)
 	}
 	if err := os.WriteFile(mode, []byte(telemetryOff.Content), 0o644); err != nil {
-		return nil, fmt.Errorf("creating build dir: %w", err)
+		return nil, "", fmt.Errorf("creating build dir: %w", err)
 	}
-	return runUnsandboxed(ctx, sandboxSteps(host, rec, co), co.Dir, rec.Output, log), nil
+	return sandbox.RunUnsandboxed(ctx, sandboxSteps(host, rec, snap.co), checkout, rec.Output, log), checkout, nil
 }
 
 // sandboxSteps turns the recipe's steps into commands for a layout. The go
 // command is always the recipe's toolchain, wherever the original build had
 // it.
-func sandboxSteps(l layout, rec *Recipe, co *checkout) []sandboxStep {
-	var steps []sandboxStep
+func sandboxSteps(l layout, rec *Recipe, co *checkout) []sandbox.Step {
+	var steps []sandbox.Step
 	for _, st := range rec.Steps {
 		argv := append([]string{path.Join(l.goroot, "bin", "go")}, st.Command[1:]...)
-		steps = append(steps, sandboxStep{
+		steps = append(steps, sandbox.Step{
 			Argv: argv,
 			Dir:  path.Join(l.checkout, st.Dir),
 			Env:  stepEnv(l, st, co.CommitTime.Unix()),
@@ -968,53 +1144,16 @@ func sandboxSteps(l layout, rec *Recipe, co *checkout) []sandboxStep {
 	return steps
 }
 
-// runUnsandboxed runs the steps directly: cleared environment, private
-// directories, but the machine's file system and network.
-func runUnsandboxed(ctx context.Context, steps []sandboxStep, checkout, output string, log io.Writer) *sandboxStatus {
-	st := &sandboxStatus{}
-steps:
-	for i, s := range steps {
-		preexisted, err := checkStep(checkout, s.Dir, output, i == len(steps)-1)
-		if preexisted {
-			st.OutputPreexisted = true
-			break
-		}
-		if err != nil {
-			st.Steps = append(st.Steps, stepStatus{ExitCode: -1, Error: err.Error()})
-			break
-		}
-		cmd := exec.CommandContext(ctx, s.Argv[0], s.Argv[1:]...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = s.Dir, s.Env, log, log
-		// A process group of its own, killed whole when the step ends:
-		// nothing the step started outlives it.
-		cmd.SysProcAttr = stepProcAttr()
-		cmd.Cancel = func() error { return killGroup(cmd) }
-		err = cmd.Run()
-		_ = killGroup(cmd)
-		var exitErr *exec.ExitError
-		switch {
-		case err == nil:
-			st.Steps = append(st.Steps, stepStatus{})
-			continue
-		case errors.As(err, &exitErr):
-			st.Steps = append(st.Steps, stepStatus{ExitCode: exitErr.ExitCode(), Error: exitErr.Error()})
-		default:
-			st.Steps = append(st.Steps, stepStatus{ExitCode: -1, Error: err.Error()})
-		}
-		break steps
-	}
-	return st
-}
-
-// compare hashes the rebuilt output and, on a difference, explains it.
-func (r *run) compare(ctx context.Context, co *checkout) error {
+// compare hashes the rebuilt output in the checkout dir (on the host) and,
+// on a difference, explains it.
+func (r *run) compare(ctx context.Context, dir string) error {
 	rec := r.res.Recipe
-	work, err := os.OpenRoot(filepath.Dir(co.Dir))
+	work, err := os.OpenRoot(filepath.Dir(dir))
 	if err != nil {
 		return fmt.Errorf("opening work dir: %w", err)
 	}
 	defer work.Close()
-	root, err := work.OpenRoot(filepath.Base(co.Dir))
+	root, err := work.OpenRoot(filepath.Base(dir))
 	if err != nil {
 		why := reason.New(CodeOutputMissing, "the build replaced its checkout directory; check the recipe",
 			"checkout is no longer a directory inside the work dir: %v", err)

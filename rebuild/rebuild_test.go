@@ -5,7 +5,6 @@ import (
 	"context"
 	"debug/buildinfo"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/sandbox"
 )
 
 func wantStatus(t *testing.T, res *Result, st Status, code string) {
@@ -230,8 +230,8 @@ func TestRebuildGoBuilder(t *testing.T) {
 // created: SKIP by default, a non-hermetic MATCH only when allowed.
 func TestRebuildWithoutSandbox(t *testing.T) {
 	f := getFixture(t)
-	unavailable := func(context.Context, *sandboxSpec, io.Writer) *preparedSandbox {
-		return failedSandbox(fmt.Errorf("%w: creating namespaces: operation not permitted", errSandboxUnavailable))
+	unavailable := func(context.Context, io.Writer) *sandbox.Sandbox {
+		return sandbox.Unavailable(errors.New("creating namespaces: operation not permitted"))
 	}
 	req := Request{Artifact: f.published, Recipes: f.provenance().recipes(t), Source: f.repo}
 
@@ -523,7 +523,7 @@ func TestCompareRefusesReplacedCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &run{ws: ws, res: &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: sum}}}
-	if err := r.compare(context.Background(), co); err != nil {
+	if err := r.compare(context.Background(), co.Dir); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
@@ -539,7 +539,7 @@ func TestCompareRefusesReplacedCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.res = &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: sum}}
-	if err := r.compare(context.Background(), co); err != nil {
+	if err := r.compare(context.Background(), co.Dir); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, r.res, StatusMatch, "")

@@ -113,10 +113,6 @@ var stepEnvAllowed = map[string]bool{
 	"GOPRIVATE": true, "GONOPROXY": true, "GONOSUMDB": true, "GOINSECURE": true,
 }
 
-// reservedDirs are sandbox paths the recipe's checkout and toolchain may not
-// be mounted on.
-var reservedDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/dev", "/proc", "/sys", "/tmp", "/sovcheck", "/.oldroot"}
-
 func unsupported(format string, args ...any) *reason.Error {
 	return reason.New(CodeRecipeUnsupported,
 		"sovcheck replays go build recipes only; ask the publisher for a recipe without this construct",

@@ -43,7 +43,9 @@ Go module zips: --module PATH@VERSION recreates the module zip from the git
 checkout at the version's tag and compares its h1: hash with --go-sum or --h1.
 
 Fetching (source URL, toolchain from the Go module proxy, modules) honours GOPROXY
-and GOSUMDB; toolchains, modules and build caches are kept under --cache-dir.`,
+and GOSUMDB; toolchains, modules, build caches and checkouts are kept under
+--cache-dir, so a second rebuild of the same commit neither clones the source nor
+downloads modules again.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + `
 EXIT STATUS:
    0   every artifact was rebuilt bit for bit (MATCH)
@@ -57,7 +59,7 @@ EXIT STATUS:
 			&cli.StringFlag{Name: "provenance", Usage: "provenance `FILE` holding the build recipe (statement, DSSE envelope, Sigstore bundle or .intoto.jsonl)"},
 			&cli.StringFlag{Name: "source", Usage: "git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
 			&cli.BoolFlag{Name: "offline", Usage: "fetch nothing: use only cached toolchains and modules and a local --source"},
-			&cli.StringFlag{Name: "cache-dir", Usage: "`DIR` for toolchains, modules and build caches (default: sovcheck/rebuild in the user cache dir)"},
+			&cli.StringFlag{Name: "cache-dir", Usage: "`DIR` for toolchains, modules, build caches and checkouts (default: sovcheck/rebuild in the user cache dir)"},
 			&cli.BoolFlag{Name: "allow-unsandboxed", Usage: "when namespaces are unavailable, rebuild without the sandbox: the build runs on this machine, with its network; results say NOT HERMETIC"},
 			&cli.DurationFlag{Name: "timeout", Value: rebuild.DefaultTimeout, Usage: "give up each rebuild (fetch and build) after `DURATION`: SKIP REBUILD_TIMEOUT; 0 waits forever"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"},

@@ -87,7 +87,7 @@ func verifyFlags(keyFlag string) []cli.Flag {
 		&cli.BoolFlag{Name: "allow-inspections", Usage: "run the inspections of the layout: they execute programs named in the layout"},
 		&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
 		&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
-		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules and build caches"},
+		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules, build caches and checkouts"},
 		&cli.DurationFlag{Name: "rebuild-timeout", Value: rebuild.DefaultTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
 	}, ociFlags()...)

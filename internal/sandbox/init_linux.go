@@ -1,9 +1,8 @@
 //go:build linux
 
-package rebuild
+package sandbox
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,68 +19,68 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The sandbox is the sovcheck binary itself, started again through
-// /proc/self/exe with argv[0] set to sandboxArg0 in new user, mount, net,
+// The sandbox is the calling binary itself, started again through
+// /proc/self/exe with argv[0] set to initArg0 in new user, mount, net,
 // pid, ipc and uts namespaces. As pid 1 of its pid namespace it builds a
-// private root file system on a tmpfs and pivots into it while the parent
-// still fetches the source, then waits for the steps and runs them one
-// after the other. When it exits, the kernel kills everything left in the
+// private root file system on a tmpfs and pivots into it as soon as the
+// parent sends the spec, then waits for the steps and runs them one after
+// the other. When it exits, the kernel kills everything left in the
 // namespace.
 //
 // The root file system holds: the host's /usr, /bin, /sbin and /lib*
 // (read-only), a minimal /etc (its own passwd, group and hosts; the host's
 // dynamic linker cache and alternatives, read-only), the null, zero, full,
-// random, urandom and tty devices, a fresh /proc, a private /tmp, and the
-// mounts of the spec (the checkout's work dir read-write, holding the
-// checkout and the go command's temporary directory; toolchain and module
-// cache read-only; build cache read-write; private HOME, with the go
-// command's telemetry off, and GOPATH). Nothing else
-// of the host is visible: not the caller's home, not /tmp, not /run. The
-// root itself is made read-only after setup, so writes outside the mounts
-// fail, and writes to the private tmpfs mounts are discarded on exit. The
-// steps run with no capabilities and no_new_privs, so they cannot undo any
-// of it.
+// random and urandom devices, a fresh /proc, a private /tmp, and the
+// mounts of the spec. Nothing else of the host is visible: not the
+// caller's home, not /tmp, not /run. The root itself is made read-only
+// after setup, so writes outside the mounts fail, and writes to the
+// private tmpfs mounts are discarded on exit. The steps run with no
+// capabilities and no_new_privs, so they cannot undo any of it.
 func init() {
-	if len(os.Args) == 1 && os.Args[0] == sandboxArg0 && os.Getpid() == 1 {
-		os.Exit(sandboxInit())
+	if len(os.Args) == 1 && os.Args[0] == initArg0 && os.Getpid() == 1 {
+		os.Exit(initMain())
 	}
 }
 
-// sandboxInit runs inside the namespaces. fd 3 carries the spec (the
-// mounts) and then, once the checkout is ready, the steps; fd 4 receives
-// the status. The spec channel closing before the steps means the parent
-// gave up: nothing runs.
-func sandboxInit() int {
-	// Nothing but stdio reaches the steps: not the status pipe, which a
+const initArg0 = "sovcheck-rebuild-sandbox"
+
+// initMain runs inside the namespaces. fd 3 carries the spec (the mounts)
+// and then the steps; fd 4 receives the report. The spec channel closing
+// before the steps means the parent gave up: nothing runs.
+func initMain() int {
+	// Nothing but stdio reaches the steps: not the report pipe, which a
 	// step could write a forged report to, nor any descriptor inherited
 	// from sovcheck's caller.
 	if err := closeOnExecFrom(3); err != nil {
 		return 2
 	}
 	specFile := os.NewFile(3, "spec")
-	statusFile := os.NewFile(4, "status")
-	if specFile == nil || statusFile == nil {
+	reportFile := os.NewFile(4, "report")
+	if specFile == nil || reportFile == nil {
 		return 2
 	}
-	var status sandboxStatus
+	var rep report
 	defer func() {
-		_ = json.NewEncoder(statusFile).Encode(&status)
-		statusFile.Close()
+		_ = json.NewEncoder(reportFile).Encode(&rep)
+		reportFile.Close()
 	}()
 	dec := json.NewDecoder(io.LimitReader(specFile, 2<<20))
-	var spec sandboxSpec
+	var spec Spec
 	if err := dec.Decode(&spec); err != nil {
-		status.SetupError = fmt.Sprintf("reading sandbox spec: %v", err)
+		if !errors.Is(err, io.EOF) {
+			rep.SetupError = fmt.Sprintf("reading sandbox spec: %v", err)
+		}
 		return 0
 	}
 	if err := setupRoot(&spec); err != nil {
-		status.SetupError = err.Error()
+		rep.SetupError = err.Error()
+		rep.OverlayError = errors.Is(err, ErrOverlayUnavailable)
 		return 0
 	}
-	var run sandboxRunSteps
+	var run runSteps
 	if err := dec.Decode(&run); err != nil {
 		if !errors.Is(err, io.EOF) {
-			status.SetupError = fmt.Sprintf("reading sandbox steps: %v", err)
+			rep.SetupError = fmt.Sprintf("reading sandbox steps: %v", err)
 		}
 		return 0
 	}
@@ -90,22 +88,22 @@ func sandboxInit() int {
 	syscall.Umask(0o022)
 	for i, st := range run.Steps {
 		if spec.Checkout != "" {
-			preexisted, err := checkStep(spec.Checkout, st.Dir, spec.Output, i == len(run.Steps)-1)
+			preexisted, err := CheckStep(spec.Checkout, st.Dir, spec.Output, i == len(run.Steps)-1)
 			if preexisted {
-				status.OutputPreexisted = true
+				rep.OutputPreexisted = true
 				break
 			}
 			if err != nil {
-				status.Steps = append(status.Steps, stepStatus{ExitCode: -1, Error: err.Error()})
+				rep.Steps = append(rep.Steps, StepStatus{ExitCode: -1, Error: err.Error()})
 				break
 			}
 		}
-		s := runStepInSandbox(st)
+		s := runStep(st)
 		// Nothing a step started outlives it: no process can change
 		// the checkout behind a later step or the output after the
 		// last.
 		killOthers()
-		status.Steps = append(status.Steps, s)
+		rep.Steps = append(rep.Steps, s)
 		if s.ExitCode != 0 || s.Error != "" {
 			break
 		}
@@ -150,22 +148,13 @@ func closeOnExecFrom(first int) error {
 	return nil
 }
 
-func runStepInSandbox(st sandboxStep) stepStatus {
+func runStep(st Step) StepStatus {
 	bin, err := lookPathIn(st.Argv[0], st.Env)
 	if err != nil {
-		return stepStatus{ExitCode: -1, Error: err.Error()}
+		return StepStatus{ExitCode: -1, Error: err.Error()}
 	}
 	cmd := &exec.Cmd{Path: bin, Args: st.Argv, Dir: st.Dir, Env: st.Env, Stdout: os.Stdout, Stderr: os.Stderr}
-	err = cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-		return stepStatus{}
-	case errors.As(err, &exitErr):
-		return stepStatus{ExitCode: exitErr.ExitCode(), Error: exitErr.Error()}
-	default:
-		return stepStatus{ExitCode: -1, Error: err.Error()}
-	}
+	return stepStatusOf(cmd.Run())
 }
 
 // lookPathIn resolves a command against the PATH of the step's environment
@@ -191,9 +180,11 @@ func lookPathIn(name string, env []string) (string, error) {
 // (merged /usr) are recreated as symlinks.
 var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
 
-// hiddenTools are the version control tools the sandbox hides (see
-// setupRoot).
-var hiddenTools = []string{
+// HiddenTools are the version control tools the sandbox hides: go commands
+// before go1.23.11 and go1.24.5 run them for VCS stamping in any directory
+// of the source that looks like theirs (CVE-2025-4674), and their
+// configuration there can name programs to run.
+var HiddenTools = []string{
 	"/usr/bin/hg", "/usr/bin/svn", "/usr/bin/bzr", "/usr/bin/brz", "/usr/bin/fossil",
 	"/usr/local/bin/hg", "/usr/local/bin/svn", "/usr/local/bin/bzr", "/usr/local/bin/brz", "/usr/local/bin/fossil",
 }
@@ -208,14 +199,15 @@ var etcShared = []string{"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf
 var devNodes = []string{"null", "zero", "full", "random", "urandom"}
 
 // Sizes of the sandbox's private tmpfs mounts: the root (directories and
-// mount points only), /tmp, and the private HOME and GOPATH. A build that
+// mount points only), /tmp, and the spec's tmpfs mounts. A build that
 // fills them fails instead of the machine's memory.
 const (
 	rootTmpfsSize  = "size=16m"
 	otherTmpfsSize = "size=2g"
+	tmpDir         = "/tmp"
 )
 
-func setupRoot(spec *sandboxSpec) error {
+func setupRoot(spec *Spec) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
 	}
@@ -245,11 +237,7 @@ func setupRoot(spec *sandboxSpec) error {
 		}
 	}
 
-	// Version control tools other than git are hidden: go commands
-	// before go1.23.11 and go1.24.5 run them for VCS stamping in any
-	// directory of the source that looks like theirs (CVE-2025-4674),
-	// and their configuration there can name programs to run.
-	for _, tool := range hiddenTools {
+	for _, tool := range HiddenTools {
 		if fi, err := os.Stat(tool); err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
@@ -261,8 +249,12 @@ func setupRoot(spec *sandboxSpec) error {
 	if err := os.MkdirAll(in("/etc"), 0o755); err != nil {
 		return fmt.Errorf("creating /etc: %w", err)
 	}
+	home := spec.Home
+	if home == "" {
+		home = "/nonexistent"
+	}
 	for name, content := range map[string]string{
-		"passwd": "root:x:0:0:root:" + sbHome + ":/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		"passwd": "root:x:0:0:root:" + home + ":/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
 		"group":  "root:x:0:\nnogroup:x:65534:\n",
 		"hosts":  "127.0.0.1 localhost\n::1 localhost\n",
 	} {
@@ -304,27 +296,10 @@ func setupRoot(spec *sandboxSpec) error {
 		return fmt.Errorf("mounting /proc: %w", err)
 	}
 
-	mounts := append([]sandboxMount{{Target: sbTmp}}, spec.Mounts...)
+	mounts := append([]Mount{{Target: tmpDir}}, spec.Mounts...)
 	sortMounts(mounts)
 	for _, m := range mounts {
-		if m.Source == "" {
-			if err := os.MkdirAll(in(m.Target), 0o755); err != nil {
-				return fmt.Errorf("creating %s: %w", m.Target, err)
-			}
-			mode := "mode=0755," + otherTmpfsSize
-			if m.Target == sbTmp {
-				mode = "mode=1777," + otherTmpfsSize
-			}
-			if err := unix.Mount("sovcheck", in(m.Target), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, mode); err != nil {
-				return fmt.Errorf("mounting tmpfs on %s: %w", m.Target, err)
-			}
-			continue
-		}
-		fi, err := os.Stat(m.Source)
-		if err != nil {
-			return fmt.Errorf("mounting %s: %w", m.Target, err)
-		}
-		if err := bindMount(m.Source, in(m.Target), m.Writable, fi.IsDir()); err != nil {
+		if err := mount(m, in(m.Target)); err != nil {
 			return err
 		}
 	}
@@ -360,7 +335,7 @@ func setupRoot(spec *sandboxSpec) error {
 	if err := makeReadOnly("/", false); err != nil {
 		return err
 	}
-	if err := unix.Sethostname([]byte(sandboxHost)); err != nil {
+	if err := unix.Sethostname([]byte(Hostname)); err != nil {
 		return fmt.Errorf("setting hostname: %w", err)
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -368,14 +343,66 @@ func setupRoot(spec *sandboxSpec) error {
 	}
 	// The steps run as uid 0 of the user namespace. With an empty
 	// capability bounding set they get no capabilities when executed, so
-	// they cannot remount the read-only toolchain or module cache
-	// writable, nor mount anything else.
+	// they cannot remount the read-only mounts writable, nor mount
+	// anything else.
 	for c := 0; c <= 63; c++ {
 		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
 			return fmt.Errorf("dropping capability %d: %w", c, err)
 		}
 	}
 	return nil
+}
+
+// mount sets up one mount of the spec at target (its place under the new
+// root).
+func mount(m Mount, target string) error {
+	switch {
+	case m.Upper != "":
+		return overlayMount(m, target)
+	case m.Source == "":
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", m.Target, err)
+		}
+		mode := "mode=0755," + otherTmpfsSize
+		if m.Target == tmpDir {
+			mode = "mode=1777," + otherTmpfsSize
+		}
+		if err := unix.Mount("sovcheck", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, mode); err != nil {
+			return fmt.Errorf("mounting tmpfs on %s: %w", m.Target, err)
+		}
+		return nil
+	}
+	fi, err := os.Stat(m.Source)
+	if err != nil {
+		return fmt.Errorf("mounting %s: %w", m.Target, err)
+	}
+	return bindMount(m.Source, target, m.Writable, fi.IsDir())
+}
+
+// overlayMount mounts an overlay of m.Source (lower, never written) and
+// m.Upper at target. userxattr keeps overlayfs's own metadata in user.*
+// extended attributes, the only ones an unprivileged mounter may write.
+func overlayMount(m Mount, target string) error {
+	for _, p := range []string{m.Source, m.Upper, m.Work} {
+		if !OverlayPathOK(p) {
+			return fmt.Errorf("%w: mounting %s: path %q cannot be given to overlayfs", ErrOverlayUnavailable, m.Target, p)
+		}
+	}
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", m.Target, err)
+	}
+	opts := "lowerdir=" + m.Source + ",upperdir=" + m.Upper + ",workdir=" + m.Work + ",userxattr"
+	if err := unix.Mount("overlay", target, "overlay", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("%w: mounting %s: %v", ErrOverlayUnavailable, m.Target, err)
+	}
+	return nil
+}
+
+// OverlayPathOK reports whether p can be a layer of an overlay: overlayfs
+// options separate layers with ':' and options with ',', so paths holding
+// those (or a backslash, its escape) are refused rather than escaped.
+func OverlayPathOK(p string) bool {
+	return path.IsAbs(p) && !strings.ContainsAny(p, ",:\\\n")
 }
 
 // bindMount binds source on target (created as a directory or an empty
@@ -428,118 +455,4 @@ func makeReadOnly(target string, recursive bool) error {
 		return fmt.Errorf("making %s read-only: %w", target, err)
 	}
 	return nil
-}
-
-// startSandbox starts the sandbox's init process, which sets up the
-// namespaces and spec's mounts and then waits for the steps. Failures to
-// create the namespaces or the mounts are errSandboxUnavailable (wrapped),
-// reported by run.
-func startSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer) *preparedSandbox {
-	p := newPreparedSandbox()
-	go func() {
-		// Pdeathsig fires when the thread that started the child exits,
-		// so the start and the wait happen on one locked thread.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		st, err := superviseSandbox(ctx, spec, out, p.steps)
-		p.done <- sandboxResult{status: st, err: err}
-	}()
-	return p
-}
-
-func superviseSandbox(ctx context.Context, spec *sandboxSpec, out io.Writer, steps <-chan []sandboxStep) (*sandboxStatus, error) {
-	specR, specW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("creating sandbox pipe: %w", err)
-	}
-	defer specR.Close()
-	defer specW.Close()
-	statR, statW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("creating sandbox pipe: %w", err)
-	}
-	defer statR.Close()
-	defer statW.Close()
-
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{sandboxArg0},
-		Env:        []string{},
-		Stdout:     out,
-		Stderr:     out,
-		ExtraFiles: []*os.File{specR, statW},
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET |
-				syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS,
-			UidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-			GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-			GidMappingsEnableSetgroups: false,
-			Pdeathsig:                  syscall.SIGKILL,
-			// A session of its own: no controlling terminal, so no
-			// step can read from or inject input into the caller's.
-			Setsid: true,
-		},
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: creating namespaces: %v", errSandboxUnavailable, err)
-	}
-	specR.Close()
-	statW.Close()
-	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
-	defer stop()
-
-	setup := *spec
-	setup.Steps = nil
-	enc := json.NewEncoder(specW)
-	encErr := enc.Encode(&setup)
-	var run []sandboxStep
-	ok := false
-	if encErr == nil {
-		select {
-		case run, ok = <-steps:
-		case <-ctx.Done():
-		}
-	}
-	if !ok {
-		// Aborted (or the spec could not be sent): as pid 1 of its
-		// namespace, the init takes everything in it along.
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		switch {
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case encErr != nil:
-			return nil, fmt.Errorf("sending sandbox spec: %w", encErr)
-		}
-		return nil, errSandboxAborted
-	}
-	encErr = enc.Encode(sandboxRunSteps{Steps: run})
-	specW.Close()
-	var st sandboxStatus
-	decErr := json.NewDecoder(io.LimitReader(statR, 1<<20)).Decode(&st)
-	waitErr := cmd.Wait()
-	switch {
-	case ctx.Err() != nil:
-		return nil, ctx.Err()
-	case decErr == nil && st.SetupError != "":
-		return nil, fmt.Errorf("%w: %s", errSandboxUnavailable, st.SetupError)
-	case encErr != nil:
-		return nil, fmt.Errorf("sending sandbox steps: %w", encErr)
-	case decErr != nil:
-		return nil, fmt.Errorf("reading sandbox status: %w (sandbox exit: %v)", decErr, waitErr)
-	case waitErr != nil:
-		return nil, fmt.Errorf("sandbox init: %w", waitErr)
-	}
-	return &st, nil
-}
-
-// stepProcAttr puts an unsandboxed step in a process group of its own.
-func stepProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
-
-// killGroup kills an unsandboxed step's process group.
-func killGroup(cmd *exec.Cmd) error {
-	if cmd.Process == nil {
-		return nil
-	}
-	return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 }
