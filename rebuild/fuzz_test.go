@@ -4,6 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +71,64 @@ func FuzzGoSumHashes(f *testing.F) {
 		}
 		if err == nil && !strings.HasPrefix(z+m, "h1:") {
 			t.Fatalf("hashes %q %q are not h1:", z, m)
+		}
+	})
+}
+
+// FuzzDepsRecord: whatever go mod download -json prints, the record made
+// of it names only files inside the module cache, and reading it back
+// never panics.
+func FuzzDepsRecord(f *testing.F) {
+	f.Add(`{"Path":"example.test/greet","Version":"v1.0.0","GoMod":"/cache/mod/cache/download/example.test/greet/@v/v1.0.0.mod","Zip":"/cache/mod/cache/download/example.test/greet/@v/v1.0.0.zip","Dir":"/cache/mod/example.test/greet@v1.0.0"}`)
+	f.Add(`{"GoMod":"/cache/mod/../../etc/passwd"}`)
+	f.Add(`{"Error":"not found"}`)
+	f.Add(`{"GoMod":"/elsewhere/x.mod"}{`)
+	f.Fuzz(func(t *testing.T, out string) {
+		dir := t.TempDir()
+		rb := &Rebuilder{config: config{cacheDir: filepath.Join(dir, "cache")}}
+		record := filepath.Join(dir, "record.json")
+		rb.recordDeps(record, strings.ReplaceAll(out, "/cache/mod", rb.modCache()))
+		data, err := os.ReadFile(record)
+		if err != nil {
+			return
+		}
+		var rec depsRecord
+		if err := json.Unmarshal(data, &rec); err != nil {
+			t.Fatalf("unreadable record %q: %v", data, err)
+		}
+		for _, p := range rec.Files {
+			if !filepath.IsLocal(filepath.FromSlash(p)) {
+				t.Fatalf("record names %q, outside the module cache", p)
+			}
+		}
+		_ = rb.depsPresent(record)
+	})
+}
+
+// FuzzOpenSnapshot: a damaged snapshot record is refused, never
+// trusted: an opened snapshot is of the commit asked for.
+func FuzzOpenSnapshot(f *testing.F) {
+	const commit = "0123456789abcdef0123456789abcdef01234567"
+	f.Add([]byte(`{"format":"sovcheck-snapshot-v1","commit":"` + commit + `","commitTime":1735689600}`))
+	f.Add([]byte(`{"format":"sovcheck-snapshot-v0","commit":"` + commit + `"}`))
+	f.Add([]byte(`{"commit":1}`))
+	f.Fuzz(func(t *testing.T, meta []byte) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "tree", "src"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, snapshotMetaFile), meta, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := openSnapshot(dir, "src", commit)
+		if err != nil {
+			if s != nil {
+				t.Fatal("error with a non-nil snapshot")
+			}
+			return
+		}
+		if s.co.Commit != commit || s.co.Dir != filepath.Join(dir, "tree", "src") {
+			t.Fatalf("opened %+v", s.co)
 		}
 	})
 }
