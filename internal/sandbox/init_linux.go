@@ -61,6 +61,10 @@ func initMain() int {
 	}
 	var rep report
 	defer func() {
+		// The steps' output is over: closing it first lets the parent
+		// know, when the report comes, that it has all of it.
+		os.Stdout.Close()
+		os.Stderr.Close()
 		_ = json.NewEncoder(reportFile).Encode(&rep)
 		reportFile.Close()
 	}()
@@ -88,7 +92,7 @@ func initMain() int {
 	syscall.Umask(0o022)
 	for i, st := range run.Steps {
 		if spec.Checkout != "" {
-			preexisted, err := CheckStep(spec.Checkout, st.Dir, spec.Output, i == len(run.Steps)-1)
+			preexisted, err := checkStep(spec.Checkout, st.Dir, spec.Output, i == len(run.Steps)-1)
 			if preexisted {
 				rep.OutputPreexisted = true
 				break
@@ -108,6 +112,7 @@ func initMain() int {
 			break
 		}
 	}
+	rep.Output = builtOutput(spec.Checkout, spec.Output, &rep.Status, len(run.Steps))
 	return 0
 }
 
@@ -204,7 +209,6 @@ var devNodes = []string{"null", "zero", "full", "random", "urandom"}
 const (
 	rootTmpfsSize  = "size=16m"
 	otherTmpfsSize = "size=2g"
-	tmpDir         = "/tmp"
 )
 
 func setupRoot(spec *Spec) error {
@@ -296,7 +300,7 @@ func setupRoot(spec *Spec) error {
 		return fmt.Errorf("mounting /proc: %w", err)
 	}
 
-	mounts := append([]Mount{{Target: tmpDir}}, spec.Mounts...)
+	mounts := append([]Mount{{Target: TmpDir}}, spec.Mounts...)
 	sortMounts(mounts)
 	for _, m := range mounts {
 		if err := mount(m, in(m.Target)); err != nil {
@@ -364,7 +368,7 @@ func mount(m Mount, target string) error {
 			return fmt.Errorf("creating %s: %w", m.Target, err)
 		}
 		mode := "mode=0755," + otherTmpfsSize
-		if m.Target == tmpDir {
+		if m.Target == TmpDir {
 			mode = "mode=1777," + otherTmpfsSize
 		}
 		if err := unix.Mount("sovcheck", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, mode); err != nil {

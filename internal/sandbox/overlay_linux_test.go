@@ -219,12 +219,12 @@ func TestClose(t *testing.T) {
 // namespace: the init holds capabilities the steps lack. The control: a
 // step reads its own.
 func TestStepsCannotReachTheInit(t *testing.T) {
-	st, out := sandboxProbe(t, `head -c 1 /proc/self/maps >/dev/null && echo own-ok; head -c 1 /proc/1/maps >/dev/null 2>&1 && echo read-init; true`)
+	st, out := sandboxProbe(t, `head -c 1 /proc/self/maps >/dev/null && echo own-ok; head -c 1 /proc/1/maps >/dev/null 2>&1 && echo read-init; echo '{"steps":[]}' 2>/dev/null >/proc/1/fd/4 && echo forged; true`)
 	if st.Steps[0].ExitCode != 0 || !strings.Contains(out, "own-ok") {
 		t.Fatalf("control: a step cannot read its own maps:\n%s", out)
 	}
-	if strings.Contains(out, "read-init") {
-		t.Errorf("a step read the init's memory map:\n%s", out)
+	if strings.Contains(out, "read-init") || strings.Contains(out, "forged") {
+		t.Errorf("a step reached the init's memory map or its report:\n%s", out)
 	}
 }
 
@@ -242,5 +242,66 @@ func TestImportsOnlyStdlib(t *testing.T) {
 		if p != "golang.org/x/sys/unix" && p != "github.com/sovcheck/sovcheck/internal/sandbox" {
 			t.Errorf("internal/sandbox imports %s", p)
 		}
+	}
+}
+
+// slowWriter takes its time with every write, as a loaded machine may.
+type slowWriter struct{ lockedBuffer }
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(20 * time.Millisecond)
+	return w.lockedBuffer.Write(p)
+}
+
+// TestRunReturnsAllOutput: Run returns before the namespaces are torn
+// down, but never before the steps' output is all delivered: the last
+// line of a failing build is the one that says why.
+func TestRunReturnsAllOutput(t *testing.T) {
+	ws := workspace(t)
+	out := &slowWriter{}
+	script := `for i in 1 2 3 4 5 6 7 8; do echo "line $i"; sleep 0.01; done; echo "the last word" >&2; exit 1`
+	st, err := Run(context.Background(), &Spec{Root: filepath.Join(ws, "root")}, []Step{{Argv: []string{"/bin/sh", "-c", script}, Dir: "/", Env: []string{"PATH=/usr/bin:/bin"}}}, out)
+	if err != nil || len(st.Steps) != 1 || st.Steps[0].ExitCode != 1 {
+		t.Fatalf("Run = %+v, %v", st, err)
+	}
+	if got := out.String(); !strings.HasSuffix(got, "the last word\n") {
+		t.Errorf("output when Run returned = %q, lacks its end", got)
+	}
+}
+
+// TestOutputThroughSymlink: an output path through a symlink of the
+// source is reported resolved, so the file is found in the overlay's
+// upper dir, where the symlink itself is not. The twin: no output, no
+// path.
+func TestOutputThroughSymlink(t *testing.T) {
+	f := newOverlayFixture(t)
+	if err := os.Symlink("sub", filepath.Join(f.lower, "bin")); err != nil {
+		t.Fatal(err)
+	}
+	spec := &Spec{
+		Root:     filepath.Join(f.ws, "root"),
+		Mounts:   []Mount{{Source: f.lower, Target: testCheckout, Upper: f.upper, Work: f.work}},
+		Checkout: testCheckout,
+		Output:   "bin/app",
+	}
+	st, err := Run(context.Background(), spec, []Step{{Argv: []string{"/bin/sh", "-c", "echo built > bin/app"}, Dir: testCheckout, Env: []string{"PATH=/usr/bin:/bin"}}}, io.Discard)
+	if err != nil || st.Output != "sub/app" {
+		t.Fatalf("Run = %+v, %v; want the output at sub/app", st, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(f.upper, filepath.FromSlash(st.Output))); err != nil || string(b) != "built\n" {
+		t.Errorf("output in the upper dir = %q, %v", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(f.upper, "bin", "app")); err == nil {
+		t.Error("the output path unresolved is in the upper dir too")
+	}
+
+	root := filepath.Join(f.ws, "root2")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec = &Spec{Root: root, Mounts: []Mount{{Source: f.lower, Target: testCheckout}}, Checkout: testCheckout, Output: "bin/none"}
+	st, err = Run(context.Background(), spec, []Step{{Argv: []string{"/bin/true"}, Dir: testCheckout}}, io.Discard)
+	if err != nil || st.Output != "" {
+		t.Errorf("Run without an output = %+v, %v; want no output path", st, err)
 	}
 }

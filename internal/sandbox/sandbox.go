@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,9 @@ var Namespaces = []string{"ipc", "mount", "net", "pid", "user", "uts"}
 
 // Hostname is the sandbox's host name.
 const Hostname = "sovcheck-rebuild"
+
+// TmpDir is the sandbox's private /tmp, a tmpfs of its own.
+const TmpDir = "/tmp"
 
 // Reserved are the paths the sandbox fills itself; the mounts of a Spec
 // may not land on them.
@@ -89,6 +93,12 @@ type Status struct {
 	// OutputPreexisted says the output existed before the last step,
 	// which then did not run.
 	OutputPreexisted bool `json:"outputPreexisted,omitempty"`
+	// Output is where the Spec's Output is once every step succeeded:
+	// its slash path relative to the checkout with every symlink
+	// resolved, as the build left them. Where the checkout is an
+	// overlay, the file is at that path in the upper dir. Empty if a
+	// step failed or the output is not inside the checkout.
+	Output string `json:"output,omitempty"`
 }
 
 // StepStatus is the outcome of one step.
@@ -113,7 +123,8 @@ type runSteps struct {
 
 // Sandbox is a started sandbox. Setup gives it its mounts, once; Run runs
 // the steps, once; Close ends it. Its methods are safe to call from
-// several goroutines.
+// several goroutines; a Close while Run is under way waits for the build
+// (cancel the context given to Start to stop it).
 type Sandbox struct {
 	specc  chan *Spec
 	stepc  chan []Step
@@ -170,8 +181,10 @@ func (s *Sandbox) Run(steps []Step) (*Status, error) {
 	s.endOnce.Do(func() {
 		if !s.setUp {
 			close(s.abortc)
-			<-s.done
-			s.res = result{err: errors.New("sandbox run before its set-up")}
+			s.res = <-s.done
+			if s.res.err == nil || errors.Is(s.res.err, ErrAborted) {
+				s.res = result{err: errors.New("sandbox run before its set-up")}
+			}
 			return
 		}
 		s.stepc <- steps
@@ -208,10 +221,10 @@ func sortMounts(ms []Mount) {
 	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Target < ms[j].Target })
 }
 
-// CheckStep checks, before a step runs, that its directory lies in the
+// checkStep checks, before a step runs, that its directory lies in the
 // checkout (symlinks included) and, before the last, that the output
 // does not exist yet.
-func CheckStep(checkout, dir, output string, last bool) (preexisted bool, err error) {
+func checkStep(checkout, dir, output string, last bool) (preexisted bool, err error) {
 	parent, err := os.OpenRoot(path.Dir(checkout))
 	if err != nil {
 		return false, fmt.Errorf("opening the checkout's parent: %w", err)
@@ -254,7 +267,7 @@ func CheckStep(checkout, dir, output string, last bool) (preexisted bool, err er
 func RunUnsandboxed(ctx context.Context, steps []Step, checkout, output string, out io.Writer) *Status {
 	st := &Status{}
 	for i, s := range steps {
-		preexisted, err := CheckStep(checkout, s.Dir, output, i == len(steps)-1)
+		preexisted, err := checkStep(checkout, s.Dir, output, i == len(steps)-1)
 		if preexisted {
 			st.OutputPreexisted = true
 			return st
@@ -275,7 +288,34 @@ func RunUnsandboxed(ctx context.Context, steps []Step, checkout, output string, 
 			return st
 		}
 	}
+	st.Output = builtOutput(checkout, output, st, len(steps))
 	return st
+}
+
+// builtOutput resolves the output once the n steps are done and nothing
+// runs any more: see Status.Output.
+func builtOutput(checkout, output string, st *Status, n int) string {
+	if checkout == "" || output == "" || st.OutputPreexisted || len(st.Steps) != n {
+		return ""
+	}
+	for _, s := range st.Steps {
+		if s.ExitCode != 0 || s.Error != "" {
+			return ""
+		}
+	}
+	base, err := filepath.EvalSymlinks(checkout)
+	if err != nil {
+		return ""
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(base, filepath.FromSlash(output)))
+	if err != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(base, real)
+	if err != nil || !filepath.IsLocal(rel) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
 }
 
 // stepStatusOf turns the error of a finished command into its status.

@@ -68,12 +68,25 @@ func supervise(ctx context.Context, out io.Writer, s *Sandbox) error {
 	defer repR.Close()
 	defer repW.Close()
 
+	// The steps' output comes through a pipe of its own, copied here, so
+	// that the report can be delivered as soon as the copy has all of
+	// it (the init closes its end first), not only when the init exits.
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("creating sandbox pipe: %w", err)
+	}
+	defer outR.Close()
+	defer outW.Close()
+	if out == nil {
+		out = io.Discard
+	}
+
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{initArg0},
 		Env:        []string{},
-		Stdout:     out,
-		Stderr:     out,
+		Stdout:     outW,
+		Stderr:     outW,
 		ExtraFiles: []*os.File{specR, repW},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET |
@@ -92,6 +105,12 @@ func supervise(ctx context.Context, out io.Writer, s *Sandbox) error {
 	}
 	specR.Close()
 	repW.Close()
+	outW.Close()
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		_, _ = io.Copy(out, outR)
+	}()
 	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
 	defer stop()
 	// gaveUp kills the init, which as pid 1 of its namespace takes
@@ -99,6 +118,7 @@ func supervise(ctx context.Context, out io.Writer, s *Sandbox) error {
 	gaveUp := func(err error) error {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		<-copied
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -130,14 +150,17 @@ func supervise(ctx context.Context, out io.Writer, s *Sandbox) error {
 	var rep report
 	decErr := json.NewDecoder(io.LimitReader(repR, 1<<20)).Decode(&rep)
 	if decErr == nil && encErr == nil && rep.SetupError == "" && ctx.Err() == nil {
-		// The init kills and reaps every other process before it
-		// reports: the build is over, and the caller may go on while
-		// the kernel tears the namespaces down.
+		// The init kills and reaps every other process and closes the
+		// output before it reports: the build is over and its output
+		// complete once copied, and the caller may go on while the
+		// kernel tears the namespaces down.
+		<-copied
 		s.done <- result{status: &rep.Status}
 		_ = cmd.Wait()
 		return nil
 	}
 	waitErr := cmd.Wait()
+	<-copied
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
