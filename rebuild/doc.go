@@ -46,14 +46,16 @@
 //     code, never MATCH; a build that ran without the sandbox says
 //     Hermetic false, and happens only if the caller allowed it with
 //     WithUnsandboxedFallbackUnsafe (never because an overlay failed);
-//   - a kept snapshot is never written after it is made: builds see it
-//     through an overlay or a copy;
+//   - sovcheck never writes a kept snapshot after making it, and a
+//     sandboxed build sees it only read-only, under an overlay, or as a
+//     copy (an unsandboxed build, which only WithUnsandboxedFallbackUnsafe
+//     allows, runs with the caller's access to the whole cache);
 //   - recipes may run only the go command, with subcommands and flags that
 //     never run code of the source or a program the recipe names (no go
 //     generate, run, test or tool; no -toolexec, -exec or external
 //     linker), and set only allowlisted variables. This is what makes the
-//     per-toolchain build cache safe to share between rebuilds: only the go
-//     command writes to it;
+//     build cache of a toolchain and a source safe to share between
+//     rebuilds: only the go command writes to it;
 //   - every reader enforces a named size limit; failures are *reason.Error;
 //   - reports hold no local paths and no times; the package never prints,
 //     it logs to the *slog.Logger it is given.

@@ -101,7 +101,7 @@ func FuzzDepsRecord(f *testing.F) {
 				t.Fatalf("record names %q, outside the module cache", p)
 			}
 		}
-		_ = rb.depsPresent(record)
+		_ = rb.depsPresent(record, dir)
 	})
 }
 
@@ -127,7 +127,12 @@ func FuzzOpenSnapshot(f *testing.F) {
 			}
 			return
 		}
-		if s.co.Commit != commit || s.co.Dir != filepath.Join(dir, "tree", "src") {
+		defer s.release()
+		var m snapshotMeta
+		if err := json.Unmarshal(meta, &m); err != nil || m.Format != snapshotFormat || m.Commit != commit {
+			t.Fatalf("opened a snapshot whose record says %+v (%v)", m, err)
+		}
+		if s.co.Dir != filepath.Join(dir, "tree", "src") || s.co.CommitTime.Unix() != m.CommitTime {
 			t.Fatalf("opened %+v", s.co)
 		}
 	})

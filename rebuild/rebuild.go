@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -21,8 +19,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"golang.org/x/mod/modfile"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sandbox"
@@ -583,7 +579,9 @@ func (r *run) do(ctx context.Context) error {
 	if err != nil {
 		return r.skip(ctx, PhaseSource, err, CodeSourceUnavailable)
 	}
-	defer snap.release()
+	// The snapshot is released (an ephemeral one removed) once the
+	// sandbox, which mounts it, is gone.
+	defer func() { sb.Close(); snap.release() }()
 	r.phase(PhaseSource, PhasePass, fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), snap.co.CommitTime.Format(time.RFC3339)), d)
 
 	var ndeps int
@@ -659,7 +657,14 @@ func (r *run) do(ctx context.Context) error {
 	if ok, err := r.checkSubject(); err != nil || !ok {
 		return err
 	}
-	return r.compare(ctx, checkoutDir)
+	// Where the build left the output: the sandbox resolves the
+	// recipe's path, which may lead through a symlink of the source that
+	// an overlay's upper dir does not hold.
+	output := rec.Output
+	if status.Output != "" {
+		output = status.Output
+	}
+	return r.compare(ctx, checkoutDir, output)
 }
 
 func plural(n int) string {
@@ -667,227 +672,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// fetchDependencies downloads the modules of every module a step builds
-// into the private module cache, with the recipe's toolchain, through the
-// configured proxy and checksum database. Modules with a committed vendor
-// directory need nothing. The go command reads the snapshot's go.mod and
-// go.sum through copies (-modfile), so it writes nothing into the
-// snapshot. What a download put into the module cache is recorded beside
-// the snapshot, per toolchain, and while all of it is still there the
-// next rebuild does not run the go command at all.
-func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, snap *snapshot) (int, error) {
-	root := snap.co.Dir
-	seen := map[string]bool{}
-	var dirs []string
-	for _, st := range r.res.Recipe.Steps {
-		dir := filepath.Join(root, filepath.FromSlash(st.Dir))
-		for d := dir; within(d, root); d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				if !seen[d] {
-					seen[d] = true
-					dirs = append(dirs, d)
-				}
-				break
-			}
-			if d == root {
-				break
-			}
-		}
-	}
-	n := 0
-	home := filepath.Join(r.ws, "fetch-home")
-	for i, d := range dirs {
-		if err := confined(root, d); err != nil {
-			return n, err
-		}
-		rel := relTo(root, d)
-		need, err := needsDownload(d)
-		if err != nil {
-			return n, reason.Wrap(err, reason.InputMalformed, "the source's go.mod is not valid", "reading go.mod in %s", rel)
-		}
-		if !need {
-			continue
-		}
-		n++
-		record := filepath.Join(snap.dir, "deps-"+tc.Version+"-"+shortHash(rel)+".json")
-		if r.rb.depsPresent(record) {
-			continue
-		}
-		modfile, err := copyModFiles(d, filepath.Join(r.ws, "deps"), i)
-		if err != nil {
-			return n, err
-		}
-		env := []string{
-			"GOMODCACHE=" + r.rb.modCache(),
-			"GOPROXY=" + r.rb.goproxy,
-			"GOSUMDB=" + r.rb.gosumdb,
-			"GOFLAGS=-modcacherw",
-			"GOTOOLCHAIN=local",
-			"GOENV=off",
-			"GOWORK=off", // a go.work in the source could use directories of this machine
-			"GONOSUMDB=", "GONOSUMCHECK=", "GOPRIVATE=", "GOINSECURE=",
-			"HOME=" + home,
-			"GOPATH=" + filepath.Join(home, "gopath"),
-			"GOCACHE=" + r.rb.buildCache(tc, r.source),
-		}
-		env = append(env, proxyEnv()...)
-		out, err := runGo(ctx, filepath.Join(tc.GOROOT, "bin", "go"), d, env, "mod", "download", "-json", "-modfile="+modfile)
-		if err != nil {
-			return n, reason.Wrap(err, CodeDependenciesUnavailable,
-				"check that the module proxy is reachable and the source's go.sum is complete, or fill the module cache before going offline",
-				"downloading modules for %s", rel)
-		}
-		r.rb.recordDeps(record, out)
-	}
-	return n, nil
-}
-
-// copyModFiles copies the module's go.mod and go.sum (if any) into dir as
-// N.mod and N.sum, the pair -modfile=N.mod makes the go command use.
-func copyModFiles(module, dir string, n int) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating module file dir: %w", err)
-	}
-	base := filepath.Join(dir, strconv.Itoa(n))
-	for _, f := range [][2]string{{"go.mod", ".mod"}, {"go.sum", ".sum"}} {
-		data, err := readLimited(filepath.Join(module, f[0]), maxModFileBytes)
-		if errors.Is(err, fs.ErrNotExist) && f[0] == "go.sum" {
-			continue
-		}
-		if err != nil {
-			return "", reason.Wrap(err, reason.InputMalformed, "the source's module files are not readable", "reading %s", f[0])
-		}
-		if err := os.WriteFile(base+f[1], data, 0o644); err != nil {
-			return "", fmt.Errorf("copying %s: %w", f[0], err)
-		}
-	}
-	return base + ".mod", nil
-}
-
-// maxModFileBytes bounds a go.mod or go.sum the fetch phase copies.
-const maxModFileBytes = 16 << 20
-
-// depsRecord lists what one download put into the module cache, as paths
-// relative to it.
-type depsRecord struct {
-	Files []string `json:"files"`
-}
-
-// recordDeps writes down the module cache files that go mod download -json
-// reported. A record that cannot be made is no error: the next rebuild
-// downloads again.
-func (rb *Rebuilder) recordDeps(record, downloadJSON string) {
-	var rec depsRecord
-	dec := json.NewDecoder(strings.NewReader(downloadJSON))
-	for {
-		var m struct{ GoMod, Zip, Dir, Error string }
-		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil || m.Error != "" {
-			return
-		}
-		for _, f := range []string{m.GoMod, m.Zip, m.Dir} {
-			if f == "" {
-				continue
-			}
-			rel, err := filepath.Rel(rb.modCache(), f)
-			if err != nil || !filepath.IsLocal(rel) {
-				return
-			}
-			rec.Files = append(rec.Files, filepath.ToSlash(rel))
-		}
-	}
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return
-	}
-	tmp := record + ".tmp-" + strconv.Itoa(os.Getpid())
-	if os.WriteFile(tmp, data, 0o644) != nil || os.Rename(tmp, record) != nil {
-		_ = os.Remove(tmp)
-	}
-}
-
-// depsPresent reports whether every file a record lists is still in the
-// module cache.
-func (rb *Rebuilder) depsPresent(record string) bool {
-	data, err := readLimited(record, maxModFileBytes)
-	if err != nil {
-		return false
-	}
-	var rec depsRecord
-	if json.Unmarshal(data, &rec) != nil || len(rec.Files) == 0 {
-		return false
-	}
-	for _, f := range rec.Files {
-		if !filepath.IsLocal(filepath.FromSlash(f)) {
-			return false
-		}
-		if _, err := os.Stat(filepath.Join(rb.modCache(), filepath.FromSlash(f))); err != nil {
-			return false
-		}
-	}
-	return true
-}
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:6])
-}
-
-// confined checks that the module directory d, which the fetch phase runs
-// the go command in on this machine, is inside the checkout once symlinks
-// are resolved, and that its module files are no symlinks: the source
-// could otherwise point the download (and its go.sum writes) at a
-// project of the caller.
-func confined(checkout, d string) error {
-	refuse := func(format string, args ...any) error {
-		return reason.New(CodeRecipeUnsupported, "the source points out of its checkout with symlinks; sovcheck does not follow them",
-			format, args...)
-	}
-	base, err := filepath.EvalSymlinks(checkout)
-	if err != nil {
-		return fmt.Errorf("resolving checkout: %w", err)
-	}
-	real, err := filepath.EvalSymlinks(d)
-	if err != nil || !within(real, base) {
-		return refuse("module directory %s leads out of the checkout", relTo(checkout, d))
-	}
-	for _, f := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
-		if fi, err := os.Lstat(filepath.Join(d, f)); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return refuse("%s in %s is a symlink", f, relTo(checkout, d))
-		}
-	}
-	return nil
-}
-
-func relTo(base, p string) string {
-	rel, err := filepath.Rel(base, p)
-	if err != nil {
-		return p
-	}
-	return filepath.ToSlash(rel)
-}
-
-// needsDownload reports whether the module in dir requires other modules
-// and has no committed vendor directory.
-func needsDownload(dir string) (bool, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	if err != nil {
-		return false, err
-	}
-	mf, err := modfile.ParseLax("go.mod", data, nil)
-	if err != nil {
-		return false, err
-	}
-	if len(mf.Require) == 0 {
-		return false, nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil {
-		return false, nil
-	}
-	return true, nil
 }
 
 // layout is where the build's directories are, as the build sees them.
@@ -994,30 +778,31 @@ func (r *run) sandboxSpec(tc *Toolchain, snap *snapshot, overlay bool) (layout, 
 	}
 	name := path.Base(in.checkout)
 	share := shareParent(in)
+	// The overlay's lower layer is the snapshot's checkout, or the dir
+	// holding it when the overlay is the checkout's parent.
 	upper, work := filepath.Join(r.ws, "upper"), filepath.Join(r.ws, "overlay-work")
-	overlay = overlay && sandbox.OverlayPathOK(snap.tree()) && sandbox.OverlayPathOK(upper) && sandbox.OverlayPathOK(work)
+	lower, target, checkout := snap.co.Dir, in.checkout, upper
+	if share {
+		lower, target, checkout = snap.tree(), path.Dir(in.checkout), filepath.Join(upper, name)
+	}
+	overlay = overlay && sandbox.OverlayPathOK(lower) && sandbox.OverlayPathOK(upper) && sandbox.OverlayPathOK(work)
 
 	// top is the host dir the build sees as the checkout's parent when
 	// share holds, and checkout where the checkout is on the host.
-	var top, checkout string
+	top := upper
 	var co sandbox.Mount
 	if overlay {
-		top, checkout = upper, filepath.Join(upper, name)
-		co = sandbox.Mount{Source: snap.co.Dir, Target: in.checkout, Upper: upper, Work: work}
-		if share {
-			co.Source, co.Target = snap.tree(), path.Dir(in.checkout)
-		} else {
-			checkout = upper
-		}
+		co = sandbox.Mount{Source: lower, Target: target, Upper: upper, Work: work}
 	} else {
-		var err error
-		if checkout, err = r.copyCheckout(snap); err != nil {
+		copied, err := r.copyCheckout(snap)
+		if err != nil {
 			return in, nil, "", err
 		}
-		top = filepath.Dir(checkout)
-		co = sandbox.Mount{Source: checkout, Target: in.checkout, Writable: true}
+		// The copy's dir takes the upper dir's part.
+		top, checkout = filepath.Dir(copied), copied
+		co = sandbox.Mount{Source: copied, Target: target, Writable: true}
 		if share {
-			co.Source, co.Target = top, path.Dir(in.checkout)
+			co.Source = top
 		}
 	}
 	gocache := rb.buildCache(tc, r.source)
@@ -1026,11 +811,8 @@ func (r *run) sandboxSpec(tc *Toolchain, snap *snapshot, overlay bool) (layout, 
 	if overlay {
 		dirs = append(dirs, work)
 	}
-	// With the work dir as the checkout's parent, the go command's
-	// temporary directory is beside the checkout, on its mount, so the
-	// go command renames the linked binary into place instead of copying
-	// it across mounts (about a tenth of a warm build of a mid-sized
-	// program).
+	// The go command's temporary directory beside the checkout (see
+	// layout.gotmp).
 	if share {
 		in.gotmp = path.Join(path.Dir(in.checkout), goTmpName)
 		dirs = append(dirs, filepath.Join(top, goTmpName))
@@ -1059,9 +841,7 @@ func (r *run) sandboxSpec(tc *Toolchain, snap *snapshot, overlay bool) (layout, 
 }
 
 // copyCheckout copies the snapshot's checkout into the work dir, once, for
-// a build that cannot run on an overlay of it. compare later opens the
-// copy below the work dir without following symlinks, since the build may
-// rename anything in it.
+// a build that cannot run on an overlay of it.
 func (r *run) copyCheckout(snap *snapshot) (string, error) {
 	dst := filepath.Join(r.ws, "build", filepath.Base(snap.co.Dir))
 	if _, err := os.Lstat(dst); err == nil {
@@ -1144,9 +924,11 @@ func sandboxSteps(l layout, rec *Recipe, co *checkout) []sandbox.Step {
 	return steps
 }
 
-// compare hashes the rebuilt output in the checkout dir (on the host) and,
-// on a difference, explains it.
-func (r *run) compare(ctx context.Context, dir string) error {
+// compare hashes the rebuilt output, the file output (a slash path) in
+// the checkout dir on the host, and on a difference explains it. The
+// build may have renamed or linked anything in its work dir, so the
+// output is opened through roots that no symlink leads out of.
+func (r *run) compare(ctx context.Context, dir, output string) error {
 	rec := r.res.Recipe
 	work, err := os.OpenRoot(filepath.Dir(dir))
 	if err != nil {
@@ -1164,7 +946,7 @@ func (r *run) compare(ctx context.Context, dir string) error {
 	defer root.Close()
 	// Not a FIFO or device a build left there (opening one could block
 	// for good), and not larger than any artifact sovcheck compares.
-	name := filepath.FromSlash(rec.Output)
+	name := filepath.FromSlash(output)
 	fi, err := root.Lstat(name)
 	var f *os.File
 	if err == nil && fi.Mode().IsRegular() {
@@ -1199,7 +981,7 @@ func (r *run) compare(ctx context.Context, dir string) error {
 		return nil
 	}
 	rebuilt := filepath.Join(r.ws, "rebuilt")
-	if err := copyFromRoot(root, filepath.FromSlash(rec.Output), rebuilt); err != nil {
+	if err := copyFromRoot(root, name, rebuilt); err != nil {
 		return fmt.Errorf("keeping rebuilt output: %w", err)
 	}
 	causes := explainWith(r.req.Artifact, rebuilt, ldflagsXSymbols(rec))

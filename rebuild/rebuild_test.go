@@ -523,7 +523,7 @@ func TestCompareRefusesReplacedCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &run{ws: ws, res: &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: sum}}}
-	if err := r.compare(context.Background(), co.Dir); err != nil {
+	if err := r.compare(context.Background(), co.Dir, "tool"); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
@@ -539,7 +539,7 @@ func TestCompareRefusesReplacedCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.res = &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: sum}}
-	if err := r.compare(context.Background(), co.Dir); err != nil {
+	if err := r.compare(context.Background(), co.Dir, "tool"); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, r.res, StatusMatch, "")

@@ -21,7 +21,7 @@ const (
 	sbGocache     = "/sovcheck/gocache"
 	sbSrcDefault  = "/sovcheck/build/src"
 	sbGorootDflt  = "/sovcheck/go"
-	sbTmp         = "/tmp"
+	sbTmp         = sandbox.TmpDir
 	goTmpName     = ".sovcheck-gotmp" // the go command's temporary directory, beside the checkout
 	sandboxOutput = 256 << 10         // bytes of build output kept (the tail)
 )

@@ -177,7 +177,7 @@ func TestCompareRefusesFIFO(t *testing.T) {
 	}
 	r := &run{ws: ws, res: &Result{Recipe: &Recipe{Output: "tool"}, Subject: Subject{Name: "tool", SHA256: strings.Repeat("0", 64)}}}
 	done := make(chan error, 1)
-	go func() { done <- r.compare(context.Background(), co) }()
+	go func() { done <- r.compare(context.Background(), co, "tool") }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -187,4 +187,37 @@ func TestCompareRefusesFIFO(t *testing.T) {
 		t.Fatal("compare blocks on a FIFO")
 	}
 	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
+}
+
+// TestCompareOutputThroughSymlink: a recipe whose -o leads through a
+// symlink committed to the source builds into the symlink's target; on an
+// overlay, only that target is in the upper dir, and compare finds the
+// output there by the path the sandbox resolved. The twin: the recipe's
+// path unresolved finds nothing in the upper dir.
+func TestCompareOutputThroughSymlink(t *testing.T) {
+	p := specProbe(t, sbSrcDefault, true)
+	if err := os.Mkdir(filepath.Join(p.snap.co.Dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(p.snap.co.Dir, "bin")); err != nil {
+		t.Fatal(err)
+	}
+	p.spec.Output = "bin/app"
+	ctx := context.Background()
+	st, err := sandbox.Run(ctx, p.spec, []sandbox.Step{{Argv: []string{"/bin/sh", "-c", "echo built > bin/app"}, Dir: p.in.checkout, Env: stepEnv(p.in, Step{}, 0)}}, p.out)
+	if err != nil || st.Output != "real/app" {
+		t.Fatalf("Run = %+v, %v\n%s", st, err, p.out.String())
+	}
+	sum := sha256Hex([]byte("built\n"))
+	p.r.res = &Result{Recipe: &Recipe{Output: "bin/app"}, Subject: Subject{Name: "app", SHA256: sum}}
+	if err := p.r.compare(ctx, p.hostCo, st.Output); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, p.r.res, StatusMatch, "")
+
+	p.r.res = &Result{Recipe: &Recipe{Output: "bin/app"}, Subject: Subject{Name: "app", SHA256: sum}}
+	if err := p.r.compare(ctx, p.hostCo, "bin/app"); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, p.r.res, StatusMismatch, CodeOutputMissing)
 }

@@ -6,14 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/sovcheck/sovcheck/internal/reason"
+	"golang.org/x/sys/unix"
 )
 
 // A snapshot is a pristine checkout of one commit, cloned once and kept in
@@ -27,10 +26,15 @@ import (
 // the go command reads the tags when it stamps the main module's version,
 // so a tag added or moved since means a new clone. A clone during which the
 // refs changed is used for its own rebuild only (ephemeral).
+//
+// A rebuild holds a shared lock on the snapshot's directory while it uses
+// the snapshot; trimSnapshots removes only what it can lock exclusively,
+// so never a snapshot in use, however long the build takes.
 type snapshot struct {
 	dir       string    // holds tree/<name> (the checkout) and snapshotMeta
 	co        *checkout // the checkout: dir/tree/<name>
 	ephemeral bool      // removed when its rebuild ends
+	lock      *os.File  // dir, locked shared until release
 }
 
 // tree is the directory holding the checkout: the overlay's lower layer
@@ -40,11 +44,12 @@ func (s *snapshot) tree() string { return filepath.Join(s.dir, "tree") }
 const (
 	snapshotFormat   = "sovcheck-snapshot-v1"
 	snapshotMetaFile = "snapshot.json"
-	// maxSnapshots bounds the snapshots kept; the least recently used go
-	// first, but never one used within snapshotGrace, which a concurrent
-	// rebuild may have mounted.
-	maxSnapshots  = 32
-	snapshotGrace = time.Hour
+	// maxSnapshots bounds the snapshots kept beyond those in use; the
+	// least recently used go first.
+	maxSnapshots = 32
+	// cloneGrace spares a clone just begun, whose rebuild may not have
+	// locked it yet.
+	cloneGrace = time.Minute
 )
 
 // snapshotMeta is what a kept snapshot records of itself.
@@ -90,67 +95,109 @@ func (r *run) snapshot(ctx context.Context, src *source, name string) (*snapshot
 	if err != nil {
 		return nil, fmt.Errorf("creating snapshot dir: %w", err)
 	}
-	co, err := g.clone(ctx, src, commit, filepath.Join(stage, "tree", name), !rb.offline)
+	lock, err := lockDir(stage, unix.LOCK_SH)
 	if err != nil {
 		os.RemoveAll(stage)
-		return nil, err
+		return nil, fmt.Errorf("locking snapshot: %w", err)
 	}
-	s := &snapshot{dir: stage, co: co, ephemeral: true}
-	if again, err := g.refs(ctx, src, !rb.offline); err != nil || again != refs {
-		rb.log.Debug("source changed while cloned; checkout kept for this rebuild only", "commit", commit)
-		return s, nil
+	s := &snapshot{dir: stage, ephemeral: true, lock: lock}
+	s.co, err = g.clone(ctx, src, commit, filepath.Join(stage, "tree", name), !rb.offline)
+	if err == nil && ctx.Err() == nil {
+		var again string
+		again, err = g.refs(ctx, src, !rb.offline)
+		if err == nil && again != refs {
+			rb.log.Debug("source changed while cloned; checkout kept for this rebuild only", "commit", commit)
+			return s, nil
+		}
 	}
-	meta, err := json.Marshal(snapshotMeta{Format: snapshotFormat, Commit: commit, CommitTime: co.CommitTime.Unix()})
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
+		s.release()
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(stage, snapshotMetaFile), meta, 0o644); err != nil {
-		os.RemoveAll(stage)
+	meta, err := json.Marshal(snapshotMeta{Format: snapshotFormat, Commit: commit, CommitTime: s.co.CommitTime.Unix()})
+	if err == nil {
+		err = os.WriteFile(filepath.Join(stage, snapshotMetaFile), meta, 0o644)
+	}
+	if err != nil {
+		s.release()
 		return nil, fmt.Errorf("writing snapshot: %w", err)
 	}
 	if err := os.Rename(stage, dir); err != nil {
 		// Another rebuild kept the same snapshot first.
 		if kept, err := openSnapshot(dir, name, commit); err == nil {
-			os.RemoveAll(stage)
+			s.release()
 			return kept, nil
 		}
 		return s, nil
 	}
 	rb.trimSnapshots(dir)
-	return openSnapshot(dir, name, commit)
+	kept, err := openSnapshot(dir, name, commit)
+	lock.Close()
+	return kept, err
 }
 
-// openSnapshot opens the kept snapshot in dir.
-func openSnapshot(dir, name, commit string) (*snapshot, error) {
-	f, err := os.Open(filepath.Join(dir, snapshotMetaFile))
+// lockDir opens dir and locks it (unix.LOCK_SH or unix.LOCK_EX) without
+// waiting.
+func lockDir(dir string, how int) (*os.File, error) {
+	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var meta snapshotMeta
-	if err := json.NewDecoder(io.LimitReader(f, 64<<10)).Decode(&meta); err != nil {
-		return nil, fmt.Errorf("reading snapshot %s: %w", dir, err)
+	if err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
 	}
-	if meta.Format != snapshotFormat || meta.Commit != commit {
-		return nil, fmt.Errorf("snapshot %s is of %s (%s), want %s", dir, meta.Commit, meta.Format, commit)
-	}
-	co := filepath.Join(dir, "tree", name)
-	if fi, err := os.Lstat(co); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("snapshot %s has no checkout %s", dir, name)
-	}
-	return &snapshot{dir: dir, co: &checkout{Dir: co, Commit: commit, CommitTime: time.Unix(meta.CommitTime, 0).UTC()}}, nil
+	return f, nil
 }
 
-// release removes an ephemeral snapshot.
+// openSnapshot opens the kept snapshot in dir and locks it for use.
+func openSnapshot(dir, name, commit string) (*snapshot, error) {
+	lock, err := lockDir(dir, unix.LOCK_SH)
+	if err != nil {
+		return nil, err
+	}
+	s := &snapshot{dir: dir, lock: lock}
+	var meta snapshotMeta
+	data, err := readLimited(filepath.Join(dir, snapshotMetaFile), 64<<10)
+	if err == nil {
+		err = json.Unmarshal(data, &meta)
+	}
+	switch {
+	case err != nil:
+		err = fmt.Errorf("reading snapshot %s: %w", dir, err)
+	case meta.Format != snapshotFormat || meta.Commit != commit:
+		err = fmt.Errorf("snapshot %s is of %s (%s), want %s", dir, meta.Commit, meta.Format, commit)
+	}
+	co := filepath.Join(dir, "tree", name)
+	if fi, lerr := os.Lstat(co); err == nil && (lerr != nil || !fi.IsDir()) {
+		err = fmt.Errorf("snapshot %s has no checkout %s", dir, name)
+	}
+	if err != nil {
+		s.release()
+		return nil, err
+	}
+	s.co = &checkout{Dir: co, Commit: commit, CommitTime: time.Unix(meta.CommitTime, 0).UTC()}
+	return s, nil
+}
+
+// release ends the rebuild's use of the snapshot, and removes it if it
+// is ephemeral.
 func (s *snapshot) release() {
 	if s.ephemeral {
 		os.RemoveAll(s.dir)
 	}
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
+	}
 }
 
 // trimSnapshots removes the least recently used kept snapshots beyond
-// maxSnapshots, and clones left behind by rebuilds that were killed; never
-// keep, nor anything used within snapshotGrace.
+// maxSnapshots, and clones left behind by rebuilds that were killed:
+// never keep, nor anything a rebuild has locked.
 func (rb *Rebuilder) trimSnapshots(keep string) {
 	entries, err := os.ReadDir(rb.snapshotsDir())
 	if err != nil {
@@ -161,15 +208,14 @@ func (rb *Rebuilder) trimSnapshots(keep string) {
 		used time.Time
 	}
 	var snaps []kept
-	cutoff := time.Now().Add(-snapshotGrace)
 	for _, e := range entries {
 		dir := filepath.Join(rb.snapshotsDir(), e.Name())
 		if !e.IsDir() || dir == keep {
 			continue
 		}
 		if strings.HasPrefix(e.Name(), ".") {
-			if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
-				os.RemoveAll(dir)
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > cloneGrace {
+				removeUnlocked(dir)
 			}
 			continue
 		}
@@ -179,35 +225,28 @@ func (rb *Rebuilder) trimSnapshots(keep string) {
 		}
 		snaps = append(snaps, kept{dir, fi.ModTime()})
 	}
-	if len(snaps) < maxSnapshots {
-		return
-	}
 	sort.Slice(snaps, func(i, j int) bool { return snaps[i].used.Before(snaps[j].used) })
-	for _, s := range snaps[:len(snaps)-maxSnapshots+1] {
-		if s.used.After(cutoff) {
-			break
-		}
-		// Out of sight first, so no rebuild opens it half removed.
-		gone := filepath.Join(rb.snapshotsDir(), ".old-"+filepath.Base(s.dir))
-		if os.Rename(s.dir, gone) == nil {
-			os.RemoveAll(gone)
+	for over := len(snaps) - (maxSnapshots - 1); over > 0 && len(snaps) > 0; snaps = snaps[1:] {
+		if removeUnlocked(snaps[0].dir) {
+			over--
 		}
 	}
 }
 
-// readLimited reads a file of at most limit bytes.
-func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
+// removeUnlocked removes dir if no rebuild has it locked: out of sight
+// first, so that no rebuild opens it half removed.
+func removeUnlocked(dir string) bool {
+	lock, err := lockDir(dir, unix.LOCK_EX)
 	if err != nil {
-		return nil, err
+		return false
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	defer lock.Close()
+	gone := dir
+	if base := filepath.Base(dir); !strings.HasPrefix(base, ".") {
+		gone = filepath.Join(filepath.Dir(dir), ".old-"+base)
+		if os.Rename(dir, gone) != nil {
+			return false
+		}
 	}
-	if int64(len(data)) > limit {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("%s is larger than %d bytes", filepath.Base(name), limit)}
-	}
-	return data, nil
+	return os.RemoveAll(gone) == nil
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -146,6 +148,31 @@ func TestSnapshotNotKeptWhenSourceMoves(t *testing.T) {
 		t.Errorf("snapshots left behind: %v, %v", entries, err)
 	}
 
+	// A whole rebuild from such a source matches, and leaves no clone
+	// behind (the ephemeral one goes once the sandbox is closed).
+	script = "#!/bin/sh\n" + real + " \"$@\"; rc=$?\nif [ \"$1\" = clone ]; then " + real + " -C " + f.repo + " tag -f moved >/dev/null 2>&1; fi\nexit $rc\n"
+	if err := os.WriteFile(filepath.Join(bin, "git"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = runCmd(f.repo, env, real, "tag", "-d", "moved") })
+	// A tag of its own makes refs no kept snapshot has: the rebuild clones.
+	probe := fmt.Sprintf("probe-%d", time.Now().UnixNano())
+	if _, err := runCmd(f.repo, env, real, "tag", probe, f.commit2); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = runCmd(f.repo, env, real, "tag", "-d", probe) })
+	logs := &logBuffer{}
+	frb := newTestRebuilder(t, f, debugLogger(logs))
+	before, _ := os.ReadDir(frb.snapshotsDir())
+	wantStatus(t, rebuildOK(t, frb, Request{Artifact: f.published, Recipes: f.provenance().recipes(t), Source: f.repo}), StatusMatch, "")
+	after, _ := os.ReadDir(frb.snapshotsDir())
+	if len(after) != len(before) {
+		t.Errorf("snapshots before the rebuild: %d, after: %d; want none added", len(before), len(after))
+	}
+	if got := logs.take(); !strings.Contains(got, "checkout kept for this rebuild only") {
+		t.Errorf("the rebuild did not clone a moving source:\n%s", got)
+	}
+
 	// The twin: refs that hold still make a kept snapshot.
 	if err := os.Remove(filepath.Join(bin, "git")); err != nil {
 		t.Fatal(err)
@@ -199,11 +226,11 @@ func TestDependenciesRecorded(t *testing.T) {
 
 // TestTrimSnapshots: beyond maxSnapshots, the least recently used kept
 // snapshots go, and clones left by killed rebuilds; never the one just
-// made, nor one used within snapshotGrace, which a concurrent rebuild may
-// have mounted.
+// made, nor one a rebuild has locked (in use, however old), nor a clone
+// just begun.
 func TestTrimSnapshots(t *testing.T) {
 	rb := &Rebuilder{config: config{cacheDir: t.TempDir()}}
-	old := time.Now().Add(-2 * snapshotGrace)
+	old := time.Now().Add(-24 * time.Hour)
 	mk := func(name string, used time.Time) string {
 		dir := filepath.Join(rb.snapshotsDir(), name)
 		if err := os.MkdirAll(filepath.Join(dir, "tree"), 0o755); err != nil {
@@ -213,24 +240,33 @@ func TestTrimSnapshots(t *testing.T) {
 		if err := os.WriteFile(meta, []byte("{}"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chtimes(meta, used, used); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(dir, used, used); err != nil {
-			t.Fatal(err)
+		for _, p := range []string{meta, dir} {
+			if err := os.Chtimes(p, used, used); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return dir
+	}
+	lock := func(dir string) {
+		f, err := lockDir(dir, unix.LOCK_SH)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
 	}
 	for i := range maxSnapshots + 5 {
 		mk(fmt.Sprintf("old%02d", i), old.Add(time.Duration(i)*time.Minute))
 	}
-	recent := mk("recent", time.Now())
-	keep := mk("keep", old.Add(-time.Hour))
+	busy := mk("busy", old.Add(-time.Hour)) // the least recently used of all, but in use
+	lock(busy)
+	keep := mk("keep", old.Add(-2*time.Hour))
 	staleClone := mk(".new-stale", old)
 	freshClone := mk(".new-fresh", time.Now())
+	busyClone := mk(".new-busy", old)
+	lock(busyClone)
 	rb.trimSnapshots(keep)
 
-	for _, d := range []string{recent, keep, freshClone} {
+	for _, d := range []string{busy, keep, freshClone, busyClone} {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s was removed", filepath.Base(d))
 		}
@@ -256,15 +292,8 @@ func TestTrimSnapshots(t *testing.T) {
 			t.Errorf("old%02d, among the least recently used, was kept", i)
 		}
 	}
-
-	// The twin: snapshots in use within the grace period all stay.
-	rb = &Rebuilder{config: config{cacheDir: t.TempDir()}}
-	for i := range maxSnapshots + 5 {
-		mk(fmt.Sprintf("busy%02d", i), time.Now())
-	}
-	rb.trimSnapshots("")
-	if entries, _ := os.ReadDir(rb.snapshotsDir()); len(entries) != maxSnapshots+5 {
-		t.Errorf("%d of %d snapshots in use were kept", len(entries), maxSnapshots+5)
+	if !slices.Contains(kept, "old07") {
+		t.Error("old07 went, though the snapshot in use made room for it")
 	}
 }
 
@@ -307,5 +336,83 @@ func TestRebuildStopsForUnattestedArtifact(t *testing.T) {
 	entries, _ := filepath.Glob(filepath.Join(cache, "gocache", "*", "*", "*", "*-d"))
 	if len(entries) > 40 {
 		t.Errorf("the build went on after the digest was known: %d packages compiled", len(entries))
+	}
+}
+
+// TestDepsPresentNeedsEveryGoMod: a record is not enough while a go.mod
+// that go.sum names (a module of the graph the download did not fetch
+// whole) is missing from the module cache; the twin: with it there, the
+// record holds.
+func TestDepsPresentNeedsEveryGoMod(t *testing.T) {
+	dir := t.TempDir()
+	rb := &Rebuilder{config: config{cacheDir: dir}}
+	cached := func(rel string) string { return filepath.Join(rb.modCache(), filepath.FromSlash(rel)) }
+	zip := "cache/download/example.test/a/@v/v1.0.0.zip"
+	for _, f := range []string{zip, "cache/download/example.test/a/@v/v1.0.0.mod"} {
+		if err := os.MkdirAll(filepath.Dir(cached(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cached(f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	module := filepath.Join(dir, "src")
+	if err := os.Mkdir(module, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := "example.test/a v1.0.0 h1:x=\nexample.test/a v1.0.0/go.mod h1:y=\nexample.test/Upper/b v1.2.0/go.mod h1:z=\n"
+	if err := os.WriteFile(filepath.Join(module, "go.sum"), []byte(sum), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(dir, "record.json")
+	if err := os.WriteFile(record, []byte(`{"files":["`+zip+`"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rb.depsPresent(record, module) {
+		t.Error("a module's go.mod missing from the cache went unnoticed")
+	}
+	bmod := cached("cache/download/example.test/!upper/b/@v/v1.2.0.mod")
+	if err := os.MkdirAll(filepath.Dir(bmod), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bmod, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !rb.depsPresent(record, module) {
+		t.Error("everything is in the cache, yet the record does not hold")
+	}
+}
+
+// TestSnapshotKeptOnceByParallelRebuilds: two cold rebuilds of one commit
+// at once both clone it; one keeps its clone, the other uses that one (or
+// its own, once), and no clone is left behind.
+func TestSnapshotKeptOnceByParallelRebuilds(t *testing.T) {
+	f := getFixture(t)
+	cache := t.TempDir()
+	// A warm build cache, so that only the snapshots are cold.
+	tc := &Toolchain{Version: f.goVersion}
+	warm := (&Rebuilder{config: config{cacheDir: f.cache}}).buildCache(tc, f.repo)
+	if err := os.CopyFS((&Rebuilder{config: config{cacheDir: cache}}).buildCache(tc, f.repo), os.DirFS(warm)); err != nil {
+		t.Fatal(err)
+	}
+	rb := newTestRebuilder(t, f, WithCacheDir(cache))
+	req := Request{Artifact: f.published, Recipes: f.provenance().recipes(t), Source: f.repo}
+	results, errs := rb.RebuildAll(context.Background(), []Request{req, req}, 2)
+	for i := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		wantStatus(t, results[i], StatusMatch, "")
+	}
+	entries, err := os.ReadDir(rb.snapshotsDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 || strings.HasPrefix(names[0], ".") {
+		t.Errorf("snapshots after two parallel rebuilds: %v, want one kept", names)
 	}
 }

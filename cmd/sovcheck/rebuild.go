@@ -44,8 +44,8 @@ checkout at the version's tag and compares its h1: hash with --go-sum or --h1.
 
 Fetching (source URL, toolchain from the Go module proxy, modules) honours GOPROXY
 and GOSUMDB; toolchains, modules, build caches and checkouts are kept under
---cache-dir, so a second rebuild of the same commit neither clones the source nor
-downloads modules again.`,
+--cache-dir, so a second rebuild of the same commit neither clones a local source
+nor downloads modules again (a URL source's refs are listed every time).`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + `
 EXIT STATUS:
    0   every artifact was rebuilt bit for bit (MATCH)
