@@ -3,8 +3,10 @@
 #
 #  1. a rebuild with warm caches against the plain `go build` of the same
 #     source with the same flags (target: at most 1.15x), the two run
-#     interleaved, for a tagged release, for an untagged commit, and for
-#     a release with a dependency from a module proxy;
+#     interleaved, for a tagged release, for an untagged commit, for a
+#     release with a dependency from a module proxy, and for sovcheck
+#     itself (this repository's HEAD: a large program, some 150 modules,
+#     fetched once through the module proxy; SKIP_SELF=1 leaves it out);
 #  2. the digest comparison a rebuild ends with (target: 1 GB/s or more),
 #     as `go test -bench BenchmarkSameDigest ./rebuild`.
 #
@@ -18,6 +20,7 @@
 set -eu
 
 runs=${1:-20}
+netproxy=${GOPROXY:-https://proxy.golang.org,direct}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sovcheck-bench-rebuild.XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
@@ -116,12 +119,13 @@ deprelease=$(git -C "$dsrc" rev-parse HEAD)
 gov=$(go env GOVERSION)
 ldflags="-ldflags=-X main.version=1.0"
 
-# measure NAME SRC COMMIT REF TARGET [PROXY]: a warm rebuild of COMMIT of
-# SRC against the plain go build of a checkout of it with its own warm
-# build and module caches. With PROXY, the rebuild's first run fetches
-# the dependencies from it; the measured runs need nothing from it.
+# measure NAME SRC COMMIT REF TARGET [PROXY [PKG]]: a warm rebuild of
+# COMMIT of SRC against the plain go build (of PKG, default .) of a
+# checkout of it with its own warm build and module caches. With PROXY (a
+# GOPROXY value), both first runs fetch the dependencies from it; the
+# measured runs need nothing from it.
 measure() {
-	name=$1 msrc=$2 commit=$3 ref=$4 target=$5 mproxy=${6:-}
+	name=$1 msrc=$2 commit=$3 ref=$4 target=$5 mproxy=${6:-} pkg=${7:-.}
 	plain=$work/plain-$name
 	git clone -q "$msrc" "$plain"
 	git -C "$plain" checkout -q --detach "$commit"
@@ -129,19 +133,19 @@ measure() {
 	# hold a stale version for this commit (see below).
 	plainenv="HOME=$plainhome GOCACHE=$work/gocache-plain GOMODCACHE=$work/gomodcache-plain-$name"
 	if [ -n "$mproxy" ]; then
-		(cd "$plain" && env $plainenv GOPROXY="file://$mproxy" go mod download)
+		(cd "$plain" && env $plainenv GOPROXY="$mproxy" go mod download)
 	fi
-	plaincmd="cd $plain && env $plainenv go build -trimpath '$ldflags' -o tool"
+	plaincmd="cd $plain && env $plainenv go build -trimpath '$ldflags' -o tool $pkg"
 	sh -c "$plaincmd"
 	sum=$(sha256sum "$plain/tool" | cut -c1-64)
 	cp "$plain/tool" "$work/tool-$name"
 	cat >"$work/tool-$name.intoto.jsonl" <<JSON
-{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://slsa.dev/provenance/v0.2","subject":[{"name":"tool","digest":{"sha256":"$sum"}}],"predicate":{"builder":{"id":"https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_go_slsa3.yml@refs/tags/v2.1.0"},"buildType":"https://github.com/slsa-framework/slsa-github-generator/go@v1","buildConfig":{"version":1,"steps":[{"workingDir":"/home/runner/work/tool/tool/__PROJECT_CHECKOUT_DIR__","command":["/opt/hostedtoolcache/go/${gov#go}/x64/bin/go","build","-trimpath","$ldflags","-o","tool"],"env":["CGO_ENABLED=0"]}]},"materials":[{"uri":"git+https://example.test/benchtool@$ref","digest":{"sha1":"$commit"}}]}}
+{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://slsa.dev/provenance/v0.2","subject":[{"name":"tool","digest":{"sha256":"$sum"}}],"predicate":{"builder":{"id":"https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_go_slsa3.yml@refs/tags/v2.1.0"},"buildType":"https://github.com/slsa-framework/slsa-github-generator/go@v1","buildConfig":{"version":1,"steps":[{"workingDir":"/home/runner/work/tool/tool/__PROJECT_CHECKOUT_DIR__","command":["/opt/hostedtoolcache/go/${gov#go}/x64/bin/go","build","-trimpath","$ldflags","-o","tool","$pkg"],"env":["CGO_ENABLED=0"]}]},"materials":[{"uri":"git+https://example.test/benchtool@$ref","digest":{"sha1":"$commit"}}]}}
 JSON
 	rebuild="$sovcheck rebuild --cache-dir $work/cache --provenance $work/tool-$name.intoto.jsonl --source $msrc $work/tool-$name"
 	warmup=$rebuild
 	if [ -n "$mproxy" ]; then
-		warmup="env GOPROXY=file://$mproxy $rebuild"
+		warmup="env GOPROXY=$mproxy $rebuild"
 	else
 		rebuild="$rebuild --offline"
 		warmup=$rebuild
@@ -198,7 +202,16 @@ measure untagged "$src" "$untagged" refs/heads/main ""
 # A release with a dependency: the warm rebuild finds the modules it
 # downloaded on its first run recorded, and runs no go mod download.
 echo "== warm rebuild vs plain go build of release v1.0.0 with a dependency"
-measure dependency "$dsrc" "$deprelease" refs/tags/v1.0.0 " (target <= 1.15x)" "$proxy"
+measure dependency "$dsrc" "$deprelease" refs/tags/v1.0.0 " (target <= 1.15x)" "file://$proxy"
+# sovcheck itself: a 40 MB binary from some 150 modules, where the fixed
+# cost of a rebuild weighs least. Its first builds compile everything
+# (about a minute each).
+if [ -z "${SKIP_SELF:-}" ]; then
+	echo "== warm rebuild vs plain go build of sovcheck itself (HEAD of $root)"
+	git clone -q "$root" "$work/self"
+	runs=$((runs < 8 ? runs : 8))
+	measure self "$work/self" "$(git -C "$work/self" rev-parse HEAD)" refs/heads/main " (target <= 1.15x)" "$netproxy" ./cmd/sovcheck
+fi
 
 echo "== digest comparison throughput (target >= 1000 MB/s; CPU-bound, so low on a loaded machine)"
 (cd "$root" && go test -run '^$' -bench '^BenchmarkSameDigest$' -benchtime 20x ./rebuild) | grep -E '^Benchmark|MB/s'
