@@ -226,6 +226,11 @@ func (r *Runner) run(ctx context.Context, artifacts []string) ([]Outcome, error)
 	var err error
 feed:
 	for i := range artifacts {
+		// Before each job: select picks at random between a free worker
+		// and a context already done.
+		if err = ctx.Err(); err != nil {
+			break
+		}
 		select {
 		case jobs <- i:
 		case <-ctx.Done():
