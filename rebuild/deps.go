@@ -255,7 +255,7 @@ func relTo(base, p string) string {
 // needsDownload reports whether the module in dir requires other modules
 // and has no committed vendor directory.
 func needsDownload(dir string) (bool, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	data, err := readLimited(filepath.Join(dir, "go.mod"), maxModFileBytes)
 	if err != nil {
 		return false, err
 	}

@@ -180,14 +180,11 @@ func (g *gitRunner) refs(ctx context.Context, src *source, allowNetwork bool) (s
 // detached. Objects are copied, never hard-linked, so nothing the build
 // does can reach the caller's repository. Untracked files of the caller's
 // checkout are not copied: the recipe's own steps create what the build
-// needs.
-func (g *gitRunner) clone(ctx context.Context, src *source, commit, dest string, allowNetwork bool) (*checkout, error) {
+// needs. A URL source reaches the network: the caller lists its refs
+// first, which an offline fetch phase refuses.
+func (g *gitRunner) clone(ctx context.Context, src *source, commit, dest string) (*checkout, error) {
 	hint := "give --source a git checkout (or URL) that contains commit " + commit
 	if src.url {
-		if !allowNetwork {
-			return nil, reason.New(CodeSourceUnavailable, "clone the repository yourself and give --source DIR, or allow the fetch phase to use the network",
-				"cloning %s: offline", src.loc)
-		}
 		if _, err := g.output(ctx, "", "clone", "--quiet", "--no-checkout", "--", src.loc, dest); err != nil {
 			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src.loc)
 		}

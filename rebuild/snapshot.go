@@ -101,7 +101,7 @@ func (r *run) snapshot(ctx context.Context, src *source, name string) (*snapshot
 		return nil, fmt.Errorf("locking snapshot: %w", err)
 	}
 	s := &snapshot{dir: stage, ephemeral: true, lock: lock}
-	s.co, err = g.clone(ctx, src, commit, filepath.Join(stage, "tree", name), !rb.offline)
+	s.co, err = g.clone(ctx, src, commit, filepath.Join(stage, "tree", name))
 	if err == nil && ctx.Err() == nil {
 		var again string
 		again, err = g.refs(ctx, src, !rb.offline)

@@ -90,6 +90,20 @@ func workspace(t *testing.T) string {
 	return ws
 }
 
+// runSpec runs the steps in a sandbox set up by spec and returns the
+// status and the output; a sandbox that cannot run them fails the test.
+func runSpec(t *testing.T, spec *Spec, steps []Step) (*Status, string) {
+	t.Helper()
+	out := &lockedBuffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := Run(ctx, spec, steps, out)
+	if err != nil {
+		t.Fatalf("running sandbox: %v\noutput: %s", err, out.String())
+	}
+	return st, out.String()
+}
+
 // sandboxProbe runs one shell script in the sandbox with a writable
 // workspace mounted at the default checkout and returns its status and output.
 func sandboxProbe(t *testing.T, script string, env ...string) (*Status, string) {
@@ -107,17 +121,11 @@ func sandboxProbe(t *testing.T, script string, env ...string) (*Status, string) 
 		Dir:  testCheckout,
 		Env:  append([]string{"PATH=/usr/bin:/bin", "HOME=" + testHome}, env...),
 	}}
-	out := &lockedBuffer{}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	st, err := Run(ctx, spec, steps, out)
-	if err != nil {
-		t.Fatalf("running sandbox: %v\noutput: %s", err, out.String())
-	}
+	st, out := runSpec(t, spec, steps)
 	if len(st.Steps) != 1 {
 		t.Fatalf("sandbox ran %d steps, want 1", len(st.Steps))
 	}
-	return st, out.String()
+	return st, out
 }
 
 // runHost runs the same script outside the sandbox: the control for each
@@ -471,14 +479,8 @@ func checkoutProbe(t *testing.T, files map[string]string, links map[string]strin
 		}
 		steps = append(steps, Step{Argv: []string{"/bin/sh", "-c", sc}, Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}})
 	}
-	out := &lockedBuffer{}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	st, err := Run(ctx, spec, steps, out)
-	if err != nil {
-		t.Fatalf("running sandbox: %v\noutput: %s", err, out.String())
-	}
-	return st, out.String(), src
+	st, out := runSpec(t, spec, steps)
+	return st, out, src
 }
 
 // TestSandboxOutputMustBeBuilt: the last step must write the output; if it
