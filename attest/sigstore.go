@@ -23,6 +23,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/sovcheck/sovcheck/internal/anchor"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -173,15 +174,17 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 	if id := cfg.identity; id != nil {
 		var err error
 		if id.SubjectRegexp != "" {
-			if v.subjectRe, err = anchored(id.SubjectRegexp); err != nil {
-				return nil, fmt.Errorf("compiling certificate identity regexp: %w", err)
+			if v.subjectRe, err = anchor.Compile(id.SubjectRegexp); err != nil {
+				return nil, reason.Wrap(err, reason.InputMalformed, regexpHint, "compiling certificate identity regexp")
 			}
 		}
 		if id.IssuerRegexp != "" {
-			if v.issuerRe, err = anchored(id.IssuerRegexp); err != nil {
-				return nil, fmt.Errorf("compiling certificate OIDC issuer regexp: %w", err)
+			if v.issuerRe, err = anchor.Compile(id.IssuerRegexp); err != nil {
+				return nil, reason.Wrap(err, reason.InputMalformed, regexpHint, "compiling certificate OIDC issuer regexp")
 			}
 		}
+		// sigstore-go compiles the regexps again from these strings: the
+		// anchored form, which no input can widen.
 		v.certID, err = verify.NewShortCertificateIdentity(id.Issuer, reString(v.issuerRe), id.Subject, reString(v.subjectRe))
 		if err != nil {
 			return nil, fmt.Errorf("building certificate identity: %w", err)
@@ -241,7 +244,8 @@ func keyVerifier(tm root.TrustedMaterial, ver signature.Verifier, vopts []verify
 	return sv, nil
 }
 
-func anchored(expr string) (*regexp.Regexp, error) { return regexp.Compile(`^(?:` + expr + `)$`) }
+// regexpHint says what an identity regexp must be.
+const regexpHint = "give a Go RE2 expression that is valid on its own; it is anchored to match the whole value"
 
 func reString(re *regexp.Regexp) string {
 	if re == nil {

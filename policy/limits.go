@@ -1,5 +1,7 @@
 package policy
 
+import "github.com/sovcheck/sovcheck/internal/anchor"
+
 // Limits on what a policy or data file may hold. Inputs from outside are
 // never trusted to be small: a file beyond a limit is an error, not a
 // truncated read.
@@ -17,7 +19,7 @@ const (
 	// MaxExprBytes is the longest CEL expression of a rule.
 	MaxExprBytes = 8 << 10
 	// MaxRegexpBytes is the longest regular expression of a signer identity.
-	MaxRegexpBytes = 1 << 10
+	MaxRegexpBytes = anchor.MaxBytes
 	// MaxLicenceExpressionBytes is the longest SPDX licence expression parsed.
 	MaxLicenceExpressionBytes = 4 << 10
 	// MaxLicenceNesting is the deepest parenthesis nesting of a licence expression.

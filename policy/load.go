@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/anchor"
 )
 
 // Stable ids of the declarative rules. CEL rules take the ids their
@@ -367,7 +368,7 @@ func (v *validator) identity(path string, id *identitySpec) (identityMatcher, bo
 				ok = false
 				return
 			}
-			c, err := regexp.Compile("^(?:" + re + ")$")
+			c, err := anchor.Compile(re)
 			if err != nil {
 				v.ps.at(path+"."+field+"Regexp", "fix the regular expression (Go RE2 syntax; it must match the whole value)", "invalid regexp: %v", err)
 				ok = false
