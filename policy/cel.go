@@ -56,6 +56,8 @@ func newCELEnv() (*cel.Env, error) {
 type celRule struct {
 	spec    ruleSpec
 	program cel.Program
+	// costLimit is the program's own cost limit.
+	costLimit uint64
 	// inputs are the fact fields the expression reads, e.g.
 	// sbom.components, for the evidence of its result.
 	inputs []string
@@ -83,11 +85,11 @@ func compileRule(env *cel.Env, spec ruleSpec, costLimit uint64) (*celRule, *expr
 	if !checked.OutputType().IsExactType(cel.BoolType) {
 		return nil, &exprError{msg: fmt.Sprintf("CEL expression returns %s, want bool", checked.OutputType())}
 	}
-	prg, err := env.Program(checked, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))
+	prg, err := env.Program(checked, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize, cel.OptTrackCost))
 	if err != nil {
 		return nil, &exprError{msg: "CEL does not compile: " + oneLine(err.Error())}
 	}
-	return &celRule{spec: spec, program: prg, inputs: celInputs(checked.NativeRep())}, nil
+	return &celRule{spec: spec, program: prg, costLimit: costLimit, inputs: celInputs(checked.NativeRep())}, nil
 }
 
 // oneLine folds cel-go's multi-line error (with its caret drawing) into
@@ -168,22 +170,37 @@ func newCELActivation(f *Facts, now time.Time) *celActivation {
 // errCostExceeded marks a rule stopped by its cost limit.
 var errCostExceeded = errors.New("rule exceeded its CEL cost limit")
 
-// eval runs the rule. A panic inside cel-go is an error of this rule, not
-// of the whole evaluation.
-func (r *celRule) eval(act *celActivation) (ok bool, err error) {
+// errBudgetSpent marks a rule not started: the evaluation's CEL cost
+// budget was spent by the rules before it.
+var errBudgetSpent = errors.New("evaluation spent its CEL cost budget")
+
+// eval runs the rule, charging what it cost to the evaluation's budget. A
+// panic inside cel-go is an error of this rule, not of the whole
+// evaluation.
+func (r *celRule) eval(act *celActivation, budget *costBudget) (ok bool, err error) {
+	if !budget.open() {
+		return false, errBudgetSpent
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			ok, err = false, fmt.Errorf("evaluating CEL: %v", p)
 		}
 	}()
-	out, _, err := r.program.Eval(act.vars)
+	out, det, err := r.program.Eval(act.vars)
+	var cost uint64
+	if det != nil && det.ActualCost() != nil {
+		cost = *det.ActualCost()
+	}
 	if err != nil {
 		var ce interpreter.EvalCancelledError
 		if errors.As(err, &ce) && ce.Cause == interpreter.CostLimitExceeded {
+			budget.charge(max(cost, r.costLimit))
 			return false, errCostExceeded
 		}
+		budget.charge(cost)
 		return false, fmt.Errorf("evaluating CEL: %w", err)
 	}
+	budget.charge(cost)
 	b, isBool := out.(types.Bool)
 	if !isBool {
 		return false, fmt.Errorf("CEL expression returned %s, want bool", out.Type())

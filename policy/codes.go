@@ -31,6 +31,7 @@ const (
 	CodeRuleFailed             = "POLICY_RULE_FAILED"
 	CodeRuleError              = "POLICY_RULE_ERROR"
 	CodeRuleCost               = "POLICY_RULE_COST_EXCEEDED"
+	CodeEvaluationCost         = "POLICY_EVALUATION_COST_EXCEEDED"
 	CodePointsBelowPass        = "POLICY_POINTS_BELOW_PASS"
 
 	// How a rule result enters the verdict model when it does not fail it.

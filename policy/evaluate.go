@@ -60,6 +60,7 @@ type evalContext struct {
 	byRef    map[string]*Component
 	licences map[string]licenceVerdict // cache by expression text
 	act      *celActivation
+	budget   *costBudget // CEL cost, all rules together
 }
 
 func newEvalContext(p *Policy, f *Facts, now time.Time) *evalContext {
@@ -229,6 +230,7 @@ func (ctx *evalContext) evalCEL() []*outcome {
 		return out
 	}
 	ctx.act = newCELActivation(ctx.f, ctx.now)
+	ctx.budget = &costBudget{limit: ctx.p.evalCostLimit}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(rules)) {

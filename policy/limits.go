@@ -32,4 +32,10 @@ const (
 	// 100,000 components, and stops a rule that compares every component
 	// with every other.
 	DefaultRuleCost = 20_000_000
+	// DefaultEvaluationCost is the CEL cost budget of one evaluation, all
+	// CEL rules together: five rules at their limit. Once it is spent, the
+	// rules not yet started fail with POLICY_EVALUATION_COST_EXCEEDED; the
+	// rules already running stop at their own limit, so an evaluation
+	// costs at most this plus one rule limit per worker.
+	DefaultEvaluationCost = 5 * DefaultRuleCost
 )

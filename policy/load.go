@@ -67,6 +67,8 @@ type Policy struct {
 	data      map[string]*dataFileSpec
 	certs     *certificationList
 	costLimit uint64
+	// evalCostLimit is the CEL cost budget of one evaluation, all rules together.
+	evalCostLimit uint64
 }
 
 type artifactRules struct {
@@ -120,7 +122,8 @@ type waiver struct {
 type Option func(*config) error
 
 type config struct {
-	costLimit uint64
+	costLimit     uint64
+	evalCostLimit uint64
 }
 
 // WithCostLimit sets the CEL cost limit of one rule evaluation (default
@@ -140,7 +143,7 @@ func WithCostLimit(limit uint64) Option {
 // at: an expired policy is an error. Every problem found is reported, with
 // its line and column, in a *FileError.
 func Load(data []byte, name string, now time.Time, opts ...Option) (*Policy, error) {
-	cfg := config{costLimit: DefaultRuleCost}
+	cfg := config{costLimit: DefaultRuleCost, evalCostLimit: DefaultEvaluationCost}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, fmt.Errorf("loading policy %s: %w", name, err)
@@ -156,7 +159,7 @@ func Load(data []byte, name string, now time.Time, opts ...Option) (*Policy, err
 	}
 	ps.root = root
 	sum := sha256.Sum256(data)
-	p := &Policy{name: name, sha256: hex.EncodeToString(sum[:]), costLimit: cfg.costLimit}
+	p := &Policy{name: name, sha256: hex.EncodeToString(sum[:]), costLimit: cfg.costLimit, evalCostLimit: cfg.evalCostLimit}
 	(&decoder{ps: ps}).decode(root, reflect.ValueOf(&p.doc).Elem(), "", "")
 	if len(ps.list) > 0 {
 		// Structural problems first: semantic checks on a half-decoded

@@ -635,9 +635,12 @@ func (r *celRule) outcome(ctx *evalContext) *outcome {
 	if what == "" {
 		what = clip(strings.Join(strings.Fields(r.spec.Expr), " "), 120)
 	}
-	ok, err := r.eval(ctx.act)
+	ok, err := r.eval(ctx.act, ctx.budget)
 	var o *outcome
 	switch {
+	case errors.Is(err, errBudgetSpent):
+		o = failed(CodeEvaluationCost, fmt.Sprintf("not evaluated: the CEL rules before it spent the evaluation's cost budget of %d: %s", ctx.budget.limit, what),
+			"the policy's CEL rules together cost too much for one artifact: merge or simplify them", ev...)
 	case errors.Is(err, errCostExceeded):
 		o = failed(CodeRuleCost, fmt.Sprintf("stopped at its CEL cost limit of %d: %s", ctx.p.costLimit, what),
 			"simplify the expression: avoid comparing every component with every other", ev...)
