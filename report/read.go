@@ -122,15 +122,12 @@ func readVerify(data []byte, docs *Documents) *reason.Error {
 	}
 	verdicts := make([]policy.Verdict, 0, len(doc.Verdicts))
 	for i, v := range doc.Verdicts {
-		for _, c := range v.Checks {
-			if c.Status == policy.StatusSkip && c.Reason == "" {
-				return malformed("check %q of %q is SKIP without a reason code", c.ID, v.Subject.Name)
-			}
+		if err := checkChecks(i, v); err != nil {
+			return err
 		}
 		d := policy.Decide(v.Subject, v.Checks)
-		if d.Status != v.Status {
-			return reason.Mismatch(CodeDocumentInconsistent, "the document was edited or written by a broken tool; verify the artifact again",
-				fmt.Sprintf("verdict %d (%q) contradicts its checks", i, v.Subject.Name), string(v.Status), string(d.Status))
+		if err := checkDecided(i, v, d); err != nil {
+			return err
 		}
 		if err := checkPolicy(i, v); err != nil {
 			return err
@@ -170,7 +167,7 @@ func checkPolicy(i int, v policy.Verdict) *reason.Error {
 	if len(r.Rules) > MaxEntries {
 		return tooMany("policy rules", len(r.Rules))
 	}
-	return nil
+	return checkPolicyRules(i, v)
 }
 
 func checkGrade(what, g string, optional bool) *reason.Error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -96,6 +97,26 @@ func TestReadRejects(t *testing.T) {
 		{"unknown check status", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "OK" }), CodeDocumentInconsistent, "contradicts its checks"},
 		{"required skip", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "SKIP"; check0(m)["reason"] = "X" }), CodeDocumentInconsistent, "contradicts"},
 		{"skip without reason", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "SKIP"; check0(m)["required"] = false }), reason.InputMalformed, "SKIP without a reason"},
+		{"pass with a reason code", verifyJSON(t, func(m map[string]any) { check0(m)["reason"] = "SIGNATURE_INVALID" }), CodeDocumentInconsistent, "passed with a reason code"},
+		{"verdict reason", verifyJSON(t, func(m map[string]any) { verdict0(m)["reason"] = "MADE_UP" }), CodeDocumentInconsistent, "names another reason"},
+		{"fail without reason", verifyJSON(t, func(m map[string]any) {
+			check0(m)["status"] = "FAIL"
+			verdict0(m)["status"] = "FAIL"
+			m["status"] = "FAIL"
+		}), reason.InputMalformed, "FAIL without a reason code"},
+		{"policy rule passes with a reason", verifyJSON(t, func(m map[string]any) {
+			verdict0(m)["policy"] = map[string]any{"status": "PASS", "rules": []any{map[string]any{"id": "r", "action": "fail", "status": "PASS", "reason": "POLICY_RULE_FAILED"}}}
+		}), CodeDocumentInconsistent, "passed with a reason code"},
+		{"policy status contradicts its rules", verifyJSON(t, func(m map[string]any) {
+			verdict0(m)["policy"] = map[string]any{"status": "PASS", "rules": []any{map[string]any{"id": "r", "action": "fail", "status": "FAIL", "reason": "POLICY_RULE_FAILED"}}}
+		}), CodeDocumentInconsistent, "contradicts its rules"},
+		{"policy checks missing", verifyJSON(t, func(m map[string]any) {
+			verdict0(m)["policy"] = map[string]any{"status": "PASS", "rules": []any{map[string]any{"id": "r", "action": "fail", "status": "PASS"}}}
+		}), CodeDocumentInconsistent, "does not match the verdict's policy checks"},
+		{"points do not add up", verifyJSON(t, func(m map[string]any) {
+			verdict0(m)["policy"] = map[string]any{"status": "PASS", "points": map[string]any{"earned": 90, "maximum": 100, "pass": 50},
+				"rules": []any{map[string]any{"id": "p", "action": "penalize", "status": "FAIL", "reason": "POLICY_PENALTY", "pointsLost": 30}}}
+		}), CodeDocumentInconsistent, "points that do not add up"},
 		{"status lies", verifyJSON(t, func(m map[string]any) { m["status"] = "FAIL" }), CodeDocumentInconsistent, "status and summary"},
 		{"summary lies", verifyJSON(t, func(m map[string]any) { m["summary"].(map[string]any)["failed"] = 3 }), CodeDocumentInconsistent, "status and summary"},
 		{"policy status", verifyJSON(t, func(m map[string]any) { verdict0(m)["policy"] = map[string]any{"status": "MAYBE"} }), reason.InputMalformed, "unknown status"},
@@ -161,18 +182,26 @@ func TestReadLimits(t *testing.T) {
 	}
 }
 
-// TestReadDecidesAgain: a verdict is rendered as policy.Decide gives it,
-// not as the document wrote it.
+// TestReadDecidesAgain: a verdict is rendered as policy.Decide gives it;
+// the document as written must agree.
 func TestReadDecidesAgain(t *testing.T) {
 	docs := &Documents{}
-	data := verifyJSON(t, func(m map[string]any) {
-		v := m["verdicts"].([]any)[0].(map[string]any)
-		v["reason"] = "MADE_UP"
-	})
-	if err := ReadDocument("v.json", data, docs); err != nil {
+	if err := ReadDocument("v.json", verifyJSON(t, func(map[string]any) {}), docs); err != nil {
 		t.Fatal(err)
 	}
-	if r := docs.Verify[0].Verdicts[0].Reason; r != "" {
-		t.Errorf("verdict reason = %q, want the reason Decide gives (none)", r)
+	if v := docs.Verify[0].Verdicts[0]; v.Status != policy.StatusPass || v.Reason != "" {
+		t.Errorf("verdict = %s %q, want PASS without a reason", v.Status, v.Reason)
+	}
+}
+
+// TestReadSampleRoundTrip: the document verify writes, with a policy
+// result, reads back whole: the consistency checks refuse only what
+// sovcheck never writes.
+func TestReadSampleRoundTrip(t *testing.T) {
+	src := sampleDocuments(t)
+	for i, d := range src.Verify {
+		if err := ReadDocument(fmt.Sprintf("v%d.json", i), mustJSON(t, d), &Documents{}); err != nil {
+			t.Fatalf("verify document %d: %v", i, err)
+		}
 	}
 }
