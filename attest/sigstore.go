@@ -289,6 +289,9 @@ func (v *Verifier) Verify(pb *ParsedBundle, art Artifact) (*SignatureResult, []F
 		digestOpt = opt
 	}
 
+	if err := checkTlogConsistency(pb); err != nil {
+		return nil, append(findings, Finding{Check: CheckSignature, Err: err})
+	}
 	var policy verify.PolicyBuilder
 	if v.cfg.key != nil {
 		policy = verify.NewPolicy(digestOpt, verify.WithKey())

@@ -100,6 +100,7 @@ func cmdSigstoreSign(ts *testscript.TestScript, neg bool, args []string, attesta
 	issuer := fs.String("issuer", "https://token.actions.githubusercontent.com", "OIDC issuer")
 	version := fs.String("version", "v0.3", "bundle version")
 	tlog := fs.String("tlog", "proof", "none, promise, proof or v2")
+	contradiction := fs.String("contradict", "", "root-hash, tree-size or log-index: the inclusion proof contradicts the checkpoint or the entry")
 	tsa := fs.String("tsa", "none", "none, certs or nocerts")
 	noSCT := fs.Bool("nosct", false, "omit the SCT")
 	chain := fs.Bool("chain", false, "x509 certificate chain instead of one certificate")
@@ -136,6 +137,17 @@ func cmdSigstoreSign(ts *testscript.TestScript, neg bool, args []string, attesta
 		o.Tlog = sigstoretest.TlogV2
 	default:
 		ts.Fatalf("%s: unknown -tlog %q", name, *tlog)
+	}
+	switch *contradiction {
+	case "":
+	case "root-hash":
+		o.Contradict = sigstoretest.ContradictRootHash
+	case "tree-size":
+		o.Contradict = sigstoretest.ContradictTreeSize
+	case "log-index":
+		o.Contradict = sigstoretest.ContradictLogIndex
+	default:
+		ts.Fatalf("%s: unknown -contradict %q", name, *contradiction)
 	}
 	switch *tsa {
 	case "none":

@@ -49,4 +49,8 @@ const (
 	StatusUnknown   = "STATUS_UNKNOWN"
 	RequiredSkipped = "REQUIRED_CHECK_SKIPPED"
 	InternalError   = "INTERNAL_ERROR"
+
+	// Fail closed at the edges: contradictory log evidence, and directory
+	// entries verify does not verify.
+	TlogInconsistent = "TLOG_INCONSISTENT"
 )

@@ -70,6 +70,9 @@ type SignOptions struct {
 
 	// Tlog selects the transparency log evidence. Default TlogV1Proof.
 	Tlog Tlog
+	// Contradict makes the inclusion proof contradict the checkpoint or
+	// the entry in a redundant field. Default ContradictNone.
+	Contradict Contradiction
 	// TSA selects an RFC 3161 timestamp. Default TSANone.
 	TSA TSA
 	// SignedAt is the signing, log integration and timestamp time. Default:
@@ -248,6 +251,9 @@ func (a *Authority) sign(content []byte, payloadType string, o SignOptions) ([]b
 		return nil, fmt.Errorf("logging signature: %w", err)
 	}
 	if entry != nil {
+		if err := contradict(entry, o.Contradict); err != nil {
+			return nil, err
+		}
 		pb.VerificationMaterial.TlogEntries = []*protorekor.TransparencyLogEntry{entry}
 	}
 
