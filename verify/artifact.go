@@ -3,11 +3,8 @@ package verify
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/sovcheck/sovcheck/attest"
@@ -21,43 +18,6 @@ var EvidenceSuffixes = []string{".sigstore.json", ".sigstore", ".intoto.jsonl", 
 // nonArtifactSuffixes are files in a release directory that are evidence or
 // keys, not artifacts.
 var nonArtifactSuffixes = append([]string{".cdx.json", ".spdx.json", ".vsa.json", ".pub", ".sig", ".pem", ".crt"}, EvidenceSuffixes...)
-
-// ExpandArtifacts replaces each directory argument with the regular files
-// directly inside it that are not evidence, sorted by name.
-func ExpandArtifacts(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		if isDigestArg(a) {
-			if _, err := attest.ParseSHA256(strings.ToLower(strings.TrimPrefix(a, "sha256:"))); err != nil {
-				return nil, fmt.Errorf("reading artifact digest %q: give sha256: followed by 64 hex digits, or a file path", a)
-			}
-			out = append(out, a)
-			continue
-		}
-		fi, err := os.Stat(a)
-		if err != nil || !fi.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		entries, err := os.ReadDir(a)
-		if err != nil {
-			return nil, fmt.Errorf("reading directory %q: %w", a, err)
-		}
-		var files []string
-		for _, e := range entries {
-			if !e.Type().IsRegular() || isEvidenceName(e.Name()) {
-				continue
-			}
-			files = append(files, filepath.Join(a, e.Name()))
-		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("directory %q holds no artifact", a)
-		}
-		sort.Strings(files)
-		out = append(out, files...)
-	}
-	return out, nil
-}
 
 func isEvidenceName(name string) bool {
 	for _, s := range nonArtifactSuffixes {

@@ -16,5 +16,8 @@
 //     evidence is a FAIL in that artifact's verdict, never a silent skip;
 //   - what is required comes from Options, never from the evidence;
 //   - artifacts are verified concurrently and verdicts come back in the
-//     order the artifacts were given.
+//     order the artifacts were given;
+//   - every entry of a directory argument is an artifact, the evidence of
+//     one beside it, or a failed verdict of its own (entries.go): nothing
+//     is skipped in silence, and links are never followed.
 package verify

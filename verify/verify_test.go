@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/sovcheck/sovcheck/attest"
@@ -76,26 +75,3 @@ func TestNewConfigErrors(t *testing.T) {
 	}
 }
 
-func TestExpandArtifacts(t *testing.T) {
-	dir := t.TempDir()
-	for _, name := range []string{"b", "a", "a.sigstore.json", "a.intoto.jsonl", "sbom.cdx.json", "key.pub"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	digest := "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
-	got, err := ExpandArtifacts([]string{dir, digest})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b"), digest}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("ExpandArtifacts = %q, want %q", got, want)
-	}
-	if _, err := ExpandArtifacts([]string{"sha256:12"}); err == nil {
-		t.Fatal("short digest accepted")
-	}
-}

@@ -24,6 +24,9 @@ func verifyCommand() *cli.Command {
 		Usage:     "verify the signatures and provenance of artifacts and print a verdict for each",
 		ArgsUsage: "ARTIFACT...",
 		Description: `An ARTIFACT is a file, a directory of release files, or sha256:<hex>.
+Every entry of a directory is verified, or is evidence of an artifact beside it, or fails the
+run with its reason: symbolic links (never followed), subdirectories (unless --recursive),
+devices, FIFOs and sockets, and evidence files whose artifact is not there.
 Without --bundle, each file's evidence is looked for beside it as ARTIFACT.sigstore.json,
 ARTIFACT.sigstore, ARTIFACT.intoto.jsonl or ARTIFACT.bundle. Several artifacts are
 verified concurrently, each with its own verdict.
@@ -55,6 +58,7 @@ flags ask is checked.`,
 			&cli.BoolFlag{Name: "explain", Usage: "with --policy, text format: after the report, print why each artifact lost points or failed the policy"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
 			&cli.StringFlag{Name: "facts-out", Usage: "also write what was verified per artifact sha256 to `FILE`, for 'sovcheck sbom labels --facts'"},
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "verify the files in the subdirectories of a directory ARTIFACT too; without it a subdirectory fails the run (ENTRY_SUBDIRECTORY)"},
 		),
 		Action: runVerify,
 	}
@@ -121,7 +125,7 @@ func runVerify(c *cli.Context) error {
 	if opts.Policy, err = policyOptions(c, false); err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
-	artifacts, err := verify.ExpandArtifacts(c.Args().Slice())
+	expansion, err := verify.Expand(c.Args().Slice(), c.Bool("recursive"))
 	if err != nil {
 		return &usageError{err: err, hint: "name files, directories holding artifacts, or sha256:<hex> digests"}
 	}
@@ -129,7 +133,7 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	verdicts, err := runner.Verify(c.Context, artifacts)
+	verdicts, err := runner.VerifyExpansion(c.Context, expansion)
 	if err != nil {
 		return err
 	}

@@ -52,5 +52,10 @@ const (
 
 	// Fail closed at the edges: contradictory log evidence, and directory
 	// entries verify does not verify.
-	TlogInconsistent = "TLOG_INCONSISTENT"
+	TlogInconsistent  = "TLOG_INCONSISTENT"
+	EntrySymlink      = "ENTRY_SYMLINK"
+	EntrySubdirectory = "ENTRY_SUBDIRECTORY"
+	EntryNotRegular   = "ENTRY_NOT_REGULAR"
+	EvidenceOrphaned  = "EVIDENCE_ORPHANED"
+	EvidenceUnread    = "EVIDENCE_UNREAD"
 )
