@@ -74,4 +74,3 @@ func TestNewConfigErrors(t *testing.T) {
 		})
 	}
 }
-
