@@ -11,6 +11,10 @@ import (
 // inconsistentHint is the hint of every REPORT_DOCUMENT_INCONSISTENT.
 const inconsistentHint = "the document was edited or written by a broken tool; verify the artifact again"
 
+// labelsInconsistentHint is the hint of a labels document that
+// contradicts itself.
+const labelsInconsistentHint = "the document was edited or written by a broken tool; run sovcheck sbom labels on the SBOM again"
+
 func inconsistent(what, got, want string) *reason.Error {
 	return reason.Mismatch(CodeDocumentInconsistent, inconsistentHint, what, got, want)
 }
@@ -110,6 +114,37 @@ func checkPolicyRules(i int, v policy.Verdict) *reason.Error {
 			return inconsistent(what+" does not match the verdict's policy checks",
 				fmt.Sprintf("%s %s %s", w.ID, w.Status, orNone(w.Reason)), fmt.Sprintf("%s %s %s", c.ID, c.Status, orNone(c.Reason)))
 		}
+	}
+	return nil
+}
+
+// checkLabelsCounts refuses a labels document whose product summary is not
+// the one its components give: their number, the count of each grade, the
+// product's risk (its riskiest component's) and a grade better than the
+// grade its risk computes (caps only make a grade worse).
+func checkLabelsCounts(doc *LabelsDocument) *reason.Error {
+	p := &doc.Product
+	what := fmt.Sprintf("product %q", p.Name)
+	if p.Components != len(doc.Components) {
+		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" counts another number of components than it lists", fmt.Sprint(p.Components), fmt.Sprint(len(doc.Components)))
+	}
+	counts := map[string]int{}
+	risk := 0
+	for _, c := range doc.Components {
+		counts[c.Grade]++
+		risk = max(risk, c.Risk)
+	}
+	for _, g := range grades {
+		if p.GradeCounts[g] != counts[g] {
+			return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, fmt.Sprintf("%s counts another number of components graded %s than it lists", what, g),
+				fmt.Sprint(p.GradeCounts[g]), fmt.Sprint(counts[g]))
+		}
+	}
+	if len(doc.Components) > 0 && p.Risk != risk {
+		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" has another risk than its riskiest component", fmt.Sprint(p.Risk), fmt.Sprint(risk))
+	}
+	if p.ComputedGrade != "" && gradeRank(p.Grade) < gradeRank(p.ComputedGrade) {
+		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" is graded better than its risk computes", p.Grade, p.ComputedGrade+" or worse")
 	}
 	return nil
 }

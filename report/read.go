@@ -243,6 +243,9 @@ func readLabels(data []byte, docs *Documents) *reason.Error {
 	if n > MaxEntries {
 		return tooMany("components and labels", n)
 	}
+	if err := checkLabelsCounts(&doc); err != nil {
+		return err
+	}
 	docs.Labels = append(docs.Labels, doc)
 	return nil
 }

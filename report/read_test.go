@@ -128,6 +128,15 @@ func TestReadRejects(t *testing.T) {
 		{"grade off scale", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["grade"] = "H" }), reason.InputMalformed, "grade out of scale"},
 		{"component grade", editJSON(t, "labels.json", func(m map[string]any) { m["components"].([]any)[3].(map[string]any)["grade"] = "<b>" }), reason.InputMalformed, "grade out of scale"},
 		{"grade count", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["gradeCounts"].(map[string]any)["Z"] = 1 }), reason.InputMalformed, "grade out of scale"},
+		{"component count", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["components"] = 11 }), CodeDocumentInconsistent, "another number of components"},
+		{"grade counts", editJSON(t, "labels.json", func(m map[string]any) {
+			gc := m["product"].(map[string]any)["gradeCounts"].(map[string]any)
+			gc["G"], gc["A"] = 0, 7
+		}), CodeDocumentInconsistent, "graded A"},
+		{"component flipped to A", editJSON(t, "labels.json", func(m map[string]any) { m["components"].([]any)[0].(map[string]any)["grade"] = "A" }),
+			CodeDocumentInconsistent, "graded"},
+		{"product risk", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["risk"] = 1 }), CodeDocumentInconsistent, "riskiest component"},
+		{"product graded better", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["grade"] = "A" }), CodeDocumentInconsistent, "better than its risk"},
 		{"risk", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["risk"] = 101 }), reason.InputMalformed, "risk out of range"},
 		{"coverage", editJSON(t, "labels.json", func(m map[string]any) { m["coverage"].(map[string]any)["unassessed"] = -0.5 }), reason.InputMalformed, "out of range"},
 		{"portfolio grade", editJSON(t, "portfolio.json", func(m map[string]any) { m["products"].([]any)[0].(map[string]any)["grade"] = "" }), reason.InputMalformed, "grade out of scale"},
