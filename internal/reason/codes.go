@@ -50,3 +50,12 @@ const (
 	RequiredSkipped = "REQUIRED_CHECK_SKIPPED"
 	InternalError   = "INTERNAL_ERROR"
 )
+
+// Vulnerability data and VEX.
+const (
+	// VulnDataMissing: no component could be matched against advisory
+	// data (none given, or none for the product's ecosystems).
+	VulnDataMissing = "VULN_DATA_MISSING"
+	// VulnDataStale: the advisory data is older than the policy allows.
+	VulnDataStale = "VULN_DATA_STALE"
+)
