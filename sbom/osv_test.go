@@ -142,7 +142,7 @@ func TestOSVRangeSemantics(t *testing.T) {
 	}
 	aff := &osvAffected{Versions: []string{"1.2.3"}}
 	aff.Ranges = append(aff.Ranges, struct {
-		Type   string     `json:"type"`
+		Type   string       `json:"type"`
 		Events []RangeEvent `json:"events"`
 	}{Type: "GIT", Events: ev("i", "abc123")})
 	if hit, why := affects(aff, "Go", "1.2.3"); !hit || why != "" {

@@ -152,7 +152,7 @@ func severityOf(vectors []osvSeverity, vectorsAt string, ecoSpecific, dbSpecific
 		return severityInfo{Level: l, Source: affectedAt + "/ecosystem_specific/severity"}, notes
 	}
 	if l, err := fieldSeverity(dbSpecific); err == nil {
-		return severityInfo{Level: l, Source: "database_specific/severity"}, notes
+		return severityInfo{Level: l, Source: "/database_specific/severity"}, notes
 	}
 	return severityInfo{Level: SeverityUnknown, Source: "none"}, notes
 }

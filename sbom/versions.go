@@ -63,13 +63,18 @@ func parseVersion(eco, v string) (semantic.Version, error) {
 // ignored) the way vulnerability matching does: -1, 0 or +1. The order is
 // osv-scalibr's semantic package, the one osv-scanner uses.
 func CompareVersions(ecosystem, a, b string) (int, error) {
-	va, err := parseVersion(baseEcosystem(ecosystem), a)
+	eco := baseEcosystem(ecosystem)
+	va, err := parseVersion(eco, a)
 	if err != nil {
 		return 0, err
 	}
-	c, err := va.CompareStr(b)
+	vb, err := parseVersion(eco, b)
 	if err != nil {
-		return 0, fmt.Errorf("%w in %s: %q: %v", ErrBadVersion, ecosystem, b, err)
+		return 0, err
+	}
+	c, err := va.Compare(vb)
+	if err != nil {
+		return 0, fmt.Errorf("%w in %s: %q and %q: %v", ErrBadVersion, eco, a, b, err)
 	}
 	return c, nil
 }
