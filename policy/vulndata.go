@@ -41,8 +41,8 @@ func parseDataAge(s string) (time.Duration, error) {
 
 // vulnerabilityData validates unknownSeverity, maxDataAge and staleData.
 func (v *validator) vulnerabilityData(vs *vulnerabilitySection) {
-	if s := vs.UnknownSeverity; s != "" && (!slices.Contains(severities, s) || s == "unknown") {
-		v.ps.at("vulnerabilities.unknownSeverity", "use critical, high (the default), medium or low", "unknown severity %q", s)
+	if s := vs.UnknownSeverity; s != "" && !slices.Contains(severities, s) {
+		v.ps.at("vulnerabilities.unknownSeverity", "use critical, high (the default), medium, low, or unknown (a class of its own)", "unknown severity %q", s)
 	}
 	switch vs.StaleData {
 	case "", StaleDataFail, StaleDataUnassessed:
@@ -109,12 +109,13 @@ func (p *Policy) countedSeverity(s string) string {
 // evidence of no vulnerability.
 func (ctx *evalContext) vulnerabilitiesUnassessed() *outcome {
 	a := ctx.f.SBOM.Advisories
-	if !ctx.f.SBOM.Present || a.Total == 0 || a.Assessed > 0 {
+	total := max(a.Total, len(ctx.f.SBOM.Components))
+	if !ctx.f.SBOM.Present || total == 0 || a.Assessed > 0 {
 		return nil
 	}
-	return failed(reason.VulnDataMissing, fmt.Sprintf("no vulnerability assessed: 0 of %d components matched against advisory data", a.Total),
+	return failed(reason.VulnDataMissing, fmt.Sprintf("no vulnerability assessed: 0 of %d components matched against advisory data", total),
 		"give advisory data (OSV) that covers the product's ecosystems, pinned under data: in the policy",
-		Evidence{Source: ctx.f.SBOM.Source, Field: "sbom.advisories", Detail: fmt.Sprintf("0 of %d assessed", a.Total), Failed: true})
+		Evidence{Source: ctx.f.SBOM.Source, Field: "sbom.advisories", Detail: fmt.Sprintf("0 of %d assessed", total), Failed: true})
 }
 
 func (ctx *evalContext) vulnerabilityDataAge() *outcome {
