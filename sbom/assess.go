@@ -828,7 +828,7 @@ func (st *assessment) report(a *Assessor) *Report {
 	rep.Product.ComputedGrade = a.cfg.gradeOf(rep.Product.Risk)
 	rep.Product.Grade, rep.Product.Caps = applyCaps(rep.Product.ComputedGrade, st.caps)
 	rep.Coverage = coverage(results, false)
-	rep.Suppressions, rep.Warnings = a.vulnerabilitySummary(results, rep.Coverage, rep.Warnings)
+	rep.Suppressions, rep.Warnings = a.vulnerabilitySummary(results, rep.Warnings)
 	return rep
 }
 

@@ -220,7 +220,7 @@ func (db *Advisories) asOfString() string {
 // when the vulnerability questions could not be answered: advisory data
 // that is empty, stale or covers none of the product's ecosystems is no
 // assessment.
-func (a *Assessor) vulnerabilitySummary(rs []ComponentResult, cov Coverage, warnings []string) ([]Suppression, []string) {
+func (a *Assessor) vulnerabilitySummary(rs []ComponentResult, warnings []string) ([]Suppression, []string) {
 	var sup []Suppression
 	for i := range rs {
 		for _, v := range rs[i].Vulnerabilities {
@@ -233,10 +233,18 @@ func (a *Assessor) vulnerabilitySummary(rs []ComponentResult, cov Coverage, warn
 	slices.SortFunc(sup, func(p, q Suppression) int {
 		return cmp.Or(cmp.Compare(p.Component, q.Component), cmp.Compare(p.PURL, q.PURL), cmp.Compare(p.Vulnerability, q.Vulnerability))
 	})
-	for _, d := range cov.Dimensions {
-		if d.Dimension != DimVulnerability || d.Total == 0 || d.Assessed > 0 {
-			continue
+	// Known-vulnerable is the question advisory data answers (known-exploited
+	// needs KEV as well).
+	open := 0
+	for i := range rs {
+		for _, u := range rs[i].Unassessed {
+			if slices.Contains(u.Labels, LabelKnownVulnerable) {
+				open++
+				break
+			}
 		}
+	}
+	if len(rs) > 0 && open == len(rs) {
 		why := "no advisory data given"
 		if db := a.data.Advisories; db != nil {
 			why = fmt.Sprintf("the advisory data (%d advisories, ecosystems: %s) answers no component", db.Len(), orNone(strings.Join(db.Ecosystems(), ", ")))

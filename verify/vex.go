@@ -77,9 +77,16 @@ func advisoryFacts(rep *sbom.Report) policy.Advisories {
 			a.AsOf = d.AsOf
 		}
 	}
-	for _, dc := range rep.Coverage.Dimensions {
-		if dc.Dimension == sbom.DimVulnerability {
-			a.Assessed, a.Total = dc.Assessed, dc.Total
+	// Assessed counts the components whose known-vulnerable question the
+	// advisories answered (known-exploited needs a KEV catalogue too).
+	a.Total = len(rep.Components)
+	a.Assessed = a.Total
+	for _, c := range rep.Components {
+		for _, u := range c.Unassessed {
+			if slices.Contains(u.Labels, sbom.LabelKnownVulnerable) {
+				a.Assessed--
+				break
+			}
 		}
 	}
 	a.Suppressed = len(rep.Suppressions)
