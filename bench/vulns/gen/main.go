@@ -81,7 +81,9 @@ var ecosystems = []ecosystem{
 		}
 		return fmt.Sprintf("py-pkg-%d", i)
 	},
-		purl: func(n, v string) string { return "pkg:pypi/" + strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(n)) + "@" + v },
+		purl: func(n, v string) string {
+			return "pkg:pypi/" + strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(n)) + "@" + v
+		},
 		version: func(r *rand.Rand) string {
 			return []string{"1.0rc1", "1.0", "1.0.post1", "2.1.dev3", "2.1", "3.0.0"}[r.IntN(6)]
 		},
