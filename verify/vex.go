@@ -2,8 +2,10 @@ package verify
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/policy"
@@ -91,4 +93,17 @@ func advisoryFacts(rep *sbom.Report) policy.Advisories {
 	}
 	a.Suppressed = len(rep.Suppressions)
 	return a
+}
+
+// suppressionNote lists the findings trusted VEX statements suppressed,
+// with their sources, for the sbom.assessed check.
+func suppressionNote(sup []sbom.Suppression) string {
+	if len(sup) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(sup))
+	for _, s := range sup {
+		parts = append(parts, fmt.Sprintf("%s on %s (%s)", s.Vulnerability, s.Component, s.Source))
+	}
+	return "; suppressed by VEX: " + strings.Join(parts, ", ")
 }
