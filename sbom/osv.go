@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -113,7 +114,7 @@ type osvJob struct {
 // layout of osv.dev exports and of osv-scanner's offline databases).
 func (l *osvLoader) loadDir(root string) error {
 	var jobs []osvJob
-	var zips []*zip.ReadCloser
+	var zips []io.Closer
 	defer func() {
 		for _, z := range zips {
 			z.Close()
@@ -128,11 +129,11 @@ func (l *osvLoader) loadDir(root string) error {
 		case d.IsDir():
 			return nil
 		case strings.HasSuffix(name, ".zip"):
-			zr, err := zip.OpenReader(p)
+			zr, closer, err := l.openZip(p)
 			if err != nil {
 				return dataMalformed(err, hintOSV, "opening OSV zip %q", p)
 			}
-			zips = append(zips, zr)
+			zips = append(zips, closer)
 			rel, _ := filepath.Rel(root, p)
 			jobs, err = l.zipJobs(zr, filepath.ToSlash(rel)+"!", jobs)
 			return err
@@ -164,11 +165,11 @@ func (l *osvLoader) loadDir(root string) error {
 }
 
 func (l *osvLoader) loadZip(path string) error {
-	zr, err := zip.OpenReader(path)
+	zr, closer, err := l.openZip(path)
 	if err != nil {
 		return dataMalformed(err, hintOSV, "opening OSV zip %q", path)
 	}
-	defer zr.Close()
+	defer closer.Close()
 	jobs, err := l.zipJobs(zr, "", nil)
 	if err != nil {
 		return err
@@ -176,9 +177,35 @@ func (l *osvLoader) loadZip(path string) error {
 	return l.run(jobs)
 }
 
+// openZip opens an advisory archive. One within the total advisory limit
+// is read whole: tens of thousands of small entries then inflate from
+// memory instead of costing a read each.
+func (l *osvLoader) openZip(path string) (*zip.Reader, io.Closer, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Size() > l.limits.MaxAdvisoryTotalBytes {
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &zr.Reader, zr, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return zr, io.NopCloser(nil), nil
+}
+
 // zipJobs adds a job per *.json entry of zr; prefix names the archive in
 // records ("npm/all.zip!GHSA-....json").
-func (l *osvLoader) zipJobs(zr *zip.ReadCloser, prefix string, jobs []osvJob) ([]osvJob, error) {
+func (l *osvLoader) zipJobs(zr *zip.Reader, prefix string, jobs []osvJob) ([]osvJob, error) {
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || !strings.HasSuffix(strings.ToLower(f.Name), ".json") {
 			continue
