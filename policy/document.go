@@ -93,6 +93,10 @@ type licenceSection struct {
 type vulnerabilitySection struct {
 	KnownExploited string         `yaml:"knownExploited"`
 	Maximum        map[string]int `yaml:"maximum"`
+	// UnknownSeverity, MaxDataAge and StaleData: see vulndata.go.
+	UnknownSeverity string `yaml:"unknownSeverity"`
+	MaxDataAge      string `yaml:"maxDataAge"`
+	StaleData       string `yaml:"staleData"`
 }
 
 type certificationSection struct {

@@ -205,6 +205,7 @@ func (ctx *evalContext) plan() []rule {
 	}
 	add(RuleKnownExploited, keAction, (*evalContext).knownExploited)
 	add(RuleVulnerabilityLimit, ActionFail, (*evalContext).vulnerabilityLimit)
+	add(RuleVulnerabilityDataAge, ActionFail, (*evalContext).vulnerabilityDataAge)
 	add(RuleCertifiedArtifact, ActionFail, (*evalContext).certifiedArtifact)
 	add(RuleCertifiedComponent, ActionFail, (*evalContext).certifiedComponents)
 	for i, o := range ctx.evalCEL() {

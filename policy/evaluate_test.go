@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 type ruleCase struct {
@@ -206,8 +208,19 @@ func TestVulnerabilityRules(t *testing.T) {
 		{"no SBOM, required", "sbom: {}\n", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleFail, CodeSBOMMissing, ""},
 		{"within limits", "vulnerabilities: {maximum: {critical: 0, medium: 1}}\n", nil, RuleVulnerabilityLimit, RulePass, "", "1 medium (at most 1)"},
 		{"over a limit", "vulnerabilities: {maximum: {critical: 0, medium: 1}}\n", exploited, RuleVulnerabilityLimit, RuleFail, CodeVulnerabilityThreshold, "1 critical (at most 0)"},
-		{"unknown severity counts as unknown", "vulnerabilities: {maximum: {unknown: 0}}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "moderate-ish" }, RuleVulnerabilityLimit, RuleFail, CodeVulnerabilityThreshold, ""},
+		{"unknown severity counts as high", "vulnerabilities: {maximum: {critical: 0, high: 0}}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "moderate-ish" }, RuleVulnerabilityLimit, RuleFail, CodeVulnerabilityThreshold, "1 high (at most 0)"},
+		{"unknown severity counts as the policy says", "vulnerabilities: {maximum: {critical: 0, high: 0}, unknownSeverity: medium}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "unknown" }, RuleVulnerabilityLimit, RulePass, "", "0 high (at most 0)"},
+		{"unknown severity in a class of its own", "vulnerabilities: {maximum: {unknown: 0}, unknownSeverity: unknown}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "unknown" }, RuleVulnerabilityLimit, RuleFail, CodeVulnerabilityThreshold, "1 unknown (at most 0)"},
+		{"no component assessed", "vulnerabilities: {maximum: {critical: 0}}\n", func(f *Facts) { f.Vulnerabilities = nil; f.SBOM.Advisories = Advisories{Total: 3} }, RuleVulnerabilityLimit, RuleFail, reason.VulnDataMissing, "0 of 3"},
+		{"partly assessed passes", "vulnerabilities: {maximum: {critical: 0}}\n", func(f *Facts) { f.SBOM.Advisories.Assessed = 1 }, RuleVulnerabilityLimit, RulePass, "", ""},
+		{"fresh data", "vulnerabilities: {maxDataAge: 7d}\n", nil, RuleVulnerabilityDataAge, RulePass, "", "2 days old"},
+		{"stale data fails", "vulnerabilities: {maxDataAge: 1d}\n", nil, RuleVulnerabilityDataAge, RuleFail, reason.VulnDataStale, "older than 1d"},
+		{"undated data fails", "vulnerabilities: {maxDataAge: 7d, staleData: fail}\n", func(f *Facts) { f.SBOM.Advisories.AsOf = "" }, RuleVulnerabilityDataAge, RuleFail, reason.VulnDataStale, "no date"},
 	})
+	p0 := mustLoad(t, "vulnerabilities: {maxDataAge: 7d, staleData: unassessed}\n")
+	if age, mode := p0.MaxDataAge(); age != 7*24*time.Hour || mode != StaleDataUnassessed || p0.ruleIDs[RuleVulnerabilityDataAge] {
+		t.Errorf("staleData unassessed: %v %q, rule registered %v", age, mode, p0.ruleIDs[RuleVulnerabilityDataAge])
+	}
 
 	// warn: the rule fails, the policy does not.
 	p := mustLoad(t, "vulnerabilities: {knownExploited: warn}\n")

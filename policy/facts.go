@@ -78,6 +78,21 @@ type SBOM struct {
 	// ProductGrade is the product's grade, A (best) to G, empty if ungraded.
 	ProductGrade string      `json:"productGrade"`
 	Components   []Component `json:"components"`
+	// Advisories says what the vulnerability facts rest on.
+	Advisories Advisories `json:"advisories"`
+}
+
+// Advisories describes the advisory data an SBOM was matched against.
+type Advisories struct {
+	// AsOf is the newest "modified" time of the advisories (RFC 3339),
+	// empty when no data was given or none states it.
+	AsOf string `json:"asOf"`
+	// Assessed and Total count the components whose vulnerability
+	// questions could be answered, and all components.
+	Assessed int `json:"assessed"`
+	Total    int `json:"total"`
+	// Suppressed counts findings a trusted VEX statement removed.
+	Suppressed int `json:"suppressed"`
 }
 
 // Component is one component of the SBOM with its assessment.

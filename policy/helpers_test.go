@@ -68,7 +68,7 @@ func goodFacts() *Facts {
 				Jurisdiction: "FI", Licence: "0BSD OR LicenseRef-public-domain", Grade: "C", Labels: []string{"single-maintainer"}, Pointer: "/components/1"},
 			{Ref: "yaml", Name: "gopkg.in/yaml.v3", Version: "v3.0.1", PURL: "pkg:golang/gopkg.in/yaml.v3@v3.0.1",
 				Jurisdiction: "DE", Licence: "MIT AND Apache-2.0", Grade: "A", Pointer: "/components/2"},
-		}},
+		}, Advisories: Advisories{AsOf: "2026-10-30T08:00:00Z", Assessed: 3, Total: 3}},
 		Vulnerabilities: []Vulnerability{{ID: "GHSA-0001", Component: "text", Severity: "medium", Record: "osv.zip#/GHSA-0001.json"}},
 	}
 }

@@ -504,6 +504,7 @@ func (v *validator) vulnerabilities() {
 	if len(vs.Maximum) > 0 {
 		v.p.ruleIDs[RuleVulnerabilityLimit] = true
 	}
+	v.vulnerabilityData(vs)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

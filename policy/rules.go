@@ -503,6 +503,9 @@ func (ctx *evalContext) vulnerabilityLimit() *outcome {
 			return o
 		}
 	}
+	if o := ctx.vulnerabilitiesUnassessed(); o != nil {
+		return o
+	}
 	limits := ctx.p.doc.Vulnerabilities.Maximum
 	o := &outcome{reason: CodeVulnerabilityThreshold,
 		hint:     "upgrade the components to versions the advisories list as fixed, or waive them with a reason, an owner and an expiry",
@@ -510,7 +513,7 @@ func (ctx *evalContext) vulnerabilityLimit() *outcome {
 	sevOf := map[int]string{}
 	for i := range f.Vulnerabilities {
 		v := &f.Vulnerabilities[i]
-		sev := normaliseSeverity(v.Severity)
+		sev := ctx.p.countedSeverity(v.Severity)
 		if _, limited := limits[sev]; !limited {
 			continue
 		}

@@ -94,10 +94,11 @@ const (
 	DataTrustRegistry  = "trust-registry"
 	DataAdvisories     = "advisories"
 	DataKEV            = "kev"
+	DataVEX            = "vex"
 	DataCertifications = "certifications"
 )
 
-var dataKinds = []string{DataAdvisories, DataCertifications, DataKEV, DataTrustRegistry}
+var dataKinds = []string{DataAdvisories, DataCertifications, DataKEV, DataTrustRegistry, DataVEX}
 
 // Known-exploited handling.
 const (

@@ -26,6 +26,8 @@ type Data struct {
 	Advisories *Advisories
 	KEV        *KEV
 	Facts      *Facts
+	// VEX holds VEX documents; only trusted ones suppress findings.
+	VEX []*VEX
 }
 
 // Assessor labels and scores component graphs with one configuration, one
@@ -62,6 +64,11 @@ func cloneConfig(c Config) Config {
 		f[k] = v
 	}
 	c.Weights, c.RiskFloors = w, f
+	sf := make(map[string]int, len(c.SeverityFloors))
+	for k, v := range c.SeverityFloors {
+		sf[k] = v
+	}
+	c.SeverityFloors = sf
 	c.GradeCutoffs = slices.Clone(c.GradeCutoffs)
 	c.AllowedJurisdictions = slices.Clone(c.AllowedJurisdictions)
 	return c
@@ -78,7 +85,10 @@ type Report struct {
 	// Components lists every component but the product root, worst first.
 	Components []ComponentResult `json:"components"`
 	Data       []DataSource      `json:"data"`
-	Warnings   []string          `json:"warnings,omitempty"`
+	// Suppressions lists every finding a trusted VEX statement removed,
+	// with its source.
+	Suppressions []Suppression `json:"suppressions,omitempty"`
+	Warnings     []string      `json:"warnings,omitempty"`
 	// Config is the configuration every number was computed with.
 	Config Config `json:"config"`
 }
@@ -138,6 +148,10 @@ type DataSource struct {
 	Kind    string `json:"kind"`
 	Source  string `json:"source"`
 	Records int    `json:"records"`
+	// AsOf is how fresh the data is (advisories: the newest "modified").
+	AsOf string `json:"asOf,omitempty"`
+	// Trusted marks VEX documents that may suppress findings.
+	Trusted *bool `json:"trusted,omitempty"`
 }
 
 // ComponentResult is the assessment of one component.
@@ -226,17 +240,28 @@ type VulnerabilityResult struct {
 	ID      string   `json:"id"`
 	Aliases []string `json:"aliases,omitempty"`
 	// Severity is critical, high, medium, low or unknown, as the advisory
-	// database states it.
-	Severity       string `json:"severity"`
-	KnownExploited bool   `json:"knownExploited"`
+	// states it: SeveritySource names the field it was read from (a CVSS
+	// vector, scored as SeverityScore, or a database's own word).
+	Severity         string   `json:"severity"`
+	SeverityScore    float64  `json:"severityScore,omitempty"`
+	SeveritySource   string   `json:"severitySource"`
+	SeverityVector   string   `json:"severityVector,omitempty"`
+	SeverityProblems []string `json:"severityProblems,omitempty"`
+	KnownExploited   bool     `json:"knownExploited"`
 	// Record is the advisory (file#pointer) or the SBOM field declaring it.
 	Record string `json:"record"`
+	// VEX is the statement that speaks about this finding, if any;
+	// Suppressed is set when a trusted not_affected statement removes it
+	// from labels, grades and policy counts.
+	VEX        *VEXFinding `json:"vex,omitempty"`
+	Suppressed bool        `json:"suppressed,omitempty"`
 }
 
 // RiskFloor records that a label lifted the risk.
 type RiskFloor struct {
-	Label Label `json:"label"`
-	Value int   `json:"value"`
+	Label    Label  `json:"label"`
+	Value    int    `json:"value"`
+	Severity string `json:"severity,omitempty"`
 }
 
 // fieldNames maps logical fields to each format's field names; line-based
@@ -657,79 +682,6 @@ func (x *ruleCtx) sovereignty(party *Party, partyRecord string) {
 	}
 }
 
-func (x *ruleCtx) vulnerability() {
-	c := x.c
-	type hit struct {
-		id       string
-		aliases  []string
-		field    string
-		record   string
-		summary  string
-		severity string
-	}
-	var hits []hit
-	for _, v := range c.Vulnerabilities {
-		hits = append(hits, hit{id: v.ID, aliases: v.Aliases, field: v.Field, severity: "unknown"})
-	}
-	assessed := x.g.DeclaresVulnerabilities
-	if db := x.a.data.Advisories; db != nil {
-		p, ok := parsePURL(c.PURL)
-		switch {
-		case !ok && !assessed:
-			x.unknown("no purl to match OSV advisories", LabelKnownVulnerable, LabelKnownExploited)
-			return
-		case ok:
-			res := db.match(p)
-			for _, m := range res.matches {
-				hits = append(hits, hit{id: m.ID, aliases: m.Aliases, record: m.Record, summary: m.Summary, severity: m.Severity})
-			}
-			if res.open != "" && len(res.matches) == 0 && !assessed {
-				x.unknown(res.open, LabelKnownVulnerable, LabelKnownExploited)
-				return
-			}
-			assessed = true
-		}
-	}
-	if !assessed && len(hits) == 0 {
-		x.unknown("no OSV advisories given", LabelKnownVulnerable, LabelKnownExploited)
-		return
-	}
-	slices.SortFunc(hits, func(p, q hit) int { return cmp.Or(cmp.Compare(p.id, q.id), cmp.Compare(p.record, q.record)) })
-	exploitedSeen := map[string]bool{}
-	for _, h := range hits {
-		detail := h.id
-		if len(h.aliases) > 0 {
-			detail += " (" + strings.Join(h.aliases, ", ") + ")"
-		}
-		if h.summary != "" {
-			detail += ": " + h.summary
-		}
-		rule := "vulnerability/osv-range"
-		record := h.record
-		if record == "" {
-			rule, record = "vulnerability/declared-in-sbom", h.field
-		}
-		x.fire(LabelKnownVulnerable, rule, h.field, h.record, detail)
-		v := VulnerabilityResult{ID: h.id, Aliases: h.aliases, Severity: h.severity, Record: record}
-		for _, id := range append([]string{h.id}, h.aliases...) {
-			e, ki, ok := x.a.data.KEV.lookup(id)
-			if !ok {
-				continue
-			}
-			v.KnownExploited = true
-			if !exploitedSeen[id] {
-				exploitedSeen[id] = true
-				x.fire(LabelKnownExploited, "vulnerability/kev-listed", "", fmt.Sprintf("%s#/vulnerabilities/%d", x.a.data.KEV.source, ki),
-					fmt.Sprintf("%s is in the KEV catalog since %s (%s)", id, e.DateAdded, e.VulnerabilityName))
-			}
-		}
-		x.r.Vulnerabilities = append(x.r.Vulnerabilities, v)
-	}
-	if len(exploitedSeen) == 0 && len(hits) > 0 && x.a.data.KEV == nil {
-		x.unknown("no KEV catalog given", LabelKnownExploited)
-	}
-}
-
 func (x *ruleCtx) systemic(i int, st *assessment, suppliers supplierStats) {
 	c := x.c
 	imp := &x.r.Impact
@@ -800,6 +752,7 @@ func (a *Assessor) rescore(r *ComponentResult, perv float64) {
 	r.Fragility = round3(a.cfg.fragility(r.bits))
 	r.Impact.Value = a.impactValue(&r.Impact, perv)
 	r.Risk, r.RiskFloor = a.riskOf(r.Fragility, r.Impact.Value, r.bits)
+	a.severityFloor(r)
 	r.Grade = a.cfg.gradeOf(r.Risk)
 	if r.Impact.Value >= a.cfg.HighImpact && r.Fragility >= a.cfg.HighFragility && !r.bits.has(LabelSystemicFragile) {
 		r.bits.set(LabelSystemicFragile)
@@ -875,6 +828,7 @@ func (st *assessment) report(a *Assessor) *Report {
 	rep.Product.ComputedGrade = a.cfg.gradeOf(rep.Product.Risk)
 	rep.Product.Grade, rep.Product.Caps = applyCaps(rep.Product.ComputedGrade, st.caps)
 	rep.Coverage = coverage(results, false)
+	rep.Suppressions, rep.Warnings = a.vulnerabilitySummary(results, rep.Warnings)
 	return rep
 }
 
@@ -967,7 +921,7 @@ func (a *Assessor) dataSources() []DataSource {
 		ds = append(ds, DataSource{Kind: "upstream-mapping", Source: m.source, Records: len(m.alias)})
 	}
 	if o := a.data.Advisories; o != nil {
-		ds = append(ds, DataSource{Kind: "osv", Source: o.source, Records: o.Len()})
+		ds = append(ds, DataSource{Kind: "osv", Source: o.source, Records: o.Len(), AsOf: o.asOfString()})
 	}
 	if k := a.data.KEV; k != nil {
 		ds = append(ds, DataSource{Kind: "kev", Source: k.source, Records: k.Len()})
@@ -975,5 +929,6 @@ func (a *Assessor) dataSources() []DataSource {
 	if f := a.data.Facts; f != nil {
 		ds = append(ds, DataSource{Kind: "facts", Source: f.source, Records: len(f.Components)})
 	}
+	ds = append(ds, a.vexSources()...)
 	return ds
 }

@@ -89,6 +89,17 @@ type Config struct {
 	SandboxImpactFactor float64 `yaml:"sandboxImpactFactor" json:"sandboxImpactFactor"`
 	// Caps bound the product grade when the SBOM is too poor to assess.
 	Caps CapConfig `yaml:"caps" json:"caps"`
+	// SeverityFloors lift a component's risk to at least this value for
+	// its worst known (unsuppressed) vulnerability's severity: by default
+	// a critical one is never better than E, a high one than D.
+	SeverityFloors map[string]int `yaml:"severityFloors" json:"severityFloors"`
+	// UnknownSeverity is how a vulnerability whose advisory states no
+	// severity counts (default high: fail closed, never harmless).
+	UnknownSeverity string `yaml:"unknownSeverity" json:"unknownSeverity"`
+	// MaxAdvisoryAgeDays: advisory data whose newest record is older than
+	// this many days is stale and answers no vulnerability question
+	// (0: no limit).
+	MaxAdvisoryAgeDays int `yaml:"maxAdvisoryAgeDays" json:"maxAdvisoryAgeDays"`
 }
 
 // ImpactWeights weigh the impact signals in a portfolio; a single product
@@ -151,6 +162,8 @@ func DefaultConfig() Config {
 		AbandonedAfterDays:                 730,
 		SandboxImpactFactor:                0.5,
 		Caps:                               CapConfig{MinIdentifiedShare: 0.5, PoorSBOM: GradeD, NoGraph: GradeC, Empty: GradeG},
+		SeverityFloors:                     map[string]int{SeverityCritical: 45, SeverityHigh: 30, SeverityMedium: 20, SeverityLow: 10},
+		UnknownSeverity:                    SeverityHigh,
 	}
 }
 
@@ -164,8 +177,8 @@ func ParseConfig(r io.Reader, name string) (Config, error) {
 		return Config{}, err
 	}
 	cfg := DefaultConfig()
-	weights, floors := cfg.Weights, cfg.RiskFloors
-	cfg.Weights, cfg.RiskFloors = nil, nil
+	weights, floors, sevFloors := cfg.Weights, cfg.RiskFloors, cfg.SeverityFloors
+	cfg.Weights, cfg.RiskFloors, cfg.SeverityFloors = nil, nil, nil
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && err != io.EOF {
@@ -177,7 +190,10 @@ func ParseConfig(r io.Reader, name string) (Config, error) {
 	for l, f := range cfg.RiskFloors {
 		floors[l] = f
 	}
-	cfg.Weights, cfg.RiskFloors = weights, floors
+	for sev, f := range cfg.SeverityFloors {
+		sevFloors[sev] = f
+	}
+	cfg.Weights, cfg.RiskFloors, cfg.SeverityFloors = weights, floors, sevFloors
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
@@ -214,6 +230,20 @@ func (c *Config) Validate() error {
 		if f < 0 || f > 100 {
 			return bad("riskFloors[%s]: got %d, want 0 to 100", l, f)
 		}
+	}
+	for sev, f := range c.SeverityFloors {
+		if _, ok := severityRank[sev]; !ok || sev == SeverityUnknown {
+			return bad("severityFloors: unknown severity %q, want critical, high, medium or low", sev)
+		}
+		if f < 0 || f > 100 {
+			return bad("severityFloors[%s]: got %d, want 0 to 100", sev, f)
+		}
+	}
+	if r, ok := severityRank[c.UnknownSeverity]; !ok || r == severityRank[SeverityUnknown] {
+		return bad("unknownSeverity: got %q, want critical, high, medium or low", c.UnknownSeverity)
+	}
+	if c.MaxAdvisoryAgeDays < 0 {
+		return bad("maxAdvisoryAgeDays: got %d, want 0 (no limit) or more", c.MaxAdvisoryAgeDays)
 	}
 	if len(c.GradeCutoffs) != len(grades)-1 {
 		return bad("gradeCutoffs: got %d values, want %d (lowest risk of B..G)", len(c.GradeCutoffs), len(grades)-1)

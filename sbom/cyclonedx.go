@@ -274,11 +274,11 @@ func (r *cdxReader) vulnerabilities(vs []cdx.Vulnerability) {
 		if v.ID == "" || v.Affects == nil {
 			continue
 		}
+		// The SBOM's own analysis is shown, never trusted: only a VEX
+		// source the caller trusts suppresses a finding.
+		var state, justification string
 		if v.Analysis != nil {
-			switch v.Analysis.State {
-			case cdx.IASNotAffected, cdx.IASFalsePositive, cdx.IASResolved, cdx.IASResolvedWithPedigree:
-				continue
-			}
+			state, justification = string(v.Analysis.State), string(v.Analysis.Justification)
 		}
 		var aliases []string
 		if v.References != nil {
@@ -296,7 +296,8 @@ func (r *cdxReader) vulnerabilities(vs []cdx.Vulnerability) {
 				continue
 			}
 			c := &r.b.g.Components[idx]
-			c.Vulnerabilities = append(c.Vulnerabilities, DeclaredVulnerability{ID: v.ID, Aliases: aliases, Field: field})
+			c.Vulnerabilities = append(c.Vulnerabilities, DeclaredVulnerability{ID: v.ID, Aliases: aliases, Field: field,
+				Severity: cdxSeverity(v.Ratings), AnalysisState: state, Justification: justification})
 		}
 	}
 }

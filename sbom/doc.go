@@ -46,8 +46,12 @@
 //	               uncertified-steward (trust registry)
 //	sovereignty    foreign-single-source (registry + allowed jurisdictions),
 //	               unsandboxed-native, sandboxed (Wasm)
-//	vulnerability  known-vulnerable (OSV, exact purl and per-ecosystem
-//	               version order; or the SBOM's own VEX), known-exploited (KEV)
+//	vulnerability  known-vulnerable (OSV, each ecosystem's identity rules
+//	               and version order from osv-scalibr's semantic package;
+//	               severity from CVSS vectors via go-cvss, else the
+//	               ecosystem's or database's own word; a trusted VEX
+//	               not_affected with a justification suppresses, and is
+//	               listed), known-exploited (KEV)
 //	systemic       portfolio-pervasive, high-blast-radius,
 //	               supplier-concentration, systemic-fragile
 //

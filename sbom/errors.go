@@ -53,3 +53,7 @@ func malformed(err error, hint, format string, args ...any) *reason.Error {
 func dataMalformed(err error, hint, format string, args ...any) *reason.Error {
 	return reason.Wrap(err, CodeDataMalformed, hint, format, args...)
 }
+
+// CodeVEXMalformed: a VEX document (OpenVEX, CycloneDX VEX, CSAF VEX)
+// does not decode or breaks its format's rules.
+const CodeVEXMalformed = "VEX_MALFORMED"

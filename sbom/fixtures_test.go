@@ -266,7 +266,7 @@ const testFacts = `{"mediaType":"application/vnd.sovcheck.sbom-facts.v1+json","c
 
 // testAdvisories are OSV records: the XZ backdoor in Debian (ECOSYSTEM
 // range on the source package), a lodash advisory (SEMVER), a withdrawn
-// one and one for an ecosystem without a version order.
+// one and a PyPI one (ECOSYSTEM range).
 var testAdvisories = map[string]string{
 	"DEBIAN-CVE-2024-3094.json": `{"id":"DEBIAN-CVE-2024-3094","aliases":["CVE-2024-3094"],"summary":"malicious code in xz-utils 5.6.0 and 5.6.1",
 		"affected":[{"package":{"ecosystem":"Debian:12","name":"xz-utils"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"5.6.0-0.1"},{"fixed":"5.6.1+really5.4.5-1"}]}]}]}`,

@@ -2,7 +2,6 @@ package sbom
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -143,28 +142,29 @@ func FuzzOSVAdvisory(f *testing.F) {
 		l := &osvLoader{advs: []osvAdvisory{a}}
 		db := l.index("osv")
 		if p, ok := parsePURL(purl); ok {
-			db.match(p)
+			db.match(purl, p)
 		}
 	})
 }
 
-// FuzzVersionCompare checks that every ecosystem order is antisymmetric
-// and never panics.
+// FuzzVersionCompare checks that every ecosystem order never panics, is
+// antisymmetric, and that a version equals itself.
 func FuzzVersionCompare(f *testing.F) {
 	f.Add("1.0.0", "1.0.0-rc1")
 	f.Add("1:2.3~b1-4", "2.3-4")
 	f.Add("1.2_rc1-r0", "1.2a")
 	f.Add("1.0^git1", "1.0~rc")
+	f.Add("1.0.post1", "1.0.dev0+local.1")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		for name, cmp := range map[string]versionCompare{"semver": compareSemver, "dpkg": compareDpkg, "rpm": compareRPM, "apk": compareAPK} {
-			x, ok1 := cmp(a, b)
-			y, ok2 := cmp(b, a)
-			if ok1 != ok2 || (ok1 && x != -y) {
-				t.Fatalf("%s: compare(%q,%q)=%d,%v but compare(%q,%q)=%d,%v", name, a, b, x, ok1, b, a, y, ok2)
+		for _, eco := range []string{"Go", "npm", "PyPI", "Maven", "NuGet", "RubyGems", "crates.io", "Packagist", "Debian", "Alpine", "Red Hat", "SEMVER"} {
+			x, err1 := CompareVersions(eco, a, b)
+			y, err2 := CompareVersions(eco, b, a)
+			if (err1 == nil) != (err2 == nil) || (err1 == nil && x != -y) {
+				t.Fatalf("%s: compare(%q,%q)=%d,%v but compare(%q,%q)=%d,%v", eco, a, b, x, err1, b, a, y, err2)
 			}
-			if strings.TrimSpace(a) == a && ok1 {
-				if self, _ := cmp(a, a); self != 0 {
-					t.Fatalf("%s: %q is not equal to itself", name, a)
+			if err1 == nil {
+				if self, err := CompareVersions(eco, a, a); err != nil || self != 0 {
+					t.Fatalf("%s: %q is not equal to itself (%d, %v)", eco, a, self, err)
 				}
 			}
 		}

@@ -139,6 +139,12 @@ type DeclaredVulnerability struct {
 	ID      string   `json:"id"`
 	Aliases []string `json:"aliases,omitempty"`
 	Field   string   `json:"field"`
+	// Severity is the worst rating the SBOM gives ("" when none);
+	// AnalysisState and Justification its own VEX analysis, shown but
+	// never trusted.
+	Severity      string `json:"severity,omitempty"`
+	AnalysisState string `json:"analysisState,omitempty"`
+	Justification string `json:"justification,omitempty"`
 }
 
 // strongHash reports whether alg names a digest of SHA-256 strength or

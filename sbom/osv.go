@@ -2,16 +2,19 @@ package sbom
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/package-url/packageurl-go"
 
@@ -26,6 +29,11 @@ type Advisories struct {
 	source     string
 	advisories []osvAdvisory
 	byPackage  map[osvPackageKey][]osvAffectedRef
+	// ecosystems holds every ecosystem (without release) the data covers.
+	ecosystems map[string]bool
+	// asOf is the newest "modified" time of any advisory: the data is no
+	// fresher than that.
+	asOf time.Time
 }
 
 type osvPackageKey struct{ ecosystem, name string }
@@ -39,11 +47,13 @@ type osvAdvisory struct {
 	ID               string          `json:"id"`
 	Aliases          []string        `json:"aliases"`
 	Summary          string          `json:"summary"`
+	Modified         string          `json:"modified"`
 	Withdrawn        string          `json:"withdrawn"`
 	Affected         []osvAffected   `json:"affected"`
+	Severity         []osvSeverity   `json:"severity"`
 	DatabaseSpecific json.RawMessage `json:"database_specific"`
 	file             string
-	severity         string
+	modified         time.Time
 }
 
 type osvAffected struct {
@@ -52,29 +62,14 @@ type osvAffected struct {
 		Name      string `json:"name"`
 	} `json:"package"`
 	Ranges []struct {
-		Type   string     `json:"type"`
-		Events []osvEvent `json:"events"`
+		Type   string       `json:"type"`
+		Events []RangeEvent `json:"events"`
 	} `json:"ranges"`
-	Versions []string `json:"versions"`
-}
-
-type osvEvent struct {
-	Introduced   string `json:"introduced,omitempty"`
-	Fixed        string `json:"fixed,omitempty"`
-	LastAffected string `json:"last_affected,omitempty"`
-	Limit        string `json:"limit,omitempty"`
-}
-
-func (e osvEvent) version() string {
-	switch {
-	case e.Introduced != "":
-		return e.Introduced
-	case e.Fixed != "":
-		return e.Fixed
-	case e.LastAffected != "":
-		return e.LastAffected
-	}
-	return e.Limit
+	Versions          []string        `json:"versions"`
+	Severity          []osvSeverity   `json:"severity"`
+	EcosystemSpecific json.RawMessage `json:"ecosystem_specific"`
+	severity          severityInfo
+	severityNotes     []string
 }
 
 const hintOSV = "give a directory or zip of OSV JSON advisories (for example an ecosystem's all.zip from osv.dev)"
@@ -119,7 +114,7 @@ type osvJob struct {
 // layout of osv.dev exports and of osv-scanner's offline databases).
 func (l *osvLoader) loadDir(root string) error {
 	var jobs []osvJob
-	var zips []*zip.ReadCloser
+	var zips []io.Closer
 	defer func() {
 		for _, z := range zips {
 			z.Close()
@@ -134,11 +129,11 @@ func (l *osvLoader) loadDir(root string) error {
 		case d.IsDir():
 			return nil
 		case strings.HasSuffix(name, ".zip"):
-			zr, err := zip.OpenReader(p)
+			zr, closer, err := l.openZip(p)
 			if err != nil {
 				return dataMalformed(err, hintOSV, "opening OSV zip %q", p)
 			}
-			zips = append(zips, zr)
+			zips = append(zips, closer)
 			rel, _ := filepath.Rel(root, p)
 			jobs, err = l.zipJobs(zr, filepath.ToSlash(rel)+"!", jobs)
 			return err
@@ -170,11 +165,11 @@ func (l *osvLoader) loadDir(root string) error {
 }
 
 func (l *osvLoader) loadZip(path string) error {
-	zr, err := zip.OpenReader(path)
+	zr, closer, err := l.openZip(path)
 	if err != nil {
 		return dataMalformed(err, hintOSV, "opening OSV zip %q", path)
 	}
-	defer zr.Close()
+	defer closer.Close()
 	jobs, err := l.zipJobs(zr, "", nil)
 	if err != nil {
 		return err
@@ -182,9 +177,35 @@ func (l *osvLoader) loadZip(path string) error {
 	return l.run(jobs)
 }
 
+// openZip opens an advisory archive. One within the total advisory limit
+// is read whole: tens of thousands of small entries then inflate from
+// memory instead of costing a read each.
+func (l *osvLoader) openZip(path string) (*zip.Reader, io.Closer, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Size() > l.limits.MaxAdvisoryTotalBytes {
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &zr.Reader, zr, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return zr, io.NopCloser(nil), nil
+}
+
 // zipJobs adds a job per *.json entry of zr; prefix names the archive in
 // records ("npm/all.zip!GHSA-....json").
-func (l *osvLoader) zipJobs(zr *zip.ReadCloser, prefix string, jobs []osvJob) ([]osvJob, error) {
+func (l *osvLoader) zipJobs(zr *zip.Reader, prefix string, jobs []osvJob) ([]osvJob, error) {
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || !strings.HasSuffix(strings.ToLower(f.Name), ".json") {
 			continue
@@ -272,32 +293,25 @@ func parseAdvisory(data []byte, name string) (osvAdvisory, error) {
 	if len(a.Summary) > 200 {
 		a.Summary = a.Summary[:200]
 	}
+	if a.Modified != "" {
+		t, err := time.Parse(time.RFC3339Nano, a.Modified)
+		if err != nil {
+			return a, dataMalformed(err, hintOSV, "decoding OSV advisory %q: modified", name)
+		}
+		a.modified = t.UTC()
+	}
 	a.file = name
-	a.severity = advisorySeverity(a.DatabaseSpecific)
-	a.DatabaseSpecific = nil
+	for k := range a.Affected {
+		aff := &a.Affected[k]
+		vectors, at := aff.Severity, fmt.Sprintf("/affected/%d/severity", k)
+		if len(vectors) == 0 {
+			vectors, at = a.Severity, "/severity"
+		}
+		aff.severity, aff.severityNotes = severityOf(vectors, at, aff.EcosystemSpecific, a.DatabaseSpecific, fmt.Sprintf("/affected/%d", k))
+		aff.Severity, aff.EcosystemSpecific = nil, nil
+	}
+	a.Severity, a.DatabaseSpecific = nil, nil
 	return a, nil
-}
-
-// advisorySeverity reads the qualitative severity GitHub-style databases
-// put in database_specific; anything else is "unknown".
-func advisorySeverity(raw json.RawMessage) string {
-	var ds struct {
-		Severity looseString `json:"severity"`
-	}
-	if len(raw) == 0 || json.Unmarshal(raw, &ds) != nil {
-		return "unknown"
-	}
-	switch strings.ToUpper(string(ds.Severity)) {
-	case "CRITICAL":
-		return "critical"
-	case "HIGH":
-		return "high"
-	case "MODERATE", "MEDIUM":
-		return "medium"
-	case "LOW":
-		return "low"
-	}
-	return "unknown"
 }
 
 func (l *osvLoader) index(source string) *Advisories {
@@ -307,17 +321,18 @@ func (l *osvLoader) index(source string) *Advisories {
 		}
 		return l.advs[i].file < l.advs[j].file
 	})
-	db := &Advisories{source: source, advisories: l.advs, byPackage: map[osvPackageKey][]osvAffectedRef{}}
+	db := &Advisories{source: source, advisories: l.advs, byPackage: map[osvPackageKey][]osvAffectedRef{}, ecosystems: map[string]bool{}}
 	for i, a := range db.advisories {
+		if a.modified.After(db.asOf) {
+			db.asOf = a.modified
+		}
 		if a.Withdrawn != "" {
 			continue
 		}
 		for k, aff := range a.Affected {
-			eco, _, _ := strings.Cut(aff.Package.Ecosystem, ":")
-			name := aff.Package.Name
-			if eco == "PyPI" {
-				name = normalizePyPI(name)
-			}
+			eco := baseEcosystem(aff.Package.Ecosystem)
+			db.ecosystems[eco] = true
+			name := osvPackageName(eco, aff.Package.Name)
 			key := osvPackageKey{eco, name}
 			db.byPackage[key] = append(db.byPackage[key], osvAffectedRef{i, k})
 		}
@@ -328,36 +343,78 @@ func (l *osvLoader) index(source string) *Advisories {
 // Len reports the number of advisories loaded.
 func (db *Advisories) Len() int { return len(db.advisories) }
 
+// AsOf is the newest "modified" time of the advisories (zero when none
+// says): the data is no fresher than that.
+func (db *Advisories) AsOf() time.Time { return db.asOf }
+
+// Ecosystems lists the OSV ecosystems the data covers, sorted.
+func (db *Advisories) Ecosystems() []string {
+	out := make([]string, 0, len(db.ecosystems))
+	for e := range db.ecosystems {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// osvPackageName is the key a package name is indexed and looked up by,
+// following each ecosystem's identity rules: PyPI names are normalised
+// (PEP 503); NuGet, Packagist and crates.io names are case-insensitive;
+// Go module paths, npm names (with their @scope), Maven group:artifact
+// and distribution source packages are compared exactly.
+func osvPackageName(eco, name string) string {
+	switch eco {
+	case "PyPI":
+		return normalizePyPI(name)
+	case "NuGet", "Packagist", "crates.io":
+		return strings.ToLower(name)
+	}
+	return name
+}
+
 // osvMatch is one advisory that affects a component.
 type osvMatch struct {
-	ID       string
-	Aliases  []string
-	Summary  string
-	Severity string
-	Record   string // file#/affected/N
+	ID            string
+	Aliases       []string
+	Summary       string
+	Severity      severityInfo
+	SeverityNotes []string
+	Record        string // file#/affected/N
+	Ecosystem     string
+	Package       string
 }
 
 // osvResult is the outcome of matching one component.
 type osvResult struct {
 	matches []osvMatch
-	// open explains why the question stays unanswered (no purl, an
-	// ecosystem without version order, an unparsable version).
-	open string
+	// open explains, per advisory, why the question stays unanswered (an
+	// ecosystem without version order, an unparsable version, only GIT
+	// ranges); uncovered is set when the purl is outside the data.
+	open      []string
+	uncovered string
 }
 
-// match finds the advisories affecting purl p.
-func (db *Advisories) match(p packageurl.PackageURL) osvResult {
+// match finds the advisories affecting the component with purl p (raw is
+// the purl as written: Go module paths keep their case there).
+func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
 	eco, name, version, ok := osvEcosystem(p)
 	if !ok {
-		return osvResult{open: fmt.Sprintf("OSV covers no ecosystem for purl type %q", p.Type)}
+		return osvResult{uncovered: fmt.Sprintf("OSV covers no ecosystem for purl type %q", p.Type)}
+	}
+	if eco == "Go" {
+		if n, ok := goModulePath(raw); ok {
+			name = n
+		}
+	}
+	if !db.ecosystems[eco] {
+		return osvResult{uncovered: fmt.Sprintf("the advisory data covers no %s packages", eco)}
 	}
 	if version == "" {
-		return osvResult{open: "the purl has no version"}
+		return osvResult{uncovered: "the purl has no version"}
 	}
 	release := distroRelease(eco, p)
-	cmp := comparatorFor(eco)
 	var res osvResult
-	for _, ref := range db.byPackage[osvPackageKey{eco, name}] {
+	for _, ref := range db.byPackage[osvPackageKey{eco, osvPackageName(eco, name)}] {
 		a := &db.advisories[ref.advisory]
 		aff := &a.Affected[ref.affected]
 		if release != "" {
@@ -365,19 +422,41 @@ func (db *Advisories) match(p packageurl.PackageURL) osvResult {
 				continue
 			}
 		}
-		hit, decided := affects(aff, version, cmp)
-		if !decided {
-			res.open = fmt.Sprintf("advisory %s: version %q cannot be ordered in ecosystem %s", a.ID, version, eco)
+		hit, why := affects(aff, eco, version)
+		if why != "" {
+			res.open = append(res.open, fmt.Sprintf("advisory %s: %s", a.ID, why))
 			continue
 		}
 		if hit {
 			res.matches = append(res.matches, osvMatch{
-				ID: a.ID, Aliases: a.Aliases, Summary: a.Summary, Severity: a.severity,
-				Record: fmt.Sprintf("%s#/affected/%d", a.file, ref.affected),
+				ID: a.ID, Aliases: a.Aliases, Summary: a.Summary, Severity: aff.severity, SeverityNotes: aff.severityNotes,
+				Record: fmt.Sprintf("%s#/affected/%d", a.file, ref.affected), Ecosystem: eco, Package: name,
 			})
 		}
 	}
 	return res
+}
+
+// goModulePath reads the module path of a pkg:golang purl as written:
+// purl libraries lowercase it, but Go module paths are case-sensitive
+// (github.com/BurntSushi/toml).
+func goModulePath(raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "pkg:golang/")
+	if !ok {
+		return "", false
+	}
+	if i := strings.IndexAny(rest, "@?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	segs := strings.Split(strings.Trim(rest, "/"), "/")
+	for i, s := range segs {
+		d, err := url.PathUnescape(s)
+		if err != nil || d == "" {
+			return "", false
+		}
+		segs[i] = d
+	}
+	return strings.Join(segs, "/"), true
 }
 
 func releaseMatches(eco, advisoryRelease, purlRelease string) bool {
@@ -388,120 +467,42 @@ func releaseMatches(eco, advisoryRelease, purlRelease string) bool {
 }
 
 // affects evaluates one affected entry: the explicit versions list first,
-// then SEMVER and ECOSYSTEM ranges. decided is false when a range applies
-// but the versions cannot be ordered, and when the entry has neither an
-// orderable range nor a versions list.
-func affects(aff *osvAffected, version string, eco versionCompare) (hit, decided bool) {
+// then SEMVER and ECOSYSTEM ranges. why is non-empty when the question
+// stays open: a range applies but the versions cannot be ordered, or the
+// entry has only GIT ranges (commits, not versions) and no versions list.
+func affects(aff *osvAffected, eco, version string) (hit bool, why string) {
 	for _, v := range aff.Versions {
 		if v == version {
-			return true, true
+			return true, ""
 		}
 	}
-	decided = true
-	comparable := false
+	comparable, git := false, false
 	for _, r := range aff.Ranges {
-		var cmp versionCompare
+		order := eco
 		switch r.Type {
 		case "SEMVER":
-			cmp = compareSemver
+			order = "SEMVER"
 		case "ECOSYSTEM":
-			cmp = eco
+		case "GIT":
+			git = true
+			continue
 		default:
-			continue // GIT ranges name commits, not package versions
+			continue
 		}
 		comparable = true
-		if cmp == nil {
-			decided = false
-			continue
-		}
-		in, ok := inRange(version, r.Events, cmp)
-		if !ok {
-			decided = false
-			continue
+		in, err := InRange(order, version, r.Events)
+		if err != nil {
+			return false, err.Error()
 		}
 		if in {
-			return true, true
+			return true, ""
 		}
 	}
 	if !comparable && len(aff.Versions) == 0 {
-		// Only commit ranges, or nothing at all: the versions list that
-		// would settle it is missing.
-		return false, false
-	}
-	return false, decided
-}
-
-// inRange applies OSV's event semantics: events sorted by version, each
-// introduced opens, fixed closes at that version, last_affected closes
-// after it, and limit caps the range.
-func inRange(v string, events []osvEvent, cmp versionCompare) (in, ok bool) {
-	evs := make([]osvEvent, 0, len(events))
-	for _, e := range events {
-		if e.version() != "" {
-			evs = append(evs, e)
+		if git {
+			return false, "only GIT ranges (commits), no versions to compare"
 		}
+		return false, "no ranges and no versions"
 	}
-	bad := false
-	less := func(a, b osvEvent) bool {
-		if a.Introduced == "0" {
-			return b.Introduced != "0"
-		}
-		if b.Introduced == "0" {
-			return false
-		}
-		c, ok := cmp(a.version(), b.version())
-		if !ok {
-			bad = true
-		}
-		return c < 0
-	}
-	sort.SliceStable(evs, func(i, j int) bool { return less(evs[i], evs[j]) })
-	if bad {
-		return false, false
-	}
-	for _, e := range evs {
-		if e.Limit != "" && e.Limit != "*" {
-			c, ok := cmp(v, e.Limit)
-			if !ok {
-				return false, false
-			}
-			if c >= 0 {
-				return false, true
-			}
-		}
-	}
-	affected := false
-	for _, e := range evs {
-		switch {
-		case e.Introduced != "":
-			if e.Introduced == "0" {
-				affected = true
-				continue
-			}
-			c, ok := cmp(v, e.Introduced)
-			if !ok {
-				return false, false
-			}
-			if c >= 0 {
-				affected = true
-			}
-		case e.Fixed != "":
-			c, ok := cmp(v, e.Fixed)
-			if !ok {
-				return false, false
-			}
-			if c >= 0 {
-				affected = false
-			}
-		case e.LastAffected != "":
-			c, ok := cmp(v, e.LastAffected)
-			if !ok {
-				return false, false
-			}
-			if c > 0 {
-				affected = false
-			}
-		}
-	}
-	return affected, true
+	return false, ""
 }

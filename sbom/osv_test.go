@@ -21,12 +21,12 @@ func mustPURL(t *testing.T, s string) Component {
 func matchIDs(t *testing.T, db *Advisories, purl string) ([]string, string) {
 	t.Helper()
 	p, _ := parsePURL(mustPURL(t, purl).PURL)
-	res := db.match(p)
+	res := db.match(purl, p)
 	var ids []string
 	for _, m := range res.matches {
 		ids = append(ids, m.ID)
 	}
-	return ids, res.open
+	return ids, strings.Join(append(res.open, res.uncovered), "; ")
 }
 
 func TestLoadAdvisoriesDirAndZip(t *testing.T) {
@@ -81,7 +81,10 @@ func TestOSVMatching(t *testing.T) {
 		{"debian other release", "pkg:deb/debian/liblzma5@5.6.0-0.2?upstream=xz-utils&distro=debian-11", nil, false},
 		{"debian without distro", "pkg:deb/debian/liblzma5@5.6.0-0.2?upstream=xz-utils", []string{"DEBIAN-CVE-2024-3094"}, false},
 		{"binary name alone does not match a source advisory", "pkg:deb/debian/liblzma5@5.6.0-0.2?distro=debian-12", nil, false},
-		{"no version order for PyPI", "pkg:pypi/requests@2.0.0", nil, true},
+		{"pypi ordered", "pkg:pypi/requests@2.0.0", []string{"PYSEC-1"}, false},
+		{"pypi name normalised", "pkg:pypi/Requests@2.0.0", []string{"PYSEC-1"}, false},
+		{"pypi fixed", "pkg:pypi/requests@2.31.0", nil, false},
+		{"ecosystem the data does not cover", "pkg:gem/rails@7.0.0", nil, true},
 		{"ecosystem OSV does not cover", "pkg:generic/openssl@3.0.0", nil, true},
 		{"purl without version", "pkg:npm/lodash", nil, true},
 	} {
@@ -95,18 +98,18 @@ func TestOSVMatching(t *testing.T) {
 }
 
 func TestOSVRangeSemantics(t *testing.T) {
-	ev := func(kv ...string) []osvEvent {
-		var out []osvEvent
+	ev := func(kv ...string) []RangeEvent {
+		var out []RangeEvent
 		for i := 0; i < len(kv); i += 2 {
 			switch kv[i] {
 			case "i":
-				out = append(out, osvEvent{Introduced: kv[i+1]})
+				out = append(out, RangeEvent{Introduced: kv[i+1]})
 			case "f":
-				out = append(out, osvEvent{Fixed: kv[i+1]})
+				out = append(out, RangeEvent{Fixed: kv[i+1]})
 			case "l":
-				out = append(out, osvEvent{LastAffected: kv[i+1]})
+				out = append(out, RangeEvent{LastAffected: kv[i+1]})
 			case "x":
-				out = append(out, osvEvent{Limit: kv[i+1]})
+				out = append(out, RangeEvent{Limit: kv[i+1]})
 			}
 		}
 		return out
@@ -114,7 +117,7 @@ func TestOSVRangeSemantics(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		v      string
-		events []osvEvent
+		events []RangeEvent
 		in, ok bool
 	}{
 		{"open-ended", "9.9.9", ev("i", "1.0.0"), true, true},
@@ -131,26 +134,26 @@ func TestOSVRangeSemantics(t *testing.T) {
 		{"unparsable event", "1.0.0", ev("i", "0", "f", "soon"), false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in, ok := inRange(tc.v, tc.events, compareSemver)
-			if in != tc.in || ok != tc.ok {
-				t.Fatalf("inRange(%q) = %v, %v; want %v, %v", tc.v, in, ok, tc.in, tc.ok)
+			in, err := InRange("SEMVER", tc.v, tc.events)
+			if ok := err == nil; in != tc.in || ok != tc.ok {
+				t.Fatalf("InRange(%q) = %v, %v; want %v, %v", tc.v, in, err, tc.in, tc.ok)
 			}
 		})
 	}
 	aff := &osvAffected{Versions: []string{"1.2.3"}}
 	aff.Ranges = append(aff.Ranges, struct {
-		Type   string     `json:"type"`
-		Events []osvEvent `json:"events"`
+		Type   string       `json:"type"`
+		Events []RangeEvent `json:"events"`
 	}{Type: "GIT", Events: ev("i", "abc123")})
-	if hit, decided := affects(aff, "1.2.3", nil); !hit || !decided {
+	if hit, why := affects(aff, "Go", "1.2.3"); !hit || why != "" {
 		t.Error("a version in the versions list must match")
 	}
-	if hit, decided := affects(aff, "1.2.4", nil); hit || !decided {
+	if hit, why := affects(aff, "Go", "1.2.4"); hit || why != "" {
 		t.Error("with a versions list, commit ranges do not leave the question open")
 	}
 	aff.Versions = nil
-	if _, decided := affects(aff, "1.2.4", nil); decided {
-		t.Error("commit ranges alone cannot settle a package version")
+	if _, why := affects(aff, "Go", "1.2.4"); !strings.Contains(why, "only GIT ranges") {
+		t.Errorf("commit ranges alone cannot settle a package version: got %q", why)
 	}
 }
 

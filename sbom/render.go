@@ -63,6 +63,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 	}
 	ew.printf("Components by grade: %s\n\n", strings.Join(counts, "  "))
 	writeCoverage(ew, r.Coverage)
+	writeVulnerabilityData(ew, r)
 	rows := r.Components
 	if opt.Top > 0 && len(rows) > opt.Top {
 		rows = rows[:opt.Top]
@@ -294,4 +295,35 @@ func WritePortfolioText(w io.Writer, r *PortfolioReport, opt TextOptions) error 
 		}
 	}
 	return ew.err
+}
+
+// writeVulnerabilityData says which advisories (and how fresh) and which
+// VEX documents the vulnerability labels rest on, and every finding a
+// trusted VEX statement suppressed.
+func writeVulnerabilityData(ew *errWriter, r *Report) {
+	advisories := "none given"
+	var vex []string
+	for _, d := range r.Data {
+		switch {
+		case d.Kind == "osv":
+			advisories = fmt.Sprintf("%s, %d advisories, as of %s", d.Source, d.Records, d.AsOf)
+		case strings.HasPrefix(d.Kind, "vex/"):
+			trust := "untrusted: shown, suppresses nothing"
+			if d.Trusted != nil && *d.Trusted {
+				trust = "trusted"
+			}
+			vex = append(vex, fmt.Sprintf("%s (%s, %d statements, %s)", d.Source, strings.TrimPrefix(d.Kind, "vex/"), d.Records, trust))
+		}
+	}
+	ew.printf("Advisories: %s\n", advisories)
+	for _, v := range vex {
+		ew.printf("VEX: %s\n", v)
+	}
+	if len(r.Suppressions) > 0 {
+		ew.printf("Suppressed by VEX (not_affected):\n")
+		for _, s := range r.Suppressions {
+			ew.printf("  %s %s: %s [%s]\n", s.Component, s.Vulnerability, s.Justification, s.Source)
+		}
+	}
+	ew.printf("\n")
 }

@@ -161,6 +161,11 @@ func LoadPolicy(path string, now time.Time, opts ...sbom.Option) (*policy.Policy
 			d.Registry, err = sbom.ReadRegistry(bytes.NewReader(content), file, opts...)
 		case policy.DataKEV:
 			d.KEV, err = sbom.ReadKEV(bytes.NewReader(content), file, opts...)
+		case policy.DataVEX:
+			var v *sbom.VEX
+			if v, err = sbom.ReadVEX(bytes.NewReader(content), file, opts...); err == nil {
+				d.VEX = append(d.VEX, v.Trust("pinned by sha256 in the policy"))
+			}
 		}
 		if err != nil {
 			return nil, sbom.Data{}, err
@@ -436,7 +441,12 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
 		return &c, nil, policy.SBOM{}
 	}
-	a, err := sbom.NewAssessor(sbom.DefaultConfig(), pr.opts.Data, opts...)
+	data, err := pr.vexData(g)
+	if err != nil {
+		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeVEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
+		return &c, nil, policy.SBOM{}
+	}
+	a, err := sbom.NewAssessor(pr.assessConfig(), data, opts...)
 	if err != nil {
 		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, reason.InternalError, ""), source)
 		return &c, nil, policy.SBOM{}
@@ -453,12 +463,17 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		}
 		sum.Components = append(sum.Components, c)
 		for _, vr := range cr.Vulnerabilities {
+			if vr.Suppressed {
+				continue // a trusted VEX statement says not_affected: listed in the report
+			}
 			vulns = append(vulns, policy.Vulnerability{ID: vr.ID, Component: cr.Ref, Severity: vr.Severity, KnownExploited: vr.KnownExploited, Record: vr.Record})
 		}
 	}
+	sum.Advisories = advisoryFacts(rep)
 	c := policy.Check{ID: CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
 		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed", rep.Product.Format.Title(), rep.Product.SpecVersion,
 			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality)}
+	c.Message += suppressionNote(rep.Suppressions)
 	return &c, vulns, sum
 }
 

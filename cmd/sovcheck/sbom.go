@@ -50,7 +50,8 @@ fragility, and how concentrated their suppliers are.
 
 Labels that need data say "unknown" without it, and the report says how much was not assessed:
 --registry (stewards and suppliers), --vulns (OSV advisories, directory or zip), --kev (CISA KEV
-JSON), --facts (verify/rebuild results), --mapping (upstream identities across ecosystems).
+JSON), --facts (verify/rebuild results), --mapping (upstream identities across ecosystems),
+--vex (VEX statements: a justified not_affected suppresses a finding, and is listed).
 Nothing is fetched from the network.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -73,6 +74,8 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "mapping", Usage: "upstream mapping `FILE` (YAML) unifying projects across ecosystems"},
 		&cli.StringFlag{Name: "vulns", Usage: "OSV advisories: a `DIR` of JSON files or a zip"},
 		&cli.StringFlag{Name: "kev", Usage: "CISA known exploited vulnerabilities JSON `FILE`"},
+		&cli.StringSliceFlag{Name: "vex", Usage: "VEX `FILE` (OpenVEX, CycloneDX VEX or CSAF VEX; repeat), trusted: its justified not_affected statements suppress findings"},
+		&cli.IntFlag{Name: "max-data-age", Usage: "advisory data older than `DAYS` (its newest modified date) answers no vulnerability question"},
 		&cli.StringFlag{Name: "facts", Usage: "provenance facts `FILE` from sovcheck verify/rebuild"},
 		&cli.StringFlag{Name: "scoring", Usage: "YAML `FILE` overriding weights and cut-offs"},
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
@@ -160,6 +163,9 @@ func runSBOMLabels(c *cli.Context) error {
 		}
 	}
 	cfg.AllowedJurisdictions = append(cfg.AllowedJurisdictions, fl.StringSlice("allow-jurisdiction")...)
+	if days := fl.Int("max-data-age"); days != 0 {
+		cfg.MaxAdvisoryAgeDays = days
+	}
 	data, err := loadSBOMData(fl, opts)
 	if err != nil {
 		return err
@@ -224,6 +230,13 @@ func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
 		if d.Facts, err = sbom.LoadFacts(p, opts...); err != nil {
 			return d, err
 		}
+	}
+	for _, p := range fl.StringSlice("vex") {
+		v, err := sbom.LoadVEX(p, opts...)
+		if err != nil {
+			return d, err
+		}
+		d.VEX = append(d.VEX, v.Trust("given with --vex"))
 	}
 	return d, nil
 }

@@ -59,3 +59,12 @@ const (
 	EvidenceOrphaned  = "EVIDENCE_ORPHANED"
 	EvidenceUnread    = "EVIDENCE_UNREAD"
 )
+
+// Vulnerability data and VEX.
+const (
+	// VulnDataMissing: no component could be matched against advisory
+	// data (none given, or none for the product's ecosystems).
+	VulnDataMissing = "VULN_DATA_MISSING"
+	// VulnDataStale: the advisory data is older than the policy allows.
+	VulnDataStale = "VULN_DATA_STALE"
+)
