@@ -35,6 +35,10 @@ type Limits struct {
 	MaxAdvisoryTotalBytes int64
 	// MaxPortfolioSBOMs is the most SBOMs one portfolio may hold.
 	MaxPortfolioSBOMs int
+	// MaxMemoryBytes is the memory budget of one SBOM: before decoding, a
+	// pre-pass counts its components and edges and refuses the input when
+	// decoding and assessing them would need more (see budget.go).
+	MaxMemoryBytes int64
 }
 
 // DefaultLimits returns the limits used unless WithLimits says otherwise.
@@ -49,13 +53,14 @@ func DefaultLimits() Limits {
 		MaxAdvisories:         2_000_000,
 		MaxAdvisoryTotalBytes: 8 << 30,
 		MaxPortfolioSBOMs:     100_000,
+		MaxMemoryBytes:        2 << 30,
 	}
 }
 
 func (l Limits) validate() error {
 	if l.MaxSBOMBytes <= 0 || l.MaxComponents <= 0 || l.MaxEdges <= 0 || l.MaxNesting <= 0 ||
 		l.MaxDataFileBytes <= 0 || l.MaxAdvisoryBytes <= 0 || l.MaxAdvisories <= 0 ||
-		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 {
+		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 || l.MaxMemoryBytes <= 0 {
 		return reason.New(CodeConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
 			"validating limits: every limit must be positive, got %+v", l)
 	}

@@ -136,12 +136,19 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 		o.logger.LogAttrs(context.Background(), slog.LevelWarn, "file name and content disagree; reading by content",
 			slog.String("input", name), slog.String("named", string(s.NamedAs)), slog.String("content", string(s.Format)))
 	}
+	if err := checkBudget(data, s.Format, name, o.limits); err != nil {
+		return nil, err
+	}
 	var g *Graph
 	switch s.Format {
 	case FormatCycloneDXJSON, FormatCycloneDXXML:
 		g, err = readCycloneDX(data, s, name, o)
 	case FormatSPDXJSON:
 		g, err = readSPDX(data, s, name, o)
+	case FormatSPDXTagValue:
+		g, err = readSPDXTagValue(data, s, name, o)
+	case FormatSPDX3JSON:
+		g, err = readSPDX3(data, s, name, o)
 	case FormatGoMod:
 		g, err = readGoMod(data, goSum, name, o)
 	case FormatGoSum:

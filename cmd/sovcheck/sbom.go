@@ -229,12 +229,12 @@ func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
 }
 
 func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text sbom.TextOptions, minGrade sbom.Grade) error {
-	files, err := sbom.CollectInputs(args)
+	files, skipped, err := sbom.CollectInputs(args)
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 {
-		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding *.json, *.xml or go.mod files"}
+	if len(files) == 0 && len(skipped) == 0 {
+		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding SBOMs, go.mod or package-lock.json files"}
 	}
 	var progress func(done, total int)
 	if isTerminal(c.App.ErrWriter) {
@@ -246,6 +246,7 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 		}
 	}
 	p := a.NewPortfolio()
+	p.AddSkipped(skipped)
 	if err := p.AddFiles(c.Context, files, progress); err != nil {
 		return err
 	}
