@@ -17,9 +17,9 @@ import (
 // be exceeded. The costs below are measured peaks per element (decode,
 // graph, labels, scores), rounded up.
 const (
-	costPerComponent = 6 << 10 // bytes of peak memory per component
+	costPerComponent = 4 << 10 // bytes of peak memory per component
 	costPerEdge      = 64      // bytes per dependency edge
-	costPerByte      = 3       // bytes of peak memory per input byte (decoder buffers, strings)
+	costPerByte      = 4       // bytes of peak memory per input byte (decoder buffers, strings)
 )
 
 // budgetHint is the hint of a refusal by the pre-pass.

@@ -80,7 +80,7 @@ func Read(r io.Reader, name string, opts ...Option) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readLimited(r, o.limits.MaxSBOMBytes, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	data, err := readLimitedSized(r, -1, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func ReadFile(path string, opts ...Option) (*Graph, error) {
 }
 
 func readFile(path, name string, o *options) (*Graph, error) {
-	data, err := readFileLimited(path, o.limits.MaxSBOMBytes, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	data, err := readFileLimitedAs(path, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
 	if err != nil {
 		return nil, err
 	}

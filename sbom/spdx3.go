@@ -30,15 +30,15 @@ type spdx3Element struct {
 	PrimaryPurpose   looseString        `json:"software_primaryPurpose"`
 	VerifiedUsing    []spdx3Hash        `json:"verifiedUsing"`
 	SuppliedBy       looseString        `json:"suppliedBy"`
-	OriginatedBy     looseList      `json:"originatedBy"`
+	OriginatedBy     looseList          `json:"originatedBy"`
 	ExternalIDs      []spdx3ExternalID  `json:"externalIdentifier"`
 	ExternalRefs     []spdx3ExternalRef `json:"externalRef"`
 
 	// Relationships.
-	From             looseString   `json:"from"`
-	To               looseList `json:"to"`
-	RelationshipType looseString   `json:"relationshipType"`
-	Completeness     looseString   `json:"completeness"`
+	From             looseString `json:"from"`
+	To               looseList   `json:"to"`
+	RelationshipType looseString `json:"relationshipType"`
+	Completeness     looseString `json:"completeness"`
 
 	// Licence expressions.
 	LicenseExpression looseString `json:"simplelicensing_licenseExpression"`
@@ -47,9 +47,9 @@ type spdx3Element struct {
 	RootElement looseList `json:"rootElement"`
 
 	// CreationInfo.
-	SpecVersion looseString   `json:"specVersion"`
-	Created     looseString   `json:"created"`
-	CreatedBy   looseList `json:"createdBy"`
+	SpecVersion looseString `json:"specVersion"`
+	Created     looseString `json:"created"`
+	CreatedBy   looseList   `json:"createdBy"`
 }
 
 type spdx3Hash struct {
