@@ -403,6 +403,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	opts := []sbom.Option{sbom.WithLogger(r.logger), sbom.WithClock(now)}
 	var graph *sbom.Graph
 	var err error
+	var attested *attest.Statement
 	source := pr.opts.SBOM
 	switch {
 	case source != "":
@@ -423,7 +424,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		// makes them.
 		for _, vb := range g.verified {
 			if st := vb.res.Statement; st != nil && (st.PredicateType == attest.PredicateCycloneDX || st.PredicateType == attest.PredicateSPDX) {
-				source = vb.evidence
+				source, attested = vb.evidence, st
 				graph, err = sbom.Read(bytes.NewReader(st.Predicate), vb.evidence, opts...)
 				break
 			}
@@ -435,6 +436,13 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	if err != nil {
 		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
 		return &c, nil, policy.SBOM{}
+	}
+	bound := sbomBinding(subject, g.art.Name, graph, source, attested)
+	if bound.Status != policy.StatusPass {
+		return &bound, nil, policy.SBOM{}
+	}
+	if strings.HasPrefix(bound.Message, "warning:") {
+		r.logger.Warn(bound.Message, "sbom", source)
 	}
 	a, err := sbom.NewAssessor(sbom.DefaultConfig(), pr.opts.Data, opts...)
 	if err != nil {
@@ -457,8 +465,9 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		}
 	}
 	c := policy.Check{ID: CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
-		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed", rep.Product.Format.Title(), rep.Product.SpecVersion,
-			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality)}
+		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
+			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,
+			bound.Message)}
 	return &c, vulns, sum
 }
 
