@@ -185,8 +185,8 @@ func (p *Portfolio) AddFailure(source string, err error) {
 // a go.mod is read with that go.mod. What cannot be an input is returned
 // as a Failure with its reason: special files (named pipes, devices,
 // sockets, which could block the run or never end), symbolic links that
-// lead nowhere or to a directory, and hidden directories (.git), which are
-// named once, not walked. Files are returned as given, so reports name
+// lead nowhere or to a directory, hidden files (.keep) and hidden
+// directories (.git), which are named once, not walked. Files are returned as given, so reports name
 // them the way the user did.
 func CollectInputs(paths []string) ([]string, []Failure, error) {
 	var out []string
@@ -236,6 +236,10 @@ func CollectInputs(paths []string) ([]string, []Failure, error) {
 			if !mode.IsRegular() {
 				skip(p, CodeInputNotRegular, quoteName(p)+" is not a regular file ("+fileKind(mode)+") and was not opened",
 					"keep only SBOM files in the portfolio directory")
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), ".") {
+				skip(p, CodeInputHidden, "hidden file "+quoteName(p)+" was not read", "name the file itself to read it")
 				return nil
 			}
 			if strings.ToLower(d.Name()) == "go.sum" {

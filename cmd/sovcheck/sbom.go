@@ -233,8 +233,13 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 	if err != nil {
 		return err
 	}
-	if len(files) == 0 && len(skipped) == 0 {
-		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding SBOMs, go.mod or package-lock.json files"}
+	if len(files) == 0 {
+		msg := "no SBOM files found"
+		if len(skipped) > 0 {
+			msg = fmt.Sprintf("%s; %d entr%s not read, first: %s [%s]", msg, len(skipped), map[bool]string{true: "y", false: "ies"}[len(skipped) == 1],
+				skipped[0].Message, skipped[0].Code)
+		}
+		return &usageError{err: errors.New(msg), hint: "name SBOM files, or directories holding SBOMs, go.mod or package-lock.json files"}
 	}
 	var progress func(done, total int)
 	if isTerminal(c.App.ErrWriter) {
