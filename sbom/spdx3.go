@@ -23,16 +23,17 @@ type spdx3Element struct {
 	Name   looseString `json:"name"`
 
 	// Packages and files.
-	PackageVersion   looseString        `json:"software_packageVersion"`
-	PackageURL       looseString        `json:"software_packageUrl"`
-	DownloadLocation looseString        `json:"software_downloadLocation"`
-	SourceInfo       looseString        `json:"software_sourceInfo"`
-	PrimaryPurpose   looseString        `json:"software_primaryPurpose"`
-	VerifiedUsing    []spdx3Hash        `json:"verifiedUsing"`
-	SuppliedBy       looseString        `json:"suppliedBy"`
-	OriginatedBy     looseList          `json:"originatedBy"`
-	ExternalIDs      []spdx3ExternalID  `json:"externalIdentifier"`
-	ExternalRefs     []spdx3ExternalRef `json:"externalRef"`
+	PackageVersion    looseString        `json:"software_packageVersion"`
+	PackageURL        looseString        `json:"software_packageUrl"`
+	DownloadLocation  looseString        `json:"software_downloadLocation"`
+	SourceInfo        looseString        `json:"software_sourceInfo"`
+	PrimaryPurpose    looseString        `json:"software_primaryPurpose"`
+	AdditionalPurpose looseList          `json:"software_additionalPurpose"`
+	VerifiedUsing     []spdx3Hash        `json:"verifiedUsing"`
+	SuppliedBy        looseString        `json:"suppliedBy"`
+	OriginatedBy      looseList          `json:"originatedBy"`
+	ExternalIDs       []spdx3ExternalID  `json:"externalIdentifier"`
+	ExternalRefs      []spdx3ExternalRef `json:"externalRef"`
 
 	// Relationships.
 	From             looseString `json:"from"`

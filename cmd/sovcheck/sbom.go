@@ -31,7 +31,7 @@ func sbomCommand() *cli.Command {
 			return &usageError{err: errors.New("no sbom command given"), hint: "run 'sovcheck sbom labels SBOM', or 'sovcheck sbom labels --help'"}
 		},
 		Flags:       sbomLabelsFlags(),
-		Subcommands: []*cli.Command{sbomLabelsCommand()},
+		Subcommands: []*cli.Command{sbomLabelsCommand(), sbomCheckCommand()},
 	}
 }
 
