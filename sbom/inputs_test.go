@@ -80,7 +80,7 @@ func spdx3Fixture(t testing.TB, extra ...map[string]any) []byte {
 			"suppliedBy": "urn:acme", "software_primaryPurpose": "application", "software_packageUrl": "pkg:generic/acme/app@2.0"},
 		map[string]any{"type": "software_Package", "spdxId": "urn:xz", "name": "liblzma5", "software_packageVersion": "5.6.0-0.2", "creationInfo": "_:ci",
 			"externalIdentifier": []any{map[string]any{"type": "ExternalIdentifier", "externalIdentifierType": "packageUrl", "identifier": debPURL("liblzma5", "5.6.0-0.2", "xz-utils")}},
-			"verifiedUsing": []any{map[string]any{"type": "Hash", "algorithm": "sha256", "hashValue": strings.Repeat("ab", 32)}}},
+			"verifiedUsing":      []any{map[string]any{"type": "Hash", "algorithm": "sha256", "hashValue": strings.Repeat("ab", 32)}}},
 		map[string]any{"type": "simplelicensing_LicenseExpression", "spdxId": "urn:lic", "simplelicensing_licenseExpression": "0BSD", "creationInfo": "_:ci"},
 		map[string]any{"type": "Relationship", "spdxId": "urn:r1", "from": "urn:app", "relationshipType": "dependsOn", "to": []any{"urn:xz"}, "creationInfo": "_:ci"},
 		map[string]any{"type": "Relationship", "spdxId": "urn:r2", "from": "urn:xz", "relationshipType": "dependsOn", "to": []any{}, "completeness": "complete", "creationInfo": "_:ci"},
