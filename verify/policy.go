@@ -451,6 +451,11 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	rep := a.Assess(graph)
 	sum := policy.SBOM{Present: true, Source: source, Quality: 1 - rep.Coverage.Unassessed, ProductGrade: string(rep.Product.Grade), Components: []policy.Component{}}
+	if profile := pr.opts.Policy.SBOMProfile(); profile != "" {
+		if c := sbomProfileFacts(subject, &sum, profile, source, attested, opts); c != nil {
+			return c, nil, policy.SBOM{}
+		}
+	}
 	var vulns []policy.Vulnerability
 	for _, cr := range rep.Components {
 		c := policy.Component{Ref: cr.Ref, Name: cr.Name, Version: cr.Version, PURL: cr.PURL, SHA256: cr.SHA256, Upstream: cr.Upstream,

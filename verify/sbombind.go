@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -115,4 +116,32 @@ func nameMatches(g *sbom.Graph, artifactName string) bool {
 	}
 	version := strings.ToLower(strings.TrimPrefix(g.Version, "v"))
 	return name != "" && version != "" && strings.Contains(base, name) && strings.Contains(base, version)
+}
+
+// sbomProfileFacts checks the SBOM read from source (or the predicate of
+// attested) against the conformance profile the policy requires and
+// records the result in sum. An SBOM that the reader accepted but the
+// profile check cannot read is a FAIL.
+func sbomProfileFacts(subject policy.Subject, sum *policy.SBOM, profile, source string, attested *attest.Statement, opts []sbom.Option) *policy.Check {
+	var rep *sbom.ProfileReport
+	var err error
+	if attested != nil {
+		rep, err = sbom.CheckProfile(bytes.NewReader(attested.Predicate), source, profile, opts...)
+	} else {
+		rep, err = sbom.CheckProfileFile(source, profile, opts...)
+	}
+	if err != nil {
+		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX"), source)
+		return &c
+	}
+	sum.Profile, sum.ProfileConformant, sum.ProfileGaps = profile, rep.Conformant, len(rep.Gaps)
+	if len(rep.Gaps) > 0 {
+		g := rep.Gaps[0]
+		where := "the SBOM"
+		if g.Component != "" {
+			where = fmt.Sprintf("%q", g.Component)
+		}
+		sum.ProfileFirstGap = fmt.Sprintf("%s of %s at %s: %s", g.Field, where, g.Location, g.Detail)
+	}
+	return nil
 }
