@@ -132,7 +132,7 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.NamedAs != "" && s.NamedAs != s.Format {
+	if misnamed(s) {
 		o.logger.LogAttrs(context.Background(), slog.LevelWarn, "file name and content disagree; reading by content",
 			slog.String("input", name), slog.String("named", string(s.NamedAs)), slog.String("content", string(s.Format)))
 	}
@@ -161,8 +161,18 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.NamedAs != "" && s.NamedAs != s.Format {
+	if misnamed(s) {
 		g.Warnings = append(g.Warnings, "the file is named like "+s.NamedAs.Title()+" but holds "+s.Format.Title()+"; read by content")
 	}
 	return g, nil
+}
+
+// misnamed reports whether the file name promises another format than the
+// content holds. SPDX 3 generators use the .spdx.json suffix of SPDX 2
+// JSON, so that pair is not a contradiction.
+func misnamed(s Sniffed) bool {
+	if s.NamedAs == FormatSPDXJSON && s.Format == FormatSPDX3JSON {
+		return false
+	}
+	return s.NamedAs != "" && s.NamedAs != s.Format
 }
