@@ -38,6 +38,13 @@ func (c counts) estimate(size int) int64 {
 // checkBudget runs the pre-pass for the formats whose decoders would
 // otherwise allocate per element before any limit is checked.
 func checkBudget(data []byte, f Format, name string, l Limits) error {
+	// A document of n bytes holds at most n/2 elements ("1," or "{}"): when
+	// even that worst case fits the limits, counting can prove nothing more,
+	// and the common small SBOM is not scanned twice.
+	if worst := len(data)/2 + 1; worst <= l.MaxComponents && worst <= l.MaxEdges &&
+		(counts{components: worst, edges: worst}).estimate(len(data)) <= l.MaxMemoryBytes {
+		return nil
+	}
 	var c counts
 	var err error
 	switch f {
