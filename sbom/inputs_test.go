@@ -299,3 +299,25 @@ func TestCheckProfileBSI(t *testing.T) {
 	_, err = CheckProfile(strings.NewReader("{}"), "x.json", "nist")
 	wantCode(t, err, CodeConfigInvalid)
 }
+
+// A real package that shares its name with a generator's application type
+// is no placeholder when it has a version, purl or CPE.
+func TestPlaceholderNeedsNoIdentity(t *testing.T) {
+	for _, c := range []Component{
+		{Name: "pip", Version: "24.0"},
+		{Name: "cargo", PURL: "pkg:cargo/cargo@0.80.0"},
+		{Name: "npm", CPE: "cpe:2.3:a:npmjs:npm:10.0.0:*:*:*:*:*:*:*"},
+		{Name: "github.com/x/y"},
+		{Name: "@scope/pkg"},
+		{Name: "libz.so.1"},
+	} {
+		if rule, _ := placeholderOf(&c); rule != "" {
+			t.Errorf("%+v taken for a placeholder by %s", c, rule)
+		}
+	}
+	for _, c := range []Component{{Name: "pip"}, {Name: "usr/lib/app/x.jar"}, {Name: "C:\\app\\x.exe"}, {Name: " "}, {Name: "Gemfile.lock"}} {
+		if rule, _ := placeholderOf(&c); rule == "" {
+			t.Errorf("%+v not taken for a placeholder", c)
+		}
+	}
+}

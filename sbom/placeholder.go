@@ -26,10 +26,10 @@ const (
 )
 
 // generatorTypeNames are the application types Trivy (and its SPDX
-// output) writes as package names, and the equivalents of syft's and
-// cdxgen's catalogers. A component so named with no purl, CPE or SWID is a
-// placeholder; with a purl it is a real package of that name (the Rust
-// crate "cargo").
+// output) writes as package names, and the equivalents of syft's
+// catalogers. A component so named with no purl, CPE, SWID tag and no
+// version is a placeholder; with any of them it is a real package of that
+// name (the Rust crate "cargo", the Python package "pip 24.0").
 var generatorTypeNames = map[string]bool{
 	// Trivy language and binary types (pkg/fanal/types).
 	"gobinary": true, "gomod": true, "jar": true, "pom": true, "gradle": true, "sbt": true,
@@ -39,9 +39,8 @@ var generatorTypeNames = map[string]bool{
 	"composer": true, "composer-vendor": true, "nuget": true, "dotnet-core": true, "packages-props": true,
 	"conan": true, "cocoapods": true, "swift": true, "pub": true, "hex": true, "mix": true, "julia": true,
 	"bitnami": true, "wordpress": true, "k8s": true, "lang-pkgs": true, "os-pkgs": true,
-	// syft catalogers' source kinds.
-	"go-module-binary": true, "go-module-file": true, "java-archive": true, "binary": true,
-	"directory": true, "file": true, "image": true,
+	// syft catalogers' package kinds.
+	"go-module-binary": true, "go-module-file": true, "java-archive": true,
 }
 
 // manifestNames are lockfiles and manifests that generators list as
@@ -79,7 +78,7 @@ func placeholderOf(c *Component) (rule, detail string) {
 		return RulePlaceholderEmptyName, "the component has no name and no purl, CPE or SWID tag"
 	case unknownNames[lower]:
 		return RulePlaceholderUnknownName, "the component is named " + quote(name) + ", which says the name is not known"
-	case generatorTypeNames[lower] && c.Group == "":
+	case generatorTypeNames[lower] && c.Group == "" && strings.TrimSpace(c.Version) == "":
 		return RulePlaceholderGeneratorType, quote(name) + " is a generator's name for a kind of application, not a project"
 	case manifestNames[strings.ToLower(path.Base(lower))]:
 		return RulePlaceholderManifest, quote(name) + " is the manifest or lockfile the generator read, not a project"
