@@ -39,3 +39,10 @@ const (
 	CodeWarning       = "POLICY_WARNING"
 	CodeNotApplicable = "POLICY_NOT_APPLICABLE"
 )
+
+// SBOM conformance profiles (sbom.profile).
+const (
+	// CodeSBOMProfile: the SBOM does not conform to the profile the policy
+	// requires.
+	CodeSBOMProfile = "POLICY_SBOM_PROFILE"
+)

@@ -77,6 +77,7 @@ type sbomSection struct {
 	MaxComponentGrade string            `yaml:"maxComponentGrade"`
 	ForbiddenLabels   []string          `yaml:"forbiddenLabels"`
 	Jurisdictions     *jurisdictionSpec `yaml:"jurisdictions"`
+	Profile           string            `yaml:"profile"`
 }
 
 type jurisdictionSpec struct {

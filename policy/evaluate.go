@@ -194,6 +194,7 @@ func (ctx *evalContext) plan() []rule {
 	add(RuleRebuild, ActionFail, (*evalContext).rebuild)
 	add(RuleSBOMRequired, ActionFail, (*evalContext).sbomRequiredRule)
 	add(RuleSBOMQuality, ActionFail, (*evalContext).sbomQuality)
+	add(RuleSBOMProfile, ActionFail, (*evalContext).sbomProfileRule)
 	add(RuleProductGrade, ActionFail, (*evalContext).productGrade)
 	add(RuleComponentGrade, ActionFail, (*evalContext).componentGrade)
 	add(RuleForbiddenLabels, ActionFail, (*evalContext).forbiddenLabels)

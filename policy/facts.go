@@ -78,6 +78,13 @@ type SBOM struct {
 	// ProductGrade is the product's grade, A (best) to G, empty if ungraded.
 	ProductGrade string      `json:"productGrade"`
 	Components   []Component `json:"components"`
+	// Profile is the conformance profile the SBOM was checked against
+	// (when the policy requires one), with the verdict, the number of gaps
+	// and the first of them.
+	Profile           string `json:"profile,omitempty"`
+	ProfileConformant bool   `json:"profileConformant,omitempty"`
+	ProfileGaps       int    `json:"profileGaps,omitempty"`
+	ProfileFirstGap   string `json:"profileFirstGap,omitempty"`
 	// Advisories says what the vulnerability facts rest on.
 	Advisories Advisories `json:"advisories"`
 }

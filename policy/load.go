@@ -405,6 +405,7 @@ func (v *validator) sbom() {
 		v.grade("sbom.maxComponentGrade", s.MaxComponentGrade)
 		v.p.ruleIDs[RuleComponentGrade] = true
 	}
+	v.sbomProfile()
 	v.labels("sbom.forbiddenLabels", s.ForbiddenLabels)
 	if len(s.ForbiddenLabels) > 0 {
 		v.p.ruleIDs[RuleForbiddenLabels] = true

@@ -384,6 +384,9 @@ func (x *ruleCtx) unknown(reason string, ls ...Label) {
 func (a *Assessor) component(g *Graph, i int, st *assessment, suppliers supplierStats) ComponentResult {
 	c := &g.Components[i]
 	up := resolveUpstream(c, a.data.Mapping)
+	if rule, _ := placeholderOf(c); rule != "" {
+		up = resolvedUpstream{Rule: rule, Field: fieldOf(g.Format, c, "name")}
+	}
 	r := ComponentResult{
 		Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Location: c.Location,
 		Upstream: up.ID, UpstreamRule: up.Rule, UpstreamField: up.Field,
@@ -445,7 +448,9 @@ func isWasm(c *Component) bool {
 func (x *ruleCtx) identity() {
 	c, f := x.c, x.g.Format
 	p, purlOK := parsePURL(c.PURL)
-	if !purlOK && c.CPE == "" && c.SWID == "" && len(c.Hashes) == 0 {
+	if rule, detail := placeholderOf(c); rule != "" {
+		x.fire(LabelUnidentifiable, rule, fieldOf(f, c, "name"), "", detail)
+	} else if !purlOK && c.CPE == "" && c.SWID == "" && len(c.Hashes) == 0 {
 		detail := "no purl, CPE, SWID tag or hash: the component can only be named, not looked up"
 		if c.PURL != "" {
 			detail = fmt.Sprintf("purl %q does not parse, and there is no CPE, SWID tag or hash", c.PURL)

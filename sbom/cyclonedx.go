@@ -210,6 +210,9 @@ func (r *cdxReader) component(c *cdx.Component, loc string) Component {
 	}
 	if c.Properties != nil {
 		for i, prop := range *c.Properties {
+			if prop.Name == "aquasecurity:trivy:Type" && out.PURL == "" && strings.TrimSpace(prop.Value) != "" {
+				out.Placeholder = RulePlaceholderTrivyApp
+			}
 			rule := sourceProperties[prop.Name]
 			if rule == "" || strings.TrimSpace(prop.Value) == "" {
 				continue

@@ -8,14 +8,38 @@
 // formats apart and is otherwise overruled by the content (an SPDX
 // document named app.cdx.json is read as SPDX, with a warning and a log
 // line). Supported: CycloneDX JSON and XML 1.2 to 1.7 (cyclonedx-go;
-// nested components are walked and count as parts of their parent), SPDX
-// 2.2 and 2.3 JSON (spdx/tools-golang, with a tolerant fallback for
-// common deviations such as an originator without "Person:"), go.mod with
-// its go.sum (golang.org/x/mod) and package-lock.json v2/v3. A JSON
-// object that is neither is refused with SBOM_FORMAT_UNKNOWN: cyclonedx-go
-// would decode it into an empty BOM, which must never be graded. Every
-// reader enforces the Limits (bytes, components, edges, nesting) and fails
-// with INPUT_TOO_LARGE past them.
+// nested components are walked and count as parts of their parent; 1.0
+// and 1.1 are refused with a conversion hint), SPDX 2.2 and 2.3 JSON and
+// tag-value (spdx/tools-golang, with a tolerant fallback for common JSON
+// deviations such as an originator without "Person:"; tag-value locations
+// are file:line), SPDX 3.0.1 JSON-LD (the compacted @graph: packages and
+// files, relationships, licence expressions, agents), go.mod with its
+// go.sum (golang.org/x/mod) and package-lock.json v2/v3. A JSON object
+// that is neither is refused with SBOM_FORMAT_UNKNOWN: cyclonedx-go would
+// decode it into an empty BOM, which must never be graded. Every reader
+// enforces the Limits (bytes, components, edges, nesting) and fails with
+// INPUT_TOO_LARGE past them; a byte pre-pass counts components and edges
+// before any decoder allocates, and refuses an input whose count or
+// estimated memory (MaxMemoryBytes) is too large (budget.go). Binary
+// content is refused after the first 64 KiB. Components that repeat an
+// earlier component's purl are merged into it, so they count once.
+//
+// CollectInputs lists every file of a directory; what cannot be read is
+// reported with its reason, never skipped in silence: named pipes and
+// other special files are listed, not opened.
+//
+// # Generator placeholders
+//
+// Components that generators write for things they could not name
+// (Trivy's "gobinary" and "jar" application entries, components named
+// after a file path or a lockfile, empty or UNKNOWN names) are
+// unidentifiable with an identity/placeholder-* rule and resolve to no
+// upstream, so a portfolio never ranks them as shared (placeholder.go).
+//
+// # Conformance profiles
+//
+// CheckProfile lists every gap between an SBOM and a conformance profile
+// (BSI TR-03183-2 v2.1.0), per field and component (profile.go).
 //
 // # Upstream identity
 //

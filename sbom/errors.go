@@ -24,6 +24,18 @@ const (
 	CodeDataMalformed = "SBOM_DATA_MALFORMED"
 	// CodeConfigInvalid: scoring weights or cut-offs are out of range.
 	CodeConfigInvalid = "SBOM_CONFIG_INVALID"
+	// CodeInputNotRegular: a portfolio directory holds a named pipe,
+	// device, socket or a link to a directory; it was listed, not opened.
+	CodeInputNotRegular = "SBOM_INPUT_NOT_REGULAR"
+	// CodeInputHidden: a hidden directory inside a portfolio directory
+	// was listed, not walked.
+	CodeInputHidden = "SBOM_INPUT_HIDDEN"
+	// CodeNotBound: the SBOM does not name the artifact it is given for
+	// (no matching digest, no verified attestation about the artifact).
+	CodeNotBound = "SBOM_NOT_BOUND"
+	// CodeProfileGaps: the SBOM lacks fields a conformance profile
+	// (BSI TR-03183-2) requires.
+	CodeProfileGaps = "SBOM_PROFILE_GAPS"
 )
 
 func tooLarge(what string, got, limit int64, hint string) *reason.Error {

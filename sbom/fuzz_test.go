@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 // fuzzRead checks the reader contract on arbitrary input: no panic, an
@@ -166,6 +168,46 @@ func FuzzVersionCompare(f *testing.F) {
 				if self, err := CompareVersions(eco, a, a); err != nil || self != 0 {
 					t.Fatalf("%s: %q is not equal to itself (%d, %v)", eco, a, self, err)
 				}
+			}
+		}
+	})
+}
+
+func FuzzReadSPDXTagValue(f *testing.F) {
+	f.Add(tagValueOf(f, shopSPDX("SPDX-2.3", personPrefix)))
+	f.Add(tagValueOf(f, shopSPDX("SPDX-2.2", personPrefix)))
+	f.Add(tagValueOf(f, rhelSPDX()))
+	f.Add([]byte("SPDXVersion: SPDX-2.3\nPackageName: a\nSPDXID: SPDXRef-a\nRelationship: SPDXRef-a DEPENDS_ON SPDXRef-b\nPackageComment: <text>\nPackageName: x\n</text>\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, "bom.spdx") })
+}
+
+func FuzzReadSPDX3(f *testing.F) {
+	f.Add(spdx3Fixture(f))
+	f.Add(spdx3Fixture(f, map[string]any{"type": "Relationship", "from": "urn:app", "relationshipType": "ancestorOf", "to": "urn:xz"},
+		map[string]any{"type": "software_File", "spdxId": "urn:f", "name": "x.tgz", "software_additionalPurpose": []any{"archive"}}))
+	f.Add([]byte(`{"@context":["https://spdx.org/rdf/3.0.1/spdx-context.jsonld"],"@graph":[{"type":"software_Package","spdxId":"a","to":"b"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRead(t, data, "bom.spdx3.json")
+		if _, err := CheckProfile(bytes.NewReader(data), "bom.spdx3.json", ProfileBSITR031832); err != nil && reason.As(err, "", "").Code == "" {
+			t.Fatalf("profile check error without a code: %v", err)
+		}
+	})
+}
+
+// FuzzReadCycloneDX17 fuzzes the newest CycloneDX version with the fields
+// the BSI profile reads (licence acknowledgements, distribution hashes,
+// bsi: properties), through both the reader and the profile check.
+func FuzzReadCycloneDX17(f *testing.F) {
+	f.Add(encodeCDX(f, shopBOM(), cdx.SpecVersion1_7, cdx.BOMFileFormatJSON))
+	f.Add(encodeCDX(f, shopBOM(), cdx.SpecVersion1_7, cdx.BOMFileFormatXML))
+	f.Add([]byte(`{"bomFormat":"CycloneDX","specVersion":"1.7","serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79","metadata":{"timestamp":"2026-01-01T00:00:00Z","manufacturer":{"name":"a","url":["https://a.test"]}},` +
+		`"components":[{"bom-ref":"z","name":"z","version":"1","licenses":[{"expression":"MIT","acknowledgement":"concluded"}],"externalReferences":[{"type":"distribution","url":"x","hashes":[{"alg":"SHA-512","content":"00"}]}],` +
+		`"properties":[{"name":"bsi:component:archive","value":"archive"}]}],"dependencies":[{"ref":"z"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, name := range []string{"bom.cdx.json", "bom.cdx.xml"} {
+			fuzzRead(t, data, name)
+			if _, err := CheckProfile(bytes.NewReader(data), name, ProfileBSITR031832); err != nil && reason.As(err, "", "").Code == "" {
+				t.Fatalf("profile check error without a code: %v", err)
 			}
 		}
 	})

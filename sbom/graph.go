@@ -13,6 +13,8 @@ const (
 	FormatCycloneDXJSON Format = "cyclonedx-json"
 	FormatCycloneDXXML  Format = "cyclonedx-xml"
 	FormatSPDXJSON      Format = "spdx-json"
+	FormatSPDXTagValue  Format = "spdx-tag-value"
+	FormatSPDX3JSON     Format = "spdx3-jsonld"
 	FormatGoMod         Format = "go.mod"
 	FormatGoSum         Format = "go.sum"
 	FormatNPMLock       Format = "package-lock"
@@ -27,6 +29,10 @@ func (f Format) Title() string {
 		return "CycloneDX XML"
 	case FormatSPDXJSON:
 		return "SPDX JSON"
+	case FormatSPDXTagValue:
+		return "SPDX tag-value"
+	case FormatSPDX3JSON:
+		return "SPDX 3 JSON-LD"
 	case FormatGoMod:
 		return "go.mod"
 	case FormatGoSum:
@@ -104,6 +110,10 @@ type Component struct {
 	// InstallScript is set when the package runs its own code at install
 	// time (npm hasInstallScript).
 	InstallScript bool `json:"installScript,omitempty"`
+	// Placeholder is set by a reader when the generator itself marks the
+	// component as an application it found rather than a package it
+	// identified; the value is the rule that said so (see placeholder.go).
+	Placeholder string `json:"placeholder,omitempty"`
 	// DependsOn holds indices into Graph.Components.
 	DependsOn []int `json:"dependsOn,omitempty"`
 	// DependenciesKnown is set when the document states this component's
@@ -240,6 +250,7 @@ func (b *graphBuilder) edgeIndex(from, to int) error {
 }
 
 func (b *graphBuilder) finish() *Graph {
+	b.mergeDuplicates()
 	for i := range b.g.Components {
 		c := &b.g.Components[i]
 		c.DependsOn = dedupeEdges(c.DependsOn, i)

@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +36,10 @@ type Limits struct {
 	MaxAdvisoryTotalBytes int64
 	// MaxPortfolioSBOMs is the most SBOMs one portfolio may hold.
 	MaxPortfolioSBOMs int
+	// MaxMemoryBytes is the memory budget of one SBOM: before decoding, a
+	// pre-pass counts its components and edges and refuses the input when
+	// decoding and assessing them would need more (see budget.go).
+	MaxMemoryBytes int64
 }
 
 // DefaultLimits returns the limits used unless WithLimits says otherwise.
@@ -49,13 +54,14 @@ func DefaultLimits() Limits {
 		MaxAdvisories:         2_000_000,
 		MaxAdvisoryTotalBytes: 8 << 30,
 		MaxPortfolioSBOMs:     100_000,
+		MaxMemoryBytes:        2 << 30,
 	}
 }
 
 func (l Limits) validate() error {
 	if l.MaxSBOMBytes <= 0 || l.MaxComponents <= 0 || l.MaxEdges <= 0 || l.MaxNesting <= 0 ||
 		l.MaxDataFileBytes <= 0 || l.MaxAdvisoryBytes <= 0 || l.MaxAdvisories <= 0 ||
-		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 {
+		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 || l.MaxMemoryBytes <= 0 {
 		return reason.New(CodeConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
 			"validating limits: every limit must be positive, got %+v", l)
 	}
@@ -64,19 +70,63 @@ func (l Limits) validate() error {
 
 // readLimited reads all of r, failing with INPUT_TOO_LARGE past limit.
 func readLimited(r io.Reader, limit int64, what, hint string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the file is readable", "reading %s", what)
+	return readLimitedSized(r, -1, limit, false, what, hint)
+}
+
+// sniffChunk is how much is read before the content is judged.
+const sniffChunk = 64 << 10
+
+// readLimitedSized reads like readLimited. size, when positive, is the size
+// the file system reports, so the buffer is allocated once. With sbom set
+// the first chunk is checked before more is read: content that no SBOM
+// reader accepts (NUL bytes, as from /dev/zero or a binary) is refused at
+// once instead of being buffered up to the limit.
+func readLimitedSized(r io.Reader, size, limit int64, sbom bool, what, hint string) ([]byte, error) {
+	capacity := int64(sniffChunk)
+	if size > 0 {
+		capacity = min(size, limit) + 1
 	}
-	if int64(len(data)) > limit {
-		return nil, tooLarge(what, int64(len(data)), limit, hint)
+	buf := make([]byte, 0, capacity)
+	checked := false
+	for {
+		if int64(len(buf)) == int64(cap(buf)) {
+			next := min(2*int64(cap(buf)), limit+1)
+			if next <= int64(cap(buf)) {
+				break
+			}
+			buf = append(buf[:cap(buf)], make([]byte, next-int64(cap(buf)))...)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if sbom && !checked && (len(buf) >= sniffChunk || err != nil) {
+			checked = true
+			if i := bytes.IndexByte(buf[:min(len(buf), sniffChunk)], 0); i >= 0 {
+				return nil, reason.New(CodeFormatUnknown, "give an SBOM file (JSON, XML or text), not binary data",
+					"reading %s: byte %d is NUL: binary content is not an SBOM", what, i)
+			}
+		}
+		if int64(len(buf)) > limit {
+			return nil, tooLarge(what, int64(len(buf)), limit, hint)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, reason.Wrap(err, reason.InputUnreadable, "check that the file is readable", "reading %s", what)
+		}
 	}
-	return data, nil
+	return nil, tooLarge(what, int64(len(buf)), limit, hint)
 }
 
 // readFileLimited opens and reads path within limit, checking the size
 // before reading when the file system reports it.
 func readFileLimited(path string, limit int64, what, hint string) ([]byte, error) {
+	return readFileLimitedAs(path, limit, false, what, hint)
+}
+
+// readFileLimitedAs reads like readFileLimited; sbom refuses binary content
+// early (see readLimitedSized).
+func readFileLimitedAs(path string, limit int64, sbom bool, what, hint string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, reason.Wrap(err, reason.InputUnreadable, "check the path and its permissions", "opening %s", what)
@@ -91,5 +141,9 @@ func readFileLimited(path string, limit int64, what, hint string) ([]byte, error
 			return nil, tooLarge(fmt.Sprintf("%s (%d bytes)", what, st.Size()), st.Size(), limit, hint)
 		}
 	}
-	return readLimited(f, limit, what, hint)
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return readLimitedSized(f, size, limit, sbom, what, hint)
 }

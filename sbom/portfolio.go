@@ -114,6 +114,13 @@ func (p *Portfolio) Add(g *Graph) error {
 	seenUp := map[int32]bool{}
 	seenSup := map[int32]bool{}
 	for i := range comps {
+		if upIDs[i] == "" {
+			// A generator placeholder: it names no upstream, so it is
+			// shared with nothing.
+			comps[i].upstream = -1
+			p.addSupplier(st.results[i].Supplier, seenSup)
+			continue
+		}
 		u, ok := p.upstreams[upIDs[i]]
 		if !ok {
 			u = int32(len(p.ups))
@@ -132,28 +139,35 @@ func (p *Portfolio) Add(g *Graph) error {
 			seenUp[u] = true
 			agg.products++
 		}
-		if s := st.results[i].Supplier; s != "" {
-			key := supplierKey(s)
-			si, ok := p.suppliers[key]
-			if !ok {
-				si = int32(len(p.sups))
-				p.suppliers[key] = si
-				p.sups = append(p.sups, supplierAgg{name: s})
-			} else if s < p.sups[si].name {
-				p.sups[si].name = s
-			}
-			p.sups[si].components++
-			if !seenSup[si] {
-				seenSup[si] = true
-				p.sups[si].products++
-			}
-		}
+		p.addSupplier(st.results[i].Supplier, seenSup)
 	}
 	p.products = append(p.products, portfolioProduct{
 		name: g.Name, version: g.Version, source: g.Source, format: g.Format, specVersion: g.SpecVersion,
 		caps: st.caps, coverage: cov, comps: comps,
 	})
 	return nil
+}
+
+// addSupplier counts one component of supplier s; seen holds the
+// suppliers already counted for the product. Callers hold p.mu.
+func (p *Portfolio) addSupplier(s string, seen map[int32]bool) {
+	if s == "" {
+		return
+	}
+	key := supplierKey(s)
+	si, ok := p.suppliers[key]
+	if !ok {
+		si = int32(len(p.sups))
+		p.suppliers[key] = si
+		p.sups = append(p.sups, supplierAgg{name: s})
+	} else if s < p.sups[si].name {
+		p.sups[si].name = s
+	}
+	p.sups[si].components++
+	if !seen[si] {
+		seen[si] = true
+		p.sups[si].products++
+	}
 }
 
 // AddFailure records an input that could not be read.
@@ -164,16 +178,26 @@ func (p *Portfolio) AddFailure(source string, err error) {
 	p.failures = append(p.failures, Failure{Source: source, Code: re.Code, Message: re.Error(), Hint: re.Hint})
 }
 
-// CollectInputs expands directories into the SBOM and lockfile files they
-// hold (recursively, in lexical order): *.json, *.xml and go.mod. A go.sum
-// is taken alone only where no go.mod sits beside it. Files are returned
-// as given, so reports name them the way the user did.
-func CollectInputs(paths []string) ([]string, error) {
+// CollectInputs expands directories into the files they hold
+// (recursively, in lexical order). Every regular file is an input, whatever
+// its name: the content decides whether it is an SBOM, and a file that is
+// not one is refused with its reason rather than skipped. A go.sum beside
+// a go.mod is read with that go.mod. What cannot be an input is returned
+// as a Failure with its reason: special files (named pipes, devices,
+// sockets, which could block the run or never end), symbolic links that
+// lead nowhere or to a directory, hidden files (.keep) and hidden
+// directories (.git), which are named once, not walked. Files are returned as given, so reports name
+// them the way the user did.
+func CollectInputs(paths []string) ([]string, []Failure, error) {
 	var out []string
+	var skipped []Failure
+	skip := func(p, code, msg, hint string) {
+		skipped = append(skipped, Failure{Source: p, Code: code, Message: msg, Hint: hint})
+	}
 	for _, root := range paths {
 		st, err := os.Stat(root)
 		if err != nil {
-			return nil, reason.Wrap(err, reason.InputUnreadable, "check the path", "reading portfolio input")
+			return nil, nil, reason.Wrap(err, reason.InputUnreadable, "check the path", "reading portfolio input")
 		}
 		if !st.IsDir() {
 			out = append(out, root)
@@ -181,30 +205,81 @@ func CollectInputs(paths []string) ([]string, error) {
 		}
 		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != root && strings.HasPrefix(d.Name(), ".") {
+				skip(p, reason.InputUnreadable, "reading "+quoteName(p)+": "+err.Error(), "check the directory and its permissions")
+				if d != nil && d.IsDir() {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			name := strings.ToLower(d.Name())
-			switch {
-			case strings.HasSuffix(name, ".json"), strings.HasSuffix(name, ".xml"), name == "go.mod":
-				out = append(out, p)
-			case name == "go.sum":
-				if _, err := os.Stat(filepath.Join(filepath.Dir(p), "go.mod")); err != nil {
-					out = append(out, p)
+			if d.IsDir() {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
+					skip(p, CodeInputHidden, "hidden directory "+quoteName(p)+" was not walked",
+						"name the directory itself to read the SBOMs in it")
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			mode := d.Type()
+			if mode&fs.ModeSymlink != 0 {
+				fi, err := os.Stat(p)
+				switch {
+				case err != nil:
+					skip(p, reason.InputUnreadable, "symbolic link "+quoteName(p)+" leads nowhere: "+err.Error(), "fix or remove the link")
+					return nil
+				case fi.IsDir():
+					skip(p, CodeInputNotRegular, "symbolic link "+quoteName(p)+" leads to a directory, which is not followed",
+						"name the directory itself to read the SBOMs in it")
+					return nil
+				}
+				mode = fi.Mode().Type()
+			}
+			if !mode.IsRegular() {
+				skip(p, CodeInputNotRegular, quoteName(p)+" is not a regular file ("+fileKind(mode)+") and was not opened",
+					"keep only SBOM files in the portfolio directory")
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), ".") {
+				skip(p, CodeInputHidden, "hidden file "+quoteName(p)+" was not read", "name the file itself to read it")
+				return nil
+			}
+			if strings.ToLower(d.Name()) == "go.sum" {
+				if _, err := os.Stat(filepath.Join(filepath.Dir(p), "go.mod")); err == nil {
+					return nil // read with the go.mod beside it
 				}
 			}
+			out = append(out, p)
 			return nil
 		})
 		if err != nil {
-			return nil, reason.Wrap(err, reason.InputUnreadable, "check the directory and its permissions", "walking portfolio directory %q", root)
+			return nil, nil, reason.Wrap(err, reason.InputUnreadable, "check the directory and its permissions", "walking portfolio directory %q", root)
 		}
 	}
-	return out, nil
+	return out, skipped, nil
+}
+
+// fileKind names a non-regular file type.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "mode " + m.String()
+}
+
+// AddSkipped records inputs that CollectInputs did not open, so the report
+// lists them.
+func (p *Portfolio) AddSkipped(fs []Failure) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failures = append(p.failures, fs...)
 }
 
 // AddFiles reads and assesses files in parallel (one worker per CPU),
@@ -350,16 +425,22 @@ func (p *Portfolio) Report(top int) *PortfolioReport {
 		for i := range prod.comps {
 			c := &prod.comps[i]
 			bits := c.bits
-			if pervasive[c.upstream] {
-				bits.set(LabelPortfolioPervasive)
-				p.ups[c.upstream].bits.set(LabelPortfolioPervasive)
+			perv := 0.0
+			if c.upstream >= 0 {
+				perv = pervSig[c.upstream]
+				if pervasive[c.upstream] {
+					bits.set(LabelPortfolioPervasive)
+					p.ups[c.upstream].bits.set(LabelPortfolioPervasive)
+				}
 			}
 			imp := Impact{Assessed: c.assessed, DependentsSignal: c.depSig, DominatedSignal: c.domSig, Sandboxed: c.sandboxed}
-			impact := a.impactValue(&imp, pervSig[c.upstream])
+			impact := a.impactValue(&imp, perv)
 			risk, _ := a.riskOf(c.fragility, impact, bits)
 			if impact >= a.cfg.HighImpact && c.fragility >= a.cfg.HighFragility {
 				bits.set(LabelSystemicFragile)
-				p.ups[c.upstream].bits.set(LabelSystemicFragile)
+				if c.upstream >= 0 {
+					p.ups[c.upstream].bits.set(LabelSystemicFragile)
+				}
 			}
 			if worst < 0 || risk > pp.Risk || risk == pp.Risk && c.display < prod.comps[worst].display {
 				worst, pp.Risk, worstBits = i, risk, bits
@@ -369,7 +450,9 @@ func (p *Portfolio) Report(top int) *PortfolioReport {
 		pp.Grade, pp.Caps = applyCaps(pp.ComputedGrade, prod.caps)
 		if worst >= 0 {
 			pp.Worst = prod.comps[worst].display
-			pp.WorstUpstream = p.ups[prod.comps[worst].upstream].id
+			if u := prod.comps[worst].upstream; u >= 0 {
+				pp.WorstUpstream = p.ups[u].id
+			}
 			pp.WorstLabels = worstBits.labels()
 		}
 		rep.Products = append(rep.Products, pp)

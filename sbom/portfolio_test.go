@@ -109,16 +109,20 @@ func runPortfolio(t *testing.T, data Data) *PortfolioReport {
 	t.Helper()
 	t.Chdir(t.TempDir())
 	root := writePortfolio(t, ".")
-	files, err := CollectInputs([]string{root})
+	files, skipped, err := CollectInputs([]string{root})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"sboms/alpine/bom.xml", "sboms/debian/shop-copy.cdx.json", "sboms/debian/shop.cdx.json", "sboms/misc/tsconfig.json",
+	want := []string{"sboms/alpine/bom.xml", "sboms/debian/shop-copy.cdx.json", "sboms/debian/shop.cdx.json", "sboms/misc/README.md", "sboms/misc/tsconfig.json",
 		"sboms/rhel/billing.spdx.json", "sboms/svc/go.mod", "sboms/web/package-lock.json"}
 	if !slices.Equal(files, want) {
-		t.Fatalf("collected %v, want %v (hidden folders, README and the go.sum beside go.mod skipped)", files, want)
+		t.Fatalf("collected %v, want %v (every file but the go.sum beside go.mod)", files, want)
+	}
+	if len(skipped) != 1 || skipped[0].Source != "sboms/.git" || skipped[0].Code != CodeInputHidden {
+		t.Fatalf("skipped %+v, want the hidden directory sboms/.git listed with %s", skipped, CodeInputHidden)
 	}
 	p := newTestAssessor(t, data).NewPortfolio()
+	p.AddSkipped(skipped)
 	calls := 0
 	if err := p.AddFiles(context.Background(), files, func(done, total int) { calls++ }); err != nil {
 		t.Fatal(err)
@@ -131,11 +135,15 @@ func runPortfolio(t *testing.T, data Data) *PortfolioReport {
 
 func TestPortfolioSharedUpstreams(t *testing.T) {
 	r := runPortfolio(t, testData(t))
-	if r.MediaType != PortfolioMediaType || r.Totals.Products != 6 || r.Totals.Failures != 1 {
+	if r.MediaType != PortfolioMediaType || r.Totals.Products != 6 || r.Totals.Failures != 3 {
 		t.Fatalf("totals %+v", r.Totals)
 	}
-	if f := r.Failures[0]; f.Source != "sboms/misc/tsconfig.json" || f.Code != CodeFormatUnknown || f.Hint == "" {
-		t.Fatalf("failure %+v", f)
+	for i, want := range []struct{ source, code string }{
+		{"sboms/.git", CodeInputHidden}, {"sboms/misc/README.md", CodeFormatUnknown}, {"sboms/misc/tsconfig.json", CodeFormatUnknown},
+	} {
+		if f := r.Failures[i]; f.Source != want.source || f.Code != want.code || f.Hint == "" {
+			t.Fatalf("failure %d: %+v, want %s listed with %s and a hint", i, f, want.source, want.code)
+		}
 	}
 	// Debian liblzma5, Alpine xz-libs and RPM xz-libs are one upstream.
 	var xz *SharedUpstream
@@ -226,7 +234,7 @@ func TestPortfolioCancel(t *testing.T) {
 	if err := p.AddFiles(ctx, []string{"a", "b"}, nil); err == nil {
 		t.Fatal("a cancelled context did not stop the run")
 	}
-	if _, err := CollectInputs([]string{filepath.Join(t.TempDir(), "missing")}); err == nil {
+	if _, _, err := CollectInputs([]string{filepath.Join(t.TempDir(), "missing")}); err == nil {
 		t.Fatal("a missing input was accepted")
 	}
 }

@@ -80,7 +80,7 @@ func Read(r io.Reader, name string, opts ...Option) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readLimited(r, o.limits.MaxSBOMBytes, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	data, err := readLimitedSized(r, -1, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func ReadFile(path string, opts ...Option) (*Graph, error) {
 }
 
 func readFile(path, name string, o *options) (*Graph, error) {
-	data, err := readFileLimited(path, o.limits.MaxSBOMBytes, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	data, err := readFileLimitedAs(path, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
 	if err != nil {
 		return nil, err
 	}
@@ -132,9 +132,12 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.NamedAs != "" && s.NamedAs != s.Format {
+	if misnamed(s) {
 		o.logger.LogAttrs(context.Background(), slog.LevelWarn, "file name and content disagree; reading by content",
 			slog.String("input", name), slog.String("named", string(s.NamedAs)), slog.String("content", string(s.Format)))
+	}
+	if err := checkBudget(data, s.Format, name, o.limits); err != nil {
+		return nil, err
 	}
 	var g *Graph
 	switch s.Format {
@@ -142,6 +145,10 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 		g, err = readCycloneDX(data, s, name, o)
 	case FormatSPDXJSON:
 		g, err = readSPDX(data, s, name, o)
+	case FormatSPDXTagValue:
+		g, err = readSPDXTagValue(data, s, name, o)
+	case FormatSPDX3JSON:
+		g, err = readSPDX3(data, s, name, o)
 	case FormatGoMod:
 		g, err = readGoMod(data, goSum, name, o)
 	case FormatGoSum:
@@ -154,8 +161,18 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.NamedAs != "" && s.NamedAs != s.Format {
+	if misnamed(s) {
 		g.Warnings = append(g.Warnings, "the file is named like "+s.NamedAs.Title()+" but holds "+s.Format.Title()+"; read by content")
 	}
 	return g, nil
+}
+
+// misnamed reports whether the file name promises another format than the
+// content holds. SPDX 3 generators use the .spdx.json suffix of SPDX 2
+// JSON, so that pair is not a contradiction.
+func misnamed(s Sniffed) bool {
+	if s.NamedAs == FormatSPDXJSON && s.Format == FormatSPDX3JSON {
+		return false
+	}
+	return s.NamedAs != "" && s.NamedAs != s.Format
 }

@@ -74,7 +74,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		fmt.Fprintf(tw, "RISK\tGRADE\tCOMPONENT\tUPSTREAM\tWHY\tWHAT TO DO\n")
 		for i := range rows {
 			c := &rows[i]
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, componentTitle(c), c.Upstream, why(c.Labels, 3), action(c.Labels))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, componentTitle(c), upstreamTitle(c.Upstream), why(c.Labels, 3), action(c.Labels))
 		}
 		if ew.err == nil {
 			ew.err = tw.Flush()
@@ -193,7 +193,7 @@ func writeTrace(ew *errWriter, c *ComponentResult, cfg *Config) {
 	if imp.Sandboxed {
 		ew.printf(", x %.2f for the sandbox", cfg.SandboxImpactFactor)
 	}
-	ew.printf("\n    upstream %s (%s, %s)", c.Upstream, c.UpstreamRule, c.UpstreamField)
+	ew.printf("\n    upstream %s (%s, %s)", upstreamTitle(c.Upstream), c.UpstreamRule, c.UpstreamField)
 	if c.Supplier != "" {
 		ew.printf(", supplier %s", c.Supplier)
 	}
@@ -326,4 +326,13 @@ func writeVulnerabilityData(ew *errWriter, r *Report) {
 		}
 	}
 	ew.printf("\n")
+}
+
+// upstreamTitle shows a component that resolves to no upstream (a
+// generator placeholder) as "none".
+func upstreamTitle(u string) string {
+	if u == "" {
+		return "none"
+	}
+	return u
 }

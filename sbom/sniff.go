@@ -24,7 +24,7 @@ type Sniffed struct {
 }
 
 const (
-	hintFormatUnknown = "give a CycloneDX (JSON or XML, 1.2-1.7), SPDX 2.2/2.3 JSON, go.mod, go.sum or package-lock.json (v2/v3) file"
+	hintFormatUnknown = "give a CycloneDX (JSON or XML, 1.2-1.7), SPDX 2.2/2.3 (JSON or tag-value), SPDX 3.0 JSON-LD, go.mod, go.sum or package-lock.json (v2/v3) file"
 	maxSniffKeys      = 4096
 	cdxNamespace      = "http://cyclonedx.org/schema/bom/"
 )
@@ -83,8 +83,12 @@ func formatFromName(name string) Format {
 		return FormatCycloneDXJSON
 	case strings.HasSuffix(base, ".cdx.xml") || base == "bom.xml" || strings.HasSuffix(base, ".cyclonedx.xml"):
 		return FormatCycloneDXXML
+	case strings.HasSuffix(base, ".spdx3.json") || strings.HasSuffix(base, ".spdx.jsonld"):
+		return FormatSPDX3JSON
 	case strings.HasSuffix(base, ".spdx.json"):
 		return FormatSPDXJSON
+	case strings.HasSuffix(base, ".spdx") || strings.HasSuffix(base, ".spdx.tv"):
+		return FormatSPDXTagValue
 	}
 	return ""
 }
@@ -102,10 +106,11 @@ func sniffJSON(body []byte, name string) (Format, string, error) {
 		bomFormat, specVersion, spdxVersion string
 		lockVersion                         json.Number
 		haveLock, haveContext, havePackages bool
+		spdx3                               string
 		keys                                []string
 	)
 	decided := func() bool {
-		return (bomFormat != "" && specVersion != "") || spdxVersion != "" || (haveLock && havePackages)
+		return (bomFormat != "" && specVersion != "") || spdxVersion != "" || (haveLock && havePackages) || spdx3 != ""
 	}
 scan:
 	for dec.More() && !decided() {
@@ -130,7 +135,10 @@ scan:
 			err2 = dec.Decode(&lockVersion)
 		case "@context":
 			haveContext = true
-			err2 = skipValue(dec)
+			var ctx json.RawMessage
+			if err2 = dec.Decode(&ctx); err2 == nil {
+				spdx3 = spdx3Version(ctx)
+			}
 		case "packages":
 			havePackages = true
 			err2 = skipValue(dec)
@@ -174,9 +182,15 @@ scan:
 				"regenerate the lockfile with npm 7 or later", "reading package-lock: no \"packages\" object")
 		}
 		return FormatNPMLock, "lockfileVersion " + v, nil
+	case spdx3 != "":
+		if spdx3 != "3.0.1" && spdx3 != "3.0" {
+			return FormatSPDX3JSON, spdx3, reason.Mismatch(CodeVersionUnsupported, "give an SPDX 3.0.1 JSON-LD document, or SPDX 2.3",
+				"reading SPDX 3 @context version", spdx3, "3.0.1")
+		}
+		return FormatSPDX3JSON, spdx3, nil
 	case haveContext:
-		return "", "", reason.New(CodeFormatUnknown, "convert the SPDX 3 document to SPDX 2.3 JSON, or give a CycloneDX SBOM",
-			"sniffing %s: a JSON-LD document (SPDX 3 or similar) is not supported", quoteName(name))
+		return "", "", reason.New(CodeFormatUnknown, "give an SPDX 3.0.1 document (its @context is https://spdx.org/rdf/3.0.1/spdx-context.jsonld), or a CycloneDX SBOM",
+			"sniffing %s: a JSON-LD document whose @context is not SPDX 3 is not an SBOM", quoteName(name))
 	}
 	sort.Strings(keys)
 	if len(keys) > 8 {
@@ -276,13 +290,18 @@ func sniffText(body []byte, name string) (Format, string, error) {
 	case named == FormatGoSum || looksLikeGoSum(first):
 		return FormatGoSum, "", nil
 	case strings.HasPrefix(first, "SPDXVersion:"):
-		return "", "", reason.New(CodeFormatUnknown, "convert the SPDX tag-value document to JSON (spdx-tools convert)",
-			"sniffing %s: SPDX tag-value is not supported", quoteName(name))
+		v := strings.TrimSpace(strings.TrimPrefix(first, "SPDXVersion:"))
+		if v != "SPDX-2.2" && v != "SPDX-2.3" {
+			return FormatSPDXTagValue, v, reason.Mismatch(CodeVersionUnsupported, "give an SPDX 2.2 or 2.3 document",
+				"reading SPDX tag-value SPDXVersion", v, "SPDX-2.2 or SPDX-2.3")
+		}
+		return FormatSPDXTagValue, v, nil
 	}
-	return "", "", reason.New(CodeFormatUnknown, hintFormatUnknown, "sniffing %s: the content is neither JSON, XML, go.mod nor go.sum", quoteName(name))
+	return "", "", reason.New(CodeFormatUnknown, hintFormatUnknown, "sniffing %s: the content is neither JSON, XML, SPDX tag-value, go.mod nor go.sum", quoteName(name))
 }
 
-// firstLine returns the first line that is not blank or a // comment.
+// firstLine returns the first line that is not blank or a comment (// in
+// go.mod, # in SPDX tag-value).
 func firstLine(body []byte) string {
 	for len(body) > 0 {
 		line := body
@@ -292,7 +311,7 @@ func firstLine(body []byte) string {
 			body = nil
 		}
 		t := strings.TrimSpace(string(line))
-		if t == "" || strings.HasPrefix(t, "//") {
+		if t == "" || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "#") {
 			continue
 		}
 		return t

@@ -408,6 +408,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	opts := []sbom.Option{sbom.WithLogger(r.logger), sbom.WithClock(now)}
 	var graph *sbom.Graph
 	var err error
+	var attested *attest.Statement
 	source := pr.opts.SBOM
 	switch {
 	case source != "":
@@ -428,7 +429,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		// makes them.
 		for _, vb := range g.verified {
 			if st := vb.res.Statement; st != nil && (st.PredicateType == attest.PredicateCycloneDX || st.PredicateType == attest.PredicateSPDX) {
-				source = vb.evidence
+				source, attested = vb.evidence, st
 				graph, err = sbom.Read(bytes.NewReader(st.Predicate), vb.evidence, opts...)
 				break
 			}
@@ -440,6 +441,13 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	if err != nil {
 		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
 		return &c, nil, policy.SBOM{}
+	}
+	bound := sbomBinding(subject, g.art.Name, graph, source, attested)
+	if bound.Status != policy.StatusPass {
+		return &bound, nil, policy.SBOM{}
+	}
+	if strings.HasPrefix(bound.Message, "warning:") {
+		r.logger.Warn(bound.Message, "sbom", source)
 	}
 	data, err := pr.vexData(g)
 	if err != nil {
@@ -453,6 +461,11 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	rep := a.Assess(graph)
 	sum := policy.SBOM{Present: true, Source: source, Quality: 1 - rep.Coverage.Unassessed, ProductGrade: string(rep.Product.Grade), Components: []policy.Component{}}
+	if profile := pr.opts.Policy.SBOMProfile(); profile != "" {
+		if c := sbomProfileFacts(subject, &sum, profile, source, attested, opts); c != nil {
+			return c, nil, policy.SBOM{}
+		}
+	}
 	var vulns []policy.Vulnerability
 	for _, cr := range rep.Components {
 		c := policy.Component{Ref: cr.Ref, Name: cr.Name, Version: cr.Version, PURL: cr.PURL, SHA256: cr.SHA256, Upstream: cr.Upstream,
@@ -471,8 +484,9 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	sum.Advisories = advisoryFacts(rep)
 	c := policy.Check{ID: CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
-		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed", rep.Product.Format.Title(), rep.Product.SpecVersion,
-			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality)}
+		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
+			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,
+			bound.Message)}
 	c.Message += suppressionNote(rep.Suppressions)
 	return &c, vulns, sum
 }

@@ -49,8 +49,10 @@ func fileSHA(t *testing.T, path string) string {
 
 const policyHead = "apiVersion: sovcheck.dev/v1alpha1\nkind: ProcurementPolicy\nmetadata: {name: test}\n"
 
+// testSBOM is the SBOM of a product whose metadata component records
+// SHA256 (replaced by the artifact's digest, which binds the SBOM to it).
 const testSBOM = `{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
- "metadata": {"component": {"type": "application", "name": "tool", "version": "1.0.0", "bom-ref": "tool"}},
+ "metadata": {"component": {"type": "application", "name": "tool", "version": "1.0.0", "bom-ref": "tool", "hashes": [{"alg": "SHA-256", "content": "SHA256"}]}},
  "components": [{"type": "library", "name": "lodash", "version": "4.17.20", "bom-ref": "lodash", "purl": "pkg:npm/lodash@4.17.20", "licenses": [{"license": {"id": "MIT"}}]}],
  "dependencies": [{"ref": "tool", "dependsOn": ["lodash"]}, {"ref": "lodash", "dependsOn": []}]}
 `
@@ -149,7 +151,7 @@ func TestLoadPolicy(t *testing.T) {
 func TestPolicyFacts(t *testing.T) {
 	paths, root := writeSigned(t, 1)
 	art := paths[0]
-	writeFile(t, art+".cdx.json", testSBOM)
+	writeFile(t, art+".cdx.json", sbomOf(t, art))
 	dir := filepath.Dir(art)
 	pp := writeDataPolicy(t, dir)
 	p, data, err := LoadPolicy(pp, testNow)
@@ -511,4 +513,15 @@ func TestRebuildFact(t *testing.T) {
 	if got := rebuildFact(&gathered{}, nil); got.Status != "" {
 		t.Fatalf("not asked = %+v", got)
 	}
+}
+
+// sbomOf returns testSBOM bound to the artifact at path by its sha256.
+func sbomOf(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return strings.Replace(testSBOM, `"content": "SHA256"`, `"content": "`+hex.EncodeToString(sum[:])+`"`, 1)
 }

@@ -10,11 +10,20 @@
 #   - osv-scanner --sbom in offline mode on the same SBOMs and the same
 #     advisories, when osv-scanner is installed, with the time ratio.
 #
+#   - with BEFORE (another sovcheck binary, e.g. built from main), the same
+#     portfolio with both binaries and the ratio after/before, so a change
+#     to the readers shows its cost (target: within 10%);
+#   - a folder of mixed real-world formats (REAL_SBOMS, or made here by
+#     syft when installed: CycloneDX JSON/XML, SPDX JSON and tag-value of
+#     this repository and /var/lib/dpkg), read as one portfolio.
+#
 # Targets: 10,000 components labelled in < 0.5 s; the 1,000,000-component
 # portfolio in < 60 s with peak RSS < 2 GiB, on 2 cores.
 #
 # Environment: SIZES (comma list), SBOMS, PER_SBOM, RUNS, WORK (kept when
 # set), SOVCHECK (a sovcheck binary; default: built from this checkout),
+# BEFORE (a sovcheck binary to compare with), REAL_SBOMS (a folder of real
+# SBOMs), SYFT (default: syft on PATH),
 # OSV_SCANNER (default: osv-scanner on PATH or in $(go env GOPATH)/bin).
 #
 #   go install github.com/google/osv-scanner/cmd/osv-scanner@v1.9.2
@@ -121,5 +130,46 @@ if [ -n "$OSV_SCANNER" ]; then
 else
 	echo "  osv-scanner not installed: go install github.com/google/osv-scanner/cmd/osv-scanner@v1.9.2"
 fi
+if [ -n "${BEFORE:-}" ]; then
+	res=$(measure "$BEFORE" sbom labels --portfolio "$DATA/portfolio")
+	read -r tb rssb <<<"$res"
+	printf "  before (%s):  %8s s  %6s MiB  ratio after/before %s (target <= 1.10)\n" "$BEFORE" "$tb" "$rssb" \
+		"$(awk -v a="$tp" -v b="$tb" 'BEGIN{printf "%.2f", a/b}')"
+fi
 awk -v t="$tpv" -v r="$rsspv" 'BEGIN{
 	printf "  targets: < 60 s (%s), < 2048 MiB (%s)\n", (t<60?"met":"MISSED"), (r<2048?"met":"MISSED") }'
+
+echo
+echo "Mixed real-world formats (one portfolio, best of $RUNS)"
+SYFT=${SYFT:-$(command -v syft || true)}
+if [ -z "${REAL_SBOMS:-}" ] && [ -n "$SYFT" ]; then
+	REAL_SBOMS=$WORK/real
+	mkdir -p "$REAL_SBOMS"
+	for src in ".:repo" "/var/lib/dpkg:dpkg"; do
+		dir=${src%:*} name=${src##*:}
+		SYFT_CHECK_FOR_APP_UPDATE=false "$SYFT" scan "dir:$dir" -q \
+			-o "cyclonedx-json=$REAL_SBOMS/syft-$name.cdx.json" -o "cyclonedx-xml=$REAL_SBOMS/syft-$name.cdx.xml" \
+			-o "spdx-json=$REAL_SBOMS/syft-$name.spdx.json" -o "spdx-tag-value=$REAL_SBOMS/syft-$name.spdx"
+	done
+fi
+if [ -n "${REAL_SBOMS:-}" ]; then
+	n=$(find "$REAL_SBOMS" -type f | wc -l)
+	# A file that is not an SBOM makes sovcheck exit 2; measure() accepts 0
+	# and 1 only, so the folder must hold SBOMs.
+	res=$(measure "$SOVCHECK" sbom labels --portfolio "$REAL_SBOMS")
+	read -r tr rssr <<<"$res"
+	printf "  sovcheck labels, %d files:  %8s s  %6s MiB\n" "$n" "$tr" "$rssr"
+	"$SOVCHECK" sbom labels --portfolio --format json "$REAL_SBOMS" | python3 -c '
+import json, sys, collections
+d = json.load(sys.stdin)
+fm = collections.Counter(p["format"] + " " + p.get("specVersion", "") for p in d["products"])
+print("  read:", ", ".join(f"{k} x{v}" for k, v in sorted(fm.items())), "| not read:", len(d.get("failures") or []))'
+	if [ -n "${BEFORE:-}" ]; then
+		"$BEFORE" sbom labels --portfolio --format json "$REAL_SBOMS" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("  before: read", len(d["products"]), "files, listed", len(d.get("failures") or []), "as not read")' || true
+	fi
+else
+	echo "  no REAL_SBOMS and no syft (go install github.com/anchore/syft/cmd/syft@v1.57.2): skipped"
+fi

@@ -31,7 +31,7 @@ func sbomCommand() *cli.Command {
 			return &usageError{err: errors.New("no sbom command given"), hint: "run 'sovcheck sbom labels SBOM', or 'sovcheck sbom labels --help'"}
 		},
 		Flags:       sbomLabelsFlags(),
-		Subcommands: []*cli.Command{sbomLabelsCommand()},
+		Subcommands: []*cli.Command{sbomLabelsCommand(), sbomCheckCommand()},
 	}
 }
 
@@ -242,12 +242,17 @@ func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
 }
 
 func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text sbom.TextOptions, minGrade sbom.Grade) error {
-	files, err := sbom.CollectInputs(args)
+	files, skipped, err := sbom.CollectInputs(args)
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding *.json, *.xml or go.mod files"}
+		msg := "no SBOM files found"
+		if len(skipped) > 0 {
+			msg = fmt.Sprintf("%s; %d entr%s not read, first: %s [%s]", msg, len(skipped), map[bool]string{true: "y", false: "ies"}[len(skipped) == 1],
+				skipped[0].Message, skipped[0].Code)
+		}
+		return &usageError{err: errors.New(msg), hint: "name SBOM files, or directories holding SBOMs, go.mod or package-lock.json files"}
 	}
 	var progress func(done, total int)
 	if isTerminal(c.App.ErrWriter) {
@@ -259,6 +264,7 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 		}
 	}
 	p := a.NewPortfolio()
+	p.AddSkipped(skipped)
 	if err := p.AddFiles(c.Context, files, progress); err != nil {
 		return err
 	}
