@@ -41,6 +41,7 @@ const (
 // Phase names, in order.
 const (
 	PhaseSubject      = "subject"
+	PhaseRecipe       = "recipe" // only when the recipe is refused
 	PhaseToolchain    = "toolchain"
 	PhaseSource       = "source"
 	PhaseDependencies = "dependencies"
@@ -521,8 +522,11 @@ func (r *run) skip(ctx context.Context, phase string, err error, code string) er
 
 func (r *run) do(ctx context.Context) error {
 	rb, rec := r.rb, r.res.Recipe
+	if rec.Refused != nil {
+		return r.skip(ctx, PhaseRecipe, rec.Refused, CodeRecipeUnsupported)
+	}
 	if err := rec.Validate(); err != nil {
-		return r.skip(ctx, PhaseToolchain, err, CodeRecipeUnsupported)
+		return r.skip(ctx, PhaseRecipe, err, CodeRecipeUnsupported)
 	}
 	if err := os.MkdirAll(rb.workRoot(), 0o755); err != nil {
 		return fmt.Errorf("creating work dir: %w", err)
