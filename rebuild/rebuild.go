@@ -70,6 +70,12 @@ type Result struct {
 	RebuiltSHA256  string        // sha256 of the rebuilt artifact, once built
 	Phases         []Phase       // what was done, in order
 	BuildLog       string        // tail of the build output when the build failed
+	// SourceMissing names (up to 10) the objects of the commit's tree
+	// that the source lacked, "type id path"; SourceMissingCount counts
+	// them all. The build ran without them: a MATCH stands, with a
+	// warning; anything else is SKIP SOURCE_INCOMPLETE.
+	SourceMissing      []string
+	SourceMissingCount int
 	Started        time.Time
 	Finished       time.Time
 }
@@ -418,7 +424,29 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 		}
 		return nil, err
 	}
+	r.doubtSource()
 	return res, nil
+}
+
+// doubtSource turns a MISMATCH of a rebuild whose source lacked objects
+// into a SKIP SOURCE_INCOMPLETE: the build ran without files of the
+// commit, so the difference says nothing about the artifact. A MATCH
+// stands (the bytes were reproduced all the same), with the warning the
+// reports print.
+func (r *run) doubtSource() {
+	res := r.res
+	if res.SourceMissingCount == 0 || res.Status != StatusMismatch || !r.subjectOK {
+		return
+	}
+	was := "MISMATCH"
+	if res.Reason != nil {
+		was = res.Reason.Code
+	}
+	res.Status = StatusSkip
+	res.Reason = &reason.Error{Code: CodeSourceIncomplete,
+		Msg: fmt.Sprintf("the source lacks %d object%s of commit %s (%s); the rebuild did not match (%s), which is no evidence about the artifact",
+			res.SourceMissingCount, plural(res.SourceMissingCount), res.Recipe.Source.ShortCommit(), strings.Join(res.SourceMissing, ", "), was),
+		Hint: hintFor(CodeSourceIncomplete)}
 }
 
 func buildTypeName(bt string) string {
@@ -586,7 +614,12 @@ func (r *run) do(ctx context.Context) error {
 	// The snapshot is released (an ephemeral one removed) once the
 	// sandbox, which mounts it, is gone.
 	defer func() { sb.Close(); snap.release() }()
-	r.phase(PhaseSource, PhasePass, fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), snap.co.CommitTime.Format(time.RFC3339)), d)
+	detail := fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), snap.co.CommitTime.Format(time.RFC3339))
+	if n := snap.co.MissingCount; n > 0 {
+		r.res.SourceMissing, r.res.SourceMissingCount = snap.co.Missing, n
+		detail += fmt.Sprintf(", INCOMPLETE: %d object%s missing", n, plural(n))
+	}
+	r.phase(PhaseSource, PhasePass, detail, d)
 
 	var ndeps int
 	d, err = r.timed(PhaseDependencies, func() error {
@@ -597,7 +630,7 @@ func (r *run) do(ctx context.Context) error {
 	if err != nil {
 		return r.skip(ctx, PhaseDependencies, err, CodeDependenciesUnavailable)
 	}
-	detail := "none needed"
+	detail = "none needed"
 	if ndeps > 0 {
 		detail = fmt.Sprintf("of %d module%s, in the private module cache", ndeps, plural(ndeps))
 	}
@@ -1031,6 +1064,8 @@ func hintFor(code string) string {
 		return "the archives hold the same data; only the gzip compression differs (level, mtime or OS byte in the header)"
 	case CodeArchiveMismatch:
 		return "the archives differ in the entries listed; compare them with the recipe's inputs"
+	case CodeSourceIncomplete:
+		return "give --source a complete clone of the repository (git fsck --connectivity-only finds what is missing) and rebuild again"
 	}
 	return "the metadata sovcheck reads does not name the cause; rebuild locally and compare the files"
 }

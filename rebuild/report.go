@@ -35,6 +35,9 @@ func WriteText(w io.Writer, results []*Result) error {
 		if r.Status == StatusMatch && !r.Sandbox.Hermetic {
 			b.WriteString("  warning: the build ran without the sandbox; the match is not hermetic\n")
 		}
+		if w := r.SourceWarning(); w != "" {
+			fmt.Fprintf(&b, "  warning: %s\n", w)
+		}
 		writeReason(&b, r.Reason)
 	}
 	if len(results) > 1 {
@@ -98,6 +101,27 @@ type jsonResult struct {
 	RebuiltDigest  map[string]string `json:"rebuiltDigest,omitempty"`
 	Phases         []Phase           `json:"phases"`
 	BuildLog       string            `json:"buildLog,omitempty"`
+	SourceMissing  *jsonMissing      `json:"sourceMissing,omitempty"`
+}
+
+// jsonMissing is what the source lacked of the commit's tree.
+type jsonMissing struct {
+	Count   int      `json:"count"`
+	Objects []string `json:"objects"` // at most 10, "type id path"
+}
+
+// SourceWarning says what the source lacked, for a result whose source
+// was incomplete; "" otherwise.
+func (r *Result) SourceWarning() string {
+	if r.SourceMissingCount == 0 {
+		return ""
+	}
+	more := ""
+	if n := r.SourceMissingCount - len(r.SourceMissing); n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	return fmt.Sprintf("the source checkout lacks %d git object%s of the commit (%s%s); the build ran without them",
+		r.SourceMissingCount, plural(r.SourceMissingCount), strings.Join(r.SourceMissing, ", "), more)
 }
 
 type jsonSubject struct {
@@ -132,6 +156,9 @@ func WriteJSON(w io.Writer, results []*Result) error {
 		if r.Sandbox.Method != "" {
 			sb := r.Sandbox
 			jr.Sandbox = &sb
+		}
+		if r.SourceMissingCount > 0 {
+			jr.SourceMissing = &jsonMissing{Count: r.SourceMissingCount, Objects: r.SourceMissing}
 		}
 		if r.RebuiltSHA256 != "" {
 			jr.RebuiltDigest = map[string]string{"sha256": r.RebuiltSHA256}

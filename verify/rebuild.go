@@ -117,6 +117,9 @@ func rebuildResultChecks(subject policy.Subject, res *rebuild.Result, evidence s
 		if res.Toolchain != nil {
 			c.Message += " with " + res.Toolchain.Version
 		}
+		if w := res.SourceWarning(); w != "" {
+			c.Message += "; warning: " + w
+		}
 	case rebuild.StatusMismatch:
 		c.Status = policy.StatusFail
 	case rebuild.StatusSkip:
