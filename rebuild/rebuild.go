@@ -76,8 +76,8 @@ type Result struct {
 	// warning; anything else is SKIP SOURCE_INCOMPLETE.
 	SourceMissing      []string
 	SourceMissingCount int
-	Started        time.Time
-	Finished       time.Time
+	Started            time.Time
+	Finished           time.Time
 }
 
 // Hermetic reports whether the build ran in the namespace sandbox.
