@@ -50,3 +50,11 @@ const (
 	RequiredSkipped = "REQUIRED_CHECK_SKIPPED"
 	InternalError   = "INTERNAL_ERROR"
 )
+
+// Provenance of the SLSA GitHub generator before Sigstore bundles.
+const (
+	// CertificateWithoutTlog: a DSSE envelope carries a signing
+	// certificate and no transparency-log entry, so nothing proves the
+	// signature was made while the short-lived certificate was valid.
+	CertificateWithoutTlog = "CERTIFICATE_WITHOUT_TLOG"
+)
