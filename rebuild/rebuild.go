@@ -120,6 +120,10 @@ type Progress struct {
 type Request struct {
 	// Artifact is the path of the published artifact.
 	Artifact string
+	// SHA256, when Artifact is empty, is the published artifact's digest
+	// (lowercase hex): the rebuild is compared with it, and a mismatch
+	// cannot be explained from the published file.
+	SHA256 string
 	// Name is how reports name the artifact; default: Artifact.
 	Name string
 	// Recipes are the recipes read from the artifact's provenance; the one
@@ -353,19 +357,31 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 	if len(req.Recipes) == 0 {
 		return nil, reason.New(reason.EvidenceMissing, "give the artifact's provenance", "rebuilding %s: no recipe given", name)
 	}
+	if name == "" {
+		name = "sha256:" + req.SHA256
+	}
 	res := &Result{Artifact: name, Started: rb.now()}
 	defer func() { res.Finished = rb.now() }()
-	f, err := openArtifact(req.Artifact)
-	if err != nil {
-		return nil, err
-	}
 	r := &run{rb: rb, res: res, req: req, hashDone: make(chan struct{})}
-	r.startHash = sync.OnceFunc(func() {
-		go func() {
-			defer close(r.hashDone)
-			r.hashRes.sum, r.hashRes.err = artifactSHA256(f)
-		}()
-	})
+	if req.Artifact == "" {
+		if len(req.SHA256) != 64 || !isHex(req.SHA256) {
+			return nil, reason.New(reason.InputMalformed, "give the artifact's file, or its digest as sha256:<64 lowercase hex digits>", "rebuilding %s: no artifact file and no valid sha256", name)
+		}
+		r.hashRes.sum = req.SHA256
+		close(r.hashDone)
+		r.startHash = func() {}
+	} else {
+		f, err := openArtifact(req.Artifact)
+		if err != nil {
+			return nil, err
+		}
+		r.startHash = sync.OnceFunc(func() {
+			go func() {
+				defer close(r.hashDone)
+				r.hashRes.sum, r.hashRes.err = artifactSHA256(f)
+			}()
+		})
+	}
 
 	dctx, cancel := ctx, context.CancelFunc(func() {})
 	if rb.timeout > 0 {
@@ -399,7 +415,7 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 		}
 	}
 
-	err = r.do(dctx)
+	err := r.do(dctx)
 	if ok, herr := r.checkSubject(); herr != nil {
 		return nil, herr
 	} else if !ok {
@@ -1021,7 +1037,10 @@ func (r *run) compare(ctx context.Context, dir, output string) error {
 	if err := copyFromRoot(root, name, rebuilt); err != nil {
 		return fmt.Errorf("keeping rebuilt output: %w", err)
 	}
-	causes := explainWith(r.req.Artifact, rebuilt, ldflagsXSymbols(rec))
+	causes := []Cause{{Code: reason.DigestMismatch, What: "the published artifact was given by its digest; give its file to explain the difference"}}
+	if r.req.Artifact != "" {
+		causes = explainWith(r.req.Artifact, rebuilt, ldflagsXSymbols(rec))
+	}
 	r.res.Causes = causes
 	top := causes[0]
 	why := &reason.Error{Code: top.Code, Msg: "rebuilt artifact differs: " + top.What, Got: top.Got, Want: top.Want, Hint: hintFor(top.Code)}

@@ -23,7 +23,11 @@ func WriteText(w io.Writer, results []*Result) error {
 			b.WriteByte('\n')
 		}
 		counts[r.Status]++
-		fmt.Fprintf(&b, "%s %s sha256:%s\n", r.Status, r.Artifact, r.ArtifactSHA256)
+		if r.Artifact == "sha256:"+r.ArtifactSHA256 {
+			fmt.Fprintf(&b, "%s %s\n", r.Status, r.Artifact) // an artifact given by its digest
+		} else {
+			fmt.Fprintf(&b, "%s %s sha256:%s\n", r.Status, r.Artifact, r.ArtifactSHA256)
+		}
 		for _, p := range r.Phases {
 			fmt.Fprintf(&b, "  %-4s %-12s %s\n", p.Status, p.Name, p.Detail)
 			if p.Status == PhaseFail && p.Name == PhaseCompare {

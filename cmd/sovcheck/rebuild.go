@@ -39,6 +39,9 @@ recipe (https://sovcheck.dev/rebuild/go@v1, written by 'sovcheck attest recipe')
 Without --provenance, each artifact's provenance is looked for beside it as
 ARTIFACT.intoto.jsonl, ARTIFACT.sigstore.json, ARTIFACT.sigstore or ARTIFACT.bundle.
 
+An ARTIFACT is a file, or sha256:<hex> for a published artifact known by its
+digest (with --provenance; a mismatch is then not explained).
+
 Go module zips: --module PATH@VERSION recreates the module zip from the git
 checkout at the version's tag and compares its h1: hash with --go-sum or --h1.
 
@@ -246,7 +249,15 @@ func rebuildRequest(c *cli.Context, art string, provenances map[string][]byte) (
 	if err != nil {
 		return rebuild.Request{}, inContext(err, "reading provenance %s", prov)
 	}
-	return rebuild.Request{Artifact: art, Name: art, Recipes: recipes, Source: c.String("source")}, nil
+	req := rebuild.Request{Artifact: art, Name: art, Recipes: recipes, Source: c.String("source")}
+	// sha256:<hex> that is not a path: the published artifact by its
+	// digest alone.
+	if hexDigest, ok := strings.CutPrefix(art, "sha256:"); ok {
+		if _, err := os.Stat(art); err != nil {
+			req.Artifact, req.SHA256 = "", strings.ToLower(hexDigest)
+		}
+	}
+	return req, nil
 }
 
 // findProvenance looks for an artifact's provenance beside it.
