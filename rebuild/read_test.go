@@ -526,3 +526,49 @@ func TestReadRecipesInteropJSONLines(t *testing.T) {
 		}
 	}
 }
+
+// The toolchain rule: go1.21.2 and later as recorded; go1.18 up to
+// go1.21.1 only when every go build step sets CGO_ENABLED=0; older never.
+func TestToolchainRule(t *testing.T) {
+	cases := []struct {
+		goVersion string // directory version of the hosted toolchain
+		buildEnv  []any
+		refused   string // "" when replayed
+	}{
+		{"1.18.10", []any{"CGO_ENABLED=0"}, ""},
+		{"1.18.0", []any{"GOOS=linux", "CGO_ENABLED=0"}, ""},
+		{"1.21.1", []any{"CGO_ENABLED=0"}, ""},
+		{"1.21.2", nil, ""},
+		{"1.22.5", []any{"CGO_ENABLED=1"}, ""},
+		{"1.18.10", nil, "builds with cgo enabled"},
+		{"1.20.14", []any{"CGO_ENABLED=1"}, "builds with cgo enabled"},
+		{"1.21.1", []any{"CGO_ENABLED=0", "CGO_ENABLED=1"}, "builds with cgo enabled"},
+		{"1.17.13", []any{"CGO_ENABLED=0"}, "sovcheck replays go1.18 and later"},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("go%s %v", tc.goVersion, tc.buildEnv), func(t *testing.T) {
+			doc := mutate(t, func(_, _ map[string]any, s []any) {
+				gobin := "/opt/hostedtoolcache/go/" + tc.goVersion + "/x64/bin/go"
+				for i := range s {
+					cmd := step(s, i)["command"].([]any)
+					cmd[0] = gobin
+				}
+				step(s, 1)["env"] = tc.buildEnv
+			})
+			recs, err := ReadRecipes(bytes.NewReader(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := recs[0]
+			if tc.refused == "" {
+				if r.Refused != nil {
+					t.Fatalf("refused: %v", r.Refused)
+				}
+				return
+			}
+			if r.Refused == nil || r.Refused.Code != CodeRecipeUnsupported || !strings.Contains(r.Refused.Msg, tc.refused) {
+				t.Fatalf("refusal %v, want %s containing %q", r.Refused, CodeRecipeUnsupported, tc.refused)
+			}
+		})
+	}
+}
