@@ -84,12 +84,14 @@ func toJSONReason(re *reason.Error) *jsonReason {
 	return &jsonReason{Code: re.Code, Message: re.Error(), Hint: re.Hint, Got: re.Got, Want: re.Want}
 }
 
+// jsonRecipe is the recipe replayed; of a refused recipe, only its build
+// type.
 type jsonRecipe struct {
-	BuildType string `json:"buildType"`
-	Source    Source `json:"source"`
-	Toolchain string `json:"toolchain"`
-	Steps     []Step `json:"steps"`
-	Output    string `json:"output"`
+	BuildType string  `json:"buildType"`
+	Source    *Source `json:"source,omitempty"`
+	Toolchain string  `json:"toolchain,omitempty"`
+	Steps     []Step  `json:"steps,omitempty"`
+	Output    string  `json:"output,omitempty"`
 }
 
 type jsonResult struct {
@@ -155,7 +157,11 @@ func WriteJSON(w io.Writer, results []*Result) error {
 			jr.Subject = &jsonSubject{Name: r.Subject.Name, Digest: map[string]string{"sha256": r.Subject.SHA256}}
 		}
 		if r.Recipe != nil {
-			jr.Recipe = &jsonRecipe{BuildType: r.Recipe.BuildType, Source: r.Recipe.Source, Toolchain: r.Recipe.Toolchain, Steps: r.Recipe.Steps, Output: r.Recipe.Output}
+			jr.Recipe = &jsonRecipe{BuildType: r.Recipe.BuildType}
+			if r.Recipe.Refused == nil {
+				src := r.Recipe.Source
+				jr.Recipe.Source, jr.Recipe.Toolchain, jr.Recipe.Steps, jr.Recipe.Output = &src, r.Recipe.Toolchain, r.Recipe.Steps, r.Recipe.Output
+			}
 		}
 		if r.Sandbox.Method != "" {
 			sb := r.Sandbox
