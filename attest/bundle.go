@@ -107,6 +107,9 @@ func ParseBundle(data []byte) (*ParsedBundle, error) {
 		return nil, reason.Wrap(err, reason.BundleMalformed, "the file is not JSON; give the Sigstore bundle (.sigstore.json) written by the signer", "parsing bundle")
 	}
 	if head.MediaType == nil {
+		if re := bareEnvelopeError(data); re != nil {
+			return nil, re
+		}
 		return nil, reason.New(reason.BundleMalformed, "the file is JSON but not a Sigstore bundle; give the .sigstore.json written by cosign or sigstore-go", "parsing bundle: no mediaType")
 	}
 	version, ok := bundleMediaTypes[*head.MediaType]

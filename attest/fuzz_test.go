@@ -27,6 +27,10 @@ var fuzzSeeds = []string{
 	`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.4+json"}`,
 	`{"mediaType":1}`,
 	"{\"mediaType\":\"x\"}\n{\"mediaType\":\"y\"}\n",
+	// Bare DSSE envelopes, as the SLSA GitHub generator wrote them before
+	// bundles: with a (truncated) certificate, and without.
+	`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"","sig":"c2ln","cert":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}]}`,
+	`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"","sig":"c2ln"}]}`,
 }
 
 func FuzzReadBundles(f *testing.F) {

@@ -24,6 +24,9 @@ const (
 	CodeSandboxUnavailable      = "SANDBOX_UNAVAILABLE"
 	CodeRecipeUnsupported       = "RECIPE_UNSUPPORTED"
 	CodeRebuildTimeout          = "REBUILD_TIMEOUT"
+	// The source checkout lacked objects of the commit and the rebuild
+	// did not match: the source, not the artifact, is in doubt.
+	CodeSourceIncomplete = "SOURCE_INCOMPLETE"
 
 	// Why a rebuild that ran did not reproduce the artifact (MISMATCH).
 	CodeBuildFailed     = "BUILD_FAILED"

@@ -15,12 +15,24 @@
 //     compared by h1: hash with go.sum or the checksum database.
 //
 // Provenance may come as an in-toto statement, a DSSE envelope, a Sigstore
-// bundle or JSON Lines of those. This package reads the payload only;
-// checking its signature is the job of package verify.
+// bundle or JSON Lines of those, each line read on its own within
+// MaxProvenanceLineBytes. This package reads the payload only; checking its
+// signature is the job of package verify. SLSA provenance that sovcheck will
+// not replay is a Recipe with Refused set: the artifacts it attests are
+// SKIP RECIPE_UNSUPPORTED, each on its own, and the others of a run are
+// rebuilt. An artifact may be given by its sha256 alone (Request.SHA256).
+//
+// Toolchains (recipe.go): go1.21.2 and later are replayed as recorded;
+// go1.18 up to go1.21.1 only when every go build step sets CGO_ENABLED=0,
+// since their go command can be made to run programs by #cgo directives,
+// which it does not read with cgo disabled; older ones never.
 //
 // A rebuild has two phases. The fetch phase may use the network and checks
 // everything it fetches: the source is cloned (objects copied, never
-// linked) and checked out at the exact commit; the Go toolchain is the
+// linked) and checked out at the exact commit, and the objects of the
+// commit's tree that the clone lacks are listed (git checkout leaves such
+// files out and exits 0): a MATCH stands with a warning, anything else is
+// SKIP SOURCE_INCOMPLETE, and such a clone is never kept; the Go toolchain is the
 // machine's own when its version is the wanted one, else the
 // golang.org/toolchain module fetched by the go command with checksum
 // verification; modules go into a private module cache, the go command

@@ -29,10 +29,54 @@ func FuzzReadRecipes(f *testing.F) {
 			return
 		}
 		for _, r := range recs {
+			if r.Refused != nil {
+				if r.Refused.Code != CodeRecipeUnsupported || len(r.Subjects) == 0 {
+					t.Fatalf("refused recipe %+v, want code %s and subjects", r, CodeRecipeUnsupported)
+				}
+				continue
+			}
 			if err := r.Validate(); err != nil {
 				t.Fatalf("accepted an invalid recipe: %v", err)
 			}
 			_ = ldflagsXSymbols(r)
+		}
+	})
+}
+
+// FuzzProvenanceLines: the JSON Lines reader returns each line on its own,
+// valid JSON within its limits, and no line overwrites another.
+func FuzzProvenanceLines(f *testing.F) {
+	stmt := readTestdata(f, "gobuilder.intoto.json")
+	big := provenanceLines(f, 3, 20<<10)
+	f.Add(big)
+	f.Add(bytes.Join([][]byte{envelopeJSON(f, inTotoPayloadType, stmt), bundleJSON(f, inTotoPayloadType, stmt)}, []byte("\r\n")))
+	f.Add([]byte("{}\n\n  \n[]"))
+	f.Add([]byte("{\"a\":\n1}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		docs, err := splitDocuments(data)
+		if err != nil {
+			if docs != nil {
+				t.Fatal("error with a non-nil result")
+			}
+			return
+		}
+		if len(docs) == 0 || len(docs) > MaxProvenanceLines {
+			t.Fatalf("%d documents, want 1 to %d", len(docs), MaxProvenanceLines)
+		}
+		for i, d := range docs {
+			if !json.Valid(d) {
+				t.Fatalf("document %d is not JSON", i+1)
+			}
+			if len(docs) > 1 && (len(d) > MaxProvenanceLineBytes || bytes.IndexByte(d, '\n') >= 0) {
+				t.Fatalf("line %d: %d bytes, or holds a newline", i+1, len(d))
+			}
+		}
+		// Each line parses alone, whatever was read after it.
+		if len(docs) > 1 {
+			again, err := splitDocuments(docs[0])
+			if err != nil || !bytes.Equal(again[0], docs[0]) {
+				t.Fatalf("first line does not read alone: %v", err)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package rebuild
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -98,7 +99,16 @@ type checkout struct {
 	Dir        string
 	Commit     string
 	CommitTime time.Time
+	// Missing lists (up to maxMissingListed) the objects of the commit's
+	// tree that the clone lacks, as "type id path"; MissingCount counts
+	// them all. git checkout reports a missing blob on stderr and exits
+	// 0, leaving the file out of the tree.
+	Missing      []string
+	MissingCount int
 }
+
+// maxMissingListed bounds the missing objects a result names.
+const maxMissingListed = 10
 
 // isGitURL reports whether src names a remote repository rather than a
 // directory.
@@ -219,7 +229,72 @@ func (g *gitRunner) clone(ctx context.Context, src *source, commit, dest string)
 	if err != nil {
 		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "parsing commit time %q", ct)
 	}
-	return &checkout{Dir: dest, Commit: head, CommitTime: time.Unix(secs, 0).UTC()}, nil
+	co := &checkout{Dir: dest, Commit: head, CommitTime: time.Unix(secs, 0).UTC()}
+	if co.Missing, co.MissingCount, err = g.missingObjects(ctx, dest, commit); err != nil {
+		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "checking that the clone holds every object of commit %s", commit)
+	}
+	return co, nil
+}
+
+// missingObjects lists the objects of commit's tree (not its history)
+// that the repository in dir lacks, without fetching them (a partial
+// clone would): git rev-list prints them as "?id". Each is named by type
+// and path where git can tell. The output is read as a stream, so a large
+// tree is no reason to stop reading.
+func (g *gitRunner) missingObjects(ctx context.Context, dir, commit string) ([]string, int, error) {
+	args := []string{"rev-list", "--objects", "--no-walk", "--missing=print", commit, "--"}
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, limit: gitOutputLimit}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, 0, err
+	}
+	g.log.Debug("running git", "dir", dir, "args", args)
+	if err := cmd.Start(); err != nil {
+		return nil, 0, &gitError{args: args, err: err}
+	}
+	// Paths of the objects git could list, to name a missing blob by the
+	// tree entry that refers to it (rev-list prints "?id" alone).
+	var ids []string
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		if id, ok := strings.CutPrefix(sc.Text(), "?"); ok {
+			ids = append(ids, id)
+		}
+	}
+	scanErr := sc.Err()
+	if err := cmd.Wait(); err != nil {
+		return nil, 0, &gitError{args: args, stderr: stderr.String(), err: err}
+	}
+	if scanErr != nil {
+		return nil, 0, fmt.Errorf("reading git rev-list: %w", scanErr)
+	}
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	sort.Strings(ids)
+	named := map[string]string{}
+	if tree, err := g.output(ctx, dir, "ls-tree", "-r", "-t", "--full-tree", commit); err == nil {
+		for _, l := range strings.Split(tree, "\n") {
+			meta, p, ok := strings.Cut(l, "\t")
+			if f := strings.Fields(meta); ok && len(f) == 3 {
+				named[f[2]] = f[1] + " " + f[2] + " " + p
+			}
+		}
+	}
+	var list []string
+	for _, id := range ids[:min(len(ids), maxMissingListed)] {
+		if n, ok := named[id]; ok {
+			list = append(list, n)
+		} else {
+			list = append(list, "object "+id)
+		}
+	}
+	return list, len(ids), nil
 }
 
 // gitQuote quotes a value for a git configuration file.

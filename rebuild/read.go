@@ -1,7 +1,6 @@
 package rebuild
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -23,6 +22,11 @@ const (
 	MaxProvenanceBytes = 32 << 20
 	// MaxProvenanceLines is the most JSON Lines entries read from one file.
 	MaxProvenanceLines = 1000
+	// MaxProvenanceLineBytes is the longest JSON Lines entry read: a
+	// Sigstore bundle whose base64 payload holds a statement of
+	// MaxPayloadBytes, with room for its certificates and log entries.
+	// Real Go builder provenance lines are 10-25 KiB.
+	MaxProvenanceLineBytes = 24 << 20
 	// MaxPayloadBytes is the largest in-toto statement read from a DSSE payload.
 	MaxPayloadBytes = 16 << 20
 )
@@ -46,7 +50,10 @@ var ErrNoRecipe = errors.New("no replayable recipe")
 // statement, a DSSE envelope, a Sigstore bundle, or JSON Lines of those
 // (.intoto.jsonl). Signatures are not checked here; that is verify's job.
 // Statements whose predicate is not SLSA provenance are passed over; if no
-// recipe remains the error has code RECIPE_UNSUPPORTED.
+// recipe remains the error has code RECIPE_UNSUPPORTED. SLSA provenance
+// that sovcheck will not replay (another build type, a construct the
+// sandbox refuses, a toolchain it does not replay) is a recipe whose
+// Refused says why: the artifacts it attests get a SKIP with that reason.
 func ReadRecipes(r io.Reader) ([]*Recipe, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxProvenanceBytes+1))
 	if err != nil {
@@ -93,11 +100,22 @@ func ReadRecipes(r io.Reader) ([]*Recipe, error) {
 
 // SelectRecipe returns the recipe that attests an artifact with the given
 // sha256, and its subject.
+// A recipe sovcheck replays is preferred to a refused one.
 func SelectRecipe(recipes []*Recipe, sha256Hex string) (*Recipe, Subject, error) {
+	var refused *Recipe
+	var refusedSubj Subject
 	for _, r := range recipes {
 		if s, ok := r.SubjectFor(sha256Hex); ok {
-			return r, s, nil
+			if r.Refused == nil {
+				return r, s, nil
+			}
+			if refused == nil {
+				refused, refusedSubj = r, s
+			}
 		}
+	}
+	if refused != nil {
+		return refused, refusedSubj, nil
 	}
 	var names []string
 	for _, r := range recipes {
@@ -123,25 +141,29 @@ func splitDocuments(data []byte) ([][]byte, error) {
 	if json.Valid(trimmed) {
 		return [][]byte{trimmed}, nil
 	}
+	// Each line is parsed on its own, as a sub-slice of data: nothing is
+	// copied, and no line can overwrite another.
 	var docs [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(trimmed))
-	sc.Buffer(nil, MaxProvenanceBytes)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	for rest, n := trimmed, 0; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte{'\n'})
+		n++
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
+		}
+		if len(line) > MaxProvenanceLineBytes {
+			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("provenance line %d too large", n),
+				Got: fmt.Sprintf("%d bytes", len(line)), Want: fmt.Sprintf("at most %d bytes", MaxProvenanceLineBytes), Hint: "give one provenance file per artifact"}
 		}
 		if len(docs) == MaxProvenanceLines {
 			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "provenance file has too many entries",
 				Want: fmt.Sprintf("at most %d", MaxProvenanceLines), Hint: "give one provenance file per artifact"}
 		}
 		if !json.Valid(line) {
-			return nil, reason.New(reason.ProvenanceMalformed, provenanceReadHint, "provenance line %d is not JSON", len(docs)+1)
+			return nil, reason.New(reason.ProvenanceMalformed, provenanceReadHint, "provenance line %d is not JSON", n)
 		}
 		docs = append(docs, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, reason.Wrap(err, reason.ProvenanceMalformed, provenanceReadHint, "splitting provenance lines")
 	}
 	return docs, nil
 }
@@ -272,13 +294,25 @@ func recipeOf(st *statement) (*Recipe, error) {
 		if bt == "" {
 			bt = probe.BuildDefinition.BuildType
 		}
-		return nil, fmt.Errorf("build type %q: %w", bt, ErrNoRecipe)
+		err = unsupported("build type %q is not one sovcheck replays (the SLSA GitHub generator's Go builder, %s)", bt, BuildTypeSovcheckGo)
+	}
+	if err == nil {
+		rec.Subjects = st.subjects()
+		err = rec.Validate()
+	}
+	// A recipe sovcheck will not replay still names the artifacts it
+	// attests: each of them gets a SKIP with the reason, and the other
+	// artifacts of a run are rebuilt.
+	if reason.CodeOf(err, "") == CodeRecipeUnsupported {
+		bt := probe.BuildType
+		if bt == "" {
+			bt = probe.BuildDefinition.BuildType
+		}
+		re := *reason.As(err, CodeRecipeUnsupported, "")
+		re.Msg = strings.TrimSuffix(err.Error(), re.Error()) + re.Msg
+		return &Recipe{BuildType: bt, Subjects: st.subjects(), Refused: &re}, nil
 	}
 	if err != nil {
-		return nil, err
-	}
-	rec.Subjects = st.subjects()
-	if err := rec.Validate(); err != nil {
 		return nil, err
 	}
 	return rec, nil

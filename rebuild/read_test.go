@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -251,6 +252,20 @@ func TestReadRecipesRefused(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			recs, err := ReadRecipes(bytes.NewReader(tc.doc))
+			if tc.code == CodeRecipeUnsupported && name != "other predicate" {
+				// SLSA provenance sovcheck will not replay: a refused
+				// recipe, which names the subjects it would SKIP.
+				if err != nil {
+					t.Fatalf("error %v, want a refused recipe", err)
+				}
+				if len(recs) != 1 || recs[0].Refused == nil || len(recs[0].Subjects) == 0 {
+					t.Fatalf("got %+v, want one refused recipe with subjects", recs)
+				}
+				if re := recs[0].Refused; re.Code != CodeRecipeUnsupported || re.Hint == "" || re.Msg == "" {
+					t.Fatalf("refusal %+v, want code %s with message and hint", re, CodeRecipeUnsupported)
+				}
+				return
+			}
 			if err == nil {
 				t.Fatalf("accepted: %+v", recs[0])
 			}
@@ -412,5 +427,148 @@ func TestGoSplit(t *testing.T) {
 	}
 	if _, err := goSplit("-X 'unterminated"); err == nil {
 		t.Error("an unterminated quote was accepted")
+	}
+}
+
+// provenanceLines returns n Sigstore bundle lines of Go builder provenance,
+// each at least size bytes long (real ones are 10-25 KiB: the predicate
+// records the whole GitHub event), attesting subjects ...01, ...02, ...
+func provenanceLines(t testing.TB, n, size int) []byte {
+	t.Helper()
+	var lines [][]byte
+	for i := range n {
+		var st map[string]any
+		if err := json.Unmarshal(readTestdata(t, "gobuilder.intoto.json"), &st); err != nil {
+			t.Fatal(err)
+		}
+		st["subject"] = []any{map[string]any{"name": fmt.Sprintf("tool-%d", i+1), "digest": map[string]any{"sha256": fmt.Sprintf("%064x", i+1)}}}
+		pred := st["predicate"].(map[string]any)
+		inv, _ := pred["invocation"].(map[string]any)
+		if inv == nil {
+			inv = map[string]any{}
+			pred["invocation"] = inv
+		}
+		inv["environment"] = map[string]any{"github_event_payload": map[string]any{"pad": strings.Repeat(string(rune('a'+i%26)), size*3/4)}}
+		stmt, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := bundleJSON(t, inTotoPayloadType, stmt)
+		if len(line) < size {
+			t.Fatalf("line %d has %d bytes, want at least %d", i+1, len(line), size)
+		}
+		lines = append(lines, line)
+	}
+	return append(bytes.Join(lines, []byte("\n")), '\n')
+}
+
+// Real Go builder provenance files hold several bundles of 10-25 KiB, one
+// per line: each line is read on its own.
+func TestReadRecipesJSONLinesRealSize(t *testing.T) {
+	for _, size := range []int{5 << 10, 12 << 10, 25 << 10} {
+		data := provenanceLines(t, 4, size)
+		recs, err := ReadRecipes(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("lines of %d bytes: %v", size, err)
+		}
+		if len(recs) != 4 {
+			t.Fatalf("lines of %d bytes: %d recipes, want 4", size, len(recs))
+		}
+		for i, r := range recs {
+			if want := fmt.Sprintf("%064x", i+1); len(r.Subjects) != 1 || r.Subjects[0].SHA256 != want || r.Refused != nil {
+				t.Fatalf("recipe %d: %+v, want subject %s", i+1, r, want)
+			}
+		}
+	}
+}
+
+// Failure twins: a line over its limit, too many lines.
+func TestReadRecipesJSONLinesLimits(t *testing.T) {
+	long := append([]byte(`{"_type":"`), bytes.Repeat([]byte("a"), MaxProvenanceLineBytes)...)
+	long = append(long, `"}`...)
+	data := append(append([]byte("{}\n"), long...), '\n')
+	_, err := ReadRecipes(bytes.NewReader(data))
+	if got := reason.CodeOf(err, ""); got != reason.InputTooLarge || !strings.Contains(err.Error(), "provenance line 2 too large") {
+		t.Fatalf("long line: %v (%s), want %s on line 2", err, got, reason.InputTooLarge)
+	}
+	many := bytes.Repeat([]byte("{}\n"), MaxProvenanceLines+1)
+	if _, err := ReadRecipes(bytes.NewReader(many)); reason.CodeOf(err, "") != reason.InputTooLarge {
+		t.Fatalf("too many lines: %v, want %s", err, reason.InputTooLarge)
+	}
+}
+
+// The real bundles of the SLSA GitHub generator's Go builder, as one JSON
+// Lines file: each line's recipe is read.
+func TestReadRecipesInteropJSONLines(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "interop")
+	var lines [][]byte
+	for _, name := range []string{"go-builder-v2.1.0-push-v14.sigstore.json", "go-builder-v2.1.0-push-v13.0.30.sigstore.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Skipf("interop material absent: %v", err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, compact.Bytes())
+	}
+	recs, err := ReadRecipes(bytes.NewReader(bytes.Join(lines, []byte("\n"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d recipes, want 2", len(recs))
+	}
+	for i, ref := range []string{"refs/tags/v14", "refs/tags/v13.0.30"} {
+		if r := recs[i]; r.Refused != nil || r.Source.Ref != ref || r.Toolchain != "go1.21.13" {
+			t.Fatalf("recipe %d: %+v (refused %v), want %s with go1.21.13", i+1, r, r.Refused, ref)
+		}
+	}
+}
+
+// The toolchain rule: go1.21.2 and later as recorded; go1.18 up to
+// go1.21.1 only when every go build step sets CGO_ENABLED=0; older never.
+func TestToolchainRule(t *testing.T) {
+	cases := []struct {
+		goVersion string // directory version of the hosted toolchain
+		buildEnv  []any
+		refused   string // "" when replayed
+	}{
+		{"1.18.10", []any{"CGO_ENABLED=0"}, ""},
+		{"1.18.0", []any{"GOOS=linux", "CGO_ENABLED=0"}, ""},
+		{"1.21.1", []any{"CGO_ENABLED=0"}, ""},
+		{"1.21.2", nil, ""},
+		{"1.22.5", []any{"CGO_ENABLED=1"}, ""},
+		{"1.18.10", nil, "builds with cgo enabled"},
+		{"1.20.14", []any{"CGO_ENABLED=1"}, "builds with cgo enabled"},
+		{"1.21.1", []any{"CGO_ENABLED=0", "CGO_ENABLED=1"}, "builds with cgo enabled"},
+		{"1.17.13", []any{"CGO_ENABLED=0"}, "sovcheck replays go1.18 and later"},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("go%s %v", tc.goVersion, tc.buildEnv), func(t *testing.T) {
+			doc := mutate(t, func(_, _ map[string]any, s []any) {
+				gobin := "/opt/hostedtoolcache/go/" + tc.goVersion + "/x64/bin/go"
+				for i := range s {
+					cmd := step(s, i)["command"].([]any)
+					cmd[0] = gobin
+				}
+				step(s, 1)["env"] = tc.buildEnv
+			})
+			recs, err := ReadRecipes(bytes.NewReader(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := recs[0]
+			if tc.refused == "" {
+				if r.Refused != nil {
+					t.Fatalf("refused: %v", r.Refused)
+				}
+				return
+			}
+			if r.Refused == nil || r.Refused.Code != CodeRecipeUnsupported || !strings.Contains(r.Refused.Msg, tc.refused) {
+				t.Fatalf("refusal %v, want %s containing %q", r.Refused, CodeRecipeUnsupported, tc.refused)
+			}
+		})
 	}
 }

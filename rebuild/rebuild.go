@@ -41,6 +41,7 @@ const (
 // Phase names, in order.
 const (
 	PhaseSubject      = "subject"
+	PhaseRecipe       = "recipe" // only when the recipe is refused
 	PhaseToolchain    = "toolchain"
 	PhaseSource       = "source"
 	PhaseDependencies = "dependencies"
@@ -69,8 +70,14 @@ type Result struct {
 	RebuiltSHA256  string        // sha256 of the rebuilt artifact, once built
 	Phases         []Phase       // what was done, in order
 	BuildLog       string        // tail of the build output when the build failed
-	Started        time.Time
-	Finished       time.Time
+	// SourceMissing names (up to 10) the objects of the commit's tree
+	// that the source lacked, "type id path"; SourceMissingCount counts
+	// them all. The build ran without them: a MATCH stands, with a
+	// warning; anything else is SKIP SOURCE_INCOMPLETE.
+	SourceMissing      []string
+	SourceMissingCount int
+	Started            time.Time
+	Finished           time.Time
 }
 
 // Hermetic reports whether the build ran in the namespace sandbox.
@@ -113,6 +120,10 @@ type Progress struct {
 type Request struct {
 	// Artifact is the path of the published artifact.
 	Artifact string
+	// SHA256, when Artifact is empty, is the published artifact's digest
+	// (lowercase hex): the rebuild is compared with it, and a mismatch
+	// cannot be explained from the published file.
+	SHA256 string
 	// Name is how reports name the artifact; default: Artifact.
 	Name string
 	// Recipes are the recipes read from the artifact's provenance; the one
@@ -346,19 +357,31 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 	if len(req.Recipes) == 0 {
 		return nil, reason.New(reason.EvidenceMissing, "give the artifact's provenance", "rebuilding %s: no recipe given", name)
 	}
+	if name == "" {
+		name = "sha256:" + req.SHA256
+	}
 	res := &Result{Artifact: name, Started: rb.now()}
 	defer func() { res.Finished = rb.now() }()
-	f, err := openArtifact(req.Artifact)
-	if err != nil {
-		return nil, err
-	}
 	r := &run{rb: rb, res: res, req: req, hashDone: make(chan struct{})}
-	r.startHash = sync.OnceFunc(func() {
-		go func() {
-			defer close(r.hashDone)
-			r.hashRes.sum, r.hashRes.err = artifactSHA256(f)
-		}()
-	})
+	if req.Artifact == "" {
+		if len(req.SHA256) != 64 || !isHex(req.SHA256) {
+			return nil, reason.New(reason.InputMalformed, "give the artifact's file, or its digest as sha256:<64 lowercase hex digits>", "rebuilding %s: no artifact file and no valid sha256", name)
+		}
+		r.hashRes.sum = req.SHA256
+		close(r.hashDone)
+		r.startHash = func() {}
+	} else {
+		f, err := openArtifact(req.Artifact)
+		if err != nil {
+			return nil, err
+		}
+		r.startHash = sync.OnceFunc(func() {
+			go func() {
+				defer close(r.hashDone)
+				r.hashRes.sum, r.hashRes.err = artifactSHA256(f)
+			}()
+		})
+	}
 
 	dctx, cancel := ctx, context.CancelFunc(func() {})
 	if rb.timeout > 0 {
@@ -392,7 +415,7 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 		}
 	}
 
-	err = r.do(dctx)
+	err := r.do(dctx)
 	if ok, herr := r.checkSubject(); herr != nil {
 		return nil, herr
 	} else if !ok {
@@ -417,7 +440,29 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 		}
 		return nil, err
 	}
+	r.doubtSource()
 	return res, nil
+}
+
+// doubtSource turns a MISMATCH of a rebuild whose source lacked objects
+// into a SKIP SOURCE_INCOMPLETE: the build ran without files of the
+// commit, so the difference says nothing about the artifact. A MATCH
+// stands (the bytes were reproduced all the same), with the warning the
+// reports print.
+func (r *run) doubtSource() {
+	res := r.res
+	if res.SourceMissingCount == 0 || res.Status != StatusMismatch || !r.subjectOK {
+		return
+	}
+	was := "MISMATCH"
+	if res.Reason != nil {
+		was = res.Reason.Code
+	}
+	res.Status = StatusSkip
+	res.Reason = &reason.Error{Code: CodeSourceIncomplete,
+		Msg: fmt.Sprintf("the source lacks %d object%s of commit %s (%s); the rebuild did not match (%s), which is no evidence about the artifact",
+			res.SourceMissingCount, plural(res.SourceMissingCount), res.Recipe.Source.ShortCommit(), strings.Join(res.SourceMissing, ", "), was),
+		Hint: hintFor(CodeSourceIncomplete)}
 }
 
 func buildTypeName(bt string) string {
@@ -521,8 +566,11 @@ func (r *run) skip(ctx context.Context, phase string, err error, code string) er
 
 func (r *run) do(ctx context.Context) error {
 	rb, rec := r.rb, r.res.Recipe
+	if rec.Refused != nil {
+		return r.skip(ctx, PhaseRecipe, rec.Refused, CodeRecipeUnsupported)
+	}
 	if err := rec.Validate(); err != nil {
-		return r.skip(ctx, PhaseToolchain, err, CodeRecipeUnsupported)
+		return r.skip(ctx, PhaseRecipe, err, CodeRecipeUnsupported)
 	}
 	if err := os.MkdirAll(rb.workRoot(), 0o755); err != nil {
 		return fmt.Errorf("creating work dir: %w", err)
@@ -582,7 +630,12 @@ func (r *run) do(ctx context.Context) error {
 	// The snapshot is released (an ephemeral one removed) once the
 	// sandbox, which mounts it, is gone.
 	defer func() { sb.Close(); snap.release() }()
-	r.phase(PhaseSource, PhasePass, fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), snap.co.CommitTime.Format(time.RFC3339)), d)
+	detail := fmt.Sprintf("%s commit %s (%s)", rec.Source.URI, rec.Source.ShortCommit(), snap.co.CommitTime.Format(time.RFC3339))
+	if n := snap.co.MissingCount; n > 0 {
+		r.res.SourceMissing, r.res.SourceMissingCount = snap.co.Missing, n
+		detail += fmt.Sprintf(", INCOMPLETE: %d object%s missing", n, plural(n))
+	}
+	r.phase(PhaseSource, PhasePass, detail, d)
 
 	var ndeps int
 	d, err = r.timed(PhaseDependencies, func() error {
@@ -593,7 +646,7 @@ func (r *run) do(ctx context.Context) error {
 	if err != nil {
 		return r.skip(ctx, PhaseDependencies, err, CodeDependenciesUnavailable)
 	}
-	detail := "none needed"
+	detail = "none needed"
 	if ndeps > 0 {
 		detail = fmt.Sprintf("of %d module%s, in the private module cache", ndeps, plural(ndeps))
 	}
@@ -984,7 +1037,10 @@ func (r *run) compare(ctx context.Context, dir, output string) error {
 	if err := copyFromRoot(root, name, rebuilt); err != nil {
 		return fmt.Errorf("keeping rebuilt output: %w", err)
 	}
-	causes := explainWith(r.req.Artifact, rebuilt, ldflagsXSymbols(rec))
+	causes := []Cause{{Code: reason.DigestMismatch, What: "the published artifact was given by its digest; give its file to explain the difference"}}
+	if r.req.Artifact != "" {
+		causes = explainWith(r.req.Artifact, rebuilt, ldflagsXSymbols(rec))
+	}
 	r.res.Causes = causes
 	top := causes[0]
 	why := &reason.Error{Code: top.Code, Msg: "rebuilt artifact differs: " + top.What, Got: top.Got, Want: top.Want, Hint: hintFor(top.Code)}
@@ -1027,6 +1083,8 @@ func hintFor(code string) string {
 		return "the archives hold the same data; only the gzip compression differs (level, mtime or OS byte in the header)"
 	case CodeArchiveMismatch:
 		return "the archives differ in the entries listed; compare them with the recipe's inputs"
+	case CodeSourceIncomplete:
+		return "give --source a complete clone of the repository (git fsck --connectivity-only finds what is missing) and rebuild again"
 	}
 	return "the metadata sovcheck reads does not name the cause; rebuild locally and compare the files"
 }

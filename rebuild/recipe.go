@@ -46,6 +46,11 @@ type Recipe struct {
 	// sovcheck default.
 	CheckoutDir string `json:"checkoutDir,omitempty"`
 	GOROOT      string `json:"goroot,omitempty"`
+
+	// Refused, when set, is why sovcheck will not replay this recipe
+	// (code RECIPE_UNSUPPORTED); only BuildType and Subjects are set
+	// then. Rebuilding an artifact it attests is a SKIP with this reason.
+	Refused *reason.Error `json:"-"`
 }
 
 // Source is the source revision a recipe builds.
@@ -86,8 +91,30 @@ func (s Source) ShortCommit() string {
 	return s.Commit
 }
 
-// MinToolchain is the oldest Go toolchain sovcheck replays.
-const MinToolchain = "go1.21.2"
+// Toolchain minimums. The build runs in the sandbox, without network and
+// with only the checkout's overlay, its private caches and the build cache
+// of its own toolchain and source writable; that is the containment. What
+// the minimums add is that the go command itself runs no program of the
+// source's choosing. Go commands before go1.21.2 can be made to by #cgo
+// directives (CVE-2023-39323, CVE-2023-29402, CVE-2023-29404,
+// CVE-2023-29405), and only when cgo is enabled: with CGO_ENABLED=0 the go
+// command excludes every file that imports "C", so it reads no #cgo
+// directive at all. Hence:
+//   - MinToolchainCgo and later: replayed as recorded;
+//   - MinToolchain up to MinToolchainCgo: replayed only if every go build
+//     step sets CGO_ENABLED=0 (as the SLSA GitHub generator's Go builder
+//     configurations do); the other go commands a recipe may run (mod
+//     download, mod vendor, mod verify, env, version) compile nothing;
+//   - older: refused.
+const (
+	// MinToolchain is the oldest Go toolchain sovcheck replays at all:
+	// the oldest its tests rebuild bit for bit (the SLSA GitHub
+	// generator's Go builder used go1.18 in 2022-2023).
+	MinToolchain = "go1.18"
+	// MinToolchainCgo is the oldest Go toolchain sovcheck replays with
+	// cgo enabled.
+	MinToolchainCgo = "go1.21.2"
+)
 
 // goSubcommands are the go commands a recipe may run. None of them runs
 // code from the source being built: the sandbox replays only the Go
@@ -138,7 +165,7 @@ func (r *Recipe) Validate() error {
 		return malformed("recipe toolchain %q is not a Go toolchain name", r.Toolchain)
 	}
 	if version.Compare(r.Toolchain, MinToolchain) < 0 {
-		return unsupported("recipe asks for %s; sovcheck replays %s and later, since earlier go commands let #cgo directives in the source run programs (CVE-2023-39323)", r.Toolchain, MinToolchain)
+		return unsupported("recipe asks for %s; sovcheck replays %s and later", r.Toolchain, MinToolchain)
 	}
 	if len(r.Subjects) == 0 {
 		return malformed("recipe has no subject")
@@ -162,6 +189,10 @@ func (r *Recipe) Validate() error {
 	for i, st := range r.Steps {
 		if err := validateStep(st); err != nil {
 			return fmt.Errorf("checking step %d: %w", i+1, err)
+		}
+		if version.Compare(r.Toolchain, MinToolchainCgo) < 0 && st.Command[1] == "build" && stepEnvValue(st, "CGO_ENABLED") != "0" {
+			return unsupported("recipe asks for %s and step %d builds with cgo enabled; sovcheck replays toolchains before %s only with CGO_ENABLED=0, since their go command lets #cgo directives in the source run programs (CVE-2023-39323)",
+				r.Toolchain, i+1, MinToolchainCgo)
 		}
 	}
 	if err := checkRelPath("output", r.Output); err != nil {
@@ -255,6 +286,18 @@ func validateStep(st Step) error {
 		}
 	}
 	return nil
+}
+
+// stepEnvValue is the value a step sets for key, the last one winning as
+// in stepEnv; "" if it sets none.
+func stepEnvValue(st Step, key string) string {
+	v := ""
+	for _, kv := range st.Env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
 }
 
 func checkRelPath(what, p string) error {

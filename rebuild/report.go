@@ -23,7 +23,11 @@ func WriteText(w io.Writer, results []*Result) error {
 			b.WriteByte('\n')
 		}
 		counts[r.Status]++
-		fmt.Fprintf(&b, "%s %s sha256:%s\n", r.Status, r.Artifact, r.ArtifactSHA256)
+		if r.Artifact == "sha256:"+r.ArtifactSHA256 {
+			fmt.Fprintf(&b, "%s %s\n", r.Status, r.Artifact) // an artifact given by its digest
+		} else {
+			fmt.Fprintf(&b, "%s %s sha256:%s\n", r.Status, r.Artifact, r.ArtifactSHA256)
+		}
 		for _, p := range r.Phases {
 			fmt.Fprintf(&b, "  %-4s %-12s %s\n", p.Status, p.Name, p.Detail)
 			if p.Status == PhaseFail && p.Name == PhaseCompare {
@@ -34,6 +38,9 @@ func WriteText(w io.Writer, results []*Result) error {
 		}
 		if r.Status == StatusMatch && !r.Sandbox.Hermetic {
 			b.WriteString("  warning: the build ran without the sandbox; the match is not hermetic\n")
+		}
+		if w := r.SourceWarning(); w != "" {
+			fmt.Fprintf(&b, "  warning: %s\n", w)
 		}
 		writeReason(&b, r.Reason)
 	}
@@ -77,12 +84,14 @@ func toJSONReason(re *reason.Error) *jsonReason {
 	return &jsonReason{Code: re.Code, Message: re.Error(), Hint: re.Hint, Got: re.Got, Want: re.Want}
 }
 
+// jsonRecipe is the recipe replayed; of a refused recipe, only its build
+// type.
 type jsonRecipe struct {
-	BuildType string `json:"buildType"`
-	Source    Source `json:"source"`
-	Toolchain string `json:"toolchain"`
-	Steps     []Step `json:"steps"`
-	Output    string `json:"output"`
+	BuildType string  `json:"buildType"`
+	Source    *Source `json:"source,omitempty"`
+	Toolchain string  `json:"toolchain,omitempty"`
+	Steps     []Step  `json:"steps,omitempty"`
+	Output    string  `json:"output,omitempty"`
 }
 
 type jsonResult struct {
@@ -98,6 +107,27 @@ type jsonResult struct {
 	RebuiltDigest  map[string]string `json:"rebuiltDigest,omitempty"`
 	Phases         []Phase           `json:"phases"`
 	BuildLog       string            `json:"buildLog,omitempty"`
+	SourceMissing  *jsonMissing      `json:"sourceMissing,omitempty"`
+}
+
+// jsonMissing is what the source lacked of the commit's tree.
+type jsonMissing struct {
+	Count   int      `json:"count"`
+	Objects []string `json:"objects"` // at most 10, "type id path"
+}
+
+// SourceWarning says what the source lacked, for a result whose source
+// was incomplete; "" otherwise.
+func (r *Result) SourceWarning() string {
+	if r.SourceMissingCount == 0 {
+		return ""
+	}
+	more := ""
+	if n := r.SourceMissingCount - len(r.SourceMissing); n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	return fmt.Sprintf("the source checkout lacks %d git object%s of the commit (%s%s); the build ran without them",
+		r.SourceMissingCount, plural(r.SourceMissingCount), strings.Join(r.SourceMissing, ", "), more)
 }
 
 type jsonSubject struct {
@@ -127,11 +157,18 @@ func WriteJSON(w io.Writer, results []*Result) error {
 			jr.Subject = &jsonSubject{Name: r.Subject.Name, Digest: map[string]string{"sha256": r.Subject.SHA256}}
 		}
 		if r.Recipe != nil {
-			jr.Recipe = &jsonRecipe{BuildType: r.Recipe.BuildType, Source: r.Recipe.Source, Toolchain: r.Recipe.Toolchain, Steps: r.Recipe.Steps, Output: r.Recipe.Output}
+			jr.Recipe = &jsonRecipe{BuildType: r.Recipe.BuildType}
+			if r.Recipe.Refused == nil {
+				src := r.Recipe.Source
+				jr.Recipe.Source, jr.Recipe.Toolchain, jr.Recipe.Steps, jr.Recipe.Output = &src, r.Recipe.Toolchain, r.Recipe.Steps, r.Recipe.Output
+			}
 		}
 		if r.Sandbox.Method != "" {
 			sb := r.Sandbox
 			jr.Sandbox = &sb
+		}
+		if r.SourceMissingCount > 0 {
+			jr.SourceMissing = &jsonMissing{Count: r.SourceMissingCount, Objects: r.SourceMissing}
 		}
 		if r.RebuiltSHA256 != "" {
 			jr.RebuiltDigest = map[string]string{"sha256": r.RebuiltSHA256}

@@ -42,7 +42,7 @@ type snapshot struct {
 func (s *snapshot) tree() string { return filepath.Join(s.dir, "tree") }
 
 const (
-	snapshotFormat   = "sovcheck-snapshot-v1"
+	snapshotFormat   = "sovcheck-snapshot-v2" // v2: only complete checkouts are kept
 	snapshotMetaFile = "snapshot.json"
 	// maxSnapshots bounds the snapshots kept beyond those in use; the
 	// least recently used go first.
@@ -107,6 +107,13 @@ func (r *run) snapshot(ctx context.Context, src *source, name string) (*snapshot
 		again, err = g.refs(ctx, src, !rb.offline)
 		if err == nil && again != refs {
 			rb.log.Debug("source changed while cloned; checkout kept for this rebuild only", "commit", commit)
+			return s, nil
+		}
+		// A clone that lacks objects is used for its own rebuild only
+		// (which says so): once the source is complete, the next
+		// rebuild clones it again.
+		if err == nil && s.co.MissingCount > 0 {
+			rb.log.Warn("source lacks objects of the commit; checkout kept for this rebuild only", "commit", commit, "missing", s.co.MissingCount)
 			return s, nil
 		}
 	}

@@ -219,6 +219,14 @@ type RebuildResult struct {
 	Sandbox        *RebuildSandbox   `json:"sandbox,omitempty"`
 	RebuiltDigest  map[string]string `json:"rebuiltDigest,omitempty"`
 	Phases         []RebuildPhase    `json:"phases"`
+	// SourceMissing: the objects of the commit the source lacked.
+	SourceMissing *RebuildMissing `json:"sourceMissing,omitempty"`
+}
+
+// RebuildMissing is what a rebuild's source lacked of the commit's tree.
+type RebuildMissing struct {
+	Count   int      `json:"count"`
+	Objects []string `json:"objects"`
 }
 
 // ModuleRebuild is the check of one Go module zip against its recorded

@@ -129,6 +129,9 @@ func newView(docs *Documents, opts Options) *view {
 			if d := formatDigest(r.RebuiltDigest); d != "" {
 				detail = append(detail, "rebuilt "+d)
 			}
+			if m := r.SourceMissing; m != nil && m.Count > 0 {
+				detail = append(detail, fmt.Sprintf("warning: the source lacked %d object(s) of the commit (%s)", m.Count, strings.Join(m.Objects, ", ")))
+			}
 			rv.Detail = strings.Join(detail, "; ")
 			v.Rebuilds = append(v.Rebuilds, rv)
 		}

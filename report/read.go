@@ -305,6 +305,9 @@ func readRebuild(data []byte, docs *Documents) *reason.Error {
 	n := len(doc.Results) + len(doc.Modules)
 	for _, r := range doc.Results {
 		n += len(r.Causes) + len(r.Phases)
+		if r.SourceMissing != nil {
+			n += len(r.SourceMissing.Objects)
+		}
 		if err := checkRebuildStatus(fmt.Sprintf("rebuild of %q", r.Artifact), r.Status); err != nil {
 			return err
 		}

@@ -108,6 +108,26 @@ func preflightImage(arg string) error {
 	return nil
 }
 
+// preflightOffline makes an image in a registry named under --offline a
+// run error (no verdict, exit 2): verifying it would need the network that
+// --offline forbids, which says nothing about the image.
+func preflightOffline(offline bool, artifacts []string) error {
+	if !offline {
+		return nil
+	}
+	for _, a := range artifacts {
+		if isDigestArg(a) || !isImageArg(a) {
+			continue
+		}
+		if ref, err := oci.ParseRef(a); err == nil && ref.Kind == oci.KindRegistry {
+			return &ConfigError{reason.New(oci.RegistryOffline,
+				"--offline never touches the network: save the image with its signatures (`cosign save --dir DIR IMAGE`) and verify oci-layout:DIR, or verify without --offline",
+				"image %s is in a registry, and --offline never touches the network", a)}
+		}
+	}
+	return nil
+}
+
 // ociState is built on the first image of a run and shared by all.
 type ociState struct {
 	once   sync.Once

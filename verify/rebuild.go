@@ -3,6 +3,8 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -62,9 +64,9 @@ func (r *Runner) rebuilder() (*rebuild.Rebuilder, error) {
 // unsigned recipe is no evidence of how the published bytes were made.
 // The result is nil when no rebuild could start.
 func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art attest.Artifact, verified []verifiedBundle) ([]policy.Check, *rebuild.Result) {
-	if art.Path == "" {
+	if art.Path == "" && len(art.SHA256) != sha256.Size {
 		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(reason.EvidenceMissing,
-			"a rebuild compares bytes: give the artifact file, not its digest", "no artifact file to compare a rebuild with"), "")}, nil
+			"a rebuild compares bytes: give the artifact file or its sha256 digest", "no artifact file or digest to compare a rebuild with"), "")}, nil
 	}
 	var recipes []*rebuild.Recipe
 	var evidence []string
@@ -98,7 +100,12 @@ func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art 
 	if err != nil {
 		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputMalformed, ""), "")}, nil
 	}
-	res, err := rb.Rebuild(ctx, rebuild.Request{Artifact: art.Path, Name: art.Name, Recipes: recipes, Source: r.opts.Rebuild.Source})
+	req := rebuild.Request{Artifact: art.Path, Name: art.Name, Recipes: recipes, Source: r.opts.Rebuild.Source}
+	if art.Path == "" {
+		// Known by its digest only: the rebuild is compared with it.
+		req.SHA256 = hex.EncodeToString(art.SHA256)
+	}
+	res, err := rb.Rebuild(ctx, req)
 	if err != nil {
 		return []policy.Check{failCheck(CheckRebuild, subject, reason.As(err, reason.InputUnreadable, ""), strings.Join(evidence, ", "))}, nil
 	}
@@ -116,6 +123,9 @@ func rebuildResultChecks(subject policy.Subject, res *rebuild.Result, evidence s
 		c.Message = fmt.Sprintf("rebuilt bit for bit: sha256:%s", res.RebuiltSHA256)
 		if res.Toolchain != nil {
 			c.Message += " with " + res.Toolchain.Version
+		}
+		if w := res.SourceWarning(); w != "" {
+			c.Message += "; warning: " + w
 		}
 	case rebuild.StatusMismatch:
 		c.Status = policy.StatusFail

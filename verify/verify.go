@@ -202,6 +202,9 @@ func (r *Runner) run(ctx context.Context, artifacts []string) ([]Outcome, error)
 	if err := preflight(r.opts.Bundle, artifacts); err != nil {
 		return nil, err
 	}
+	if err := preflightOffline(r.opts.Offline, artifacts); err != nil {
+		return nil, err
+	}
 	if err := r.policy.preflight(artifacts); err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ import (
 //	tamper FILE FIELD                       FIELD: see tamperBundle
 //	flipbyte FILE                           changes the last byte of FILE
 //	intoto-chain [flags] DIR ARTIFACT       a signed in-toto layout, keys and links for ARTIFACT
+//	legacy-envelope BUNDLE OUT              the bundle's DSSE envelope alone, certificate in "cert" (pre-bundle SLSA generator)
 func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"sigstore-ca":     cmdSigstoreCA,
@@ -43,6 +44,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"flipbyte":        cmdFlipByte,
 		"intoto-chain":    cmdIntotoChain,
 		"oci":             cmdOCI, // container image fixtures: oci_fixtures_test.go
+		"legacy-envelope": cmdLegacyEnvelope,
 	}
 }
 

@@ -21,6 +21,12 @@ var demoDir, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "demo"))
 
 var interopDir, _ = filepath.Abs(filepath.Join("..", "..", "..", "shared", "interop"))
 
+// toolchainCacheEnv names a cache dir kept between test runs, in which
+// scripts under [toolchains] fetch old Go toolchains (about 100 MB each)
+// from the module proxy once; they are skipped when it is unset. CI sets
+// it (.ci/run).
+const toolchainCacheEnv = "SOVCHECK_TEST_TOOLCHAIN_CACHE"
+
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"sovcheck": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
@@ -39,12 +45,17 @@ func TestScripts(t *testing.T) {
 			env.Values[authoritiesKey] = authorities{}
 			env.Setenv("INTEROP", interopDir)
 			env.Setenv("DEMO", demoDir)
+			env.Setenv("TOOLCHAIN_CACHE", os.Getenv(toolchainCacheEnv))
+			env.Setenv("TOOLCHAIN_GOPROXY", os.Getenv("GOPROXY"))
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "interop" {
 				_, err := os.Stat(filepath.Join(interopDir, "public-good-trusted_root.json"))
 				return err == nil, nil
+			}
+			if cond == "toolchains" {
+				return os.Getenv(toolchainCacheEnv) != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -39,6 +39,9 @@ recipe (https://sovcheck.dev/rebuild/go@v1, written by 'sovcheck attest recipe')
 Without --provenance, each artifact's provenance is looked for beside it as
 ARTIFACT.intoto.jsonl, ARTIFACT.sigstore.json, ARTIFACT.sigstore or ARTIFACT.bundle.
 
+An ARTIFACT is a file, or sha256:<hex> for a published artifact known by its
+digest (with --provenance; a mismatch is then not explained).
+
 Go module zips: --module PATH@VERSION recreates the module zip from the git
 checkout at the version's tag and compares its h1: hash with --go-sum or --h1.
 
@@ -107,34 +110,27 @@ func runRebuild(c *cli.Context) error {
 		return err
 	}
 
+	// Each artifact is on its own: one whose provenance cannot be read
+	// gets no verdict (exit 2, after the others' results), one whose
+	// recipe sovcheck will not replay is a SKIP, and neither stops the
+	// rebuilds of the others.
 	var reqs []rebuild.Request
+	var firstErr error
 	provenances := map[string][]byte{}
 	for _, art := range c.Args().Slice() {
-		prov := c.String("provenance")
-		if prov == "" {
-			if prov = findProvenance(art); prov == "" {
-				return reason.New(reason.EvidenceMissing, "give --provenance FILE, or put ARTIFACT.intoto.jsonl beside the artifact",
-					"no provenance found for %s", art)
-			}
-		}
-		data, ok := provenances[prov]
-		if !ok {
-			if data, err = readLimited(prov, rebuild.MaxProvenanceBytes); err != nil {
-				return err
-			}
-			provenances[prov] = data
-		}
-		recipes, err := rebuild.ReadRecipes(bytes.NewReader(data))
+		req, err := rebuildRequest(c, art, provenances)
 		if err != nil {
-			return inContext(err, "reading provenance %s", prov)
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
 		}
-		reqs = append(reqs, rebuild.Request{Artifact: art, Name: art, Recipes: recipes, Source: c.String("source")})
+		reqs = append(reqs, req)
 	}
 
 	ctx := c.Context
 	results, errs := rb.RebuildAll(ctx, reqs, c.Int("jobs"))
 	var done []*rebuild.Result
-	var firstErr error
 	for i, r := range results {
 		if errs[i] != nil {
 			if firstErr == nil {
@@ -229,6 +225,39 @@ func inContext(err error, format string, args ...any) error {
 		return &c
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// rebuildRequest reads the recipes of one artifact's provenance; data read
+// is kept in provenances, by file name.
+func rebuildRequest(c *cli.Context, art string, provenances map[string][]byte) (rebuild.Request, error) {
+	prov := c.String("provenance")
+	if prov == "" {
+		if prov = findProvenance(art); prov == "" {
+			return rebuild.Request{}, reason.New(reason.EvidenceMissing, "give --provenance FILE, or put ARTIFACT.intoto.jsonl beside the artifact",
+				"no provenance found for %s", art)
+		}
+	}
+	data, ok := provenances[prov]
+	if !ok {
+		var err error
+		if data, err = readLimited(prov, rebuild.MaxProvenanceBytes); err != nil {
+			return rebuild.Request{}, err
+		}
+		provenances[prov] = data
+	}
+	recipes, err := rebuild.ReadRecipes(bytes.NewReader(data))
+	if err != nil {
+		return rebuild.Request{}, inContext(err, "reading provenance %s", prov)
+	}
+	req := rebuild.Request{Artifact: art, Name: art, Recipes: recipes, Source: c.String("source")}
+	// sha256:<hex> that is not a path: the published artifact by its
+	// digest alone.
+	if hexDigest, ok := strings.CutPrefix(art, "sha256:"); ok {
+		if _, err := os.Stat(art); err != nil {
+			req.Artifact, req.SHA256 = "", strings.ToLower(hexDigest)
+		}
+	}
+	return req, nil
 }
 
 // findProvenance looks for an artifact's provenance beside it.

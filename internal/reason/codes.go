@@ -68,3 +68,11 @@ const (
 	// VulnDataStale: the advisory data is older than the policy allows.
 	VulnDataStale = "VULN_DATA_STALE"
 )
+
+// Provenance of the SLSA GitHub generator before Sigstore bundles.
+const (
+	// CertificateWithoutTlog: a DSSE envelope carries a signing
+	// certificate and no transparency-log entry, so nothing proves the
+	// signature was made while the short-lived certificate was valid.
+	CertificateWithoutTlog = "CERTIFICATE_WITHOUT_TLOG"
+)
