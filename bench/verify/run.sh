@@ -71,7 +71,7 @@ if [[ -f $interop/public-good-trusted_root.json ]]; then
   b=$interop/go-builder-v2.1.0-push-v14.sigstore.json
   d=f6ab7ad0c7549b5a4942c3b0690519d791c28c4c0f8b286208cb40da3322a066
   rid="--certificate-identity https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_go_slsa3.yml@refs/tags/v2.1.0 --certificate-oidc-issuer https://token.actions.githubusercontent.com"
-  one "public-good root, real bundle v0.3, DSSE SLSA provenance" "sha256:$d" "$b" "$interop/public-good-trusted_root.json" "$rid" \
+  one "public-good root, real bundle v0.3, DSSE SLSA provenance" "sha256:$d" "$b" "$interop/public-good-trusted_root.json" "$rid --type slsaprovenance" \
     "$cosign verify-blob-attestation --bundle $b --new-bundle-format --digest $d --digestAlg sha256 --type slsaprovenance $rid --trusted-root $interop/public-good-trusted_root.json --offline=true"
 else
   echo "== 2. $interop not found: the real public-good bundle is skipped"
