@@ -8,7 +8,8 @@
 #   2. one bundle, process start included, sovcheck and cosign interleaved
 #      (the order rotates every round): wall and CPU medians and their
 #      ratios (target <= 0.35), and `sovcheck version` beside them; then the
-#      instructions each executes (callgrind), which the load does not move;
+#      instructions each executes (callgrind, the minimum of CALLGRIND_RUNS,
+#      default 3), which the load does not move;
 #      on the v0.3 bundle of a fresh virtual Sigstore, and on the real
 #      public-good bundles of ../shared/interop when they are there;
 #   3. N bundles (default 1,000) in one sovcheck call: bundles per second
@@ -25,6 +26,7 @@ cd "$(dirname "$0")/../.."
 export GOTOOLCHAIN=local
 N=${N:-1000}
 RUNS=${RUNS:-30}
+CALLGRIND_RUNS=${CALLGRIND_RUNS:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 py() { python3 bench/verify/startup.py "$@"; }
@@ -52,7 +54,7 @@ one() {
   cmds+=("sovcheck-version=$sov version")
   py interleave "$RUNS" 3 "${cmds[@]}"
   if command -v valgrind >/dev/null; then
-    py callgrind "${cmds[@]}"
+    py callgrind "$CALLGRIND_RUNS" "${cmds[@]}"
   else
     echo "  valgrind not installed: instruction counts skipped"
   fi
