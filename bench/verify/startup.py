@@ -111,8 +111,10 @@ def callgrind(runs, cmds):
             p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             m = re.search(r"Collected : (\d+)", p.stderr)
-            if m:
-                got.append(int(m.group(1)))
+            if p.returncode != 0 or not m:
+                print(f"  {name}: run under callgrind failed (exit {p.returncode}): not counted")
+                continue
+            got.append(int(m.group(1)))
         if not got:
             print(f"  {name}: callgrind gave no count (exit {p.returncode})")
             continue
