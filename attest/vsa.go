@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -60,7 +61,7 @@ type VSA struct {
 }
 
 // slsaLevel is a SLSA track level as verifiedLevels names it.
-var slsaLevel = regexp.MustCompile(`^SLSA_[A-Z]+_LEVEL_[0-9]$`)
+var slsaLevel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^SLSA_[A-Z]+_LEVEL_[0-9]$`) })
 
 // Validate checks that the predicate has every field the specification
 // requires, well formed.
@@ -108,7 +109,7 @@ func (v *VSA) Validate() error {
 			if v.VerificationResult != VSAFailed {
 				return bad("verifiedLevels says FAILED, verificationResult %s", v.VerificationResult)
 			}
-		case slsaLevel.MatchString(l):
+		case slsaLevel().MatchString(l):
 			track := l[:strings.LastIndexByte(l, '_')]
 			if tracks[track] {
 				return bad("verifiedLevels names %s twice", track)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -45,7 +46,9 @@ const (
 // reservedPrefixes are the id namespaces of declarative rules.
 var reservedPrefixes = []string{"policy.", "artifact.", "sbom.", "licences", "vulnerabilities.", "certification.", "points.", penaltyPrefix}
 
-var ruleIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+// Patterns are compiled on first use, as all package-level state here:
+// every run of sovcheck pays for package initialisation, most load no policy.
+var ruleIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`) })
 
 // Policy is a loaded, validated procurement policy. It is immutable and
 // safe for concurrent use; WithData returns a copy with a data file added.
@@ -415,7 +418,7 @@ func (v *validator) sbom() {
 			v.missing("sbom.jurisdictions", "allowed", "list the allowed jurisdictions, e.g. allowed: [EU, CH]")
 		}
 		for i, code := range j.Allowed {
-			if !jurisdictionPattern.MatchString(code) {
+			if !jurisdictionPattern().MatchString(code) {
 				v.ps.at(fmt.Sprintf("sbom.jurisdictions.allowed[%d]", i), "use ISO 3166 codes such as DE or FR, or EU", "invalid jurisdiction %q", code)
 			}
 		}
@@ -423,7 +426,7 @@ func (v *validator) sbom() {
 	}
 }
 
-var jurisdictionPattern = regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`)
+var jurisdictionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`) })
 
 func (v *validator) grade(path, g string) {
 	if gradeRank(g) < 0 {
@@ -517,7 +520,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-var dataNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+var dataNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`) })
 
 func (v *validator) data() {
 	v.p.data = map[string]*dataFileSpec{}
@@ -527,7 +530,7 @@ func (v *validator) data() {
 		switch {
 		case d.Name == "":
 			v.missing(path, "name", "name the data file, e.g. name: certifications")
-		case !dataNamePattern.MatchString(d.Name):
+		case !dataNamePattern().MatchString(d.Name):
 			v.ps.at(path+".name", "use lowercase letters, digits and '-'", "invalid data file name %q", d.Name)
 		case v.p.data[d.Name] != nil:
 			v.ps.at(path+".name", "give each data file its own name", "data file %q named twice", d.Name)
@@ -630,7 +633,7 @@ func (v *validator) points() {
 		switch {
 		case pen.ID == "":
 			v.missing(path, "id", "name the penalty, e.g. id: shared-uncertified")
-		case !ruleIDPattern.MatchString(pen.ID):
+		case !ruleIDPattern().MatchString(pen.ID):
 			v.ps.at(path+".id", "use lowercase letters, digits, '.', '_' and '-'", "invalid penalty id %q", pen.ID)
 		case v.p.ruleIDs[penaltyPrefix+pen.ID]:
 			v.ps.at(path+".id", "give each penalty its own id", "penalty %q defined twice", pen.ID)
@@ -661,7 +664,7 @@ func (v *validator) rules() {
 		switch {
 		case r.ID == "":
 			v.missing(path, "id", "give the rule an id, e.g. id: no-copyleft-in-core")
-		case !ruleIDPattern.MatchString(r.ID):
+		case !ruleIDPattern().MatchString(r.ID):
 			v.ps.at(path+".id", "use lowercase letters, digits, '.', '_' and '-'", "invalid rule id %q", r.ID)
 		case reservedID(r.ID):
 			v.ps.at(path+".id", "choose an id outside the reserved prefixes "+strings.Join(reservedPrefixes, ", "), "rule id %q is reserved", r.ID)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
@@ -35,14 +36,16 @@ type goBuilderPredicate struct {
 
 // hostedGoPath matches the Go command of a GitHub-hosted toolchain, e.g.
 // /opt/hostedtoolcache/go/1.21.13/x64/bin/go, capturing the version.
-var hostedGoPath = regexp.MustCompile(`/go/([0-9]+\.[0-9]+(?:\.[0-9]+)?(?:(?:rc|beta)[0-9]+)?)/[^/]+/bin/go$`)
+var hostedGoPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`/go/([0-9]+\.[0-9]+(?:\.[0-9]+)?(?:(?:rc|beta)[0-9]+)?)/[^/]+/bin/go$`)
+})
 
 // ToolchainFromGoPath returns the Go toolchain name (go1.21.13) encoded in
 // the path of a go command from a hosted toolchain cache
 // (/opt/hostedtoolcache/go/1.21.13/x64/bin/go). Directory versions of
 // releases before Go 1.21 carry a ".0" that the release name does not.
 func ToolchainFromGoPath(goPath string) (string, bool) {
-	m := hostedGoPath.FindStringSubmatch(goPath)
+	m := hostedGoPath().FindStringSubmatch(goPath)
 	if m == nil {
 		return "", false
 	}

@@ -280,7 +280,7 @@ func (c *Config) Validate() error {
 	}
 	for i, j := range c.AllowedJurisdictions {
 		u := strings.ToUpper(strings.TrimSpace(j))
-		if !jurisdictionRE.MatchString(u) {
+		if !jurisdictionRE().MatchString(u) {
 			return bad("allowedJurisdictions[%d]: got %q, want an ISO 3166-1 alpha-2 code or EU", i, j)
 		}
 		c.AllowedJurisdictions[i] = u

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"regexp"
+	"sync"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
@@ -31,7 +32,7 @@ type kevFile struct {
 	Vulnerabilities *[]kevEntry `json:"vulnerabilities"`
 }
 
-var cveRE = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+var cveRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`) })
 
 const hintKEV = "give CISA's known_exploited_vulnerabilities.json feed"
 
@@ -71,7 +72,7 @@ func parseKEV(data []byte, name string) (*KEV, error) {
 	}
 	k := &KEV{source: name, version: f.CatalogVersion, byCVE: map[string]int{}, entries: *f.Vulnerabilities}
 	for i, e := range k.entries {
-		if !cveRE.MatchString(e.CVEID) {
+		if !cveRE().MatchString(e.CVEID) {
 			return nil, reason.Mismatch(CodeDataMalformed, hintKEV, "reading KEV catalog "+quoteName(name)+" vulnerabilities["+itoa(i)+"].cveID", e.CVEID, "CVE-YYYY-NNNN")
 		}
 		if _, dup := k.byCVE[e.CVEID]; !dup {

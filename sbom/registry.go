@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -68,7 +69,7 @@ type Certification struct {
 	validUntil time.Time
 }
 
-var jurisdictionRE = regexp.MustCompile(`^([A-Z]{2})$`)
+var jurisdictionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Z]{2})$`) })
 
 const hintRegistry = "see the trust registry format in the sbom package documentation"
 
@@ -164,7 +165,7 @@ func parseRegistry(data []byte, name string) (*Registry, error) {
 func (p *Party) validate(where string, bad func(string, ...any) error) error {
 	if p.Jurisdiction != "" {
 		j := strings.ToUpper(strings.TrimSpace(p.Jurisdiction))
-		if !jurisdictionRE.MatchString(j) {
+		if !jurisdictionRE().MatchString(j) {
 			return bad("%s.jurisdiction: got %q, want an ISO 3166-1 alpha-2 code or EU", where, p.Jurisdiction)
 		}
 		p.Jurisdiction = j

@@ -50,7 +50,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-CGO_ENABLED=0 go build -trimpath -o "$work/sovcheck" ./cmd/sovcheck
+CGO_ENABLED=0 go build -trimpath -tags "$(sed -n 's/^TAGS *:= *//p' Makefile)" -o "$work/sovcheck" ./cmd/sovcheck
 go run ./bench/oci/gen -registry "$host" -repo bench/one -n 1 -out "$work/one"
 go run ./bench/oci/gen -registry "$host" -repo bench/many -n "$N" -out "$work/many"
 cosign=$(command -v cosign || true)

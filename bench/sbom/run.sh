@@ -49,7 +49,7 @@ die() {
 
 [ -x /usr/bin/time ] || die "GNU time is missing" "apt-get install time"
 if [ -z "${SOVCHECK:-}" ]; then
-	CGO_ENABLED=0 go build -trimpath -o "$WORK/sovcheck" ./cmd/sovcheck
+	CGO_ENABLED=0 go build -trimpath -tags "$(sed -n 's/^TAGS *:= *//p' Makefile)" -o "$WORK/sovcheck" ./cmd/sovcheck
 	SOVCHECK=$WORK/sovcheck
 fi
 "$SOVCHECK" sbom labels --help >/dev/null 2>&1 ||
