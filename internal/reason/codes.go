@@ -50,3 +50,20 @@ const (
 	RequiredSkipped = "REQUIRED_CHECK_SKIPPED"
 	InternalError   = "INTERNAL_ERROR"
 )
+
+// Systemic risk from real data: Wasm capabilities, hosting providers, risk
+// data snapshots.
+const (
+	// WasmMalformed: a .wasm file is not a valid WebAssembly core module
+	// or component (bad magic, truncated, undecodable section).
+	WasmMalformed = "WASM_MALFORMED"
+	// WasmVersionUnsupported: the binary's version or layer is not one
+	// sovcheck reads (core version 1, component layer 1 version 0x0d).
+	WasmVersionUnsupported = "WASM_VERSION_UNSUPPORTED"
+	// WasmCapabilityDenied: a Wasm module imports a capability the
+	// policy's wasm.allowedCapabilities does not grant.
+	WasmCapabilityDenied = "POLICY_WASM_CAPABILITY"
+	// WasmNotAnalysed: the policy limits Wasm capabilities but the
+	// artifact's module could not be read, so its imports are unknown.
+	WasmNotAnalysed = "POLICY_WASM_NOT_ANALYSED"
+)
