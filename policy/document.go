@@ -25,6 +25,7 @@ type document struct {
 	Waivers         []waiverSpec          `yaml:"waivers"`
 	Points          *pointsSection        `yaml:"points"`
 	Rules           []ruleSpec            `yaml:"rules"`
+	Wasm            *wasmSection          `yaml:"wasm"`
 }
 
 type metadata struct {

@@ -83,6 +83,7 @@ type gathered struct {
 	art      attest.Artifact // Path empty for digests and images
 	verified []verifiedBundle
 	rebuild  *rebuild.Result
+	wasm     policy.Wasm // what a WebAssembly artifact imports (wasm.go)
 }
 
 // add records verified bundles once each: an image index's evidence
@@ -309,6 +310,7 @@ func (pr *policyRun) apply(r *Runner, o Outcome, g *gathered) Outcome {
 	}
 	sort.Strings(f.PredicateTypes)
 	f.Rebuild = rebuildFact(g, v.Checks)
+	f.Wasm = g.wasm
 
 	sbomCheck, vulns, sum := pr.sbomFacts(r, subject, g)
 	if sbomCheck != nil {

@@ -42,7 +42,9 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"tamper":          cmdTamper,
 		"flipbyte":        cmdFlipByte,
 		"intoto-chain":    cmdIntotoChain,
-		"oci":             cmdOCI, // container image fixtures: oci_fixtures_test.go
+		"oci":             cmdOCI,       // container image fixtures: oci_fixtures_test.go
+		"wasm-build":      cmdWasmBuild, // wasm_fixtures_test.go
+		"wasm-bytes":      cmdWasmBytes,
 	}
 }
 
