@@ -15,7 +15,7 @@ var knownLabels = []string{
 	"no-provenance", "unsigned", "not-reproducible", "locally-modified",
 	// stewardship and sovereignty
 	"single-maintainer", "anonymous-maintainer", "abandoned", "uncertified-steward", "foreign-single-source",
-	"unsandboxed-native", "sandboxed",
+	"unsandboxed-native", "sandboxed", "ambient-authority",
 	// vulnerability
 	"known-vulnerable", "known-exploited",
 	// systemic

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sovcheck/sovcheck/wasm"
 )
 
 // Media types of sovcheck's SBOM reports. Fields may be added to a
@@ -26,6 +28,10 @@ type Data struct {
 	Advisories *Advisories
 	KEV        *KEV
 	Facts      *Facts
+	// Wasm holds the WebAssembly modules read beside the SBOM, by the
+	// hex SHA-256 of their bytes; a component whose digest matches is
+	// labelled by its capabilities (wasmlabels.go).
+	Wasm map[string]*wasm.Module
 }
 
 // Assessor labels and scores component graphs with one configuration, one
@@ -635,8 +641,7 @@ func (x *ruleCtx) sovereignty(party *Party, partyRecord string) {
 		x.fire(LabelForeignSingleSource, "sovereignty/foreign-no-alternative", "", partyRecord+"/jurisdiction",
 			fmt.Sprintf("jurisdiction %s is outside %s and the registry lists no alternative", party.Jurisdiction, strings.Join(allowed, ",")))
 	}
-	if isWasm(c) {
-		x.fire(LabelSandboxed, "sovereignty/wasm", fieldOf(x.g.Format, c, "kind"), "", "a WebAssembly module runs in a sandbox")
+	if x.wasmCapabilities() {
 		return
 	}
 	p, purlOK := parsePURL(c.PURL)

@@ -130,6 +130,7 @@ func DefaultConfig() Config {
 			LabelUncertifiedSteward:    0.10,
 			LabelForeignSingleSource:   0.25,
 			LabelUnsandboxedNative:     0.05,
+			LabelAmbientAuthority:      0.10,
 			LabelKnownVulnerable:       0.50,
 			LabelKnownExploited:        0.90,
 			LabelSupplierConcentration: 0.05,

@@ -45,6 +45,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"oci":             cmdOCI,       // container image fixtures: oci_fixtures_test.go
 		"wasm-build":      cmdWasmBuild, // wasm_fixtures_test.go
 		"wasm-bytes":      cmdWasmBytes,
+		"wasm-sbom":       cmdWasmSBOM,
 	}
 }
 

@@ -164,6 +164,9 @@ func runSBOMLabels(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if data.Wasm, err = wasmBeside(c, args); err != nil {
+		return err
+	}
 	a, err := sbom.NewAssessor(cfg, data, opts...)
 	if err != nil {
 		return err
