@@ -83,8 +83,11 @@ type Report struct {
 	Coverage Coverage `json:"coverage"`
 	// Components lists every component but the product root, worst first.
 	Components []ComponentResult `json:"components"`
-	Data       []DataSource      `json:"data"`
-	Warnings   []string          `json:"warnings,omitempty"`
+	// Services are the product's hosted services with their labels
+	// (hosting.go).
+	Services []ServiceResult `json:"services,omitempty"`
+	Data     []DataSource    `json:"data"`
+	Warnings []string        `json:"warnings,omitempty"`
 	// Config is the configuration every number was computed with.
 	Config Config `json:"config"`
 }
@@ -880,6 +883,7 @@ func (st *assessment) report(a *Assessor) *Report {
 	rep.Product.ComputedGrade = a.cfg.gradeOf(rep.Product.Risk)
 	rep.Product.Grade, rep.Product.Caps = applyCaps(rep.Product.ComputedGrade, st.caps)
 	rep.Coverage = coverage(results, false)
+	rep.Services = a.assessServices(g)
 	return rep
 }
 

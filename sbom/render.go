@@ -83,6 +83,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		}
 		ew.printf("\n")
 	}
+	writeServices(ew, r.Services)
 	details := min(opt.Details, len(r.Components))
 	if opt.Top > 0 {
 		details = min(details, len(rows))

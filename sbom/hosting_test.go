@@ -1,0 +1,121 @@
+package sbom
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// saasBOM is shaped like the SaaSBOM of the CycloneDX bom-examples
+// repository: services with a provider, endpoints, authenticated,
+// x-trust-boundary, data flows and nested services.
+const saasBOM = `{
+  "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+  "metadata": {"component": {"type": "application", "bom-ref": "shop", "name": "shop", "version": "2.0"}},
+  "services": [
+    {"bom-ref": "api", "provider": {"name": "Acme Cloud Inc."}, "name": "Stock ticker API",
+     "endpoints": ["https://api.acme.example/v1/ticker"], "authenticated": false, "x-trust-boundary": true,
+     "data": [{"flow": "inbound", "classification": "PII"}, {"flow": "outbound", "classification": "PIFI"}],
+     "services": [{"bom-ref": "api-cache", "name": "Ticker cache", "authenticated": true, "x-trust-boundary": false}]},
+    {"bom-ref": "mail", "provider": {"name": "acme cloud"}, "name": "Mail relay",
+     "endpoints": ["smtps://mail.acme.example"], "authenticated": true}
+  ]
+}`
+
+const providersRegistry = `providers:
+  - name: Acme Cloud, Inc.
+    aliases: [Acme Cloud]
+    jurisdiction: US
+    regions: [us-east-1, eu-west-1]
+    certifications: [{scheme: ISO 27001}]
+  - name: Ovh
+    jurisdiction: FR
+    certifications: [{scheme: SecNumCloud, validUntil: 2027-01-31}]
+`
+
+func serviceLabels(rs []ServiceResult, ref string) []Label {
+	for _, r := range rs {
+		if r.Ref == ref {
+			var out []Label
+			for _, f := range r.Labels {
+				out = append(out, f.Label)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func TestHostingLabels(t *testing.T) {
+	g, err := Read(strings.NewReader(saasBOM), "saas.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Services) != 3 || g.Services[1].Parent != "api" || g.Services[1].Provider != "Acme Cloud Inc." || g.Services[1].Location != "/services/0/services/0" {
+		t.Fatalf("services %+v", g.Services)
+	}
+	reg, err := ReadRegistry(strings.NewReader(providersRegistry), "registry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.AllowedJurisdictions = []string{"EU", "FR", "DE"}
+	a, err := NewAssessor(cfg, Data{Registry: reg}, WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := a.Assess(g)
+	want := map[string][]Label{
+		"api":       {LabelForeignHosted, LabelUncertifiedHost, LabelUnauthenticatedEndpoint, LabelCrossesTrustBoundary, LabelSingleProvider},
+		"api-cache": {LabelForeignHosted, LabelUncertifiedHost, LabelSingleProvider},
+		"mail":      {LabelForeignHosted, LabelUncertifiedHost, LabelSingleProvider},
+	}
+	for ref, ls := range want {
+		if got := serviceLabels(rep.Services, ref); !slices.Equal(got, ls) {
+			t.Errorf("%s: labels %v, want %v", ref, got, ls)
+		}
+	}
+	api := rep.Services[0]
+	if f := api.Labels[0]; f.Record != "registry.yaml#/providers/0/jurisdiction" || f.Field != "/services/0/provider" {
+		t.Errorf("foreign-hosted trace %+v", f)
+	}
+
+	// The failure twins: a certified provider in an allowed jurisdiction,
+	// authenticated endpoints inside the boundary, two providers.
+	twin := strings.NewReplacer(`"Acme Cloud Inc."`, `"OVH"`, `"authenticated": false, "x-trust-boundary": true`, `"authenticated": true, "x-trust-boundary": false`).Replace(saasBOM)
+	g, err = Read(strings.NewReader(twin), "saas.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = a.Assess(g)
+	if got := serviceLabels(rep.Services, "api"); len(got) != 0 {
+		t.Errorf("certified EU provider, authenticated: labels %v", got)
+	}
+	if got := serviceLabels(rep.Services, "mail"); !slices.Equal(got, []Label{LabelForeignHosted, LabelUncertifiedHost}) {
+		t.Errorf("mail on a second provider: labels %v", got)
+	}
+
+	// Without a registry nothing is guessed: the questions stay open.
+	a, _ = NewAssessor(cfg, Data{}, WithClock(testClock))
+	g, _ = Read(strings.NewReader(saasBOM), "saas.cdx.json")
+	rep = a.Assess(g)
+	if got := serviceLabels(rep.Services, "mail"); slices.Contains(got, LabelForeignHosted) || slices.Contains(got, LabelUncertifiedHost) {
+		t.Errorf("no registry: labels %v", got)
+	}
+	if u := rep.Services[2].Unassessed; len(u) == 0 || u[0].Reason != "SBOM does not say whether the service crosses a trust boundary" {
+		t.Errorf("unassessed %+v", u)
+	}
+}
+
+func TestProvidersRegistryInvalid(t *testing.T) {
+	for reg, want := range map[string]string{
+		"providers:\n  - jurisdiction: DE\n":                                        "providers[0] has no name",
+		"providers:\n  - name: X\n    jurisdiction: Germany\n":                      "providers[0].jurisdiction",
+		"providers:\n  - name: X\n  - name: Y\n    aliases: [x]\n":                  `provider name "x" is used by providers[0] and providers[1]`,
+		"providers:\n  - name: X\n    certifications: [{validUntil: 2027-01-01}]\n": "providers[0].certifications[0] has no scheme",
+	} {
+		if _, err := ReadRegistry(strings.NewReader(reg), "r.yaml"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", reg, err, want)
+		}
+	}
+}
