@@ -1,9 +1,11 @@
 package sbom
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
+	"text/tabwriter"
 )
 
 // Hosting labels, on services (CycloneDX services, a SaaSBOM). They are
@@ -229,4 +231,190 @@ func writeServices(ew *errWriter, rs []ServiceResult) {
 		}
 	}
 	ew.printf("\n")
+}
+
+// LabelHostingConcentration marks a hosting provider (or jurisdiction)
+// that a large share of a portfolio's products depend on, by the same
+// thresholds as portfolio-pervasive.
+const LabelHostingConcentration Label = "hosting-concentration"
+
+// hostingAgg gathers, per product, the providers its services run on.
+type hostingAgg struct {
+	withServices int // products with at least one service
+	unknown      int // of those, products with a service naming no provider
+	providers    map[string]*providerAgg
+	// jurisdictions counts products per provider jurisdiction ("unknown"
+	// for providers the registry does not place).
+	jurisdictions map[string]int
+}
+
+type providerAgg struct {
+	name, jurisdiction string
+	products           int
+}
+
+// add records the providers of one product's services.
+func (h *hostingAgg) add(reg *Registry, services []Service) {
+	if len(services) == 0 {
+		return
+	}
+	if h.providers == nil {
+		h.providers, h.jurisdictions = map[string]*providerAgg{}, map[string]int{}
+	}
+	seenJur := map[string]bool{}
+	h.withServices++
+	seen := map[string]bool{}
+	unknown := false
+	for _, s := range services {
+		if s.Provider == "" {
+			unknown = true
+			continue
+		}
+		key, name, jur := supplierKey(s.Provider), s.Provider, ""
+		if p, i := reg.provider(s.Provider); p != nil {
+			key, name, jur = fmt.Sprintf("registry:%d", i), p.Name, p.Jurisdiction
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		agg := h.providers[key]
+		if agg == nil {
+			agg = &providerAgg{name: name, jurisdiction: jur}
+			h.providers[key] = agg
+		}
+		agg.products++
+		if jur == "" {
+			jur = "unknown"
+		}
+		if !seenJur[jur] {
+			seenJur[jur] = true
+			h.jurisdictions[jur]++
+		}
+	}
+	if unknown {
+		h.unknown++
+	}
+}
+
+// HostingConcentration is how much of a portfolio depends on one hosting
+// provider or jurisdiction.
+type HostingConcentration struct {
+	// Products is the number of products with hosted services;
+	// UnknownProvider how many of them have a service naming no provider.
+	Products        int `json:"products"`
+	UnknownProvider int `json:"unknownProvider"`
+	// Providers and Jurisdictions give, for each, the share of the
+	// products with services that depend on it.
+	Providers     []HostingShare `json:"providers"`
+	Jurisdictions []HostingShare `json:"jurisdictions"`
+	// HHI is the Herfindahl-Hirschman index of the providers' shares of
+	// product dependencies (1 means a single provider). It is null, with
+	// HHIUnknown saying why, when a provider is unknown: an unknown
+	// provider could be any of them, so no number would be honest.
+	HHI        *float64 `json:"hhi"`
+	HHIUnknown string   `json:"hhiUnknown,omitempty"`
+}
+
+// HostingShare is one provider's or jurisdiction's share of products.
+type HostingShare struct {
+	Name         string  `json:"name"`
+	Jurisdiction string  `json:"jurisdiction,omitempty"`
+	Products     int     `json:"products"`
+	Share        float64 `json:"share"`
+	Labels       []Label `json:"labels,omitempty"`
+}
+
+func (h *hostingAgg) report(cfg Config) *HostingConcentration {
+	if h.withServices == 0 {
+		return nil
+	}
+	out := &HostingConcentration{Products: h.withServices, UnknownProvider: h.unknown, Providers: []HostingShare{}, Jurisdictions: []HostingShare{}}
+	label := func(products int) []Label {
+		if products >= cfg.PervasiveMinProducts && float64(products)/float64(h.withServices) >= cfg.PervasiveShare {
+			return []Label{LabelHostingConcentration}
+		}
+		return nil
+	}
+	deps := 0
+	for _, p := range h.providers {
+		deps += p.products
+		out.Providers = append(out.Providers, HostingShare{Name: p.name, Jurisdiction: p.jurisdiction, Products: p.products,
+			Share: round3(float64(p.products) / float64(h.withServices)), Labels: label(p.products)})
+	}
+	for j, n := range h.jurisdictions {
+		hs := HostingShare{Name: j, Products: n, Share: round3(float64(n) / float64(h.withServices))}
+		if j != "unknown" {
+			hs.Labels = label(hs.Products)
+		}
+		out.Jurisdictions = append(out.Jurisdictions, hs)
+	}
+	byShare := func(x, y HostingShare) int {
+		return cmp.Or(cmp.Compare(y.Products, x.Products), cmp.Compare(x.Name, y.Name))
+	}
+	slices.SortFunc(out.Providers, byShare)
+	slices.SortFunc(out.Jurisdictions, byShare)
+	if h.unknown > 0 {
+		out.HHIUnknown = fmt.Sprintf("%d of %d products have a service that names no provider", h.unknown, h.withServices)
+		return out
+	}
+	hhi := 0.0
+	for _, p := range h.providers {
+		s := float64(p.products) / float64(deps)
+		hhi += s * s
+	}
+	hhi = round3(hhi)
+	out.HHI = &hhi
+	return out
+}
+
+// writeHosting prints a portfolio's hosting concentration.
+func writeHosting(ew *errWriter, h *HostingConcentration, rows int) {
+	if h == nil {
+		return
+	}
+	hhi := "unknown: " + h.HHIUnknown
+	if h.HHI != nil {
+		hhi = fmt.Sprintf("%.3f; 1 means a single provider", *h.HHI)
+	}
+	ew.printf("Hosting concentration (%d products with hosted services; HHI %s):\n", h.Products, hhi)
+	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "SHARE\tPRODUCTS\tPROVIDER\tJURISDICTION\tLABELS\n")
+	for i, p := range h.Providers {
+		if rows > 0 && i == rows {
+			break
+		}
+		jur := p.Jurisdiction
+		if jur == "" {
+			jur = "unknown"
+		}
+		fmt.Fprintf(tw, "%.0f%%\t%d\t%s\t%s\t%s\n", 100*p.Share, p.Products, p.Name, jur, labelList(p.Labels))
+	}
+	if ew.err == nil {
+		ew.err = tw.Flush()
+	}
+	var js []string
+	for _, j := range h.Jurisdictions {
+		js = append(js, fmt.Sprintf("%s %.0f%%", j.Name, 100*j.Share))
+	}
+	ew.printf("By jurisdiction: %s\n\n", strings.Join(js, ", "))
+}
+
+// providers returns h's provider rows; h may be nil.
+func (h *HostingConcentration) providers() []HostingShare {
+	if h == nil {
+		return nil
+	}
+	return h.Providers
+}
+
+func labelList(ls []Label) string {
+	if len(ls) == 0 {
+		return "-"
+	}
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = string(l)
+	}
+	return strings.Join(out, ", ")
 }

@@ -119,3 +119,64 @@ func TestProvidersRegistryInvalid(t *testing.T) {
 		}
 	}
 }
+
+func saasProduct(name string, providers ...string) string {
+	var ss []string
+	for i, p := range providers {
+		prov := ""
+		if p != "" {
+			prov = `"provider": {"name": "` + p + `"}, `
+		}
+		ss = append(ss, `{"bom-ref": "s`+string(rune('0'+i))+`", `+prov+`"name": "svc`+string(rune('0'+i))+`", "authenticated": true}`)
+	}
+	return `{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+  "metadata": {"component": {"type": "application", "bom-ref": "root", "name": "` + name + `", "version": "1"}},
+  "services": [` + strings.Join(ss, ",") + `]}`
+}
+
+func TestHostingConcentration(t *testing.T) {
+	reg, err := ReadRegistry(strings.NewReader(providersRegistry), "registry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(products map[string][]string) *PortfolioReport {
+		a := newTestAssessor(t, Data{Registry: reg})
+		p := a.NewPortfolio()
+		for name, provs := range products {
+			g, err := Read(strings.NewReader(saasProduct(name, provs...)), name+".cdx.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Add(g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p.Report(0)
+	}
+	rep := build(map[string][]string{"a": {"Acme Cloud", "OVH"}, "b": {"Acme Cloud Inc."}, "c": {"Hetzner"}})
+	h := rep.Hosting
+	if h == nil || h.HHI == nil || h.Products != 3 {
+		t.Fatalf("hosting %+v", h)
+	}
+	// Product dependencies: Acme 2, OVH 1, Hetzner 1: (1/2)^2 + 2 (1/4)^2.
+	if *h.HHI != 0.375 {
+		t.Errorf("HHI %v, want 0.375", *h.HHI)
+	}
+	if top := h.Providers[0]; top.Name != "Acme Cloud, Inc." || top.Products != 2 || top.Share != 0.667 || !slices.Equal(top.Labels, []Label{LabelHostingConcentration}) {
+		t.Errorf("top provider %+v", top)
+	}
+	if len(h.Jurisdictions) != 3 || h.Jurisdictions[0].Name != "US" || h.Jurisdictions[0].Products != 2 {
+		t.Errorf("jurisdictions %+v", h.Jurisdictions)
+	}
+
+	// The failure twin: one product whose service names no provider makes
+	// the index unknown, never 0 and never a guess.
+	rep = build(map[string][]string{"a": {"Acme Cloud"}, "b": {"", "OVH"}})
+	if h := rep.Hosting; h.HHI != nil || h.HHIUnknown != "1 of 2 products have a service that names no provider" {
+		t.Errorf("unknown provider: HHI %v (%q)", h.HHI, h.HHIUnknown)
+	}
+	// Without services there is no hosting section at all.
+	if rep := build(map[string][]string{}); rep.Hosting != nil {
+		t.Errorf("empty portfolio has hosting %+v", rep.Hosting)
+	}
+}

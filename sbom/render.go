@@ -288,6 +288,7 @@ func WritePortfolioText(w io.Writer, r *PortfolioReport, opt TextOptions) error 
 	} else {
 		ew.printf("Supplier concentration: no SBOM names a supplier\n\n")
 	}
+	writeHosting(ew, r.Hosting, limit(len(r.Hosting.providers())))
 	if len(r.Failures) > 0 {
 		ew.printf("Not read (%d):\n", len(r.Failures))
 		for _, f := range r.Failures {
