@@ -273,11 +273,11 @@ type PortfolioReport struct {
 	SupplierHHI float64         `json:"supplierHHI"`
 	// Hosting is the concentration of the products' hosted services on
 	// providers and jurisdictions; absent when no product has services.
-	Hosting *HostingConcentration `json:"hosting,omitempty"`
-	Coverage    Coverage        `json:"coverage"`
-	Failures    []Failure       `json:"failures,omitempty"`
-	Data        []DataSource    `json:"data"`
-	Config      Config          `json:"config"`
+	Hosting  *HostingConcentration `json:"hosting,omitempty"`
+	Coverage Coverage              `json:"coverage"`
+	Failures []Failure             `json:"failures,omitempty"`
+	Data     []DataSource          `json:"data"`
+	Config   Config                `json:"config"`
 }
 
 // Totals counts what the portfolio holds.
