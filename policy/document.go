@@ -26,6 +26,7 @@ type document struct {
 	Points          *pointsSection        `yaml:"points"`
 	Rules           []ruleSpec            `yaml:"rules"`
 	Wasm            *wasmSection          `yaml:"wasm"`
+	Hosting         *hostingSection       `yaml:"hosting"`
 }
 
 type metadata struct {

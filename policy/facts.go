@@ -80,6 +80,8 @@ type SBOM struct {
 	// ProductGrade is the product's grade, A (best) to G, empty if ungraded.
 	ProductGrade string      `json:"productGrade"`
 	Components   []Component `json:"components"`
+	// Services are the hosted services the SBOM lists (hosting.go).
+	Services []Service `json:"services"`
 }
 
 // Component is one component of the SBOM with its assessment.

@@ -42,7 +42,7 @@ const (
 )
 
 // reservedPrefixes are the id namespaces of declarative rules.
-var reservedPrefixes = []string{"policy.", "artifact.", "sbom.", "licences", "vulnerabilities.", "certification.", "points.", penaltyPrefix, "wasm."}
+var reservedPrefixes = []string{"policy.", "artifact.", "sbom.", "licences", "vulnerabilities.", "certification.", "points.", penaltyPrefix, "wasm.", "hosting."}
 
 var ruleIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
@@ -222,6 +222,7 @@ func (v *validator) validate() {
 	v.points()
 	v.rules()
 	v.wasm()
+	v.hosting()
 	v.waivers()
 }
 

@@ -81,9 +81,12 @@ func (reg *Registry) provider(name string) (*Provider, int) {
 // ServiceResult is a service with its hosting labels.
 type ServiceResult struct {
 	Service
-	Jurisdiction string       `json:"jurisdiction,omitempty"`
-	Labels       []Finding    `json:"labels"`
-	Unassessed   []Unassessed `json:"unassessed,omitempty"`
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Certifications are the schemes the provider holds, valid on the
+	// assessment date, from the trust registry.
+	Certifications []string     `json:"certifications,omitempty"`
+	Labels         []Finding    `json:"labels"`
+	Unassessed     []Unassessed `json:"unassessed,omitempty"`
 }
 
 // HasLabel reports whether l fired on the service.
@@ -119,6 +122,11 @@ func (a *Assessor) assessServices(g *Graph) []ServiceResult {
 		if p != nil {
 			record = fmt.Sprintf("%s#/providers/%d", reg.source, pi)
 			r.Jurisdiction = p.Jurisdiction
+			for _, c := range p.Certifications {
+				if c.validUntil.IsZero() || !a.now.After(c.validUntil) {
+					r.Certifications = append(r.Certifications, c.Scheme)
+				}
+			}
 		}
 		switch {
 		case s.Provider == "":

@@ -458,6 +458,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 			vulns = append(vulns, policy.Vulnerability{ID: vr.ID, Component: cr.Ref, Severity: vr.Severity, KnownExploited: vr.KnownExploited, Record: vr.Record})
 		}
 	}
+	sum.Services = serviceFacts(rep.Services)
 	c := policy.Check{ID: CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
 		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed", rep.Product.Format.Title(), rep.Product.SpecVersion,
 			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality)}

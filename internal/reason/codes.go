@@ -67,3 +67,16 @@ const (
 	// artifact's module could not be read, so its imports are unknown.
 	WasmNotAnalysed = "POLICY_WASM_NOT_ANALYSED"
 )
+
+// Hosting providers of services (CycloneDX services, a SaaSBOM).
+const (
+	// HostingJurisdiction: a service runs on a provider outside the
+	// policy's hosting.allowedJurisdictions, or on an unknown one.
+	HostingJurisdiction = "POLICY_HOSTING_JURISDICTION"
+	// HostingUncertified: a service's provider holds none of the
+	// certifications the policy's hosting.requireCertifications names.
+	HostingUncertified = "POLICY_HOSTING_UNCERTIFIED"
+	// HostingForbiddenLabel: a service carries a label the policy's
+	// hosting.forbiddenLabels names.
+	HostingForbiddenLabel = "POLICY_HOSTING_FORBIDDEN_LABEL"
+)
