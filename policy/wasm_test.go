@@ -65,10 +65,10 @@ func TestWasmPoints(t *testing.T) {
 func TestWasmSectionInvalid(t *testing.T) {
 	for body, want := range map[string]string{
 		"wasm: {}\n": `missing required field "allowedCapabilities"`,
-		"wasm:\n  allowedCapabilities: [filesystem, network]\n":             `unknown capability "network"`,
+		"wasm:\n  allowedCapabilities: [filesystem, network]\n":                 `unknown capability "network"`,
 		"wasm:\n  allowedCapabilities: [io]\n  action: penalize\n  points: 5\n": "penalize needs a points section",
-		"wasm:\n  allowedCapabilities: [io]\n  points: 5\n":                   "points given for action",
-		"wasm:\n  allowedCapabilities: [io]\n  action: block\n":               `unknown action "block"`,
+		"wasm:\n  allowedCapabilities: [io]\n  points: 5\n":                     "points given for action",
+		"wasm:\n  allowedCapabilities: [io]\n  action: block\n":                 `unknown action "block"`,
 	} {
 		_, err := Load([]byte(header+body), "test.yaml", testNow)
 		if err == nil || !strings.Contains(err.Error(), want) {
