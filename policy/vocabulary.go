@@ -14,7 +14,7 @@ var knownLabels = []string{
 	// provenance
 	"no-provenance", "unsigned", "not-reproducible", "locally-modified",
 	// stewardship and sovereignty
-	"single-maintainer", "anonymous-maintainer", "abandoned", "uncertified-steward", "foreign-single-source",
+	"single-maintainer", "anonymous-maintainer", "abandoned", "uncertified-steward", "deprecated", "retracted", "foreign-single-source",
 	"unsandboxed-native", "sandboxed", "ambient-authority",
 	// vulnerability
 	"known-vulnerable", "known-exploited",

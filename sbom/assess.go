@@ -32,6 +32,10 @@ type Data struct {
 	// hex SHA-256 of their bytes; a component whose digest matches is
 	// labelled by its capabilities (wasmlabels.go).
 	Wasm map[string]*wasm.Module
+	// Risk is a risk data snapshot (riskdata.go): stewardship facts for
+	// packages the trust registry does not know, deprecations and
+	// retractions.
+	Risk *RiskData
 }
 
 // Assessor labels and scores component graphs with one configuration, one
@@ -386,6 +390,7 @@ func (a *Assessor) component(g *Graph, i int, st *assessment, suppliers supplier
 	x.identity()
 	x.provenance()
 	party, partyRecord := x.stewardship(up)
+	x.riskDataLifecycle()
 	x.sovereignty(party, partyRecord)
 	x.vulnerability()
 	x.systemic(i, st, suppliers)
@@ -557,6 +562,9 @@ func (a *Assessor) stewardOf(c *Component, upstream string) (*Steward, int, bool
 // count, and that party's record.
 func (x *ruleCtx) stewardship(up resolvedUpstream) (*Party, string) {
 	labels := []Label{LabelSingleMaintainer, LabelAnonymousMaintainer, LabelAbandoned, LabelUncertifiedSteward}
+	if _, _, known := x.a.stewardOf(x.c, up.ID); !known && x.riskDataStewardship() {
+		return nil, ""
+	}
 	reg := x.a.data.Registry
 	if reg == nil {
 		x.unknown("no trust registry given", labels...)
@@ -983,6 +991,9 @@ func (a *Assessor) dataSources() []DataSource {
 	}
 	if f := a.data.Facts; f != nil {
 		ds = append(ds, DataSource{Kind: "facts", Source: f.source, Records: len(f.Components)})
+	}
+	if rd := a.data.Risk; rd != nil {
+		ds = append(ds, DataSource{Kind: "risk-data", Source: rd.source, Records: len(rd.Packages)})
 	}
 	return ds
 }

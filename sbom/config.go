@@ -132,6 +132,8 @@ func DefaultConfig() Config {
 			LabelAnonymousMaintainer:   0.35,
 			LabelAbandoned:             0.40,
 			LabelUncertifiedSteward:    0.10,
+			LabelDeprecated:            0.30,
+			LabelRetracted:             0.50,
 			LabelForeignSingleSource:   0.25,
 			LabelUnsandboxedNative:     0.05,
 			LabelAmbientAuthority:      0.10,

@@ -100,6 +100,8 @@ var labelCatalogue = []labelInfo{
 	{LabelAnonymousMaintainer, DimStewardship, kindFragility, "require identified maintainers for release rights, or vendor a reviewed copy"},
 	{LabelAbandoned, DimStewardship, kindFragility, "move to a maintained fork or an alternative"},
 	{LabelUncertifiedSteward, DimStewardship, kindFragility, "ask the steward for a certification your policy accepts, or record it in the trust registry"},
+	{LabelDeprecated, DimStewardship, kindFragility, "move to the replacement the deprecation names, or to a maintained alternative"},
+	{LabelRetracted, DimStewardship, kindFragility, "upgrade: the author retracted this version"},
 	{LabelForeignSingleSource, DimSovereignty, kindFragility, "qualify an alternative source within the allowed jurisdictions and list it in the trust registry"},
 	{LabelUnsandboxedNative, DimSovereignty, kindFragility, "run the component in a sandbox (Wasm, seccomp, a separate process) where possible"},
 	{LabelSandboxed, DimSovereignty, kindMitigation, "keep the sandbox; it limits what a compromise of this component reaches"},
