@@ -80,3 +80,16 @@ const (
 	// hosting.forbiddenLabels names.
 	HostingForbiddenLabel = "POLICY_HOSTING_FORBIDDEN_LABEL"
 )
+
+// Risk data snapshots (sovcheck data pull).
+const (
+	// RiskDataNotFound: a registry or index does not know the package;
+	// its facts stay unknown.
+	RiskDataNotFound = "RISK_DATA_NOT_FOUND"
+	// RiskDataLookupFailed: a lookup failed (network error, timeout, an
+	// unexpected response); the package's facts stay unknown.
+	RiskDataLookupFailed = "RISK_DATA_LOOKUP_FAILED"
+	// RiskDataMalformed: a registry response or index file does not
+	// decode.
+	RiskDataMalformed = "RISK_DATA_MALFORMED"
+)
