@@ -74,6 +74,7 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "vulns", Usage: "OSV advisories: a `DIR` of JSON files or a zip"},
 		&cli.StringFlag{Name: "kev", Usage: "CISA known exploited vulnerabilities JSON `FILE`"},
 		&cli.StringFlag{Name: "facts", Usage: "provenance facts `FILE` from sovcheck verify/rebuild"},
+		&cli.StringFlag{Name: "data", Usage: "risk data snapshot `FILE` from sovcheck data pull (maintainers, releases, deprecations)"},
 		&cli.StringFlag{Name: "scoring", Usage: "YAML `FILE` overriding weights and cut-offs"},
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
 		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
@@ -225,6 +226,11 @@ func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
 	}
 	if p := fl.String("facts"); p != "" {
 		if d.Facts, err = sbom.LoadFacts(p, opts...); err != nil {
+			return d, err
+		}
+	}
+	if p := fl.String("data"); p != "" {
+		if d.Risk, err = sbom.LoadRiskData(p, opts...); err != nil {
 			return d, err
 		}
 	}
