@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -192,17 +193,29 @@ func parseRiskData(data []byte, name string) (*RiskData, error) {
 func (rd *RiskData) AsOfTime() time.Time { return rd.asOf }
 
 // PackageKey is the key of a component's facts: its purl without version,
-// qualifiers or subpath; empty without a purl.
+// qualifiers or subpath, percent-decoded, with the case of namespace and
+// name kept (a Go module path is case-sensitive; purl libraries lower it);
+// empty without a valid purl.
 func PackageKey(purl string) string {
-	p, ok := parsePURL(purl)
+	if _, ok := parsePURL(purl); !ok {
+		return ""
+	}
+	s := strings.TrimPrefix(purl, "pkg:")
+	s, _, _ = strings.Cut(s, "#")
+	s, _, _ = strings.Cut(s, "?")
+	if slash := strings.LastIndex(s, "/"); slash >= 0 {
+		if at := strings.Index(s[slash:], "@"); at >= 0 {
+			s = s[:slash+at]
+		}
+	}
+	typ, rest, ok := strings.Cut(strings.Trim(s, "/"), "/")
 	if !ok {
 		return ""
 	}
-	key := "pkg:" + p.Type + "/"
-	if p.Namespace != "" {
-		key += p.Namespace + "/"
+	if dec, err := url.PathUnescape(rest); err == nil {
+		rest = dec
 	}
-	return key + p.Name
+	return "pkg:" + strings.ToLower(typ) + "/" + rest
 }
 
 func (rd *RiskData) lookup(purl string) (*PackageFacts, int) {
