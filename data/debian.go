@@ -9,8 +9,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -248,4 +250,9 @@ func (d *DebianIndex) Lookup(_ context.Context, key string) (*sbom.PackageFacts,
 		f.Steward = e.maintainers[0].Name
 	}
 	return f, []sbom.RiskDataSource{d.src}, nil
+}
+
+// Names returns the binary packages the index knows, sorted.
+func (d *DebianIndex) Names() []string {
+	return slices.Sorted(maps.Keys(d.binaries))
 }
