@@ -31,6 +31,16 @@ var hostingLabels = []struct {
 	{LabelSingleProvider, "qualify a second provider for part of the product"},
 }
 
+// serviceHint says what to do about a hosting label.
+func serviceHint(l Label) string {
+	for _, h := range hostingLabels {
+		if h.label == l {
+			return h.hint
+		}
+	}
+	return ""
+}
+
 // DefaultHostCertifications are the certification schemes a provider
 // needs to escape uncertified-host when Config.HostCertifications is
 // empty: the EU cloud scheme and two national ones.
@@ -229,6 +239,7 @@ func writeServices(ew *errWriter, rs []ServiceResult) {
 				trace += ", " + f.Record
 			}
 			ew.printf("    %-25s %s  [%s] %s\n", f.Label, f.Detail, f.Rule, trace)
+			ew.printf("    %-25s what to do: %s\n", "", serviceHint(f.Label))
 		}
 		for _, u := range s.Unassessed {
 			var ls []string
