@@ -110,6 +110,9 @@ type dataFileSpec struct {
 	Kind   string `yaml:"kind"`
 	Path   string `yaml:"path"`
 	SHA256 string `yaml:"sha256,text"`
+	// MaxAgeDays: a risk-data snapshot older than this is stale (0: no
+	// limit).
+	MaxAgeDays int `yaml:"maxAgeDays"`
 
 	pos, sumPos Pos // where the entry and its sha256 are written
 }

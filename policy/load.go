@@ -534,6 +534,12 @@ func (v *validator) data() {
 		case !slices.Contains(dataKinds, d.Kind):
 			v.ps.at(path+".kind", "use one of: "+strings.Join(dataKinds, ", "), "unknown data file kind %q", d.Kind)
 		}
+		switch {
+		case d.MaxAgeDays < 0:
+			v.ps.at(path+".maxAgeDays", "give the most days a snapshot may be old, e.g. 30", "maxAgeDays %d is negative", d.MaxAgeDays)
+		case d.MaxAgeDays > 0 && d.Kind != DataRiskData:
+			v.ps.at(path+".maxAgeDays", "maxAgeDays applies to kind risk-data only", "maxAgeDays given for kind %q", d.Kind)
+		}
 		if d.Path == "" {
 			v.missing(path, "path", "give the file's path, relative to the policy file")
 		}

@@ -95,9 +95,12 @@ const (
 	DataAdvisories     = "advisories"
 	DataKEV            = "kev"
 	DataCertifications = "certifications"
+	// DataRiskData is a risk data snapshot (sovcheck data pull); its
+	// maxAgeDays is the staleness rule.
+	DataRiskData = "risk-data"
 )
 
-var dataKinds = []string{DataAdvisories, DataCertifications, DataKEV, DataTrustRegistry}
+var dataKinds = []string{DataAdvisories, DataCertifications, DataKEV, DataRiskData, DataTrustRegistry}
 
 // Known-exploited handling.
 const (

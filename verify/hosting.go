@@ -1,6 +1,11 @@
 package verify
 
 import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -17,4 +22,23 @@ func serviceFacts(rs []sbom.ServiceResult) []policy.Service {
 		out = append(out, s)
 	}
 	return out
+}
+
+// readRiskData reads a risk data snapshot the policy pins and applies the
+// policy's staleness rule: a snapshot older than maxAgeDays at now is an
+// error at the line that names it, since its facts no longer describe
+// the registries.
+func readRiskData(policyPath string, df policy.DataFile, content []byte, file string, now time.Time, opts []sbom.Option) (*sbom.RiskData, error) {
+	rd, err := sbom.ReadRiskData(bytes.NewReader(content), file, opts...)
+	if err != nil || df.MaxAgeDays == 0 {
+		return rd, err
+	}
+	age := now.Sub(rd.AsOfTime())
+	if limit := time.Duration(df.MaxAgeDays) * 24 * time.Hour; age > limit {
+		return nil, &policy.FileError{Name: policyPath, Problems: []policy.Problem{{Pos: df.Pos, Code: reason.RiskDataStale,
+			Path: "data[" + df.Name + "]",
+			Msg:  fmt.Sprintf("risk data %s is stale: gathered %s, %d days before %s (maxAgeDays %d)", df.Name, rd.AsOf, int(age.Hours()/24), now.UTC().Format(time.DateOnly), df.MaxAgeDays),
+			Hint: "run 'sovcheck data pull' again and pin the new snapshot's sha256 in the policy"}}}
+	}
+	return rd, nil
 }

@@ -162,6 +162,8 @@ func LoadPolicy(path string, now time.Time, opts ...sbom.Option) (*policy.Policy
 			d.Registry, err = sbom.ReadRegistry(bytes.NewReader(content), file, opts...)
 		case policy.DataKEV:
 			d.KEV, err = sbom.ReadKEV(bytes.NewReader(content), file, opts...)
+		case policy.DataRiskData:
+			d.Risk, err = readRiskData(path, df, content, file, now, opts)
 		}
 		if err != nil {
 			return nil, sbom.Data{}, err

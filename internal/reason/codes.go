@@ -92,4 +92,7 @@ const (
 	// RiskDataMalformed: a registry response or index file does not
 	// decode.
 	RiskDataMalformed = "RISK_DATA_MALFORMED"
+	// RiskDataStale: the policy pins a risk data snapshot older than its
+	// maxAgeDays.
+	RiskDataStale = "RISK_DATA_STALE"
 )
