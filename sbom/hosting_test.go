@@ -180,3 +180,22 @@ func TestHostingConcentration(t *testing.T) {
 		t.Errorf("empty portfolio has hosting %+v", rep.Hosting)
 	}
 }
+
+// FuzzReadServices: a CycloneDX document with services, mutated, never
+// panics reading or labelling them.
+func FuzzReadServices(f *testing.F) {
+	f.Add([]byte(saasBOM))
+	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := Read(strings.NewReader(string(data)), "fuzz.cdx.json")
+		if err != nil {
+			return
+		}
+		if rep := a.Assess(g); len(rep.Services) != len(g.Services) {
+			t.Fatalf("%d services read, %d assessed", len(g.Services), len(rep.Services))
+		}
+	})
+}

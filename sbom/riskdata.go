@@ -218,11 +218,13 @@ func PackageKey(purl string) string {
 	return "pkg:" + strings.ToLower(typ) + "/" + rest
 }
 
-func (rd *RiskData) lookup(purl string) (*PackageFacts, int) {
+func (rd *RiskData) lookup(purl string) (*PackageFacts, int) { return rd.lookupKey(PackageKey(purl)) }
+
+func (rd *RiskData) lookupKey(key string) (*PackageFacts, int) {
 	if rd == nil {
 		return nil, -1
 	}
-	if i, ok := rd.byKey[PackageKey(purl)]; ok {
+	if i, ok := rd.byKey[key]; ok {
 		return &rd.Packages[i], i
 	}
 	return nil, -1

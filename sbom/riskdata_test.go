@@ -56,3 +56,23 @@ func TestRiskDataRefused(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadRiskData: no snapshot panics the reader; an error means no
+// snapshot, and a snapshot read has every package indexed.
+func FuzzReadRiskData(f *testing.F) {
+	f.Add([]byte(`{"mediaType": "` + RiskDataMediaType + `", "asOf": "2026-12-01T00:00:00Z", "sources": [{"id": "s"}], "packages": [{"key": "pkg:npm/a", "source": "s", "latestRelease": "2020-01-02", "evidence": {"x": "s"}}], "counts": {}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := ReadRiskData(strings.NewReader(string(data)), "fuzz.json")
+		if err != nil {
+			if rd != nil {
+				t.Fatal("error with a snapshot")
+			}
+			return
+		}
+		for _, p := range rd.Packages {
+			if _, i := rd.lookupKey(p.Key); i < 0 {
+				t.Fatalf("package %q not indexed", p.Key)
+			}
+		}
+	})
+}
