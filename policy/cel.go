@@ -30,6 +30,7 @@ var celVariables = []struct {
 	{"sbom", cel.ObjectType("policy.SBOM")},
 	{"vulnerabilities", cel.ListType(cel.ObjectType("policy.Vulnerability"))},
 	{"vsas", cel.ListType(cel.ObjectType("policy.VSA"))},
+	{"wasm", cel.ObjectType("policy.Wasm")},
 	{"now", cel.TimestampType},
 }
 
@@ -163,6 +164,7 @@ func newCELActivation(f *Facts, now time.Time) *celActivation {
 		"sbom":            f.SBOM,
 		"vulnerabilities": f.Vulnerabilities,
 		"vsas":            f.VSAs,
+		"wasm":            f.Wasm,
 		"now":             now.UTC(),
 	}}
 }

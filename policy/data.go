@@ -20,13 +20,15 @@ type DataFile struct {
 	Path   string
 	SHA256 string // hex
 	Pos    Pos    // where the policy names the file
+	// MaxAgeDays is the staleness limit of a risk-data snapshot; 0: none.
+	MaxAgeDays int
 }
 
 // DataFiles lists the policy's data files in the order written.
 func (p *Policy) DataFiles() []DataFile {
 	out := make([]DataFile, 0, len(p.doc.Data))
 	for _, d := range p.doc.Data {
-		out = append(out, DataFile{Name: d.Name, Kind: d.Kind, Path: d.Path, SHA256: d.SHA256, Pos: d.pos})
+		out = append(out, DataFile{Name: d.Name, Kind: d.Kind, Path: d.Path, SHA256: d.SHA256, Pos: d.pos, MaxAgeDays: d.MaxAgeDays})
 	}
 	return out
 }

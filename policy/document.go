@@ -25,6 +25,8 @@ type document struct {
 	Waivers         []waiverSpec          `yaml:"waivers"`
 	Points          *pointsSection        `yaml:"points"`
 	Rules           []ruleSpec            `yaml:"rules"`
+	Wasm            *wasmSection          `yaml:"wasm"`
+	Hosting         *hostingSection       `yaml:"hosting"`
 }
 
 type metadata struct {
@@ -113,6 +115,9 @@ type dataFileSpec struct {
 	Kind   string `yaml:"kind"`
 	Path   string `yaml:"path"`
 	SHA256 string `yaml:"sha256,text"`
+	// MaxAgeDays: a risk-data snapshot older than this is stale (0: no
+	// limit).
+	MaxAgeDays int `yaml:"maxAgeDays"`
 
 	pos, sumPos Pos // where the entry and its sha256 are written
 }

@@ -209,6 +209,8 @@ func (ctx *evalContext) plan() []rule {
 	add(RuleVulnerabilityDataAge, ActionFail, (*evalContext).vulnerabilityDataAge)
 	add(RuleCertifiedArtifact, ActionFail, (*evalContext).certifiedArtifact)
 	add(RuleCertifiedComponent, ActionFail, (*evalContext).certifiedComponents)
+	add(RuleWasmCapabilities, p.wasmAction(), (*evalContext).wasmCapabilities)
+	add(RuleHostingProviders, p.hostingAction(), (*evalContext).hostingProviders)
 	for i, o := range ctx.evalCEL() {
 		spec := p.rules[i].spec
 		rs = append(rs, rule{id: spec.ID, action: spec.Action, severity: spec.Severity, eval: func(*evalContext) *outcome { return o }})

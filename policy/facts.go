@@ -9,7 +9,7 @@ import "slices"
 //
 // CEL rules see the same facts as variables named by the JSON names:
 // artifact, checks, signers, predicateTypes, provenance, rebuild, sbom,
-// vulnerabilities and vsas, plus now (a timestamp).
+// vulnerabilities, vsas and wasm, plus now (a timestamp).
 type Facts struct {
 	Artifact Subject `json:"artifact"`
 	// Checks are the checks of the verdict, as verify produced them.
@@ -30,6 +30,8 @@ type Facts struct {
 	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
 	// VSAs are verified Verification Summary Attestations about the artifact.
 	VSAs []VSA `json:"vsas"`
+	// Wasm is what was read from a WebAssembly artifact (wasm.go).
+	Wasm Wasm `json:"wasm"`
 }
 
 // Signer is one verified signer. Key-based signers have KeyID; keyless
@@ -85,6 +87,8 @@ type SBOM struct {
 	ProfileConformant bool   `json:"profileConformant,omitempty"`
 	ProfileGaps       int    `json:"profileGaps,omitempty"`
 	ProfileFirstGap   string `json:"profileFirstGap,omitempty"`
+	// Services are the hosted services the SBOM lists (hosting.go).
+	Services []Service `json:"services"`
 	// Advisories says what the vulnerability facts rest on.
 	Advisories Advisories `json:"advisories"`
 }

@@ -44,7 +44,7 @@ const (
 )
 
 // reservedPrefixes are the id namespaces of declarative rules.
-var reservedPrefixes = []string{"policy.", "artifact.", "sbom.", "licences", "vulnerabilities.", "certification.", "points.", penaltyPrefix}
+var reservedPrefixes = []string{"policy.", "artifact.", "sbom.", "licences", "vulnerabilities.", "certification.", "points.", penaltyPrefix, "wasm.", "hosting."}
 
 // Patterns are compiled on first use, as all package-level state here:
 // every run of sovcheck pays for package initialisation, most load no policy.
@@ -228,6 +228,8 @@ func (v *validator) validate() {
 	v.certification()
 	v.points()
 	v.rules()
+	v.wasm()
+	v.hosting()
 	v.waivers()
 }
 
@@ -540,6 +542,12 @@ func (v *validator) data() {
 			v.missing(path, "kind", "use one of: "+strings.Join(dataKinds, ", "))
 		case !slices.Contains(dataKinds, d.Kind):
 			v.ps.at(path+".kind", "use one of: "+strings.Join(dataKinds, ", "), "unknown data file kind %q", d.Kind)
+		}
+		switch {
+		case d.MaxAgeDays < 0:
+			v.ps.at(path+".maxAgeDays", "give the most days a snapshot may be old, e.g. 30", "maxAgeDays %d is negative", d.MaxAgeDays)
+		case d.MaxAgeDays > 0 && d.Kind != DataRiskData:
+			v.ps.at(path+".maxAgeDays", "maxAgeDays applies to kind risk-data only", "maxAgeDays given for kind %q", d.Kind)
 		}
 		if d.Path == "" {
 			v.missing(path, "path", "give the file's path, relative to the policy file")

@@ -14,8 +14,8 @@ var knownLabels = []string{
 	// provenance
 	"no-provenance", "unsigned", "not-reproducible", "locally-modified",
 	// stewardship and sovereignty
-	"single-maintainer", "anonymous-maintainer", "abandoned", "uncertified-steward", "foreign-single-source",
-	"unsandboxed-native", "sandboxed",
+	"single-maintainer", "anonymous-maintainer", "abandoned", "uncertified-steward", "deprecated", "retracted", "foreign-single-source",
+	"unsandboxed-native", "sandboxed", "ambient-authority",
 	// vulnerability
 	"known-vulnerable", "known-exploited",
 	// systemic
@@ -96,9 +96,12 @@ const (
 	DataKEV            = "kev"
 	DataVEX            = "vex"
 	DataCertifications = "certifications"
+	// DataRiskData is a risk data snapshot (sovcheck data pull); its
+	// maxAgeDays is the staleness rule.
+	DataRiskData = "risk-data"
 )
 
-var dataKinds = []string{DataAdvisories, DataCertifications, DataKEV, DataTrustRegistry, DataVEX}
+var dataKinds = []string{DataAdvisories, DataCertifications, DataKEV, DataRiskData, DataTrustRegistry, DataVEX}
 
 // Known-exploited handling.
 const (

@@ -140,6 +140,28 @@ type PortfolioDocument struct {
 	SupplierHHI float64            `json:"supplierHHI"`
 	Coverage    Coverage           `json:"coverage"`
 	Failures    []PortfolioFailure `json:"failures,omitempty"`
+	// Hosting is the concentration of hosted services on providers.
+	Hosting *HostingConcentration `json:"hosting,omitempty"`
+}
+
+// HostingConcentration is a portfolio's dependence on hosting providers
+// and jurisdictions; HHI is null when a provider is unknown.
+type HostingConcentration struct {
+	Products        int            `json:"products"`
+	UnknownProvider int            `json:"unknownProvider"`
+	Providers       []HostingShare `json:"providers"`
+	Jurisdictions   []HostingShare `json:"jurisdictions"`
+	HHI             *float64       `json:"hhi"`
+	HHIUnknown      string         `json:"hhiUnknown,omitempty"`
+}
+
+// HostingShare is one provider's or jurisdiction's share of products.
+type HostingShare struct {
+	Name         string   `json:"name"`
+	Jurisdiction string   `json:"jurisdiction,omitempty"`
+	Products     int      `json:"products"`
+	Share        float64  `json:"share"`
+	Labels       []string `json:"labels,omitempty"`
 }
 
 // PortfolioTotals counts a portfolio.

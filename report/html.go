@@ -43,6 +43,7 @@ var (
 			"join":           strings.Join,
 			"pointsBar":      newPointsBar,
 			"sortedFindings": sortedFindings,
+			"deref":          func(p *float64) float64 { return *p },
 		}).ParseFS(templateFiles, "templates/report.html.tmpl"))
 	})
 )

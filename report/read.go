@@ -282,6 +282,9 @@ func readPortfolio(data []byte, docs *Documents) *reason.Error {
 	if err := checkShare("supplier concentration (HHI)", doc.SupplierHHI); err != nil {
 		return err
 	}
+	if err := checkHosting(doc.Hosting); err != nil {
+		return err
+	}
 	if err := checkCoverage(doc.Coverage); err != nil {
 		return err
 	}

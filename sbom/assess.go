@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sovcheck/sovcheck/wasm"
 )
 
 // Media types of sovcheck's SBOM reports. Fields may be added to a
@@ -28,6 +30,14 @@ type Data struct {
 	Facts      *Facts
 	// VEX holds VEX documents; only trusted ones suppress findings.
 	VEX []*VEX
+	// Wasm holds the WebAssembly modules read beside the SBOM, by the
+	// hex SHA-256 of their bytes; a component whose digest matches is
+	// labelled by its capabilities (wasmlabels.go).
+	Wasm map[string]*wasm.Module
+	// Risk is a risk data snapshot (riskdata.go): stewardship facts for
+	// packages the trust registry does not know, deprecations and
+	// retractions.
+	Risk *RiskData
 }
 
 // Assessor labels and scores component graphs with one configuration, one
@@ -84,7 +94,10 @@ type Report struct {
 	Coverage Coverage `json:"coverage"`
 	// Components lists every component but the product root, worst first.
 	Components []ComponentResult `json:"components"`
-	Data       []DataSource      `json:"data"`
+	// Services are the product's hosted services with their labels
+	// (hosting.go).
+	Services []ServiceResult `json:"services,omitempty"`
+	Data     []DataSource    `json:"data"`
 	// Suppressions lists every finding a trusted VEX statement removed,
 	// with its source.
 	Suppressions []Suppression `json:"suppressions,omitempty"`
@@ -405,6 +418,7 @@ func (a *Assessor) component(g *Graph, i int, st *assessment, suppliers supplier
 	x.identity()
 	x.provenance()
 	party, partyRecord := x.stewardship(up)
+	x.riskDataLifecycle()
 	x.sovereignty(party, partyRecord)
 	x.vulnerability()
 	x.systemic(i, st, suppliers)
@@ -578,6 +592,9 @@ func (a *Assessor) stewardOf(c *Component, upstream string) (*Steward, int, bool
 // count, and that party's record.
 func (x *ruleCtx) stewardship(up resolvedUpstream) (*Party, string) {
 	labels := []Label{LabelSingleMaintainer, LabelAnonymousMaintainer, LabelAbandoned, LabelUncertifiedSteward}
+	if _, _, known := x.a.stewardOf(x.c, up.ID); !known && x.riskDataStewardship() {
+		return nil, ""
+	}
 	reg := x.a.data.Registry
 	if reg == nil {
 		x.unknown("no trust registry given", labels...)
@@ -665,8 +682,7 @@ func (x *ruleCtx) sovereignty(party *Party, partyRecord string) {
 		x.fire(LabelForeignSingleSource, "sovereignty/foreign-no-alternative", "", partyRecord+"/jurisdiction",
 			fmt.Sprintf("jurisdiction %s is outside %s and the registry lists no alternative", party.Jurisdiction, strings.Join(allowed, ",")))
 	}
-	if isWasm(c) {
-		x.fire(LabelSandboxed, "sovereignty/wasm", fieldOf(x.g.Format, c, "kind"), "", "a WebAssembly module runs in a sandbox")
+	if x.wasmCapabilities() {
 		return
 	}
 	p, purlOK := parsePURL(c.PURL)
@@ -834,6 +850,7 @@ func (st *assessment) report(a *Assessor) *Report {
 	rep.Product.Grade, rep.Product.Caps = applyCaps(rep.Product.ComputedGrade, st.caps)
 	rep.Coverage = coverage(results, false)
 	rep.Suppressions, rep.Warnings = a.vulnerabilitySummary(results, rep.Warnings)
+	rep.Services = a.assessServices(g)
 	return rep
 }
 
@@ -935,5 +952,8 @@ func (a *Assessor) dataSources() []DataSource {
 		ds = append(ds, DataSource{Kind: "facts", Source: f.source, Records: len(f.Components)})
 	}
 	ds = append(ds, a.vexSources()...)
+	if rd := a.data.Risk; rd != nil {
+		ds = append(ds, DataSource{Kind: "risk-data", Source: rd.source, Records: len(rd.Packages)})
+	}
 	return ds
 }

@@ -85,6 +85,10 @@ type Config struct {
 	// AllowedJurisdictions (ISO 3166-1 alpha-2, or EU) for
 	// foreign-single-source; empty leaves that label unassessed.
 	AllowedJurisdictions []string `yaml:"allowedJurisdictions" json:"allowedJurisdictions"`
+	// HostCertifications are the certification schemes a hosting
+	// provider needs to escape uncertified-host; empty means
+	// DefaultHostCertifications.
+	HostCertifications []string `yaml:"hostCertifications" json:"hostCertifications,omitempty"`
 	// SandboxImpactFactor multiplies the impact of sandboxed components.
 	SandboxImpactFactor float64 `yaml:"sandboxImpactFactor" json:"sandboxImpactFactor"`
 	// Caps bound the product grade when the SBOM is too poor to assess.
@@ -139,8 +143,11 @@ func DefaultConfig() Config {
 			LabelAnonymousMaintainer:   0.35,
 			LabelAbandoned:             0.40,
 			LabelUncertifiedSteward:    0.10,
+			LabelDeprecated:            0.30,
+			LabelRetracted:             0.50,
 			LabelForeignSingleSource:   0.25,
 			LabelUnsandboxedNative:     0.05,
+			LabelAmbientAuthority:      0.10,
 			LabelKnownVulnerable:       0.50,
 			LabelKnownExploited:        0.90,
 			LabelSupplierConcentration: 0.05,

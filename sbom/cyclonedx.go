@@ -116,6 +116,10 @@ func readCycloneDX(data []byte, s Sniffed, name string, o *options) (*Graph, err
 	if g.Name == "" {
 		g.Name = name
 	}
+	var err error
+	if g.Services, err = readServices(bom.Services, r.loc, o.limits); err != nil {
+		return nil, err
+	}
 	return b.finish(), nil
 }
 

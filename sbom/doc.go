@@ -67,9 +67,12 @@
 //	provenance     no-provenance, unsigned, not-reproducible (facts from
 //	               sovcheck verify/rebuild), locally-modified (the SBOM)
 //	stewardship    single-maintainer, anonymous-maintainer, abandoned,
-//	               uncertified-steward (trust registry)
+//	               uncertified-steward (trust registry, else a risk data
+//	               snapshot), deprecated, retracted (risk data snapshot)
 //	sovereignty    foreign-single-source (registry + allowed jurisdictions),
-//	               unsandboxed-native, sandboxed (Wasm)
+//	               unsandboxed-native, sandboxed and ambient-authority
+//	               (Wasm: by the capabilities of a module read beside the
+//	               SBOM and matched by SHA-256, else sandboxed by name)
 //	vulnerability  known-vulnerable (OSV, each ecosystem's identity rules
 //	               and version order from osv-scalibr's semantic package;
 //	               severity from CVSS vectors via go-cvss, else the
@@ -78,6 +81,13 @@
 //	               listed), known-exploited (KEV)
 //	systemic       portfolio-pervasive, high-blast-radius,
 //	               supplier-concentration, systemic-fragile
+//
+// Hosted services (CycloneDX services, services.go) are subjects of their
+// own, with foreign-hosted, uncertified-host, unauthenticated-endpoint,
+// crosses-trust-boundary and single-provider (hosting.go); a portfolio
+// adds hosting-concentration and a Herfindahl index of providers that is
+// null, never 0, when a provider is unknown. They do not enter component
+// scores.
 //
 // # Scores
 //
@@ -110,12 +120,19 @@
 //	  - name: Example GmbH
 //	    aliases: [Example]
 //	    jurisdiction: DE
+//	providers:                       # hosting providers of services
+//	  - name: OVH
+//	    jurisdiction: FR
+//	    regions: [eu-west-par]
+//	    certifications: [{scheme: SecNumCloud, validUntil: 2027-01-31}]
 //
 // Upstream mapping (YAML): "upstreams: {ID: [KEY, ...]}" with keys
 // src:NAME, versionless purls or repository URLs. OSV: a directory tree or
 // zip of OSV JSON advisories. KEV: CISA's JSON feed. Facts: JSON with media
 // type FactsMediaType, per purl or SHA-256: signed, provenance,
-// reproducible.
+// reproducible. Risk data (RiskDataMediaType, riskdata.go): a snapshot
+// written by sovcheck data pull, facts per versionless purl, each traced to
+// the source it was read from.
 //
 // # Invariants
 //

@@ -69,6 +69,8 @@ type Graph struct {
 	// Warnings are deviations from the format's specification that were
 	// read tolerantly, and dangling references that were dropped.
 	Warnings []string `json:"warnings,omitempty"`
+	// Services are the CycloneDX services the product calls (services.go).
+	Services []Service `json:"services,omitempty"`
 }
 
 // Component is one package, library, file or image in a Graph.

@@ -31,6 +31,9 @@ const (
 	LabelForeignSingleSource Label = "foreign-single-source"
 	LabelUnsandboxedNative   Label = "unsandboxed-native"
 	LabelSandboxed           Label = "sandboxed"
+	// LabelAmbientAuthority: a Wasm module that imports filesystem,
+	// network or host functions of unknown authority (package wasm).
+	LabelAmbientAuthority Label = "ambient-authority"
 )
 
 // Vulnerability labels, fed by OSV advisories and the KEV catalog.
@@ -97,9 +100,12 @@ var labelCatalogue = []labelInfo{
 	{LabelAnonymousMaintainer, DimStewardship, kindFragility, "require identified maintainers for release rights, or vendor a reviewed copy"},
 	{LabelAbandoned, DimStewardship, kindFragility, "move to a maintained fork or an alternative"},
 	{LabelUncertifiedSteward, DimStewardship, kindFragility, "ask the steward for a certification your policy accepts, or record it in the trust registry"},
+	{LabelDeprecated, DimStewardship, kindFragility, "move to the replacement the deprecation names, or to a maintained alternative"},
+	{LabelRetracted, DimStewardship, kindFragility, "upgrade: the author retracted this version"},
 	{LabelForeignSingleSource, DimSovereignty, kindFragility, "qualify an alternative source within the allowed jurisdictions and list it in the trust registry"},
 	{LabelUnsandboxedNative, DimSovereignty, kindFragility, "run the component in a sandbox (Wasm, seccomp, a separate process) where possible"},
 	{LabelSandboxed, DimSovereignty, kindMitigation, "keep the sandbox; it limits what a compromise of this component reaches"},
+	{LabelAmbientAuthority, DimSovereignty, kindFragility, "grant the module only the capabilities it needs (no filesystem, sockets or unknown host functions), or ask for a build that does not import them"},
 	{LabelKnownVulnerable, DimVulnerability, kindFragility, "upgrade to a version the advisory lists as fixed"},
 	{LabelKnownExploited, DimVulnerability, kindFragility, "patch now: the vulnerability is exploited in the wild (CISA KEV)"},
 	{LabelPortfolioPervasive, DimSystemic, kindImpact, "treat this upstream as critical infrastructure: monitor it, fund it, plan a fallback"},
@@ -119,7 +125,7 @@ var labelIndex = func() map[Label]int {
 func infoOf(l Label) labelInfo { return labelCatalogue[labelIndex[l]] }
 
 // labelBits is a set of labels, one bit per catalogue entry.
-type labelBits uint32
+type labelBits uint64
 
 func (b labelBits) has(l Label) bool { return b&(1<<labelIndex[l]) != 0 }
 func (b *labelBits) set(l Label)     { *b |= 1 << labelIndex[l] }

@@ -31,6 +31,7 @@ type Portfolio struct {
 	products  []portfolioProduct
 	failures  []Failure
 	sources   map[string]bool
+	hosting   hostingAgg // providers of the products' services (hosting.go)
 }
 
 type upstreamAgg struct {
@@ -111,6 +112,7 @@ func (p *Portfolio) Add(g *Graph) error {
 		return tooMany("SBOMs in the portfolio", p.a.limits.MaxPortfolioSBOMs, "split the portfolio, or raise the portfolio limit")
 	}
 	p.sources[g.Source] = true
+	p.hosting.add(p.a.data.Registry, g.Services)
 	seenUp := map[int32]bool{}
 	seenSup := map[int32]bool{}
 	for i := range comps {
@@ -344,10 +346,13 @@ type PortfolioReport struct {
 	// index of their component shares (1 = one supplier for everything).
 	Suppliers   []SupplierShare `json:"suppliers"`
 	SupplierHHI float64         `json:"supplierHHI"`
-	Coverage    Coverage        `json:"coverage"`
-	Failures    []Failure       `json:"failures,omitempty"`
-	Data        []DataSource    `json:"data"`
-	Config      Config          `json:"config"`
+	// Hosting is the concentration of the products' hosted services on
+	// providers and jurisdictions; absent when no product has services.
+	Hosting  *HostingConcentration `json:"hosting,omitempty"`
+	Coverage Coverage              `json:"coverage"`
+	Failures []Failure             `json:"failures,omitempty"`
+	Data     []DataSource          `json:"data"`
+	Config   Config                `json:"config"`
 }
 
 // Totals counts what the portfolio holds.
@@ -499,6 +504,7 @@ func (p *Portfolio) Report(top int) *PortfolioReport {
 	rep.Totals.Upstreams = len(p.ups)
 	rep.Totals.Failures = len(rep.Failures)
 	rep.Coverage = mergeCoverage(covs)
+	rep.Hosting = p.hosting.report(a.cfg)
 	return rep
 }
 

@@ -21,9 +21,12 @@ type Registry struct {
 	source    string
 	Stewards  []Steward  `yaml:"stewards"`
 	Suppliers []Supplier `yaml:"suppliers"`
+	// Providers are hosting providers of services (hosting.go).
+	Providers []Provider `yaml:"providers"`
 
 	byUpstream map[string]int
 	bySupplier map[string]int
+	byProvider map[string]int
 }
 
 // Steward is the person or organisation that maintains an upstream project.
@@ -158,6 +161,9 @@ func parseRegistry(data []byte, name string) (*Registry, error) {
 			}
 			reg.bySupplier[key] = i
 		}
+	}
+	if err := reg.validateProviders(bad); err != nil {
+		return nil, err
 	}
 	return reg, nil
 }

@@ -84,6 +84,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		}
 		ew.printf("\n")
 	}
+	writeServices(ew, r.Services)
 	details := min(opt.Details, len(r.Components))
 	if opt.Top > 0 {
 		details = min(details, len(rows))
@@ -288,6 +289,7 @@ func WritePortfolioText(w io.Writer, r *PortfolioReport, opt TextOptions) error 
 	} else {
 		ew.printf("Supplier concentration: no SBOM names a supplier\n\n")
 	}
+	writeHosting(ew, r.Hosting, limit(len(r.Hosting.providers())))
 	if len(r.Failures) > 0 {
 		ew.printf("Not read (%d):\n", len(r.Failures))
 		for _, f := range r.Failures {

@@ -83,6 +83,7 @@ type gathered struct {
 	art      attest.Artifact // Path empty for digests and images
 	verified []verifiedBundle
 	rebuild  *rebuild.Result
+	wasm     policy.Wasm // what a WebAssembly artifact imports (wasm.go)
 }
 
 // add records verified bundles once each: an image index's evidence
@@ -166,6 +167,8 @@ func LoadPolicy(path string, now time.Time, opts ...sbom.Option) (*policy.Policy
 			if v, err = sbom.ReadVEX(bytes.NewReader(content), file, opts...); err == nil {
 				d.VEX = append(d.VEX, v.Trust("pinned by sha256 in the policy"))
 			}
+		case policy.DataRiskData:
+			d.Risk, err = readRiskData(path, df, content, file, now, opts)
 		}
 		if err != nil {
 			return nil, sbom.Data{}, err
@@ -314,6 +317,7 @@ func (pr *policyRun) apply(r *Runner, o Outcome, g *gathered) Outcome {
 	}
 	sort.Strings(f.PredicateTypes)
 	f.Rebuild = rebuildFact(g, v.Checks)
+	f.Wasm = g.wasm
 
 	sbomCheck, vulns, sum := pr.sbomFacts(r, subject, g)
 	if sbomCheck != nil {
@@ -483,6 +487,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		}
 	}
 	sum.Advisories = advisoryFacts(rep)
+	sum.Services = serviceFacts(rep.Services)
 	c := policy.Check{ID: CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
 		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
 			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,

@@ -263,7 +263,7 @@ func (r *Runner) verifyOne(ctx context.Context, arg string, g *gathered) policy.
 	subject.Digest = map[string]string{"sha256": subjectOf(art)}
 	g.art = art
 
-	var checks []policy.Check
+	checks := r.wasmChecks(ctx, subject, art, g)
 	if r.opts.Layout != nil {
 		checks = append(checks, r.layoutCheck(ctx, subject, art))
 	}

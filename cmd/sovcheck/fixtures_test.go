@@ -45,6 +45,9 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"intoto-chain":    cmdIntotoChain,
 		"oci":             cmdOCI, // container image fixtures: oci_fixtures_test.go
 		"legacy-envelope": cmdLegacyEnvelope,
+		"wasm-build":      cmdWasmBuild, // wasm_fixtures_test.go
+		"wasm-bytes":      cmdWasmBytes,
+		"wasm-sbom":       cmdWasmSBOM,
 	}
 }
 

@@ -13,6 +13,8 @@
 //	sovcheck gate --policy FILE DEPENDENCIES   CI gate on uncertified dependencies
 //	sovcheck attest vsa|recipe [flags]         sovcheck's own attestations
 //	sovcheck report RESULT.json... [flags]     HTML, Markdown, SARIF, JUnit reports
+//	sovcheck wasm caps FILE.wasm...            capabilities a Wasm module or component imports
+//	sovcheck data pull --out FILE SBOM...      gather a risk data snapshot (network)
 //	sovcheck version
 //
 // An ARTIFACT is a file, a directory of release files, sha256:<hex>, or a
@@ -146,6 +148,8 @@ func commands() []*cli.Command {
 		attestCommand(),
 		gateCommand(),
 		reportCommand(),
+		wasmCommand(),
+		dataCommand(),
 		versionCommand(),
 	}
 }

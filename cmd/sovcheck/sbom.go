@@ -77,6 +77,7 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "vex", Usage: "VEX `FILE` (OpenVEX, CycloneDX VEX or CSAF VEX; repeat), trusted: its justified not_affected statements suppress findings"},
 		&cli.IntFlag{Name: "max-data-age", Usage: "advisory data older than `DAYS` (its newest modified date) answers no vulnerability question"},
 		&cli.StringFlag{Name: "facts", Usage: "provenance facts `FILE` from sovcheck verify/rebuild"},
+		&cli.StringFlag{Name: "data", Usage: "risk data snapshot `FILE` from sovcheck data pull (maintainers, releases, deprecations)"},
 		&cli.StringFlag{Name: "scoring", Usage: "YAML `FILE` overriding weights and cut-offs"},
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
 		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
@@ -170,6 +171,9 @@ func runSBOMLabels(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if data.Wasm, err = wasmBeside(c, args); err != nil {
+		return err
+	}
 	a, err := sbom.NewAssessor(cfg, data, opts...)
 	if err != nil {
 		return err
@@ -237,6 +241,11 @@ func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
 			return d, err
 		}
 		d.VEX = append(d.VEX, v.Trust("given with --vex"))
+	}
+	if p := fl.String("data"); p != "" {
+		if d.Risk, err = sbom.LoadRiskData(p, opts...); err != nil {
+			return d, err
+		}
 	}
 	return d, nil
 }

@@ -76,3 +76,49 @@ const (
 	// signature was made while the short-lived certificate was valid.
 	CertificateWithoutTlog = "CERTIFICATE_WITHOUT_TLOG"
 )
+
+// Systemic risk from real data: Wasm capabilities, hosting providers, risk
+// data snapshots.
+const (
+	// WasmMalformed: a .wasm file is not a valid WebAssembly core module
+	// or component (bad magic, truncated, undecodable section).
+	WasmMalformed = "WASM_MALFORMED"
+	// WasmVersionUnsupported: the binary's version or layer is not one
+	// sovcheck reads (core version 1, component layer 1 version 0x0d).
+	WasmVersionUnsupported = "WASM_VERSION_UNSUPPORTED"
+	// WasmCapabilityDenied: a Wasm module imports a capability the
+	// policy's wasm.allowedCapabilities does not grant.
+	WasmCapabilityDenied = "POLICY_WASM_CAPABILITY"
+	// WasmNotAnalysed: the policy limits Wasm capabilities but the
+	// artifact's module could not be read, so its imports are unknown.
+	WasmNotAnalysed = "POLICY_WASM_NOT_ANALYSED"
+)
+
+// Hosting providers of services (CycloneDX services, a SaaSBOM).
+const (
+	// HostingJurisdiction: a service runs on a provider outside the
+	// policy's hosting.allowedJurisdictions, or on an unknown one.
+	HostingJurisdiction = "POLICY_HOSTING_JURISDICTION"
+	// HostingUncertified: a service's provider holds none of the
+	// certifications the policy's hosting.requireCertifications names.
+	HostingUncertified = "POLICY_HOSTING_UNCERTIFIED"
+	// HostingForbiddenLabel: a service carries a label the policy's
+	// hosting.forbiddenLabels names.
+	HostingForbiddenLabel = "POLICY_HOSTING_FORBIDDEN_LABEL"
+)
+
+// Risk data snapshots (sovcheck data pull).
+const (
+	// RiskDataNotFound: a registry or index does not know the package;
+	// its facts stay unknown.
+	RiskDataNotFound = "RISK_DATA_NOT_FOUND"
+	// RiskDataLookupFailed: a lookup failed (network error, timeout, an
+	// unexpected response); the package's facts stay unknown.
+	RiskDataLookupFailed = "RISK_DATA_LOOKUP_FAILED"
+	// RiskDataMalformed: a registry response or index file does not
+	// decode.
+	RiskDataMalformed = "RISK_DATA_MALFORMED"
+	// RiskDataStale: the policy pins a risk data snapshot older than its
+	// maxAgeDays.
+	RiskDataStale = "RISK_DATA_STALE"
+)

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Benchmark of 'sovcheck data pull' and of labelling with a snapshot.
+#
+#   1. data pull for sovcheck's own dependency tree (a CycloneDX SBOM made
+#      by cyclonedx-gomod when installed, else by this checkout's go.mod)
+#      from the Go module proxy: the first run (cold: the proxy's and the
+#      network's caches) and the second (warm), side by side with the go
+#      command asking the same proxy for the same metadata
+#      ('go list -m -u -json all' in a fresh module cache), with ratios;
+#   2. data pull from a local file:// mirror of the module cache (hot: no
+#      network at all);
+#   3. data pull of the machine's own Debian index (all of bookworm main)
+#      for an SBOM of every package in it, and labelling that SBOM with the
+#      snapshot vs without it (ratio).
+#
+# sovcheck has no lookup cache of its own yet: "warm" is the proxy's.
+#
+# Environment: RUNS (default 3), SOVCHECK (a binary; default: built),
+# APT_INDEX (default: bookworm main from /var/lib/apt/lists).
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-3}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+APT_INDEX=${APT_INDEX:-/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4}
+export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+
+if [ -z "${SOVCHECK:-}" ]; then
+	SOVCHECK=$WORK/sovcheck
+	CGO_ENABLED=0 go build -trimpath -o "$SOVCHECK" ./cmd/sovcheck
+fi
+
+# best SECONDS of RUNS runs of a command.
+best() {
+	local b="" t
+	for _ in $(seq "$RUNS"); do
+		local s e
+		s=$(date +%s.%N)
+		"$@" >/dev/null 2>&1 || true
+		e=$(date +%s.%N)
+		t=$(echo "$e - $s" | bc)
+		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+	done
+	echo "$b"
+}
+once() {
+	local s e
+	s=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || true
+	e=$(date +%s.%N)
+	echo "$e - $s" | bc
+}
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+SBOM=$WORK/sovcheck.cdx.json
+GOMOD=$(go env GOPATH)/bin/cyclonedx-gomod
+if [ -x "$GOMOD" ]; then
+	"$GOMOD" mod -json -licenses=false -output "$SBOM" . 2>/dev/null
+else
+	cp go.mod "$WORK/go.mod"
+	cp go.sum "$WORK/go.sum"
+	SBOM=$WORK/go.mod
+fi
+GOPROXY_URL=$(go env GOPROXY | cut -d, -f1)
+
+echo "== data pull: sovcheck's dependency tree from $GOPROXY_URL"
+cold=$(once "$SOVCHECK" data pull --goproxy "$GOPROXY_URL" --out "$WORK/a.json" "$SBOM")
+warm=$(best "$SOVCHECK" data pull --goproxy "$GOPROXY_URL" --out "$WORK/a.json" "$SBOM")
+# The peer starts from an empty module cache each run, as sovcheck keeps none.
+golist() { GOMODCACHE=$(mktemp -d "$WORK/modcache.XXXX") GOFLAGS=-modcacherw go list -m -u -json all; }
+peer=$(best golist)
+echo "sovcheck data pull, first run        ${cold}s"
+echo "sovcheck data pull, warm (best of $RUNS) ${warm}s"
+echo "go list -m -u -json all (fresh cache) ${peer}s"
+echo "ratio sovcheck warm / go list:        $(ratio "$warm" "$peer")"
+
+echo "== data pull: hot, file:// mirror of the local module cache"
+hot=$(best "$SOVCHECK" data pull --goproxy "file://$(go env GOMODCACHE)/cache/download" --out "$WORK/h.json" "$SBOM")
+echo "sovcheck data pull, file:// mirror    ${hot}s   (warm / hot: $(ratio "$warm" "$hot"))"
+
+if [ -r "$APT_INDEX" ]; then
+	echo "== Debian: every package of $(basename "$APT_INDEX")"
+	go run ./bench/data/gen -index "$APT_INDEX" -out "$WORK/debian.cdx.json"
+	pull=$(best "$SOVCHECK" data pull --debian-index "$APT_INDEX" --out "$WORK/debian-data.json" "$WORK/debian.cdx.json")
+	"$SOVCHECK" data pull --debian-index "$APT_INDEX" --out "$WORK/debian-data.json" "$WORK/debian.cdx.json"
+	without=$(best "$SOVCHECK" sbom labels --format json "$WORK/debian.cdx.json")
+	with=$(best "$SOVCHECK" sbom labels --format json --data "$WORK/debian-data.json" "$WORK/debian.cdx.json")
+	echo "data pull (index read, $(du -h "$WORK/debian-data.json" | cut -f1) snapshot)  ${pull}s"
+	echo "sbom labels without snapshot          ${without}s"
+	echo "sbom labels with snapshot             ${with}s"
+	echo "ratio with / without:                 $(ratio "$with" "$without")"
+else
+	echo "== Debian: skipped, no apt index at $APT_INDEX (run apt-get update)"
+fi

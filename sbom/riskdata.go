@@ -1,0 +1,318 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/semver"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// RiskDataMediaType identifies a risk data snapshot: stewardship facts
+// gathered once from public registries by 'sovcheck data pull', read
+// offline by labelling. Fields may be added, never repurposed.
+const RiskDataMediaType = "application/vnd.sovcheck.risk-data.v1+json"
+
+// Stewardship labels read from a risk data snapshot.
+const (
+	// LabelDeprecated: the registry marks the package deprecated (npm
+	// "deprecated", a "Deprecated:" comment in the latest go.mod).
+	LabelDeprecated Label = "deprecated"
+	// LabelRetracted: the author retracted the exact version in use (a
+	// go.mod retract directive).
+	LabelRetracted Label = "retracted"
+)
+
+// RiskData is a risk data snapshot. Every fact in it names the source it
+// came from, and every source its URL, the time it was read and the
+// SHA-256 of what was read.
+type RiskData struct {
+	MediaType string `json:"mediaType"`
+	// AsOf is when the snapshot was gathered (RFC 3339).
+	AsOf     string             `json:"asOf"`
+	Sources  []RiskDataSource   `json:"sources"`
+	Packages []PackageFacts     `json:"packages"`
+	Failures []RiskDataFailure  `json:"failures,omitempty"`
+	Counts   RiskDataLookupStat `json:"counts"`
+
+	source string
+	asOf   time.Time
+	byKey  map[string]int
+}
+
+// RiskDataSource is one thing read while gathering: a registry response
+// or an index file.
+type RiskDataSource struct {
+	ID        string `json:"id"`   // referenced by PackageFacts.Source
+	Kind      string `json:"kind"` // goproxy, npm, debian-index, ...
+	URL       string `json:"url"`
+	FetchedAt string `json:"fetchedAt"`
+	SHA256    string `json:"sha256"`
+	Bytes     int64  `json:"bytes"`
+}
+
+// Maintainer is a person or team with release rights.
+type Maintainer struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	// Team is set when the entry is a team or mailing list, not a person.
+	Team bool `json:"team,omitempty"`
+}
+
+// PackageFacts are the stewardship facts of one package, keyed by its
+// versionless purl without qualifiers (pkg:golang/golang.org/x/mod,
+// pkg:npm/left-pad, pkg:deb/debian/liblzma5).
+type PackageFacts struct {
+	Key    string `json:"key"`
+	Source string `json:"source"` // a RiskDataSource id
+	// Record locates the facts inside the source (a URL, or
+	// FILE#Package=NAME for index files).
+	Record string `json:"record"`
+	// Maintainers is nil when the source does not say.
+	Maintainers   []Maintainer `json:"maintainers,omitempty"`
+	Steward       string       `json:"steward,omitempty"`
+	SourcePackage string       `json:"sourcePackage,omitempty"`
+	LatestVersion string       `json:"latestVersion,omitempty"`
+	LatestRelease string       `json:"latestRelease,omitempty"` // YYYY-MM-DD
+	Deprecated    string       `json:"deprecated,omitempty"`
+	// Retracted lists retracted versions and intervals ("v1.0.1",
+	// "[v1.0.0, v1.0.5]"), as go.mod writes them.
+	Retracted    []string `json:"retracted,omitempty"`
+	Repository   string   `json:"repository,omitempty"`
+	Homepage     string   `json:"homepage,omitempty"`
+	Jurisdiction string   `json:"jurisdiction,omitempty"`
+	// Evidence names, per fact (maintainers, latestRelease, deprecated,
+	// retracted, ...), the source id it was read from, when that is not
+	// Source.
+	Evidence map[string]string `json:"evidence,omitempty"`
+
+	lastRelease time.Time
+}
+
+// RiskDataFailure is a lookup that failed; its facts stay unknown.
+type RiskDataFailure struct {
+	Key     string `json:"key"`
+	Source  string `json:"source"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// RiskDataLookupStat counts the lookups of a pull.
+type RiskDataLookupStat struct {
+	Packages int `json:"packages"` // distinct packages asked about
+	Found    int `json:"found"`
+	Unknown  int `json:"unknown"` // no source knows the package, or the lookup failed
+}
+
+const hintRiskData = "give a snapshot written by 'sovcheck data pull' (media type " + RiskDataMediaType + ")"
+
+// ReadRiskData reads a risk data snapshot.
+func ReadRiskData(r io.Reader, name string, opts ...Option) (*RiskData, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	data, err := readLimited(r, o.limits.MaxDataFileBytes, "risk data "+quoteName(name), "keep the snapshot under the data file limit")
+	if err != nil {
+		return nil, err
+	}
+	return parseRiskData(data, name)
+}
+
+// LoadRiskData reads the risk data snapshot at path.
+func LoadRiskData(path string, opts ...Option) (*RiskData, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	data, err := readFileLimited(path, o.limits.MaxDataFileBytes, "risk data "+quoteName(path), "keep the snapshot under the data file limit")
+	if err != nil {
+		return nil, err
+	}
+	return parseRiskData(data, path)
+}
+
+func parseRiskData(data []byte, name string) (*RiskData, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	rd := &RiskData{}
+	if err := dec.Decode(rd); err != nil {
+		return nil, dataMalformed(err, hintRiskData, "decoding risk data %s", quoteName(name))
+	}
+	bad := func(format string, args ...any) error {
+		return reason.New(CodeDataMalformed, hintRiskData, "validating risk data %s: %s", quoteName(name), fmt.Sprintf(format, args...))
+	}
+	if rd.MediaType != RiskDataMediaType {
+		return nil, reason.Mismatch(CodeDataMalformed, hintRiskData, "reading risk data "+quoteName(name)+": media type", rd.MediaType, RiskDataMediaType)
+	}
+	t, err := time.Parse(time.RFC3339, rd.AsOf)
+	if err != nil {
+		return nil, bad("asOf: got %q, want an RFC 3339 time", rd.AsOf)
+	}
+	rd.asOf, rd.source = t, name
+	ids := map[string]bool{}
+	for i, s := range rd.Sources {
+		if s.ID == "" || ids[s.ID] {
+			return nil, bad("sources[%d]: id %q is empty or used twice", i, s.ID)
+		}
+		ids[s.ID] = true
+	}
+	rd.byKey = make(map[string]int, len(rd.Packages))
+	for i := range rd.Packages {
+		p := &rd.Packages[i]
+		if !ids[p.Source] {
+			return nil, bad("packages[%d] (%s): source %q is not among the sources", i, p.Key, p.Source)
+		}
+		for fact, id := range p.Evidence {
+			if !ids[id] {
+				return nil, bad("packages[%d] (%s): evidence of %s names source %q, not among the sources", i, p.Key, fact, id)
+			}
+		}
+		if _, dup := rd.byKey[p.Key]; dup || p.Key == "" {
+			return nil, bad("packages[%d]: key %q is empty or listed twice", i, p.Key)
+		}
+		if p.LatestRelease != "" {
+			if p.lastRelease, err = time.Parse(time.DateOnly, p.LatestRelease); err != nil {
+				return nil, bad("packages[%d].latestRelease: got %q, want YYYY-MM-DD", i, p.LatestRelease)
+			}
+		}
+		rd.byKey[p.Key] = i
+	}
+	return rd, nil
+}
+
+// AsOfTime is when the snapshot was gathered; a policy's staleness rule
+// judges it.
+func (rd *RiskData) AsOfTime() time.Time { return rd.asOf }
+
+// PackageKey is the key of a component's facts: its purl without version,
+// qualifiers or subpath, percent-decoded, with the case of namespace and
+// name kept (a Go module path is case-sensitive; purl libraries lower it);
+// empty without a valid purl.
+func PackageKey(purl string) string {
+	if _, ok := parsePURL(purl); !ok {
+		return ""
+	}
+	s := strings.TrimPrefix(purl, "pkg:")
+	s, _, _ = strings.Cut(s, "#")
+	s, _, _ = strings.Cut(s, "?")
+	if slash := strings.LastIndex(s, "/"); slash >= 0 {
+		if at := strings.Index(s[slash:], "@"); at >= 0 {
+			s = s[:slash+at]
+		}
+	}
+	typ, rest, ok := strings.Cut(strings.Trim(s, "/"), "/")
+	if !ok {
+		return ""
+	}
+	if dec, err := url.PathUnescape(rest); err == nil {
+		rest = dec
+	}
+	return "pkg:" + strings.ToLower(typ) + "/" + rest
+}
+
+func (rd *RiskData) lookup(purl string) (*PackageFacts, int) { return rd.lookupKey(PackageKey(purl)) }
+
+func (rd *RiskData) lookupKey(key string) (*PackageFacts, int) {
+	if rd == nil {
+		return nil, -1
+	}
+	if i, ok := rd.byKey[key]; ok {
+		return &rd.Packages[i], i
+	}
+	return nil, -1
+}
+
+// riskDataStewardship labels a component from the snapshot when the trust
+// registry does not know its upstream. It reports whether the snapshot
+// decided the stewardship questions.
+func (x *ruleCtx) riskDataStewardship() bool {
+	rd := x.a.data.Risk
+	p, i := rd.lookup(x.c.PURL)
+	if p == nil {
+		return false
+	}
+	rec := func(f string) string { return fmt.Sprintf("%s#/packages/%d/%s", rd.source, i, f) }
+	x.r.Steward = &StewardInfo{Name: p.Steward, Record: fmt.Sprintf("%s#/packages/%d", rd.source, i), Jurisdiction: p.Jurisdiction, LastRelease: p.LatestRelease}
+	if p.Maintainers == nil {
+		x.unknown("risk data gives no maintainers", LabelSingleMaintainer, LabelAnonymousMaintainer)
+	} else {
+		people, teams, anonymous := 0, 0, 0
+		for _, m := range p.Maintainers {
+			switch {
+			case m.Team:
+				teams++
+			default:
+				people++
+				if strings.TrimSpace(m.Name) == "" {
+					anonymous++
+				}
+			}
+		}
+		n := people + teams
+		x.r.Steward.Maintainers = &n
+		if teams == 0 && people <= 1 {
+			x.fire(LabelSingleMaintainer, "stewardship/data-maintainers", "", rec("maintainers"),
+				fmt.Sprintf("%d maintainer(s) with release rights, no team (%s)", people, p.Record))
+		}
+		if anonymous > 0 {
+			x.fire(LabelAnonymousMaintainer, "stewardship/data-anonymous", "", rec("maintainers"),
+				fmt.Sprintf("%d maintainer(s) known by an account or address only (%s)", anonymous, p.Record))
+		}
+	}
+	if p.lastRelease.IsZero() {
+		x.unknown("risk data gives no release date", LabelAbandoned)
+	} else if age := int(x.a.now.Sub(p.lastRelease).Hours() / 24); age > x.a.cfg.AbandonedAfterDays {
+		x.fire(LabelAbandoned, "stewardship/data-no-release", "", rec("latestRelease"),
+			fmt.Sprintf("last release %s (%s), %d days before %s (limit %d days)", p.LatestVersion, p.LatestRelease, age, x.a.now.Format(time.DateOnly), x.a.cfg.AbandonedAfterDays))
+	}
+	x.unknown("risk data gives no certification", LabelUncertifiedSteward)
+	return true
+}
+
+// riskDataLifecycle fires deprecated and retracted from the snapshot, or
+// leaves them unassessed.
+func (x *ruleCtx) riskDataLifecycle() {
+	rd := x.a.data.Risk
+	if rd == nil {
+		x.unknown("no risk data given", LabelDeprecated, LabelRetracted)
+		return
+	}
+	p, i := rd.lookup(x.c.PURL)
+	if p == nil {
+		x.unknown("package not in the risk data", LabelDeprecated, LabelRetracted)
+		return
+	}
+	rec := func(f string) string { return fmt.Sprintf("%s#/packages/%d/%s", rd.source, i, f) }
+	if p.Deprecated != "" {
+		x.fire(LabelDeprecated, "stewardship/deprecated", "", rec("deprecated"), "deprecated: "+p.Deprecated)
+	}
+	v := x.c.Version
+	if !strings.HasPrefix(v, "v") {
+		v = "v" + v
+	}
+	if slices.ContainsFunc(p.Retracted, func(r string) bool { return retractedCovers(r, v) }) {
+		x.fire(LabelRetracted, "stewardship/retracted", fieldOf(x.g.Format, x.c, "purl"), rec("retracted"),
+			fmt.Sprintf("version %s is retracted by its author (%s)", x.c.Version, strings.Join(p.Retracted, ", ")))
+	}
+}
+
+// retractedCovers reports whether a go.mod retraction ("v1.0.1" or
+// "[v1.0.0, v1.0.5]") covers version v.
+func retractedCovers(r, v string) bool {
+	if !semver.IsValid(v) {
+		return false
+	}
+	if lo, hi, ok := strings.Cut(strings.Trim(r, "[]"), ","); ok {
+		lo, hi = strings.TrimSpace(lo), strings.TrimSpace(hi)
+		return semver.Compare(lo, v) <= 0 && semver.Compare(v, hi) <= 0
+	}
+	return semver.Compare(strings.TrimSpace(r), v) == 0
+}
