@@ -142,6 +142,7 @@ func commands() []*cli.Command {
 		verifyCommand(),
 		rebuildCommand(),
 		sbomCommand(),
+		portfolioCommand(),
 		policyCommand(),
 		attestCommand(),
 		gateCommand(),
