@@ -193,3 +193,23 @@ var purlEcosystems = map[string]string{
 	"npm": "npm", "golang": "Go", "cargo": "crates.io", "hex": "Hex", "pub": "Pub",
 	"deb": "Debian", "apk": "Alpine", "rpm": "Red Hat",
 }
+
+// PackageKey is the versionless purl of a component (type, namespace and
+// name), the key a where-used question by purl matches on; "" when purl
+// is not a valid package URL.
+func PackageKey(purl string) string {
+	p, ok := parsePURL(purl)
+	if !ok {
+		return ""
+	}
+	return versionlessPURL(p)
+}
+
+// PackageVersion returns the version and the type of a purl.
+func PackageVersion(purl string) (purlType, version string, ok bool) {
+	p, ok := parsePURL(purl)
+	if !ok {
+		return "", "", false
+	}
+	return p.Type, p.Version, true
+}
