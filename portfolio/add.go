@@ -34,6 +34,10 @@ type Ingest struct {
 	// Workers read and judge SBOMs in parallel (default: one per CPU).
 	// Memory holds at most about twice this many SBOMs at once.
 	Workers int
+	// BySource identifies products by the SBOM's file name as given
+	// instead of the product name it states: for portfolios whose SBOMs
+	// name no product, or name different products alike.
+	BySource bool
 	// Progress, when set, is called after each file.
 	Progress func(done, total int)
 }
@@ -151,7 +155,7 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 		close(out)
 	}()
 
-	w := &writer{s: s, judgementID: judgementID, asOf: asOf}
+	w := &writer{s: s, judgementID: judgementID, asOf: asOf, bySource: in.BySource}
 	defer w.rollback()
 	var storeErr error
 	for j := range out {
@@ -252,9 +256,9 @@ func (s *Store) judgement(ctx context.Context, a *sbom.Assessor) (int64, string,
 }
 
 // productKey identifies a product across snapshots: its name, or the
-// source when the SBOM names no product.
-func productKey(rec *sbom.ProductRecord) string {
-	if rec.Name != "" {
+// source when the SBOM names no product or bySource is set.
+func productKey(rec *sbom.ProductRecord, bySource bool) string {
+	if rec.Name != "" && !bySource {
 		return rec.Name
 	}
 	return rec.Source
@@ -284,6 +288,7 @@ type writer struct {
 	s           *Store
 	judgementID int64
 	asOf        string
+	bySource    bool
 	tx          *sql.Tx
 	pending     int
 	rows        *sql.Stmt // componentBatch rows
@@ -349,7 +354,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 	err = tx.QueryRowContext(ctx, s.d.q(`INSERT INTO snapshots (digest, product, name, version, purl, source, format, spec_version,
 		as_of, added_at, judgement_id, risk, computed_grade, grade, caps, coverage, components)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING RETURNING id`),
-		j.digest, productKey(rec), rec.Name, rec.Version, rec.PURL, rec.Source, string(rec.Format), rec.SpecVersion,
+		j.digest, productKey(rec, w.bySource), rec.Name, rec.Version, rec.PURL, rec.Source, string(rec.Format), rec.SpecVersion,
 		w.asOf, s.now().UTC().Format(time.RFC3339), w.judgementID, rec.Risk, string(rec.ComputedGrade), string(rec.Grade),
 		string(caps), string(cov), len(rec.Components)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -382,7 +387,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 	_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO current (product, snapshot_id, as_of) VALUES (?, ?, ?)
 		ON CONFLICT (product) DO UPDATE SET snapshot_id = excluded.snapshot_id, as_of = excluded.as_of
 		WHERE excluded.as_of > current.as_of OR (excluded.as_of = current.as_of AND excluded.snapshot_id > current.snapshot_id)`),
-		productKey(rec), id, w.asOf)
+		productKey(rec, w.bySource), id, w.asOf)
 	if err != nil {
 		return false, s.classify(err, "updating the current portfolio in")
 	}

@@ -68,6 +68,7 @@ func openStore(c *cli.Context) (*portfolio.Store, error) {
 func portfolioAddCommand() *cli.Command {
 	flags := append([]cli.Flag{storeFlag(),
 		&cli.StringFlag{Name: "shard", Usage: "take only shard `I/N` of the files (0 <= I < N), for N workers on one store"},
+		&cli.StringFlag{Name: "product-by", Value: "name", Usage: "identify products by the `KEY` name the SBOM states, or by source (the file name as given)"},
 	}, sbomDataFlags()...)
 	flags = append(flags, &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"})
 	return &cli.Command{
@@ -78,6 +79,10 @@ func portfolioAddCommand() *cli.Command {
 own transaction, with the configuration and data it was judged with. Directories are walked for
 *.json, *.xml and go.mod. Memory holds a few SBOMs at a time, whatever the size of the portfolio.
 An interrupted add leaves each SBOM stored whole or not at all; run it again to resume.
+
+A product is known by the name its SBOM states (its file name when it states none); its newer
+SBOMs are its history. --product-by source keys products by file name instead, for SBOMs that
+name different products alike.
 
 --shard I/N keeps the files whose position in the sorted list is I modulo N, so N workers
 (for example a Kubernetes Indexed Job, I from JOB_COMPLETION_INDEX) share the work on one
@@ -118,6 +123,9 @@ func runPortfolioAdd(c *cli.Context) error {
 	}
 	if !c.Args().Present() {
 		return &usageError{err: errors.New("no SBOM given"), hint: "run 'sovcheck portfolio add sboms/'"}
+	}
+	if by := c.String("product-by"); by != "name" && by != "source" {
+		return &usageError{err: fmt.Errorf("unknown --product-by %q", by), hint: "use name (the product the SBOM states) or source (its file name)"}
 	}
 	shard, shards := 0, 1
 	if s := c.String("shard"); s != "" {
@@ -170,7 +178,7 @@ func runPortfolioAdd(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	in := portfolio.Ingest{Assessor: a, ReadOptions: opts}
+	in := portfolio.Ingest{Assessor: a, ReadOptions: opts, BySource: c.String("product-by") == "source"}
 	if isTerminal(c.App.ErrWriter) {
 		in.Progress = func(done, total int) {
 			fmt.Fprintf(c.App.ErrWriter, "\rsovcheck: %d/%d SBOMs", done, total)
