@@ -97,6 +97,12 @@ type Match struct {
 	idx      int
 }
 
+// key names one component of one snapshot.
+type key struct {
+	snap int64
+	idx  int
+}
+
 // maxPathDepth bounds the walk up from a component to its product.
 const maxPathDepth = 256
 
@@ -117,95 +123,41 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	where := strings.Join(conds, " AND ")
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT s.id, s.name, s.version, s.source, s.digest, s.as_of, s.grade,
-		c.idx, c.name, c.version, c.purl, c.upstream
+		c.idx, c.name, c.version, c.purl, c.upstream, c.parent
 		FROM `+from+` JOIN snapshots s ON s.id = c.snapshot_id WHERE `+where), args...)
 	if err != nil {
 		return nil, s.classify(err, "querying")
 	}
 	res := &WhereResult{MediaType: WhereMediaType, Query: q, Matches: []Match{}}
-	type key struct {
-		snap int64
-		idx  int
-	}
 	at := map[key]*Match{}
 	var all []*Match
+	deep := 0
 	for rows.Next() {
 		m := &Match{}
+		var parent int
 		if err := rows.Scan(&m.snapshot, &m.Product, &m.ProductVersion, &m.Source, &m.Digest, &m.AsOf, &m.Grade,
-			&m.idx, &m.Component, &m.Version, &m.PURL, &m.Upstream); err != nil {
+			&m.idx, &m.Component, &m.Version, &m.PURL, &m.Upstream, &parent); err != nil {
 			rows.Close()
 			return nil, s.classify(err, "reading matches from")
 		}
 		all = append(all, m)
-		at[key{m.snapshot, m.idx}] = m
+		switch {
+		case parent == sbom.ParentRoot:
+			m.Path = []string{m.title(), m.component()}
+		case parent >= 0:
+			at[key{m.snapshot, m.idx}] = m
+			deep++
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.classify(err, "reading matches from")
 	}
 	rows.Close()
-	if len(all) == 0 {
-		return res, nil
-	}
-
-	// Paths: walk each hit up its shortest-path tree in one query.
-	rows, err = s.db.QueryContext(ctx, s.d.q(`WITH RECURSIVE hits (snapshot_id, idx) AS (
-			SELECT c.snapshot_id, c.idx FROM `+from+` WHERE `+where+`),
-		chain (snapshot_id, start, node, depth) AS (
-			SELECT snapshot_id, idx, idx, 0 FROM hits
-			UNION ALL
-			SELECT ch.snapshot_id, ch.start, p.parent, ch.depth + 1
-			FROM chain ch JOIN components p ON p.snapshot_id = ch.snapshot_id AND p.idx = ch.node
-			WHERE p.parent >= 0 AND ch.depth < `+itoa(maxPathDepth)+`)
-		SELECT ch.snapshot_id, ch.start, ch.depth, c.name, c.version, c.parent
-		FROM chain ch JOIN components c ON c.snapshot_id = ch.snapshot_id AND c.idx = ch.node`), args...)
-	if err != nil {
-		return nil, s.classify(err, "querying paths in")
-	}
-	type hop struct {
-		depth  int
-		name   string
-		parent int
-	}
-	chains := map[key][]hop{}
-	for rows.Next() {
-		var k key
-		var h hop
-		var version string
-		if err := rows.Scan(&k.snap, &k.idx, &h.depth, &h.name, &version, &h.parent); err != nil {
-			rows.Close()
-			return nil, s.classify(err, "reading paths from")
-		}
-		if version != "" {
-			h.name += "@" + version
-		}
-		chains[k] = append(chains[k], h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.classify(err, "reading paths from")
-	}
-	rows.Close()
-	for k, hops := range chains {
-		m := at[k]
-		if m == nil {
-			continue
-		}
-		slices.SortFunc(hops, func(x, y hop) int { return cmp.Compare(y.depth, x.depth) })
-		// Complete only when the walk ended at a direct dependency of the
-		// product root.
-		if len(hops) == 0 || hops[0].parent != sbom.ParentRoot {
-			continue
-		}
-		m.Path = make([]string, 0, len(hops)+1)
-		root := m.Product
-		if m.ProductVersion != "" {
-			root += "@" + m.ProductVersion
-		}
-		m.Path = append(m.Path, root)
-		for _, h := range hops {
-			m.Path = append(m.Path, h.name)
+	if deep > 0 {
+		if err := s.paths(ctx, from, where, args, at); err != nil {
+			return nil, err
 		}
 	}
-
 	products := map[string]bool{}
 	for _, m := range all {
 		if len(q.Versions) > 0 {
@@ -237,4 +189,62 @@ func sortMatches(ms []Match) {
 		return cmp.Or(cmp.Compare(x.Product, y.Product), cmp.Compare(x.AsOf, y.AsOf), cmp.Compare(x.Digest, y.Digest),
 			cmp.Compare(x.Component, y.Component), cmp.Compare(x.Version, y.Version), cmp.Compare(x.idx, y.idx))
 	})
+}
+
+// paths walks each hit deeper than a direct dependency up its stored
+// shortest-path tree, in one recursive query, and sets its Path.
+func (s *Store) paths(ctx context.Context, from, where string, args []any, at map[key]*Match) error {
+	rows, err := s.db.QueryContext(ctx, s.d.q(`WITH RECURSIVE chain (snapshot_id, start, node, depth) AS (
+			SELECT c.snapshot_id, c.idx, c.parent, 1 FROM `+from+` WHERE `+where+` AND c.parent >= 0
+			UNION ALL
+			SELECT ch.snapshot_id, ch.start, p.parent, ch.depth + 1
+			FROM chain ch JOIN components p ON p.snapshot_id = ch.snapshot_id AND p.idx = ch.node
+			WHERE p.parent >= 0 AND ch.depth < `+itoa(maxPathDepth)+`)
+		SELECT ch.snapshot_id, ch.start, ch.depth, c.name, c.version, c.parent
+		FROM chain ch JOIN components c ON c.snapshot_id = ch.snapshot_id AND c.idx = ch.node`), args...)
+	if err != nil {
+		return s.classify(err, "querying paths in")
+	}
+	type hop struct {
+		depth  int
+		name   string
+		parent int
+	}
+	chains := map[key][]hop{}
+	for rows.Next() {
+		var k key
+		var h hop
+		var version string
+		if err := rows.Scan(&k.snap, &k.idx, &h.depth, &h.name, &version, &h.parent); err != nil {
+			rows.Close()
+			return s.classify(err, "reading paths from")
+		}
+		if version != "" {
+			h.name += "@" + version
+		}
+		chains[k] = append(chains[k], h)
+	}
+	if err := rows.Err(); err != nil {
+		return s.classify(err, "reading paths from")
+	}
+	rows.Close()
+	for k, hops := range chains {
+		m := at[k]
+		if m == nil {
+			continue
+		}
+		slices.SortFunc(hops, func(x, y hop) int { return cmp.Compare(y.depth, x.depth) })
+		// Complete only when the walk ended at a direct dependency of the
+		// product root; hops run from the match's parent up.
+		if len(hops) == 0 || hops[0].parent != sbom.ParentRoot {
+			continue
+		}
+		m.Path = make([]string, 0, len(hops)+2)
+		m.Path = append(m.Path, m.title())
+		for _, h := range hops {
+			m.Path = append(m.Path, h.name)
+		}
+		m.Path = append(m.Path, m.component())
+	}
+	return nil
 }

@@ -51,12 +51,14 @@ fi
 # calc EXPR prints the value of an arithmetic expression.
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
-# timed OUT CMD... runs CMD once, prints "WALL_SECONDS RSS_MIB"; stdout to OUT.
+# timed OUT CMD... runs CMD once, prints "WALL_SECONDS RSS_MIB CPU_SECONDS";
+# stdout to OUT. CPU seconds (user + system) say what the run costs when
+# other work shares the cores.
 timed() {
 	local out=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >"$out"
-	awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$WORK/time"
+	/usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" >"$out"
+	awk '{ printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$WORK/time"
 }
 
 # best OUT CMD... prints the fastest "WALL RSS" of $RUNS runs.
@@ -67,7 +69,7 @@ best() {
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-printf '%-8s %10s %10s %9s %10s %12s %12s %10s\n' SBOMS add_s SBOMs/s peak_MiB comps B/component readd_s where_ms
+printf '%-8s %8s %8s %8s %12s %9s %10s %12s %8s %9s\n' SBOMS add_s SBOMs/s cpu_s SBOMs/cpu_s peak_MiB comps B/component readd_s where_ms
 IFS=, read -ra sizes <<<"$SIZES"
 first=""
 for n in "${sizes[@]}"; do
@@ -77,17 +79,18 @@ for n in "${sizes[@]}"; do
 	fi
 	store=$WORK/store-$n.db
 	rm -f "$store" "$store-wal" "$store-shm"
-	read -r add_s add_mib < <(timed "$WORK/add.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
+	read -r add_s add_mib add_cpu < <(timed "$WORK/add.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
 	grep -q "^Added $n SBOMs" "$WORK/add.out" || die "add did not store $n SBOMs: $(head -1 "$WORK/add.out")"
-	read -r readd_s _ < <(timed "$WORK/readd.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
+	read -r readd_s _ _ < <(timed "$WORK/readd.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
 	grep -q "skipped $n already" "$WORK/readd.out" || die "second add did not skip $n SBOMs: $(head -1 "$WORK/readd.out")"
 	comps=$((n * PER_SBOM))
 	bytes=$(($(stat -c %s "$store") + $(stat -c %s "$store-wal" 2>/dev/null || echo 0)))
 	# src:src-0000 is the upstream of the most popular Debian packages of
 	# the generator: it is in nearly every product.
-	read -r where_s _ < <(best "$WORK/where.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0000 --format json)
+	read -r where_s _ _ < <(best "$WORK/where.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0000 --format json)
 	hits=$(grep -c '"product":' "$WORK/where.json" || true)
-	printf '%-8s %10s %10.0f %9s %10s %12.0f %12s %10.0f   (%s matches)\n' "$n" "$add_s" "$(calc "$n / $add_s")" "$add_mib" \
+	printf '%-8s %8s %8.0f %8s %12.0f %9s %10s %12.0f %8s %9.0f   (%s matches)\n' "$n" "$add_s" "$(calc "$n / $add_s")" \
+		"$add_cpu" "$(calc "$n / $add_cpu")" "$add_mib" \
 		"$comps" "$(calc "$bytes / $comps")" "$readd_s" "$(calc "$where_s * 1000")" "$hits"
 	[ -z "$first" ] && first=$n
 done
@@ -95,8 +98,8 @@ done
 n=$first
 echo
 echo "portfolio report from the store against sbom labels --portfolio re-reading $n SBOMs:"
-read -r rep_s rep_mib < <(best "$WORK/report.json" "$SOVCHECK" portfolio report --store "$WORK/store-$n.db" --format json --top 0)
-read -r lab_s lab_mib < <(best "$WORK/labels.json" "$SOVCHECK" sbom labels --portfolio --as-of 2026-12-01 --format json --top 0 "$WORK/data-$n/portfolio")
+read -r rep_s rep_mib _ < <(best "$WORK/report.json" "$SOVCHECK" portfolio report --store "$WORK/store-$n.db" --format json --top 0)
+read -r lab_s lab_mib _ < <(best "$WORK/labels.json" "$SOVCHECK" sbom labels --portfolio --as-of 2026-12-01 --format json --top 0 "$WORK/data-$n/portfolio")
 if cmp -s "$WORK/report.json" "$WORK/labels.json"; then same="identical JSON (same upstream shares)"; else same="DIFFERENT JSON"; fi
 printf '  portfolio report      %6ss %6s MiB\n  sbom labels --portf.  %6ss %6s MiB\n  ratio (labels/report) %6.1fx   %s\n' \
 	"$rep_s" "$rep_mib" "$lab_s" "$lab_mib" "$(calc "$lab_s / $rep_s")" "$same"
