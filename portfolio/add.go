@@ -292,12 +292,77 @@ type writer struct {
 	tx          *sql.Tx
 	pending     int
 	rows        *sql.Stmt // componentBatch rows
+	// terms caches term ids; cleared when full, and with the transaction
+	// when it fails (ids of a rolled-back transaction do not exist).
+	terms map[string]int64
+}
+
+// maxCachedTerms bounds the writer's term cache.
+const maxCachedTerms = 1 << 20
+
+// termBatch terms are looked up or inserted per statement.
+const termBatch = 200
+
+// termIDs returns the id of each term, inserting the unknown ones.
+func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
+	if w.terms == nil || len(w.terms) > maxCachedTerms {
+		w.terms = map[string]int64{}
+	}
+	var missing []string
+	seen := map[string]bool{}
+	for _, t := range terms {
+		if _, ok := w.terms[t]; !ok && !seen[t] {
+			seen[t] = true
+			missing = append(missing, t)
+		}
+	}
+	for start := 0; start < len(missing); start += termBatch {
+		batch := missing[start:min(start+termBatch, len(missing))]
+		args := make([]any, len(batch))
+		marks := make([]string, len(batch))
+		for i, t := range batch {
+			args[i], marks[i] = t, "(?)"
+		}
+		if _, err := w.tx.ExecContext(ctx, w.s.d.q(`INSERT INTO terms (term) VALUES `+strings.Join(marks, ", ")+` ON CONFLICT (term) DO NOTHING`), args...); err != nil {
+			return nil, w.s.classify(err, "writing terms to")
+		}
+		for i := range marks {
+			marks[i] = "?"
+		}
+		rows, err := w.tx.QueryContext(ctx, w.s.d.q(`SELECT id, term FROM terms WHERE term IN (`+strings.Join(marks, ", ")+`)`), args...)
+		if err != nil {
+			return nil, w.s.classify(err, "reading terms from")
+		}
+		for rows.Next() {
+			var id int64
+			var t string
+			if err := rows.Scan(&id, &t); err != nil {
+				rows.Close()
+				return nil, w.s.classify(err, "reading terms from")
+			}
+			w.terms[t] = id
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, w.s.classify(err, "reading terms from")
+		}
+	}
+	ids := make([]int64, len(terms))
+	for i, t := range terms {
+		id, ok := w.terms[t]
+		if !ok {
+			return nil, reason.New(CodeStoreCorrupt, "check the store", "writing terms to portfolio store %s: term %q has no id after insertion", w.s.Location(), t)
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 func (w *writer) rollback() {
 	if w.tx != nil {
 		w.tx.Rollback()
-		w.tx, w.pending = nil, 0
+		w.tx, w.pending, w.terms = nil, 0, nil
 	}
 }
 
@@ -308,6 +373,7 @@ func (w *writer) commit() error {
 	err := w.tx.Commit()
 	w.tx, w.pending = nil, 0
 	if err != nil {
+		w.terms = nil
 		return w.s.classify(err, "committing snapshots to")
 	}
 	return nil
@@ -316,7 +382,7 @@ func (w *writer) commit() error {
 // componentInsert is the INSERT of n component rows.
 func componentInsert(n int) string {
 	var q strings.Builder
-	q.WriteString(`INSERT INTO components (snapshot_id, idx, name, version, purl, package, upstream, supplier, parent,
+	q.WriteString(`INSERT INTO components (snapshot_id, idx, name_id, version, purl, package_id, upstream_id, supplier, parent,
 		dependents_signal, dominated_signal, fragility, assessed, sandboxed, labels, risk, grade) VALUES `)
 	for k := range n {
 		if k > 0 {
@@ -364,13 +430,22 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 		return false, s.classify(err, "writing a snapshot to")
 	}
 	w.pending++
+	terms := make([]string, 0, 3*len(rec.Components))
+	for i := range rec.Components {
+		terms = append(terms, rec.Components[i].Name, j.packages[i], rec.Components[i].Upstream)
+	}
+	ids, err := w.termIDs(ctx, terms)
+	if err != nil {
+		return false, err
+	}
 	args := make([]any, 0, componentBatch*componentColumns)
 	for start := 0; start < len(rec.Components); start += componentBatch {
 		batch := rec.Components[start:min(start+componentBatch, len(rec.Components))]
 		args = args[:0]
 		for k := range batch {
 			c := &batch[k]
-			args = append(args, id, start+k, c.Name, c.Version, c.PURL, j.packages[start+k], c.Upstream, c.Supplier, c.Parent,
+			t := 3 * (start + k)
+			args = append(args, id, start+k, ids[t], c.Version, c.PURL, ids[t+1], ids[t+2], c.Supplier, c.Parent,
 				c.DependentsSignal, c.DominatedSignal, c.Fragility, boolInt(c.Assessed), boolInt(c.Sandboxed),
 				joinLabels(c.Labels), c.Risk, string(c.Grade))
 		}

@@ -573,3 +573,21 @@ func TestCrashResume(t *testing.T) {
 		}
 	})
 }
+
+// A store path holding URI characters stays that path (a '#' once cut
+// the path short and opened another file).
+func TestStorePathEscaping(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a#b.db", "c?d.db", "e%20f.db"} {
+		st := open(t, filepath.Join(dir, name))
+		st.Close()
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, stray := range []string{"a", "c", "e f.db"} {
+		if _, err := os.Stat(filepath.Join(dir, stray)); err == nil {
+			t.Errorf("a store was opened at %q", stray)
+		}
+	}
+}

@@ -42,14 +42,20 @@ var migrations = [][]string{
 			coverage TEXT NOT NULL,
 			components INTEGER NOT NULL)`,
 		`CREATE INDEX snapshots_product ON snapshots (product, as_of)`,
+		// terms holds each component name, versionless purl and upstream
+		// id once; components refer to them by number, so the indexes a
+		// where-used question reads are small and cheap to keep.
+		`CREATE TABLE terms (
+			id {{id}},
+			term TEXT NOT NULL UNIQUE)`,
 		`CREATE TABLE components (
 			snapshot_id BIGINT NOT NULL REFERENCES snapshots(id),
 			idx INTEGER NOT NULL,
-			name TEXT NOT NULL,
+			name_id BIGINT NOT NULL REFERENCES terms(id),
 			version TEXT NOT NULL,
 			purl TEXT NOT NULL,
-			package TEXT NOT NULL,
-			upstream TEXT NOT NULL,
+			package_id BIGINT NOT NULL REFERENCES terms(id),
+			upstream_id BIGINT NOT NULL REFERENCES terms(id),
 			supplier TEXT NOT NULL,
 			parent INTEGER NOT NULL,
 			dependents_signal {{real}} NOT NULL,
@@ -61,9 +67,9 @@ var migrations = [][]string{
 			risk INTEGER NOT NULL,
 			grade TEXT NOT NULL,
 			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
-		`CREATE INDEX components_upstream ON components (upstream)`,
-		`CREATE INDEX components_package ON components (package)`,
-		`CREATE INDEX components_name ON components (name)`,
+		`CREATE INDEX components_upstream ON components (upstream_id)`,
+		`CREATE INDEX components_package ON components (package_id)`,
+		`CREATE INDEX components_name ON components (name_id)`,
 		// current holds each product's latest snapshot: the portfolio of
 		// today, kept up to date in the transaction that adds a snapshot.
 		`CREATE TABLE current (

@@ -105,16 +105,17 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// WAL lets where and report read while add writes; immediate
 		// transactions make concurrent writers queue instead of failing
 		// on a lock upgrade; the busy timeout is how long they queue.
-		dsn := "file:" + location + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
+		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
 			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
 		s.db, err = sql.Open("sqlite", dsn)
-		if err == nil {
-			// Each connection has its own page cache: keep them open.
-			s.db.SetMaxIdleConns(runtime.GOMAXPROCS(0) + 2)
-			err = s.db.PingContext(ctx)
-		}
 		if err != nil {
 			return nil, s.classify(err, "opening")
+		}
+		// Each connection has its own page cache: keep them open.
+		s.db.SetMaxIdleConns(runtime.GOMAXPROCS(0) + 2)
+		if err := s.pingSQLite(ctx); err != nil {
+			s.db.Close()
+			return nil, err
 		}
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -122,6 +123,38 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		return nil, err
 	}
 	return s, nil
+}
+
+// uriPath escapes a file path for an SQLite "file:" URI, where ?, # and %
+// would otherwise end the path or be decoded.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// sqliteBusyWait bounds how long Open waits for other processes opening
+// the same new store.
+const sqliteBusyWait = time.Minute
+
+// pingSQLite opens the first connection. Switching a new database to WAL
+// needs it alone: processes opening one new store at once get
+// SQLITE_BUSY without waiting, so the open is retried for a while.
+func (s *Store) pingSQLite(ctx context.Context) error {
+	deadline := time.Now().Add(sqliteBusyWait)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := s.db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			if err != nil {
+				return s.classify(err, "opening")
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return s.classify(ctx.Err(), "opening")
+		case <-time.After(wait):
+		}
+	}
 }
 
 // checkSQLiteFile refuses an existing file that is not an SQLite database

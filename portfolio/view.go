@@ -128,9 +128,10 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 	}
 	rows.Close()
 
-	rows, err = s.db.QueryContext(ctx, `SELECT c.snapshot_id, c.idx, c.name, c.version, c.purl, c.upstream, c.supplier, c.parent,
+	rows, err = s.db.QueryContext(ctx, `SELECT c.snapshot_id, c.idx, tn.term, c.version, c.purl, tu.term, c.supplier, c.parent,
 		c.dependents_signal, c.dominated_signal, c.fragility, c.assessed, c.sandboxed, c.labels, c.risk, c.grade
-		FROM current cur JOIN components c ON c.snapshot_id = cur.snapshot_id ORDER BY c.snapshot_id, c.idx`)
+		FROM current cur JOIN components c ON c.snapshot_id = cur.snapshot_id
+		JOIN terms tn ON tn.id = c.name_id JOIN terms tu ON tu.id = c.upstream_id ORDER BY c.snapshot_id, c.idx`)
 	if err != nil {
 		return s.classify(err, "reading components from")
 	}
@@ -300,8 +301,8 @@ func (s *Store) view(ctx context.Context, ids string, args ...any) (map[string]*
 		return nil, s.classify(err, "reading a portfolio view from")
 	}
 	rows.Close()
-	rows, err = s.db.QueryContext(ctx, s.d.q(`SELECT DISTINCT c.snapshot_id, c.upstream FROM components c
-		WHERE c.snapshot_id IN (`+ids+`)`), args...)
+	rows, err = s.db.QueryContext(ctx, s.d.q(`SELECT DISTINCT c.snapshot_id, t.term FROM components c
+		JOIN terms t ON t.id = c.upstream_id WHERE c.snapshot_id IN (`+ids+`)`), args...)
 	if err != nil {
 		return nil, s.classify(err, "reading upstreams from")
 	}

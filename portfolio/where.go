@@ -115,16 +115,17 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	var conds []string
 	var args []any
-	for _, f := range []struct{ col, val string }{{"c.package", q.Package}, {"c.name", q.Name}, {"c.upstream", q.Upstream}} {
+	for _, f := range []struct{ col, val string }{{"c.package_id", q.Package}, {"c.name_id", q.Name}, {"c.upstream_id", q.Upstream}} {
 		if f.val != "" {
-			conds = append(conds, f.col+" = ?")
+			conds = append(conds, f.col+" = (SELECT id FROM terms WHERE term = ?)")
 			args = append(args, f.val)
 		}
 	}
 	where := strings.Join(conds, " AND ")
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT s.id, s.name, s.version, s.source, s.digest, s.as_of, s.grade,
-		c.idx, c.name, c.version, c.purl, c.upstream, c.parent
-		FROM `+from+` JOIN snapshots s ON s.id = c.snapshot_id WHERE `+where), args...)
+		c.idx, tn.term, c.version, c.purl, tu.term, c.parent
+		FROM `+from+` JOIN snapshots s ON s.id = c.snapshot_id
+		JOIN terms tn ON tn.id = c.name_id JOIN terms tu ON tu.id = c.upstream_id WHERE `+where), args...)
 	if err != nil {
 		return nil, s.classify(err, "querying")
 	}
@@ -200,8 +201,9 @@ func (s *Store) paths(ctx context.Context, from, where string, args []any, at ma
 			SELECT ch.snapshot_id, ch.start, p.parent, ch.depth + 1
 			FROM chain ch JOIN components p ON p.snapshot_id = ch.snapshot_id AND p.idx = ch.node
 			WHERE p.parent >= 0 AND ch.depth < `+itoa(maxPathDepth)+`)
-		SELECT ch.snapshot_id, ch.start, ch.depth, c.name, c.version, c.parent
-		FROM chain ch JOIN components c ON c.snapshot_id = ch.snapshot_id AND c.idx = ch.node`), args...)
+		SELECT ch.snapshot_id, ch.start, ch.depth, tn.term, c.version, c.parent
+		FROM chain ch JOIN components c ON c.snapshot_id = ch.snapshot_id AND c.idx = ch.node
+		JOIN terms tn ON tn.id = c.name_id`), args...)
 	if err != nil {
 		return s.classify(err, "querying paths in")
 	}
