@@ -204,6 +204,14 @@ func redact(location string) string {
 // migrate brings an empty or older store to schemaVersion, in one
 // transaction, serialised against other sovcheck processes.
 func (s *Store) migrate(ctx context.Context) error {
+	// A store of this schema opens without a write transaction, so that
+	// where and report do not wait for a writer.
+	var format, current string
+	if s.db.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "format").Scan(&format) == nil &&
+		s.db.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "schema").Scan(&current) == nil &&
+		format == storeFormat && current == strconv.Itoa(schemaVersion) {
+		return nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.classify(err, "migrating")
