@@ -292,8 +292,8 @@ type writer struct {
 	tx          *sql.Tx
 	pending     int
 	rows        *sql.Stmt // componentBatch rows
-	// terms caches term ids; cleared when full, and with the transaction
-	// when it fails (ids of a rolled-back transaction do not exist).
+	// terms caches term ids; cleared when full, and when a transaction
+	// fails (on SQLite the ids of a rolled-back transaction do not exist).
 	terms map[string]int64
 }
 
@@ -316,6 +316,19 @@ func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
 			missing = append(missing, t)
 		}
 	}
+	// PostgreSQL: terms are committed on their own, in sorted order, so
+	// that writers adding the same new terms at once neither deadlock nor
+	// hold them for the length of an SBOM; a term left by a failed SBOM is
+	// harmless. SQLite: the one writer holds the database, so terms go
+	// into its transaction.
+	slices.Sort(missing)
+	var db interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	} = w.tx
+	if w.s.d.name == "postgres" {
+		db = w.s.db
+	}
 	for start := 0; start < len(missing); start += termBatch {
 		batch := missing[start:min(start+termBatch, len(missing))]
 		args := make([]any, len(batch))
@@ -323,13 +336,13 @@ func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
 		for i, t := range batch {
 			args[i], marks[i] = t, "(?)"
 		}
-		if _, err := w.tx.ExecContext(ctx, w.s.d.q(`INSERT INTO terms (term) VALUES `+strings.Join(marks, ", ")+` ON CONFLICT (term) DO NOTHING`), args...); err != nil {
+		if _, err := db.ExecContext(ctx, w.s.d.q(`INSERT INTO terms (term) VALUES `+strings.Join(marks, ", ")+` ON CONFLICT (term) DO NOTHING`), args...); err != nil {
 			return nil, w.s.classify(err, "writing terms to")
 		}
 		for i := range marks {
 			marks[i] = "?"
 		}
-		rows, err := w.tx.QueryContext(ctx, w.s.d.q(`SELECT id, term FROM terms WHERE term IN (`+strings.Join(marks, ", ")+`)`), args...)
+		rows, err := db.QueryContext(ctx, w.s.d.q(`SELECT id, term FROM terms WHERE term IN (`+strings.Join(marks, ", ")+`)`), args...)
 		if err != nil {
 			return nil, w.s.classify(err, "reading terms from")
 		}

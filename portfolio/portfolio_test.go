@@ -444,6 +444,32 @@ func writeMany(t testing.TB, dir string, n int) {
 	}
 }
 
+// writeOverlapping writes n products of 40 components; each run of 4
+// consecutive products (one per shard of 4, added at the same moment)
+// shares 40 new names and purls, listed in a different order by each: the
+// shards insert the same new terms concurrently, in crossing orders.
+func writeOverlapping(t testing.TB, dir string, n int) {
+	t.Helper()
+	for i := range n {
+		var comps []comp
+		var refs []string
+		for k := range 40 {
+			j := (k + 13*(i%4)) % 40
+			if i%2 == 1 {
+				j = 39 - j
+			}
+			ref := fmt.Sprintf("m%d", j)
+			refs = append(refs, ref)
+			name := fmt.Sprintf("mod%03d-%02d", i/4, j)
+			comps = append(comps, comp{ref, name, "1.0.0", "pkg:npm/" + name + "@1.0.0", nil})
+		}
+		data := cyclonedx(fmt.Sprintf("overlap-%03d", i), "1.0", refs, comps...)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("o%03d.cdx.json", i)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // helper starts this test binary as a child running runHelper.
 func helper(t *testing.T, kind, store, dir, shard string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -465,6 +491,7 @@ func TestShardedProcesses(t *testing.T) {
 	backends(t, func(t *testing.T, location string) {
 		dir := t.TempDir()
 		writeMany(t, dir, 60)
+		writeOverlapping(t, dir, 60)
 		const n = 4
 		var cmds []*exec.Cmd
 		for i := range n {
@@ -510,8 +537,8 @@ func TestShardedProcesses(t *testing.T) {
 		if !sameJSON(ra, rb) {
 			t.Error("report differs between sharded and single-process ingestion")
 		}
-		if s, _ := sharded.Stats(ctx); s.Snapshots != 60 {
-			t.Errorf("sharded store holds %d snapshots, want 60", s.Snapshots)
+		if s, _ := sharded.Stats(ctx); s.Snapshots != 120 {
+			t.Errorf("sharded store holds %d snapshots, want 120", s.Snapshots)
 		}
 	})
 }
