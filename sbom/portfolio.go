@@ -102,17 +102,43 @@ func (p *Portfolio) Add(g *Graph) error {
 		}
 		upIDs[i] = r.Upstream
 	}
-	cov := coverage(st.results, true)
+	suppliers := make([]string, len(st.results))
+	for i := range st.results {
+		suppliers[i] = st.results[i].Supplier
+	}
+	return p.addCompact(compactProduct{
+		name: g.Name, version: g.Version, source: g.Source, format: g.Format, specVersion: g.SpecVersion,
+		caps: st.caps, coverage: coverage(st.results, true), comps: comps, upstreams: upIDs, suppliers: suppliers,
+		services: g.Services,
+	})
+}
+
+// compactProduct is one assessed product on its way into a Portfolio:
+// components with their upstream ids and suppliers, index by index.
+type compactProduct struct {
+	name, version, source string
+	format                Format
+	specVersion           string
+	caps                  []Cap
+	coverage              Coverage
+	comps                 []compactComponent
+	upstreams             []string
+	suppliers             []string
+	services              []Service
+}
+
+func (p *Portfolio) addCompact(cp compactProduct) error {
+	comps, upIDs := cp.comps, cp.upstreams
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.sources[g.Source] {
-		return reason.New(reason.InputMalformed, "name each SBOM once", "adding %s to the portfolio: already added", quoteName(g.Source))
+	if p.sources[cp.source] {
+		return reason.New(reason.InputMalformed, "name each SBOM once", "adding %s to the portfolio: already added", quoteName(cp.source))
 	}
 	if len(p.products) >= p.a.limits.MaxPortfolioSBOMs {
 		return tooMany("SBOMs in the portfolio", p.a.limits.MaxPortfolioSBOMs, "split the portfolio, or raise the portfolio limit")
 	}
-	p.sources[g.Source] = true
-	p.hosting.add(p.a.data.Registry, g.Services)
+	p.sources[cp.source] = true
+	p.hosting.add(p.a.data.Registry, cp.services)
 	seenUp := map[int32]bool{}
 	seenSup := map[int32]bool{}
 	for i := range comps {
@@ -120,7 +146,7 @@ func (p *Portfolio) Add(g *Graph) error {
 			// A generator placeholder: it names no upstream, so it is
 			// shared with nothing.
 			comps[i].upstream = -1
-			p.addSupplier(st.results[i].Supplier, seenSup)
+			p.addSupplier(cp.suppliers[i], seenSup)
 			continue
 		}
 		u, ok := p.upstreams[upIDs[i]]
@@ -141,11 +167,11 @@ func (p *Portfolio) Add(g *Graph) error {
 			seenUp[u] = true
 			agg.products++
 		}
-		p.addSupplier(st.results[i].Supplier, seenSup)
+		p.addSupplier(cp.suppliers[i], seenSup)
 	}
 	p.products = append(p.products, portfolioProduct{
-		name: g.Name, version: g.Version, source: g.Source, format: g.Format, specVersion: g.SpecVersion,
-		caps: st.caps, coverage: cov, comps: comps,
+		name: cp.name, version: cp.version, source: cp.source, format: cp.format, specVersion: cp.specVersion,
+		caps: cp.caps, coverage: cp.coverage, comps: comps,
 	})
 	return nil
 }

@@ -144,6 +144,7 @@ func commands() []*cli.Command {
 		verifyCommand(),
 		rebuildCommand(),
 		sbomCommand(),
+		portfolioCommand(),
 		policyCommand(),
 		attestCommand(),
 		gateCommand(),

@@ -19,6 +19,7 @@ var codeFiles = []string{
 	"attest/layout.go",
 	"internal/oci/codes.go",
 	"policy/codes.go",
+	"portfolio/codes.go",
 	"rebuild/codes.go",
 	"report/codes.go",
 	"sbom/errors.go",

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Benchmark of the portfolio store ('sovcheck portfolio').
+#
+# For each portfolio size (generated CycloneDX SBOMs of $PER_SBOM
+# components, bench/sbom/gen) it measures with GNU time, process start
+# included:
+#   - ingestion into a fresh SQLite store: SBOMs/s, peak RSS (the memory
+#     curve over the sizes must stay flat), store bytes per component;
+#   - a second add of the same SBOMs (all skipped: the resume cost);
+#   - 'portfolio where --upstream' for one widely shared upstream, best of
+#     $RUNS runs;
+# and, on the smallest size, 'portfolio report' from the store against
+# 'sbom labels --portfolio' re-reading the same SBOMs: same upstream
+# shares (the JSON is compared byte for byte) and the time ratio.
+#
+# Targets on 2 cores: >= 200 SBOMs/s into SQLite; peak RSS < 1 GiB at
+# 100,000 SBOMs; where < 1 s at 100,000 SBOMs and < 50 ms at 1,000.
+#
+# Environment: SIZES (comma list, default 1000,10000; add 100000 when the
+# disk has ~16 GB and the machine an hour), PER_SBOM (300), RUNS (3), WORK
+# (kept when set), SOVCHECK (a sovcheck binary; default: built from this
+# checkout).
+#
+#   apt-get install time
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+SIZES=${SIZES:-1000,10000}
+PER_SBOM=${PER_SBOM:-300}
+RUNS=${RUNS:-3}
+if [ -z "${WORK:-}" ]; then
+	WORK=$(mktemp -d)
+	trap 'rm -rf "$WORK"' EXIT
+fi
+mkdir -p "$WORK"
+
+die() {
+	echo "run.sh: error: $1" >&2
+	[ -n "${2:-}" ] && echo "run.sh: hint: $2" >&2
+	exit 2
+}
+
+[ -x /usr/bin/time ] || die "GNU time is missing" "apt-get install time"
+if [ -z "${SOVCHECK:-}" ]; then
+	CGO_ENABLED=0 go build -trimpath -o "$WORK/sovcheck" ./cmd/sovcheck
+	SOVCHECK=$WORK/sovcheck
+fi
+"$SOVCHECK" portfolio add --help >/dev/null 2>&1 ||
+	die "$SOVCHECK has no 'portfolio add' command" "register portfolioCommand() in cmd/sovcheck/main.go, or set SOVCHECK"
+
+# calc EXPR prints the value of an arithmetic expression.
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+
+# timed OUT CMD... runs CMD once, prints "WALL_SECONDS RSS_MIB CPU_SECONDS";
+# stdout to OUT. CPU seconds (user + system) say what the run costs when
+# other work shares the cores.
+timed() {
+	local out=$1
+	shift
+	/usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" >"$out"
+	awk '{ printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$WORK/time"
+}
+
+# best OUT CMD... prints the fastest "WALL RSS" of $RUNS runs.
+best() {
+	local out=$1
+	shift
+	for _ in $(seq "$RUNS"); do timed "$out" "$@"; done | sort -n | head -1
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+printf '%-8s %8s %8s %8s %12s %9s %10s %12s %8s %9s\n' SBOMS add_s SBOMs/s cpu_s SBOMs/cpu_s peak_MiB comps B/component readd_s where_ms
+IFS=, read -ra sizes <<<"$SIZES"
+first=""
+for n in "${sizes[@]}"; do
+	data=$WORK/data-$n
+	if [ ! -d "$data/portfolio" ]; then
+		go run ./bench/sbom/gen -dir "$data" -sizes 1 -sboms "$n" -per-sbom "$PER_SBOM" -advisories 1 >&2
+	fi
+	store=$WORK/store-$n.db
+	rm -f "$store" "$store-wal" "$store-shm"
+	read -r add_s add_mib add_cpu < <(timed "$WORK/add.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
+	grep -q "^Added $n SBOMs" "$WORK/add.out" || die "add did not store $n SBOMs: $(head -1 "$WORK/add.out")"
+	read -r readd_s _ _ < <(timed "$WORK/readd.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
+	grep -q "skipped $n already" "$WORK/readd.out" || die "second add did not skip $n SBOMs: $(head -1 "$WORK/readd.out")"
+	comps=$((n * PER_SBOM))
+	bytes=$(($(stat -c %s "$store") + $(stat -c %s "$store-wal" 2>/dev/null || echo 0)))
+	# src:src-0000 is the upstream of the most popular Debian packages of
+	# the generator: it is in nearly every product.
+	read -r where_s _ _ < <(best "$WORK/where.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0000 --format json)
+	hits=$(grep -c '"product":' "$WORK/where.json" || true)
+	printf '%-8s %8s %8.0f %8s %12.0f %9s %10s %12.0f %8s %9.0f   (%s matches)\n' "$n" "$add_s" "$(calc "$n / $add_s")" \
+		"$add_cpu" "$(calc "$n / $add_cpu")" "$add_mib" \
+		"$comps" "$(calc "$bytes / $comps")" "$readd_s" "$(calc "$where_s * 1000")" "$hits"
+	[ -z "$first" ] && first=$n
+done
+
+n=$first
+echo
+echo "portfolio report from the store against sbom labels --portfolio re-reading $n SBOMs:"
+read -r rep_s rep_mib _ < <(best "$WORK/report.json" "$SOVCHECK" portfolio report --store "$WORK/store-$n.db" --format json --top 0)
+read -r lab_s lab_mib _ < <(best "$WORK/labels.json" "$SOVCHECK" sbom labels --portfolio --as-of 2026-12-01 --format json --top 0 "$WORK/data-$n/portfolio")
+if cmp -s "$WORK/report.json" "$WORK/labels.json"; then same="identical JSON (same upstream shares)"; else same="DIFFERENT JSON"; fi
+printf '  portfolio report      %6ss %6s MiB\n  sbom labels --portf.  %6ss %6s MiB\n  ratio (labels/report) %6.1fx   %s\n' \
+	"$rep_s" "$rep_mib" "$lab_s" "$lab_mib" "$(calc "$lab_s / $rep_s")" "$same"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

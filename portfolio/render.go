@@ -1,0 +1,229 @@
+package portfolio
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+)
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+// question renders a query as a person reads it.
+func (q Query) question() string {
+	var parts []string
+	switch {
+	case q.Package != "":
+		parts = append(parts, q.Package)
+	case q.Name != "":
+		parts = append(parts, "name "+q.Name)
+	}
+	if q.Upstream != "" {
+		parts = append(parts, "upstream "+q.Upstream)
+	}
+	if len(q.Versions) > 0 {
+		parts = append(parts, "versions "+q.Versions.String())
+	}
+	if q.History {
+		parts = append(parts, "every snapshot")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (m Match) title() string {
+	t := m.Product
+	if m.ProductVersion != "" {
+		t += "@" + m.ProductVersion
+	}
+	return t
+}
+
+func (m Match) component() string {
+	if m.Version != "" {
+		return m.Component + "@" + m.Version
+	}
+	return m.Component
+}
+
+func (m Match) path() string {
+	if len(m.Path) == 0 {
+		return "(no path: the SBOM gives no dependency path from the product)"
+	}
+	return strings.Join(m.Path, " > ")
+}
+
+// WriteWhereText writes a where-used answer for people: one line per
+// product snapshot and component, with its path.
+func WriteWhereText(w io.Writer, r *WhereResult) error {
+	ew := &errWriter{w: w}
+	ew.printf("Where used: %s: %d products, %d components\n", r.Query.question(), r.Products, len(r.Matches))
+	for _, m := range r.Matches {
+		ew.printf("  %s (grade %s, %s, %s)\n    %s\n    path: %s\n", m.title(), m.Grade, m.AsOf, m.Source, m.component(), m.path())
+	}
+	if len(r.Undetermined) > 0 {
+		ew.printf("Undetermined (%d): the version could not be placed in the range\n", len(r.Undetermined))
+		for _, m := range r.Undetermined {
+			ew.printf("  %s: %s: %s\n", m.title(), m.component(), m.Reason)
+		}
+	}
+	return ew.err
+}
+
+var whereHTML = template.Must(template.New("where").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>sovcheck: where used: {{.Question}}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#eee}</style>
+</head>
+<body>
+<h1>Where used: {{.Question}}</h1>
+<p>{{.R.Products}} products, {{len .R.Matches}} components.</p>
+<table>
+<thead><tr><th>Product</th><th>Grade</th><th>As of</th><th>Component</th><th>Upstream</th><th>Path</th><th>SBOM</th></tr></thead>
+<tbody>
+{{range .Matches}}<tr><td>{{.Product}}</td><td>{{.Grade}}</td><td>{{.AsOf}}</td><td>{{.Component}}</td><td>{{.Upstream}}</td><td>{{.Path}}</td><td>{{.Source}}</td></tr>
+{{end}}</tbody>
+</table>
+{{if .Undetermined}}<h2>Undetermined ({{len .Undetermined}})</h2>
+<p>The version of these components could not be placed in the range.</p>
+<table>
+<thead><tr><th>Product</th><th>Component</th><th>Reason</th></tr></thead>
+<tbody>
+{{range .Undetermined}}<tr><td>{{.Product}}</td><td>{{.Component}}</td><td>{{.Reason}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}</body>
+</html>
+`))
+
+// WriteWhereHTML writes a where-used answer as a self-contained page.
+func WriteWhereHTML(w io.Writer, r *WhereResult) error {
+	type row struct{ Product, Grade, AsOf, Component, Upstream, Path, Source, Reason string }
+	rows := func(ms []Match) []row {
+		out := make([]row, len(ms))
+		for i, m := range ms {
+			out[i] = row{m.title(), string(m.Grade), m.AsOf, m.component(), m.Upstream, m.path(), m.Source, m.Reason}
+		}
+		return out
+	}
+	return whereHTML.Execute(w, struct {
+		Question              string
+		R                     *WhereResult
+		Matches, Undetermined []row
+	}{r.Query.question(), r, rows(r.Matches), rows(r.Undetermined)})
+}
+
+// Rule ids of where-used answers in SARIF.
+const (
+	ruleWhereUsed    = "portfolio-where-used"
+	ruleUndetermined = "portfolio-where-undetermined"
+)
+
+// WriteWhereSARIF writes a where-used answer as SARIF 2.1.0: one result
+// per component found, located in the SBOM that lists it; undetermined
+// versions are warnings.
+func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
+	type msg struct {
+		Text string `json:"text"`
+	}
+	type location struct {
+		PhysicalLocation struct {
+			ArtifactLocation struct {
+				URI string `json:"uri"`
+			} `json:"artifactLocation"`
+		} `json:"physicalLocation"`
+	}
+	type result struct {
+		RuleID     string         `json:"ruleId"`
+		Level      string         `json:"level"`
+		Message    msg            `json:"message"`
+		Locations  []location     `json:"locations"`
+		Properties map[string]any `json:"properties"`
+	}
+	type rule struct {
+		ID               string `json:"id"`
+		ShortDescription msg    `json:"shortDescription"`
+	}
+	results := []result{}
+	add := func(m Match, id, level, text string) {
+		var loc location
+		loc.PhysicalLocation.ArtifactLocation.URI = m.Source
+		results = append(results, result{RuleID: id, Level: level, Message: msg{text}, Locations: []location{loc},
+			Properties: map[string]any{"product": m.Product, "productVersion": m.ProductVersion, "component": m.Component,
+				"version": m.Version, "purl": m.PURL, "upstream": m.Upstream, "digest": m.Digest, "asOf": m.AsOf, "path": m.Path}})
+	}
+	for _, m := range r.Matches {
+		add(m, ruleWhereUsed, "note", fmt.Sprintf("%s contains %s; path: %s", m.title(), m.component(), m.path()))
+	}
+	for _, m := range r.Undetermined {
+		add(m, ruleUndetermined, "warning", fmt.Sprintf("%s contains %s, whose version could not be placed in %s: %s",
+			m.title(), m.component(), r.Query.Versions, m.Reason))
+	}
+	doc := map[string]any{
+		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+		"version": "2.1.0",
+		"runs": []any{map[string]any{
+			"tool": map[string]any{"driver": map[string]any{
+				"name": "sovcheck", "version": toolVersion, "informationUri": "https://github.com/sovcheck/sovcheck",
+				"rules": []rule{
+					{ID: ruleWhereUsed, ShortDescription: msg{"a product of the portfolio contains the component asked for"}},
+					{ID: ruleUndetermined, ShortDescription: msg{"a product contains the package, but its version could not be compared"}},
+				},
+			}},
+			"properties": map[string]any{"question": r.Query.question()},
+			"results":    results,
+		}},
+	}
+	return WriteJSON(w, doc)
+}
+
+// WriteDiffText writes a portfolio diff for people.
+func WriteDiffText(w io.Writer, d *Diff) error {
+	ew := &errWriter{w: w}
+	ew.printf("Portfolio since %s: %d products entered, %d changed; upstreams: %d entered, %d left\n",
+		d.Since, len(d.Entered), len(d.Changed), len(d.UpstreamsEntered), len(d.UpstreamsLeft))
+	for _, p := range d.Entered {
+		ew.printf("  + %s %s (grade %s, %s, %d upstreams)\n", p.Product, p.ToVersion, p.ToGrade, p.ToAsOf, len(p.UpstreamsEntered))
+	}
+	for _, p := range d.Changed {
+		move := "grade unchanged"
+		switch {
+		case p.GradeMoved > 0:
+			move = fmt.Sprintf("grade %s -> %s (worse)", p.FromGrade, p.ToGrade)
+		case p.GradeMoved < 0:
+			move = fmt.Sprintf("grade %s -> %s (better)", p.FromGrade, p.ToGrade)
+		}
+		ew.printf("  ~ %s %s -> %s (%s)\n", p.Product, p.FromVersion, p.ToVersion, move)
+		for _, u := range p.UpstreamsEntered {
+			ew.printf("      + %s\n", u)
+		}
+		for _, u := range p.UpstreamsLeft {
+			ew.printf("      - %s\n", u)
+		}
+	}
+	if len(d.UpstreamsEntered) > 0 {
+		ew.printf("Upstreams new to the portfolio: %s\n", strings.Join(d.UpstreamsEntered, ", "))
+	}
+	if len(d.UpstreamsLeft) > 0 {
+		ew.printf("Upstreams gone from the portfolio: %s\n", strings.Join(d.UpstreamsLeft, ", "))
+	}
+	return ew.err
+}

@@ -1,0 +1,126 @@
+package portfolio
+
+import "strings"
+
+// storeFormat marks a database as a sovcheck portfolio store.
+const storeFormat = "sovcheck-portfolio"
+
+// migrations create and upgrade the schema; migration i takes the store
+// from schema version i to i+1. The statements are written once for both
+// SQLite and PostgreSQL: {{id}} and {{real}} are the only words that
+// differ, and {{clustered}}. A released migration is never edited, only appended to.
+var migrations = [][]string{
+	{
+		`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+		// A judgement is the configuration and the data snapshot products
+		// were judged with, and the date they were judged for.
+		`CREATE TABLE judgements (
+			id {{id}},
+			digest TEXT NOT NULL UNIQUE,
+			as_of TEXT NOT NULL,
+			config TEXT NOT NULL,
+			data TEXT NOT NULL)`,
+		// A snapshot is one SBOM of one product, kept for good: history
+		// makes diffs and trends possible.
+		`CREATE TABLE snapshots (
+			id {{id}},
+			digest TEXT NOT NULL UNIQUE,
+			product TEXT NOT NULL,
+			name TEXT NOT NULL,
+			version TEXT NOT NULL,
+			purl TEXT NOT NULL,
+			source TEXT NOT NULL,
+			format TEXT NOT NULL,
+			spec_version TEXT NOT NULL,
+			as_of TEXT NOT NULL,
+			added_at TEXT NOT NULL,
+			judgement_id BIGINT NOT NULL REFERENCES judgements(id),
+			risk INTEGER NOT NULL,
+			computed_grade TEXT NOT NULL,
+			grade TEXT NOT NULL,
+			caps TEXT NOT NULL,
+			coverage TEXT NOT NULL,
+			components INTEGER NOT NULL)`,
+		`CREATE INDEX snapshots_product ON snapshots (product, as_of)`,
+		// terms holds each component name, versionless purl and upstream
+		// id once; components refer to them by number, so the indexes a
+		// where-used question reads are small and cheap to keep.
+		`CREATE TABLE terms (
+			id {{id}},
+			term TEXT NOT NULL UNIQUE)`,
+		`CREATE TABLE components (
+			snapshot_id BIGINT NOT NULL REFERENCES snapshots(id),
+			idx INTEGER NOT NULL,
+			name_id BIGINT NOT NULL REFERENCES terms(id),
+			version TEXT NOT NULL,
+			purl TEXT NOT NULL,
+			package_id BIGINT NOT NULL REFERENCES terms(id),
+			upstream_id BIGINT NOT NULL REFERENCES terms(id),
+			supplier TEXT NOT NULL,
+			parent INTEGER NOT NULL,
+			dependents_signal {{real}} NOT NULL,
+			dominated_signal {{real}} NOT NULL,
+			fragility {{real}} NOT NULL,
+			assessed INTEGER NOT NULL,
+			sandboxed INTEGER NOT NULL,
+			labels TEXT NOT NULL,
+			risk INTEGER NOT NULL,
+			grade TEXT NOT NULL,
+			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
+		`CREATE INDEX components_upstream ON components (upstream_id)`,
+		`CREATE INDEX components_package ON components (package_id)`,
+		`CREATE INDEX components_name ON components (name_id)`,
+		// current holds each product's latest snapshot: the portfolio of
+		// today, kept up to date in the transaction that adds a snapshot.
+		`CREATE TABLE current (
+			product TEXT PRIMARY KEY,
+			snapshot_id BIGINT NOT NULL REFERENCES snapshots(id),
+			as_of TEXT NOT NULL)`,
+		`CREATE INDEX current_snapshot ON current (snapshot_id)`,
+	},
+}
+
+// schemaVersion is the schema this sovcheck writes.
+var schemaVersion = len(migrations)
+
+// dialect is what differs between SQLite and PostgreSQL.
+type dialect struct {
+	name string
+	id   string // an auto-increment primary key
+	real string // a float column
+	// clustered ends a CREATE TABLE whose rows are stored in primary key
+	// order (SQLite: one B-tree less per row; PostgreSQL always keeps a
+	// heap).
+	clustered string
+	dollar    bool // placeholders are $1, $2, ... instead of ?
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY", real: "REAL", clustered: " WITHOUT ROWID"}
+	postgresDialect = dialect{name: "postgres", id: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", real: "DOUBLE PRECISION", dollar: true}
+)
+
+// ddl fills in the dialect's words.
+func (d dialect) ddl(stmt string) string {
+	return strings.NewReplacer("{{id}}", d.id, "{{real}}", d.real, "{{clustered}}", d.clustered).Replace(stmt)
+}
+
+// q rewrites ? placeholders for the dialect. Queries hold no literal
+// question marks.
+func (d dialect) q(query string) string {
+	if !d.dollar {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

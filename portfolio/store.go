@@ -1,0 +1,343 @@
+package portfolio
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// Store is a portfolio store: an SQLite file, or a PostgreSQL database
+// shared by many writers. It is safe for concurrent use.
+type Store struct {
+	db       *sql.DB
+	d        dialect
+	location string
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// Option configures Open.
+type Option func(*config) error
+
+type config struct {
+	log *slog.Logger
+	now func() time.Time
+}
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("configuring portfolio store: nil logger")
+		}
+		c.log = l
+		return nil
+	}
+}
+
+// WithClock sets the clock that stamps when a snapshot was added.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("configuring portfolio store: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// IsPostgres reports whether a store location names a PostgreSQL database.
+func IsPostgres(location string) bool {
+	return strings.HasPrefix(location, "postgres://") || strings.HasPrefix(location, "postgresql://")
+}
+
+// sqliteMagic starts every SQLite database file.
+var sqliteMagic = []byte("SQLite format 3\x00")
+
+// Open opens the store at location (a file path, or a postgres:// URL),
+// creating or upgrading its schema. A store written by a newer sovcheck is
+// refused with CodeStoreTooNew and left untouched; a file or database that
+// is not a portfolio store is refused with CodeStoreForeign.
+func Open(ctx context.Context, location string, opts ...Option) (*Store, error) {
+	c := config{log: slog.New(slog.DiscardHandler), now: time.Now}
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	s := &Store{location: location, log: c.log, now: c.now}
+	var err error
+	if IsPostgres(location) {
+		s.d = postgresDialect
+		s.db, err = sql.Open("pgx", location)
+		if err == nil {
+			err = s.db.PingContext(ctx)
+		}
+		if err != nil {
+			return nil, reason.Wrap(err, CodeStoreUnavailable, "check the URL, that the server runs and that the user may connect",
+				"opening portfolio store %s", redact(location))
+		}
+	} else {
+		s.d = sqliteDialect
+		if err := checkSQLiteFile(location); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(location), 0o755); err != nil {
+			return nil, reason.Wrap(err, CodeStoreUnavailable, "check the store path and its permissions", "creating the directory of portfolio store %q", location)
+		}
+		// WAL lets where and report read while add writes; immediate
+		// transactions make concurrent writers queue instead of failing
+		// on a lock upgrade; the busy timeout is how long they queue.
+		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+		s.db, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, s.classify(err, "opening")
+		}
+		// Each connection has its own page cache: keep them open.
+		s.db.SetMaxIdleConns(runtime.GOMAXPROCS(0) + 2)
+		if err := s.pingSQLite(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// uriPath escapes a file path for an SQLite "file:" URI, where ?, # and %
+// would otherwise end the path or be decoded.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// sqliteBusyWait bounds how long Open waits for other processes opening
+// the same new store.
+const sqliteBusyWait = time.Minute
+
+// pingSQLite opens the first connection. Switching a new database to WAL
+// needs it alone: processes opening one new store at once get
+// SQLITE_BUSY without waiting, so the open is retried for a while.
+func (s *Store) pingSQLite(ctx context.Context) error {
+	deadline := time.Now().Add(sqliteBusyWait)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := s.db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			if err != nil {
+				return s.classify(err, "opening")
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return s.classify(ctx.Err(), "opening")
+		case <-time.After(wait):
+		}
+	}
+}
+
+// checkSQLiteFile refuses an existing file that is not an SQLite database
+// before the driver touches it.
+func checkSQLiteFile(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return reason.Wrap(err, CodeStoreUnavailable, "check the store path and its permissions", "opening portfolio store %q", path)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	n, err := io.ReadFull(f, head)
+	if n == 0 && (err == io.EOF || err == nil) {
+		return nil // an empty file becomes a new store
+	}
+	if !bytes.Equal(head[:n], sqliteMagic) {
+		return reason.New(CodeStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
+			"opening portfolio store %q: not an SQLite database", path)
+	}
+	return nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Location is where the store is, with any password removed.
+func (s *Store) Location() string { return redact(s.location) }
+
+// Dialect names the database kind: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// redact removes the password from a database URL.
+func redact(location string) string {
+	u, err := url.Parse(location)
+	if err != nil || u.User == nil {
+		return location
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// migrate brings an empty or older store to schemaVersion, in one
+// transaction, serialised against other sovcheck processes.
+func (s *Store) migrate(ctx context.Context) error {
+	// A store of this schema opens without a write transaction, so that
+	// where and report do not wait for a writer.
+	var format, current string
+	if s.db.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "format").Scan(&format) == nil &&
+		s.db.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "schema").Scan(&current) == nil &&
+		format == storeFormat && current == strconv.Itoa(schemaVersion) {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.classify(err, "migrating")
+	}
+	defer tx.Rollback()
+	if s.d.name == "postgres" {
+		// One migrator at a time; the lock ends with the transaction.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7306085318364230000)`); err != nil {
+			return s.classify(err, "locking for migration")
+		}
+	}
+	version, err := s.schemaOf(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if version > schemaVersion {
+		return reason.New(CodeStoreTooNew, "use the sovcheck that wrote this store (or a newer one); this store was left untouched",
+			"opening portfolio store %s: schema version %d is newer than this sovcheck's %d", s.Location(), version, schemaVersion)
+	}
+	if version == schemaVersion {
+		return tx.Commit()
+	}
+	for i := version; i < schemaVersion; i++ {
+		for _, stmt := range migrations[i] {
+			if _, err := tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {
+				return s.classify(err, fmt.Sprintf("migrating to schema %d", i+1))
+			}
+		}
+	}
+	for _, kv := range [][2]string{{"format", storeFormat}, {"schema", strconv.Itoa(schemaVersion)}} {
+		_, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), kv[0], kv[1])
+		if err != nil {
+			return s.classify(err, "writing schema version")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.classify(err, "migrating")
+	}
+	s.log.Info("portfolio store schema", "store", s.Location(), "from", version, "to", schemaVersion)
+	return nil
+}
+
+// schemaOf reads the schema version of the store: 0 for an empty
+// database. A database holding other tables, or a meta table of another
+// format, is foreign.
+func (s *Store) schemaOf(ctx context.Context, tx *sql.Tx) (int, error) {
+	tables, err := s.tableNames(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	if len(tables) == 0 {
+		return 0, nil
+	}
+	foreign := reason.New(CodeStoreForeign, "give --store a new path or database, or one that 'sovcheck portfolio add' created",
+		"opening portfolio store %s: not a sovcheck portfolio store (tables %s)", s.Location(), strings.Join(tables, ", "))
+	if !contains(tables, "meta") {
+		return 0, foreign
+	}
+	var format, version string
+	if err := tx.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "format").Scan(&format); err != nil || format != storeFormat {
+		return 0, foreign
+	}
+	if err := tx.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "schema").Scan(&version); err != nil {
+		return 0, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "reading the schema version of portfolio store %s", s.Location())
+	}
+	v, err := strconv.Atoi(version)
+	if err != nil || v < 1 {
+		return 0, reason.New(CodeStoreCorrupt, "restore the store from a backup", "reading the schema version of portfolio store %s: got %q, want a positive number", s.Location(), version)
+	}
+	return v, nil
+}
+
+func (s *Store) tableNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	query := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	if s.d.name == "postgres" {
+		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`
+	}
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return nil, s.classify(err, "listing tables")
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, s.classify(err, "listing tables")
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.classify(err, "listing tables")
+	}
+	return names, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// classify turns a database error into a reason: a file that is not a
+// database is foreign, a damaged one corrupt, anything else corrupt too
+// unless the store could not be reached at all.
+func (s *Store) classify(err error, doing string) error {
+	var re *reason.Error
+	if errors.As(err, &re) {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB:
+			return reason.Wrap(err, CodeStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
+				"%s portfolio store %s: not an SQLite database", doing, s.Location())
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY:
+			return reason.Wrap(err, CodeStoreUnavailable, "check the store path and its permissions", "%s portfolio store %s", doing, s.Location())
+		case sqlite3.SQLITE_BUSY:
+			return reason.Wrap(err, CodeStoreUnavailable, "another sovcheck holds the store too long; retry when it has finished", "%s portfolio store %s", doing, s.Location())
+		}
+	}
+	return reason.Wrap(err, CodeStoreCorrupt, "check the store; restore it from a backup if it is damaged", "%s portfolio store %s", doing, s.Location())
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
