@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pierrec/lz4/v4"
@@ -174,8 +175,13 @@ func parseDebianIndex(r io.Reader, limit int64) (*DebianIndex, int64, error) {
 
 var (
 	// teamWords mark a maintainer that is a team or list, not a person.
-	teamWords = regexp.MustCompile(`(?i)\b(team|maintainers|group|packagers|developers|project|list)\b`)
-	teamMail  = regexp.MustCompile(`(?i)@(lists\.|alioth-lists\.|tracker\.debian\.org)`)
+	// Both are built on first use, not at start.
+	teamWords = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(team|maintainers|group|packagers|developers|project|list)\b`)
+	})
+	teamMail = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)@(lists\.|alioth-lists\.|tracker\.debian\.org)`)
+	})
 )
 
 // parseMaintainers splits "Name <mail>, Name <mail>" and tells teams
@@ -190,7 +196,7 @@ func parseMaintainers(s string, uploaders bool) []sbom.Maintainer {
 		}
 		name = strings.Trim(name, `"`)
 		m := sbom.Maintainer{Name: name, Email: mail}
-		m.Team = !uploaders && (teamWords.MatchString(name) || teamMail.MatchString(mail))
+		m.Team = !uploaders && (teamWords().MatchString(name) || teamMail().MatchString(mail))
 		out = append(out, m)
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 )
 
 // WriteJSON writes v as indented JSON.
@@ -88,7 +89,9 @@ func WriteWhereText(w io.Writer, r *WhereResult) error {
 	return ew.err
 }
 
-var whereHTML = template.Must(template.New("where").Parse(`<!DOCTYPE html>
+// whereHTML is parsed on first use, not at start.
+var whereHTML = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("where").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>sovcheck: where used: {{.Question}}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#eee}</style>
@@ -113,6 +116,7 @@ var whereHTML = template.Must(template.New("where").Parse(`<!DOCTYPE html>
 {{end}}</body>
 </html>
 `))
+})
 
 // WriteWhereHTML writes a where-used answer as a self-contained page.
 func WriteWhereHTML(w io.Writer, r *WhereResult) error {
@@ -124,7 +128,7 @@ func WriteWhereHTML(w io.Writer, r *WhereResult) error {
 		}
 		return out
 	}
-	return whereHTML.Execute(w, struct {
+	return whereHTML().Execute(w, struct {
 		Question              string
 		R                     *WhereResult
 		Matches, Undetermined []row
