@@ -202,7 +202,7 @@ func countXML(data []byte, l Limits) (counts, error) {
 // hasElement reports whether rest starts with the element name (with or
 // without a namespace prefix) followed by the end of the name.
 func hasElement(rest []byte, name string) bool {
-	if k := bytes.IndexByte(rest[:min(len(rest), 32)], ':'); k > 0 && bytes.IndexAny(rest[:k], " />") < 0 {
+	if k := bytes.IndexByte(rest[:min(len(rest), 32)], ':'); k > 0 && !bytes.ContainsAny(rest[:k], " />") {
 		rest = rest[k+1:]
 	}
 	if !bytes.HasPrefix(rest, []byte(name)) || len(rest) == len(name) {
