@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -100,7 +99,7 @@ func sbomDataFlags() []cli.Flag {
 	var out []cli.Flag
 	for _, f := range sbomLabelsFlags() {
 		switch f.Names()[0] {
-		case "registry", "mapping", "vulns", "kev", "facts", "scoring", "allow-jurisdiction", "as-of":
+		case "registry", "mapping", "vulns", "kev", "vex", "max-data-age", "data", "facts", "scoring", "allow-jurisdiction", "as-of":
 			out = append(out, f)
 		}
 	}
@@ -136,34 +135,7 @@ func runPortfolioAdd(c *cli.Context) error {
 			return err
 		}
 	}
-	now := time.Now
-	if d := c.String("as-of"); d != "" {
-		t, err := time.Parse(time.DateOnly, d)
-		if err != nil {
-			return &usageError{err: fmt.Errorf("--as-of %q is not a date", d), hint: "write the date as YYYY-MM-DD"}
-		}
-		now = func() time.Time { return t }
-	}
-	logger := newLogger(c)
-	opts := []sbom.Option{sbom.WithLogger(logger), sbom.WithClock(now)}
-	cfg := sbom.DefaultConfig()
-	if path := c.String("scoring"); path != "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return &usageError{err: fmt.Errorf("opening --scoring: %w", err), hint: "check the path of the scoring file"}
-		}
-		cfg, err = sbom.ParseConfig(f, path)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	cfg.AllowedJurisdictions = append(cfg.AllowedJurisdictions, c.StringSlice("allow-jurisdiction")...)
-	data, err := loadSBOMData(sbomFlags{c}, opts)
-	if err != nil {
-		return err
-	}
-	a, err := sbom.NewAssessor(cfg, data, opts...)
+	a, opts, err := sbomAssessor(c, sbomFlags{c}, c.Args().Slice())
 	if err != nil {
 		return err
 	}

@@ -141,40 +141,7 @@ func runSBOMLabels(c *cli.Context) error {
 			return &usageError{err: fmt.Errorf("%s is a directory", args[0]), hint: "add --portfolio to assess every SBOM in a directory"}
 		}
 	}
-	now := time.Now
-	if d := fl.String("as-of"); d != "" {
-		t, err := time.Parse(time.DateOnly, d)
-		if err != nil {
-			return &usageError{err: fmt.Errorf("--as-of %q is not a date", d), hint: "write the date as YYYY-MM-DD"}
-		}
-		now = func() time.Time { return t }
-	}
-	logger := newLogger(c)
-	opts := []sbom.Option{sbom.WithLogger(logger), sbom.WithClock(now)}
-	cfg := sbom.DefaultConfig()
-	if path := fl.String("scoring"); path != "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return &usageError{err: fmt.Errorf("opening --scoring: %w", err), hint: "check the path of the scoring file"}
-		}
-		cfg, err = sbom.ParseConfig(f, path)
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	cfg.AllowedJurisdictions = append(cfg.AllowedJurisdictions, fl.StringSlice("allow-jurisdiction")...)
-	if days := fl.Int("max-data-age"); days != 0 {
-		cfg.MaxAdvisoryAgeDays = days
-	}
-	data, err := loadSBOMData(fl, opts)
-	if err != nil {
-		return err
-	}
-	if data.Wasm, err = wasmBeside(c, args); err != nil {
-		return err
-	}
-	a, err := sbom.NewAssessor(cfg, data, opts...)
+	a, opts, err := sbomAssessor(c, fl, args)
 	if err != nil {
 		return err
 	}
@@ -324,4 +291,47 @@ func renderSBOMReport(c *cli.Context, format, name string, rep any, minGrade sbo
 		return err
 	}
 	return report.RenderDocuments(c.App.Writer, format, docs, report.Options{MinGrade: string(minGrade)})
+}
+
+// sbomAssessor builds the assessor that the judging flags describe (clock,
+// scoring, jurisdictions, data age, data files, and the Wasm modules beside
+// the SBOMs named in args), for sbom labels and portfolio add alike.
+func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, []sbom.Option, error) {
+	now := time.Now
+	if d := fl.String("as-of"); d != "" {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return nil, nil, &usageError{err: fmt.Errorf("--as-of %q is not a date", d), hint: "write the date as YYYY-MM-DD"}
+		}
+		now = func() time.Time { return t }
+	}
+	opts := []sbom.Option{sbom.WithLogger(newLogger(c)), sbom.WithClock(now)}
+	cfg := sbom.DefaultConfig()
+	if path := fl.String("scoring"); path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, &usageError{err: fmt.Errorf("opening --scoring: %w", err), hint: "check the path of the scoring file"}
+		}
+		cfg, err = sbom.ParseConfig(f, path)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	cfg.AllowedJurisdictions = append(cfg.AllowedJurisdictions, fl.StringSlice("allow-jurisdiction")...)
+	if days := fl.Int("max-data-age"); days != 0 {
+		cfg.MaxAdvisoryAgeDays = days
+	}
+	data, err := loadSBOMData(fl, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if data.Wasm, err = wasmBeside(c, args); err != nil {
+		return nil, nil, err
+	}
+	a, err := sbom.NewAssessor(cfg, data, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, opts, nil
 }
