@@ -66,21 +66,7 @@ func (v *validator) hosting() {
 			v.ps.at(fmt.Sprintf("hosting.forbiddenLabels[%d]", i), "service labels: "+strings.Join(serviceLabels, ", "), "unknown service label %q", l)
 		}
 	}
-	switch s.Action {
-	case "", ActionFail, ActionWarn:
-		if s.Points != 0 {
-			v.ps.at("hosting.points", "points apply to 'action: penalize' only", "points given for action %q", s.Action)
-		}
-	case ActionPenalize:
-		if s.Points <= 0 {
-			v.ps.at("hosting.points", "give the points lost per failing service, e.g. points: 10", "penalize needs positive points, got %d", s.Points)
-		}
-		if v.p.doc.Points == nil {
-			v.ps.at("hosting.action", "add a points: section with a maximum", "penalize needs a points section")
-		}
-	default:
-		v.ps.at("hosting.action", "use fail, warn or penalize", "unknown action %q", s.Action)
-	}
+	v.action("hosting", s.Action, s.Points, "give the points lost per failing service, e.g. points: 10", false)
 	v.p.ruleIDs[RuleHostingProviders] = true
 }
 

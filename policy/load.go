@@ -185,6 +185,30 @@ type validator struct {
 }
 
 // missing reports a required field that is absent from the mapping at path.
+// action checks an action and its points at path. An empty action is
+// the default (fail) unless required is set.
+func (v *validator) action(path, action string, points int, pointsHint string, required bool) {
+	if action == "" && required {
+		v.missing(path, "action", "use fail, warn or penalize")
+		return
+	}
+	switch action {
+	case "", ActionFail, ActionWarn:
+		if points != 0 {
+			v.ps.at(path+".points", "points apply to 'action: penalize' only", "points given for action %q", action)
+		}
+	case ActionPenalize:
+		if points <= 0 {
+			v.ps.at(path+".points", pointsHint, "penalize needs positive points, got %d", points)
+		}
+		if v.p.doc.Points == nil {
+			v.ps.at(path+".action", "add a points: section with a maximum", "penalize needs a points section")
+		}
+	default:
+		v.ps.at(path+".action", "use fail, warn or penalize", "unknown action %q", action)
+	}
+}
+
 func (v *validator) missing(path, field, hint string) {
 	v.ps.add(CodeInvalid, v.ps.posAt(path), joinPath(path, field), hint, "missing required field %q", field)
 }
@@ -681,23 +705,7 @@ func (v *validator) rules() {
 		default:
 			v.p.ruleIDs[r.ID] = true
 		}
-		switch r.Action {
-		case ActionFail, ActionWarn:
-			if r.Points != 0 {
-				v.ps.at(path+".points", "points apply to 'action: penalize' only", "points given for action %q", r.Action)
-			}
-		case ActionPenalize:
-			if r.Points <= 0 {
-				v.ps.at(path+".points", "give the points lost when the rule fails, e.g. points: 5", "penalize needs positive points, got %d", r.Points)
-			}
-			if v.p.doc.Points == nil {
-				v.ps.at(path+".action", "add a points: section with a maximum", "penalize needs a points section")
-			}
-		case "":
-			v.missing(path, "action", "use fail, warn or penalize")
-		default:
-			v.ps.at(path+".action", "use fail, warn or penalize", "unknown action %q", r.Action)
-		}
+		v.action(path, r.Action, r.Points, "give the points lost when the rule fails, e.g. points: 5", true)
 		switch r.Severity {
 		case "", "low", "medium", "high", "critical":
 		default:

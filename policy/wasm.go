@@ -63,21 +63,7 @@ func (v *validator) wasm() {
 			v.ps.at(fmt.Sprintf("wasm.allowedCapabilities[%d]", i), "known capabilities: "+strings.Join(known, ", "), "unknown capability %q", c)
 		}
 	}
-	switch s.Action {
-	case "", ActionFail, ActionWarn:
-		if s.Points != 0 {
-			v.ps.at("wasm.points", "points apply to 'action: penalize' only", "points given for action %q", s.Action)
-		}
-	case ActionPenalize:
-		if s.Points <= 0 {
-			v.ps.at("wasm.points", "give the points lost per capability beyond the allowed ones, e.g. points: 10", "penalize needs positive points, got %d", s.Points)
-		}
-		if v.p.doc.Points == nil {
-			v.ps.at("wasm.action", "add a points: section with a maximum", "penalize needs a points section")
-		}
-	default:
-		v.ps.at("wasm.action", "use fail, warn or penalize", "unknown action %q", s.Action)
-	}
+	v.action("wasm", s.Action, s.Points, "give the points lost per capability beyond the allowed ones, e.g. points: 10", false)
 	v.p.ruleIDs[RuleWasmCapabilities] = true
 }
 

@@ -1,21 +1,13 @@
 package portfolio
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/sovcheck/sovcheck/sbom"
 	"html/template"
 	"io"
 	"strings"
 	"sync"
 )
-
-// WriteJSON writes v as indented JSON.
-func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
 
 // errWriter keeps the first write error.
 type errWriter struct {
@@ -196,7 +188,7 @@ func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
 			"results":    results,
 		}},
 	}
-	return WriteJSON(w, doc)
+	return sbom.WriteJSON(w, doc)
 }
 
 // WriteDiffText writes a portfolio diff for people.

@@ -177,20 +177,7 @@ func spdxGraph(doc *v2_3.Document, s Sniffed, name string, limits Limits) (*Grap
 			}
 		}
 	}
-	for _, e := range upstreamOf {
-		up := g.Components[e[1]]
-		var hints []UpstreamHint
-		if p, ok := parsePURL(up.PURL); ok {
-			hints = purlHints(p, up.Location+"/externalRefs")
-		} else {
-			hints = []UpstreamHint{{Key: sourceKey(up.Name), Field: up.Location + "/name"}}
-		}
-		for j := range hints {
-			hints[j].Rule = "spdx-relationship-ancestor"
-		}
-		c := &g.Components[e[0]]
-		c.UpstreamHints = dedupeHints(append(hints, c.UpstreamHints...))
-	}
+	addAncestry(g, upstreamOf, "/externalRefs")
 	if len(described) == 1 {
 		g.Root = described[0]
 		g.Name, g.Version = g.Components[g.Root].Name, g.Components[g.Root].Version
@@ -466,4 +453,24 @@ func lenientSPDX(data []byte) (*v2_3.Document, []string, error) {
 type deviation struct {
 	count int
 	first string
+}
+
+// addAncestry gives each pair of upstreamOf (a component, the component
+// an SPDX relationship says it derives from) the upstream's identity as a
+// hint, read from its purl (at purlField) or else its name.
+func addAncestry(g *Graph, upstreamOf [][2]int, purlField string) {
+	for _, e := range upstreamOf {
+		up := g.Components[e[1]]
+		var hints []UpstreamHint
+		if p, ok := parsePURL(up.PURL); ok {
+			hints = purlHints(p, up.Location+purlField)
+		} else {
+			hints = []UpstreamHint{{Key: sourceKey(up.Name), Field: up.Location + "/name"}}
+		}
+		for j := range hints {
+			hints[j].Rule = "spdx-relationship-ancestor"
+		}
+		c := &g.Components[e[0]]
+		c.UpstreamHints = dedupeHints(append(hints, c.UpstreamHints...))
+	}
 }

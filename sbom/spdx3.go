@@ -235,20 +235,7 @@ func readSPDX3(data []byte, s Sniffed, name string, o *options) (*Graph, error) 
 			}
 		}
 	}
-	for _, e := range upstreamOf {
-		up := g.Components[e[1]]
-		var hints []UpstreamHint
-		if p, ok := parsePURL(up.PURL); ok {
-			hints = purlHints(p, up.Location+"/software_packageUrl")
-		} else {
-			hints = []UpstreamHint{{Key: sourceKey(up.Name), Field: up.Location + "/name"}}
-		}
-		for j := range hints {
-			hints[j].Rule = "spdx-relationship-ancestor"
-		}
-		c := &g.Components[e[0]]
-		c.UpstreamHints = dedupeHints(append(hints, c.UpstreamHints...))
-	}
+	addAncestry(g, upstreamOf, "/software_packageUrl")
 	var described []int
 	for _, r := range roots {
 		if i, ok := b.byRef[r]; ok {

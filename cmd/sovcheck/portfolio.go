@@ -170,7 +170,7 @@ func runPortfolioAdd(c *cli.Context) error {
 	sum.Failures = append(sum.Failures, skipped...)
 	slices.SortFunc(sum.Failures, func(x, y sbom.Failure) int { return cmp.Compare(x.Source, y.Source) })
 	if format == "json" {
-		err = portfolio.WriteJSON(c.App.Writer, sum)
+		err = sbom.WriteJSON(c.App.Writer, sum)
 	} else {
 		_, err = fmt.Fprintf(c.App.Writer, "Added %d SBOMs, skipped %d already in the store, %d not read (store %s)\n",
 			sum.Added, sum.Skipped, len(sum.Failures), st.Location())
@@ -238,7 +238,7 @@ func runPortfolioWhere(c *cli.Context) error {
 	}
 	switch format {
 	case "json":
-		err = portfolio.WriteJSON(c.App.Writer, res)
+		err = sbom.WriteJSON(c.App.Writer, res)
 	case "html":
 		err = portfolio.WriteWhereHTML(c.App.Writer, res)
 	case "sarif":
@@ -303,21 +303,7 @@ func runPortfolioReport(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
-	if minGrade != "" {
-		failed := 0
-		for _, prod := range rep.Products {
-			if prod.Grade.Worse(minGrade) {
-				failed++
-			}
-		}
-		if failed > 0 {
-			return &gradeFailure{
-				msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade),
-				vf:  &verdictFailure{failed: failed, total: len(rep.Products)},
-			}
-		}
-	}
-	return nil
+	return portfolioGradeFailure(rep, minGrade)
 }
 
 func portfolioDiffCommand() *cli.Command {
@@ -351,7 +337,7 @@ func runPortfolioDiff(c *cli.Context) error {
 		return err
 	}
 	if format == "json" {
-		err = portfolio.WriteJSON(c.App.Writer, d)
+		err = sbom.WriteJSON(c.App.Writer, d)
 	} else {
 		err = portfolio.WriteDiffText(c.App.Writer, d)
 	}

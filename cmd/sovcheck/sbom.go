@@ -261,21 +261,7 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 		return reason.New(first.Code, "the report lists every unreadable input; fix or remove them for a complete portfolio",
 			"%d of %d SBOMs could not be read; first: %s", n, n+rep.Totals.Products, first.Message)
 	}
-	if minGrade != "" {
-		failed := 0
-		for _, prod := range rep.Products {
-			if prod.Grade.Worse(minGrade) {
-				failed++
-			}
-		}
-		if failed > 0 {
-			return &gradeFailure{
-				msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade),
-				vf:  &verdictFailure{failed: failed, total: len(rep.Products)},
-			}
-		}
-	}
-	return nil
+	return portfolioGradeFailure(rep, minGrade)
 }
 
 // renderSBOMReport renders a labels or portfolio report in one of the
@@ -334,4 +320,25 @@ func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, 
 		return nil, nil, err
 	}
 	return a, opts, nil
+}
+
+// portfolioGradeFailure is the exit 1 of --min-grade over a portfolio:
+// nil when no product is graded worse than minGrade (or none is given).
+func portfolioGradeFailure(rep *sbom.PortfolioReport, minGrade sbom.Grade) error {
+	if minGrade == "" {
+		return nil
+	}
+	failed := 0
+	for _, prod := range rep.Products {
+		if prod.Grade.Worse(minGrade) {
+			failed++
+		}
+	}
+	if failed == 0 {
+		return nil
+	}
+	return &gradeFailure{
+		msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade),
+		vf:  &verdictFailure{failed: failed, total: len(rep.Products)},
+	}
 }
