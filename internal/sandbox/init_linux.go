@@ -211,6 +211,8 @@ const (
 	otherTmpfsSize = "size=2g"
 )
 
+// setupRoot builds the sandbox's root on a private tmpfs, one step at a
+// time, pivots into it and locks the process down.
 func setupRoot(spec *Spec) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
@@ -220,7 +222,23 @@ func setupRoot(spec *Spec) error {
 		return fmt.Errorf("mounting root tmpfs: %w", err)
 	}
 	in := func(p string) string { return filepath.Join(root, p) }
+	for _, step := range []func(*Spec, func(string) string) error{
+		mountSystemDirs, writeEtc, populateDev, mountProc, mountSpec,
+	} {
+		if err := step(spec, in); err != nil {
+			return err
+		}
+	}
+	if err := enterRoot(root, in); err != nil {
+		return err
+	}
+	return lockDown()
+}
 
+// mountSystemDirs binds the host's system directories read-only (or
+// recreates them as the symlinks they are) and hides the tools the
+// build must not reach.
+func mountSystemDirs(_ *Spec, in func(string) string) error {
 	for _, d := range systemDirs {
 		fi, err := os.Lstat(d)
 		if err != nil {
@@ -249,7 +267,12 @@ func setupRoot(spec *Spec) error {
 			return fmt.Errorf("hiding %s: %w", tool, err)
 		}
 	}
+	return nil
+}
 
+// writeEtc writes the sandbox's own passwd, group and hosts and binds
+// the few host files a build may read.
+func writeEtc(spec *Spec, in func(string) string) error {
 	if err := os.MkdirAll(in("/etc"), 0o755); err != nil {
 		return fmt.Errorf("creating /etc: %w", err)
 	}
@@ -275,7 +298,12 @@ func setupRoot(spec *Spec) error {
 			return err
 		}
 	}
+	return nil
+}
 
+// populateDev binds the harmless device nodes and links the standard
+// descriptors.
+func populateDev(_ *Spec, in func(string) string) error {
 	if err := os.MkdirAll(in("/dev"), 0o755); err != nil {
 		return fmt.Errorf("creating /dev: %w", err)
 	}
@@ -292,14 +320,23 @@ func setupRoot(spec *Spec) error {
 			return fmt.Errorf("creating /dev/%s: %w", name, err)
 		}
 	}
+	return nil
+}
 
+// mountProc mounts a fresh /proc of the sandbox's PID namespace.
+func mountProc(_ *Spec, in func(string) string) error {
 	if err := os.MkdirAll(in("/proc"), 0o555); err != nil {
 		return fmt.Errorf("creating /proc: %w", err)
 	}
 	if err := unix.Mount("proc", in("/proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return fmt.Errorf("mounting /proc: %w", err)
 	}
+	return nil
+}
 
+// mountSpec sets up the spec's mounts (and the scratch TmpDir) and
+// writes its files.
+func mountSpec(spec *Spec, in func(string) string) error {
 	mounts := append([]Mount{{Target: TmpDir}}, spec.Mounts...)
 	sortMounts(mounts)
 	for _, m := range mounts {
@@ -319,7 +356,12 @@ func setupRoot(spec *Spec) error {
 			return fmt.Errorf("writing %s: %w", f.Path, err)
 		}
 	}
+	return nil
+}
 
+// enterRoot pivots into the prepared root, detaches the old one and
+// makes the new root read-only.
+func enterRoot(root string, in func(string) string) error {
 	old := in("/.oldroot")
 	if err := os.Mkdir(old, 0o700); err != nil {
 		return fmt.Errorf("creating old root: %w", err)
@@ -336,9 +378,12 @@ func setupRoot(spec *Spec) error {
 	if err := os.Remove("/.oldroot"); err != nil {
 		return fmt.Errorf("removing old root: %w", err)
 	}
-	if err := makeReadOnly("/", false); err != nil {
-		return err
-	}
+	return makeReadOnly("/", false)
+}
+
+// lockDown sets the hostname, forbids new privileges and empties the
+// capability bounding set.
+func lockDown() error {
 	if err := unix.Sethostname([]byte(Hostname)); err != nil {
 		return fmt.Errorf("setting hostname: %w", err)
 	}

@@ -170,73 +170,13 @@ func (a *Authority) sign(content []byte, payloadType string, o SignOptions) ([]b
 		VerificationMaterial: &protobundle.VerificationMaterial{},
 	}
 
-	// Signature, and what the logs are told about it.
-	var sig, logDigest []byte
-	var v1Kind string
-	var v1Props types.ArtifactProperties
-	if payloadType != "" {
-		pae := dsse.PAE(payloadType, content)
-		if sig, err = sk.signMessage(pae); err != nil {
-			return nil, fmt.Errorf("signing envelope: %w", err)
-		}
-		pb.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
-			Payload:     content,
-			PayloadType: payloadType,
-			Signatures:  []*protodsse.Signature{{Sig: sig}},
-		}}
-		h := sk.hash().New()
-		h.Write(pae)
-		logDigest = h.Sum(nil)
-		envelope, err := json.Marshal(dsse.Envelope{
-			PayloadType: payloadType,
-			Payload:     base64.StdEncoding.EncodeToString(content),
-			Signatures:  []dsse.Signature{{Sig: base64.StdEncoding.EncodeToString(sig)}},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("encoding envelope: %w", err)
-		}
-		v1Kind, v1Props = "dsse", types.ArtifactProperties{ArtifactBytes: envelope}
-	} else {
-		h := sk.hash().New()
-		h.Write(content)
-		logDigest = h.Sum(nil)
-		if sig, err = sk.signDigest(logDigest); err != nil {
-			return nil, fmt.Errorf("signing artifact digest: %w", err)
-		}
-		pb.Content = &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
-			MessageDigest: &protocommon.HashOutput{Algorithm: sk.hashAlgorithm(), Digest: logDigest},
-			Signature:     sig,
-		}}
-		v1Kind, v1Props = "hashedrekord", types.ArtifactProperties{
-			ArtifactHash:   hashPrefix(sk.hash()) + hex.EncodeToString(logDigest),
-			SignatureBytes: sig,
-		}
+	sig, logDigest, v1Kind, v1Props, err := signContent(sk, pb, content, payloadType)
+	if err != nil {
+		return nil, err
 	}
-
-	// Verification material: a certificate, or a public key hint.
-	v2Verifier := &rekortilespb.Verifier{KeyDetails: sk.details.GetSignatureAlgorithm()}
-	if o.Key != nil {
-		hint, err := KeyHint(key.Public())
-		if err != nil {
-			return nil, err
-		}
-		pb.VerificationMaterial.Content = &protobundle.VerificationMaterial_PublicKey{
-			PublicKey: &protocommon.PublicKeyIdentifier{Hint: hint},
-		}
-		spki, err := x509.MarshalPKIXPublicKey(key.Public())
-		if err != nil {
-			return nil, fmt.Errorf("encoding public key: %w", err)
-		}
-		v1Props.PublicKeyBytes = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki})}
-		v2Verifier.Verifier = &rekortilespb.Verifier_PublicKey{PublicKey: &rekortilespb.PublicKey{RawBytes: spki}}
-	} else {
-		leaf, err := a.issueLeaf(key.Public(), o.Identity, o.Issuer, o.GitHub, signedAt, o.NoSCT)
-		if err != nil {
-			return nil, fmt.Errorf("issuing certificate: %w", err)
-		}
-		setCertificate(pb.VerificationMaterial, o.BundleVersion, leaf, a.fulcioIntermediate, o.IncludeChain)
-		v1Props.PublicKeyBytes = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})}
-		v2Verifier.Verifier = &rekortilespb.Verifier_X509Certificate{X509Certificate: &protocommon.X509Certificate{RawBytes: leaf.Raw}}
+	v2Verifier, err := a.setMaterial(sk, pb, key, o, signedAt, &v1Props)
+	if err != nil {
+		return nil, err
 	}
 	v1Props.PKIFormat = "x509"
 
@@ -272,6 +212,85 @@ func (a *Authority) sign(content []byte, payloadType string, o SignOptions) ([]b
 		return nil, fmt.Errorf("checking bundle against sigstore-go: %w", err)
 	}
 	return marshalProto(pb)
+}
+
+// signContent signs content (a DSSE envelope over it when payloadType is
+// set, else its digest), stores the signed content in pb and returns the
+// signature, the digest the logs record, and the rekor v1 entry kind and
+// properties.
+func signContent(sk signingKey, pb *protobundle.Bundle, content []byte, payloadType string) (sig, logDigest []byte, v1Kind string, v1Props types.ArtifactProperties, err error) {
+	if payloadType != "" {
+		pae := dsse.PAE(payloadType, content)
+		if sig, err = sk.signMessage(pae); err != nil {
+			return nil, nil, "", v1Props, fmt.Errorf("signing envelope: %w", err)
+		}
+		pb.Content = &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
+			Payload:     content,
+			PayloadType: payloadType,
+			Signatures:  []*protodsse.Signature{{Sig: sig}},
+		}}
+		h := sk.hash().New()
+		h.Write(pae)
+		logDigest = h.Sum(nil)
+		envelope, err := json.Marshal(dsse.Envelope{
+			PayloadType: payloadType,
+			Payload:     base64.StdEncoding.EncodeToString(content),
+			Signatures:  []dsse.Signature{{Sig: base64.StdEncoding.EncodeToString(sig)}},
+		})
+		if err != nil {
+			return nil, nil, "", v1Props, fmt.Errorf("encoding envelope: %w", err)
+		}
+		v1Kind, v1Props = "dsse", types.ArtifactProperties{ArtifactBytes: envelope}
+	} else {
+		h := sk.hash().New()
+		h.Write(content)
+		logDigest = h.Sum(nil)
+		if sig, err = sk.signDigest(logDigest); err != nil {
+			return nil, nil, "", v1Props, fmt.Errorf("signing artifact digest: %w", err)
+		}
+		pb.Content = &protobundle.Bundle_MessageSignature{MessageSignature: &protocommon.MessageSignature{
+			MessageDigest: &protocommon.HashOutput{Algorithm: sk.hashAlgorithm(), Digest: logDigest},
+			Signature:     sig,
+		}}
+		v1Kind, v1Props = "hashedrekord", types.ArtifactProperties{
+			ArtifactHash:   hashPrefix(sk.hash()) + hex.EncodeToString(logDigest),
+			SignatureBytes: sig,
+		}
+	}
+
+	return sig, logDigest, v1Kind, v1Props, nil
+}
+
+// setMaterial stores the verification material in pb: a public key hint
+// when the caller gave a key, else a freshly issued certificate. It fills
+// the key bytes of the rekor v1 properties and returns the rekor v2
+// verifier.
+func (a *Authority) setMaterial(sk signingKey, pb *protobundle.Bundle, key crypto.Signer, o SignOptions, signedAt time.Time, props *types.ArtifactProperties) (*rekortilespb.Verifier, error) {
+	v2Verifier := &rekortilespb.Verifier{KeyDetails: sk.details.GetSignatureAlgorithm()}
+	if o.Key != nil {
+		hint, err := KeyHint(key.Public())
+		if err != nil {
+			return nil, err
+		}
+		pb.VerificationMaterial.Content = &protobundle.VerificationMaterial_PublicKey{
+			PublicKey: &protocommon.PublicKeyIdentifier{Hint: hint},
+		}
+		spki, err := x509.MarshalPKIXPublicKey(key.Public())
+		if err != nil {
+			return nil, fmt.Errorf("encoding public key: %w", err)
+		}
+		props.PublicKeyBytes = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki})}
+		v2Verifier.Verifier = &rekortilespb.Verifier_PublicKey{PublicKey: &rekortilespb.PublicKey{RawBytes: spki}}
+	} else {
+		leaf, err := a.issueLeaf(key.Public(), o.Identity, o.Issuer, o.GitHub, signedAt, o.NoSCT)
+		if err != nil {
+			return nil, fmt.Errorf("issuing certificate: %w", err)
+		}
+		setCertificate(pb.VerificationMaterial, o.BundleVersion, leaf, a.fulcioIntermediate, o.IncludeChain)
+		props.PublicKeyBytes = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})}
+		v2Verifier.Verifier = &rekortilespb.Verifier_X509Certificate{X509Certificate: &protocommon.X509Certificate{RawBytes: leaf.Raw}}
+	}
+	return v2Verifier, nil
 }
 
 // setCertificate stores the leaf as a v0.3 bundle carries it (a single
