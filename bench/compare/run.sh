@@ -3,7 +3,8 @@
 #   - the in-process benchmarks of verify, sbom, policy and rebuild
 #     (go test -bench), run alternately in both trees COUNT times, and
 #     printed as new/old ratios of the medians (1.00 = unchanged);
-#   - one `sovcheck verify` of the bundled demo (as `make demo` runs it) and one `sovcheck sbom
+#   - one `sovcheck verify` of the demo release's signature and provenance
+#     (`make demo`'s material, without its rebuild and policy) and one `sovcheck sbom
 #     labels` of a 10,000-component SBOM, both binaries under hyperfine.
 # A renovation that must not cost speed shows ratios within 1.05.
 #
@@ -50,8 +51,9 @@ END {
 # The demo: a signed artifact, its bundle and the virtual Sigstore's root.
 go run ./bench/sbom/gen -dir "$work/gen" -sizes 10000 -sboms 1 -per-sbom 10 >/dev/null
 cp "$work/gen/single/sbom-10000.cdx.json" "$work/sbom10k.cdx.json"
-d=testdata/demo
-demo="verify $d/tool-linux-amd64 --certificate-identity https://github.com/acme/tool/.github/workflows/release.yml@refs/tags/v1.2.0 --certificate-oidc-issuer https://token.actions.githubusercontent.com --source-uri github.com/acme/tool --source-tag v1.2.0 --trusted-root $d/trusted_root.json --offline"
+go run ./internal/cmd/gendemo -out "$work/demo" >/dev/null
+d=$work/demo/release
+demo="verify $d/tool-linux-amd64 --certificate-identity https://github.com/acme/tool/.github/workflows/release.yml@refs/tags/v1.2.0 --certificate-oidc-issuer https://token.actions.githubusercontent.com --source-uri github.com/acme/tool --source-tag v1.2.0 --trusted-root $work/demo/trusted_root.json --offline"
 hyperfine -N -w 3 -r 30 --export-json "$work/verify.json" \
 	-n old "$work/sovcheck-old $demo" -n new "$work/sovcheck-new $demo" >/dev/null 2>&1 || true
 hyperfine -N -w 1 -r 10 --export-json "$work/sbom.json" \

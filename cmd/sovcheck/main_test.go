@@ -17,7 +17,6 @@ var updateScripts = flag.Bool("update", false, "rewrite cmp golden files in scri
 
 // interopDir holds real public bundles beside the repository (../shared);
 // scripts that need it run under [interop] and are skipped without it.
-var demoDir, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "demo"))
 
 var interopDir, _ = filepath.Abs(filepath.Join("..", "..", "..", "shared", "interop"))
 
@@ -44,7 +43,6 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/.cache")
 			env.Values[authoritiesKey] = authorities{}
 			env.Setenv("INTEROP", interopDir)
-			env.Setenv("DEMO", demoDir)
 			env.Setenv("TOOLCHAIN_CACHE", os.Getenv(toolchainCacheEnv))
 			env.Setenv("TOOLCHAIN_GOPROXY", os.Getenv("GOPROXY"))
 			return nil
