@@ -211,11 +211,6 @@ const (
 	otherTmpfsSize = "size=2g"
 )
 
-// setupRoot builds the sandbox's root file system under spec.Root: a
-// private tmpfs with the system directories, /etc, /dev and /proc bound in,
-// then the spec's mounts and files, and pivots into it.
-// Length: the mounts must happen in this order in one fresh mount
-// namespace, and the sandbox is reviewed by reading them as one sequence.
 func setupRoot(spec *Spec) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)

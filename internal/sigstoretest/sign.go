@@ -141,8 +141,6 @@ func checkSignOptions(o *SignOptions) error {
 
 // sign makes a bundle over content: a message signature when payloadType is
 // empty, else a DSSE envelope.
-// Length: it builds one bundle field by field, as a real signing client
-// does, so a test can read which option changes which field.
 func (a *Authority) sign(content []byte, payloadType string, o SignOptions) ([]byte, error) {
 	if err := checkSignOptions(&o); err != nil {
 		return nil, err
