@@ -2,7 +2,6 @@ package oci
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // acceptManifests is the Accept header of manifest requests: the media
@@ -53,7 +54,14 @@ func (m *manifest) ArtifactType() string {
 
 func digestOf(b []byte) string {
 	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return vocab.FormatSHA256(sum[:])
+}
+
+// manifestTooLarge is the failure of a manifest of n bytes.
+func manifestTooLarge(n int64) error {
+	return &reason.Error{Code: reason.InputTooLarge, Msg: "manifest exceeds the size limit",
+		Got: fmt.Sprintf("%d bytes", n), Want: fmt.Sprintf("at most %d bytes", MaxManifestSize),
+		Hint: "image manifests are a few KiB; the registry or archive serves something else"}
 }
 
 // parseManifest reads a manifest or index. contentType is what the source
@@ -61,9 +69,7 @@ func digestOf(b []byte) string {
 // empty. The media type inside the document, when present, must agree.
 func parseManifest(body []byte, contentType string) (*manifest, error) {
 	if len(body) > MaxManifestSize {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "manifest exceeds the size limit",
-			Got: fmt.Sprintf("%d bytes", len(body)), Want: fmt.Sprintf("at most %d bytes", MaxManifestSize),
-			Hint: "image manifests are a few KiB; the registry or archive serves something else"}
+		return nil, manifestTooLarge(int64(len(body)))
 	}
 	var head struct {
 		SchemaVersion *int64          `json:"schemaVersion"`
@@ -72,14 +78,14 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 		Config        json.RawMessage `json:"config"`
 	}
 	if err := json.Unmarshal(body, &head); err != nil {
-		return nil, reason.Wrap(err, ManifestInvalid, "the registry or archive serves something that is not a manifest", "parsing manifest")
+		return nil, reason.Wrap(err, reason.ManifestInvalid, "the registry or archive serves something that is not a manifest", "parsing manifest")
 	}
 	header := types.MediaType(baseMediaType(contentType))
 	inner := types.MediaType(head.MediaType)
 	mt := inner
 	switch {
 	case inner != "" && isManifestType(header) && header != inner:
-		return nil, &reason.Error{Code: ManifestInvalid, Msg: "manifest media type differs from the type it was served as",
+		return nil, &reason.Error{Code: reason.ManifestInvalid, Msg: "manifest media type differs from the type it was served as",
 			Got: string(inner), Want: string(header), Hint: "the registry or archive is inconsistent; re-push the image"}
 	case inner == "" && isManifestType(header):
 		mt = header
@@ -91,13 +97,13 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 	switch mt {
 	case types.OCIImageIndex, types.DockerManifestList, types.OCIManifestSchema1, types.DockerManifestSchema2:
 	case types.DockerManifestSchema1, types.DockerManifestSchema1Signed:
-		return nil, &reason.Error{Code: MediaTypeUnknown, Msg: "docker schema 1 manifests are not supported", Got: string(mt),
+		return nil, &reason.Error{Code: reason.MediaTypeUnknown, Msg: "docker schema 1 manifests are not supported", Got: string(mt),
 			Want: "an OCI or docker schema 2 manifest or index", Hint: "schema 1 is deprecated and cannot carry signatures; re-push the image with a current client"}
 	default:
 		if mt == "" {
 			mt = header
 		}
-		return nil, &reason.Error{Code: MediaTypeUnknown, Msg: "unknown manifest media type", Got: orNone(string(mt)),
+		return nil, &reason.Error{Code: reason.MediaTypeUnknown, Msg: "unknown manifest media type", Got: orNone(string(mt)),
 			Want: "an OCI or docker schema 2 manifest or index", Hint: "sovcheck reads OCI image manifests and indexes and docker schema 2 manifests and lists"}
 	}
 	if head.SchemaVersion == nil || *head.SchemaVersion != 2 {
@@ -105,14 +111,14 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 		if head.SchemaVersion != nil {
 			got = fmt.Sprint(*head.SchemaVersion)
 		}
-		return nil, &reason.Error{Code: ManifestInvalid, Msg: "unsupported manifest schema version", Got: got, Want: "2",
+		return nil, &reason.Error{Code: reason.ManifestInvalid, Msg: "unsupported manifest schema version", Got: got, Want: "2",
 			Hint: "re-push the image with a current client"}
 	}
 	m := &manifest{Digest: digestOf(body), MediaType: mt, Body: body}
 	if mt.IsIndex() {
 		var idx v1.IndexManifest
 		if err := json.Unmarshal(body, &idx); err != nil {
-			return nil, reason.Wrap(err, ManifestInvalid, "the index is not well formed; re-push the image", "parsing image index")
+			return nil, reason.Wrap(err, reason.ManifestInvalid, "the index is not well formed; re-push the image", "parsing image index")
 		}
 		if len(idx.Manifests) > MaxIndexEntries {
 			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "image index lists too many manifests",
@@ -127,7 +133,7 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 	} else {
 		var im v1.Manifest
 		if err := json.Unmarshal(body, &im); err != nil {
-			return nil, reason.Wrap(err, ManifestInvalid, "the manifest is not well formed; re-push the image", "parsing image manifest")
+			return nil, reason.Wrap(err, reason.ManifestInvalid, "the manifest is not well formed; re-push the image", "parsing image manifest")
 		}
 		if len(im.Layers) > MaxLayers {
 			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "image manifest lists too many layers",
@@ -154,11 +160,11 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 // checkDescriptor accepts sha256 digests and non-negative sizes only.
 func checkDescriptor(d v1.Descriptor, what string) error {
 	if d.Digest.Algorithm != "sha256" {
-		return &reason.Error{Code: ManifestInvalid, Msg: what + " digest is not sha256", Got: orNone(d.Digest.String()), Want: "sha256:<hex>",
+		return &reason.Error{Code: reason.ManifestInvalid, Msg: what + " digest is not sha256", Got: orNone(d.Digest.String()), Want: "sha256:<hex>",
 			Hint: "sovcheck pins images by sha256 digests"}
 	}
 	if d.Size < 0 {
-		return &reason.Error{Code: ManifestInvalid, Msg: what + " has a negative size", Got: fmt.Sprint(d.Size), Want: ">= 0",
+		return &reason.Error{Code: reason.ManifestInvalid, Msg: what + " has a negative size", Got: fmt.Sprint(d.Size), Want: ">= 0",
 			Hint: "the manifest is corrupt"}
 	}
 	return nil
@@ -193,37 +199,15 @@ func orNone(s string) string {
 }
 
 // readVerified reads a blob described by d, at most limit bytes, and checks
-// its size and digest.
+// its size and digest as it reads.
 func readVerified(r io.Reader, d v1.Descriptor, limit int64, what string) ([]byte, error) {
 	if d.Size > limit {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: what + " exceeds the size limit",
 			Got: fmt.Sprintf("%d bytes", d.Size), Want: fmt.Sprintf("at most %d bytes", limit),
 			Hint: "signatures and attestations are a few KiB; the image carries something else under their name"}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, d.Size+1))
-	if err != nil {
-		return nil, err
-	}
-	if err := checkBytes(data, d, what); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
-
-func checkBytes(data []byte, d v1.Descriptor, what string) error {
-	if int64(len(data)) != d.Size {
-		got := fmt.Sprintf("%d bytes", len(data))
-		if int64(len(data)) > d.Size {
-			got = fmt.Sprintf("more than %d bytes", d.Size)
-		}
-		return &reason.Error{Code: reason.DigestMismatch, Msg: what + " size differs from its descriptor", Got: got, Want: fmt.Sprintf("%d bytes", d.Size),
-			Hint: "the registry or archive serves other bytes than the manifest names"}
-	}
-	if got := digestOf(data); got != d.Digest.String() {
-		return &reason.Error{Code: reason.DigestMismatch, Msg: what + " does not match its digest", Got: got, Want: d.Digest.String(),
-			Hint: "the registry or archive serves other bytes than the manifest names"}
-	}
-	return nil
+	return io.ReadAll(boundedio.Verify(r, boundedio.Want{Size: d.Size, Digest: d.Digest.String(), What: what,
+		Hint: "the registry or archive serves other bytes than the manifest names"}))
 }
 
 // ParsePlatform parses os/arch[/variant].

@@ -2,8 +2,6 @@ package oci
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -69,34 +68,28 @@ type repoConn struct {
 	noReferrersAPI atomic.Bool
 }
 
-func newRegistryClient(o Options, logger *slog.Logger) *registryClient {
-	base := o.Transport
-	if base == nil {
-		base = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          100,
-			MaxIdleConnsPerHost:   32,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
-			ExpectContinueTimeout: time.Second,
-		}
+func newRegistryClient(o config) *registryClient {
+	logger := o.logger
+	base := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
 	}
 	insecure := map[string]bool{}
-	for _, h := range o.InsecureRegistries {
+	for _, h := range o.insecure {
 		insecure[h] = true
-	}
-	keychain := o.Keychain
-	if keychain == nil {
-		keychain = authn.DefaultKeychain
 	}
 	return &registryClient{
 		insecure: insecure,
-		rt:       &retryTransport{inner: &guardTransport{inner: base, insecure: insecure}, attempts: o.Attempts, delay: o.RetryDelay, logger: logger},
-		keychain: keychain,
-		timeout:  o.Timeout,
+		rt:       &retryTransport{inner: &guardTransport{inner: base, insecure: insecure}, attempts: o.attempts, delay: o.retryDelay, logger: logger},
+		keychain: authn.DefaultKeychain,
+		timeout:  o.timeout,
 		logger:   logger,
 		conns:    map[string]*repoConn{},
 	}
@@ -176,18 +169,18 @@ func (c *registryClient) classify(ctx context.Context, err error, what string) *
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return reason.Wrap(err, RegistryTimeout, fmt.Sprintf("the registry did not answer within %s; check that it is up, or raise --registry-timeout", c.timeout),
+		return reason.Wrap(err, reason.RegistryTimeout, fmt.Sprintf("the registry did not answer within %s; check that it is up, or raise --registry-timeout", c.timeout),
 			"%s", what)
 	case errors.Is(err, errPlainHTTP):
-		return reason.Wrap(err, RegistryInsecure,
+		return reason.Wrap(err, reason.RegistryInsecure,
 			"the registry speaks plain HTTP; if you trust the network path to it, give --insecure-registry HOST:PORT (signatures are verified either way, but credentials and content travel unprotected)",
 			"%s", what)
 	case errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden):
-		return reason.Wrap(err, RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists", "%s", what)
+		return reason.Wrap(err, reason.RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists", "%s", what)
 	case errors.As(err, &ne) && ne.Timeout():
-		return reason.Wrap(err, RegistryTimeout, "the registry did not answer in time; check that it is up", "%s", what)
+		return reason.Wrap(err, reason.RegistryTimeout, "the registry did not answer in time; check that it is up", "%s", what)
 	}
-	return reason.Wrap(err, RegistryUnavailable, "check the registry address and that it is reachable; transient errors were retried", "%s", what)
+	return reason.Wrap(err, reason.RegistryUnavailable, "check the registry address and that it is reachable; transient errors were retried", "%s", what)
 }
 
 // registryStore is one repository of a registry.
@@ -249,7 +242,10 @@ func (s *registryStore) manifest(ctx context.Context, ref string) (*manifest, er
 	if resp.ContentLength > MaxManifestSize {
 		return nil, tooLarge("manifest", resp.ContentLength, MaxManifestSize, what)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
+	body, err := boundedio.ReadAll(resp.Body, MaxManifestSize)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return nil, at(manifestTooLarge(MaxManifestSize+1), what)
+	}
 	if err != nil {
 		return nil, s.c.classify(ctx, err, what)
 	}
@@ -339,7 +335,10 @@ func (s *registryStore) referrers(ctx context.Context, digest string) ([]v1.Desc
 		if resp.ContentLength > MaxManifestSize {
 			return nil, tooLarge("referrers list", resp.ContentLength, MaxManifestSize, what)
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
+		body, err := boundedio.ReadAll(resp.Body, MaxManifestSize)
+		if reason.CodeOf(err, "") == reason.InputTooLarge {
+			return nil, at(manifestTooLarge(MaxManifestSize+1), what)
+		}
 		if err != nil {
 			return nil, s.c.classify(ctx, err, what)
 		}
@@ -348,7 +347,7 @@ func (s *registryStore) referrers(ctx context.Context, digest string) ([]v1.Desc
 			return nil, at(err, what)
 		}
 		if m.Index == nil {
-			return nil, reason.New(ManifestInvalid, "the registry's referrers API answered with something other than an index", "%s: not an index", what)
+			return nil, reason.New(reason.ManifestInvalid, "the registry's referrers API answered with something other than an index", "%s: not an index", what)
 		}
 		return m.Index.Manifests, nil
 	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusNotFound,
@@ -370,7 +369,7 @@ func (s *registryStore) referrersTag(ctx context.Context, digest, what string) (
 		return nil, err
 	}
 	if m.Index == nil {
-		return nil, reason.New(ManifestInvalid, "the referrers tag must hold an OCI image index", "%s: tag %s is not an index", what, tagFor(digest, ""))
+		return nil, reason.New(reason.ManifestInvalid, "the referrers tag must hold an OCI image index", "%s: tag %s is not an index", what, tagFor(digest, ""))
 	}
 	return m.Index.Manifests, nil
 }
@@ -462,10 +461,10 @@ func (s *registryStore) statusErr(resp *http.Response, what string) error {
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return reason.New(RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists",
+		return reason.New(reason.RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists",
 			"%s: registry answered %s", what, detail)
 	}
-	return reason.New(RegistryUnavailable, "the registry answered with an error; transient errors were retried, so check the registry",
+	return reason.New(reason.RegistryUnavailable, "the registry answered with an error; transient errors were retried, so check the registry",
 		"%s: registry answered %s", what, detail)
 }
 
@@ -488,24 +487,9 @@ func at(err error, where string) error {
 
 // streamCheck reads r to its end and checks size and digest against d.
 func streamCheck(r io.Reader, d v1.Descriptor) error {
-	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(r, d.Size+1))
-	if err != nil {
-		return err
-	}
-	if n != d.Size {
-		got := fmt.Sprintf("%d bytes", n)
-		if n > d.Size {
-			got = fmt.Sprintf("more than %d bytes", d.Size)
-		}
-		return &reason.Error{Code: reason.DigestMismatch, Msg: "blob size differs from its descriptor", Got: got, Want: fmt.Sprintf("%d bytes", d.Size),
-			Hint: "the blob was changed or swapped after the manifest was made; do not deploy this image"}
-	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != d.Digest.String() {
-		return &reason.Error{Code: reason.DigestMismatch, Msg: "blob does not match its digest", Got: got, Want: d.Digest.String(),
-			Hint: "the blob was changed or swapped after the manifest was made; do not deploy this image"}
-	}
-	return nil
+	_, err := io.Copy(io.Discard, boundedio.Verify(r, boundedio.Want{Size: d.Size, Digest: d.Digest.String(), What: "blob",
+		Hint: "the blob was changed or swapped after the manifest was made; do not deploy this image"}))
+	return err
 }
 
 // guardTransport refuses plain HTTP to hosts not named insecure: the
