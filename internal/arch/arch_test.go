@@ -102,7 +102,7 @@ var fixtures = []string{"internal/sigstoretest", "internal/intototest", "interna
 
 // pending lists what goes against the rules today, with the branch of the
 // renovation that removes it (vulnsfin: the branch finishing the
-// vulnerability work, which owns bench/vulns; main: already removed there). That branch deletes its
+// vulnerability work, which owns bench/vulns). That branch deletes its
 // lines when it does; an entry that no longer applies fails the test.
 //   - arrow: "from -> to"
 //   - file:  a path over maxFileLines
@@ -119,9 +119,6 @@ var pending = []struct{ kind, what, branch string }{
 	{"func", "sbom/profile.go:profileCheck.spdx3", "sbompkg"},
 	{"func", "sbom/spdx3.go:readSPDX3", "sbompkg"},
 	{"func", "bench/vulns/gen/main.go:compareResults", "vulnsfin"},
-	// Split on main since this branch began (commit 4843e77).
-	{"func", "internal/sandbox/init_linux.go:setupRoot", "main"},
-	{"func", "internal/sigstoretest/sign.go:Authority.sign", "main"},
 }
 
 // goPackage is what go list says of a package.
