@@ -10,7 +10,8 @@
 //     git checkout of materials[0] at its commit, with the Go version taken
 //     from the command path;
 //   - sovcheck's own recipe, SLSA provenance v1 (BuildTypeSovcheckGo),
-//     written by NewRecipeStatement from a local build;
+//     written by NewRecipeStatement from a local build, which RecordRecipe
+//     runs (record.go) with a cleared environment, as the sandbox would;
 //   - Go module zips (CheckModuleZip): recreated from git at the tag and
 //     compared by h1: hash with go.sum or the checksum database.
 //
