@@ -1,6 +1,8 @@
 package rebuild
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -121,4 +123,18 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// SourceWarning says what the source lacked, for a result whose source
+// was incomplete; "" otherwise.
+func (r *Result) SourceWarning() string {
+	if r.SourceMissingCount == 0 {
+		return ""
+	}
+	more := ""
+	if n := r.SourceMissingCount - len(r.SourceMissing); n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	return fmt.Sprintf("the source checkout lacks %d git object%s of the commit (%s%s); the build ran without them",
+		r.SourceMissingCount, plural(r.SourceMissingCount), strings.Join(r.SourceMissing, ", "), more)
 }

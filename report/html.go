@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // The HTML report is one self-contained file: the style sheet is inline,
@@ -99,11 +100,11 @@ func ruleClass(r policy.RuleResult) string {
 	return "skip"
 }
 
-func rebuildClass(s string) string {
+func rebuildClass(s rebuild.Status) string {
 	switch s {
-	case RebuildMatch:
+	case rebuild.StatusMatch:
 		return "pass"
-	case RebuildSkip:
+	case rebuild.StatusSkip:
 		return "skip"
 	}
 	return "fail"

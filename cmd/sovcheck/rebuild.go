@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/report"
 )
 
 func rebuildCommand() *cli.Command {
@@ -106,9 +107,9 @@ func runRebuild(c *cli.Context) error {
 	batch := rb.RebuildArtifacts(c.Context, c.Args().Slice(), c.String("provenance"), c.String("source"), c.Int("jobs"))
 	done := batch.Results
 	if format == "json" {
-		err = rebuild.WriteJSON(c.App.Writer, done)
+		err = report.RebuildJSON(c.App.Writer, done)
 	} else {
-		err = rebuild.WriteText(c.App.Writer, done)
+		err = report.RebuildText(c.App.Writer, done)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -226,9 +227,9 @@ func runModuleCheck(c *cli.Context, rb *rebuild.Rebuilder, format string) error 
 	}
 	results := []*rebuild.ModuleZipResult{res}
 	if format == "json" {
-		err = rebuild.WriteModuleJSON(c.App.Writer, results)
+		err = report.ModuleZipJSON(c.App.Writer, results)
 	} else {
-		err = rebuild.WriteModuleText(c.App.Writer, results)
+		err = report.ModuleZipText(c.App.Writer, results)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
