@@ -98,7 +98,7 @@ func readRebuild(data []byte, docs *Documents) *reason.Error {
 			return err
 		}
 		if r.Status == rebuild.StatusMatch && r.Reason != nil {
-			return reason.Mismatch(CodeDocumentInconsistent, "the document was edited or written by a broken tool; rebuild the artifact again",
+			return reason.Mismatch(reason.ReportDocumentInconsistent, "the document was edited or written by a broken tool; rebuild the artifact again",
 				fmt.Sprintf("rebuild of %q says MATCH with a failure reason", r.Artifact), r.Reason.Code, "no reason")
 		}
 	}
