@@ -24,7 +24,7 @@ func (r *run) compare(ctx context.Context, dir, output string) error {
 	defer work.Close()
 	root, err := work.OpenRoot(filepath.Base(dir))
 	if err != nil {
-		why := reason.New(CodeOutputMissing, "the build replaced its checkout directory; check the recipe",
+		why := reason.New(reason.OutputMissing, "the build replaced its checkout directory; check the recipe",
 			"checkout is no longer a directory inside the work dir: %v", err)
 		r.phase(PhaseCompare, PhaseFail, why.Msg, 0)
 		r.finish(StatusMismatch, why)
@@ -44,7 +44,7 @@ func (r *run) compare(ctx context.Context, dir, output string) error {
 		}
 	}
 	if err != nil || !fi.Mode().IsRegular() {
-		why := reason.New(CodeOutputMissing, "the recipe's -o names a different file than the build wrote; check the recipe",
+		why := reason.New(reason.OutputMissing, "the recipe's -o names a different file than the build wrote; check the recipe",
 			"build did not write %s as a regular file inside the checkout", rec.Output)
 		r.phase(PhaseCompare, PhaseFail, why.Msg, 0)
 		r.finish(StatusMismatch, why)
@@ -103,21 +103,21 @@ func copyFromRoot(root *os.Root, name, dst string) error {
 // hintFor says what to do about each cause of a mismatch.
 func hintFor(code string) string {
 	switch code {
-	case CodeGoVersionMismatch:
+	case reason.GoVersionMismatch:
 		return "the artifact was built by another Go toolchain than the provenance records; ask the publisher which one"
-	case CodeVCSStampMismatch:
+	case reason.VCSStampMismatch:
 		return "the artifact was built from another commit or another checkout state than the provenance records"
-	case CodeLdflagsMismatch:
+	case reason.LdflagsMismatch:
 		return "the artifact was linked with other -ldflags than the provenance records"
-	case CodeBuildSettingMismatch:
+	case reason.BuildSettingMismatch:
 		return "the artifact was built with other flags or environment (GOOS, GOARCH, CGO_ENABLED, -tags, -trimpath) than the provenance records"
-	case CodeModuleMismatch:
+	case reason.ModuleMismatch:
 		return "the artifact was built with other dependency versions than the source at this commit selects"
-	case CodeGzipOnly:
+	case reason.GzipOnly:
 		return "the archives hold the same data; only the gzip compression differs (level, mtime or OS byte in the header)"
-	case CodeArchiveMismatch:
+	case reason.ArchiveMismatch:
 		return "the archives differ in the entries listed; compare them with the recipe's inputs"
-	case CodeSourceIncomplete:
+	case reason.SourceIncomplete:
 		return "give --source a complete clone of the repository (git fsck --connectivity-only finds what is missing) and rebuild again"
 	}
 	return "the metadata sovcheck reads does not name the cause; rebuild locally and compare the files"

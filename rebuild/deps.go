@@ -86,7 +86,7 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, snap *snapsh
 		env = append(env, proxyEnv()...)
 		out, err := runGo(ctx, filepath.Join(tc.GOROOT, "bin", "go"), d, env, "mod", "download", "-json", "-modfile="+modfile)
 		if err != nil {
-			return n, reason.Wrap(err, CodeDependenciesUnavailable,
+			return n, reason.Wrap(err, reason.DependenciesUnavailable,
 				"check that the module proxy is reachable and the source's go.sum is complete, or fill the module cache before going offline",
 				"downloading modules for %s", rel)
 		}
@@ -225,7 +225,7 @@ func shortHash(s string) string {
 // project of the caller.
 func confined(checkout, d string) error {
 	refuse := func(format string, args ...any) error {
-		return reason.New(CodeRecipeUnsupported, "the source points out of its checkout with symlinks; sovcheck does not follow them",
+		return reason.New(reason.RecipeUnsupported, "the source points out of its checkout with symlinks; sovcheck does not follow them",
 			format, args...)
 	}
 	base, err := filepath.EvalSymlinks(checkout)

@@ -1,10 +1,7 @@
 package rebuild
 
-// MediaTypeReport is the media type of the JSON report. Fields may be
-// added, never repurposed.
-const MediaTypeReport = "application/vnd.sovcheck.rebuild.v1+json"
-
-// Document is the JSON of `sovcheck rebuild` (media type MediaTypeReport):
+// Document is the JSON of `sovcheck rebuild` (media type
+// vocab.MediaTypeRebuild; fields may be added, never repurposed):
 // artifact rebuilds, or module zip checks. Package report writes it from
 // Results and ModuleZipResults, and reads it back for `sovcheck report`.
 type Document struct {

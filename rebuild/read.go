@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Limits on provenance files.
@@ -36,8 +37,6 @@ const (
 	statementV01       = "https://in-toto.io/Statement/v0.1"
 	statementV1        = "https://in-toto.io/Statement/v1"
 	inTotoPayloadType  = "application/vnd.in-toto+json"
-	predicateSLSAv02   = "https://slsa.dev/provenance/v0.2"
-	predicateSLSAv1    = "https://slsa.dev/provenance/v1"
 	bundleMediaPrefix  = "application/vnd.dev.sigstore.bundle"
 	provenanceReadHint = "give the provenance as an in-toto statement, a DSSE envelope or a Sigstore bundle (one per line in .intoto.jsonl)"
 )
@@ -91,7 +90,7 @@ func ReadRecipes(r io.Reader) ([]*Recipe, error) {
 		recipes = append(recipes, rec)
 	}
 	if len(recipes) == 0 {
-		return nil, reason.Wrap(ErrNoRecipe, CodeRecipeUnsupported,
+		return nil, reason.Wrap(ErrNoRecipe, reason.RecipeUnsupported,
 			"sovcheck replays the SLSA GitHub generator's Go builder and "+BuildTypeSovcheckGo+" recipes",
 			"finding a build recipe in the provenance (%s)", strings.Join(skipped, "; "))
 	}
@@ -275,7 +274,7 @@ func recipeOf(st *statement) (*Recipe, error) {
 		} `json:"buildDefinition"`
 	}
 	switch st.PredicateType {
-	case predicateSLSAv02, predicateSLSAv1:
+	case vocab.PredicateSLSAProvenanceV02, vocab.PredicateSLSAProvenanceV1:
 	default:
 		return nil, fmt.Errorf("predicate type %q: %w", st.PredicateType, ErrNoRecipe)
 	}
@@ -285,9 +284,9 @@ func recipeOf(st *statement) (*Recipe, error) {
 	var rec *Recipe
 	var err error
 	switch {
-	case st.PredicateType == predicateSLSAv02 && probe.BuildType == BuildTypeGoBuilder:
+	case st.PredicateType == vocab.PredicateSLSAProvenanceV02 && probe.BuildType == BuildTypeGoBuilder:
 		rec, err = parseGoBuilder(st.Predicate)
-	case st.PredicateType == predicateSLSAv1 && probe.BuildDefinition.BuildType == BuildTypeSovcheckGo:
+	case st.PredicateType == vocab.PredicateSLSAProvenanceV1 && probe.BuildDefinition.BuildType == BuildTypeSovcheckGo:
 		rec, err = parseSovcheckRecipe(st.Predicate)
 	default:
 		bt := probe.BuildType
@@ -303,12 +302,12 @@ func recipeOf(st *statement) (*Recipe, error) {
 	// A recipe sovcheck will not replay still names the artifacts it
 	// attests: each of them gets a SKIP with the reason, and the other
 	// artifacts of a run are rebuilt.
-	if reason.CodeOf(err, "") == CodeRecipeUnsupported {
+	if reason.CodeOf(err, "") == reason.RecipeUnsupported {
 		bt := probe.BuildType
 		if bt == "" {
 			bt = probe.BuildDefinition.BuildType
 		}
-		re := *reason.As(err, CodeRecipeUnsupported, "")
+		re := *reason.As(err, reason.RecipeUnsupported, "")
 		re.Msg = strings.TrimSuffix(err.Error(), re.Error()) + re.Msg
 		return &Recipe{BuildType: bt, Subjects: st.subjects(), Refused: &re}, nil
 	}

@@ -121,7 +121,7 @@ func (rb *Rebuilder) Rebuild(ctx context.Context, req Request) (*Result, error) 
 		if phase == "" {
 			phase = PhaseToolchain
 		}
-		why := reason.New(CodeRebuildTimeout, "allow more time with --timeout (--rebuild-timeout for verify), or find out why the build hangs",
+		why := reason.New(reason.RebuildTimeout, "allow more time with --timeout (--rebuild-timeout for verify), or find out why the build hangs",
 			"%s did not finish within %s", phase, rb.timeout)
 		r.phase(phase, PhaseSkip, why.Msg, time.Since(r.since))
 		r.finish(StatusSkip, why)
@@ -152,10 +152,10 @@ func (r *run) doubtSource() {
 		was = res.Reason.Code
 	}
 	res.Status = StatusSkip
-	res.Reason = &reason.Error{Code: CodeSourceIncomplete,
+	res.Reason = &reason.Error{Code: reason.SourceIncomplete,
 		Msg: fmt.Sprintf("the source lacks %d object%s of commit %s (%s); the rebuild did not match (%s), which is no evidence about the artifact",
 			res.SourceMissingCount, plural(res.SourceMissingCount), res.Recipe.Source.ShortCommit(), strings.Join(res.SourceMissing, ", "), was),
-		Hint: hintFor(CodeSourceIncomplete)}
+		Hint: hintFor(reason.SourceIncomplete)}
 }
 
 func buildTypeName(bt string) string {
@@ -263,10 +263,10 @@ func (r *run) skip(ctx context.Context, phase string, err error, code string) er
 func (r *run) do(ctx context.Context) error {
 	rb, rec := r.rb, r.res.Recipe
 	if rec.Refused != nil {
-		return r.skip(ctx, PhaseRecipe, rec.Refused, CodeRecipeUnsupported)
+		return r.skip(ctx, PhaseRecipe, rec.Refused, reason.RecipeUnsupported)
 	}
 	if err := rec.Validate(); err != nil {
-		return r.skip(ctx, PhaseRecipe, err, CodeRecipeUnsupported)
+		return r.skip(ctx, PhaseRecipe, err, reason.RecipeUnsupported)
 	}
 	if err := os.MkdirAll(rb.workRoot(), 0o755); err != nil {
 		return fmt.Errorf("creating work dir: %w", err)
@@ -294,7 +294,7 @@ func (r *run) do(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return r.skip(ctx, PhaseToolchain, err, CodeToolchainUnavailable)
+		return r.skip(ctx, PhaseToolchain, err, reason.ToolchainUnavailable)
 	}
 	r.res.Toolchain = tc
 	r.phase(PhaseToolchain, PhasePass, tc.Version+" ("+tc.Origin+")", d)
@@ -305,8 +305,8 @@ func (r *run) do(ctx context.Context) error {
 		// path or file:// URL there would let a recipe pick any repository
 		// on this machine.
 		if !isRemoteGitURL(rec.Source.URI) {
-			return r.skip(ctx, PhaseSource, reason.New(CodeSourceUnavailable, "give the source with --source DIR or URL",
-				"recipe source %q is not a remote git URL", rec.Source.URI), CodeSourceUnavailable)
+			return r.skip(ctx, PhaseSource, reason.New(reason.SourceUnavailable, "give the source with --source DIR or URL",
+				"recipe source %q is not a remote git URL", rec.Source.URI), reason.SourceUnavailable)
 		}
 		src = rec.Source.URI
 	}
@@ -314,14 +314,14 @@ func (r *run) do(ctx context.Context) error {
 	d, err = r.timed(PhaseSource, func() error {
 		s, err := openSource(src, ws)
 		if err != nil {
-			return reason.Wrap(err, CodeSourceUnavailable, "give --source a git checkout (or URL) of the recipe's repository", "opening the source")
+			return reason.Wrap(err, reason.SourceUnavailable, "give --source a git checkout (or URL) of the recipe's repository", "opening the source")
 		}
 		r.source = s.loc
 		snap, err = r.snapshot(ctx, s, path.Base(sandboxCheckout(rec)))
 		return err
 	})
 	if err != nil {
-		return r.skip(ctx, PhaseSource, err, CodeSourceUnavailable)
+		return r.skip(ctx, PhaseSource, err, reason.SourceUnavailable)
 	}
 	// The snapshot is released (an ephemeral one removed) once the
 	// sandbox, which mounts it, is gone.
@@ -340,7 +340,7 @@ func (r *run) do(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return r.skip(ctx, PhaseDependencies, err, CodeDependenciesUnavailable)
+		return r.skip(ctx, PhaseDependencies, err, reason.DependenciesUnavailable)
 	}
 	detail = "none needed"
 	if ndeps > 0 {
@@ -375,9 +375,9 @@ func (r *run) buildAndCompare(ctx context.Context, tc *Toolchain, snap *snapshot
 	})
 	if err != nil {
 		if errors.Is(err, sandbox.ErrUnavailable) {
-			return r.skip(ctx, PhaseBuild, reason.Wrap(err, CodeSandboxUnavailable,
+			return r.skip(ctx, PhaseBuild, reason.Wrap(err, reason.SandboxUnavailable,
 				"run where unprivileged user namespaces are allowed (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces>0), or allow an unsandboxed rebuild explicitly",
-				"setting up the build sandbox"), CodeSandboxUnavailable)
+				"setting up the build sandbox"), reason.SandboxUnavailable)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -386,7 +386,7 @@ func (r *run) buildAndCompare(ctx context.Context, tc *Toolchain, snap *snapshot
 	}
 	r.res.BuildLog = ""
 	if status.OutputPreexisted {
-		why := reason.New(CodeOutputPreexists, "remove the built file from the source, or the step that writes it before the build",
+		why := reason.New(reason.OutputPreexists, "remove the built file from the source, or the step that writes it before the build",
 			"%s existed before the last build step (committed to the source or written by an earlier step), so the rebuild would not prove its bytes", rec.Output)
 		r.phase(PhaseBuild, PhaseFail, why.Msg, d)
 		r.finish(StatusMismatch, why)
@@ -395,7 +395,7 @@ func (r *run) buildAndCompare(ctx context.Context, tc *Toolchain, snap *snapshot
 	for i, st := range status.Steps {
 		if st.ExitCode != 0 || st.Error != "" {
 			r.res.BuildLog = log.String()
-			why := reason.New(CodeBuildFailed, "the recipe does not build as recorded; read the build log, and check that the source and toolchain are the ones the publisher used",
+			why := reason.New(reason.BuildFailed, "the recipe does not build as recorded; read the build log, and check that the source and toolchain are the ones the publisher used",
 				"step %d (%s) failed: %s", i+1, strings.Join(rec.Steps[i].Command, " "), st.Error)
 			r.phase(PhaseBuild, PhaseFail, why.Msg, d)
 			r.finish(StatusMismatch, why)

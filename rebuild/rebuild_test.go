@@ -97,7 +97,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.ldflags = "-ldflags=-X main.version=1.1"
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeLdflagsMismatch)
+		wantStatus(t, res, StatusMismatch, reason.LdflagsMismatch)
 		// -trimpath builds do not record -ldflags in their build info, so
 		// the cause comes from the variable itself.
 		if res.Reason.Got != "1.1" || res.Reason.Want != "1.0" || !strings.Contains(res.Reason.Msg, "-X main.version") {
@@ -109,12 +109,12 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.commit = f.commit2
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeVCSStampMismatch)
+		wantStatus(t, res, StatusMismatch, reason.VCSStampMismatch)
 		if res.Reason.Got != f.commit2 || res.Reason.Want != f.commit1 {
 			t.Errorf("reason got/want = %q/%q, want the two commits", res.Reason.Got, res.Reason.Want)
 		}
 		for _, c := range res.Causes {
-			if c.Code != CodeVCSStampMismatch {
+			if c.Code != reason.VCSStampMismatch {
 				t.Errorf("unexpected cause %+v for a README-only commit", c)
 			}
 		}
@@ -133,7 +133,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.subject = sha256Hex(patched)
 		res := rebuildOK(t, rb, Request{Artifact: other, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeGoVersionMismatch)
+		wantStatus(t, res, StatusMismatch, reason.GoVersionMismatch)
 		if res.Reason.Got != f.goVersion || res.Reason.Want != otherGoVersion(f.goVersion) {
 			t.Errorf("reason got/want = %q/%q", res.Reason.Got, res.Reason.Want)
 		}
@@ -144,7 +144,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.goVersion = strings.TrimPrefix(otherGoVersion(f.goVersion), "go")
 		res := rebuildOK(t, offline, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusSkip, CodeToolchainUnavailable)
+		wantStatus(t, res, StatusSkip, reason.ToolchainUnavailable)
 		if res.RebuiltSHA256 != "" {
 			t.Error("a skipped rebuild has a rebuilt digest")
 		}
@@ -182,12 +182,12 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.commit = strings.Repeat("ab", 20)
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+		wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	})
 
 	t.Run("source not a checkout", func(t *testing.T) {
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: f.provenance().recipes(t), Source: t.TempDir()})
-		wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+		wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	})
 
 	t.Run("build fails", func(t *testing.T) {
@@ -195,7 +195,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		gobin := "/opt/hostedtoolcache/go/" + p.goVersion + "/x64/bin/go"
 		p.build = []string{gobin, "build", "-mod=vendor", "-o", fxBinary, "./nonexistent"}
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeBuildFailed)
+		wantStatus(t, res, StatusMismatch, reason.BuildFailed)
 		if !strings.Contains(res.BuildLog, "nonexistent") {
 			t.Errorf("build log does not show the failure:\n%s", res.BuildLog)
 		}
@@ -210,7 +210,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		recs := p.recipes(t)
 		recs[0].Output = fxBinary
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: recs, Source: f.repo})
-		wantStatus(t, res, StatusSkip, CodeRecipeUnsupported)
+		wantStatus(t, res, StatusSkip, reason.RecipeUnsupported)
 	})
 
 	t.Run("no recipe", func(t *testing.T) {
@@ -249,7 +249,7 @@ func TestRebuildWithoutSandbox(t *testing.T) {
 	rb := newTestRebuilder(t, f)
 	rb.sandbox = unavailable
 	res := rebuildOK(t, rb, req)
-	wantStatus(t, res, StatusSkip, CodeSandboxUnavailable)
+	wantStatus(t, res, StatusSkip, reason.SandboxUnavailable)
 	if res.Hermetic() {
 		t.Error("a skipped rebuild says hermetic")
 	}
@@ -357,16 +357,16 @@ func TestSovcheckRecipe(t *testing.T) {
 		}
 		defer runCmd(local, env, "git", "checkout", "--", "README")
 		_, _, err := NewRecipeStatement(ctx, spec)
-		if reason.CodeOf(err, "") != CodeSourceUnavailable {
-			t.Fatalf("err = %v, want %s", err, CodeSourceUnavailable)
+		if reason.CodeOf(err, "") != reason.SourceUnavailable {
+			t.Fatalf("err = %v, want %s", err, reason.SourceUnavailable)
 		}
 	})
 	t.Run("command refused", func(t *testing.T) {
 		bad := spec
 		bad.Command = []string{"go", "run", "."}
 		_, _, err := NewRecipeStatement(ctx, bad)
-		if reason.CodeOf(err, "") != CodeRecipeUnsupported {
-			t.Fatalf("err = %v, want %s", err, CodeRecipeUnsupported)
+		if reason.CodeOf(err, "") != reason.RecipeUnsupported {
+			t.Fatalf("err = %v, want %s", err, reason.RecipeUnsupported)
 		}
 	})
 	t.Run("artifact outside checkout", func(t *testing.T) {
@@ -425,10 +425,10 @@ func TestRebuildRefusesLocalSourceFromRecipe(t *testing.T) {
 		recs := f.provenance().recipes(t)
 		recs[0].Source.URI = uri
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: recs})
-		wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+		wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	}
 	res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: f.provenance().recipes(t)})
-	wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+	wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	if !strings.Contains(res.Reason.Msg, "offline") {
 		t.Errorf("reason = %v, want the offline refusal", res.Reason)
 	}
@@ -533,7 +533,7 @@ func TestCompareRefusesReplacedCheckout(t *testing.T) {
 	if err := r.compare(context.Background(), co.Dir, "tool"); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
+	wantStatus(t, r.res, StatusMismatch, reason.OutputMissing)
 
 	// The twin: a real directory with the same bytes matches.
 	if err := os.Remove(co.Dir); err != nil {
@@ -576,8 +576,8 @@ func TestConfinedModuleDirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []string{"tool", "mod"} {
-		if err := confined(co, filepath.Join(co, d)); reason.CodeOf(err, "") != CodeRecipeUnsupported {
-			t.Errorf("confined(%s) = %v, want %s", d, err, CodeRecipeUnsupported)
+		if err := confined(co, filepath.Join(co, d)); reason.CodeOf(err, "") != reason.RecipeUnsupported {
+			t.Errorf("confined(%s) = %v, want %s", d, err, reason.RecipeUnsupported)
 		}
 	}
 	for _, d := range []string{".", "inner", "alias"} {

@@ -52,7 +52,7 @@ var fixedEnv = []string{
 // the artifact exists.
 func RecordRecipe(ctx context.Context, b LocalBuild) ([]byte, error) {
 	if len(b.Command) < 2 || filepath.Base(b.Command[0]) != "go" || b.Command[1] != "build" {
-		return nil, reason.New(CodeRecipeUnsupported, "give the build after --, e.g. -- go build -trimpath -o tool ./cmd/tool",
+		return nil, reason.New(reason.RecipeUnsupported, "give the build after --, e.g. -- go build -trimpath -o tool ./cmd/tool",
 			"sovcheck records go build commands only, got %q", strings.Join(b.Command, " "))
 	}
 	if b.Output == "" || !filepath.IsLocal(b.Output) {

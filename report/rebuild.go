@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/rebuild"
 )
 
@@ -102,7 +103,7 @@ func RebuildJSON(w io.Writer, results []*rebuild.Result) error {
 	doc := struct {
 		MediaType string                 `json:"mediaType"`
 		Results   []rebuild.ResultRecord `json:"results"`
-	}{MediaType: rebuild.MediaTypeReport, Results: make([]rebuild.ResultRecord, 0, len(results))}
+	}{MediaType: vocab.MediaTypeRebuild, Results: make([]rebuild.ResultRecord, 0, len(results))}
 	for _, r := range results {
 		doc.Results = append(doc.Results, resultRecord(r))
 	}
@@ -114,7 +115,7 @@ func ModuleZipJSON(w io.Writer, results []*rebuild.ModuleZipResult) error {
 	doc := struct {
 		MediaType string                 `json:"mediaType"`
 		Modules   []rebuild.ModuleRecord `json:"modules"`
-	}{MediaType: rebuild.MediaTypeReport, Modules: make([]rebuild.ModuleRecord, 0, len(results))}
+	}{MediaType: vocab.MediaTypeRebuild, Modules: make([]rebuild.ModuleRecord, 0, len(results))}
 	for _, r := range results {
 		doc.Modules = append(doc.Modules, rebuild.ModuleRecord{Module: r.Module, Version: r.Version, Commit: r.Commit, Status: r.Status,
 			GotH1: r.GotH1, WantH1: r.WantH1, Causes: r.Causes, Reason: reasonRecord(r.Reason)})

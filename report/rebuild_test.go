@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/rebuild"
 )
 
@@ -43,16 +44,16 @@ func reportResults() []*rebuild.Result {
 	mismatch.Status = rebuild.StatusMismatch
 	mismatch.RebuiltSHA256 = strings.Repeat("3", 64)
 	mismatch.Causes = []rebuild.Cause{
-		{Code: rebuild.CodeGoVersionMismatch, What: "Go version", Got: "go1.26.8", Want: "go1.21.13"},
-		{Code: rebuild.CodeLdflagsMismatch, What: "-ldflags -X main.version", Got: "1.1", Want: "1.0"},
+		{Code: reason.GoVersionMismatch, What: "Go version", Got: "go1.26.8", Want: "go1.21.13"},
+		{Code: reason.LdflagsMismatch, What: "-ldflags -X main.version", Got: "1.1", Want: "1.0"},
 	}
-	mismatch.Reason = &reason.Error{Code: rebuild.CodeGoVersionMismatch, Msg: "rebuilt artifact differs: Go version", Got: "go1.26.8", Want: "go1.21.13", Hint: "the artifact was built by another Go toolchain than the provenance records; ask the publisher which one"}
+	mismatch.Reason = &reason.Error{Code: reason.GoVersionMismatch, Msg: "rebuilt artifact differs: Go version", Got: "go1.26.8", Want: "go1.21.13", Hint: "the artifact was built by another Go toolchain than the provenance records; ask the publisher which one"}
 	mismatch.Phases = append(append([]rebuild.Phase{}, match.Phases[:5]...), rebuild.Phase{Name: rebuild.PhaseCompare, Status: rebuild.PhaseFail,
 		Detail: "rebuilt sha256:" + strings.Repeat("3", 64) + ", attested sha256:" + strings.Repeat("1", 64)})
 	skip := &rebuild.Result{Artifact: "third", ArtifactSHA256: strings.Repeat("4", 64), Status: rebuild.StatusSkip,
 		Subject: rebuild.Subject{Name: "third", SHA256: strings.Repeat("4", 64)},
 		Recipe:  match.Recipe,
-		Reason:  reason.New(rebuild.CodeToolchainUnavailable, "install go1.21.13 and run the rebuild again", "toolchain go1.21.13 is not in the cache and the fetch phase is offline"),
+		Reason:  reason.New(reason.ToolchainUnavailable, "install go1.21.13 and run the rebuild again", "toolchain go1.21.13 is not in the cache and the fetch phase is offline"),
 		Phases: []rebuild.Phase{match.Phases[0], {Name: rebuild.PhaseToolchain, Status: rebuild.PhaseSkip,
 			Detail: "toolchain go1.21.13 is not in the cache and the fetch phase is offline"}}}
 	unsandboxed := rebuiltResult()
@@ -79,7 +80,7 @@ func TestRebuildJSON(t *testing.T) {
 		MediaType string           `json:"mediaType"`
 		Results   []map[string]any `json:"results"`
 	}
-	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.MediaType != rebuild.MediaTypeReport || len(doc.Results) != 4 {
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.MediaType != vocab.MediaTypeRebuild || len(doc.Results) != 4 {
 		t.Fatalf("report does not parse: %v", err)
 	}
 	golden(t, "rebuild-results.golden.json", buf.Bytes())
@@ -89,10 +90,10 @@ func TestModuleZipReports(t *testing.T) {
 	results := []*rebuild.ModuleZipResult{
 		{Module: "example.test/m", Version: "v1.0.0", Commit: strings.Repeat("a", 40), Status: rebuild.StatusMatch, GotH1: "h1:abc=", WantH1: "h1:abc="},
 		{Module: "example.test/m", Version: "v1.1.0", Commit: strings.Repeat("b", 40), Status: rebuild.StatusMismatch, GotH1: "h1:abc=", WantH1: "h1:def=",
-			Causes: []rebuild.Cause{{Code: rebuild.CodeModuleHashMismatch, What: "module zip hash", Got: "h1:abc=", Want: "h1:def="}},
-			Reason: &reason.Error{Code: rebuild.CodeModuleHashMismatch, Msg: "module zip recreated from git has another hash", Got: "h1:abc=", Want: "h1:def=", Hint: "check the tag"}},
+			Causes: []rebuild.Cause{{Code: reason.ModuleHashMismatch, What: "module zip hash", Got: "h1:abc=", Want: "h1:def="}},
+			Reason: &reason.Error{Code: reason.ModuleHashMismatch, Msg: "module zip recreated from git has another hash", Got: "h1:abc=", Want: "h1:def=", Hint: "check the tag"}},
 		{Module: "example.test/m", Version: "v1.2.0", Status: rebuild.StatusSkip, WantH1: "h1:x=",
-			Reason: reason.New(rebuild.CodeSourceUnavailable, "give --source", "resolving refs/tags/v1.2.0")},
+			Reason: reason.New(reason.SourceUnavailable, "give --source", "resolving refs/tags/v1.2.0")},
 	}
 	var txt, js bytes.Buffer
 	if err := ModuleZipText(&txt, results); err != nil {
