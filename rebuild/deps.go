@@ -271,20 +271,3 @@ func needsDownload(dir string) (bool, error) {
 	}
 	return true, nil
 }
-
-// readLimited reads a file of at most limit bytes.
-func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("%s is larger than %d bytes", filepath.Base(name), limit)}
-	}
-	return data, nil
-}

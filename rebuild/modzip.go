@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -293,12 +294,12 @@ func (i dataFileInfo) Sys() any           { return nil }
 // GoSumHashes finds the hashes of module@version in go.sum data: the h1:
 // of the module zip and of its go.mod (either may be empty).
 func GoSumHashes(r io.Reader, mod, version string) (zipH1, modH1 string, err error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxGoSumBytes+1))
+	data, err := boundedio.ReadAll(r, MaxGoSumBytes)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return "", "", &reason.Error{Code: reason.InputTooLarge, Msg: "go.sum too large", Want: fmt.Sprintf("at most %d bytes", MaxGoSumBytes), Hint: "give the go.sum line of the module"}
+	}
 	if err != nil {
 		return "", "", reason.Wrap(err, reason.InputUnreadable, "check the go.sum path", "reading go.sum")
-	}
-	if len(data) > MaxGoSumBytes {
-		return "", "", &reason.Error{Code: reason.InputTooLarge, Msg: "go.sum too large", Want: fmt.Sprintf("at most %d bytes", MaxGoSumBytes), Hint: "give the go.sum line of the module"}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, MaxGoSumBytes)

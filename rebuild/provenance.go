@@ -8,11 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -177,19 +177,30 @@ func ReadGoSumFile(path, mod, version string) (string, error) {
 
 // readFile reads a file the caller named, within limit bytes.
 func readFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check the file's path and permissions", "reading %s", path)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check the file's path and permissions", "reading %s", path)
-	}
-	if int64(len(data)) > limit {
+	data, err := readLimited(path, limit)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "file too large: " + path, Want: fmt.Sprintf("at most %d bytes", limit), Hint: "give the right file"}
 	}
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the file's path and permissions", "reading %s", path)
+	}
 	return data, nil
+}
+
+// readLimited reads a file of at most limit bytes. Its errors are those
+// of the file system, or INPUT_TOO_LARGE, for callers that word their
+// own.
+func readLimited(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := boundedio.ReadAll(f, limit)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("%s is larger than %d bytes", filepath.Base(name), limit)}
+	}
+	return data, err
 }
 
 // inContext prefixes an error's message with what was being done. A

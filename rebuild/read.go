@@ -12,6 +12,7 @@ import (
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 )
@@ -54,13 +55,13 @@ var ErrNoRecipe = errors.New("no replayable recipe")
 // sandbox refuses, a toolchain it does not replay) is a recipe whose
 // Refused says why: the artifacts it attests get a SKIP with that reason.
 func ReadRecipes(r io.Reader) ([]*Recipe, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxProvenanceBytes+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check the provenance file's path and permissions", "reading provenance")
-	}
-	if len(data) > MaxProvenanceBytes {
+	data, err := boundedio.ReadAll(r, MaxProvenanceBytes)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "provenance file too large",
 			Want: fmt.Sprintf("at most %d bytes", MaxProvenanceBytes), Hint: "give one provenance file per artifact"}
+	}
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the provenance file's path and permissions", "reading provenance")
 	}
 	docs, err := splitDocuments(data)
 	if err != nil {
