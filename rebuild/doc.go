@@ -28,6 +28,13 @@
 // since their go command can be made to run programs by #cgo directives,
 // which it does not read with cgo disabled; older ones never.
 //
+// Several artifacts named on a command line are rebuilt by
+// RebuildArtifacts, each with the provenance given or found beside it
+// (FindProvenance); Batch.Attest signs a rebuild attestation per rebuild
+// that came to a comparison. Results are rendered by package report (text,
+// and JSON as a Document, which `sovcheck report` reads back through the
+// same types).
+//
 // A rebuild has two phases. The fetch phase may use the network and checks
 // everything it fetches: the source is cloned (objects copied, never
 // linked) and checked out at the exact commit, and the objects of the
@@ -70,6 +77,7 @@
 //     build cache of a toolchain and a source safe to share between
 //     rebuilds: only the go command writes to it;
 //   - every reader enforces a named size limit; failures are *reason.Error;
-//   - reports hold no local paths and no times; the package never prints,
-//     it logs to the *slog.Logger it is given.
+//   - results hold no local path that a report would show (a toolchain's
+//     GOROOT is never serialised); the package never prints, it logs to
+//     the *slog.Logger it is given.
 package rebuild
