@@ -2,7 +2,8 @@
 // text report for terminals and CI logs, and JSON with a versioned media
 // type for tools; and, for auditors and CI, one self-contained HTML page,
 // Markdown for pull-request comments, SARIF 2.1.0 for code scanning and
-// JUnit XML for test reports.
+// JUnit XML for test reports. ExplainText is the text of `sovcheck verify
+// --explain`: the points and knock-outs of policy.Explain, one per line.
 //
 // `sovcheck report` reads the JSON results of other runs (Read,
 // ReadDocument): verify verdicts, SBOM labels of one product or a
