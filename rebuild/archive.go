@@ -126,7 +126,7 @@ func diffGzip(published, rebuilt string) []Cause {
 		return archiveUnreadable("rebuilt", err)
 	}
 	if wantSum == gotSum {
-		c := Cause{Code: CodeGzipOnly, What: "decompressed contents are equal; the gzip stream differs"}
+		c := Cause{Code: reason.GzipOnly, What: "decompressed contents are equal; the gzip stream differs"}
 		if d := gzipHeaderDiff(wantHdr, gotHdr); d != "" {
 			c.What += " (header " + d + ")"
 		} else {
@@ -145,7 +145,7 @@ func diffGzip(published, rebuilt string) []Cause {
 		}
 		return diffEntries(want, got, "tar.gz")
 	}
-	return []Cause{{Code: CodeArchiveMismatch, What: "decompressed gzip contents differ", Got: "sha256:" + gotSum, Want: "sha256:" + wantSum}}
+	return []Cause{{Code: reason.ArchiveMismatch, What: "decompressed gzip contents differ", Got: "sha256:" + gotSum, Want: "sha256:" + wantSum}}
 }
 
 // gunzipSummary returns the sha256 of the decompressed stream, the gzip
@@ -332,13 +332,13 @@ func diffEntries(want, got []archiveEntry, kind string) []Cause {
 		g, gok := gm[n]
 		switch {
 		case !gok:
-			causes = append(causes, Cause{Code: CodeArchiveMismatch, What: kind + " entry " + n, Got: "(absent)", Want: "present"})
+			causes = append(causes, Cause{Code: reason.ArchiveMismatch, What: kind + " entry " + n, Got: "(absent)", Want: "present"})
 		case !wok:
-			causes = append(causes, Cause{Code: CodeArchiveMismatch, What: kind + " entry " + n, Got: "present", Want: "(absent)"})
+			causes = append(causes, Cause{Code: reason.ArchiveMismatch, What: kind + " entry " + n, Got: "present", Want: "(absent)"})
 		default:
 			for _, f := range unionKeys(w.Fields, g.Fields) {
 				if w.Fields[f] != g.Fields[f] {
-					causes = append(causes, Cause{Code: CodeArchiveMismatch, What: kind + " entry " + n + " " + f, Got: g.Fields[f], Want: w.Fields[f]})
+					causes = append(causes, Cause{Code: reason.ArchiveMismatch, What: kind + " entry " + n + " " + f, Got: g.Fields[f], Want: w.Fields[f]})
 				}
 			}
 		}
@@ -346,13 +346,13 @@ func diffEntries(want, got []archiveEntry, kind string) []Cause {
 	if len(causes) == 0 && len(want) == len(got) {
 		for i := range want {
 			if want[i].Name != got[i].Name {
-				causes = append(causes, Cause{Code: CodeArchiveMismatch, What: kind + " entry order", Got: got[i].Name, Want: want[i].Name})
+				causes = append(causes, Cause{Code: reason.ArchiveMismatch, What: kind + " entry order", Got: got[i].Name, Want: want[i].Name})
 				break
 			}
 		}
 	}
 	if len(causes) == 0 {
-		causes = append(causes, Cause{Code: CodeArchiveMismatch, What: kind + " entries are equal; the archive framing differs (headers, padding, extra fields or duplicate names)"})
+		causes = append(causes, Cause{Code: reason.ArchiveMismatch, What: kind + " entries are equal; the archive framing differs (headers, padding, extra fields or duplicate names)"})
 	}
 	return causes
 }

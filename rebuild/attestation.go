@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // PredicateRebuild is the predicate type of sovcheck's rebuild
@@ -191,21 +191,10 @@ func (s dsseSigner) Sign(_ context.Context, data []byte) ([]byte, error) {
 	return nil, fmt.Errorf("signing with %T: unsupported key type", s.key)
 }
 
-// KeyID is the hex sha256 of a public key's PKIX DER encoding, the key id
-// sovcheck's attest package uses.
-func KeyID(pub crypto.PublicKey) (string, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return "", fmt.Errorf("encoding public key: %w", err)
-	}
-	sum := sha256.Sum256(der)
-	return hex.EncodeToString(sum[:]), nil
-}
-
 // SignStatement wraps an in-toto statement in a DSSE envelope signed with
 // key, and returns the envelope as JSON.
 func SignStatement(ctx context.Context, statement []byte, key crypto.Signer) ([]byte, error) {
-	id, err := KeyID(key.Public())
+	id, err := vocab.KeyID(key.Public())
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sandbox"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // testVerifier checks DSSE signatures the way sovcheck's attest package
@@ -45,7 +46,7 @@ func (v testVerifier) Verify(_ context.Context, data, sig []byte) error {
 	return nil
 }
 
-func (v testVerifier) KeyID() (string, error)   { return KeyID(v.pub) }
+func (v testVerifier) KeyID() (string, error)   { return vocab.KeyID(v.pub) }
 func (v testVerifier) Public() crypto.PublicKey { return v.pub }
 
 func pemPKCS8(t *testing.T, key any) []byte {

@@ -86,7 +86,7 @@ func (r *run) fetchDependencies(ctx context.Context, tc *Toolchain, snap *snapsh
 		env = append(env, proxyEnv()...)
 		out, err := runGo(ctx, filepath.Join(tc.GOROOT, "bin", "go"), d, env, "mod", "download", "-json", "-modfile="+modfile)
 		if err != nil {
-			return n, reason.Wrap(err, CodeDependenciesUnavailable,
+			return n, reason.Wrap(err, reason.DependenciesUnavailable,
 				"check that the module proxy is reachable and the source's go.sum is complete, or fill the module cache before going offline",
 				"downloading modules for %s", rel)
 		}
@@ -225,7 +225,7 @@ func shortHash(s string) string {
 // project of the caller.
 func confined(checkout, d string) error {
 	refuse := func(format string, args ...any) error {
-		return reason.New(CodeRecipeUnsupported, "the source points out of its checkout with symlinks; sovcheck does not follow them",
+		return reason.New(reason.RecipeUnsupported, "the source points out of its checkout with symlinks; sovcheck does not follow them",
 			format, args...)
 	}
 	base, err := filepath.EvalSymlinks(checkout)
@@ -270,21 +270,4 @@ func needsDownload(dir string) (bool, error) {
 		return false, nil
 	}
 	return true, nil
-}
-
-// readLimited reads a file of at most limit bytes.
-func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("%s is larger than %d bytes", filepath.Base(name), limit)}
-	}
-	return data, nil
 }

@@ -10,7 +10,8 @@
 //     git checkout of materials[0] at its commit, with the Go version taken
 //     from the command path;
 //   - sovcheck's own recipe, SLSA provenance v1 (BuildTypeSovcheckGo),
-//     written by NewRecipeStatement from a local build;
+//     written by NewRecipeStatement from a local build, which RecordRecipe
+//     runs (record.go) with a cleared environment, as the sandbox would;
 //   - Go module zips (CheckModuleZip): recreated from git at the tag and
 //     compared by h1: hash with go.sum or the checksum database.
 //
@@ -26,6 +27,13 @@
 // go1.18 up to go1.21.1 only when every go build step sets CGO_ENABLED=0,
 // since their go command can be made to run programs by #cgo directives,
 // which it does not read with cgo disabled; older ones never.
+//
+// Several artifacts named on a command line are rebuilt by
+// RebuildArtifacts, each with the provenance given or found beside it
+// (FindProvenance); Batch.Attest signs a rebuild attestation per rebuild
+// that came to a comparison. Results are rendered by package report (text,
+// and JSON as a Document, which `sovcheck report` reads back through the
+// same types).
 //
 // A rebuild has two phases. The fetch phase may use the network and checks
 // everything it fetches: the source is cloned (objects copied, never
@@ -69,6 +77,7 @@
 //     build cache of a toolchain and a source safe to share between
 //     rebuilds: only the go command writes to it;
 //   - every reader enforces a named size limit; failures are *reason.Error;
-//   - reports hold no local paths and no times; the package never prints,
-//     it logs to the *slog.Logger it is given.
+//   - results hold no local path that a report would show (a toolchain's
+//     GOROOT is never serialised); the package never prints, it logs to
+//     the *slog.Logger it is given.
 package rebuild

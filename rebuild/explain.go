@@ -20,14 +20,14 @@ const MaxCauses = 50
 // causeRank orders cause codes from the most to the least telling: a
 // different toolchain or commit explains everything after it.
 var causeRank = map[string]int{
-	CodeGoVersionMismatch:    0,
-	CodeVCSStampMismatch:     1,
-	CodeLdflagsMismatch:      2,
-	CodeBuildSettingMismatch: 3,
-	CodeModuleMismatch:       4,
-	CodeGzipOnly:             5,
-	CodeArchiveMismatch:      6,
-	reason.DigestMismatch:    7,
+	reason.GoVersionMismatch:    0,
+	reason.VCSStampMismatch:     1,
+	reason.LdflagsMismatch:      2,
+	reason.BuildSettingMismatch: 3,
+	reason.ModuleMismatch:       4,
+	reason.GzipOnly:             5,
+	reason.ArchiveMismatch:      6,
+	reason.DigestMismatch:       7,
 }
 
 // Explain says why two artifacts that should be equal differ, from the
@@ -105,7 +105,7 @@ func diffXVars(published, rebuilt string, syms []string) []Cause {
 		if !wok || !gok || w == g {
 			continue
 		}
-		causes = append(causes, Cause{Code: CodeLdflagsMismatch, What: "-ldflags -X " + s, Got: g, Want: w})
+		causes = append(causes, Cause{Code: reason.LdflagsMismatch, What: "-ldflags -X " + s, Got: g, Want: w})
 	}
 	return causes
 }
@@ -123,11 +123,11 @@ func hasSetting(bi *debug.BuildInfo, key, value string) bool {
 func settingCode(key string) string {
 	switch {
 	case key == "vcs" || strings.HasPrefix(key, "vcs."):
-		return CodeVCSStampMismatch
+		return reason.VCSStampMismatch
 	case key == "-ldflags":
-		return CodeLdflagsMismatch
+		return reason.LdflagsMismatch
 	}
-	return CodeBuildSettingMismatch
+	return reason.BuildSettingMismatch
 }
 
 // diffBuildInfo compares the build info of the published (want) and the
@@ -135,10 +135,10 @@ func settingCode(key string) string {
 func diffBuildInfo(want, got *debug.BuildInfo) []Cause {
 	var causes []Cause
 	if want.GoVersion != got.GoVersion {
-		causes = append(causes, Cause{Code: CodeGoVersionMismatch, What: "Go version", Got: got.GoVersion, Want: want.GoVersion})
+		causes = append(causes, Cause{Code: reason.GoVersionMismatch, What: "Go version", Got: got.GoVersion, Want: want.GoVersion})
 	}
 	if want.Path != got.Path {
-		causes = append(causes, Cause{Code: CodeBuildSettingMismatch, What: "main package path", Got: got.Path, Want: want.Path})
+		causes = append(causes, Cause{Code: reason.BuildSettingMismatch, What: "main package path", Got: got.Path, Want: want.Path})
 	}
 	ws, gs := settingsMap(want), settingsMap(got)
 	for _, k := range unionKeys(ws, gs) {
@@ -157,12 +157,12 @@ func diffBuildInfo(want, got *debug.BuildInfo) []Cause {
 		causes = append(causes, c)
 	}
 	if want.Main.Path != got.Main.Path {
-		causes = append(causes, Cause{Code: CodeModuleMismatch, What: "main module path", Got: got.Main.Path, Want: want.Main.Path})
+		causes = append(causes, Cause{Code: reason.ModuleMismatch, What: "main module path", Got: got.Main.Path, Want: want.Main.Path})
 	}
 	if want.Main.Version != got.Main.Version {
 		// The go command derives the main module's version from the VCS
 		// state (tag or pseudo-version, +dirty).
-		causes = append(causes, Cause{Code: CodeVCSStampMismatch, What: "main module version", Got: got.Main.Version, Want: want.Main.Version})
+		causes = append(causes, Cause{Code: reason.VCSStampMismatch, What: "main module version", Got: got.Main.Version, Want: want.Main.Version})
 	}
 	wd, gd := depsMap(want), depsMap(got)
 	for _, p := range unionKeys(wd, gd) {
@@ -170,11 +170,11 @@ func diffBuildInfo(want, got *debug.BuildInfo) []Cause {
 		g, gok := gd[p]
 		switch {
 		case !gok:
-			causes = append(causes, Cause{Code: CodeModuleMismatch, What: "module " + p, Got: "(absent)", Want: w})
+			causes = append(causes, Cause{Code: reason.ModuleMismatch, What: "module " + p, Got: "(absent)", Want: w})
 		case !wok:
-			causes = append(causes, Cause{Code: CodeModuleMismatch, What: "module " + p, Got: g, Want: "(absent)"})
+			causes = append(causes, Cause{Code: reason.ModuleMismatch, What: "module " + p, Got: g, Want: "(absent)"})
 		case w != g:
-			causes = append(causes, Cause{Code: CodeModuleMismatch, What: "module " + p, Got: g, Want: w})
+			causes = append(causes, Cause{Code: reason.ModuleMismatch, What: "module " + p, Got: g, Want: w})
 		}
 	}
 	return causes

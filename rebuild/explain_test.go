@@ -34,22 +34,22 @@ func TestDiffBuildInfo(t *testing.T) {
 		code string
 		what string
 	}{
-		"go version":     {func(b *debug.BuildInfo) { b.GoVersion = "go1.21.13" }, CodeGoVersionMismatch, "Go version"},
-		"revision":       {func(b *debug.BuildInfo) { b.Settings[2].Value = "bbbb" }, CodeVCSStampMismatch, "build setting vcs.revision"},
-		"modified unset": {func(b *debug.BuildInfo) { b.Settings = b.Settings[:3] }, CodeVCSStampMismatch, "build setting vcs.modified"},
-		"ldflags":        {func(b *debug.BuildInfo) { b.Settings[0].Value = "-s -w" }, CodeLdflagsMismatch, "build setting -ldflags"},
-		"cgo":            {func(b *debug.BuildInfo) { b.Settings[1].Value = "1" }, CodeBuildSettingMismatch, "build setting CGO_ENABLED"},
+		"go version":     {func(b *debug.BuildInfo) { b.GoVersion = "go1.21.13" }, reason.GoVersionMismatch, "Go version"},
+		"revision":       {func(b *debug.BuildInfo) { b.Settings[2].Value = "bbbb" }, reason.VCSStampMismatch, "build setting vcs.revision"},
+		"modified unset": {func(b *debug.BuildInfo) { b.Settings = b.Settings[:3] }, reason.VCSStampMismatch, "build setting vcs.modified"},
+		"ldflags":        {func(b *debug.BuildInfo) { b.Settings[0].Value = "-s -w" }, reason.LdflagsMismatch, "build setting -ldflags"},
+		"cgo":            {func(b *debug.BuildInfo) { b.Settings[1].Value = "1" }, reason.BuildSettingMismatch, "build setting CGO_ENABLED"},
 		"tags added": {func(b *debug.BuildInfo) {
 			b.Settings = append(b.Settings, debug.BuildSetting{Key: "-tags", Value: "netgo"})
-		}, CodeBuildSettingMismatch, "build setting -tags"},
-		"dep version":  {func(b *debug.BuildInfo) { b.Deps[0].Version = "v1.0.1" }, CodeModuleMismatch, "module example.test/dep"},
-		"dep replaced": {func(b *debug.BuildInfo) { b.Deps[0].Replace = &debug.Module{Path: "../dep", Version: ""} }, CodeModuleMismatch, "module example.test/dep"},
+		}, reason.BuildSettingMismatch, "build setting -tags"},
+		"dep version":  {func(b *debug.BuildInfo) { b.Deps[0].Version = "v1.0.1" }, reason.ModuleMismatch, "module example.test/dep"},
+		"dep replaced": {func(b *debug.BuildInfo) { b.Deps[0].Replace = &debug.Module{Path: "../dep", Version: ""} }, reason.ModuleMismatch, "module example.test/dep"},
 		"dep added": {func(b *debug.BuildInfo) {
 			b.Deps = append(b.Deps, &debug.Module{Path: "example.test/extra", Version: "v0.1.0"})
-		}, CodeModuleMismatch, "module example.test/extra"},
-		"main version": {func(b *debug.BuildInfo) { b.Main.Version = "v1.0.0+dirty" }, CodeVCSStampMismatch, "main module version"},
-		"main path":    {func(b *debug.BuildInfo) { b.Main.Path = "example.test/fork" }, CodeModuleMismatch, "main module path"},
-		"package":      {func(b *debug.BuildInfo) { b.Path = "example.test/tool/cmd/other" }, CodeBuildSettingMismatch, "main package path"},
+		}, reason.ModuleMismatch, "module example.test/extra"},
+		"main version": {func(b *debug.BuildInfo) { b.Main.Version = "v1.0.0+dirty" }, reason.VCSStampMismatch, "main module version"},
+		"main path":    {func(b *debug.BuildInfo) { b.Main.Path = "example.test/fork" }, reason.ModuleMismatch, "main module path"},
+		"package":      {func(b *debug.BuildInfo) { b.Path = "example.test/tool/cmd/other" }, reason.BuildSettingMismatch, "main package path"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestExplainGoBinaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	causes := Explain(other, f.published)
-	if causes[0].Code != CodeGoVersionMismatch || causes[0].Want != otherGoVersion(f.goVersion) || causes[0].Got != f.goVersion {
+	if causes[0].Code != reason.GoVersionMismatch || causes[0].Want != otherGoVersion(f.goVersion) || causes[0].Got != f.goVersion {
 		t.Fatalf("causes = %+v", causes)
 	}
 
@@ -164,44 +164,44 @@ func TestExplainArchives(t *testing.T) {
 		"zip entries": {
 			buildZip(t, [][2]string{{"a", "1"}, {"b", "2"}}, epoch),
 			buildZip(t, [][2]string{{"a", "1"}, {"b", "3"}, {"c", "4"}}, epoch),
-			[]string{CodeArchiveMismatch, CodeArchiveMismatch},
+			[]string{reason.ArchiveMismatch, reason.ArchiveMismatch},
 			[]string{"zip entry b sha256", "zip entry c"},
 		},
 		"zip mtime": {
 			buildZip(t, [][2]string{{"a", "1"}}, epoch),
 			buildZip(t, [][2]string{{"a", "1"}}, epoch.Add(time.Hour)),
-			[]string{CodeArchiveMismatch}, []string{"zip entry a mtime"},
+			[]string{reason.ArchiveMismatch}, []string{"zip entry a mtime"},
 		},
 		"zip order": {
 			buildZip(t, [][2]string{{"a", "1"}, {"b", "2"}}, epoch),
 			buildZip(t, [][2]string{{"b", "2"}, {"a", "1"}}, epoch),
-			[]string{CodeArchiveMismatch}, []string{"zip entry order"},
+			[]string{reason.ArchiveMismatch}, []string{"zip entry order"},
 		},
 		"tar entries": {
 			tarA, tarB,
-			[]string{CodeArchiveMismatch, CodeArchiveMismatch, CodeArchiveMismatch},
+			[]string{reason.ArchiveMismatch, reason.ArchiveMismatch, reason.ArchiveMismatch},
 			[]string{"tar entry a.txt sha256", "tar entry b/run.sh mode", "tar entry c.txt"},
 		},
 		"gzip header only": {
 			gzipBytes(t, tarA, gzip.BestCompression, epoch),
 			gzipBytes(t, tarA, gzip.BestCompression, epoch.Add(time.Hour)),
-			[]string{CodeGzipOnly}, []string{"decompressed contents are equal; the gzip stream differs (header mtime)"},
+			[]string{reason.GzipOnly}, []string{"decompressed contents are equal; the gzip stream differs (header mtime)"},
 		},
 		"gzip level only": {
 			gzipBytes(t, big, gzip.BestSpeed, epoch),
 			gzipBytes(t, big, gzip.BestCompression, epoch),
-			[]string{CodeGzipOnly}, []string{"decompressed contents are equal; the gzip stream differs (compression level or implementation)"},
+			[]string{reason.GzipOnly}, []string{"decompressed contents are equal; the gzip stream differs (compression level or implementation)"},
 		},
 		"tar.gz entries": {
 			gzipBytes(t, tarA, gzip.DefaultCompression, epoch),
 			gzipBytes(t, tarB, gzip.DefaultCompression, epoch),
-			[]string{CodeArchiveMismatch, CodeArchiveMismatch, CodeArchiveMismatch},
+			[]string{reason.ArchiveMismatch, reason.ArchiveMismatch, reason.ArchiveMismatch},
 			[]string{"tar.gz entry a.txt sha256", "tar.gz entry b/run.sh mode", "tar.gz entry c.txt"},
 		},
 		"gzip data": {
 			gzipBytes(t, []byte("one"), gzip.DefaultCompression, epoch),
 			gzipBytes(t, []byte("two"), gzip.DefaultCompression, epoch),
-			[]string{CodeArchiveMismatch}, []string{"decompressed gzip contents differ"},
+			[]string{reason.ArchiveMismatch}, []string{"decompressed gzip contents differ"},
 		},
 		"plain bytes": {
 			[]byte("hello world"), []byte("hello there"),

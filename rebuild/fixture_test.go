@@ -24,6 +24,7 @@ import (
 	modzip "golang.org/x/mod/zip"
 
 	"github.com/sovcheck/sovcheck/internal/sandbox"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // testRoot holds everything the tests create that outlives one test: the
@@ -313,7 +314,7 @@ func (p provenance) statement() []byte {
 	}
 	st := map[string]any{
 		"_type":         statementV01,
-		"predicateType": predicateSLSAv02,
+		"predicateType": vocab.PredicateSLSAProvenanceV02,
 		"subject":       []map[string]any{{"name": fxBinary, "digest": map[string]string{"sha256": p.subject}}},
 		"predicate":     pred,
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 func FuzzReadRecipes(f *testing.F) {
@@ -30,8 +32,8 @@ func FuzzReadRecipes(f *testing.F) {
 		}
 		for _, r := range recs {
 			if r.Refused != nil {
-				if r.Refused.Code != CodeRecipeUnsupported || len(r.Subjects) == 0 {
-					t.Fatalf("refused recipe %+v, want code %s and subjects", r, CodeRecipeUnsupported)
+				if r.Refused.Code != reason.RecipeUnsupported || len(r.Subjects) == 0 {
+					t.Fatalf("refused recipe %+v, want code %s and subjects", r, reason.RecipeUnsupported)
 				}
 				continue
 			}

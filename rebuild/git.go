@@ -164,7 +164,7 @@ func (g *gitRunner) refs(ctx context.Context, src *source, allowNetwork bool) (s
 	var err error
 	if src.url {
 		if !allowNetwork {
-			return "", reason.New(CodeSourceUnavailable, "clone the repository yourself and give --source DIR, or allow the fetch phase to use the network",
+			return "", reason.New(reason.SourceUnavailable, "clone the repository yourself and give --source DIR, or allow the fetch phase to use the network",
 				"listing %s: offline", src.loc)
 		}
 		out, err = g.output(ctx, "", "ls-remote", "--heads", "--tags", "--", src.loc)
@@ -172,7 +172,7 @@ func (g *gitRunner) refs(ctx context.Context, src *source, allowNetwork bool) (s
 		out, err = g.outputEnv(ctx, src.loc, src.env, "for-each-ref", "--format=%(objectname)%09%(refname)", "refs/heads", "refs/tags")
 	}
 	if err != nil {
-		return "", reason.Wrap(err, CodeSourceUnavailable, "give --source a git checkout (or URL) of the recipe's repository", "listing the refs of %s", src.loc)
+		return "", reason.Wrap(err, reason.SourceUnavailable, "give --source a git checkout (or URL) of the recipe's repository", "listing the refs of %s", src.loc)
 	}
 	var lines []string
 	for _, l := range strings.Split(out, "\n") {
@@ -196,12 +196,12 @@ func (g *gitRunner) clone(ctx context.Context, src *source, commit, dest string)
 	hint := "give --source a git checkout (or URL) that contains commit " + commit
 	if src.url {
 		if _, err := g.output(ctx, "", "clone", "--quiet", "--no-checkout", "--", src.loc, dest); err != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src.loc)
+			return nil, reason.Wrap(err, reason.SourceUnavailable, hint, "cloning %s", src.loc)
 		}
 	} else {
 		// git clone refuses anything but a repository's top directory.
 		if _, err := g.outputEnv(ctx, "", src.env, "clone", "--quiet", "--no-checkout", "--no-hardlinks", "--", src.loc, dest); err != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", src.loc)
+			return nil, reason.Wrap(err, reason.SourceUnavailable, hint, "cloning %s", src.loc)
 		}
 	}
 	if _, err := g.output(ctx, dest, "checkout", "--quiet", "--detach", commit); err != nil {
@@ -213,25 +213,25 @@ func (g *gitRunner) clone(ctx context.Context, src *source, commit, dest string)
 			}
 		}
 		if fetchErr != nil {
-			return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "checking out commit %s from %s", commit, src.loc)
+			return nil, reason.Wrap(err, reason.SourceUnavailable, hint, "checking out commit %s from %s", commit, src.loc)
 		}
 	}
 	// One git call reads the checked-out commit and its time.
 	out, err := g.output(ctx, dest, "log", "-1", "--format=%H %ct", "HEAD")
 	if err != nil {
-		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "reading HEAD of the clone")
+		return nil, reason.Wrap(err, reason.SourceUnavailable, hint, "reading HEAD of the clone")
 	}
 	head, ct, _ := strings.Cut(out, " ")
 	if head != commit {
-		return nil, reason.Mismatch(CodeSourceUnavailable, hint, "checked-out commit differs from the recipe", head, commit)
+		return nil, reason.Mismatch(reason.SourceUnavailable, hint, "checked-out commit differs from the recipe", head, commit)
 	}
 	secs, err := strconv.ParseInt(ct, 10, 64)
 	if err != nil {
-		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "parsing commit time %q", ct)
+		return nil, reason.Wrap(err, reason.SourceUnavailable, hint, "parsing commit time %q", ct)
 	}
 	co := &checkout{Dir: dest, Commit: head, CommitTime: time.Unix(secs, 0).UTC()}
 	if co.Missing, co.MissingCount, err = g.missingObjects(ctx, dest, commit); err != nil {
-		return nil, reason.Wrap(err, CodeSourceUnavailable, hint, "checking that the clone holds every object of commit %s", commit)
+		return nil, reason.Wrap(err, reason.SourceUnavailable, hint, "checking that the clone holds every object of commit %s", commit)
 	}
 	return co, nil
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -76,7 +77,7 @@ func (rb *Rebuilder) CheckModuleZip(ctx context.Context, req ModuleZipRequest) (
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		res.Status, res.Reason = StatusSkip, reason.As(err, CodeSourceUnavailable, "")
+		res.Status, res.Reason = StatusSkip, reason.As(err, reason.SourceUnavailable, "")
 		return res, nil
 	}
 	if err := os.MkdirAll(rb.workRoot(), 0o755); err != nil {
@@ -99,10 +100,10 @@ func (rb *Rebuilder) CheckModuleZip(ctx context.Context, req ModuleZipRequest) (
 	if !isGitURL(req.Source) {
 		args = append(args, "--no-hardlinks")
 	} else if rb.offline {
-		return skip(reason.New(CodeSourceUnavailable, "clone the repository yourself and give its directory", "cloning %s: offline", req.Source))
+		return skip(reason.New(reason.SourceUnavailable, "clone the repository yourself and give its directory", "cloning %s: offline", req.Source))
 	}
 	if _, err := g.output(ctx, "", append(args, "--", req.Source, repo)...); err != nil {
-		return skip(reason.Wrap(err, CodeSourceUnavailable, hint, "cloning %s", req.Source))
+		return skip(reason.Wrap(err, reason.SourceUnavailable, hint, "cloning %s", req.Source))
 	}
 	// The go command makes module zips with git attributes export-ignore
 	// and export-subst switched off (they would make zips depend on the
@@ -115,7 +116,7 @@ func (rb *Rebuilder) CheckModuleZip(ctx context.Context, req ModuleZipRequest) (
 	}
 	commit, err := g.output(ctx, repo, "rev-parse", "--verify", "--end-of-options", rev+"^{commit}")
 	if err != nil {
-		return skip(reason.Wrap(err, CodeSourceUnavailable, hint, "resolving %s", rev))
+		return skip(reason.Wrap(err, reason.SourceUnavailable, hint, "resolving %s", rev))
 	}
 	res.Commit = commit
 
@@ -125,7 +126,7 @@ func (rb *Rebuilder) CheckModuleZip(ctx context.Context, req ModuleZipRequest) (
 			return nil, ctx.Err()
 		}
 		res.Status = StatusMismatch
-		res.Reason = reason.Wrap(err, CodeModuleHashMismatch, "the repository at this version does not make a valid module zip", "creating module zip")
+		res.Reason = reason.Wrap(err, reason.ModuleHashMismatch, "the repository at this version does not make a valid module zip", "creating module zip")
 		return res, nil
 	}
 	got, err := dirhash.HashZip(zipPath, dirhash.Hash1)
@@ -138,13 +139,13 @@ func (rb *Rebuilder) CheckModuleZip(ctx context.Context, req ModuleZipRequest) (
 		return res, nil
 	}
 	res.Status = StatusMismatch
-	res.Causes = []Cause{{Code: CodeModuleHashMismatch, What: "module zip hash", Got: got, Want: req.WantH1}}
+	res.Causes = []Cause{{Code: reason.ModuleHashMismatch, What: "module zip hash", Got: got, Want: req.WantH1}}
 	if req.Published != "" {
 		if c, ok := diffArchives(req.Published, zipPath); ok {
 			res.Causes = append(res.Causes, c...)
 		}
 	}
-	res.Reason = &reason.Error{Code: CodeModuleHashMismatch, Msg: "module zip recreated from git has another hash",
+	res.Reason = &reason.Error{Code: reason.ModuleHashMismatch, Msg: "module zip recreated from git has another hash",
 		Got: got, Want: req.WantH1,
 		Hint: "the published module differs from the repository at " + rev + "; check that the tag was not moved and compare the published zip's files"}
 	return res, nil
@@ -293,12 +294,12 @@ func (i dataFileInfo) Sys() any           { return nil }
 // GoSumHashes finds the hashes of module@version in go.sum data: the h1:
 // of the module zip and of its go.mod (either may be empty).
 func GoSumHashes(r io.Reader, mod, version string) (zipH1, modH1 string, err error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxGoSumBytes+1))
+	data, err := boundedio.ReadAll(r, MaxGoSumBytes)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return "", "", &reason.Error{Code: reason.InputTooLarge, Msg: "go.sum too large", Want: fmt.Sprintf("at most %d bytes", MaxGoSumBytes), Hint: "give the go.sum line of the module"}
+	}
 	if err != nil {
 		return "", "", reason.Wrap(err, reason.InputUnreadable, "check the go.sum path", "reading go.sum")
-	}
-	if len(data) > MaxGoSumBytes {
-		return "", "", &reason.Error{Code: reason.InputTooLarge, Msg: "go.sum too large", Want: fmt.Sprintf("at most %d bytes", MaxGoSumBytes), Hint: "give the go.sum line of the module"}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, MaxGoSumBytes)

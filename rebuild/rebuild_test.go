@@ -5,6 +5,7 @@ import (
 	"context"
 	"debug/buildinfo"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,22 +19,32 @@ import (
 	"github.com/sovcheck/sovcheck/internal/sandbox"
 )
 
+// phaseLog is a result's phases and reason, one per line.
+func phaseLog(res *Result) string {
+	var b strings.Builder
+	for _, p := range res.Phases {
+		fmt.Fprintf(&b, "%s %s %s\n", p.Status, p.Name, p.Detail)
+	}
+	if res.Reason != nil {
+		fmt.Fprintf(&b, "reason: %s\n", res.Reason.Error())
+	}
+	return b.String()
+}
+
 func wantStatus(t *testing.T, res *Result, st Status, code string) {
 	t.Helper()
-	var buf bytes.Buffer
-	_ = WriteText(&buf, []*Result{res})
 	if res.Status != st {
-		t.Fatalf("status = %s, want %s\n%s\nbuild log:\n%s", res.Status, st, buf.String(), res.BuildLog)
+		t.Fatalf("status = %s, want %s\n%s\nbuild log:\n%s", res.Status, st, phaseLog(res), res.BuildLog)
 	}
 	got := ""
 	if res.Reason != nil {
 		got = res.Reason.Code
 	}
 	if got != code {
-		t.Fatalf("reason = %q, want %q\n%s", got, code, buf.String())
+		t.Fatalf("reason = %q, want %q\n%s", got, code, phaseLog(res))
 	}
 	if st != StatusMatch && (res.Reason == nil || res.Reason.Hint == "") {
-		t.Fatalf("a %s result has no hint\n%s", st, buf.String())
+		t.Fatalf("a %s result has no hint\n%s", st, phaseLog(res))
 	}
 }
 
@@ -86,7 +97,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.ldflags = "-ldflags=-X main.version=1.1"
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeLdflagsMismatch)
+		wantStatus(t, res, StatusMismatch, reason.LdflagsMismatch)
 		// -trimpath builds do not record -ldflags in their build info, so
 		// the cause comes from the variable itself.
 		if res.Reason.Got != "1.1" || res.Reason.Want != "1.0" || !strings.Contains(res.Reason.Msg, "-X main.version") {
@@ -98,12 +109,12 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.commit = f.commit2
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeVCSStampMismatch)
+		wantStatus(t, res, StatusMismatch, reason.VCSStampMismatch)
 		if res.Reason.Got != f.commit2 || res.Reason.Want != f.commit1 {
 			t.Errorf("reason got/want = %q/%q, want the two commits", res.Reason.Got, res.Reason.Want)
 		}
 		for _, c := range res.Causes {
-			if c.Code != CodeVCSStampMismatch {
+			if c.Code != reason.VCSStampMismatch {
 				t.Errorf("unexpected cause %+v for a README-only commit", c)
 			}
 		}
@@ -122,7 +133,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.subject = sha256Hex(patched)
 		res := rebuildOK(t, rb, Request{Artifact: other, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeGoVersionMismatch)
+		wantStatus(t, res, StatusMismatch, reason.GoVersionMismatch)
 		if res.Reason.Got != f.goVersion || res.Reason.Want != otherGoVersion(f.goVersion) {
 			t.Errorf("reason got/want = %q/%q", res.Reason.Got, res.Reason.Want)
 		}
@@ -133,7 +144,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.goVersion = strings.TrimPrefix(otherGoVersion(f.goVersion), "go")
 		res := rebuildOK(t, offline, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusSkip, CodeToolchainUnavailable)
+		wantStatus(t, res, StatusSkip, reason.ToolchainUnavailable)
 		if res.RebuiltSHA256 != "" {
 			t.Error("a skipped rebuild has a rebuilt digest")
 		}
@@ -171,12 +182,12 @@ func TestRebuildGoBuilder(t *testing.T) {
 		p := f.provenance()
 		p.commit = strings.Repeat("ab", 20)
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+		wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	})
 
 	t.Run("source not a checkout", func(t *testing.T) {
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: f.provenance().recipes(t), Source: t.TempDir()})
-		wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+		wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	})
 
 	t.Run("build fails", func(t *testing.T) {
@@ -184,7 +195,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		gobin := "/opt/hostedtoolcache/go/" + p.goVersion + "/x64/bin/go"
 		p.build = []string{gobin, "build", "-mod=vendor", "-o", fxBinary, "./nonexistent"}
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: p.recipes(t), Source: f.repo})
-		wantStatus(t, res, StatusMismatch, CodeBuildFailed)
+		wantStatus(t, res, StatusMismatch, reason.BuildFailed)
 		if !strings.Contains(res.BuildLog, "nonexistent") {
 			t.Errorf("build log does not show the failure:\n%s", res.BuildLog)
 		}
@@ -199,7 +210,7 @@ func TestRebuildGoBuilder(t *testing.T) {
 		recs := p.recipes(t)
 		recs[0].Output = fxBinary
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: recs, Source: f.repo})
-		wantStatus(t, res, StatusSkip, CodeRecipeUnsupported)
+		wantStatus(t, res, StatusSkip, reason.RecipeUnsupported)
 	})
 
 	t.Run("no recipe", func(t *testing.T) {
@@ -238,7 +249,7 @@ func TestRebuildWithoutSandbox(t *testing.T) {
 	rb := newTestRebuilder(t, f)
 	rb.sandbox = unavailable
 	res := rebuildOK(t, rb, req)
-	wantStatus(t, res, StatusSkip, CodeSandboxUnavailable)
+	wantStatus(t, res, StatusSkip, reason.SandboxUnavailable)
 	if res.Hermetic() {
 		t.Error("a skipped rebuild says hermetic")
 	}
@@ -250,12 +261,8 @@ func TestRebuildWithoutSandbox(t *testing.T) {
 	if res.Hermetic() || res.Sandbox.Method != SandboxNone {
 		t.Errorf("sandbox = %+v, want not hermetic", res.Sandbox)
 	}
-	var buf bytes.Buffer
-	if err := WriteText(&buf, []*Result{res}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), "not hermetic") || !strings.Contains(buf.String(), "NOT HERMETIC") {
-		t.Errorf("report does not say the match is not hermetic:\n%s", buf.String())
+	if log := phaseLog(res); !strings.Contains(log, "NOT HERMETIC") {
+		t.Errorf("build phase does not say the match is not hermetic:\n%s", log)
 	}
 }
 
@@ -350,16 +357,16 @@ func TestSovcheckRecipe(t *testing.T) {
 		}
 		defer runCmd(local, env, "git", "checkout", "--", "README")
 		_, _, err := NewRecipeStatement(ctx, spec)
-		if reason.CodeOf(err, "") != CodeSourceUnavailable {
-			t.Fatalf("err = %v, want %s", err, CodeSourceUnavailable)
+		if reason.CodeOf(err, "") != reason.SourceUnavailable {
+			t.Fatalf("err = %v, want %s", err, reason.SourceUnavailable)
 		}
 	})
 	t.Run("command refused", func(t *testing.T) {
 		bad := spec
 		bad.Command = []string{"go", "run", "."}
 		_, _, err := NewRecipeStatement(ctx, bad)
-		if reason.CodeOf(err, "") != CodeRecipeUnsupported {
-			t.Fatalf("err = %v, want %s", err, CodeRecipeUnsupported)
+		if reason.CodeOf(err, "") != reason.RecipeUnsupported {
+			t.Fatalf("err = %v, want %s", err, reason.RecipeUnsupported)
 		}
 	})
 	t.Run("artifact outside checkout", func(t *testing.T) {
@@ -418,10 +425,10 @@ func TestRebuildRefusesLocalSourceFromRecipe(t *testing.T) {
 		recs := f.provenance().recipes(t)
 		recs[0].Source.URI = uri
 		res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: recs})
-		wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+		wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	}
 	res := rebuildOK(t, rb, Request{Artifact: f.published, Recipes: f.provenance().recipes(t)})
-	wantStatus(t, res, StatusSkip, CodeSourceUnavailable)
+	wantStatus(t, res, StatusSkip, reason.SourceUnavailable)
 	if !strings.Contains(res.Reason.Msg, "offline") {
 		t.Errorf("reason = %v, want the offline refusal", res.Reason)
 	}
@@ -526,7 +533,7 @@ func TestCompareRefusesReplacedCheckout(t *testing.T) {
 	if err := r.compare(context.Background(), co.Dir, "tool"); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
+	wantStatus(t, r.res, StatusMismatch, reason.OutputMissing)
 
 	// The twin: a real directory with the same bytes matches.
 	if err := os.Remove(co.Dir); err != nil {
@@ -569,8 +576,8 @@ func TestConfinedModuleDirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []string{"tool", "mod"} {
-		if err := confined(co, filepath.Join(co, d)); reason.CodeOf(err, "") != CodeRecipeUnsupported {
-			t.Errorf("confined(%s) = %v, want %s", d, err, CodeRecipeUnsupported)
+		if err := confined(co, filepath.Join(co, d)); reason.CodeOf(err, "") != reason.RecipeUnsupported {
+			t.Errorf("confined(%s) = %v, want %s", d, err, reason.RecipeUnsupported)
 		}
 	}
 	for _, d := range []string{".", "inner", "alias"} {

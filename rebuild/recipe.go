@@ -141,7 +141,7 @@ var stepEnvAllowed = map[string]bool{
 }
 
 func unsupported(format string, args ...any) *reason.Error {
-	return reason.New(CodeRecipeUnsupported,
+	return reason.New(reason.RecipeUnsupported,
 		"sovcheck replays go build recipes only; ask the publisher for a recipe without this construct",
 		format, args...)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sandbox"
 )
 
@@ -186,7 +187,7 @@ func TestCompareRefusesFIFO(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("compare blocks on a FIFO")
 	}
-	wantStatus(t, r.res, StatusMismatch, CodeOutputMissing)
+	wantStatus(t, r.res, StatusMismatch, reason.OutputMissing)
 }
 
 // TestCompareOutputThroughSymlink: a recipe whose -o leads through a
@@ -219,5 +220,5 @@ func TestCompareOutputThroughSymlink(t *testing.T) {
 	if err := p.r.compare(ctx, p.hostCo, "bin/app"); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, p.r.res, StatusMismatch, CodeOutputMissing)
+	wantStatus(t, p.r.res, StatusMismatch, reason.OutputMissing)
 }

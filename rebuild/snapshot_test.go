@@ -217,7 +217,7 @@ func TestDependenciesRecorded(t *testing.T) {
 	if err := os.Remove(zip); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, rebuildOK(t, noProxy, req), StatusSkip, CodeDependenciesUnavailable)
+	wantStatus(t, rebuildOK(t, noProxy, req), StatusSkip, reason.DependenciesUnavailable)
 	wantStatus(t, rebuildOK(t, newTestRebuilder(t, f), req), StatusMatch, "")
 	if after, err := os.Stat(record); err != nil || os.SameFile(before, after) {
 		t.Errorf("the record was not renewed by the download (%v)", err)

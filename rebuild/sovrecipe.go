@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // sovcheck's replayable recipe is SLSA provenance v1 whose buildType is
@@ -124,14 +125,14 @@ func NewRecipeStatement(ctx context.Context, spec RecipeSpec) ([]byte, *Recipe, 
 	g := newGit(nil)
 	commit, err := g.output(ctx, src, "rev-parse", "--verify", "HEAD^{commit}")
 	if err != nil {
-		return nil, nil, reason.Wrap(err, CodeSourceUnavailable, "give the git checkout the artifact was built from", "reading HEAD of %s", spec.SourceDir)
+		return nil, nil, reason.Wrap(err, reason.SourceUnavailable, "give the git checkout the artifact was built from", "reading HEAD of %s", spec.SourceDir)
 	}
 	dirty, err := g.output(ctx, src, "status", "--porcelain", "--untracked-files=no")
 	if err != nil {
-		return nil, nil, reason.Wrap(err, CodeSourceUnavailable, "give the git checkout the artifact was built from", "reading status of %s", spec.SourceDir)
+		return nil, nil, reason.Wrap(err, reason.SourceUnavailable, "give the git checkout the artifact was built from", "reading status of %s", spec.SourceDir)
 	}
 	if dirty != "" {
-		return nil, nil, reason.New(CodeSourceUnavailable, "commit your changes and rebuild, so the recipe names a commit that holds the source",
+		return nil, nil, reason.New(reason.SourceUnavailable, "commit your changes and rebuild, so the recipe names a commit that holds the source",
 			"checkout %s has uncommitted changes to tracked files", spec.SourceDir)
 	}
 	uri := spec.SourceURI
@@ -188,7 +189,7 @@ func NewRecipeStatement(ctx context.Context, spec RecipeSpec) ([]byte, *Recipe, 
 	st := map[string]any{
 		"_type":         statementV1,
 		"subject":       []map[string]any{{"name": path.Base(x.Output), "digest": map[string]string{"sha256": sum}}},
-		"predicateType": predicateSLSAv1,
+		"predicateType": vocab.PredicateSLSAProvenanceV1,
 		"predicate":     p,
 	}
 	out, err := json.MarshalIndent(st, "", "  ")

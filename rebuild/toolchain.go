@@ -106,7 +106,7 @@ func toolchainModule(version string) string {
 // rb.tcMu.
 func (rb *Rebuilder) toolchain(ctx context.Context, version string) (*Toolchain, error) {
 	unavailable := func(err error, format string, args ...any) *reason.Error {
-		return reason.Wrap(err, CodeToolchainUnavailable,
+		return reason.Wrap(err, reason.ToolchainUnavailable,
 			"install "+version+" (or allow sovcheck to fetch it from the Go module proxy) and run the rebuild again",
 			format, args...)
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // TestProducersStillWriteWhatReportReads reads the golden JSON of the
@@ -19,8 +21,8 @@ func TestProducersStillWriteWhatReportReads(t *testing.T) {
 	}{
 		{"../sbom/testdata/golden/shop.json", func() any { return &LabelsDocument{} }},
 		{"../sbom/testdata/golden/portfolio.json", func() any { return &PortfolioDocument{} }},
-		{"../rebuild/testdata/report.golden.json", func() any { return &RebuildDocument{} }},
-		{"../rebuild/testdata/modules.golden.json", func() any { return &RebuildDocument{} }},
+		{"testdata/rebuild-results.golden.json", func() any { return &rebuild.Document{} }},
+		{"testdata/rebuild-modules.golden.json", func() any { return &rebuild.Document{} }},
 		{"testdata/verify.golden.json", func() any { return &VerifyDocument{} }},
 	} {
 		t.Run(filepath.Base(c.path), func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 func TestDecide(t *testing.T) {
@@ -21,9 +22,9 @@ func TestDecide(t *testing.T) {
 		{"passing verdict", Documents{Verify: []VerifyDocument{NewVerifyDocument([]policy.Verdict{passing})}}, "", Decision{policy.StatusPass, 1, 0}},
 		{"failing verdict", Documents{Verify: []VerifyDocument{NewVerifyDocument([]policy.Verdict{passing, failing})}}, "", Decision{policy.StatusFail, 2, 1}},
 		{"empty verify result", Documents{Verify: []VerifyDocument{NewVerifyDocument(nil)}}, "", Decision{policy.StatusFail, 1, 1}},
-		{"rebuild match", Documents{Rebuilds: []RebuildDocument{{Results: []RebuildResult{{Status: RebuildMatch}}}}}, "", Decision{policy.StatusPass, 1, 0}},
-		{"rebuild skip fails", Documents{Rebuilds: []RebuildDocument{{Results: []RebuildResult{{Status: RebuildMatch}}, Modules: []ModuleRebuild{{Status: RebuildSkip}}}}}, "", Decision{policy.StatusFail, 2, 1}},
-		{"empty rebuild result", Documents{Rebuilds: []RebuildDocument{{}}}, "", Decision{policy.StatusFail, 1, 1}},
+		{"rebuild match", Documents{Rebuilds: []rebuild.Document{{Results: []rebuild.ResultRecord{{Status: rebuild.StatusMatch}}}}}, "", Decision{policy.StatusPass, 1, 0}},
+		{"rebuild skip fails", Documents{Rebuilds: []rebuild.Document{{Results: []rebuild.ResultRecord{{Status: rebuild.StatusMatch}}, Modules: []rebuild.ModuleRecord{{Status: rebuild.StatusSkip}}}}}, "", Decision{policy.StatusFail, 2, 1}},
+		{"empty rebuild result", Documents{Rebuilds: []rebuild.Document{{}}}, "", Decision{policy.StatusFail, 1, 1}},
 		{"grades only", Documents{Labels: []LabelsDocument{labels("G")}}, "", Decision{Status: policy.StatusFail}},
 		{"grade good enough", Documents{Labels: []LabelsDocument{labels("B")}}, "C", Decision{policy.StatusPass, 1, 0}},
 		{"grade equal", Documents{Labels: []LabelsDocument{labels("C")}}, "C", Decision{policy.StatusPass, 1, 0}},

@@ -3,6 +3,7 @@ package report
 import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // Besides the verify document, a report reads the JSON of `sovcheck sbom
@@ -17,7 +18,7 @@ type Documents struct {
 	// Verify holds verdicts; a verdict carries its policy result (points,
 	// rules and the evidence each used) when a policy was evaluated.
 	Verify     []VerifyDocument
-	Rebuilds   []RebuildDocument
+	Rebuilds   []rebuild.Document
 	Labels     []LabelsDocument
 	Portfolios []PortfolioDocument
 }
@@ -208,92 +209,6 @@ type PortfolioFailure struct {
 	Hint    string `json:"hint,omitempty"`
 }
 
-// RebuildDocument is the JSON of `sovcheck rebuild` (media type
-// RebuildMediaType): artifact rebuilds, or module zip checks.
-type RebuildDocument struct {
-	MediaType string          `json:"mediaType"`
-	Results   []RebuildResult `json:"results,omitempty"`
-	Modules   []ModuleRebuild `json:"modules,omitempty"`
-}
-
-// Rebuild statuses: only MATCH passes.
-const (
-	RebuildMatch    = "MATCH"
-	RebuildMismatch = "MISMATCH"
-	RebuildSkip     = "SKIP"
-)
-
-// RebuildResult is the rebuild of one artifact.
-type RebuildResult struct {
-	Artifact       string            `json:"artifact"`
-	ArtifactDigest map[string]string `json:"artifactDigest"`
-	Status         string            `json:"status"`
-	Reason         *RebuildReason    `json:"reason,omitempty"`
-	Causes         []RebuildCause    `json:"causes,omitempty"`
-	Toolchain      *RebuildToolchain `json:"toolchain,omitempty"`
-	Sandbox        *RebuildSandbox   `json:"sandbox,omitempty"`
-	RebuiltDigest  map[string]string `json:"rebuiltDigest,omitempty"`
-	Phases         []RebuildPhase    `json:"phases"`
-	// SourceMissing: the objects of the commit the source lacked.
-	SourceMissing *RebuildMissing `json:"sourceMissing,omitempty"`
-}
-
-// RebuildMissing is what a rebuild's source lacked of the commit's tree.
-type RebuildMissing struct {
-	Count   int      `json:"count"`
-	Objects []string `json:"objects"`
-}
-
-// ModuleRebuild is the check of one Go module zip against its recorded
-// hash.
-type ModuleRebuild struct {
-	Module  string         `json:"module"`
-	Version string         `json:"version"`
-	Commit  string         `json:"commit,omitempty"`
-	Status  string         `json:"status"`
-	Reason  *RebuildReason `json:"reason,omitempty"`
-	GotH1   string         `json:"gotH1,omitempty"`
-	WantH1  string         `json:"wantH1"`
-	Causes  []RebuildCause `json:"causes,omitempty"`
-}
-
-// RebuildReason says why a rebuild did not match or was not tried.
-type RebuildReason struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
-	Got     string `json:"got,omitempty"`
-	Want    string `json:"want,omitempty"`
-}
-
-// RebuildCause is one explained difference between the published and the
-// rebuilt artifact.
-type RebuildCause struct {
-	Code string `json:"code"`
-	What string `json:"what"`
-	Got  string `json:"got,omitempty"`
-	Want string `json:"want,omitempty"`
-}
-
-// RebuildToolchain is the toolchain a rebuild used.
-type RebuildToolchain struct {
-	Version string `json:"version"`
-	Origin  string `json:"origin"`
-}
-
-// RebuildSandbox says how a rebuild was isolated.
-type RebuildSandbox struct {
-	Method   string `json:"method"`
-	Hermetic bool   `json:"hermetic"`
-}
-
-// RebuildPhase is one line of a rebuild's PASS/FAIL/SKIP log.
-type RebuildPhase struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
-	Detail string `json:"detail"`
-}
-
 // Decision is what a set of documents decides, for the exit code.
 type Decision struct {
 	// Status is PASS only if something was decided and nothing failed.
@@ -331,10 +246,10 @@ func (d *Documents) Decide(minGrade string) Decision {
 			judge(false)
 		}
 		for _, r := range doc.Results {
-			judge(r.Status == RebuildMatch)
+			judge(r.Status == rebuild.StatusMatch)
 		}
 		for _, m := range doc.Modules {
-			judge(m.Status == RebuildMatch)
+			judge(m.Status == rebuild.StatusMatch)
 		}
 	}
 	if minGrade != "" {

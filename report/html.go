@@ -12,6 +12,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // The HTML report is one self-contained file: the style sheet is inline,
@@ -100,11 +101,11 @@ func ruleClass(r policy.RuleResult) string {
 	return "skip"
 }
 
-func rebuildClass(s string) string {
+func rebuildClass(s rebuild.Status) string {
 	switch s {
-	case RebuildMatch:
+	case rebuild.StatusMatch:
 		return "pass"
-	case RebuildSkip:
+	case rebuild.StatusSkip:
 		return "skip"
 	}
 	return "fail"

@@ -150,11 +150,11 @@ func JUnit(w io.Writer, docs *Documents, opts Options) error {
 		for _, r := range v.Rebuilds {
 			tc := junitCase{Name: r.Name, Classname: "sovcheck.rebuild"}
 			if !r.Passed() {
-				f := &junitFailure{Message: r.Status, Type: r.Status}
+				f := &junitFailure{Message: string(r.Status), Type: string(r.Status)}
 				var lines []string
 				if r.Reason != nil {
 					f.Type = r.Reason.Code
-					f.Message = r.Status + ": " + r.Reason.Code + ": " + r.Reason.Message
+					f.Message = string(r.Status) + ": " + r.Reason.Code + ": " + r.Reason.Message
 					lines = append(lines, failureText(r.Reason.Got, r.Reason.Want, "", ""))
 				}
 				for _, c := range r.Causes {

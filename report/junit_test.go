@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 func renderJUnit(t *testing.T, docs *Documents, opts Options) junitSuites {
@@ -68,7 +70,7 @@ func TestJUnitHostile(t *testing.T) {
 }
 
 func TestJUnitEmptyResults(t *testing.T) {
-	out := renderJUnit(t, &Documents{Verify: []VerifyDocument{NewVerifyDocument(nil)}, Rebuilds: []RebuildDocument{{}}}, Options{})
+	out := renderJUnit(t, &Documents{Verify: []VerifyDocument{NewVerifyDocument(nil)}, Rebuilds: []rebuild.Document{{}}}, Options{})
 	if out.Failures != 2 {
 		t.Errorf("empty verify and rebuild results: %d failures, want 2", out.Failures)
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // MarkdownLimit is the most characters a Markdown report holds, so that it
@@ -38,7 +39,7 @@ func Markdown(w io.Writer, docs *Documents, opts Options) error {
 				points = fmt.Sprintf("%d/%d", a.Policy.Points.Earned, a.Policy.Points.Maximum)
 			}
 			if a.Rebuild != nil {
-				rebuild = a.Rebuild.Status
+				rebuild = string(a.Rebuild.Status)
 			}
 			blocks = append(blocks, fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n", mdStatus(a.Verdict.Status), mdCell(a.Verdict.Subject.Name),
 				mdCell(a.Verdict.Reason), countsText(a.Counts), points, rebuild))
@@ -336,11 +337,11 @@ func mdRuleEmoji(r policy.RuleResult) string {
 	return "❌"
 }
 
-func mdRebuildEmoji(s string) string {
+func mdRebuildEmoji(s rebuild.Status) string {
 	switch s {
-	case RebuildMatch:
+	case rebuild.StatusMatch:
 		return "✅"
-	case RebuildSkip:
+	case rebuild.StatusSkip:
 		return "⚠️"
 	}
 	return "❌"

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // Options shape the rendered report.
@@ -73,19 +73,6 @@ type artifactView struct {
 	Rebuild *rebuildView
 }
 
-type rebuildView struct {
-	Index  int // position in the report, for links
-	Name   string
-	Digest string
-	Status string
-	Reason *RebuildReason
-	Causes []RebuildCause
-	Phases []RebuildPhase
-	Detail string
-}
-
-func (r *rebuildView) Passed() bool { return r.Status == RebuildMatch }
-
 type productView struct {
 	Doc       *LabelsDocument
 	Title     string
@@ -113,45 +100,7 @@ func newView(docs *Documents, opts Options) *view {
 	v := &view{Title: cmp.Or(opts.Title, "sovcheck report"), Tool: toolName(), MinGrade: opts.MinGrade, Inputs: docs.Inputs}
 	v.Decision = docs.Decide(opts.MinGrade)
 
-	for _, doc := range docs.Rebuilds {
-		for _, r := range doc.Results {
-			rv := rebuildView{Index: len(v.Rebuilds), Name: r.Artifact, Digest: formatDigest(r.ArtifactDigest), Status: r.Status, Reason: r.Reason, Causes: r.Causes, Phases: r.Phases}
-			var detail []string
-			if r.Toolchain != nil {
-				detail = append(detail, "toolchain "+r.Toolchain.Version+" ("+r.Toolchain.Origin+")")
-			}
-			if r.Sandbox != nil && r.Sandbox.Method != "" {
-				s := "sandbox " + r.Sandbox.Method
-				if !r.Sandbox.Hermetic {
-					s += ", not hermetic"
-				}
-				detail = append(detail, s)
-			}
-			if d := formatDigest(r.RebuiltDigest); d != "" {
-				detail = append(detail, "rebuilt "+d)
-			}
-			if m := r.SourceMissing; m != nil && m.Count > 0 {
-				detail = append(detail, fmt.Sprintf("warning: the source lacked %d object(s) of the commit (%s)", m.Count, strings.Join(m.Objects, ", ")))
-			}
-			rv.Detail = strings.Join(detail, "; ")
-			v.Rebuilds = append(v.Rebuilds, rv)
-		}
-		for _, m := range doc.Modules {
-			rv := rebuildView{Index: len(v.Rebuilds), Name: m.Module + "@" + m.Version, Status: m.Status, Reason: m.Reason, Causes: m.Causes}
-			var detail []string
-			if m.Commit != "" {
-				detail = append(detail, "commit "+m.Commit)
-			}
-			switch {
-			case m.GotH1 != "":
-				detail = append(detail, fmt.Sprintf("module zip %s, recorded %s", m.GotH1, orNone(m.WantH1)))
-			case m.WantH1 != "":
-				detail = append(detail, "recorded "+m.WantH1)
-			}
-			rv.Detail = strings.Join(detail, "; ")
-			v.Rebuilds = append(v.Rebuilds, rv)
-		}
-	}
+	v.Rebuilds = rebuildViews(docs.Rebuilds)
 
 	var policies []*policy.Result
 	for _, doc := range docs.Verify {
@@ -243,11 +192,11 @@ func headline(v *view) []string {
 		out = append(out, fmt.Sprintf("%d artifact%s: %d passed, %d failed", n, plural(n), n-failed, failed))
 	}
 	if n := len(v.Rebuilds); n > 0 {
-		counts := map[string]int{}
+		counts := map[rebuild.Status]int{}
 		for _, r := range v.Rebuilds {
 			counts[r.Status]++
 		}
-		out = append(out, fmt.Sprintf("%d rebuild%s: %d MATCH, %d MISMATCH, %d SKIP", n, plural(n), counts[RebuildMatch], counts[RebuildMismatch], counts[RebuildSkip]))
+		out = append(out, fmt.Sprintf("%d rebuild%s: %d MATCH, %d MISMATCH, %d SKIP", n, plural(n), counts[rebuild.StatusMatch], counts[rebuild.StatusMismatch], counts[rebuild.StatusSkip]))
 	}
 	for _, p := range v.Products {
 		out = append(out, fmt.Sprintf("%s graded %s", p.Title, p.Doc.Product.Grade))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // DocumentFormats lists the formats `sovcheck report` renders documents
@@ -66,9 +67,9 @@ func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
 	for _, r := range v.Rebuilds {
 		st := policy.StatusFail
 		switch r.Status {
-		case RebuildMatch:
+		case rebuild.StatusMatch:
 			st = policy.StatusPass
-		case RebuildSkip:
+		case rebuild.StatusSkip:
 			st = policy.StatusSkip
 		}
 		fmt.Fprintf(&b, "%s rebuild %s: %s", opts.Style.status(st), r.Name, r.Status)

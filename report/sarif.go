@@ -17,6 +17,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // SARIFSchema is the JSON schema the SARIF output follows (SARIF 2.1.0
@@ -136,7 +137,7 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		if r.Passed() {
 			continue
 		}
-		id, msg, help := RebuildMismatch, r.Status, "rebuild the artifact with sovcheck rebuild to see what differs"
+		id, msg, help := string(rebuild.StatusMismatch), string(r.Status), "rebuild the artifact with sovcheck rebuild to see what differs"
 		if len(r.Causes) > 0 {
 			id = r.Causes[0].Code
 		}
@@ -151,7 +152,7 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 			msg += "; " + strings.Join(causes, "; ")
 		}
 		level := "error"
-		if r.Status == RebuildSkip {
+		if r.Status == rebuild.StatusSkip {
 			level = "warning"
 		}
 		s.add(id, describeCode(id), help, level, fmt.Sprintf("rebuild %s of %s: %s", r.Status, r.Name, msg),

@@ -496,19 +496,19 @@ func TestBuildRecipeRefusals(t *testing.T) {
 }
 
 func TestRebuildFact(t *testing.T) {
-	mismatch := &rebuild.Result{Status: rebuild.StatusMismatch, Reason: reason.New(rebuild.CodeGoVersionMismatch, "", "differs"),
-		Causes: []rebuild.Cause{{Code: rebuild.CodeGoVersionMismatch}, {Code: "VCS_STAMP_MISMATCH"}}}
-	checks := []policy.Check{{ID: CheckRebuild, Status: policy.StatusFail, Reason: rebuild.CodeGoVersionMismatch, Evidence: "tool.intoto.jsonl"}}
+	mismatch := &rebuild.Result{Status: rebuild.StatusMismatch, Reason: reason.New(reason.GoVersionMismatch, "", "differs"),
+		Causes: []rebuild.Cause{{Code: reason.GoVersionMismatch}, {Code: "VCS_STAMP_MISMATCH"}}}
+	checks := []policy.Check{{ID: CheckRebuild, Status: policy.StatusFail, Reason: reason.GoVersionMismatch, Evidence: "tool.intoto.jsonl"}}
 	got := rebuildFact(&gathered{rebuild: mismatch}, checks)
-	if got.Status != policy.RebuildMismatch || got.Reason != rebuild.CodeGoVersionMismatch || strings.Join(got.Causes, ",") != "GO_VERSION_MISMATCH,VCS_STAMP_MISMATCH" || got.Evidence != "tool.intoto.jsonl" {
+	if got.Status != policy.RebuildMismatch || got.Reason != reason.GoVersionMismatch || strings.Join(got.Causes, ",") != "GO_VERSION_MISMATCH,VCS_STAMP_MISMATCH" || got.Evidence != "tool.intoto.jsonl" {
 		t.Fatalf("mismatch = %+v", got)
 	}
 	if got := rebuildFact(&gathered{rebuild: &rebuild.Result{Status: rebuild.StatusMatch}}, nil); got.Status != policy.RebuildMatch || got.Reason != "" {
 		t.Fatalf("match = %+v", got)
 	}
 	// Asked for, and could not start: a SKIP with the check's reason.
-	noRecipe := []policy.Check{{ID: CheckRebuild, Status: policy.StatusFail, Reason: rebuild.CodeRecipeUnsupported}}
-	if got := rebuildFact(&gathered{}, noRecipe); got.Status != policy.RebuildSkip || got.Reason != rebuild.CodeRecipeUnsupported {
+	noRecipe := []policy.Check{{ID: CheckRebuild, Status: policy.StatusFail, Reason: reason.RecipeUnsupported}}
+	if got := rebuildFact(&gathered{}, noRecipe); got.Status != policy.RebuildSkip || got.Reason != reason.RecipeUnsupported {
 		t.Fatalf("no recipe = %+v", got)
 	}
 	if got := rebuildFact(&gathered{}, nil); got.Status != "" {

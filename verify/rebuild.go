@@ -12,14 +12,15 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
 )
 
 // Check ids of a rebuild.
 const (
-	CheckRebuild         = "rebuild"
-	CheckRebuildHermetic = "rebuild.hermetic"
+	CheckRebuild         = vocab.CheckRebuild
+	CheckRebuildHermetic = vocab.CheckRebuildHermetic
 )
 
 // RebuildOptions asks verify to rebuild each artifact from the recipe in
@@ -78,8 +79,8 @@ func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art 
 		}
 		rs, err := rebuild.ReadRecipes(bytes.NewReader(env.GetPayload()))
 		if err != nil {
-			if reason.CodeOf(err, "") != rebuild.CodeRecipeUnsupported && broken == nil {
-				c := failCheck(CheckRebuild, subject, reason.As(err, rebuild.CodeRecipeUnsupported, ""), vb.evidence)
+			if reason.CodeOf(err, "") != reason.RecipeUnsupported && broken == nil {
+				c := failCheck(CheckRebuild, subject, reason.As(err, reason.RecipeUnsupported, ""), vb.evidence)
 				broken = &c
 			}
 			r.logger.Info("no replayable recipe", "evidence", vb.evidence, "err", err)
@@ -92,7 +93,7 @@ func (r *Runner) rebuildChecks(ctx context.Context, subject policy.Subject, art 
 		return []policy.Check{*broken}, nil
 	}
 	if len(recipes) == 0 {
-		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(rebuild.CodeRecipeUnsupported,
+		return []policy.Check{failCheck(CheckRebuild, subject, reason.New(reason.RecipeUnsupported,
 			"--rebuild needs a verified provenance with a replayable recipe: the SLSA GitHub generator's Go builder or a sovcheck recipe (sovcheck attest recipe)",
 			"no verified provenance with a replayable recipe"), "")}, nil
 	}
@@ -147,7 +148,7 @@ func rebuildResultChecks(subject policy.Subject, res *rebuild.Result, evidence s
 		h := policy.Check{ID: CheckRebuildHermetic, Subject: subject, Status: policy.StatusPass,
 			Message: "built in " + res.Sandbox.Method + ": " + strings.Join(res.Sandbox.Namespaces, ", ")}
 		if !res.Hermetic() {
-			h.Status, h.Reason = policy.StatusSkip, rebuild.CodeSandboxUnavailable
+			h.Status, h.Reason = policy.StatusSkip, reason.SandboxUnavailable
 			h.Message = "the rebuild ran without the sandbox"
 			h.Hint = "a match without the sandbox does not prove a hermetic build; the policy decides whether it counts"
 		}

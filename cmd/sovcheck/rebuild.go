@@ -1,24 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/report"
 )
 
 func rebuildCommand() *cli.Command {
@@ -109,52 +104,27 @@ func runRebuild(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-
-	// Each artifact is on its own: one whose provenance cannot be read
-	// gets no verdict (exit 2, after the others' results), one whose
-	// recipe sovcheck will not replay is a SKIP, and neither stops the
-	// rebuilds of the others.
-	var reqs []rebuild.Request
-	var firstErr error
-	provenances := map[string][]byte{}
-	for _, art := range c.Args().Slice() {
-		req, err := rebuildRequest(c, art, provenances)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		reqs = append(reqs, req)
-	}
-
-	ctx := c.Context
-	results, errs := rb.RebuildAll(ctx, reqs, c.Int("jobs"))
-	var done []*rebuild.Result
-	for i, r := range results {
-		if errs[i] != nil {
-			if firstErr == nil {
-				firstErr = inContext(errs[i], "rebuilding %s", reqs[i].Name)
-			}
-			continue
-		}
-		done = append(done, r)
-	}
+	batch := rb.RebuildArtifacts(c.Context, c.Args().Slice(), c.String("provenance"), c.String("source"), c.Int("jobs"))
+	done := batch.Results
 	if format == "json" {
-		err = rebuild.WriteJSON(c.App.Writer, done)
+		err = report.RebuildJSON(c.App.Writer, done)
 	} else {
-		err = rebuild.WriteText(c.App.Writer, done)
+		err = report.RebuildText(c.App.Writer, done)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if key != nil {
-		if err := writeAttestations(ctx, c, done, key, provenances); err != nil {
+		envelopes, err := batch.Attest(c.Context, key, version())
+		if err != nil {
 			return err
 		}
+		if err := os.WriteFile(c.String("attest"), envelopes, 0o644); err != nil {
+			return fmt.Errorf("writing attestation: %w", err)
+		}
 	}
-	if firstErr != nil {
-		return firstErr
+	if batch.Err != nil {
+		return batch.Err
 	}
 	failed := 0
 	for _, r := range done {
@@ -214,126 +184,13 @@ func progressPrinter(w io.Writer) func(rebuild.Progress) {
 	}
 }
 
-// inContext prefixes an error's message with what was being done. A
-// *reason.Error keeps its code and hint, since exitCode prints those.
-func inContext(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	var re *reason.Error
-	if errors.As(err, &re) {
-		c := *re
-		c.Msg = what + ": " + re.Msg
-		return &c
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-// rebuildRequest reads the recipes of one artifact's provenance; data read
-// is kept in provenances, by file name.
-func rebuildRequest(c *cli.Context, art string, provenances map[string][]byte) (rebuild.Request, error) {
-	prov := c.String("provenance")
-	if prov == "" {
-		if prov = findProvenance(art); prov == "" {
-			return rebuild.Request{}, reason.New(reason.EvidenceMissing, "give --provenance FILE, or put ARTIFACT.intoto.jsonl beside the artifact",
-				"no provenance found for %s", art)
-		}
-	}
-	data, ok := provenances[prov]
-	if !ok {
-		var err error
-		if data, err = readLimited(prov, rebuild.MaxProvenanceBytes); err != nil {
-			return rebuild.Request{}, err
-		}
-		provenances[prov] = data
-	}
-	recipes, err := rebuild.ReadRecipes(bytes.NewReader(data))
-	if err != nil {
-		return rebuild.Request{}, inContext(err, "reading provenance %s", prov)
-	}
-	req := rebuild.Request{Artifact: art, Name: art, Recipes: recipes, Source: c.String("source")}
-	// sha256:<hex> that is not a path: the published artifact by its
-	// digest alone.
-	if hexDigest, ok := strings.CutPrefix(art, "sha256:"); ok {
-		if _, err := os.Stat(art); err != nil {
-			req.Artifact, req.SHA256 = "", strings.ToLower(hexDigest)
-		}
-	}
-	return req, nil
-}
-
-// findProvenance looks for an artifact's provenance beside it.
-func findProvenance(artifact string) string {
-	for _, ext := range []string{".intoto.jsonl", ".sigstore.json", ".sigstore", ".bundle"} {
-		if fi, err := os.Stat(artifact + ext); err == nil && fi.Mode().IsRegular() {
-			return artifact + ext
-		}
-	}
-	return ""
-}
-
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check the file's path and permissions", "reading %s", path)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check the file's path and permissions", "reading %s", path)
-	}
-	if int64(len(data)) > limit {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "file too large: " + path, Want: fmt.Sprintf("at most %d bytes", limit), Hint: "give the right file"}
-	}
-	return data, nil
-}
-
+// readSigningKey reads the PEM key that signs rebuild attestations and
+// recipes; none if path is "".
 func readSigningKey(path string) (crypto.Signer, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := readLimited(path, rebuild.MaxKeyBytes)
-	if err != nil {
-		return nil, err
-	}
-	return rebuild.ParseSigningKey(data)
-}
-
-// writeAttestations signs one rebuild attestation per artifact that was
-// rebuilt to a comparison, and writes them as JSON lines.
-func writeAttestations(ctx context.Context, c *cli.Context, results []*rebuild.Result, key crypto.Signer, provenances map[string][]byte) error {
-	provName := c.String("provenance")
-	var out bytes.Buffer
-	for _, r := range results {
-		if r.RebuiltSHA256 == "" {
-			continue
-		}
-		in := rebuild.AttestationInput{RebuilderVersion: version()}
-		name := provName
-		if name == "" {
-			name = findProvenance(r.Artifact)
-		}
-		if data, ok := provenances[name]; ok {
-			in.ProvenanceName = filepath.Base(name)
-			sum := sha256.Sum256(data)
-			in.ProvenanceSHA256 = hex.EncodeToString(sum[:])
-		}
-		stmt, err := rebuild.NewRebuildStatement(r, in)
-		if err != nil {
-			return err
-		}
-		env, err := rebuild.SignStatement(ctx, stmt, key)
-		if err != nil {
-			return fmt.Errorf("signing rebuild attestation for %s: %w", r.Artifact, err)
-		}
-		out.Write(env)
-	}
-	if out.Len() == 0 {
-		return reason.New(reason.EvidenceMissing, "only a rebuild that produced the artifact can be attested; fix the SKIP reasons above",
-			"no rebuild to attest")
-	}
-	if err := os.WriteFile(c.String("attest"), out.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("writing attestation: %w", err)
-	}
-	return nil
+	return rebuild.ReadSigningKey(path)
 }
 
 func runModuleCheck(c *cli.Context, rb *rebuild.Rebuilder, format string) error {
@@ -355,17 +212,9 @@ func runModuleCheck(c *cli.Context, rb *rebuild.Rebuilder, format string) error 
 	case want != "" && c.String("go-sum") != "":
 		return &usageError{err: errors.New("--h1 and --go-sum given together"), hint: "give one of them"}
 	case c.String("go-sum") != "":
-		data, err := readLimited(c.String("go-sum"), rebuild.MaxGoSumBytes)
-		if err != nil {
+		var err error
+		if want, err = rebuild.ReadGoSumFile(c.String("go-sum"), mod, ver); err != nil {
 			return err
-		}
-		want, _, err = rebuild.GoSumHashes(bytes.NewReader(data), mod, ver)
-		if err != nil {
-			return err
-		}
-		if want == "" {
-			return reason.New(reason.EvidenceMissing, "give a go.sum with the module's zip line (not only /go.mod), or --h1",
-				"go.sum has only the go.mod hash of %s %s", mod, ver)
 		}
 	case want == "":
 		return &usageError{err: errors.New("--module needs --go-sum or --h1"), hint: "give the go.sum that lists the module, or its h1: hash"}
@@ -378,9 +227,9 @@ func runModuleCheck(c *cli.Context, rb *rebuild.Rebuilder, format string) error 
 	}
 	results := []*rebuild.ModuleZipResult{res}
 	if format == "json" {
-		err = rebuild.WriteModuleJSON(c.App.Writer, results)
+		err = report.ModuleZipJSON(c.App.Writer, results)
 	} else {
-		err = rebuild.WriteModuleText(c.App.Writer, results)
+		err = report.ModuleZipText(c.App.Writer, results)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
