@@ -416,83 +416,89 @@ func (pc *profileCheck) spdx3(data []byte, name string) error {
 		}
 	}
 	for i := range doc.Graph {
-		e := &doc.Graph[i]
-		if string(e.Type) != "software_Package" {
-			continue
-		}
-		id := string(e.SPDXID)
-		title := string(e.Name)
-		if e.PackageVersion != "" {
-			title += "@" + string(e.PackageVersion)
-		}
-		miss := pc.component(title, fmt.Sprintf("/@graph/%d", i))
-		if len(e.OriginatedBy) == 0 && e.SuppliedBy == "" {
-			miss("component.creator", "no originatedBy (or suppliedBy) agent")
-		}
-		if strings.TrimSpace(string(e.Name)) == "" {
-			miss("component.name", "no name")
-		}
-		if strings.TrimSpace(string(e.PackageVersion)) == "" {
-			miss("component.version", "no software_packageVersion")
-		}
-		var file *spdx3Element
-		for _, f := range rels[id]["hasDistributionArtifact"] {
-			if j, ok := byID[f]; ok && string(doc.Graph[j].Type) == "software_File" {
-				file = &doc.Graph[j]
-				break
-			}
-		}
-		if file == nil || strings.TrimSpace(string(file.Name)) == "" {
-			miss("component.filename", "no software_File named by a hasDistributionArtifact relationship")
-		}
-		if len(rels[id]["dependsOn"]) == 0 && len(rels[id]["contains"]) == 0 {
-			miss("component.dependencies", "no dependsOn or contains relationship from it (even one with completeness and no targets)")
-		}
-		if len(rels[id]["hasConcludedLicense"]) == 0 {
-			miss("component.licence", "no hasConcludedLicense relationship (the distribution licence)")
-		}
-		sha512 := false
-		for _, el := range []*spdx3Element{e, file} {
-			if el == nil {
-				continue
-			}
-			for _, h := range el.VerifiedUsing {
-				if strings.EqualFold(string(h.Algorithm), "sha512") && h.HashValue != "" {
-					sha512 = true
-				}
-			}
-		}
-		if !sha512 {
-			miss("component.hash", "no sha512 in verifiedUsing of the distribution file")
-		}
-		var purposes []string
-		if file != nil {
-			for _, p := range file.AdditionalPurpose {
-				purposes = append(purposes, string(p))
-			}
-			purposes = append(purposes, string(file.PrimaryPurpose))
-		}
-		if !slices.Contains(purposes, "executable") {
-			miss("component.executable", "the distribution file's additionalPurpose does not say executable")
-		}
-		if !slices.Contains(purposes, "archive") {
-			miss("component.archive", "the distribution file's additionalPurpose does not say archive")
-		}
-		if !slices.Contains(purposes, "container") && !slices.Contains(purposes, "firmware") {
-			miss("component.structured", "the distribution file's additionalPurpose says neither container (structured) nor firmware (unstructured)")
-		}
-		ids := e.PackageURL != ""
-		for _, x := range e.ExternalIDs {
-			switch string(x.Type) {
-			case "packageUrl", "cpe22", "cpe23", "swid":
-				ids = true
-			}
-		}
-		if !ids {
-			miss("component.identifiers", "no purl, CPE or SWID external identifier")
+		if string(doc.Graph[i].Type) == "software_Package" {
+			pc.spdx3Package(&doc, i, byID, rels)
 		}
 	}
 	return nil
+}
+
+// spdx3Package checks one software_Package of an SPDX 3 graph; byID
+// indexes the graph's elements and rels its relationships (from -> type ->
+// to).
+func (pc *profileCheck) spdx3Package(doc *spdx3Doc, i int, byID map[string]int, rels map[string]map[string][]string) {
+	e := &doc.Graph[i]
+	id := string(e.SPDXID)
+	title := string(e.Name)
+	if e.PackageVersion != "" {
+		title += "@" + string(e.PackageVersion)
+	}
+	miss := pc.component(title, fmt.Sprintf("/@graph/%d", i))
+	if len(e.OriginatedBy) == 0 && e.SuppliedBy == "" {
+		miss("component.creator", "no originatedBy (or suppliedBy) agent")
+	}
+	if strings.TrimSpace(string(e.Name)) == "" {
+		miss("component.name", "no name")
+	}
+	if strings.TrimSpace(string(e.PackageVersion)) == "" {
+		miss("component.version", "no software_packageVersion")
+	}
+	var file *spdx3Element
+	for _, f := range rels[id]["hasDistributionArtifact"] {
+		if j, ok := byID[f]; ok && string(doc.Graph[j].Type) == "software_File" {
+			file = &doc.Graph[j]
+			break
+		}
+	}
+	if file == nil || strings.TrimSpace(string(file.Name)) == "" {
+		miss("component.filename", "no software_File named by a hasDistributionArtifact relationship")
+	}
+	if len(rels[id]["dependsOn"]) == 0 && len(rels[id]["contains"]) == 0 {
+		miss("component.dependencies", "no dependsOn or contains relationship from it (even one with completeness and no targets)")
+	}
+	if len(rels[id]["hasConcludedLicense"]) == 0 {
+		miss("component.licence", "no hasConcludedLicense relationship (the distribution licence)")
+	}
+	sha512 := false
+	for _, el := range []*spdx3Element{e, file} {
+		if el == nil {
+			continue
+		}
+		for _, h := range el.VerifiedUsing {
+			if strings.EqualFold(string(h.Algorithm), "sha512") && h.HashValue != "" {
+				sha512 = true
+			}
+		}
+	}
+	if !sha512 {
+		miss("component.hash", "no sha512 in verifiedUsing of the distribution file")
+	}
+	var purposes []string
+	if file != nil {
+		for _, p := range file.AdditionalPurpose {
+			purposes = append(purposes, string(p))
+		}
+		purposes = append(purposes, string(file.PrimaryPurpose))
+	}
+	if !slices.Contains(purposes, "executable") {
+		miss("component.executable", "the distribution file's additionalPurpose does not say executable")
+	}
+	if !slices.Contains(purposes, "archive") {
+		miss("component.archive", "the distribution file's additionalPurpose does not say archive")
+	}
+	if !slices.Contains(purposes, "container") && !slices.Contains(purposes, "firmware") {
+		miss("component.structured", "the distribution file's additionalPurpose says neither container (structured) nor firmware (unstructured)")
+	}
+	ids := e.PackageURL != ""
+	for _, x := range e.ExternalIDs {
+		switch string(x.Type) {
+		case "packageUrl", "cpe22", "cpe23", "swid":
+			ids = true
+		}
+	}
+	if !ids {
+		miss("component.identifiers", "no purl, CPE or SWID external identifier")
+	}
 }
 
 // WriteProfileText writes conformance reports as text: per SBOM a verdict
