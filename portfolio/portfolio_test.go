@@ -60,7 +60,7 @@ func runHelper(kind string) int {
 		return 2
 	}
 	defer st.Close()
-	a, err := sbom.NewAssessor(sbom.DefaultConfig(), sbom.Data{}, sbom.WithClock(fixedDay("2026-11-15")))
+	a, err := sbom.NewAssessor(sbom.WithClock(fixedDay("2026-11-15")))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -141,7 +141,7 @@ func writeFixtures(t testing.TB, dir string) {
 
 func assessor(t testing.TB, day string) *sbom.Assessor {
 	t.Helper()
-	a, err := sbom.NewAssessor(sbom.DefaultConfig(), sbom.Data{}, sbom.WithClock(fixedDay(day)))
+	a, err := sbom.NewAssessor(sbom.WithClock(fixedDay(day)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func (s *Store) Report(ctx context.Context, top int) (*sbom.PortfolioReport, err
 	if err != nil {
 		return nil, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "reading the date stored in %s", s.Location())
 	}
-	a, err := sbom.NewAssessor(cfg, sbom.Data{}, sbom.WithClock(func() time.Time { return day }), sbom.WithLogger(s.log))
+	a, err := sbom.NewAssessor(sbom.WithScoring(cfg), sbom.WithClock(func() time.Time { return day }), sbom.WithLogger(s.log))
 	if err != nil {
 		return nil, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "using the configuration stored in %s", s.Location())
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/wasm"
 )
 
@@ -48,18 +49,54 @@ type Assessor struct {
 	limits Limits
 }
 
-// NewAssessor validates cfg and reads the clock once, so that every
-// product of a run is judged at the same instant.
-func NewAssessor(cfg Config, data Data, opts ...Option) (*Assessor, error) {
+// NewAssessor returns an Assessor with the scoring configuration of
+// WithScoring (default DefaultConfig) and the data files of WithData
+// (default none: the labels that need them say "unknown"), and reads the
+// clock once, so that every product of a run is judged at the same
+// instant.
+func NewAssessor(opts ...Option) (*Assessor, error) {
 	o, err := newOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	cfg = cloneConfig(cfg)
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	cfg := DefaultConfig()
+	if o.scoring != nil {
+		cfg = *o.scoring
 	}
-	return &Assessor{cfg: cfg, data: data, now: o.now().UTC(), log: o.logger, limits: o.limits}, nil
+	return &Assessor{cfg: cfg, data: o.data, now: o.now().UTC(), log: o.logger, limits: o.limits}, nil
+}
+
+// WithScoring sets the weights and cut-offs an Assessor scores with. The
+// configuration is copied and validated here, so a caller's later change
+// to its maps does not reach the Assessor. Readers and loaders ignore it.
+func WithScoring(cfg Config) Option {
+	return func(o *options) error {
+		cfg = cloneConfig(cfg)
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		o.scoring = &cfg
+		return nil
+	}
+}
+
+// WithData gives an Assessor the offline data it reads (LoadData reads
+// them from files). Readers and loaders ignore it.
+func WithData(d Data) Option {
+	return func(o *options) error {
+		for i, v := range d.VEX {
+			if v == nil {
+				return reason.New(CodeConfigInvalid, "pass only VEX documents that were read", "configuring sbom: VEX document %d is nil", i)
+			}
+		}
+		for k, m := range d.Wasm {
+			if m == nil {
+				return reason.New(CodeConfigInvalid, "pass only Wasm modules that were read", "configuring sbom: Wasm module %s is nil", k)
+			}
+		}
+		o.data = d
+		return nil
+	}
 }
 
 func cloneConfig(c Config) Config {

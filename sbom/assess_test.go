@@ -133,7 +133,7 @@ func TestAssessXZPattern(t *testing.T) {
 }
 
 func TestAssessWithoutDataSaysUnknown(t *testing.T) {
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestAssessFailureTwins(t *testing.T) {
 	baseXZ := resultOf(t, base, "liblzma5")
 
 	t.Run("earlier clock: not abandoned", func(t *testing.T) {
-		a, err := NewAssessor(testConfig(), data, WithClock(func() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }))
+		a, err := NewAssessor(WithScoring(testConfig()), WithData(data), WithClock(func() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestAssessFailureTwins(t *testing.T) {
 	t.Run("weights override", func(t *testing.T) {
 		cfg := testConfig()
 		cfg.Weights[LabelUnsandboxedNative] = 0
-		a, err := NewAssessor(cfg, data, WithClock(testClock))
+		a, err := NewAssessor(WithScoring(cfg), WithData(data), WithClock(testClock))
 		if err != nil {
 			t.Fatal(err)
 		}

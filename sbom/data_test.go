@@ -205,7 +205,7 @@ func TestConfig(t *testing.T) {
 	}
 	bad := DefaultConfig()
 	bad.ImpactFloor = 2
-	if _, err := NewAssessor(bad, Data{}); err == nil {
+	if _, err := NewAssessor(WithScoring(bad)); err == nil {
 		t.Fatal("NewAssessor accepted an invalid configuration")
 	}
 }

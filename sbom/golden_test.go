@@ -50,7 +50,7 @@ func TestGoldenProduct(t *testing.T) {
 }
 
 func TestGoldenProductWithoutData(t *testing.T) {
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}

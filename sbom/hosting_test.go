@@ -60,7 +60,7 @@ func TestHostingLabels(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.AllowedJurisdictions = []string{"EU", "FR", "DE"}
-	a, err := NewAssessor(cfg, Data{Registry: reg}, WithClock(testClock))
+	a, err := NewAssessor(WithScoring(cfg), WithData(Data{Registry: reg}), WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestHostingLabels(t *testing.T) {
 	}
 
 	// Without a registry nothing is guessed: the questions stay open.
-	a, _ = NewAssessor(cfg, Data{}, WithClock(testClock))
+	a, _ = NewAssessor(WithScoring(cfg), WithClock(testClock))
 	g, _ = Read(strings.NewReader(saasBOM), "saas.cdx.json")
 	rep = a.Assess(g)
 	if got := serviceLabels(rep.Services, "mail"); slices.Contains(got, LabelForeignHosted) || slices.Contains(got, LabelUncertifiedHost) {
@@ -185,7 +185,7 @@ func TestHostingConcentration(t *testing.T) {
 // panics reading or labelling them.
 func FuzzReadServices(f *testing.F) {
 	f.Add([]byte(saasBOM))
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		f.Fatal(err)
 	}

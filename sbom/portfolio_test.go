@@ -199,7 +199,7 @@ func TestPortfolioPervasivenessRaisesImpact(t *testing.T) {
 
 	small := DefaultLimits()
 	small.MaxPortfolioSBOMs = 1
-	limited, err := NewAssessor(testConfig(), Data{}, WithLimits(small))
+	limited, err := NewAssessor(WithScoring(testConfig()), WithLimits(small))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,9 @@ type options struct {
 	logger *slog.Logger
 	limits Limits
 	now    func() time.Time
+	// scoring and data configure an Assessor (WithScoring, WithData).
+	scoring *Config
+	data    Data
 }
 
 func newOptions(opts []Option) (*options, error) {

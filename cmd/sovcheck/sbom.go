@@ -315,7 +315,7 @@ func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, 
 	if data.Wasm, err = wasmBeside(c, args); err != nil {
 		return nil, nil, err
 	}
-	a, err := sbom.NewAssessor(cfg, data, opts...)
+	a, err := sbom.NewAssessor(slices.Concat(opts, []sbom.Option{sbom.WithScoring(cfg), sbom.WithData(data)})...)
 	if err != nil {
 		return nil, nil, err
 	}
