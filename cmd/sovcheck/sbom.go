@@ -174,49 +174,6 @@ func runSBOMLabels(c *cli.Context) error {
 	return nil
 }
 
-func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
-	var d sbom.Data
-	var err error
-	if p := fl.String("registry"); p != "" {
-		if d.Registry, err = sbom.LoadRegistry(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("mapping"); p != "" {
-		if d.Mapping, err = sbom.LoadMapping(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("vulns"); p != "" {
-		if d.Advisories, err = sbom.LoadAdvisories(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("kev"); p != "" {
-		if d.KEV, err = sbom.LoadKEV(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("facts"); p != "" {
-		if d.Facts, err = sbom.LoadFacts(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	for _, p := range fl.StringSlice("vex") {
-		v, err := sbom.LoadVEX(p, opts...)
-		if err != nil {
-			return d, err
-		}
-		d.VEX = append(d.VEX, v.Trust("given with --vex"))
-	}
-	if p := fl.String("data"); p != "" {
-		if d.Risk, err = sbom.LoadRiskData(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	return d, nil
-}
-
 func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text sbom.TextOptions, minGrade sbom.Grade) error {
 	files, skipped, err := sbom.CollectInputs(args)
 	if err != nil {
@@ -308,11 +265,11 @@ func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, 
 	if days := fl.Int("max-data-age"); days != 0 {
 		cfg.MaxAdvisoryAgeDays = days
 	}
-	data, err := loadSBOMData(fl, opts)
+	data, err := sbom.LoadData(c.Context, sbom.DataFiles{
+		Registry: fl.String("registry"), Mapping: fl.String("mapping"), Advisories: fl.String("vulns"), KEV: fl.String("kev"),
+		Facts: fl.String("facts"), Risk: fl.String("data"), VEX: fl.StringSlice("vex"), VEXTrust: "given with --vex", WasmBeside: args,
+	}, opts...)
 	if err != nil {
-		return nil, nil, err
-	}
-	if data.Wasm, err = wasmBeside(c, args); err != nil {
 		return nil, nil, err
 	}
 	a, err := sbom.NewAssessor(slices.Concat(opts, []sbom.Option{sbom.WithScoring(cfg), sbom.WithData(data)})...)
