@@ -6,6 +6,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // inconsistentHint is the hint of every REPORT_DOCUMENT_INCONSISTENT.
@@ -122,19 +123,20 @@ func checkPolicyRules(i int, v policy.Verdict) *reason.Error {
 // the one its components give: their number, the count of each grade, the
 // product's risk (its riskiest component's) and a grade better than the
 // grade its risk computes (caps only make a grade worse).
-func checkLabelsCounts(doc *LabelsDocument) *reason.Error {
+func checkLabelsCounts(doc *sbom.Report) *reason.Error {
 	p := &doc.Product
 	what := fmt.Sprintf("product %q", p.Name)
 	if p.Components != len(doc.Components) {
 		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" counts another number of components than it lists", fmt.Sprint(p.Components), fmt.Sprint(len(doc.Components)))
 	}
-	counts := map[string]int{}
+	counts := map[sbom.Grade]int{}
 	risk := 0
 	for _, c := range doc.Components {
 		counts[c.Grade]++
 		risk = max(risk, c.Risk)
 	}
-	for _, g := range grades {
+	for _, grade := range grades {
+		g := sbom.Grade(grade)
 		if p.GradeCounts[g] != counts[g] {
 			return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, fmt.Sprintf("%s counts another number of components graded %s than it lists", what, g),
 				fmt.Sprint(p.GradeCounts[g]), fmt.Sprint(counts[g]))
@@ -143,8 +145,8 @@ func checkLabelsCounts(doc *LabelsDocument) *reason.Error {
 	if len(doc.Components) > 0 && p.Risk != risk {
 		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" has another risk than its riskiest component", fmt.Sprint(p.Risk), fmt.Sprint(risk))
 	}
-	if p.ComputedGrade != "" && gradeRank(p.Grade) < gradeRank(p.ComputedGrade) {
-		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" is graded better than its risk computes", p.Grade, p.ComputedGrade+" or worse")
+	if p.ComputedGrade != "" && gradeRank(string(p.Grade)) < gradeRank(string(p.ComputedGrade)) {
+		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" is graded better than its risk computes", string(p.Grade), string(p.ComputedGrade)+" or worse")
 	}
 	return nil
 }

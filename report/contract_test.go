@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // TestProducersStillWriteWhatReportReads reads the golden JSON of the
@@ -17,8 +19,8 @@ func TestProducersStillWriteWhatReportReads(t *testing.T) {
 		path string
 		view func() any
 	}{
-		{"../sbom/testdata/golden/shop.json", func() any { return &LabelsDocument{} }},
-		{"../sbom/testdata/golden/portfolio.json", func() any { return &PortfolioDocument{} }},
+		{"../sbom/testdata/golden/shop.json", func() any { return &sbom.Report{} }},
+		{"../sbom/testdata/golden/portfolio.json", func() any { return &sbom.PortfolioReport{} }},
 		{"../rebuild/testdata/report.golden.json", func() any { return &RebuildDocument{} }},
 		{"../rebuild/testdata/modules.golden.json", func() any { return &RebuildDocument{} }},
 		{"testdata/verify.golden.json", func() any { return &VerifyDocument{} }},

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // The HTML report is one self-contained file: the style sheet is inline,
@@ -40,7 +41,7 @@ var (
 			"verdictClass":   verdictClass,
 			"orNone":         orNone,
 			"percent":        percent,
-			"join":           strings.Join,
+			"join":           func(ls []sbom.Label, sep string) string { return strings.Join(labelNames(ls), sep) },
 			"pointsBar":      newPointsBar,
 			"sortedFindings": sortedFindings,
 			"deref":          func(p *float64) float64 { return *p },
@@ -109,9 +110,9 @@ func rebuildClass(s string) string {
 	return "fail"
 }
 
-func gradeClass(g string) string {
-	if ValidGrade(g) {
-		return "g" + g
+func gradeClass(g sbom.Grade) string {
+	if ValidGrade(string(g)) {
+		return "g" + string(g)
 	}
 	return "fail"
 }

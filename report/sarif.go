@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // SARIFSchema is the JSON schema the SARIF output follows (SARIF 2.1.0
@@ -249,14 +250,14 @@ func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
 	return out
 }
 
-func sarifProduct(s *sarifBuilder, d *LabelsDocument) {
+func sarifProduct(s *sarifBuilder, d *sbom.Report) {
 	for i := range d.Components {
 		c := &d.Components[i]
 		level := "note"
 		switch {
-		case gradeRank(c.Grade) >= gradeRank("E"):
+		case gradeRank(string(c.Grade)) >= gradeRank("E"):
 			level = "error"
-		case gradeRank(c.Grade) >= gradeRank("C"):
+		case gradeRank(string(c.Grade)) >= gradeRank("C"):
 			level = "warning"
 		}
 		file, line := d.Product.Source, 0
@@ -279,7 +280,7 @@ func sarifProduct(s *sarifBuilder, d *LabelsDocument) {
 			if line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 			}
-			s.add(f.Label, "SBOM component labelled "+f.Label,
+			s.add(string(f.Label), "SBOM component labelled "+string(f.Label),
 				"sovcheck sbom labels explains the label and what to do about it; the message names the SBOM field or data record that fired it",
 				level, msg, []sarifLocation{loc}, nil, d.Product.Source, c.Location, f.Rule)
 		}

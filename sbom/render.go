@@ -74,7 +74,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		fmt.Fprintf(tw, "RISK\tGRADE\tCOMPONENT\tUPSTREAM\tWHY\tWHAT TO DO\n")
 		for i := range rows {
 			c := &rows[i]
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, componentTitle(c), upstreamTitle(c.Upstream), why(c.Labels, 3), action(c.Labels))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, c.Title(), upstreamTitle(c.Upstream), why(c.Labels, 3), action(c.Labels))
 		}
 		if ew.err == nil {
 			ew.err = tw.Flush()
@@ -102,13 +102,6 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		}
 	}
 	return ew.err
-}
-
-func componentTitle(c *ComponentResult) string {
-	if c.Version != "" {
-		return c.Name + "@" + c.Version
-	}
-	return c.Name
 }
 
 // byWeight orders findings heaviest first; systemic-fragile leads because
@@ -178,7 +171,7 @@ func writeCoverage(ew *errWriter, cov Coverage) {
 func writeTrace(ew *errWriter, c *ComponentResult, cfg *Config) {
 	imp := c.Impact
 	floor := cfg.ImpactFloor
-	ew.printf("  %s  risk %d, grade %s\n", componentTitle(c), c.Risk, c.Grade)
+	ew.printf("  %s  risk %d, grade %s\n", c.Title(), c.Risk, c.Grade)
 	ew.printf("    risk = 100 x fragility %.3f x (%.2f + %.2f x impact %.3f)", c.Fragility, floor, 1-floor, imp.Value)
 	if c.RiskFloor != nil {
 		ew.printf(", raised to %d by %s", c.RiskFloor.Value, c.RiskFloor.Label)

@@ -192,3 +192,11 @@ type RiskFloor struct {
 	Value    int    `json:"value"`
 	Severity string `json:"severity,omitempty"`
 }
+
+// Title is the component's name and version, as reports show it.
+func (c *ComponentResult) Title() string {
+	if c.Version != "" {
+		return c.Name + "@" + c.Version
+	}
+	return c.Name
+}

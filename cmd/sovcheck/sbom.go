@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -160,7 +159,7 @@ func runSBOMLabels(c *cli.Context) error {
 	case "text":
 		err = sbom.WriteText(c.App.Writer, rep, text)
 	default:
-		err = renderSBOMReport(c, format, args[0], rep, minGrade)
+		err = renderSBOMReport(c, format, func(d *report.Documents) error { return d.AddLabels(args[0], rep) }, minGrade)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -208,7 +207,7 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 	case "text":
 		err = sbom.WritePortfolioText(c.App.Writer, rep, text)
 	default:
-		err = renderSBOMReport(c, format, "portfolio", rep, minGrade)
+		err = renderSBOMReport(c, format, func(d *report.Documents) error { return d.AddPortfolio("portfolio", rep) }, minGrade)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -222,15 +221,11 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 }
 
 // renderSBOMReport renders a labels or portfolio report in one of the
-// formats of package report, through the same versioned JSON that
-// `sovcheck report` reads, so both give the same page.
-func renderSBOMReport(c *cli.Context, format, name string, rep any, minGrade sbom.Grade) error {
-	var buf bytes.Buffer
-	if err := sbom.WriteJSON(&buf, rep); err != nil {
-		return err
-	}
+// formats of package report, from the typed result: the same page
+// 'sovcheck report' makes from its JSON.
+func renderSBOMReport(c *cli.Context, format string, add func(*report.Documents) error, minGrade sbom.Grade) error {
 	docs := &report.Documents{}
-	if err := report.ReadDocument(name, buf.Bytes(), docs); err != nil {
+	if err := add(docs); err != nil {
 		return err
 	}
 	return report.RenderDocuments(c.App.Writer, format, docs, report.Options{MinGrade: string(minGrade)})
