@@ -134,6 +134,14 @@
 // written by sovcheck data pull, facts per versionless purl, each traced to
 // the source it was read from.
 //
+// # Output
+//
+// Report, PortfolioReport and ProfileReport are typed documents with a
+// versioned media type; WriteJSON writes them. Package report renders
+// them for people (text, HTML, Markdown, SARIF, JUnit), in process or
+// from their JSON. LoadData reads the data files an Assessor is given
+// with WithData; WithScoring gives it its Config.
+//
 // # Invariants
 //
 // The package never prints and never reaches the network; it logs through

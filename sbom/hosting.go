@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 )
 
 // Hosting labels, on services (CycloneDX services, a SaaSBOM). They are
@@ -218,40 +217,6 @@ func (a *Assessor) hostCertified(p *Provider) bool {
 	return false
 }
 
-// writeServices prints the hosted services of a product with their labels.
-func writeServices(ew *errWriter, rs []ServiceResult) {
-	if len(rs) == 0 {
-		return
-	}
-	ew.printf("Hosted services (%d):\n", len(rs))
-	for _, s := range rs {
-		provider := s.Provider
-		if provider == "" {
-			provider = "provider unknown"
-		}
-		if s.Jurisdiction != "" {
-			provider += " (" + s.Jurisdiction + ")"
-		}
-		ew.printf("  %s  on %s\n", s.Name, provider)
-		for _, f := range s.Labels {
-			trace := f.Field
-			if f.Record != "" {
-				trace += ", " + f.Record
-			}
-			ew.printf("    %-25s %s  [%s] %s\n", f.Label, f.Detail, f.Rule, trace)
-			ew.printf("    %-25s what to do: %s\n", "", serviceHint(f.Label))
-		}
-		for _, u := range s.Unassessed {
-			var ls []string
-			for _, l := range u.Labels {
-				ls = append(ls, string(l))
-			}
-			ew.printf("    unknown: %s (%s)\n", strings.Join(ls, ", "), u.Reason)
-		}
-	}
-	ew.printf("\n")
-}
-
 // LabelHostingConcentration marks a hosting provider (or jurisdiction)
 // that a large share of a portfolio's products depend on, by the same
 // thresholds as portfolio-pervasive.
@@ -385,55 +350,4 @@ func (h *hostingAgg) report(cfg Config) *HostingConcentration {
 	hhi = round3(hhi)
 	out.HHI = &hhi
 	return out
-}
-
-// writeHosting prints a portfolio's hosting concentration.
-func writeHosting(ew *errWriter, h *HostingConcentration, rows int) {
-	if h == nil {
-		return
-	}
-	hhi := "unknown: " + h.HHIUnknown
-	if h.HHI != nil {
-		hhi = fmt.Sprintf("%.3f; 1 means a single provider", *h.HHI)
-	}
-	ew.printf("Hosting concentration (%d products with hosted services; HHI %s):\n", h.Products, hhi)
-	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "SHARE\tPRODUCTS\tPROVIDER\tJURISDICTION\tLABELS\n")
-	for i, p := range h.Providers {
-		if rows > 0 && i == rows {
-			break
-		}
-		jur := p.Jurisdiction
-		if jur == "" {
-			jur = "unknown"
-		}
-		fmt.Fprintf(tw, "%.0f%%\t%d\t%s\t%s\t%s\n", 100*p.Share, p.Products, p.Name, jur, labelList(p.Labels))
-	}
-	if ew.err == nil {
-		ew.err = tw.Flush()
-	}
-	var js []string
-	for _, j := range h.Jurisdictions {
-		js = append(js, fmt.Sprintf("%s %.0f%%", j.Name, 100*j.Share))
-	}
-	ew.printf("By jurisdiction: %s\n\n", strings.Join(js, ", "))
-}
-
-// providers returns h's provider rows; h may be nil.
-func (h *HostingConcentration) providers() []HostingShare {
-	if h == nil {
-		return nil
-	}
-	return h.Providers
-}
-
-func labelList(ls []Label) string {
-	if len(ls) == 0 {
-		return "-"
-	}
-	out := make([]string, len(ls))
-	for i, l := range ls {
-		out[i] = string(l)
-	}
-	return strings.Join(out, ", ")
 }

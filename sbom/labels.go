@@ -124,6 +124,22 @@ var labelIndex = func() map[Label]int {
 
 func infoOf(l Label) labelInfo { return labelCatalogue[labelIndex[l]] }
 
+// LabelHint says what a user can do about a label of a component or of a
+// hosted service; "" for a label sovcheck does not know.
+func LabelHint(l Label) string {
+	if i, ok := labelIndex[l]; ok {
+		return labelCatalogue[i].hint
+	}
+	return serviceHint(l)
+}
+
+// LabelMitigates reports whether a label lowers a component's impact
+// (sandboxed) instead of explaining a risk.
+func LabelMitigates(l Label) bool {
+	i, ok := labelIndex[l]
+	return ok && labelCatalogue[i].kind == kindMitigation
+}
+
 // labelBits is a set of labels, one bit per catalogue entry.
 type labelBits uint64
 

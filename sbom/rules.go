@@ -297,7 +297,7 @@ func (x *ruleCtx) systemic(i int, st *assessment, suppliers supplierStats) {
 		if sig := math.Max(imp.DependentsSignal, imp.DominatedSignal); sig >= x.a.cfg.HighBlastRadius {
 			x.fire(LabelHighBlastRadius, "systemic/blast-radius", c.Location, "",
 				fmt.Sprintf("%s components depend on it, %d are reachable only through it (signal %.2f >= %.2f)",
-					atLeast(imp.Dependents, imp.DependentsAtLeast), imp.Dominated, sig, x.a.cfg.HighBlastRadius))
+					imp.DependentsText(), imp.Dominated, sig, x.a.cfg.HighBlastRadius))
 		}
 	} else {
 		x.unknown("the SBOM carries no dependency graph", LabelHighBlastRadius)
@@ -314,9 +314,11 @@ func (x *ruleCtx) systemic(i int, st *assessment, suppliers supplierStats) {
 	}
 }
 
-func atLeast(n int, capped bool) string {
-	if capped {
-		return fmt.Sprintf("more than %d", n)
+// DependentsText is the number of dependents as reports write it: "more
+// than N" when the count was capped.
+func (imp *Impact) DependentsText() string {
+	if imp.DependentsAtLeast {
+		return fmt.Sprintf("more than %d", imp.Dependents)
 	}
-	return fmt.Sprint(n)
+	return fmt.Sprint(imp.Dependents)
 }

@@ -144,7 +144,7 @@ func runSBOMLabels(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	text := sbom.TextOptions{Top: fl.Int("top"), Details: 5}
+	text := report.SBOMTextOptions{Top: fl.Int("top"), Details: 5}
 	if portfolio {
 		return runPortfolio(c, a, args, format, text, minGrade)
 	}
@@ -157,7 +157,7 @@ func runSBOMLabels(c *cli.Context) error {
 	case "json":
 		err = sbom.WriteJSON(c.App.Writer, rep)
 	case "text":
-		err = sbom.WriteText(c.App.Writer, rep, text)
+		err = report.WriteSBOMText(c.App.Writer, rep, text)
 	default:
 		err = renderSBOMReport(c, format, func(d *report.Documents) error { return d.AddLabels(args[0], rep) }, minGrade)
 	}
@@ -173,7 +173,7 @@ func runSBOMLabels(c *cli.Context) error {
 	return nil
 }
 
-func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text sbom.TextOptions, minGrade sbom.Grade) error {
+func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text report.SBOMTextOptions, minGrade sbom.Grade) error {
 	files, skipped, err := sbom.CollectInputs(args)
 	if err != nil {
 		return err
@@ -205,7 +205,7 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 	case "json":
 		err = sbom.WriteJSON(c.App.Writer, rep)
 	case "text":
-		err = sbom.WritePortfolioText(c.App.Writer, rep, text)
+		err = report.WritePortfolioText(c.App.Writer, rep, text)
 	default:
 		err = renderSBOMReport(c, format, func(d *report.Documents) error { return d.AddPortfolio("portfolio", rep) }, minGrade)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -82,7 +83,7 @@ func runSBOMCheck(c *cli.Context) error {
 	if format == "json" {
 		err = sbom.WriteJSON(c.App.Writer, res)
 	} else {
-		err = sbom.WriteProfileText(c.App.Writer, res.Profile, res.Reports, res.Unreadable)
+		err = report.WriteProfileText(c.App.Writer, res.Profile, res.Reports, res.Unreadable)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
