@@ -10,8 +10,6 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"golang.org/x/mod/semver"
-
-	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 // Conformance profiles check that an SBOM carries the fields a regulation
@@ -84,9 +82,8 @@ func CheckProfile(r io.Reader, name, profile string, opts ...Option) (*ProfileRe
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(Profiles, profile) {
-		return nil, reason.New(CodeConfigInvalid, "use --profile "+strings.Join(Profiles, ", "),
-			"checking %s: unknown profile %q", quoteName(name), profile)
+	if err := checkProfileName(profile, name); err != nil {
+		return nil, err
 	}
 	data, err := readLimitedSized(r, -1, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
 	if err != nil {
@@ -101,9 +98,8 @@ func CheckProfileFile(path, profile string, opts ...Option) (*ProfileReport, err
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(Profiles, profile) {
-		return nil, reason.New(CodeConfigInvalid, "use --profile "+strings.Join(Profiles, ", "),
-			"checking %s: unknown profile %q", quoteName(path), profile)
+	if err := checkProfileName(profile, path); err != nil {
+		return nil, err
 	}
 	data, err := readFileLimitedAs(path, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(path), "split the SBOM or raise the size limit")
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -83,11 +81,11 @@ func Read(r io.Reader, name string, opts ...Option) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readLimitedSized(r, -1, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	d, err := readDocument(r, name, o)
 	if err != nil {
 		return nil, err
 	}
-	return decode(data, nil, name, o)
+	return d.Graph, nil
 }
 
 // ReadFile reads the SBOM or lockfile at path. For a go.mod it also reads
@@ -101,21 +99,11 @@ func ReadFile(path string, opts ...Option) (*Graph, error) {
 }
 
 func readFile(path, name string, o *options) (*Graph, error) {
-	data, err := readFileLimitedAs(path, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	d, err := readDocumentFile(path, name, o)
 	if err != nil {
 		return nil, err
 	}
-	var sum []byte
-	if filepath.Base(path) == "go.mod" {
-		sumPath := filepath.Join(filepath.Dir(path), "go.sum")
-		if _, statErr := os.Stat(sumPath); statErr == nil {
-			sum, err = readFileLimited(sumPath, o.limits.MaxSBOMBytes, "go.sum beside "+quoteName(name), "check the go.sum file")
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	return decode(data, sum, name, o)
+	return d.Graph, nil
 }
 
 // ReadGoModule reads a go.mod and, when goSum is not nil, its go.sum.

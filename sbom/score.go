@@ -92,7 +92,7 @@ func (st *assessment) report(a *Assessor) *Report {
 		MediaType:  LabelsMediaType,
 		AsOf:       a.now.Format(time.DateOnly),
 		Components: results,
-		Warnings:   g.Warnings,
+		Warnings:   slices.Clone(g.Warnings), // the summary appends: never into the graph's array, which another assessment may read
 		Config:     a.cfg,
 		Data:       a.dataSources(),
 	}
