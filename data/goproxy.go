@@ -58,7 +58,7 @@ func (g *GoProxy) Lookup(ctx context.Context, key string) (*sbom.PackageFacts, [
 	path := strings.TrimPrefix(key, "pkg:golang/")
 	esc, err := module.EscapePath(path)
 	if err != nil {
-		return nil, nil, reason.Wrap(err, CodeNotFound, "the purl does not name a valid Go module path", "looking up %s", key)
+		return nil, nil, reason.Wrap(err, reason.RiskDataNotFound, "the purl does not name a valid Go module path", "looking up %s", key)
 	}
 	var srcs []sbom.RiskDataSource
 	get := func(rel string) ([]byte, string, error) {
@@ -149,7 +149,7 @@ func (g *GoProxy) fetch(ctx context.Context, u string) ([]byte, error) {
 		f, err := os.Open(filepath.FromSlash(p))
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, reason.Wrap(err, CodeNotFound, "the proxy does not know this module or version", "reading %s", u)
+				return nil, reason.Wrap(err, reason.RiskDataNotFound, "the proxy does not know this module or version", "reading %s", u)
 			}
 			return nil, reason.Wrap(err, reason.RiskDataLookupFailed, "check the proxy directory", "reading %s", u)
 		}
@@ -167,7 +167,7 @@ func (g *GoProxy) fetch(ctx context.Context, u string) ([]byte, error) {
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return nil, reason.New(CodeNotFound, "the proxy does not know this module or version", "requesting %s: %s", u, resp.Status)
+		return nil, reason.New(reason.RiskDataNotFound, "the proxy does not know this module or version", "requesting %s: %s", u, resp.Status)
 	case resp.StatusCode != http.StatusOK:
 		return nil, reason.New(reason.RiskDataLookupFailed, "the proxy answered with an error; run the pull again later", "requesting %s: %s", u, resp.Status)
 	}

@@ -365,7 +365,7 @@ func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
 	for i, t := range terms {
 		id, ok := w.terms[t]
 		if !ok {
-			return nil, reason.New(CodeStoreCorrupt, "check the store", "writing terms to portfolio store %s: term %q has no id after insertion", w.s.Location(), t)
+			return nil, reason.New(reason.PortfolioStoreCorrupt, "check the store", "writing terms to portfolio store %s: term %q has no id after insertion", w.s.Location(), t)
 		}
 		ids[i] = id
 	}

@@ -111,7 +111,7 @@ func rebuildClass(s string) string {
 }
 
 func gradeClass(g sbom.Grade) string {
-	if ValidGrade(string(g)) {
+	if g.Valid() {
 		return "g" + string(g)
 	}
 	return "fail"

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -268,10 +269,10 @@ func productTitle(name, version string) string {
 
 func newProductView(doc *sbom.Report, minGrade string) productView {
 	p := productView{Doc: doc, Title: productTitle(doc.Product.Name, doc.Product.Version), Judged: minGrade != ""}
-	p.Passed = p.Judged && gradeRank(string(doc.Product.Grade)) <= gradeRank(minGrade)
+	p.Passed = p.Judged && doc.Product.Grade.Rank() <= vocab.GradeRank(minGrade)
 	p.Scale = newGradeScale(string(doc.Product.Grade))
 	var bars []barData
-	for _, g := range grades {
+	for _, g := range vocab.GradeNames() {
 		n := doc.Product.GradeCounts[sbom.Grade(g)]
 		bars = append(bars, barData{Label: g, Value: float64(n), Text: fmt.Sprint(n), Color: gradeColors[g]})
 	}

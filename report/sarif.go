@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -202,7 +204,7 @@ func sarifVerdict(s *sarifBuilder, a artifactView) {
 		level := "error"
 		if c.Status == policy.StatusSkip {
 			level = "note"
-			if c.Reason == policy.CodeWarning || c.Reason == policy.CodePenalty {
+			if c.Reason == reason.PolicyWarning || c.Reason == reason.PolicyPenalty {
 				level = "warning"
 			}
 		}
@@ -229,10 +231,10 @@ func sarifVerdict(s *sarifBuilder, a artifactView) {
 // policyEvidence points at the failing items a policy rule named: SBOM
 // entries and data file records.
 func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
-	if r == nil || !strings.HasPrefix(checkID, policy.CheckPrefix) {
+	if r == nil || !strings.HasPrefix(checkID, vocab.CheckPolicyPrefix) {
 		return nil
 	}
-	rr, ok := r.Rule(strings.TrimPrefix(checkID, policy.CheckPrefix))
+	rr, ok := r.Rule(strings.TrimPrefix(checkID, vocab.CheckPolicyPrefix))
 	if !ok {
 		return nil
 	}
@@ -255,9 +257,9 @@ func sarifProduct(s *sarifBuilder, d *sbom.Report) {
 		c := &d.Components[i]
 		level := "note"
 		switch {
-		case gradeRank(string(c.Grade)) >= gradeRank("E"):
+		case c.Grade.Rank() >= vocab.GradeRank("E"):
 			level = "error"
-		case gradeRank(string(c.Grade)) >= gradeRank("C"):
+		case c.Grade.Rank() >= vocab.GradeRank("C"):
 			level = "warning"
 		}
 		file, line := d.Product.Source, 0

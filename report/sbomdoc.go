@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -12,7 +13,7 @@ import (
 // the document as ReadDocument checks one read from JSON, so a report
 // renders the same page either way. On error docs is left as it was.
 func (d *Documents) AddLabels(name string, r *sbom.Report) error {
-	return d.addTyped(name, LabelsMediaType, func() *reason.Error {
+	return d.addTyped(name, vocab.MediaTypeSBOMLabels, func() *reason.Error {
 		if err := checkLabels(r); err != nil {
 			return err
 		}
@@ -24,7 +25,7 @@ func (d *Documents) AddLabels(name string, r *sbom.Report) error {
 // AddPortfolio adds a portfolio, as package sbom made it in this process,
 // to docs, checked as AddLabels checks one product.
 func (d *Documents) AddPortfolio(name string, r *sbom.PortfolioReport) error {
-	return d.addTyped(name, PortfolioMediaType, func() *reason.Error {
+	return d.addTyped(name, vocab.MediaTypeSBOMPortfolio, func() *reason.Error {
 		if err := checkPortfolio(r); err != nil {
 			return err
 		}

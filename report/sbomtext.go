@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -51,8 +53,8 @@ func WriteSBOMText(w io.Writer, r *sbom.Report, opt SBOMTextOptions) error {
 		ew.printf("  capped at %s (computed %s): %s\n", c.Grade, p.ComputedGrade, c.Reason)
 	}
 	var counts []string
-	for _, g := range grades {
-		counts = append(counts, fmt.Sprintf("%s %d", g, p.GradeCounts[sbom.Grade(g)]))
+	for _, g := range vocab.Grades {
+		counts = append(counts, fmt.Sprintf("%s %d", g, p.GradeCounts[g]))
 	}
 	ew.printf("Components by grade: %s\n\n", strings.Join(counts, "  "))
 	writeCoverage(ew, r.Coverage)
@@ -102,7 +104,7 @@ func WriteSBOMText(w io.Writer, r *sbom.Report, opt SBOMTextOptions) error {
 func byWeight(fs []sbom.Finding) []sbom.Finding {
 	out := slices.Clone(fs)
 	slices.SortStableFunc(out, func(p, q sbom.Finding) int {
-		ps, qs := p.Label == sbom.LabelSystemicFragile, q.Label == sbom.LabelSystemicFragile
+		ps, qs := p.Label == vocab.LabelSystemicFragile, q.Label == vocab.LabelSystemicFragile
 		if ps != qs {
 			if ps {
 				return -1
@@ -419,7 +421,7 @@ func WriteProfileText(w io.Writer, profile string, reps []*sbom.ProfileReport, u
 			continue
 		}
 		ew.printf("GAPS %s (%s %s): %d gaps, %d of %d components incomplete, against %s [%s]\n", r.Source, r.Format.Title(), r.SpecVersion,
-			len(r.Gaps), r.WithGaps, r.Components, r.Guideline, sbom.CodeProfileGaps)
+			len(r.Gaps), r.WithGaps, r.Components, r.Guideline, reason.SBOMProfileGaps)
 		fields := make([]string, 0, len(r.Fields))
 		for f := range r.Fields {
 			fields = append(fields, f)

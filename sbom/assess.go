@@ -12,13 +12,6 @@ import (
 	"github.com/sovcheck/sovcheck/wasm"
 )
 
-// Media types of sovcheck's SBOM reports. Fields may be added to a
-// version, never repurposed.
-const (
-	LabelsMediaType    = "application/vnd.sovcheck.sbom-labels.v1+json"
-	PortfolioMediaType = "application/vnd.sovcheck.sbom-portfolio.v1+json"
-)
-
 // Data is the optional offline data an assessment reads. Every field may
 // be nil; the labels that need it then say "unknown".
 type Data struct {
@@ -86,12 +79,12 @@ func WithData(d Data) Option {
 	return func(o *options) error {
 		for i, v := range d.VEX {
 			if v == nil {
-				return reason.New(CodeConfigInvalid, "pass only VEX documents that were read", "configuring sbom: VEX document %d is nil", i)
+				return reason.New(reason.SBOMConfigInvalid, "pass only VEX documents that were read", "configuring sbom: VEX document %d is nil", i)
 			}
 		}
 		for k, m := range d.Wasm {
 			if m == nil {
-				return reason.New(CodeConfigInvalid, "pass only Wasm modules that were read", "configuring sbom: Wasm module %s is nil", k)
+				return reason.New(reason.SBOMConfigInvalid, "pass only Wasm modules that were read", "configuring sbom: Wasm module %s is nil", k)
 			}
 		}
 		o.data = d

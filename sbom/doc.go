@@ -129,8 +129,8 @@
 // Upstream mapping (YAML): "upstreams: {ID: [KEY, ...]}" with keys
 // src:NAME, versionless purls or repository URLs. OSV: a directory tree or
 // zip of OSV JSON advisories. KEV: CISA's JSON feed. Facts: JSON with media
-// type FactsMediaType, per purl or SHA-256: signed, provenance,
-// reproducible. Risk data (RiskDataMediaType, riskdata.go): a snapshot
+// type vocab.MediaTypeSBOMFacts, per purl or SHA-256: signed, provenance,
+// reproducible. Risk data (vocab.MediaTypeRiskData, riskdata.go): a snapshot
 // written by sovcheck data pull, facts per versionless purl, each traced to
 // the source it was read from.
 //

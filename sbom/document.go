@@ -90,7 +90,7 @@ func readDocumentFile(path, name string, o *options) (*Document, error) {
 // checkProfileName refuses a profile sovcheck does not know.
 func checkProfileName(profile, name string) error {
 	if !slices.Contains(Profiles, profile) {
-		return reason.New(CodeConfigInvalid, "use --profile "+strings.Join(Profiles, ", "),
+		return reason.New(reason.SBOMConfigInvalid, "use --profile "+strings.Join(Profiles, ", "),
 			"checking %s: unknown profile %q", quoteName(name), profile)
 	}
 	return nil

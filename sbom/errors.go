@@ -6,36 +6,14 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
-// Reason codes owned by package sbom. Shared codes (INPUT_UNREADABLE,
-// INPUT_TOO_LARGE) come from internal/reason.
+// The reason codes of package sbom are internal/reason's. These names
+// remain for the vulnerability matching of this package and for package
+// verify until their call sites write reason.X.
 const (
-	// CodeFormatUnknown: the input is not a document sovcheck reads as an
-	// SBOM or lockfile (for example a JSON object that is neither
-	// CycloneDX nor SPDX).
-	CodeFormatUnknown = "SBOM_FORMAT_UNKNOWN"
-	// CodeVersionUnsupported: the format is known but the spec or lockfile
-	// version is outside the supported range.
-	CodeVersionUnsupported = "SBOM_VERSION_UNSUPPORTED"
-	// CodeMalformed: the document claims a supported format but does not
-	// decode, or breaks a rule the graph depends on.
-	CodeMalformed = "SBOM_MALFORMED"
-	// CodeDataMalformed: an optional data file (trust registry, upstream
-	// mapping, OSV advisories, KEV list, provenance facts) does not decode.
-	CodeDataMalformed = "SBOM_DATA_MALFORMED"
-	// CodeConfigInvalid: scoring weights or cut-offs are out of range.
-	CodeConfigInvalid = "SBOM_CONFIG_INVALID"
-	// CodeInputNotRegular: a portfolio directory holds a named pipe,
-	// device, socket or a link to a directory; it was listed, not opened.
-	CodeInputNotRegular = "SBOM_INPUT_NOT_REGULAR"
-	// CodeInputHidden: a hidden directory inside a portfolio directory
-	// was listed, not walked.
-	CodeInputHidden = "SBOM_INPUT_HIDDEN"
-	// CodeNotBound: the SBOM does not name the artifact it is given for
-	// (no matching digest, no verified attestation about the artifact).
-	CodeNotBound = "SBOM_NOT_BOUND"
-	// CodeProfileGaps: the SBOM lacks fields a conformance profile
-	// (BSI TR-03183-2) requires.
-	CodeProfileGaps = "SBOM_PROFILE_GAPS"
+	CodeMalformed     = reason.SBOMMalformed
+	CodeDataMalformed = reason.SBOMDataMalformed
+	CodeNotBound      = reason.SBOMNotBound
+	CodeVEXMalformed  = reason.VEXMalformed
 )
 
 func tooLarge(what string, got, limit int64, hint string) *reason.Error {
@@ -59,13 +37,9 @@ func tooMany(what string, limit int, hint string) *reason.Error {
 }
 
 func malformed(err error, hint, format string, args ...any) *reason.Error {
-	return reason.Wrap(err, CodeMalformed, hint, format, args...)
+	return reason.Wrap(err, reason.SBOMMalformed, hint, format, args...)
 }
 
 func dataMalformed(err error, hint, format string, args ...any) *reason.Error {
-	return reason.Wrap(err, CodeDataMalformed, hint, format, args...)
+	return reason.Wrap(err, reason.SBOMDataMalformed, hint, format, args...)
 }
-
-// CodeVEXMalformed: a VEX document (OpenVEX, CycloneDX VEX, CSAF VEX)
-// does not decode or breaks its format's rules.
-const CodeVEXMalformed = "VEX_MALFORMED"

@@ -5,16 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-)
 
-// Hosting labels, on services (CycloneDX services, a SaaSBOM). They are
-// judged per service and never enter the component questions.
-const (
-	LabelForeignHosted           Label = "foreign-hosted"
-	LabelUncertifiedHost         Label = "uncertified-host"
-	LabelUnauthenticatedEndpoint Label = "unauthenticated-endpoint"
-	LabelCrossesTrustBoundary    Label = "crosses-trust-boundary"
-	LabelSingleProvider          Label = "single-provider"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // hostingLabels lists the service labels in report order, with what a
@@ -23,11 +15,11 @@ var hostingLabels = []struct {
 	label Label
 	hint  string
 }{
-	{LabelForeignHosted, "host the service in an allowed jurisdiction, or qualify a provider there"},
-	{LabelUncertifiedHost, "ask the provider for a certification the policy accepts (EUCS, SecNumCloud, C5), or record it in the trust registry"},
-	{LabelUnauthenticatedEndpoint, "require authentication on the endpoint"},
-	{LabelCrossesTrustBoundary, "review what data crosses the boundary and how it is protected"},
-	{LabelSingleProvider, "qualify a second provider for part of the product"},
+	{vocab.LabelForeignHosted, "host the service in an allowed jurisdiction, or qualify a provider there"},
+	{vocab.LabelUncertifiedHost, "ask the provider for a certification the policy accepts (EUCS, SecNumCloud, C5), or record it in the trust registry"},
+	{vocab.LabelUnauthenticatedEndpoint, "require authentication on the endpoint"},
+	{vocab.LabelCrossesTrustBoundary, "review what data crosses the boundary and how it is protected"},
+	{vocab.LabelSingleProvider, "qualify a second provider for part of the product"},
 }
 
 // serviceHint says what to do about a hosting label.
@@ -139,43 +131,43 @@ func (a *Assessor) assessServices(g *Graph) []ServiceResult {
 		}
 		switch {
 		case s.Provider == "":
-			unass["no provider in the SBOM"] = append(unass["no provider in the SBOM"], LabelForeignHosted, LabelUncertifiedHost)
+			unass["no provider in the SBOM"] = append(unass["no provider in the SBOM"], vocab.LabelForeignHosted, vocab.LabelUncertifiedHost)
 		case reg == nil:
-			unass["no trust registry given"] = append(unass["no trust registry given"], LabelForeignHosted, LabelUncertifiedHost)
+			unass["no trust registry given"] = append(unass["no trust registry given"], vocab.LabelForeignHosted, vocab.LabelUncertifiedHost)
 		case p == nil:
-			unass["provider not in the trust registry"] = append(unass["provider not in the trust registry"], LabelForeignHosted, LabelUncertifiedHost)
+			unass["provider not in the trust registry"] = append(unass["provider not in the trust registry"], vocab.LabelForeignHosted, vocab.LabelUncertifiedHost)
 		default:
 			allowed := a.cfg.AllowedJurisdictions
 			switch {
 			case len(allowed) == 0:
-				unass["no allowed jurisdictions configured"] = append(unass["no allowed jurisdictions configured"], LabelForeignHosted)
+				unass["no allowed jurisdictions configured"] = append(unass["no allowed jurisdictions configured"], vocab.LabelForeignHosted)
 			case p.Jurisdiction == "":
-				unass["registry gives no jurisdiction"] = append(unass["registry gives no jurisdiction"], LabelForeignHosted)
+				unass["registry gives no jurisdiction"] = append(unass["registry gives no jurisdiction"], vocab.LabelForeignHosted)
 			case !slices.Contains(allowed, p.Jurisdiction):
-				fire(LabelForeignHosted, "hosting/foreign-provider", s.Location+"/provider", record+"/jurisdiction",
+				fire(vocab.LabelForeignHosted, "hosting/foreign-provider", s.Location+"/provider", record+"/jurisdiction",
 					fmt.Sprintf("provider %s is in %s, outside %s", p.Name, p.Jurisdiction, strings.Join(allowed, ",")))
 			}
 			if !a.hostCertified(p) {
-				fire(LabelUncertifiedHost, "hosting/no-accepted-certification", s.Location+"/provider", record+"/certifications",
+				fire(vocab.LabelUncertifiedHost, "hosting/no-accepted-certification", s.Location+"/provider", record+"/certifications",
 					fmt.Sprintf("provider %s holds no valid %s certification", p.Name, strings.Join(a.hostCertifications(), ", ")))
 			}
 		}
 		switch {
 		case s.Authenticated == nil:
-			unass["SBOM does not say whether the service authenticates"] = append(unass["SBOM does not say whether the service authenticates"], LabelUnauthenticatedEndpoint)
+			unass["SBOM does not say whether the service authenticates"] = append(unass["SBOM does not say whether the service authenticates"], vocab.LabelUnauthenticatedEndpoint)
 		case !*s.Authenticated:
-			fire(LabelUnauthenticatedEndpoint, "hosting/unauthenticated", s.Location+"/authenticated", "",
+			fire(vocab.LabelUnauthenticatedEndpoint, "hosting/unauthenticated", s.Location+"/authenticated", "",
 				fmt.Sprintf("authenticated: false for %d endpoint(s): %s", len(s.Endpoints), strings.Join(s.Endpoints, ", ")))
 		}
 		switch {
 		case s.CrossesTrustBoundary == nil:
-			unass["SBOM does not say whether the service crosses a trust boundary"] = append(unass["SBOM does not say whether the service crosses a trust boundary"], LabelCrossesTrustBoundary)
+			unass["SBOM does not say whether the service crosses a trust boundary"] = append(unass["SBOM does not say whether the service crosses a trust boundary"], vocab.LabelCrossesTrustBoundary)
 		case *s.CrossesTrustBoundary:
 			detail := "x-trust-boundary: true"
 			if len(s.Data) > 0 {
 				detail += "; data " + strings.Join(s.Data, ", ")
 			}
-			fire(LabelCrossesTrustBoundary, "hosting/trust-boundary", s.Location+"/x-trust-boundary", "", detail)
+			fire(vocab.LabelCrossesTrustBoundary, "hosting/trust-boundary", s.Location+"/x-trust-boundary", "", detail)
 		}
 		for reason, ls := range unass {
 			r.Unassessed = append(r.Unassessed, Unassessed{Reason: reason, Labels: ls})
@@ -187,9 +179,9 @@ func (a *Assessor) assessServices(g *Graph) []ServiceResult {
 	for i := range out {
 		switch {
 		case unknownProvider:
-			out[i].Unassessed = append(out[i].Unassessed, Unassessed{Reason: "a service of the product names no provider", Labels: []Label{LabelSingleProvider}})
+			out[i].Unassessed = append(out[i].Unassessed, Unassessed{Reason: "a service of the product names no provider", Labels: []Label{vocab.LabelSingleProvider}})
 		case len(providers) == 1 && len(out) > 1:
-			out[i].Labels = append(out[i].Labels, Finding{Label: LabelSingleProvider, Rule: "hosting/single-provider", Field: out[i].Location + "/provider",
+			out[i].Labels = append(out[i].Labels, Finding{Label: vocab.LabelSingleProvider, Rule: "hosting/single-provider", Field: out[i].Location + "/provider",
 				Detail: fmt.Sprintf("all %d services of the product run on %s", len(out), out[i].Provider)})
 		}
 	}
@@ -216,11 +208,6 @@ func (a *Assessor) hostCertified(p *Provider) bool {
 	}
 	return false
 }
-
-// LabelHostingConcentration marks a hosting provider (or jurisdiction)
-// that a large share of a portfolio's products depend on, by the same
-// thresholds as portfolio-pervasive.
-const LabelHostingConcentration Label = "hosting-concentration"
 
 // hostingAgg gathers, per product, the providers its services run on.
 type hostingAgg struct {
@@ -316,7 +303,7 @@ func (h *hostingAgg) report(cfg Config) *HostingConcentration {
 	out := &HostingConcentration{Products: h.withServices, UnknownProvider: h.unknown, Providers: []HostingShare{}, Jurisdictions: []HostingShare{}}
 	label := func(products int) []Label {
 		if products >= cfg.PervasiveMinProducts && float64(products)/float64(h.withServices) >= cfg.PervasiveShare {
-			return []Label{LabelHostingConcentration}
+			return []Label{vocab.LabelHostingConcentration}
 		}
 		return nil
 	}

@@ -43,7 +43,7 @@ func CollectInputs(paths []string) ([]string, []Failure, error) {
 			}
 			if d.IsDir() {
 				if p != root && strings.HasPrefix(d.Name(), ".") {
-					skip(p, CodeInputHidden, "hidden directory "+quoteName(p)+" was not walked",
+					skip(p, reason.SBOMInputHidden, "hidden directory "+quoteName(p)+" was not walked",
 						"name the directory itself to read the SBOMs in it")
 					return filepath.SkipDir
 				}
@@ -57,19 +57,19 @@ func CollectInputs(paths []string) ([]string, []Failure, error) {
 					skip(p, reason.InputUnreadable, "symbolic link "+quoteName(p)+" leads nowhere: "+err.Error(), "fix or remove the link")
 					return nil
 				case fi.IsDir():
-					skip(p, CodeInputNotRegular, "symbolic link "+quoteName(p)+" leads to a directory, which is not followed",
+					skip(p, reason.SBOMInputNotRegular, "symbolic link "+quoteName(p)+" leads to a directory, which is not followed",
 						"name the directory itself to read the SBOMs in it")
 					return nil
 				}
 				mode = fi.Mode().Type()
 			}
 			if !mode.IsRegular() {
-				skip(p, CodeInputNotRegular, quoteName(p)+" is not a regular file ("+fileKind(mode)+") and was not opened",
+				skip(p, reason.SBOMInputNotRegular, quoteName(p)+" is not a regular file ("+fileKind(mode)+") and was not opened",
 					"keep only SBOM files in the portfolio directory")
 				return nil
 			}
 			if strings.HasPrefix(d.Name(), ".") {
-				skip(p, CodeInputHidden, "hidden file "+quoteName(p)+" was not read", "name the file itself to read it")
+				skip(p, reason.SBOMInputHidden, "hidden file "+quoteName(p)+" was not read", "name the file itself to read it")
 				return nil
 			}
 			if strings.ToLower(d.Name()) == "go.sum" {

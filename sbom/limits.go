@@ -62,7 +62,7 @@ func (l Limits) validate() error {
 	if l.MaxSBOMBytes <= 0 || l.MaxComponents <= 0 || l.MaxEdges <= 0 || l.MaxNesting <= 0 ||
 		l.MaxDataFileBytes <= 0 || l.MaxAdvisoryBytes <= 0 || l.MaxAdvisories <= 0 ||
 		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 || l.MaxMemoryBytes <= 0 {
-		return reason.New(CodeConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
+		return reason.New(reason.SBOMConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
 			"validating limits: every limit must be positive, got %+v", l)
 	}
 	return nil
@@ -101,7 +101,7 @@ func readLimitedSized(r io.Reader, size, limit int64, sbom bool, what, hint stri
 		if sbom && !checked && (len(buf) >= sniffChunk || err != nil) {
 			checked = true
 			if i := bytes.IndexByte(buf[:min(len(buf), sniffChunk)], 0); i >= 0 {
-				return nil, reason.New(CodeFormatUnknown, "give an SBOM file (JSON, XML or text), not binary data",
+				return nil, reason.New(reason.SBOMFormatUnknown, "give an SBOM file (JSON, XML or text), not binary data",
 					"reading %s: byte %d is NUL: binary content is not an SBOM", what, i)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Portfolio assesses many products and finds what they share. It keeps a
@@ -90,7 +91,7 @@ func (p *Portfolio) Add(g *Graph) error {
 		}
 		comps[i] = compactComponent{
 			display: name, depSig: r.Impact.DependentsSignal, domSig: r.Impact.DominatedSignal,
-			fragility: r.Fragility, bits: r.bits &^ (1 << labelIndex[LabelSystemicFragile]),
+			fragility: r.Fragility, bits: r.bits &^ (1 << labelIndex[vocab.LabelSystemicFragile]),
 			assessed: r.Impact.Assessed, sandboxed: r.Impact.Sandboxed,
 		}
 		upIDs[i] = r.Upstream

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // PortfolioReport is the assessment of many products.
@@ -87,7 +89,7 @@ func (p *Portfolio) Report(top int) *PortfolioReport {
 	defer p.mu.Unlock()
 	a := p.a
 	n := len(p.products)
-	rep := &PortfolioReport{MediaType: PortfolioMediaType, AsOf: a.now.Format(time.DateOnly), Data: a.dataSources(), Config: a.cfg}
+	rep := &PortfolioReport{MediaType: vocab.MediaTypeSBOMPortfolio, AsOf: a.now.Format(time.DateOnly), Data: a.dataSources(), Config: a.cfg}
 	pervasive := make([]bool, len(p.ups))
 	pervSig := make([]float64, len(p.ups))
 	for i, u := range p.ups {
@@ -108,17 +110,17 @@ func (p *Portfolio) Report(top int) *PortfolioReport {
 			if c.upstream >= 0 {
 				perv = pervSig[c.upstream]
 				if pervasive[c.upstream] {
-					bits.set(LabelPortfolioPervasive)
-					p.ups[c.upstream].bits.set(LabelPortfolioPervasive)
+					bits.set(vocab.LabelPortfolioPervasive)
+					p.ups[c.upstream].bits.set(vocab.LabelPortfolioPervasive)
 				}
 			}
 			imp := Impact{Assessed: c.assessed, DependentsSignal: c.depSig, DominatedSignal: c.domSig, Sandboxed: c.sandboxed}
 			impact := a.impactValue(&imp, perv)
 			risk, _ := a.riskOf(c.fragility, impact, bits)
 			if impact >= a.cfg.HighImpact && c.fragility >= a.cfg.HighFragility {
-				bits.set(LabelSystemicFragile)
+				bits.set(vocab.LabelSystemicFragile)
 				if c.upstream >= 0 {
-					p.ups[c.upstream].bits.set(LabelSystemicFragile)
+					p.ups[c.upstream].bits.set(vocab.LabelSystemicFragile)
 				}
 			}
 			if worst < 0 || risk > pp.Risk || risk == pp.Risk && c.display < prod.comps[worst].display {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"golang.org/x/mod/semver"
 )
 
@@ -33,9 +34,6 @@ import (
 // accepted too); SPDX 3 File additionalPurpose, hasConcludedLicense and
 // verifiedUsing.
 const ProfileBSITR031832 = "bsi-tr-03183-2"
-
-// ProfileMediaType is the media type of a conformance report.
-const ProfileMediaType = "application/vnd.sovcheck.sbom-profile.v1+json"
 
 // Profiles lists the conformance profiles sovcheck checks.
 var Profiles = []string{ProfileBSITR031832}
@@ -116,7 +114,7 @@ func checkProfileData(data []byte, name string, o *options) (*ProfileReport, err
 	if err := checkBudget(data, s.Format, name, o.limits); err != nil {
 		return nil, err
 	}
-	rep := &ProfileReport{MediaType: ProfileMediaType, Profile: ProfileBSITR031832, Guideline: guidelineBSI,
+	rep := &ProfileReport{MediaType: vocab.MediaTypeSBOMProfile, Profile: ProfileBSITR031832, Guideline: guidelineBSI,
 		Source: name, Format: s.Format, SpecVersion: s.SpecVersion, Fields: map[string]int{}}
 	pc := &profileCheck{rep: rep}
 	switch s.Format {

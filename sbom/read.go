@@ -43,7 +43,7 @@ func newOptions(opts []Option) (*options, error) {
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return reason.New(CodeConfigInvalid, "pass a logger, or omit WithLogger", "configuring sbom: nil logger")
+			return reason.New(reason.SBOMConfigInvalid, "pass a logger, or omit WithLogger", "configuring sbom: nil logger")
 		}
 		o.logger = l
 		return nil
@@ -66,7 +66,7 @@ func WithLimits(l Limits) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return reason.New(CodeConfigInvalid, "pass a clock function, or omit WithClock", "configuring sbom: nil clock")
+			return reason.New(reason.SBOMConfigInvalid, "pass a clock function, or omit WithClock", "configuring sbom: nil clock")
 		}
 		o.now = now
 		return nil
@@ -147,7 +147,7 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 	case FormatNPMLock:
 		g, err = readNPMLock(data, s, name, o)
 	default:
-		return nil, reason.New(CodeFormatUnknown, hintFormatUnknown, "reading %s: format %q has no reader", quoteName(name), s.Format)
+		return nil, reason.New(reason.SBOMFormatUnknown, hintFormatUnknown, "reading %s: format %q has no reader", quoteName(name), s.Format)
 	}
 	if err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Native-code and binary markers.
@@ -40,13 +42,13 @@ func (x *ruleCtx) identity() {
 	c, f := x.c, x.g.Format
 	p, purlOK := parsePURL(c.PURL)
 	if rule, detail := placeholderOf(c); rule != "" {
-		x.fire(LabelUnidentifiable, rule, fieldOf(f, c, "name"), "", detail)
+		x.fire(vocab.LabelUnidentifiable, rule, fieldOf(f, c, "name"), "", detail)
 	} else if !purlOK && c.CPE == "" && c.SWID == "" && len(c.Hashes) == 0 {
 		detail := "no purl, CPE, SWID tag or hash: the component can only be named, not looked up"
 		if c.PURL != "" {
 			detail = fmt.Sprintf("purl %q does not parse, and there is no CPE, SWID tag or hash", c.PURL)
 		}
-		x.fire(LabelUnidentifiable, "identity/no-identifier", c.Location, "", detail)
+		x.fire(vocab.LabelUnidentifiable, "identity/no-identifier", c.Location, "", detail)
 	}
 	strong := false
 	var algs []string
@@ -61,7 +63,7 @@ func (x *ruleCtx) identity() {
 		if len(algs) > 0 {
 			detail = "only weak hashes: " + strings.Join(algs, ", ")
 		}
-		x.fire(LabelUnverifiableArtifact, "identity/no-strong-hash", fieldOf(f, c, "hashes"), "", detail+"; SHA-256 or stronger is needed")
+		x.fire(vocab.LabelUnverifiableArtifact, "identity/no-strong-hash", fieldOf(f, c, "hashes"), "", detail+"; SHA-256 or stronger is needed")
 	}
 	binary, why := false, ""
 	switch {
@@ -85,33 +87,33 @@ func (x *ruleCtx) identity() {
 			}
 		}
 		if !traced {
-			x.fire(LabelOpaqueBinary, "identity/binary-without-source", fieldOf(f, c, "kind"), "",
+			x.fire(vocab.LabelOpaqueBinary, "identity/binary-without-source", fieldOf(f, c, "kind"), "",
 				why+", and no source repository, package purl, pedigree or source package traces it to source")
 		}
 	}
 	if c.Supplier == "" && len(c.Authors) == 0 {
 		if _, _, ok := x.a.stewardOf(c, x.r.Upstream); !ok {
-			x.fire(LabelUnknownProducer, "identity/no-supplier", fieldOf(f, c, "supplier"), "",
+			x.fire(vocab.LabelUnknownProducer, "identity/no-supplier", fieldOf(f, c, "supplier"), "",
 				"no supplier, manufacturer, publisher or author in the SBOM, and no steward in the trust registry")
 		}
 	}
 	if len(c.Licences) == 0 {
-		x.fire(LabelUnknownLicence, "identity/no-licence", fieldOf(f, c, "licences"), "", "no licence, or NOASSERTION")
+		x.fire(vocab.LabelUnknownLicence, "identity/no-licence", fieldOf(f, c, "licences"), "", "no licence, or NOASSERTION")
 	}
 	switch {
 	case !x.g.Dependencies:
-		x.fire(LabelGraphIncomplete, "identity/no-graph", x.g.Source, "", "the SBOM declares no dependency relationships at all")
+		x.fire(vocab.LabelGraphIncomplete, "identity/no-graph", x.g.Source, "", "the SBOM declares no dependency relationships at all")
 	case !c.DependenciesKnown:
-		x.fire(LabelGraphIncomplete, "identity/no-dependency-entry", c.Location, "", "the SBOM does not state this component's dependencies")
+		x.fire(vocab.LabelGraphIncomplete, "identity/no-dependency-entry", c.Location, "", "the SBOM does not state this component's dependencies")
 	}
 }
 
 func (x *ruleCtx) provenance() {
 	c := x.c
 	if c.Modified {
-		x.fire(LabelLocallyModified, "provenance/modified", c.ModifiedBy, "", "the SBOM records patches or a replacement relative to the upstream release")
+		x.fire(vocab.LabelLocallyModified, "provenance/modified", c.ModifiedBy, "", "the SBOM records patches or a replacement relative to the upstream release")
 	}
-	labels := []Label{LabelNoProvenance, LabelUnsigned, LabelNotReproducible}
+	labels := []Label{vocab.LabelNoProvenance, vocab.LabelUnsigned, vocab.LabelNotReproducible}
 	if x.a.data.Facts == nil {
 		x.unknown("no verify/rebuild facts given", labels...)
 		return
@@ -136,9 +138,9 @@ func (x *ruleCtx) provenance() {
 			x.fire(l, "provenance/"+field+"-false", "", record(field), detail+ev)
 		}
 	}
-	check(fact.Provenance, LabelNoProvenance, "provenance", "no verified provenance attestation")
-	check(fact.Signed, LabelUnsigned, "signed", "no valid signature")
-	check(fact.Reproducible, LabelNotReproducible, "reproducible", "the rebuild did not reproduce the artifact")
+	check(fact.Provenance, vocab.LabelNoProvenance, "provenance", "no verified provenance attestation")
+	check(fact.Signed, vocab.LabelUnsigned, "signed", "no valid signature")
+	check(fact.Reproducible, vocab.LabelNotReproducible, "reproducible", "the rebuild did not reproduce the artifact")
 }
 
 // stewardOf finds the trust registry steward of a component: by its
@@ -168,7 +170,7 @@ func (a *Assessor) stewardOf(c *Component, upstream string) (*Steward, int, bool
 // (steward, else registered supplier) whose jurisdiction and certification
 // count, and that party's record.
 func (x *ruleCtx) stewardship(up resolvedUpstream) (*Party, string) {
-	labels := []Label{LabelSingleMaintainer, LabelAnonymousMaintainer, LabelAbandoned, LabelUncertifiedSteward}
+	labels := []Label{vocab.LabelSingleMaintainer, vocab.LabelAnonymousMaintainer, vocab.LabelAbandoned, vocab.LabelUncertifiedSteward}
 	if _, _, known := x.a.stewardOf(x.c, up.ID); !known && x.riskDataStewardship() {
 		return nil, ""
 	}
@@ -189,9 +191,9 @@ func (x *ruleCtx) stewardship(up resolvedUpstream) (*Party, string) {
 		x.r.Jurisdiction = party.Jurisdiction
 	}
 	if !ok {
-		x.unknown("upstream not in the trust registry", LabelSingleMaintainer, LabelAnonymousMaintainer, LabelAbandoned)
+		x.unknown("upstream not in the trust registry", vocab.LabelSingleMaintainer, vocab.LabelAnonymousMaintainer, vocab.LabelAbandoned)
 		if party == nil {
-			x.unknown("upstream not in the trust registry", LabelUncertifiedSteward)
+			x.unknown("upstream not in the trust registry", vocab.LabelUncertifiedSteward)
 			return nil, ""
 		}
 	} else {
@@ -200,25 +202,25 @@ func (x *ruleCtx) stewardship(up resolvedUpstream) (*Party, string) {
 			Jurisdiction: s.Jurisdiction, Maintainers: s.Maintainers, LastRelease: s.LastRelease, Funding: s.Funding}
 		switch {
 		case s.Maintainers == nil:
-			x.unknown("registry gives no maintainer count", LabelSingleMaintainer)
+			x.unknown("registry gives no maintainer count", vocab.LabelSingleMaintainer)
 		case *s.Maintainers <= 1:
-			x.fire(LabelSingleMaintainer, "stewardship/maintainers-at-most-1", "", rec("maintainers"),
+			x.fire(vocab.LabelSingleMaintainer, "stewardship/maintainers-at-most-1", "", rec("maintainers"),
 				fmt.Sprintf("%s has %d maintainer(s) with release rights%s", s.Name, *s.Maintainers, fundingNote(s.Funding)))
 		}
 		switch {
 		case s.AnonymousMaintainers == nil:
-			x.unknown("registry gives no anonymous-maintainer count", LabelAnonymousMaintainer)
+			x.unknown("registry gives no anonymous-maintainer count", vocab.LabelAnonymousMaintainer)
 		case *s.AnonymousMaintainers > 0:
-			x.fire(LabelAnonymousMaintainer, "stewardship/anonymous-maintainers", "", rec("anonymousMaintainers"),
+			x.fire(vocab.LabelAnonymousMaintainer, "stewardship/anonymous-maintainers", "", rec("anonymousMaintainers"),
 				fmt.Sprintf("%d maintainer(s) of %s are not identified", *s.AnonymousMaintainers, s.Name))
 		}
 		switch {
 		case s.lastRelease.IsZero():
-			x.unknown("registry gives no last release date", LabelAbandoned)
+			x.unknown("registry gives no last release date", vocab.LabelAbandoned)
 		default:
 			age := int(x.a.now.Sub(s.lastRelease).Hours() / 24)
 			if age > x.a.cfg.AbandonedAfterDays {
-				x.fire(LabelAbandoned, "stewardship/no-release", "", rec("lastRelease"),
+				x.fire(vocab.LabelAbandoned, "stewardship/no-release", "", rec("lastRelease"),
 					fmt.Sprintf("last release %s, %d days before %s (limit %d days)", s.LastRelease, age, x.a.now.Format(time.DateOnly), x.a.cfg.AbandonedAfterDays))
 			}
 		}
@@ -228,7 +230,7 @@ func (x *ruleCtx) stewardship(up resolvedUpstream) (*Party, string) {
 		if ok {
 			who = s.Name
 		}
-		x.fire(LabelUncertifiedSteward, "stewardship/no-valid-certification", "", partyRecord+"/certifications",
+		x.fire(vocab.LabelUncertifiedSteward, "stewardship/no-valid-certification", "", partyRecord+"/certifications",
 			fmt.Sprintf("%s holds no certification valid on %s", who, x.a.now.Format(time.DateOnly)))
 	}
 	return party, partyRecord
@@ -246,17 +248,17 @@ func (x *ruleCtx) sovereignty(party *Party, partyRecord string) {
 	allowed := x.a.cfg.AllowedJurisdictions
 	switch {
 	case len(allowed) == 0:
-		x.unknown("no allowed jurisdictions configured", LabelForeignSingleSource)
+		x.unknown("no allowed jurisdictions configured", vocab.LabelForeignSingleSource)
 	case party == nil:
 		if x.a.data.Registry == nil {
-			x.unknown("no trust registry given", LabelForeignSingleSource)
+			x.unknown("no trust registry given", vocab.LabelForeignSingleSource)
 		} else {
-			x.unknown("upstream not in the trust registry", LabelForeignSingleSource)
+			x.unknown("upstream not in the trust registry", vocab.LabelForeignSingleSource)
 		}
 	case party.Jurisdiction == "":
-		x.unknown("registry gives no jurisdiction", LabelForeignSingleSource)
+		x.unknown("registry gives no jurisdiction", vocab.LabelForeignSingleSource)
 	case !slices.Contains(allowed, party.Jurisdiction) && len(party.Alternatives) == 0:
-		x.fire(LabelForeignSingleSource, "sovereignty/foreign-no-alternative", "", partyRecord+"/jurisdiction",
+		x.fire(vocab.LabelForeignSingleSource, "sovereignty/foreign-no-alternative", "", partyRecord+"/jurisdiction",
 			fmt.Sprintf("jurisdiction %s is outside %s and the registry lists no alternative", party.Jurisdiction, strings.Join(allowed, ",")))
 	}
 	if x.wasmCapabilities() {
@@ -265,15 +267,15 @@ func (x *ruleCtx) sovereignty(party *Party, partyRecord string) {
 	p, purlOK := parsePURL(c.PURL)
 	switch {
 	case c.InstallScript:
-		x.fire(LabelUnsandboxedNative, "sovereignty/install-script", c.Location+"/hasInstallScript", "", "the package runs its own scripts at install time")
+		x.fire(vocab.LabelUnsandboxedNative, "sovereignty/install-script", c.Location+"/hasInstallScript", "", "the package runs its own scripts at install time")
 	case nativeKinds[c.Kind]:
-		x.fire(LabelUnsandboxedNative, "sovereignty/native-kind", fieldOf(x.g.Format, c, "kind"), "", "component type "+c.Kind+" runs as native code")
+		x.fire(vocab.LabelUnsandboxedNative, "sovereignty/native-kind", fieldOf(x.g.Format, c, "kind"), "", "component type "+c.Kind+" runs as native code")
 	case purlOK && nativePURLTypes[p.Type]:
-		x.fire(LabelUnsandboxedNative, "sovereignty/native-ecosystem", fieldOf(x.g.Format, c, "purl"), "", "purl type "+p.Type+" ships native code")
+		x.fire(vocab.LabelUnsandboxedNative, "sovereignty/native-ecosystem", fieldOf(x.g.Format, c, "purl"), "", "purl type "+p.Type+" ships native code")
 	default:
 		for _, n := range []string{c.Name, c.FileName} {
 			if ext, ok := hasNativeExt(n); ok {
-				x.fire(LabelUnsandboxedNative, "sovereignty/native-file", fieldOf(x.g.Format, c, "name"), "", "file name ends in "+ext)
+				x.fire(vocab.LabelUnsandboxedNative, "sovereignty/native-file", fieldOf(x.g.Format, c, "name"), "", "file name ends in "+ext)
 				break
 			}
 		}
@@ -295,21 +297,21 @@ func (x *ruleCtx) systemic(i int, st *assessment, suppliers supplierStats) {
 		imp.DependentsSignal = round3(lognorm(float64(d), st.tDep))
 		imp.DominatedSignal = round3(lognorm(float64(imp.Dominated), st.tDom))
 		if sig := math.Max(imp.DependentsSignal, imp.DominatedSignal); sig >= x.a.cfg.HighBlastRadius {
-			x.fire(LabelHighBlastRadius, "systemic/blast-radius", c.Location, "",
+			x.fire(vocab.LabelHighBlastRadius, "systemic/blast-radius", c.Location, "",
 				fmt.Sprintf("%s components depend on it, %d are reachable only through it (signal %.2f >= %.2f)",
 					imp.DependentsText(), imp.Dominated, sig, x.a.cfg.HighBlastRadius))
 		}
 	} else {
-		x.unknown("the SBOM carries no dependency graph", LabelHighBlastRadius)
+		x.unknown("the SBOM carries no dependency graph", vocab.LabelHighBlastRadius)
 	}
-	imp.Sandboxed = x.r.bits.has(LabelSandboxed)
+	imp.Sandboxed = x.r.bits.has(vocab.LabelSandboxed)
 	if x.r.Supplier == "" {
-		x.unknown("no supplier known", LabelSupplierConcentration)
+		x.unknown("no supplier known", vocab.LabelSupplierConcentration)
 		return
 	}
 	share := suppliers.share[supplierKey(x.r.Supplier)]
 	if suppliers.known >= x.a.cfg.SupplierConcentrationMinComponents && share >= x.a.cfg.SupplierConcentrationShare {
-		x.fire(LabelSupplierConcentration, "systemic/supplier-share", fieldOf(x.g.Format, c, "supplier"), "",
+		x.fire(vocab.LabelSupplierConcentration, "systemic/supplier-share", fieldOf(x.g.Format, c, "supplier"), "",
 			fmt.Sprintf("%s supplies %.0f%% of the %d components with a known supplier", x.r.Supplier, 100*share, suppliers.known))
 	}
 }

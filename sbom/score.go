@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
@@ -39,9 +41,9 @@ func (a *Assessor) rescore(r *ComponentResult, perv float64) {
 	r.Risk, r.RiskFloor = a.riskOf(r.Fragility, r.Impact.Value, r.bits)
 	a.severityFloor(r)
 	r.Grade = a.cfg.gradeOf(r.Risk)
-	if r.Impact.Value >= a.cfg.HighImpact && r.Fragility >= a.cfg.HighFragility && !r.bits.has(LabelSystemicFragile) {
-		r.bits.set(LabelSystemicFragile)
-		r.Labels = append(r.Labels, Finding{Label: LabelSystemicFragile, Rule: "systemic/impact-and-fragility",
+	if r.Impact.Value >= a.cfg.HighImpact && r.Fragility >= a.cfg.HighFragility && !r.bits.has(vocab.LabelSystemicFragile) {
+		r.bits.set(vocab.LabelSystemicFragile)
+		r.Labels = append(r.Labels, Finding{Label: vocab.LabelSystemicFragile, Rule: "systemic/impact-and-fragility",
 			Detail: fmt.Sprintf("impact %.2f >= %.2f and fragility %.2f >= %.2f", r.Impact.Value, a.cfg.HighImpact, r.Fragility, a.cfg.HighFragility)})
 	}
 }
@@ -68,7 +70,7 @@ func (a *Assessor) caps(g *Graph, results []ComponentResult) []Cap {
 	}
 	identified := 0
 	for i := range results {
-		if !results[i].bits.has(LabelUnidentifiable) {
+		if !results[i].bits.has(vocab.LabelUnidentifiable) {
 			identified++
 		}
 	}
@@ -89,7 +91,7 @@ func (st *assessment) report(a *Assessor) *Report {
 	results := st.results
 	sortResults(results)
 	rep := &Report{
-		MediaType:  LabelsMediaType,
+		MediaType:  vocab.MediaTypeSBOMLabels,
 		AsOf:       a.now.Format(time.DateOnly),
 		Components: results,
 		Warnings:   slices.Clone(g.Warnings), // the summary appends: never into the graph's array, which another assessment may read
@@ -152,7 +154,7 @@ func coverage(rs []ComponentResult, portfolio bool) Coverage {
 	var cov Coverage
 	questions := 0
 	for _, info := range labelCatalogue {
-		if info.kind == kindDerived || (info.label == LabelPortfolioPervasive && !portfolio) {
+		if info.kind == kindDerived || (info.label == vocab.LabelPortfolioPervasive && !portfolio) {
 			continue
 		}
 		questions++

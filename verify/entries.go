@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -60,7 +60,7 @@ func Expand(args []string, recursive bool) (*Expansion, error) {
 	w := &walker{exp: &Expansion{evidence: map[string][]string{}}, recursive: recursive}
 	for _, a := range args {
 		if isDigestArg(a) {
-			if _, err := attest.ParseSHA256(strings.ToLower(strings.TrimPrefix(a, "sha256:"))); err != nil {
+			if _, err := vocab.ParseSHA256(strings.ToLower(strings.TrimPrefix(a, "sha256:"))); err != nil {
 				return nil, fmt.Errorf("reading artifact digest %q: give sha256: followed by 64 hex digits, or a file path", a)
 			}
 			w.artifact(a)

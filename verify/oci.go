@@ -23,6 +23,7 @@ import (
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/oci"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -120,7 +121,7 @@ func preflightOffline(offline bool, artifacts []string) error {
 			continue
 		}
 		if ref, err := oci.ParseRef(a); err == nil && ref.Kind == oci.KindRegistry {
-			return &ConfigError{reason.New(oci.RegistryOffline,
+			return &ConfigError{reason.New(reason.RegistryOffline,
 				"--offline never touches the network: save the image with its signatures (`cosign save --dir DIR IMAGE`) and verify oci-layout:DIR, or verify without --offline",
 				"image %s is in a registry, and --offline never touches the network", a)}
 		}
@@ -157,7 +158,7 @@ func (r *Runner) ociSetup() (*ociState, *reason.Error) {
 				s.err = reason.As(err, reason.KeyInvalid, "")
 				return
 			}
-			if s.keyID, err = attest.KeyID(pub); err != nil {
+			if s.keyID, err = vocab.KeyID(pub); err != nil {
 				s.err = reason.As(err, reason.KeyInvalid, "")
 				return
 			}
@@ -188,7 +189,7 @@ type candidate struct {
 func (r *Runner) verifyImage(ctx context.Context, arg string, g *gathered) policy.Verdict {
 	subject := policy.Subject{Name: arg}
 	fail := func(id string, err error, evidence string) policy.Verdict {
-		return policy.Decide(subject, []policy.Check{failCheck(id, subject, reason.As(err, oci.RegistryUnavailable, ""), evidence)})
+		return policy.Decide(subject, []policy.Check{failCheck(id, subject, reason.As(err, reason.RegistryUnavailable, ""), evidence)})
 	}
 	st, rerr := r.ociSetup()
 	if rerr != nil {
@@ -216,10 +217,10 @@ func (r *Runner) verifyImage(ctx context.Context, arg string, g *gathered) polic
 	targets, err := img.Targets(ctx, r.opts.OCI.Platform)
 	if err != nil {
 		id := CheckImage
-		if reason.CodeOf(err, "") == oci.PlatformNotFound {
+		if reason.CodeOf(err, "") == reason.PlatformNotFound {
 			id = CheckPlatform
 		}
-		return policy.Decide(subject, append(checks, failCheck(id, subject, reason.As(err, oci.ManifestInvalid, ""), img.Where)))
+		return policy.Decide(subject, append(checks, failCheck(id, subject, reason.As(err, reason.ManifestInvalid, ""), img.Where)))
 	}
 	targetSubject := func(t oci.Target) policy.Subject {
 		if t.Digest == img.Digest {
@@ -250,7 +251,7 @@ func (r *Runner) verifyImage(ctx context.Context, arg string, g *gathered) polic
 	}
 
 	if r.verifier == nil && st.key == nil {
-		return policy.Decide(subject, append(checks, failCheck(attest.CheckSignature, subject, reason.New(reason.EvidenceMissing,
+		return policy.Decide(subject, append(checks, failCheck(vocab.CheckSignature, subject, reason.New(reason.EvidenceMissing,
 			"images are verified by their signatures: give --key FILE, or --certificate-identity with --certificate-oidc-issuer",
 			"no signer to verify the image's signatures against"), "")))
 	}
@@ -296,7 +297,7 @@ func (r *Runner) discoverEvidence(ctx context.Context, st *ociState, run *imageR
 	for _, d := range run.digests {
 		disc, err := run.img.Discover(ctx, d)
 		if err != nil {
-			checks = append(checks, failCheck(CheckEvidence, run.subjects[d], reason.As(err, oci.RegistryUnavailable, ""), ""))
+			checks = append(checks, failCheck(CheckEvidence, run.subjects[d], reason.As(err, reason.RegistryUnavailable, ""), ""))
 			continue
 		}
 		run.found[d] = disc
@@ -384,7 +385,7 @@ func (run *imageRun) coverageChecks(targetSubject func(oci.Target) policy.Subjec
 			if t.Index != "" && len(run.cands[t.Index]) > 0 {
 				msg = fmt.Sprintf("no verified signature covers %s (%s): its manifest has none, and none on the index verified", t.Platform, t.Digest)
 			}
-			checks = append(checks, failCheck(attest.CheckSignature, ts, reason.New(reason.EvidenceMissing,
+			checks = append(checks, failCheck(vocab.CheckSignature, ts, reason.New(reason.EvidenceMissing,
 				"sign the image with cosign (sign, or attest), or give --bundle FILE; a re-tagged or changed image has a new digest and needs its own signature",
 				"%s", msg), strings.Join(searched, ", ")))
 		case run.covered(t) && run.img.IsIndex():
@@ -424,7 +425,7 @@ func (r *Runner) verifyEvidence(st *ociState, e oci.Evidence, subject policy.Sub
 		c.checks = []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), e.Source)}
 		return c
 	}
-	digest, err := attest.ParseSHA256(strings.TrimPrefix(e.Subject, "sha256:"))
+	digest, err := vocab.ParseSHA256(strings.TrimPrefix(e.Subject, "sha256:"))
 	if err != nil {
 		c.checks = []policy.Check{failCheck("evidence", subject, reason.Wrap(err, reason.InputMalformed, "the evidence names a subject that is not a sha256 digest", "reading evidence subject"), e.Source)}
 		return c
@@ -435,7 +436,7 @@ func (r *Runner) verifyEvidence(st *ociState, e oci.Evidence, subject policy.Sub
 		// signature is checked over the payload, the name against the image.
 		ss, err := oci.ParseSimpleSigning(e.Payload)
 		if err != nil {
-			c.checks = []policy.Check{failCheck(CheckPayload, subject, reason.As(err, oci.SignatureMalformed, ""), e.Source)}
+			c.checks = []policy.Check{failCheck(CheckPayload, subject, reason.As(err, reason.SignatureMalformed, ""), e.Source)}
 			return c
 		}
 		if ss.ManifestDigest != e.Subject {
@@ -483,7 +484,7 @@ func (r *Runner) bundleFileCandidates(st *ociState, digest string, subject polic
 		return []candidate{{subject: digest, evidence: r.opts.Bundle, required: true,
 			checks: []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), r.opts.Bundle)}}}
 	}
-	raw, err := attest.ParseSHA256(strings.TrimPrefix(digest, "sha256:"))
+	raw, err := vocab.ParseSHA256(strings.TrimPrefix(digest, "sha256:"))
 	if err != nil {
 		return []candidate{{subject: digest, evidence: r.opts.Bundle, required: true,
 			checks: []policy.Check{failCheck("bundle", subject, reason.Wrap(err, reason.InputMalformed, "the image digest is not a sha256 digest", "reading image digest"), r.opts.Bundle)}}}
@@ -554,7 +555,7 @@ func verifyWithoutTlog(st *ociState, pb *attest.ParsedBundle, art attest.Artifac
 		Message: "transparency log not checked: --insecure-ignore-tlog accepts key-based signatures without a log entry",
 		Hint:    "sign with upload to a transparency log where you can, and verify with a trusted root"}
 	sigFail := func(e *reason.Error) (*attest.SignatureResult, []attest.Finding, policy.Check) {
-		return nil, []attest.Finding{{Check: attest.CheckSignature, Err: e}}, skipped
+		return nil, []attest.Finding{{Check: vocab.CheckSignature, Err: e}}, skipped
 	}
 	if vc, err := pb.Bundle.VerificationContent(); err != nil || vc.Certificate() != nil {
 		return sigFail(reason.New(reason.TlogMissing, "keyless signatures always need transparency log evidence; --insecure-ignore-tlog applies to key-based signatures only",
@@ -566,12 +567,12 @@ func verifyWithoutTlog(st *ociState, pb *attest.ParsedBundle, art attest.Artifac
 	if env := pb.Bundle.GetDsseEnvelope(); env != nil {
 		stmt, err := attest.ParseStatement(env.GetPayloadType(), env.GetPayload())
 		if err != nil {
-			return nil, []attest.Finding{{Check: attest.CheckSubject, Err: reason.As(err, reason.StatementMalformed, "")}}, skipped
+			return nil, []attest.Finding{{Check: vocab.CheckSubject, Err: reason.As(err, reason.StatementMalformed, "")}}, skipped
 		}
 		hexDigest := hex.EncodeToString(art.SHA256)
 		s, ok := stmt.MatchSubject(hexDigest)
 		if !ok {
-			return nil, []attest.Finding{{Check: attest.CheckSubject, Err: &reason.Error{Code: reason.SubjectMismatch,
+			return nil, []attest.Finding{{Check: vocab.CheckSubject, Err: &reason.Error{Code: reason.SubjectMismatch,
 				Msg: "image is not a subject of the attestation", Got: stmt.SubjectSummary(), Want: "sha256:" + hexDigest,
 				Hint: "the attestation is for another image; a re-tagged or changed image has a new digest"}}}, skipped
 		}
@@ -579,7 +580,7 @@ func verifyWithoutTlog(st *ociState, pb *attest.ParsedBundle, art attest.Artifac
 		if s.Name == "" {
 			msg = "image is an unnamed subject of the in-toto statement"
 		}
-		findings = append(findings, attest.Finding{Check: attest.CheckSubject, Message: msg})
+		findings = append(findings, attest.Finding{Check: vocab.CheckSubject, Message: msg})
 		res.Statement = stmt
 		sigs := env.GetSignatures()
 		if len(sigs) != 1 {
@@ -602,7 +603,7 @@ func verifyWithoutTlog(st *ociState, pb *attest.ParsedBundle, art attest.Artifac
 			"the signature does not verify with --key: the image was signed with another key, or the signature or payload was changed",
 			"verifying signature with the given key"))
 	}
-	findings = append([]attest.Finding{{Check: attest.CheckSignature,
+	findings = append([]attest.Finding{{Check: vocab.CheckSignature,
 		Message: fmt.Sprintf("%s verified: signed by key sha256:%s; no transparency log entry checked", pb.Describe(), st.keyID)}}, findings...)
 	return res, findings, skipped
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/sbom"
@@ -209,7 +210,7 @@ func newPolicyRun(o *PolicyOptions) (*policyRun, error) {
 		if err != nil {
 			return nil, configErr(err, reason.KeyInvalid, "give the certifier's PEM public key with --certifier-key")
 		}
-		id, err := attest.KeyID(pub)
+		id, err := vocab.KeyID(pub)
 		if err != nil {
 			return nil, configErr(err, reason.KeyInvalid, "")
 		}
@@ -293,7 +294,7 @@ func (pr *policyRun) apply(r *Runner, o Outcome, g *gathered) Outcome {
 		}
 		types[st.PredicateType] = true
 		switch st.PredicateType {
-		case attest.PredicateSLSAProvenanceV02, attest.PredicateSLSAProvenanceV1:
+		case vocab.PredicateSLSAProvenanceV02, vocab.PredicateSLSAProvenanceV1:
 			pv, err := attest.ParseProvenance(st)
 			if err != nil {
 				extra = append(extra, failCheck(CheckProvenance, subject, reason.As(err, reason.ProvenanceMalformed, "ask the publisher for valid provenance"), vb.evidence))
@@ -301,7 +302,7 @@ func (pr *policyRun) apply(r *Runner, o Outcome, g *gathered) Outcome {
 			}
 			f.Provenance = append(f.Provenance, policy.Provenance{PredicateType: pv.PredicateType, BuilderID: pv.BuilderID, BuildType: pv.BuildType,
 				SourceURI: pv.SourceURI, SourceRef: pv.SourceRef, SourceDigest: pv.SourceDigest, Evidence: vb.evidence})
-		case attest.PredicateVSA:
+		case vocab.PredicateVSA:
 			// A VSA signed by the publisher's key counts when that key is a
 			// certifier the policy trusts; policy.Certify decides.
 			if vb.res.KeyID == "" {
@@ -432,7 +433,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		// A signed SBOM attestation, as cosign attest --type cyclonedx
 		// makes them.
 		for _, vb := range g.verified {
-			if st := vb.res.Statement; st != nil && (st.PredicateType == attest.PredicateCycloneDX || st.PredicateType == attest.PredicateSPDX) {
+			if st := vb.res.Statement; st != nil && (st.PredicateType == vocab.PredicateCycloneDX || st.PredicateType == vocab.PredicateSPDX) {
 				source, attested = vb.evidence, st
 				graph, err = sbom.Read(bytes.NewReader(st.Predicate), vb.evidence, opts...)
 				break

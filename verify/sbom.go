@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -27,7 +27,7 @@ func sbomLabelChecks(subject policy.Subject, verified []verifiedBundle) []policy
 	seen := map[[sha256.Size]byte]bool{} // the same SBOM found twice (referrer and tag) is assessed once
 	for _, vb := range verified {
 		st := vb.res.Statement
-		if st == nil || (st.PredicateType != attest.PredicateCycloneDX && st.PredicateType != attest.PredicateSPDX) {
+		if st == nil || (st.PredicateType != vocab.PredicateCycloneDX && st.PredicateType != vocab.PredicateSPDX) {
 			continue
 		}
 		if sum := sha256.Sum256(st.Predicate); seen[sum] {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -283,7 +284,7 @@ func (r *Runner) verifyOne(ctx context.Context, arg string, g *gathered) policy.
 		if art.Path == "" {
 			hint = "a digest has no neighbours to search: give --bundle FILE"
 		}
-		checks = append(checks, failCheck(attest.CheckSignature, subject,
+		checks = append(checks, failCheck(vocab.CheckSignature, subject,
 			reason.New(reason.EvidenceMissing, hint, "no signature evidence found for %s", arg), ""))
 		return policy.Decide(subject, checks)
 	}
@@ -303,8 +304,8 @@ func (r *Runner) verifyOne(ctx context.Context, arg string, g *gathered) policy.
 			res, findings := r.verifier.Verify(&bundles[i], art)
 			// In a JSON-lines file of several attestations, one about
 			// other artifacts is not this artifact's evidence.
-			if len(bundles) > 1 && len(findings) == 1 && findings[0].Check == attest.CheckSubject && reason.CodeOf(findings[0].Err, "") == reason.SubjectMismatch {
-				checks = append(checks, policy.Check{ID: attest.CheckSubject, Subject: subject, Status: policy.StatusSkip,
+			if len(bundles) > 1 && len(findings) == 1 && findings[0].Check == vocab.CheckSubject && reason.CodeOf(findings[0].Err, "") == reason.SubjectMismatch {
+				checks = append(checks, policy.Check{ID: vocab.CheckSubject, Subject: subject, Status: policy.StatusSkip,
 					Reason: reason.SubjectMismatch, Message: "attestation is about other artifacts", Evidence: evidence})
 				continue
 			}
@@ -344,7 +345,7 @@ func (r *Runner) attestationChecks(subject policy.Subject, verified []verifiedBu
 		}
 		if len(matching) == 0 {
 			if last.Err == nil {
-				last = attest.Finding{Check: attest.CheckPredicateType, Err: reason.New(reason.PredicateTypeMismatch,
+				last = attest.Finding{Check: vocab.CheckPredicateType, Err: reason.New(reason.PredicateTypeMismatch,
 					"no attestation verified, so none can have the requested type", "no verified attestation of type %s", want)}
 			}
 			return append(checks, findingCheck(last, subject, "", true))
@@ -357,7 +358,7 @@ func (r *Runner) attestationChecks(subject policy.Subject, verified []verifiedBu
 	}
 	var provenances []verifiedBundle
 	for _, vb := range candidates {
-		if st := vb.res.Statement; st != nil && (st.PredicateType == attest.PredicateSLSAProvenanceV02 || st.PredicateType == attest.PredicateSLSAProvenanceV1) {
+		if st := vb.res.Statement; st != nil && (st.PredicateType == vocab.PredicateSLSAProvenanceV02 || st.PredicateType == vocab.PredicateSLSAProvenanceV1) {
 			provenances = append(provenances, vb)
 		}
 	}

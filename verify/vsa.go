@@ -181,7 +181,7 @@ func (cs certifiers) check(file string) *vsaResult {
 	msg := fmt.Sprintf("%s verified: signed by certifier key sha256:%s; %s under policy %s (sha256:%s), verified %s",
 		env.Form, r.keyID, vsa.VerificationResult, vsa.Policy.URI, orNone(vsa.Policy.Digest["sha256"]), vsa.TimeVerified)
 	if vsa.VerificationResult != attest.VSAPassed {
-		return skip(policy.CodeUncertified, msg, "the certifier verified the artifact and it failed: the VSA certifies nothing")
+		return skip(reason.PolicyUncertified, msg, "the certifier verified the artifact and it failed: the VSA certifies nothing")
 	}
 	r.check = policy.Check{ID: CheckVSA, Status: policy.StatusPass, Message: msg, Evidence: file}
 	return r

@@ -10,11 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/wasm"
 )
-
-// wasmCapsMediaType identifies the JSON of 'sovcheck wasm caps'.
-const wasmCapsMediaType = "application/vnd.sovcheck.wasm-caps.v1+json"
 
 func wasmCommand() *cli.Command {
 	return &cli.Command{
@@ -72,7 +70,7 @@ func runWasmCaps(c *cli.Context) error {
 		return enc.Encode(struct {
 			MediaType string  `json:"mediaType"`
 			Modules   []entry `json:"modules"`
-		}{wasmCapsMediaType, mods})
+		}{vocab.MediaTypeWasmCaps, mods})
 	}
 	for i, e := range mods {
 		if i > 0 {
