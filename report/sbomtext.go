@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -99,27 +98,10 @@ func WriteSBOMText(w io.Writer, r *sbom.Report, opt SBOMTextOptions) error {
 	return ew.err
 }
 
-// byWeight orders findings heaviest first; systemic-fragile leads because
-// it says where to act first.
-func byWeight(fs []sbom.Finding) []sbom.Finding {
-	out := slices.Clone(fs)
-	slices.SortStableFunc(out, func(p, q sbom.Finding) int {
-		ps, qs := p.Label == vocab.LabelSystemicFragile, q.Label == vocab.LabelSystemicFragile
-		if ps != qs {
-			if ps {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(q.Weight, p.Weight)
-	})
-	return out
-}
-
 func why(fs []sbom.Finding, n int) string {
 	var names []string
 	seen := map[sbom.Label]bool{}
-	for _, f := range byWeight(fs) {
+	for _, f := range sortedFindings(fs) {
 		if !seen[f.Label] {
 			seen[f.Label] = true
 			names = append(names, string(f.Label))
@@ -135,7 +117,7 @@ func why(fs []sbom.Finding, n int) string {
 }
 
 func action(fs []sbom.Finding) string {
-	for _, f := range byWeight(fs) {
+	for _, f := range sortedFindings(fs) {
 		if !sbom.LabelMitigates(f.Label) {
 			return sbom.LabelHint(f.Label)
 		}

@@ -58,11 +58,7 @@ func readDocument(r io.Reader, name string, o *options) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := decode(data, nil, name, o)
-	if err != nil {
-		return nil, err
-	}
-	return &Document{Graph: g, name: name, data: data, o: o}, nil
+	return newDocument(data, nil, name, o)
 }
 
 func readDocumentFile(path, name string, o *options) (*Document, error) {
@@ -80,7 +76,13 @@ func readDocumentFile(path, name string, o *options) (*Document, error) {
 			}
 		}
 	}
-	g, err := decode(data, sum, name, o)
+	return newDocument(data, sum, name, o)
+}
+
+// newDocument decodes data (with the go.sum beside a go.mod, if any) and
+// keeps it.
+func newDocument(data, goSum []byte, name string, o *options) (*Document, error) {
+	g, err := decode(data, goSum, name, o)
 	if err != nil {
 		return nil, err
 	}
