@@ -144,7 +144,7 @@ func runVerify(c *cli.Context) error {
 	if c.Bool("explain") && format == "text" {
 		for _, v := range verdicts {
 			if v.Policy != nil {
-				if _, err := io.WriteString(c.App.Writer, "\n"+policy.ExplainText(v.Policy)); err != nil {
+				if _, err := io.WriteString(c.App.Writer, "\n"+report.ExplainText(v.Policy)); err != nil {
 					return fmt.Errorf("writing report: %w", err)
 				}
 			}
