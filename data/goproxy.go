@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -175,13 +176,13 @@ func (g *GoProxy) fetch(ctx context.Context, u string) ([]byte, error) {
 }
 
 func readBounded(r io.Reader, limit int64, what string) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.RiskDataLookupFailed, "run the pull again", "reading %s", what)
-	}
-	if int64(len(b)) > limit {
+	b, err := boundedio.ReadAll(r, limit)
+	switch {
+	case reason.CodeOf(err, "") == reason.InputTooLarge:
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "reading " + what + ": response exceeds the limit",
 			Got: fmt.Sprintf("more than %d bytes", limit), Want: fmt.Sprintf("at most %d bytes", limit), Hint: "the source answered with more than a registry response should hold"}
+	case err != nil:
+		return nil, reason.Wrap(err, reason.RiskDataLookupFailed, "run the pull again", "reading %s", what)
 	}
 	return b, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -70,7 +71,14 @@ func (l Limits) validate() error {
 
 // readLimited reads all of r, failing with INPUT_TOO_LARGE past limit.
 func readLimited(r io.Reader, limit int64, what, hint string) ([]byte, error) {
-	return readLimitedSized(r, -1, limit, false, what, hint)
+	data, err := boundedio.ReadAll(r, limit)
+	switch {
+	case reason.CodeOf(err, "") == reason.InputTooLarge:
+		return nil, tooLarge(what, limit+1, limit, hint)
+	case err != nil:
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the file is readable", "reading %s", what)
+	}
+	return data, nil
 }
 
 // sniffChunk is how much is read before the content is judged.
@@ -80,7 +88,9 @@ const sniffChunk = 64 << 10
 // the file system reports, so the buffer is allocated once. With sbom set
 // the first chunk is checked before more is read: content that no SBOM
 // reader accepts (NUL bytes, as from /dev/zero or a binary) is refused at
-// once instead of being buffered up to the limit.
+// once instead of being buffered up to the limit. These two are why SBOMs
+// and files are not read with boundedio.ReadAll, whose buffer grows from
+// nothing and which cannot look at the bytes before the end.
 func readLimitedSized(r io.Reader, size, limit int64, sbom bool, what, hint string) ([]byte, error) {
 	capacity := int64(sniffChunk)
 	if size > 0 {
