@@ -276,7 +276,7 @@ func writeVulnerabilityData(ew *errWriter, r *sbom.Report) {
 	var vex []string
 	for _, d := range r.Data {
 		switch {
-		case d.Kind == "osv":
+		case d.Kind == sbom.DataKindOSV:
 			advisories = fmt.Sprintf("%s, %d advisories, as of %s", d.Source, d.Records, d.AsOf)
 		case strings.HasPrefix(d.Kind, "vex/"):
 			trust := "untrusted: shown, suppresses nothing"

@@ -72,6 +72,9 @@ type ReasonCount struct {
 	Components int    `json:"components"`
 }
 
+// DataKindOSV is the Kind of the OSV advisories among a report's Data.
+const DataKindOSV = "osv"
+
 // DataSource names a data file the assessment read.
 type DataSource struct {
 	Kind    string `json:"kind"`
@@ -199,4 +202,19 @@ func (c *ComponentResult) Title() string {
 		return c.Name + "@" + c.Version
 	}
 	return c.Name
+}
+
+// AdvisoriesAsOf is how fresh the advisory data the vulnerability labels
+// rest on is (its newest "modified"): "" when no advisory data was given,
+// "unknown" when the data states no date.
+func (r *Report) AdvisoriesAsOf() string {
+	for _, s := range r.Data {
+		if s.Kind == DataKindOSV {
+			if s.AsOf == "" {
+				return "unknown"
+			}
+			return s.AsOf
+		}
+	}
+	return ""
 }

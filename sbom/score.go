@@ -209,7 +209,7 @@ func (a *Assessor) dataSources() []DataSource {
 		ds = append(ds, DataSource{Kind: "upstream-mapping", Source: m.source, Records: len(m.alias)})
 	}
 	if o := a.data.Advisories; o != nil {
-		ds = append(ds, DataSource{Kind: "osv", Source: o.source, Records: o.Len(), AsOf: o.asOfString()})
+		ds = append(ds, DataSource{Kind: DataKindOSV, Source: o.source, Records: o.Len(), AsOf: o.asOfString()})
 	}
 	if k := a.data.KEV; k != nil {
 		ds = append(ds, DataSource{Kind: "kev", Source: k.source, Records: k.Len()})
