@@ -6,5 +6,9 @@
 //     check passed and no check failed;
 //   - a zero or unknown status is a FAIL, and a required check that was
 //     skipped is a FAIL;
-//   - the package is pure: no I/O, no clock, no globals.
+//   - the package is pure: no I/O, no clock, no globals;
+//   - it stands below the crypto stack: of sovcheck it imports only the
+//     vocabulary (internal/vocab), the reason codes (internal/reason) and
+//     internal/anchor, so that report, which renders its results, does not
+//     depend on sigstore-go (internal/arch enforces it).
 package policy

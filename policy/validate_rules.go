@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func (v *validator) rules() {
@@ -31,7 +32,7 @@ func (v *validator) rules() {
 		}
 		v.action(path, r.Action, r.Points, "give the points lost when the rule fails, e.g. points: 5", true)
 		switch r.Severity {
-		case "", "low", "medium", "high", "critical":
+		case "", vocab.SeverityLow, vocab.SeverityMedium, vocab.SeverityHigh, vocab.SeverityCritical:
 		default:
 			v.ps.at(path+".severity", "use low, medium, high or critical", "unknown severity %q", r.Severity)
 		}

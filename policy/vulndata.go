@@ -75,7 +75,7 @@ func (p *Policy) UnknownSeverity() string {
 	if vs := p.doc.Vulnerabilities; vs != nil && vs.UnknownSeverity != "" {
 		return vs.UnknownSeverity
 	}
-	return "high"
+	return vocab.SeverityHigh
 }
 
 // MaxDataAge is the oldest advisory data the policy accepts (0: any) and

@@ -2,7 +2,8 @@
 // text report for terminals and CI logs, and JSON with a versioned media
 // type for tools; and, for auditors and CI, one self-contained HTML page,
 // Markdown for pull-request comments, SARIF 2.1.0 for code scanning and
-// JUnit XML for test reports.
+// JUnit XML for test reports. ExplainText is the text of `sovcheck verify
+// --explain`: the points and knock-outs of policy.Explain, one per line.
 //
 // SBOM labels and portfolios are package sbom's own typed documents
 // (sbom.Report, sbom.PortfolioReport): commands add them in process with
