@@ -113,11 +113,8 @@ var pending = []struct{ kind, what, branch string }{
 	{"file", "attest/layout.go", "pipeline"},
 	{"file", "verify/oci.go", "pipeline"},
 	{"file", "rebuild/rebuild.go", "rebuildpkg"},
-	{"file", "sbom/assess.go", "sbompkg"},
 	{"func", "attest/layout.go:layoutVerifier.verify", "pipeline"},
 	{"func", "rebuild/rebuild.go:run.do", "rebuildpkg"},
-	{"func", "sbom/profile.go:profileCheck.spdx3", "sbompkg"},
-	{"func", "sbom/spdx3.go:readSPDX3", "sbompkg"},
 	{"func", "bench/vulns/gen/main.go:compareResults", "vulnsfin"},
 	// Split on main since this branch began (commit 4843e77).
 	{"func", "internal/sandbox/init_linux.go:setupRoot", "main"},
