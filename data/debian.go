@@ -242,7 +242,7 @@ func (d *DebianIndex) Lookup(_ context.Context, key string) (*sbom.PackageFacts,
 	name := strings.TrimPrefix(key, "pkg:deb/debian/")
 	e, ok := d.binaries[name]
 	if !ok {
-		return nil, nil, reason.New(CodeNotFound, "the package is not in this index; give the index of its suite and component", "looking up %s in %s", name, d.src.URL)
+		return nil, nil, reason.New(reason.RiskDataNotFound, "the package is not in this index; give the index of its suite and component", "looking up %s in %s", name, d.src.URL)
 	}
 	f := &sbom.PackageFacts{Key: key, Source: d.src.ID, Record: fmt.Sprintf("%s#Package=%s", d.src.URL, e.pkg),
 		Maintainers: append([]sbom.Maintainer{}, e.maintainers...), SourcePackage: e.source, Homepage: e.homepage}

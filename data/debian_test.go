@@ -50,7 +50,7 @@ func TestDebianIndexFromApt(t *testing.T) {
 	if f.SourcePackage != "xz-utils" || slices.ContainsFunc(f.Maintainers, func(m sbom.Maintainer) bool { return m.Team }) {
 		t.Errorf("liblzma5 facts %+v", f)
 	}
-	if _, _, err := idx.Lookup(context.Background(), "pkg:deb/debian/no-such-package-here"); reason.CodeOf(err, "") != CodeNotFound {
+	if _, _, err := idx.Lookup(context.Background(), "pkg:deb/debian/no-such-package-here"); reason.CodeOf(err, "") != reason.RiskDataNotFound {
 		t.Errorf("missing package: %v", err)
 	}
 }

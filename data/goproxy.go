@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -58,7 +59,7 @@ func (g *GoProxy) Lookup(ctx context.Context, key string) (*sbom.PackageFacts, [
 	path := strings.TrimPrefix(key, "pkg:golang/")
 	esc, err := module.EscapePath(path)
 	if err != nil {
-		return nil, nil, reason.Wrap(err, CodeNotFound, "the purl does not name a valid Go module path", "looking up %s", key)
+		return nil, nil, reason.Wrap(err, reason.RiskDataNotFound, "the purl does not name a valid Go module path", "looking up %s", key)
 	}
 	var srcs []sbom.RiskDataSource
 	get := func(rel string) ([]byte, string, error) {
@@ -149,7 +150,7 @@ func (g *GoProxy) fetch(ctx context.Context, u string) ([]byte, error) {
 		f, err := os.Open(filepath.FromSlash(p))
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, reason.Wrap(err, CodeNotFound, "the proxy does not know this module or version", "reading %s", u)
+				return nil, reason.Wrap(err, reason.RiskDataNotFound, "the proxy does not know this module or version", "reading %s", u)
 			}
 			return nil, reason.Wrap(err, reason.RiskDataLookupFailed, "check the proxy directory", "reading %s", u)
 		}
@@ -167,7 +168,7 @@ func (g *GoProxy) fetch(ctx context.Context, u string) ([]byte, error) {
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return nil, reason.New(CodeNotFound, "the proxy does not know this module or version", "requesting %s: %s", u, resp.Status)
+		return nil, reason.New(reason.RiskDataNotFound, "the proxy does not know this module or version", "requesting %s: %s", u, resp.Status)
 	case resp.StatusCode != http.StatusOK:
 		return nil, reason.New(reason.RiskDataLookupFailed, "the proxy answered with an error; run the pull again later", "requesting %s: %s", u, resp.Status)
 	}
@@ -175,13 +176,13 @@ func (g *GoProxy) fetch(ctx context.Context, u string) ([]byte, error) {
 }
 
 func readBounded(r io.Reader, limit int64, what string) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.RiskDataLookupFailed, "run the pull again", "reading %s", what)
-	}
-	if int64(len(b)) > limit {
+	b, err := boundedio.ReadAll(r, limit)
+	switch {
+	case reason.CodeOf(err, "") == reason.InputTooLarge:
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "reading " + what + ": response exceeds the limit",
 			Got: fmt.Sprintf("more than %d bytes", limit), Want: fmt.Sprintf("at most %d bytes", limit), Hint: "the source answered with more than a registry response should hold"}
+	case err != nil:
+		return nil, reason.Wrap(err, reason.RiskDataLookupFailed, "run the pull again", "reading %s", what)
 	}
 	return b, nil
 }

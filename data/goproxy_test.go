@@ -113,7 +113,7 @@ func TestGoProxy(t *testing.T) {
 	}
 
 	// A module the proxy does not know is not found, never guessed.
-	if _, _, err := src.Lookup(context.Background(), "pkg:golang/example.com/nothere"); reason.CodeOf(err, "") != CodeNotFound {
+	if _, _, err := src.Lookup(context.Background(), "pkg:golang/example.com/nothere"); reason.CodeOf(err, "") != reason.RiskDataNotFound {
 		t.Errorf("unknown module: %v", err)
 	}
 	// file:// proxies work as for the go command.
@@ -137,7 +137,7 @@ func TestPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rd.Counts != (sbom.RiskDataLookupStat{Packages: 4, Found: 2, Unknown: 2}) || len(rd.Failures) != 1 || rd.Failures[0].Code != CodeNotFound {
+	if rd.Counts != (sbom.RiskDataLookupStat{Packages: 4, Found: 2, Unknown: 2}) || len(rd.Failures) != 1 || rd.Failures[0].Code != reason.RiskDataNotFound {
 		t.Errorf("counts %+v failures %+v", rd.Counts, rd.Failures)
 	}
 	if rd.Packages[0].Key != "pkg:golang/example.com/old" || rd.AsOf != "2026-12-01T00:00:00Z" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -24,12 +25,9 @@ type Source interface {
 	Handles(key string) bool
 	// Lookup returns the facts of key and every source record it read. A
 	// package the source does not know is an error with code
-	// CodeNotFound.
+	// reason.RiskDataNotFound.
 	Lookup(ctx context.Context, key string) (*sbom.PackageFacts, []sbom.RiskDataSource, error)
 }
-
-// CodeNotFound: the source does not know the package.
-const CodeNotFound = reason.RiskDataNotFound
 
 // Limits bound what a pull reads.
 type Limits struct {
@@ -146,7 +144,7 @@ func Pull(ctx context.Context, keys []string, sources []Source, opts ...Option) 
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "too many packages to look up",
 			Got: fmt.Sprint(len(keys)), Want: fmt.Sprintf("at most %d", o.limits.MaxPackages), Hint: "pull for fewer SBOMs at a time"}
 	}
-	rd := &sbom.RiskData{MediaType: sbom.RiskDataMediaType, AsOf: o.now().UTC().Format(time.RFC3339),
+	rd := &sbom.RiskData{MediaType: vocab.MediaTypeRiskData, AsOf: o.now().UTC().Format(time.RFC3339),
 		Sources: []sbom.RiskDataSource{}, Packages: []sbom.PackageFacts{}}
 	rd.Counts.Packages = len(keys)
 	var mu sync.Mutex

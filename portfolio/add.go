@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -194,14 +194,14 @@ func (s *Store) judge(ctx context.Context, in Ingest, path string) (judged, bool
 	if err != nil {
 		return judged{}, false, reason.Wrap(err, reason.InputUnreadable, "check the path and its permissions", "reading %q", path)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, in.MaxBytes+1))
+	data, err := boundedio.ReadAll(f, in.MaxBytes)
 	f.Close()
-	if err != nil {
-		return judged{}, false, reason.Wrap(err, reason.InputUnreadable, "check the file", "reading %q", path)
-	}
-	if int64(len(data)) > in.MaxBytes {
+	switch {
+	case reason.CodeOf(err, "") == reason.InputTooLarge:
 		return judged{}, false, reason.New(reason.InputTooLarge, "split the SBOM, or raise the SBOM size limit",
 			"reading %q: larger than %d bytes", path, in.MaxBytes)
+	case err != nil:
+		return judged{}, false, reason.Wrap(err, reason.InputUnreadable, "check the file", "reading %q", path)
 	}
 	sum := sha256.Sum256(data)
 	digest := "sha256:" + hex.EncodeToString(sum[:])
@@ -365,7 +365,7 @@ func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
 	for i, t := range terms {
 		id, ok := w.terms[t]
 		if !ok {
-			return nil, reason.New(CodeStoreCorrupt, "check the store", "writing terms to portfolio store %s: term %q has no id after insertion", w.s.Location(), t)
+			return nil, reason.New(reason.PortfolioStoreCorrupt, "check the store", "writing terms to portfolio store %s: term %q has no id after insertion", w.s.Location(), t)
 		}
 		ids[i] = id
 	}

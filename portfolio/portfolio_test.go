@@ -60,7 +60,7 @@ func runHelper(kind string) int {
 		return 2
 	}
 	defer st.Close()
-	a, err := sbom.NewAssessor(sbom.DefaultConfig(), sbom.Data{}, sbom.WithClock(fixedDay("2026-11-15")))
+	a, err := sbom.NewAssessor(sbom.WithClock(fixedDay("2026-11-15")))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -141,7 +141,7 @@ func writeFixtures(t testing.TB, dir string) {
 
 func assessor(t testing.TB, day string) *sbom.Assessor {
 	t.Helper()
-	a, err := sbom.NewAssessor(sbom.DefaultConfig(), sbom.Data{}, sbom.WithClock(fixedDay(day)))
+	a, err := sbom.NewAssessor(sbom.WithClock(fixedDay(day)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestAddWhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum.Added != 4 || sum.Skipped != 0 || len(sum.Failures) != 1 || sum.Failures[0].Code != sbom.CodeFormatUnknown {
+		if sum.Added != 4 || sum.Skipped != 0 || len(sum.Failures) != 1 || sum.Failures[0].Code != reason.SBOMFormatUnknown {
 			t.Fatalf("first add: %+v", sum)
 		}
 		// Idempotent: the same SBOMs are skipped, the malformed one is
@@ -253,8 +253,8 @@ func TestQueryInvalid(t *testing.T) {
 		{"liblzma5", "", ">=5.6.0,"},
 		{"liblzma5", "", ">= 5.6.0 6"},
 	} {
-		if _, err := NewQuery(tc[0], tc[1], tc[2], false); reason.CodeOf(err, "") != CodeQueryInvalid {
-			t.Errorf("NewQuery(%q, %q, %q): %v, want %s", tc[0], tc[1], tc[2], err, CodeQueryInvalid)
+		if _, err := NewQuery(tc[0], tc[1], tc[2], false); reason.CodeOf(err, "") != reason.PortfolioQueryInvalid {
+			t.Errorf("NewQuery(%q, %q, %q): %v, want %s", tc[0], tc[1], tc[2], err, reason.PortfolioQueryInvalid)
 		}
 	}
 }
@@ -334,7 +334,7 @@ func TestDiff(t *testing.T) {
 		if r := where(t, st, "liblzma5", "", ""); len(r.Matches) != 2 {
 			t.Errorf("current: %d matches, want 2 (billing, kiosk)", len(r.Matches))
 		}
-		if _, err := st.Diff(ctx, "November"); reason.CodeOf(err, "") != CodeQueryInvalid {
+		if _, err := st.Diff(ctx, "November"); reason.CodeOf(err, "") != reason.PortfolioQueryInvalid {
 			t.Errorf("bad date: %v", err)
 		}
 	})
@@ -345,8 +345,8 @@ func TestForeignAndNewerStores(t *testing.T) {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte("hello, not a database\n"), 0o644)
-	if _, err := Open(ctx, text); reason.CodeOf(err, "") != CodeStoreForeign {
-		t.Errorf("text file: %v, want %s", err, CodeStoreForeign)
+	if _, err := Open(ctx, text); reason.CodeOf(err, "") != reason.PortfolioStoreForeign {
+		t.Errorf("text file: %v, want %s", err, reason.PortfolioStoreForeign)
 	}
 	if b, _ := os.ReadFile(text); string(b) != "hello, not a database\n" {
 		t.Error("a foreign file was changed")
@@ -365,7 +365,7 @@ func TestForeignAndNewerStores(t *testing.T) {
 		}
 		st.Close()
 		_, err := Open(ctx, location)
-		if reason.CodeOf(err, "") != CodeStoreTooNew || !strings.Contains(err.Error(), "schema version 99 is newer") {
+		if reason.CodeOf(err, "") != reason.PortfolioStoreTooNew || !strings.Contains(err.Error(), "schema version 99 is newer") {
 			t.Fatalf("newer store: %v", err)
 		}
 		var re *reason.Error
@@ -377,17 +377,17 @@ func TestForeignAndNewerStores(t *testing.T) {
 		st := open(t, location)
 		st.db.Exec(`DROP TABLE meta`)
 		st.Close()
-		if _, err := Open(ctx, location); reason.CodeOf(err, "") != CodeStoreForeign {
-			t.Errorf("store without meta: %v, want %s", err, CodeStoreForeign)
+		if _, err := Open(ctx, location); reason.CodeOf(err, "") != reason.PortfolioStoreForeign {
+			t.Errorf("store without meta: %v, want %s", err, reason.PortfolioStoreForeign)
 		}
 	})
 	// A damaged SQLite file: the header is right, the rest is noise.
 	broken := filepath.Join(dir, "broken.db")
 	os.WriteFile(broken, append([]byte("SQLite format 3\x00"), bytes.Repeat([]byte{0xa5}, 8192)...), 0o644)
-	if _, err := Open(ctx, broken); reason.CodeOf(err, "") != CodeStoreForeign && reason.CodeOf(err, "") != CodeStoreCorrupt {
+	if _, err := Open(ctx, broken); reason.CodeOf(err, "") != reason.PortfolioStoreForeign && reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt {
 		t.Errorf("damaged file: %v", err)
 	}
-	if _, err := Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"); reason.CodeOf(err, "") != CodeStoreUnavailable {
+	if _, err := Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable {
 		t.Errorf("unreachable server: %v", err)
 	}
 }

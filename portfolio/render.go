@@ -2,11 +2,12 @@ package portfolio
 
 import (
 	"fmt"
-	"github.com/sovcheck/sovcheck/sbom"
 	"html/template"
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // errWriter keeps the first write error.

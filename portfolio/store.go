@@ -73,8 +73,8 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 
 // Open opens the store at location (a file path, or a postgres:// URL),
 // creating or upgrading its schema. A store written by a newer sovcheck is
-// refused with CodeStoreTooNew and left untouched; a file or database that
-// is not a portfolio store is refused with CodeStoreForeign.
+// refused with reason.PortfolioStoreTooNew and left untouched; a file or database that
+// is not a portfolio store is refused with reason.PortfolioStoreForeign.
 func Open(ctx context.Context, location string, opts ...Option) (*Store, error) {
 	c := config{log: slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
@@ -91,7 +91,7 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 			err = s.db.PingContext(ctx)
 		}
 		if err != nil {
-			return nil, reason.Wrap(err, CodeStoreUnavailable, "check the URL, that the server runs and that the user may connect",
+			return nil, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the URL, that the server runs and that the user may connect",
 				"opening portfolio store %s", redact(location))
 		}
 	} else {
@@ -100,7 +100,7 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 			return nil, err
 		}
 		if err := os.MkdirAll(filepath.Dir(location), 0o755); err != nil {
-			return nil, reason.Wrap(err, CodeStoreUnavailable, "check the store path and its permissions", "creating the directory of portfolio store %q", location)
+			return nil, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "creating the directory of portfolio store %q", location)
 		}
 		// WAL lets where and report read while add writes; immediate
 		// transactions make concurrent writers queue instead of failing
@@ -165,7 +165,7 @@ func checkSQLiteFile(path string) error {
 		return nil
 	}
 	if err != nil {
-		return reason.Wrap(err, CodeStoreUnavailable, "check the store path and its permissions", "opening portfolio store %q", path)
+		return reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %q", path)
 	}
 	defer f.Close()
 	head := make([]byte, len(sqliteMagic))
@@ -174,7 +174,7 @@ func checkSQLiteFile(path string) error {
 		return nil // an empty file becomes a new store
 	}
 	if !bytes.Equal(head[:n], sqliteMagic) {
-		return reason.New(CodeStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
+		return reason.New(reason.PortfolioStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
 			"opening portfolio store %q: not an SQLite database", path)
 	}
 	return nil
@@ -228,7 +228,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	if version > schemaVersion {
-		return reason.New(CodeStoreTooNew, "use the sovcheck that wrote this store (or a newer one); this store was left untouched",
+		return reason.New(reason.PortfolioStoreTooNew, "use the sovcheck that wrote this store (or a newer one); this store was left untouched",
 			"opening portfolio store %s: schema version %d is newer than this sovcheck's %d", s.Location(), version, schemaVersion)
 	}
 	if version == schemaVersion {
@@ -265,7 +265,7 @@ func (s *Store) schemaOf(ctx context.Context, tx *sql.Tx) (int, error) {
 	if len(tables) == 0 {
 		return 0, nil
 	}
-	foreign := reason.New(CodeStoreForeign, "give --store a new path or database, or one that 'sovcheck portfolio add' created",
+	foreign := reason.New(reason.PortfolioStoreForeign, "give --store a new path or database, or one that 'sovcheck portfolio add' created",
 		"opening portfolio store %s: not a sovcheck portfolio store (tables %s)", s.Location(), strings.Join(tables, ", "))
 	if !contains(tables, "meta") {
 		return 0, foreign
@@ -275,11 +275,11 @@ func (s *Store) schemaOf(ctx context.Context, tx *sql.Tx) (int, error) {
 		return 0, foreign
 	}
 	if err := tx.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "schema").Scan(&version); err != nil {
-		return 0, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "reading the schema version of portfolio store %s", s.Location())
+		return 0, reason.Wrap(err, reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading the schema version of portfolio store %s", s.Location())
 	}
 	v, err := strconv.Atoi(version)
 	if err != nil || v < 1 {
-		return 0, reason.New(CodeStoreCorrupt, "restore the store from a backup", "reading the schema version of portfolio store %s: got %q, want a positive number", s.Location(), version)
+		return 0, reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading the schema version of portfolio store %s: got %q, want a positive number", s.Location(), version)
 	}
 	return v, nil
 }
@@ -329,15 +329,15 @@ func (s *Store) classify(err error, doing string) error {
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_NOTADB:
-			return reason.Wrap(err, CodeStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
+			return reason.Wrap(err, reason.PortfolioStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
 				"%s portfolio store %s: not an SQLite database", doing, s.Location())
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY:
-			return reason.Wrap(err, CodeStoreUnavailable, "check the store path and its permissions", "%s portfolio store %s", doing, s.Location())
+			return reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "%s portfolio store %s", doing, s.Location())
 		case sqlite3.SQLITE_BUSY:
-			return reason.Wrap(err, CodeStoreUnavailable, "another sovcheck holds the store too long; retry when it has finished", "%s portfolio store %s", doing, s.Location())
+			return reason.Wrap(err, reason.PortfolioStoreUnavailable, "another sovcheck holds the store too long; retry when it has finished", "%s portfolio store %s", doing, s.Location())
 		}
 	}
-	return reason.Wrap(err, CodeStoreCorrupt, "check the store; restore it from a backup if it is damaged", "%s portfolio store %s", doing, s.Location())
+	return reason.Wrap(err, reason.PortfolioStoreCorrupt, "check the store; restore it from a backup if it is damaged", "%s portfolio store %s", doing, s.Location())
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -34,7 +34,7 @@ func ParseRange(s string) (Range, error) {
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
-			return nil, reason.New(CodeQueryInvalid, `write the range as ">=5.6.0, <5.6.2"`, "reading version range %q: an empty constraint", s)
+			return nil, reason.New(reason.PortfolioQueryInvalid, `write the range as ">=5.6.0, <5.6.2"`, "reading version range %q: an empty constraint", s)
 		}
 		op := ""
 		for _, o := range []string{">=", "<=", "!=", "==", ">", "<", "="} {
@@ -44,19 +44,19 @@ func ParseRange(s string) (Range, error) {
 			}
 		}
 		if op == "" {
-			return nil, reason.New(CodeQueryInvalid, "start each constraint with one of =, !=, <, <=, >, >=",
+			return nil, reason.New(reason.PortfolioQueryInvalid, "start each constraint with one of =, !=, <, <=, >, >=",
 				"reading version range %q: constraint %q has no operator", s, part)
 		}
 		v := strings.TrimSpace(strings.TrimPrefix(part, op))
 		if v == "" || strings.ContainsAny(v, " <>=!") {
-			return nil, reason.New(CodeQueryInvalid, `write the range as ">=5.6.0, <5.6.2"`, "reading version range %q: constraint %q has no single version", s, part)
+			return nil, reason.New(reason.PortfolioQueryInvalid, `write the range as ">=5.6.0, <5.6.2"`, "reading version range %q: constraint %q has no single version", s, part)
 		}
 		if op == "==" {
 			op = "="
 		}
 		r = append(r, Constraint{Op: op, Version: v})
 		if len(r) > maxConstraints {
-			return nil, reason.New(CodeQueryInvalid, "split the question", "reading version range %q: more than %d constraints", s, maxConstraints)
+			return nil, reason.New(reason.PortfolioQueryInvalid, "split the question", "reading version range %q: more than %d constraints", s, maxConstraints)
 		}
 	}
 	return r, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -24,22 +25,22 @@ func (s *Store) Report(ctx context.Context, top int) (*sbom.PortfolioReport, err
 	err := s.db.QueryRowContext(ctx, `SELECT j.config, (SELECT MAX(as_of) FROM current)
 		FROM judgements j WHERE j.id = (SELECT MAX(s.judgement_id) FROM current cur JOIN snapshots s ON s.id = cur.snapshot_id)`).Scan(&cfgJSON, &asOf)
 	if err == sql.ErrNoRows {
-		return nil, reason.New(CodeQueryInvalid, "add SBOMs first: sovcheck portfolio add DIR", "reporting on portfolio store %s: the store holds no products", s.Location())
+		return nil, reason.New(reason.PortfolioQueryInvalid, "add SBOMs first: sovcheck portfolio add DIR", "reporting on portfolio store %s: the store holds no products", s.Location())
 	}
 	if err != nil {
 		return nil, s.classify(err, "reading the judgement from")
 	}
 	var cfg sbom.Config
 	if err := json.Unmarshal([]byte(cfgJSON), &cfg); err != nil {
-		return nil, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "reading the configuration stored in %s", s.Location())
+		return nil, reason.Wrap(err, reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading the configuration stored in %s", s.Location())
 	}
 	day, err := time.Parse(time.DateOnly, asOf)
 	if err != nil {
-		return nil, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "reading the date stored in %s", s.Location())
+		return nil, reason.Wrap(err, reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading the date stored in %s", s.Location())
 	}
-	a, err := sbom.NewAssessor(cfg, sbom.Data{}, sbom.WithClock(func() time.Time { return day }), sbom.WithLogger(s.log))
+	a, err := sbom.NewAssessor(sbom.WithScoring(cfg), sbom.WithClock(func() time.Time { return day }), sbom.WithLogger(s.log))
 	if err != nil {
-		return nil, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "using the configuration stored in %s", s.Location())
+		return nil, reason.Wrap(err, reason.PortfolioStoreCorrupt, "restore the store from a backup", "using the configuration stored in %s", s.Location())
 	}
 	data, err := s.dataSources(ctx)
 	if err != nil {
@@ -72,7 +73,7 @@ func (s *Store) dataSources(ctx context.Context) ([]sbom.DataSource, error) {
 			return nil, s.classify(err, "reading data sources from")
 		}
 		if err := json.Unmarshal([]byte(raw), &ds); err != nil {
-			return nil, reason.Wrap(err, CodeStoreCorrupt, "restore the store from a backup", "reading data sources stored in %s", s.Location())
+			return nil, reason.Wrap(err, reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading data sources stored in %s", s.Location())
 		}
 		for _, d := range ds {
 			if !seen[d] {
@@ -113,7 +114,7 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 		}
 		if json.Unmarshal([]byte(caps), &rec.Caps) != nil || json.Unmarshal([]byte(cov), &rec.Coverage) != nil {
 			rows.Close()
-			return reason.New(CodeStoreCorrupt, "restore the store from a backup", "reading snapshot %s from %s: undecodable caps or coverage", digest, s.Location())
+			return reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading snapshot %s from %s: undecodable caps or coverage", digest, s.Location())
 		}
 		// Two products read from files of the same name stay apart.
 		if sources[rec.Source] {
@@ -143,7 +144,7 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 			return nil
 		}
 		if len(cur.Components) != cap(cur.Components) {
-			return reason.New(CodeStoreCorrupt, "restore the store from a backup", "reading snapshot of %s from %s: got %d components, want %d",
+			return reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading snapshot of %s from %s: got %d components, want %d",
 				cur.Source, s.Location(), len(cur.Components), cap(cur.Components))
 		}
 		err := fn(cur)
@@ -189,9 +190,6 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 	return nil
 }
 
-// DiffMediaType is the media type of a portfolio diff in JSON.
-const DiffMediaType = "application/vnd.sovcheck.portfolio-diff.v1+json"
-
 // Diff is what changed in the portfolio between a date and today.
 type Diff struct {
 	MediaType string `json:"mediaType"`
@@ -233,7 +231,7 @@ type viewRow struct {
 // Diff compares the portfolio before since (YYYY-MM-DD) with today's.
 func (s *Store) Diff(ctx context.Context, since string) (*Diff, error) {
 	if _, err := time.Parse(time.DateOnly, since); err != nil {
-		return nil, reason.New(CodeQueryInvalid, "write the date as YYYY-MM-DD", "reading --since %q: not a date", since)
+		return nil, reason.New(reason.PortfolioQueryInvalid, "write the date as YYYY-MM-DD", "reading --since %q: not a date", since)
 	}
 	then := `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY product ORDER BY as_of DESC, id DESC) AS rn
 		FROM snapshots WHERE as_of < ?) t WHERE rn = 1`
@@ -246,7 +244,7 @@ func (s *Store) Diff(ctx context.Context, since string) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Diff{MediaType: DiffMediaType, Since: since, Entered: []ProductChange{}, Changed: []ProductChange{},
+	d := &Diff{MediaType: vocab.MediaTypePortfolioDiff, Since: since, Entered: []ProductChange{}, Changed: []ProductChange{},
 		UpstreamsEntered: []string{}, UpstreamsLeft: []string{}}
 	upBefore, upAfter := map[string]bool{}, map[string]bool{}
 	for _, r := range before {

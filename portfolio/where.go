@@ -7,11 +7,9 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/sbom"
 )
-
-// WhereMediaType is the media type of a where-used answer in JSON.
-const WhereMediaType = "application/vnd.sovcheck.portfolio-where.v1+json"
 
 // Query is a where-used question. At least one of Package, Name and
 // Upstream is set; all that are set must match.
@@ -36,7 +34,7 @@ type Query struct {
 func NewQuery(subject, upstream, versions string, history bool) (Query, error) {
 	q := Query{Subject: subject, Upstream: upstream, History: history}
 	if subject == "" && upstream == "" {
-		return q, reason.New(CodeQueryInvalid, "name a purl, a component name, or --upstream ID", "asking where-used: nothing to look for")
+		return q, reason.New(reason.PortfolioQueryInvalid, "name a purl, a component name, or --upstream ID", "asking where-used: nothing to look for")
 	}
 	if versions != "" {
 		r, err := ParseRange(versions)
@@ -48,11 +46,11 @@ func NewQuery(subject, upstream, versions string, history bool) (Query, error) {
 	if strings.HasPrefix(subject, "pkg:") {
 		q.Package = sbom.PackageKey(subject)
 		if q.Package == "" {
-			return q, reason.New(CodeQueryInvalid, "write a package URL such as pkg:deb/debian/xz-utils", "asking where-used: %q is not a valid purl", subject)
+			return q, reason.New(reason.PortfolioQueryInvalid, "write a package URL such as pkg:deb/debian/xz-utils", "asking where-used: %q is not a valid purl", subject)
 		}
 		if _, v, _ := sbom.PackageVersion(subject); v != "" {
 			if versions != "" {
-				return q, reason.New(CodeQueryInvalid, "drop the version from the purl, or drop --versions",
+				return q, reason.New(reason.PortfolioQueryInvalid, "drop the version from the purl, or drop --versions",
 					"asking where-used: the purl %q names a version and --versions gives a range", subject)
 			}
 			q.Versions = Range{{Op: "=", Version: v}}
@@ -129,7 +127,7 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	if err != nil {
 		return nil, s.classify(err, "querying")
 	}
-	res := &WhereResult{MediaType: WhereMediaType, Query: q, Matches: []Match{}}
+	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
 	at := map[key]*Match{}
 	var all []*Match
 	deep := 0

@@ -7,6 +7,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // inconsistentHint is the hint of every REPORT_DOCUMENT_INCONSISTENT.
@@ -123,19 +124,19 @@ func checkPolicyRules(i int, v policy.Verdict) *reason.Error {
 // the one its components give: their number, the count of each grade, the
 // product's risk (its riskiest component's) and a grade better than the
 // grade its risk computes (caps only make a grade worse).
-func checkLabelsCounts(doc *LabelsDocument) *reason.Error {
+func checkLabelsCounts(doc *sbom.Report) *reason.Error {
 	p := &doc.Product
 	what := fmt.Sprintf("product %q", p.Name)
 	if p.Components != len(doc.Components) {
 		return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, what+" counts another number of components than it lists", fmt.Sprint(p.Components), fmt.Sprint(len(doc.Components)))
 	}
-	counts := map[string]int{}
+	counts := map[sbom.Grade]int{}
 	risk := 0
 	for _, c := range doc.Components {
 		counts[c.Grade]++
 		risk = max(risk, c.Risk)
 	}
-	for _, g := range vocab.GradeNames() {
+	for _, g := range vocab.Grades {
 		if p.GradeCounts[g] != counts[g] {
 			return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, fmt.Sprintf("%s counts another number of components graded %s than it lists", what, g),
 				fmt.Sprint(p.GradeCounts[g]), fmt.Sprint(counts[g]))
@@ -144,8 +145,8 @@ func checkLabelsCounts(doc *LabelsDocument) *reason.Error {
 	if len(doc.Components) > 0 && p.Risk != risk {
 		return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, what+" has another risk than its riskiest component", fmt.Sprint(p.Risk), fmt.Sprint(risk))
 	}
-	if p.ComputedGrade != "" && vocab.GradeRank(p.Grade) < vocab.GradeRank(p.ComputedGrade) {
-		return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, what+" is graded better than its risk computes", p.Grade, p.ComputedGrade+" or worse")
+	if p.ComputedGrade != "" && p.Grade.Rank() < p.ComputedGrade.Rank() {
+		return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, what+" is graded better than its risk computes", string(p.Grade), string(p.ComputedGrade)+" or worse")
 	}
 	return nil
 }

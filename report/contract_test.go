@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // TestProducersStillWriteWhatReportReads reads the golden JSON of the
@@ -19,8 +20,8 @@ func TestProducersStillWriteWhatReportReads(t *testing.T) {
 		path string
 		view func() any
 	}{
-		{"../sbom/testdata/golden/shop.json", func() any { return &LabelsDocument{} }},
-		{"../sbom/testdata/golden/portfolio.json", func() any { return &PortfolioDocument{} }},
+		{"../sbom/testdata/golden/shop.json", func() any { return &sbom.Report{} }},
+		{"../sbom/testdata/golden/portfolio.json", func() any { return &sbom.PortfolioReport{} }},
 		{"testdata/rebuild-results.golden.json", func() any { return &rebuild.Document{} }},
 		{"testdata/rebuild-modules.golden.json", func() any { return &rebuild.Document{} }},
 		{"testdata/verify.golden.json", func() any { return &VerifyDocument{} }},

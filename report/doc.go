@@ -5,6 +5,12 @@
 // JUnit XML for test reports. ExplainText is the text of `sovcheck verify
 // --explain`: the points and knock-outs of policy.Explain, one per line.
 //
+// SBOM labels and portfolios are package sbom's own typed documents
+// (sbom.Report, sbom.PortfolioReport): commands add them in process with
+// Documents.AddLabels and AddPortfolio, which check them as the JSON
+// reader does, and WriteSBOMText, WritePortfolioText and WriteProfileText
+// write their text reports.
+//
 // `sovcheck report` reads the JSON results of other runs (Read,
 // ReadDocument): verify verdicts, SBOM labels of one product or a
 // portfolio, and rebuilds. The mediaType of each document picks its

@@ -4,6 +4,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // Besides the verify document, a report reads the JSON of `sovcheck sbom
@@ -19,194 +20,14 @@ type Documents struct {
 	// rules and the evidence each used) when a policy was evaluated.
 	Verify     []VerifyDocument
 	Rebuilds   []rebuild.Document
-	Labels     []LabelsDocument
-	Portfolios []PortfolioDocument
+	Labels     []sbom.Report
+	Portfolios []sbom.PortfolioReport
 }
 
 // Input names one document a report was made from.
 type Input struct {
 	Name      string `json:"name"` // as the user gave it
 	MediaType string `json:"mediaType"`
-}
-
-// LabelsDocument is the assessment of one product by `sovcheck sbom
-// labels` (media type LabelsMediaType).
-type LabelsDocument struct {
-	MediaType  string      `json:"mediaType"`
-	AsOf       string      `json:"asOf"`
-	Product    Product     `json:"product"`
-	Coverage   Coverage    `json:"coverage"`
-	Components []Component `json:"components"`
-	Warnings   []string    `json:"warnings,omitempty"`
-}
-
-// Product is the graded product of an SBOM.
-type Product struct {
-	Name          string         `json:"name"`
-	Version       string         `json:"version,omitempty"`
-	PURL          string         `json:"purl,omitempty"`
-	Source        string         `json:"source"` // the SBOM file, as named to sbom labels
-	Format        string         `json:"format"`
-	SpecVersion   string         `json:"specVersion,omitempty"`
-	Components    int            `json:"components"`
-	Risk          int            `json:"risk"`
-	ComputedGrade string         `json:"computedGrade"`
-	Grade         string         `json:"grade"` // A (best) to G
-	Caps          []GradeCap     `json:"caps,omitempty"`
-	GradeCounts   map[string]int `json:"gradeCounts"`
-}
-
-// GradeCap says why a product's grade was capped below its computed grade.
-type GradeCap struct {
-	Grade  string `json:"grade"`
-	Reason string `json:"reason"`
-}
-
-// Coverage says how much of a product could not be assessed.
-type Coverage struct {
-	Unassessed float64             `json:"unassessed"` // share of label questions left open
-	Dimensions []DimensionCoverage `json:"dimensions"`
-}
-
-// DimensionCoverage is the coverage of one label dimension.
-type DimensionCoverage struct {
-	Dimension string        `json:"dimension"`
-	Assessed  int           `json:"assessed"`
-	Total     int           `json:"total"`
-	Share     float64       `json:"share"`
-	Reasons   []ReasonCount `json:"reasons,omitempty"`
-}
-
-// ReasonCount counts the components left unassessed for one reason.
-type ReasonCount struct {
-	Reason     string `json:"reason"`
-	Components int    `json:"components"`
-}
-
-// Component is one labelled component of a product.
-type Component struct {
-	Name       string       `json:"name"`
-	Version    string       `json:"version,omitempty"`
-	PURL       string       `json:"purl,omitempty"`
-	Location   string       `json:"location"` // JSON pointer, XML path or file:line in the SBOM
-	Upstream   string       `json:"upstream"`
-	Supplier   string       `json:"supplier,omitempty"`
-	Labels     []Finding    `json:"labels"`
-	Unassessed []Unassessed `json:"unassessed,omitempty"`
-	Fragility  float64      `json:"fragility"`
-	Risk       int          `json:"risk"`
-	Grade      string       `json:"grade"`
-}
-
-// Title is the component's name and version.
-func (c *Component) Title() string {
-	if c.Version != "" {
-		return c.Name + "@" + c.Version
-	}
-	return c.Name
-}
-
-// Finding is one label that fired on a component, with where it was read.
-type Finding struct {
-	Label  string  `json:"label"`
-	Rule   string  `json:"rule"`
-	Field  string  `json:"field,omitempty"`  // the SBOM field read
-	Record string  `json:"record,omitempty"` // the data record read
-	Detail string  `json:"detail"`
-	Weight float64 `json:"weight"`
-}
-
-// Unassessed lists labels that could not be decided, and why.
-type Unassessed struct {
-	Reason string   `json:"reason"`
-	Labels []string `json:"labels"`
-}
-
-// PortfolioDocument is the view of many products by `sovcheck sbom labels
-// --portfolio` (media type PortfolioMediaType).
-type PortfolioDocument struct {
-	MediaType   string             `json:"mediaType"`
-	AsOf        string             `json:"asOf"`
-	Totals      PortfolioTotals    `json:"totals"`
-	Products    []PortfolioProduct `json:"products"`
-	Upstreams   []SharedUpstream   `json:"upstreams"`
-	Suppliers   []SupplierShare    `json:"suppliers"`
-	SupplierHHI float64            `json:"supplierHHI"`
-	Coverage    Coverage           `json:"coverage"`
-	Failures    []PortfolioFailure `json:"failures,omitempty"`
-	// Hosting is the concentration of hosted services on providers.
-	Hosting *HostingConcentration `json:"hosting,omitempty"`
-}
-
-// HostingConcentration is a portfolio's dependence on hosting providers
-// and jurisdictions; HHI is null when a provider is unknown.
-type HostingConcentration struct {
-	Products        int            `json:"products"`
-	UnknownProvider int            `json:"unknownProvider"`
-	Providers       []HostingShare `json:"providers"`
-	Jurisdictions   []HostingShare `json:"jurisdictions"`
-	HHI             *float64       `json:"hhi"`
-	HHIUnknown      string         `json:"hhiUnknown,omitempty"`
-}
-
-// HostingShare is one provider's or jurisdiction's share of products.
-type HostingShare struct {
-	Name         string   `json:"name"`
-	Jurisdiction string   `json:"jurisdiction,omitempty"`
-	Products     int      `json:"products"`
-	Share        float64  `json:"share"`
-	Labels       []string `json:"labels,omitempty"`
-}
-
-// PortfolioTotals counts a portfolio.
-type PortfolioTotals struct {
-	Products   int `json:"products"`
-	Components int `json:"components"`
-	Upstreams  int `json:"upstreams"`
-	Shared     int `json:"shared"`
-}
-
-// PortfolioProduct is one product of a portfolio.
-type PortfolioProduct struct {
-	Name          string     `json:"name"`
-	Version       string     `json:"version,omitempty"`
-	Source        string     `json:"source"`
-	Format        string     `json:"format"`
-	Components    int        `json:"components"`
-	Risk          int        `json:"risk"`
-	ComputedGrade string     `json:"computedGrade"`
-	Grade         string     `json:"grade"`
-	Caps          []GradeCap `json:"caps,omitempty"`
-	Worst         string     `json:"worst,omitempty"`
-	WorstUpstream string     `json:"worstUpstream,omitempty"`
-	WorstLabels   []string   `json:"worstLabels,omitempty"`
-	Unassessed    float64    `json:"unassessed"`
-}
-
-// SharedUpstream is an upstream project that several products hold.
-type SharedUpstream struct {
-	Upstream  string   `json:"upstream"`
-	Example   string   `json:"example"`
-	Products  int      `json:"products"`
-	Share     float64  `json:"share"` // of the portfolio's products
-	Fragility float64  `json:"fragility"`
-	Score     float64  `json:"score"`
-	Labels    []string `json:"labels"`
-}
-
-// SupplierShare is one supplier's share of a portfolio's components.
-type SupplierShare struct {
-	Supplier   string  `json:"supplier"`
-	Components int     `json:"components"`
-	Share      float64 `json:"share"`
-}
-
-// PortfolioFailure is an SBOM of a portfolio that could not be read.
-type PortfolioFailure struct {
-	Source  string `json:"source"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
 }
 
 // Decision is what a set of documents decides, for the exit code.
@@ -255,11 +76,11 @@ func (d *Documents) Decide(minGrade string) Decision {
 	if minGrade != "" {
 		limit := vocab.GradeRank(minGrade)
 		for _, doc := range d.Labels {
-			judge(limit >= 0 && vocab.GradeRank(doc.Product.Grade) >= 0 && vocab.GradeRank(doc.Product.Grade) <= limit)
+			judge(limit >= 0 && doc.Product.Grade.Rank() >= 0 && doc.Product.Grade.Rank() <= limit)
 		}
 		for _, doc := range d.Portfolios {
 			for _, p := range doc.Products {
-				judge(limit >= 0 && vocab.GradeRank(p.Grade) >= 0 && vocab.GradeRank(p.Grade) <= limit)
+				judge(limit >= 0 && p.Grade.Rank() >= 0 && p.Grade.Rank() <= limit)
 			}
 			for range doc.Failures {
 				judge(false)

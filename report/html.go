@@ -10,9 +10,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // The HTML report is one self-contained file: the style sheet is inline,
@@ -42,7 +42,7 @@ var (
 			"verdictClass":   verdictClass,
 			"orNone":         orNone,
 			"percent":        percent,
-			"join":           strings.Join,
+			"join":           func(ls []sbom.Label, sep string) string { return strings.Join(labelNames(ls), sep) },
 			"pointsBar":      newPointsBar,
 			"sortedFindings": sortedFindings,
 			"deref":          func(p *float64) float64 { return *p },
@@ -111,9 +111,9 @@ func rebuildClass(s rebuild.Status) string {
 	return "fail"
 }
 
-func gradeClass(g string) string {
-	if vocab.Grade(g).Valid() {
-		return "g" + g
+func gradeClass(g sbom.Grade) string {
+	if g.Valid() {
+		return "g" + string(g)
 	}
 	return "fail"
 }

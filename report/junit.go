@@ -172,16 +172,16 @@ func JUnit(w io.Writer, docs *Documents, opts Options) error {
 	}
 	for _, p := range v.Products {
 		s := junitSuite{Name: "sbom " + p.Title, Properties: &junitProperties{[]junitProperty{
-			{Name: "source", Value: p.Doc.Product.Source}, {Name: "grade", Value: p.Doc.Product.Grade},
+			{Name: "source", Value: p.Doc.Product.Source}, {Name: "grade", Value: string(p.Doc.Product.Grade)},
 			{Name: "unassessed", Value: percent(p.Doc.Coverage.Unassessed)},
 		}}}
-		s.add(gradeCase(p.Title, p.Doc.Product.Grade, worstWhy(p), opts.MinGrade))
+		s.add(gradeCase(p.Title, string(p.Doc.Product.Grade), worstWhy(p), opts.MinGrade))
 		suites = append(suites, s)
 	}
 	for _, p := range v.Portfolios {
 		s := junitSuite{Name: "sbom portfolio"}
 		for _, pr := range p.Doc.Products {
-			s.add(gradeCase(productTitle(pr.Name, pr.Version)+" ("+pr.Source+")", pr.Grade, pr.Worst+": "+strings.Join(pr.WorstLabels, ", "), opts.MinGrade))
+			s.add(gradeCase(productTitle(pr.Name, pr.Version)+" ("+pr.Source+")", string(pr.Grade), pr.Worst+": "+strings.Join(labelNames(pr.WorstLabels), ", "), opts.MinGrade))
 		}
 		for _, f := range p.Doc.Failures {
 			tc := junitCase{Name: f.Source, Classname: "sovcheck.sbom"}

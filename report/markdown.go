@@ -53,7 +53,7 @@ func Markdown(w io.Writer, docs *Documents, opts Options) error {
 				worst = mdCell(p.Worst[0].Title())
 				why = mdText(strings.Join(labelsWhy(p.Worst[0].Labels), ", "))
 			}
-			blocks = append(blocks, fmt.Sprintf("| **%s** | %s | %d | %s | %s |\n", mdText(p.Doc.Product.Grade), mdCell(p.Title), p.Doc.Product.Risk, worst, why))
+			blocks = append(blocks, fmt.Sprintf("| **%s** | %s | %d | %s | %s |\n", mdText(string(p.Doc.Product.Grade)), mdCell(p.Title), p.Doc.Product.Risk, worst, why))
 		}
 	}
 	blocks = append(blocks, "\n")
@@ -251,21 +251,21 @@ func mdRebuild(r *rebuildView) string {
 func mdProduct(p productView) string {
 	var b strings.Builder
 	d := p.Doc
-	fmt.Fprintf(&b, "<details><summary>Grade %s: %s (%d components, %s not assessed)</summary>\n\n", mdHTML(d.Product.Grade), mdHTML(p.Title),
+	fmt.Fprintf(&b, "<details><summary>Grade %s: %s (%d components, %s not assessed)</summary>\n\n", mdHTML(string(d.Product.Grade)), mdHTML(p.Title),
 		d.Product.Components, percent(d.Coverage.Unassessed))
-	fmt.Fprintf(&b, "SBOM %s, %s %s, as of %s; worst component risk %d/100.\n\n", mdCode(d.Product.Source), mdText(d.Product.Format), mdText(d.Product.SpecVersion),
+	fmt.Fprintf(&b, "SBOM %s, %s %s, as of %s; worst component risk %d/100.\n\n", mdCode(d.Product.Source), mdText(string(d.Product.Format)), mdText(d.Product.SpecVersion),
 		mdText(d.AsOf), d.Product.Risk)
 	for _, c := range d.Product.Caps {
-		fmt.Fprintf(&b, "Capped at %s: %s\n\n", mdText(c.Grade), mdText(c.Reason))
+		fmt.Fprintf(&b, "Capped at %s: %s\n\n", mdText(string(c.Grade)), mdText(c.Reason))
 	}
 	if len(p.Worst) > 0 {
 		b.WriteString("| Risk | Grade | Component | Why |\n|---|---|---|---|\n")
 		for _, c := range p.Worst {
 			var why []string
 			for _, f := range sortedFindings(c.Labels) {
-				why = append(why, fmt.Sprintf("**%s**: %s", mdText(f.Label), mdText(f.Detail)))
+				why = append(why, fmt.Sprintf("**%s**: %s", mdText(string(f.Label)), mdText(f.Detail)))
 			}
-			fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", c.Risk, mdText(c.Grade), mdCell(c.Title()), strings.Join(why, "<br>"))
+			fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", c.Risk, mdText(string(c.Grade)), mdCell(c.Title()), strings.Join(why, "<br>"))
 		}
 		if p.MoreWorst > 0 {
 			fmt.Fprintf(&b, "\n%d more components, less risky, are in the JSON result.\n", p.MoreWorst)
@@ -280,7 +280,7 @@ func mdProduct(p productView) string {
 		for _, r := range dim.Reasons {
 			rs = append(rs, fmt.Sprintf("%s (%d)", mdText(r.Reason), r.Components))
 		}
-		fmt.Fprintf(&b, "- %s %s assessed: %s\n", mdText(dim.Dimension), percent(dim.Share), strings.Join(rs, "; "))
+		fmt.Fprintf(&b, "- %s %s assessed: %s\n", mdText(string(dim.Dimension)), percent(dim.Share), strings.Join(rs, "; "))
 	}
 	b.WriteString("\n</details>\n\n")
 	return b.String()
@@ -293,7 +293,7 @@ func mdPortfolio(p portfolioView) string {
 	fmt.Fprintf(&b, "<details><summary>Portfolio: %d products, %d shared upstreams, supplier HHI %.3f</summary>\n\n", t.Products, t.Shared, d.SupplierHHI)
 	b.WriteString("| Grade | Risk | Product | Worst component |\n|---|---|---|---|\n")
 	for _, pr := range p.Products {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", mdText(pr.Grade), pr.Risk, mdCell(productTitle(pr.Name, pr.Version)), mdCell(pr.Worst))
+		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", mdText(string(pr.Grade)), pr.Risk, mdCell(productTitle(pr.Name, pr.Version)), mdCell(pr.Worst))
 	}
 	if p.MoreProducts > 0 {
 		fmt.Fprintf(&b, "\n%d more products are in the JSON result.\n", p.MoreProducts)
@@ -301,7 +301,7 @@ func mdPortfolio(p portfolioView) string {
 	if len(d.Upstreams) > 0 {
 		b.WriteString("\n| Share | Upstream | Fragility | Labels |\n|---|---|---|---|\n")
 		for _, u := range p.Upstreams {
-			fmt.Fprintf(&b, "| %s | %s | %.2f | %s |\n", percent(u.Share), mdCell(u.Upstream), u.Fragility, mdText(strings.Join(u.Labels, ", ")))
+			fmt.Fprintf(&b, "| %s | %s | %.2f | %s |\n", percent(u.Share), mdCell(u.Upstream), u.Fragility, mdText(strings.Join(labelNames(u.Labels), ", ")))
 		}
 	}
 	if len(d.Suppliers) > 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // Options shape the rendered report.
@@ -74,22 +75,22 @@ type artifactView struct {
 }
 
 type productView struct {
-	Doc       *LabelsDocument
+	Doc       *sbom.Report
 	Title     string
 	Judged    bool // MinGrade given
 	Passed    bool
 	Scale     gradeScale
 	Counts    barChart
 	Coverage  barChart
-	Worst     []*Component
+	Worst     []*sbom.ComponentResult
 	MoreWorst int
 }
 
 type portfolioView struct {
-	Doc           *PortfolioDocument
-	Products      []PortfolioProduct
+	Doc           *sbom.PortfolioReport
+	Products      []sbom.PortfolioProduct
 	MoreProducts  int
-	Upstreams     []SharedUpstream
+	Upstreams     []sbom.SharedUpstream
 	MoreUpstreams int
 	UpstreamChart barChart
 	SupplierChart barChart
@@ -215,22 +216,22 @@ func productTitle(name, version string) string {
 	return name
 }
 
-func newProductView(doc *LabelsDocument, minGrade string) productView {
+func newProductView(doc *sbom.Report, minGrade string) productView {
 	p := productView{Doc: doc, Title: productTitle(doc.Product.Name, doc.Product.Version), Judged: minGrade != ""}
-	p.Passed = p.Judged && vocab.GradeRank(doc.Product.Grade) <= vocab.GradeRank(minGrade)
-	p.Scale = newGradeScale(doc.Product.Grade)
+	p.Passed = p.Judged && doc.Product.Grade.Rank() <= vocab.GradeRank(minGrade)
+	p.Scale = newGradeScale(string(doc.Product.Grade))
 	var bars []barData
 	for _, g := range vocab.GradeNames() {
-		n := doc.Product.GradeCounts[g]
+		n := doc.Product.GradeCounts[sbom.Grade(g)]
 		bars = append(bars, barData{Label: g, Value: float64(n), Text: fmt.Sprint(n), Color: gradeColors[g]})
 	}
 	p.Counts = newBarChart(bars, 0, narrowChart)
 	p.Coverage = coverageChart(doc.Coverage)
-	worst := make([]*Component, len(doc.Components))
+	worst := make([]*sbom.ComponentResult, len(doc.Components))
 	for i := range doc.Components {
 		worst[i] = &doc.Components[i]
 	}
-	slices.SortStableFunc(worst, func(a, b *Component) int { return cmp.Compare(b.Risk, a.Risk) })
+	slices.SortStableFunc(worst, func(a, b *sbom.ComponentResult) int { return cmp.Compare(b.Risk, a.Risk) })
 	if len(worst) > worstComponents {
 		p.MoreWorst = len(worst) - worstComponents
 		worst = worst[:worstComponents]
@@ -239,15 +240,15 @@ func newProductView(doc *LabelsDocument, minGrade string) productView {
 	return p
 }
 
-func coverageChart(c Coverage) barChart {
+func coverageChart(c sbom.Coverage) barChart {
 	var bars []barData
 	for _, d := range c.Dimensions {
-		bars = append(bars, barData{Label: d.Dimension, Value: d.Share, Text: fmt.Sprintf("%s assessed (%d of %d)", percent(d.Share), d.Assessed, d.Total), Color: colorInfo})
+		bars = append(bars, barData{Label: string(d.Dimension), Value: d.Share, Text: fmt.Sprintf("%s assessed (%d of %d)", percent(d.Share), d.Assessed, d.Total), Color: colorInfo})
 	}
 	return newBarChart(bars, 1, chartLayout{chartWidth, 110, 170})
 }
 
-func newPortfolioView(doc *PortfolioDocument) portfolioView {
+func newPortfolioView(doc *sbom.PortfolioReport) portfolioView {
 	p := portfolioView{Doc: doc, Products: doc.Products, Upstreams: doc.Upstreams}
 	if len(p.Products) > tableRows {
 		p.MoreProducts = len(p.Products) - tableRows
@@ -274,11 +275,11 @@ func newPortfolioView(doc *PortfolioDocument) portfolioView {
 func percent(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
 
 // labelsWhy names a component's labels in the order of sortedFindings.
-func labelsWhy(fs []Finding) []string {
+func labelsWhy(fs []sbom.Finding) []string {
 	var out []string
 	for _, f := range sortedFindings(fs) {
-		if !slices.Contains(out, f.Label) {
-			out = append(out, f.Label)
+		if !slices.Contains(out, string(f.Label)) {
+			out = append(out, string(f.Label))
 		}
 	}
 	return out
@@ -286,9 +287,9 @@ func labelsWhy(fs []Finding) []string {
 
 // sortedFindings orders findings heaviest first, systemic-fragile (act
 // here first) leading.
-func sortedFindings(fs []Finding) []Finding {
+func sortedFindings(fs []sbom.Finding) []sbom.Finding {
 	sorted := slices.Clone(fs)
-	slices.SortStableFunc(sorted, func(a, b Finding) int {
+	slices.SortStableFunc(sorted, func(a, b sbom.Finding) int {
 		af, bf := a.Label == "systemic-fragile", b.Label == "systemic-fragile"
 		if af != bf {
 			if af {

@@ -12,6 +12,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // Limits of what a report reads.
@@ -196,7 +197,7 @@ func checkShare(what string, s float64) *reason.Error {
 	return nil
 }
 
-func checkCoverage(c Coverage) *reason.Error {
+func checkCoverage(c sbom.Coverage) *reason.Error {
 	if err := checkShare("unassessed share", c.Unassessed); err != nil {
 		return err
 	}
@@ -209,22 +210,32 @@ func checkCoverage(c Coverage) *reason.Error {
 }
 
 func readLabels(data []byte, docs *Documents) *reason.Error {
-	var doc LabelsDocument
+	var doc sbom.Report
 	if err := decode(data, &doc); err != nil {
 		return err
 	}
-	p := doc.Product
-	if err := checkGrade("product", p.Grade, false); err != nil {
+	if err := checkLabels(&doc); err != nil {
 		return err
 	}
-	if err := checkGrade("product computed", p.ComputedGrade, true); err != nil {
+	docs.Labels = append(docs.Labels, doc)
+	return nil
+}
+
+// checkLabels refuses a labels document off the scale, too large or
+// contradicting itself.
+func checkLabels(doc *sbom.Report) *reason.Error {
+	p := doc.Product
+	if err := checkGrade("product", string(p.Grade), false); err != nil {
+		return err
+	}
+	if err := checkGrade("product computed", string(p.ComputedGrade), true); err != nil {
 		return err
 	}
 	if err := checkRisk("product", p.Risk); err != nil {
 		return err
 	}
 	for g := range p.GradeCounts {
-		if err := checkGrade("grade count", g, false); err != nil {
+		if err := checkGrade("grade count", string(g), false); err != nil {
 			return err
 		}
 	}
@@ -235,7 +246,7 @@ func readLabels(data []byte, docs *Documents) *reason.Error {
 	for i := range doc.Components {
 		c := &doc.Components[i]
 		n += len(c.Labels) + len(c.Unassessed)
-		if err := checkGrade(fmt.Sprintf("component %q", c.Title()), c.Grade, false); err != nil {
+		if err := checkGrade(fmt.Sprintf("component %q", c.Title()), string(c.Grade), false); err != nil {
 			return err
 		}
 		if err := checkRisk(fmt.Sprintf("component %q", c.Title()), c.Risk); err != nil {
@@ -245,26 +256,31 @@ func readLabels(data []byte, docs *Documents) *reason.Error {
 	if n > MaxEntries {
 		return tooMany("components and labels", n)
 	}
-	if err := checkLabelsCounts(&doc); err != nil {
-		return err
-	}
-	docs.Labels = append(docs.Labels, doc)
-	return nil
+	return checkLabelsCounts(doc)
 }
 
 func readPortfolio(data []byte, docs *Documents) *reason.Error {
-	var doc PortfolioDocument
+	var doc sbom.PortfolioReport
 	if err := decode(data, &doc); err != nil {
 		return err
 	}
+	if err := checkPortfolio(&doc); err != nil {
+		return err
+	}
+	docs.Portfolios = append(docs.Portfolios, doc)
+	return nil
+}
+
+// checkPortfolio refuses a portfolio document off the scale or too large.
+func checkPortfolio(doc *sbom.PortfolioReport) *reason.Error {
 	if n := len(doc.Products) + len(doc.Upstreams) + len(doc.Suppliers) + len(doc.Failures); n > MaxEntries {
 		return tooMany("products, upstreams, suppliers and failures", n)
 	}
 	for _, p := range doc.Products {
-		if err := checkGrade(fmt.Sprintf("product %q", p.Name), p.Grade, false); err != nil {
+		if err := checkGrade(fmt.Sprintf("product %q", p.Name), string(p.Grade), false); err != nil {
 			return err
 		}
-		if err := checkGrade(fmt.Sprintf("product %q computed", p.Name), p.ComputedGrade, true); err != nil {
+		if err := checkGrade(fmt.Sprintf("product %q computed", p.Name), string(p.ComputedGrade), true); err != nil {
 			return err
 		}
 		if err := checkRisk(fmt.Sprintf("product %q", p.Name), p.Risk); err != nil {
@@ -287,9 +303,5 @@ func readPortfolio(data []byte, docs *Documents) *reason.Error {
 	if err := checkHosting(doc.Hosting); err != nil {
 		return err
 	}
-	if err := checkCoverage(doc.Coverage); err != nil {
-		return err
-	}
-	docs.Portfolios = append(docs.Portfolios, doc)
-	return nil
+	return checkCoverage(doc.Coverage)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // SARIFSchema is the JSON schema the SARIF output follows (SARIF 2.1.0
@@ -252,14 +253,14 @@ func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
 	return out
 }
 
-func sarifProduct(s *sarifBuilder, d *LabelsDocument) {
+func sarifProduct(s *sarifBuilder, d *sbom.Report) {
 	for i := range d.Components {
 		c := &d.Components[i]
 		level := "note"
 		switch {
-		case vocab.GradeRank(c.Grade) >= vocab.GradeRank("E"):
+		case c.Grade.Rank() >= vocab.GradeRank("E"):
 			level = "error"
-		case vocab.GradeRank(c.Grade) >= vocab.GradeRank("C"):
+		case c.Grade.Rank() >= vocab.GradeRank("C"):
 			level = "warning"
 		}
 		file, line := d.Product.Source, 0
@@ -282,7 +283,7 @@ func sarifProduct(s *sarifBuilder, d *LabelsDocument) {
 			if line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 			}
-			s.add(f.Label, "SBOM component labelled "+f.Label,
+			s.add(string(f.Label), "SBOM component labelled "+string(f.Label),
 				"sovcheck sbom labels explains the label and what to do about it; the message names the SBOM field or data record that fired it",
 				level, msg, []sarifLocation{loc}, nil, d.Product.Source, c.Location, f.Rule)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func shopGraph(t *testing.T) *Graph {
@@ -56,33 +57,33 @@ func unassessed(c *ComponentResult, l Label) string {
 
 func TestAssessXZPattern(t *testing.T) {
 	r := newTestAssessor(t, testData(t)).Assess(shopGraph(t))
-	if r.MediaType != LabelsMediaType || r.AsOf != "2026-06-01" {
+	if r.MediaType != vocab.MediaTypeSBOMLabels || r.AsOf != "2026-06-01" {
 		t.Fatalf("media type %q as of %q", r.MediaType, r.AsOf)
 	}
 	xz := resultOf(t, r, "liblzma5")
 	if r.Components[0].Name != "liblzma5" {
 		t.Fatalf("worst component is %s, want liblzma5", r.Components[0].Name)
 	}
-	want := []Label{LabelAnonymousMaintainer, LabelAbandoned, LabelUncertifiedSteward, LabelUnsandboxedNative,
-		LabelKnownVulnerable, LabelKnownExploited, LabelHighBlastRadius, LabelSystemicFragile}
+	want := []Label{vocab.LabelAnonymousMaintainer, vocab.LabelAbandoned, vocab.LabelUncertifiedSteward, vocab.LabelUnsandboxedNative,
+		vocab.LabelKnownVulnerable, vocab.LabelKnownExploited, vocab.LabelHighBlastRadius, vocab.LabelSystemicFragile}
 	if got := labelsOf(xz); !slices.Equal(got, want) {
 		t.Fatalf("liblzma5 labels %v, want %v", got, want)
 	}
-	if xz.Upstream != "xz" || xz.Grade != GradeG || r.Product.Grade != GradeG || r.Product.Risk != xz.Risk {
+	if xz.Upstream != "xz" || xz.Grade != vocab.GradeG || r.Product.Grade != vocab.GradeG || r.Product.Risk != xz.Risk {
 		t.Fatalf("upstream %q grade %s product %s risk %d/%d", xz.Upstream, xz.Grade, r.Product.Grade, xz.Risk, r.Product.Risk)
 	}
 	// Every finding says which rule fired and what it read.
 	for _, c := range r.Components {
 		for _, f := range c.Labels {
-			if f.Rule == "" || f.Detail == "" || (f.Field == "" && f.Record == "" && f.Label != LabelSystemicFragile) {
+			if f.Rule == "" || f.Detail == "" || (f.Field == "" && f.Record == "" && f.Label != vocab.LabelSystemicFragile) {
 				t.Errorf("%s/%s: untraceable finding %+v", c.Name, f.Label, f)
 			}
 		}
 	}
-	if f := finding(xz, LabelAbandoned); f.Record != "stewards.yaml#/stewards/0/lastRelease" || !strings.Contains(f.Detail, "828 days") {
+	if f := finding(xz, vocab.LabelAbandoned); f.Record != "stewards.yaml#/stewards/0/lastRelease" || !strings.Contains(f.Detail, "828 days") {
 		t.Errorf("abandoned: %+v", f)
 	}
-	if f := finding(xz, LabelKnownExploited); f.Record != "kev.json#/vulnerabilities/0" {
+	if f := finding(xz, vocab.LabelKnownExploited); f.Record != "kev.json#/vulnerabilities/0" {
 		t.Errorf("known-exploited: %+v", f)
 	}
 	if xz.Impact.Dependents != 5 || xz.Impact.DependentsSignal < 0.6 {
@@ -95,11 +96,11 @@ func TestAssessXZPattern(t *testing.T) {
 	}
 
 	ssh := resultOf(t, r, "openssh-server")
-	if !slices.Contains(labelsOf(ssh), LabelForeignSingleSource) || !slices.Contains(labelsOf(ssh), LabelSingleMaintainer) {
+	if !slices.Contains(labelsOf(ssh), vocab.LabelForeignSingleSource) || !slices.Contains(labelsOf(ssh), vocab.LabelSingleMaintainer) {
 		t.Errorf("openssh-server labels %v", labelsOf(ssh))
 	}
 	lodash := resultOf(t, r, "lodash")
-	if got := labelsOf(lodash); !slices.Contains(got, LabelNotReproducible) || slices.Contains(got, LabelUnsigned) || slices.Contains(got, LabelNoProvenance) {
+	if got := labelsOf(lodash); !slices.Contains(got, vocab.LabelNotReproducible) || slices.Contains(got, vocab.LabelUnsigned) || slices.Contains(got, vocab.LabelNoProvenance) {
 		t.Errorf("lodash provenance labels %v: facts say signed and with provenance, not reproducible", got)
 	}
 	if v := lodash.Vulnerabilities; len(v) != 1 || v[0].ID != "GHSA-35jh-r3h4-6jhm" || v[0].Severity != "high" || v[0].KnownExploited {
@@ -108,23 +109,23 @@ func TestAssessXZPattern(t *testing.T) {
 	if v := xz.Vulnerabilities; len(v) != 1 || !v[0].KnownExploited || v[0].Severity != "unknown" || xz.SHA256 == "" || xz.Jurisdiction != "FI" {
 		t.Errorf("liblzma5 vulnerabilities %+v sha256 %q jurisdiction %q", v, xz.SHA256, xz.Jurisdiction)
 	}
-	if got := labelsOf(resultOf(t, r, "filter.wasm")); !slices.Contains(got, LabelSandboxed) || slices.Contains(got, LabelUnsandboxedNative) {
+	if got := labelsOf(resultOf(t, r, "filter.wasm")); !slices.Contains(got, vocab.LabelSandboxed) || slices.Contains(got, vocab.LabelUnsandboxedNative) {
 		t.Errorf("wasm plugin labels %v", got)
 	}
 	if w := resultOf(t, r, "filter.wasm"); w.Impact.Sandboxed != true {
 		t.Error("sandbox factor not applied")
 	}
 	blob := resultOf(t, r, "vendor-blob.so")
-	if got := labelsOf(blob); !slices.Contains(got, LabelUnidentifiable) || !slices.Contains(got, LabelOpaqueBinary) {
+	if got := labelsOf(blob); !slices.Contains(got, vocab.LabelUnidentifiable) || !slices.Contains(got, vocab.LabelOpaqueBinary) {
 		t.Errorf("blob labels %v", got)
 	}
-	if unassessed(blob, LabelKnownVulnerable) != "no purl to match OSV advisories" {
-		t.Errorf("blob vulnerability must be unknown, got %q", unassessed(blob, LabelKnownVulnerable))
+	if unassessed(blob, vocab.LabelKnownVulnerable) != "no purl to match OSV advisories" {
+		t.Errorf("blob vulnerability must be unknown, got %q", unassessed(blob, vocab.LabelKnownVulnerable))
 	}
-	if got := labelsOf(resultOf(t, r, "zlib1g")); !slices.Contains(got, LabelLocallyModified) {
+	if got := labelsOf(resultOf(t, r, "zlib1g")); !slices.Contains(got, vocab.LabelLocallyModified) {
 		t.Errorf("zlib1g labels %v", got)
 	}
-	if got := labelsOf(resultOf(t, r, "left-pad")); !slices.Contains(got, LabelGraphIncomplete) || !slices.Contains(got, LabelUnverifiableArtifact) {
+	if got := labelsOf(resultOf(t, r, "left-pad")); !slices.Contains(got, vocab.LabelGraphIncomplete) || !slices.Contains(got, vocab.LabelUnverifiableArtifact) {
 		t.Errorf("left-pad labels %v (SHA-1 only, no dependency entry)", got)
 	}
 	if r.Coverage.Unassessed <= 0 || r.Coverage.Unassessed >= 1 {
@@ -133,13 +134,13 @@ func TestAssessXZPattern(t *testing.T) {
 }
 
 func TestAssessWithoutDataSaysUnknown(t *testing.T) {
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := a.Assess(shopGraph(t))
 	xz := resultOf(t, r, "liblzma5")
-	for _, l := range []Label{LabelAbandoned, LabelSingleMaintainer, LabelKnownVulnerable, LabelKnownExploited, LabelNoProvenance} {
+	for _, l := range []Label{vocab.LabelAbandoned, vocab.LabelSingleMaintainer, vocab.LabelKnownVulnerable, vocab.LabelKnownExploited, vocab.LabelNoProvenance} {
 		if finding(xz, l) != nil {
 			t.Errorf("%s fired without data", l)
 		}
@@ -147,7 +148,7 @@ func TestAssessWithoutDataSaysUnknown(t *testing.T) {
 			t.Errorf("%s not reported as unassessed", l)
 		}
 	}
-	if unassessed(xz, LabelAbandoned) != "no trust registry given" || unassessed(xz, LabelForeignSingleSource) != "no allowed jurisdictions configured" {
+	if unassessed(xz, vocab.LabelAbandoned) != "no trust registry given" || unassessed(xz, vocab.LabelForeignSingleSource) != "no allowed jurisdictions configured" {
 		t.Errorf("reasons: %+v", xz.Unassessed)
 	}
 	for _, d := range r.Coverage.Dimensions {
@@ -173,12 +174,12 @@ func TestAssessFailureTwins(t *testing.T) {
 	baseXZ := resultOf(t, base, "liblzma5")
 
 	t.Run("earlier clock: not abandoned", func(t *testing.T) {
-		a, err := NewAssessor(testConfig(), data, WithClock(func() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }))
+		a, err := NewAssessor(WithScoring(testConfig()), WithData(data), WithClock(func() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }))
 		if err != nil {
 			t.Fatal(err)
 		}
 		xz := resultOf(t, a.Assess(shopGraph(t)), "liblzma5")
-		if finding(xz, LabelAbandoned) != nil {
+		if finding(xz, vocab.LabelAbandoned) != nil {
 			t.Error("abandoned fired 312 days after the last release")
 		}
 	})
@@ -186,7 +187,7 @@ func TestAssessFailureTwins(t *testing.T) {
 		d := data
 		d.KEV = nil
 		xz := resultOf(t, newTestAssessor(t, d).Assess(shopGraph(t)), "liblzma5")
-		if finding(xz, LabelKnownExploited) != nil || unassessed(xz, LabelKnownExploited) != "no KEV catalog given" {
+		if finding(xz, vocab.LabelKnownExploited) != nil || unassessed(xz, vocab.LabelKnownExploited) != "no KEV catalog given" {
 			t.Errorf("known-exploited without KEV: %+v", xz.Unassessed)
 		}
 		if xz.Risk >= baseXZ.Risk {
@@ -197,7 +198,7 @@ func TestAssessFailureTwins(t *testing.T) {
 		d := data
 		d.Advisories = nil
 		xz := resultOf(t, newTestAssessor(t, d).Assess(shopGraph(t)), "liblzma5")
-		if finding(xz, LabelKnownVulnerable) != nil || unassessed(xz, LabelKnownVulnerable) != "no OSV advisories given" {
+		if finding(xz, vocab.LabelKnownVulnerable) != nil || unassessed(xz, vocab.LabelKnownVulnerable) != "no OSV advisories given" {
 			t.Errorf("known-vulnerable without OSV: %+v", xz.Unassessed)
 		}
 	})
@@ -207,7 +208,7 @@ func TestAssessFailureTwins(t *testing.T) {
 		(*bom.Components)[5].PackageURL = debPURL("liblzma5", "5.6.1+really5.4.5-1", "xz-utils")
 		g := readBytes(t, encodeCDX(t, bom, cdx.SpecVersion1_6, cdx.BOMFileFormatJSON), "fixed.cdx.json")
 		xz := resultOf(t, newTestAssessor(t, data).Assess(g), "liblzma5")
-		if finding(xz, LabelKnownVulnerable) != nil || unassessed(xz, LabelKnownVulnerable) != "" {
+		if finding(xz, vocab.LabelKnownVulnerable) != nil || unassessed(xz, vocab.LabelKnownVulnerable) != "" {
 			t.Errorf("fixed version: findings %v unassessed %+v", labelsOf(xz), xz.Unassessed)
 		}
 	})
@@ -219,7 +220,7 @@ func TestAssessFailureTwins(t *testing.T) {
 		d := data
 		d.Registry = reg
 		ssh := resultOf(t, newTestAssessor(t, d).Assess(shopGraph(t)), "openssh-server")
-		if finding(ssh, LabelForeignSingleSource) != nil {
+		if finding(ssh, vocab.LabelForeignSingleSource) != nil {
 			t.Error("foreign-single-source fired although an alternative is listed")
 		}
 	})
@@ -227,14 +228,14 @@ func TestAssessFailureTwins(t *testing.T) {
 		d := data
 		d.Mapping = nil
 		xz := resultOf(t, newTestAssessor(t, d).Assess(shopGraph(t)), "liblzma5")
-		if xz.Upstream != "src:xz" || finding(xz, LabelAbandoned) == nil {
+		if xz.Upstream != "src:xz" || finding(xz, vocab.LabelAbandoned) == nil {
 			t.Errorf("upstream %q; the registry must still find the steward through src:xz", xz.Upstream)
 		}
 	})
 	t.Run("weights override", func(t *testing.T) {
 		cfg := testConfig()
-		cfg.Weights[LabelUnsandboxedNative] = 0
-		a, err := NewAssessor(cfg, data, WithClock(testClock))
+		cfg.Weights[vocab.LabelUnsandboxedNative] = 0
+		a, err := NewAssessor(WithScoring(cfg), WithData(data), WithClock(testClock))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +279,7 @@ func assessBOM(t *testing.T, bom *cdx.BOM, data Data) *Report {
 
 func TestAssessCaps(t *testing.T) {
 	clean := assessBOM(t, tinyBOM(4, nil), Data{})
-	if clean.Product.Grade != GradeA || len(clean.Product.Caps) != 0 {
+	if clean.Product.Grade != vocab.GradeA || len(clean.Product.Caps) != 0 {
 		t.Fatalf("clean product: grade %s caps %v", clean.Product.Grade, clean.Product.Caps)
 	}
 	poor := assessBOM(t, tinyBOM(4, func(i int, c *cdx.Component) {
@@ -286,20 +287,20 @@ func TestAssessCaps(t *testing.T) {
 			c.PackageURL, c.Hashes = "", nil
 		}
 	}), Data{})
-	if poor.Product.Grade != GradeD || len(poor.Product.Caps) != 1 || !strings.Contains(poor.Product.Caps[0].Reason, "25% of components are identifiable") {
+	if poor.Product.Grade != vocab.GradeD || len(poor.Product.Caps) != 1 || !strings.Contains(poor.Product.Caps[0].Reason, "25% of components are identifiable") {
 		t.Fatalf("poor SBOM: grade %s (computed %s) caps %+v", poor.Product.Grade, poor.Product.ComputedGrade, poor.Product.Caps)
 	}
 	noGraph := tinyBOM(4, nil)
 	noGraph.Dependencies = nil
 	r := assessBOM(t, noGraph, Data{})
-	if r.Product.Grade != GradeC || len(r.Product.Caps) != 1 {
+	if r.Product.Grade != vocab.GradeC || len(r.Product.Caps) != 1 {
 		t.Fatalf("no graph: grade %s caps %+v", r.Product.Grade, r.Product.Caps)
 	}
-	if got := labelsOf(&r.Components[0]); !slices.Contains(got, LabelGraphIncomplete) || unassessed(&r.Components[0], LabelHighBlastRadius) == "" {
+	if got := labelsOf(&r.Components[0]); !slices.Contains(got, vocab.LabelGraphIncomplete) || unassessed(&r.Components[0], vocab.LabelHighBlastRadius) == "" {
 		t.Errorf("no graph: labels %v unassessed %+v", got, r.Components[0].Unassessed)
 	}
 	empty := assessBOM(t, tinyBOM(0, nil), Data{})
-	if empty.Product.Grade != GradeG || empty.Product.Components != 0 {
+	if empty.Product.Grade != vocab.GradeG || empty.Product.Components != 0 {
 		t.Fatalf("empty SBOM: grade %s", empty.Product.Grade)
 	}
 }
@@ -313,19 +314,19 @@ func TestAssessRiskFloorAndDeclaredVulnerabilities(t *testing.T) {
 	}
 	r := assessBOM(t, bom, Data{KEV: kev})
 	c := resultOf(t, r, "lib1")
-	if finding(c, LabelKnownVulnerable) == nil || finding(c, LabelKnownVulnerable).Rule != "vulnerability/declared-in-sbom" || finding(c, LabelKnownExploited) == nil {
+	if finding(c, vocab.LabelKnownVulnerable) == nil || finding(c, vocab.LabelKnownVulnerable).Rule != "vulnerability/declared-in-sbom" || finding(c, vocab.LabelKnownExploited) == nil {
 		t.Fatalf("declared vulnerability: %v", labelsOf(c))
 	}
-	if c.Risk != 75 || c.RiskFloor == nil || c.RiskFloor.Label != LabelKnownExploited || c.Grade != GradeG {
+	if c.Risk != 75 || c.RiskFloor == nil || c.RiskFloor.Label != vocab.LabelKnownExploited || c.Grade != vocab.GradeG {
 		t.Fatalf("a known-exploited leaf must be lifted to the floor: risk %d floor %+v grade %s", c.Risk, c.RiskFloor, c.Grade)
 	}
 	// The SBOM's own vulnerability section answers the question for the
 	// other components too.
-	if u := unassessed(resultOf(t, r, "lib0"), LabelKnownVulnerable); u != "" {
+	if u := unassessed(resultOf(t, r, "lib0"), vocab.LabelKnownVulnerable); u != "" {
 		t.Errorf("lib0 vulnerability unassessed: %q", u)
 	}
 	twin := assessBOM(t, tinyBOM(3, nil), Data{KEV: kev})
-	if c := resultOf(t, twin, "lib1"); c.RiskFloor != nil || c.Grade == GradeG {
+	if c := resultOf(t, twin, "lib1"); c.RiskFloor != nil || c.Grade == vocab.GradeG {
 		t.Error("floor applied without a vulnerability")
 	}
 }
@@ -333,15 +334,15 @@ func TestAssessRiskFloorAndDeclaredVulnerabilities(t *testing.T) {
 func TestAssessSupplierConcentration(t *testing.T) {
 	same := func(i int, c *cdx.Component) { c.Supplier = &cdx.OrganizationalEntity{Name: "Acme Corp"} }
 	r := assessBOM(t, tinyBOM(12, same), Data{})
-	if finding(&r.Components[0], LabelSupplierConcentration) == nil {
+	if finding(&r.Components[0], vocab.LabelSupplierConcentration) == nil {
 		t.Fatalf("one supplier for 12 components: labels %v", labelsOf(&r.Components[0]))
 	}
 	small := assessBOM(t, tinyBOM(5, same), Data{})
-	if finding(&small.Components[0], LabelSupplierConcentration) != nil {
+	if finding(&small.Components[0], vocab.LabelSupplierConcentration) != nil {
 		t.Error("supplier-concentration fired below the minimum product size")
 	}
 	spread := assessBOM(t, tinyBOM(12, nil), Data{})
-	if finding(&spread.Components[0], LabelSupplierConcentration) != nil {
+	if finding(&spread.Components[0], vocab.LabelSupplierConcentration) != nil {
 		t.Error("supplier-concentration fired with 12 suppliers")
 	}
 }

@@ -52,7 +52,7 @@ func BenchmarkAssess10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func BenchmarkPortfolioAdd1k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,36 +5,17 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
-// Grade is a product's or component's label on the EU energy-label scale,
-// A (best) to G (worst).
-type Grade string
-
-// Grades, best first.
-const (
-	GradeA Grade = "A"
-	GradeB Grade = "B"
-	GradeC Grade = "C"
-	GradeD Grade = "D"
-	GradeE Grade = "E"
-	GradeF Grade = "F"
-	GradeG Grade = "G"
-)
-
-var grades = []Grade{GradeA, GradeB, GradeC, GradeD, GradeE, GradeF, GradeG}
-
-// Rank returns 0 for A up to 6 for G, and -1 for anything else.
-func (g Grade) Rank() int { return slices.Index(grades, g) }
-
-// Worse reports whether g is a worse grade than h.
-func (g Grade) Worse(h Grade) bool { return g.Rank() > h.Rank() }
+// Grade is a grade of the EU energy-label scale, A (best) to G;
+// internal/vocab defines the scale.
+type Grade = vocab.Grade
 
 // Config holds every weight and cut-off of the scores. DefaultConfig gives
 // the defaults; a policy overrides them field by field (ParseConfig).
@@ -129,30 +110,30 @@ type CapConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Weights: map[Label]float64{
-			LabelUnidentifiable:        0.30,
-			LabelUnverifiableArtifact:  0.10,
-			LabelOpaqueBinary:          0.25,
-			LabelUnknownProducer:       0.15,
-			LabelUnknownLicence:        0.05,
-			LabelGraphIncomplete:       0.05,
-			LabelNoProvenance:          0.15,
-			LabelUnsigned:              0.15,
-			LabelNotReproducible:       0.15,
-			LabelLocallyModified:       0.10,
-			LabelSingleMaintainer:      0.35,
-			LabelAnonymousMaintainer:   0.35,
-			LabelAbandoned:             0.40,
-			LabelUncertifiedSteward:    0.10,
-			LabelDeprecated:            0.30,
-			LabelRetracted:             0.50,
-			LabelForeignSingleSource:   0.25,
-			LabelUnsandboxedNative:     0.05,
-			LabelAmbientAuthority:      0.10,
-			LabelKnownVulnerable:       0.50,
-			LabelKnownExploited:        0.90,
-			LabelSupplierConcentration: 0.05,
+			vocab.LabelUnidentifiable:        0.30,
+			vocab.LabelUnverifiableArtifact:  0.10,
+			vocab.LabelOpaqueBinary:          0.25,
+			vocab.LabelUnknownProducer:       0.15,
+			vocab.LabelUnknownLicence:        0.05,
+			vocab.LabelGraphIncomplete:       0.05,
+			vocab.LabelNoProvenance:          0.15,
+			vocab.LabelUnsigned:              0.15,
+			vocab.LabelNotReproducible:       0.15,
+			vocab.LabelLocallyModified:       0.10,
+			vocab.LabelSingleMaintainer:      0.35,
+			vocab.LabelAnonymousMaintainer:   0.35,
+			vocab.LabelAbandoned:             0.40,
+			vocab.LabelUncertifiedSteward:    0.10,
+			vocab.LabelDeprecated:            0.30,
+			vocab.LabelRetracted:             0.50,
+			vocab.LabelForeignSingleSource:   0.25,
+			vocab.LabelUnsandboxedNative:     0.05,
+			vocab.LabelAmbientAuthority:      0.10,
+			vocab.LabelKnownVulnerable:       0.50,
+			vocab.LabelKnownExploited:        0.90,
+			vocab.LabelSupplierConcentration: 0.05,
 		},
-		RiskFloors:                         map[Label]int{LabelKnownExploited: 75},
+		RiskFloors:                         map[Label]int{vocab.LabelKnownExploited: 75},
 		GradeCutoffs:                       []int{10, 20, 30, 45, 60, 75},
 		ImpactFloor:                        0.3,
 		ImpactWeights:                      ImpactWeights{BlastRadius: 1, Pervasiveness: 1},
@@ -168,7 +149,7 @@ func DefaultConfig() Config {
 		HighFragility:                      0.5,
 		AbandonedAfterDays:                 730,
 		SandboxImpactFactor:                0.5,
-		Caps:                               CapConfig{MinIdentifiedShare: 0.5, PoorSBOM: GradeD, NoGraph: GradeC, Empty: GradeG},
+		Caps:                               CapConfig{MinIdentifiedShare: 0.5, PoorSBOM: vocab.GradeD, NoGraph: vocab.GradeC, Empty: vocab.GradeG},
 		SeverityFloors:                     map[string]int{SeverityCritical: 45, SeverityHigh: 30, SeverityMedium: 20, SeverityLow: 10},
 		UnknownSeverity:                    SeverityHigh,
 	}
@@ -189,7 +170,7 @@ func ParseConfig(r io.Reader, name string) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && err != io.EOF {
-		return Config{}, reason.Wrap(err, CodeConfigInvalid, hintConfig, "decoding scoring configuration %s", quoteName(name))
+		return Config{}, reason.Wrap(err, reason.SBOMConfigInvalid, hintConfig, "decoding scoring configuration %s", quoteName(name))
 	}
 	for l, w := range cfg.Weights {
 		weights[l] = w
@@ -210,7 +191,7 @@ func ParseConfig(r io.Reader, name string) (Config, error) {
 // Validate checks every weight and cut-off against its range.
 func (c *Config) Validate() error {
 	bad := func(format string, args ...any) error {
-		return reason.New(CodeConfigInvalid, hintConfig, "validating scoring configuration: %s", fmt.Sprintf(format, args...))
+		return reason.New(reason.SBOMConfigInvalid, hintConfig, "validating scoring configuration: %s", fmt.Sprintf(format, args...))
 	}
 	unit := func(name string, v float64) error {
 		if math.IsNaN(v) || v < 0 || v > 1 {
@@ -252,8 +233,8 @@ func (c *Config) Validate() error {
 	if c.MaxAdvisoryAgeDays < 0 {
 		return bad("maxAdvisoryAgeDays: got %d, want 0 (no limit) or more", c.MaxAdvisoryAgeDays)
 	}
-	if len(c.GradeCutoffs) != len(grades)-1 {
-		return bad("gradeCutoffs: got %d values, want %d (lowest risk of B..G)", len(c.GradeCutoffs), len(grades)-1)
+	if len(c.GradeCutoffs) != len(vocab.Grades)-1 {
+		return bad("gradeCutoffs: got %d values, want %d (lowest risk of B..G)", len(c.GradeCutoffs), len(vocab.Grades)-1)
 	}
 	for i, v := range c.GradeCutoffs {
 		if v <= 0 || v > 100 || (i > 0 && v <= c.GradeCutoffs[i-1]) {
@@ -299,10 +280,10 @@ func (c *Config) Validate() error {
 func (c *Config) gradeOf(risk int) Grade {
 	for i, cut := range c.GradeCutoffs {
 		if risk < cut {
-			return grades[i]
+			return vocab.Grades[i]
 		}
 	}
-	return GradeG
+	return vocab.GradeG
 }
 
 // lognorm is the OpenSSF criticality normalisation: 0 at x=0, 1 at x>=t.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func TestRegistry(t *testing.T) {
@@ -40,7 +41,7 @@ func TestRegistry(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadRegistry(strings.NewReader(tc.yaml), "r.yaml")
-			wantCode(t, err, CodeDataMalformed)
+			wantCode(t, err, reason.SBOMDataMalformed)
 		})
 	}
 	small := DefaultLimits()
@@ -69,7 +70,7 @@ func TestMapping(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadMapping(strings.NewReader(tc.yaml), "m.yaml")
-			wantCode(t, err, CodeDataMalformed)
+			wantCode(t, err, reason.SBOMDataMalformed)
 		})
 	}
 }
@@ -127,7 +128,7 @@ func TestKEV(t *testing.T) {
 	}
 	for _, bad := range []string{`{}`, `{"vulnerabilities":[{"cveID":"GHSA-1"}]}`, `[`, `{"vulnerabilities":"x"}`} {
 		_, err := ReadKEV(strings.NewReader(bad), "kev.json")
-		wantCode(t, err, CodeDataMalformed)
+		wantCode(t, err, reason.SBOMDataMalformed)
 	}
 }
 
@@ -142,7 +143,7 @@ func TestFacts(t *testing.T) {
 	if fact, _, ok := f.lookup(c); !ok || fact.Signed == nil || !*fact.Signed {
 		t.Fatalf("lookup by purl: %+v %v", fact, ok)
 	}
-	byHash, err := ReadFacts(strings.NewReader(`{"mediaType":"`+FactsMediaType+`","components":[{"sha256":"ABCD","reproducible":true}]}`), "f.json")
+	byHash, err := ReadFacts(strings.NewReader(`{"mediaType":"`+vocab.MediaTypeSBOMFacts+`","components":[{"sha256":"ABCD","reproducible":true}]}`), "f.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,13 +155,13 @@ func TestFacts(t *testing.T) {
 	}
 	for _, bad := range []string{
 		`{"mediaType":"application/json","components":[]}`,
-		`{"mediaType":"` + FactsMediaType + `","components":[{"signed":true}]}`,
-		`{"mediaType":"` + FactsMediaType + `","components":[{"purl":"lodash"}]}`,
-		`{"mediaType":"` + FactsMediaType + `","extra":1}`,
+		`{"mediaType":"` + vocab.MediaTypeSBOMFacts + `","components":[{"signed":true}]}`,
+		`{"mediaType":"` + vocab.MediaTypeSBOMFacts + `","components":[{"purl":"lodash"}]}`,
+		`{"mediaType":"` + vocab.MediaTypeSBOMFacts + `","extra":1}`,
 		`{"mediaType":`,
 	} {
 		_, err := ReadFacts(strings.NewReader(bad), "f.json")
-		wantCode(t, err, CodeDataMalformed)
+		wantCode(t, err, reason.SBOMDataMalformed)
 	}
 }
 
@@ -173,13 +174,13 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Weights[LabelAbandoned] != 0.6 || cfg.Weights[LabelKnownExploited] != def.Weights[LabelKnownExploited] {
+	if cfg.Weights[vocab.LabelAbandoned] != 0.6 || cfg.Weights[vocab.LabelKnownExploited] != def.Weights[vocab.LabelKnownExploited] {
 		t.Errorf("weights override must replace only the named labels: %v", cfg.Weights)
 	}
-	if cfg.RiskFloors[LabelKnownExploited] != 75 || cfg.GradeCutoffs[0] != 5 || cfg.AllowedJurisdictions[0] != "DE" {
+	if cfg.RiskFloors[vocab.LabelKnownExploited] != 75 || cfg.GradeCutoffs[0] != 5 || cfg.AllowedJurisdictions[0] != "DE" {
 		t.Errorf("overlay lost defaults or did not normalise: %+v", cfg)
 	}
-	if cfg.gradeOf(4) != GradeA || cfg.gradeOf(5) != GradeB || cfg.gradeOf(100) != GradeG {
+	if cfg.gradeOf(4) != vocab.GradeA || cfg.gradeOf(5) != vocab.GradeB || cfg.gradeOf(100) != vocab.GradeG {
 		t.Error("cut-offs not applied")
 	}
 	for _, tc := range []struct{ name, yaml string }{
@@ -200,12 +201,12 @@ func TestConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig(strings.NewReader(tc.yaml), "scoring.yaml")
-			wantCode(t, err, CodeConfigInvalid)
+			wantCode(t, err, reason.SBOMConfigInvalid)
 		})
 	}
 	bad := DefaultConfig()
 	bad.ImpactFloor = 2
-	if _, err := NewAssessor(bad, Data{}); err == nil {
+	if _, err := NewAssessor(WithScoring(bad)); err == nil {
 		t.Fatal("NewAssessor accepted an invalid configuration")
 	}
 }

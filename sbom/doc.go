@@ -129,10 +129,18 @@
 // Upstream mapping (YAML): "upstreams: {ID: [KEY, ...]}" with keys
 // src:NAME, versionless purls or repository URLs. OSV: a directory tree or
 // zip of OSV JSON advisories. KEV: CISA's JSON feed. Facts: JSON with media
-// type FactsMediaType, per purl or SHA-256: signed, provenance,
-// reproducible. Risk data (RiskDataMediaType, riskdata.go): a snapshot
+// type vocab.MediaTypeSBOMFacts, per purl or SHA-256: signed, provenance,
+// reproducible. Risk data (vocab.MediaTypeRiskData, riskdata.go): a snapshot
 // written by sovcheck data pull, facts per versionless purl, each traced to
 // the source it was read from.
+//
+// # Output
+//
+// Report, PortfolioReport and ProfileReport are typed documents with a
+// versioned media type; WriteJSON writes them. Package report renders
+// them for people (text, HTML, Markdown, SARIF, JUnit), in process or
+// from their JSON. LoadData reads the data files an Assessor is given
+// with WithData; WithScoring gives it its Config.
 //
 // # Invariants
 //

@@ -6,37 +6,14 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
-// Package sbom's names for its reason codes; the codes are defined in
-// internal/reason (write reason.X in new code). Shared codes (INPUT_UNREADABLE,
-// INPUT_TOO_LARGE) come from internal/reason.
+// The reason codes of package sbom are internal/reason's. These names
+// remain for the vulnerability matching of this package and for package
+// verify until their call sites write reason.X.
 const (
-	// CodeFormatUnknown: the input is not a document sovcheck reads as an
-	// SBOM or lockfile (for example a JSON object that is neither
-	// CycloneDX nor SPDX).
-	CodeFormatUnknown = reason.SBOMFormatUnknown
-	// CodeVersionUnsupported: the format is known but the spec or lockfile
-	// version is outside the supported range.
-	CodeVersionUnsupported = reason.SBOMVersionUnsupported
-	// CodeMalformed: the document claims a supported format but does not
-	// decode, or breaks a rule the graph depends on.
-	CodeMalformed = reason.SBOMMalformed
-	// CodeDataMalformed: an optional data file (trust registry, upstream
-	// mapping, OSV advisories, KEV list, provenance facts) does not decode.
+	CodeMalformed     = reason.SBOMMalformed
 	CodeDataMalformed = reason.SBOMDataMalformed
-	// CodeConfigInvalid: scoring weights or cut-offs are out of range.
-	CodeConfigInvalid = reason.SBOMConfigInvalid
-	// CodeInputNotRegular: a portfolio directory holds a named pipe,
-	// device, socket or a link to a directory; it was listed, not opened.
-	CodeInputNotRegular = reason.SBOMInputNotRegular
-	// CodeInputHidden: a hidden directory inside a portfolio directory
-	// was listed, not walked.
-	CodeInputHidden = reason.SBOMInputHidden
-	// CodeNotBound: the SBOM does not name the artifact it is given for
-	// (no matching digest, no verified attestation about the artifact).
-	CodeNotBound = reason.SBOMNotBound
-	// CodeProfileGaps: the SBOM lacks fields a conformance profile
-	// (BSI TR-03183-2) requires.
-	CodeProfileGaps = reason.SBOMProfileGaps
+	CodeNotBound      = reason.SBOMNotBound
+	CodeVEXMalformed  = reason.VEXMalformed
 )
 
 func tooLarge(what string, got, limit int64, hint string) *reason.Error {
@@ -60,13 +37,9 @@ func tooMany(what string, limit int, hint string) *reason.Error {
 }
 
 func malformed(err error, hint, format string, args ...any) *reason.Error {
-	return reason.Wrap(err, CodeMalformed, hint, format, args...)
+	return reason.Wrap(err, reason.SBOMMalformed, hint, format, args...)
 }
 
 func dataMalformed(err error, hint, format string, args ...any) *reason.Error {
-	return reason.Wrap(err, CodeDataMalformed, hint, format, args...)
+	return reason.Wrap(err, reason.SBOMDataMalformed, hint, format, args...)
 }
-
-// CodeVEXMalformed: a VEX document (OpenVEX, CycloneDX VEX, CSAF VEX)
-// does not decode or breaks its format's rules.
-const CodeVEXMalformed = reason.VEXMalformed

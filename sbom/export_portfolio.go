@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // ProductRecord is one product's assessment in the compact form a
@@ -92,7 +93,7 @@ func (a *Assessor) Record(g *Graph) *ProductRecord {
 			Parent:           parents[i],
 			DependentsSignal: r.Impact.DependentsSignal, DominatedSignal: r.Impact.DominatedSignal,
 			Fragility: r.Fragility, Assessed: r.Impact.Assessed, Sandboxed: r.Impact.Sandboxed,
-			Labels: (r.bits &^ (1 << labelIndex[LabelSystemicFragile])).labels(),
+			Labels: (r.bits &^ (1 << labelIndex[vocab.LabelSystemicFragile])).labels(),
 			Risk:   r.Risk, Grade: r.Grade,
 		}
 		rec.Risk = max(rec.Risk, r.Risk)

@@ -7,10 +7,12 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
-// FactsMediaType identifies a provenance facts document.
-const FactsMediaType = "application/vnd.sovcheck.sbom-facts.v1+json"
+// vocab.MediaTypeSBOMFacts is the vocabulary's, under the name package verify
+// still uses.
+const FactsMediaType = vocab.MediaTypeSBOMFacts
 
 // Facts are per-component results of provenance checks (signature,
 // provenance attestation, reproducible rebuild), as sovcheck verify and
@@ -38,7 +40,7 @@ type ComponentFact struct {
 	Evidence string `json:"evidence,omitempty"`
 }
 
-const hintFacts = "give the facts file written by sovcheck verify (media type " + FactsMediaType + ")"
+const hintFacts = "give the facts file written by sovcheck verify (media type " + vocab.MediaTypeSBOMFacts + ")"
 
 // ReadFacts reads a provenance facts document.
 func ReadFacts(r io.Reader, name string, opts ...Option) (*Facts, error) {
@@ -73,20 +75,20 @@ func parseFacts(data []byte, name string) (*Facts, error) {
 	if err := dec.Decode(f); err != nil {
 		return nil, dataMalformed(err, hintFacts, "decoding facts %s", quoteName(name))
 	}
-	if f.MediaType != FactsMediaType {
-		return nil, reason.Mismatch(CodeDataMalformed, hintFacts, "reading facts "+quoteName(name)+" media type", f.MediaType, FactsMediaType)
+	if f.MediaType != vocab.MediaTypeSBOMFacts {
+		return nil, reason.Mismatch(reason.SBOMDataMalformed, hintFacts, "reading facts "+quoteName(name)+" media type", f.MediaType, vocab.MediaTypeSBOMFacts)
 	}
 	f.source = name
 	f.byPURL = map[string]int{}
 	f.bySHA256 = map[string]int{}
 	for i, c := range f.Components {
 		if c.PURL == "" && c.SHA256 == "" {
-			return nil, reason.New(CodeDataMalformed, hintFacts, "reading facts %s: components[%d] names neither purl nor sha256", quoteName(name), i)
+			return nil, reason.New(reason.SBOMDataMalformed, hintFacts, "reading facts %s: components[%d] names neither purl nor sha256", quoteName(name), i)
 		}
 		if c.PURL != "" {
 			p, ok := parsePURL(c.PURL)
 			if !ok {
-				return nil, reason.New(CodeDataMalformed, hintFacts, "reading facts %s: components[%d].purl %q is not a package URL", quoteName(name), i, c.PURL)
+				return nil, reason.New(reason.SBOMDataMalformed, hintFacts, "reading facts %s: components[%d].purl %q is not a package URL", quoteName(name), i, c.PURL)
 			}
 			f.byPURL[p.ToString()] = i
 		}

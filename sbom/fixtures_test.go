@@ -359,7 +359,7 @@ func testConfig() Config {
 
 func newTestAssessor(t testing.TB, data Data) *Assessor {
 	t.Helper()
-	a, err := NewAssessor(testConfig(), data, WithClock(testClock))
+	a, err := NewAssessor(WithScoring(testConfig()), WithData(data), WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}

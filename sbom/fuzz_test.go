@@ -21,7 +21,7 @@ func fuzzRead(t *testing.T, data []byte, name string) {
 		return
 	}
 	checkGraph(t, g)
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := NewAssessor(cfg, Data{}); err != nil {
+		if _, err := NewAssessor(WithScoring(cfg)); err != nil {
 			t.Fatalf("a parsed configuration is refused: %v", err)
 		}
 	})

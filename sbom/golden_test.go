@@ -36,40 +36,33 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// The text renderings of these reports are checked against
+// testdata/golden by package report (golden_text_test.go).
+
 func TestGoldenProduct(t *testing.T) {
-	r := newTestAssessor(t, testData(t)).Assess(shopGraph(t))
-	var text, js bytes.Buffer
-	if err := WriteText(&text, r, DefaultTextOptions()); err != nil {
+	var js bytes.Buffer
+	if err := WriteJSON(&js, goldenShop(t)); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteJSON(&js, r); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "shop.txt", text.Bytes())
 	golden(t, "shop.json", js.Bytes())
 }
 
-func TestGoldenProductWithoutData(t *testing.T) {
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+func TestGoldenPortfolio(t *testing.T) {
+	var js bytes.Buffer
+	if err := WriteJSON(&js, goldenPortfolio(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "portfolio.json", js.Bytes())
+}
+
+func goldenShop(t *testing.T) *Report { return newTestAssessor(t, testData(t)).Assess(shopGraph(t)) }
+
+func goldenShopWithoutData(t *testing.T) *Report {
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var text bytes.Buffer
-	if err := WriteText(&text, a.Assess(readBytes(t, shopSPDX("SPDX-2.3", personPrefix), "shop.spdx.json")), TextOptions{Top: 3, Details: 1}); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "shop-spdx-nodata.txt", text.Bytes())
+	return a.Assess(readBytes(t, shopSPDX("SPDX-2.3", personPrefix), "shop.spdx.json"))
 }
 
-func TestGoldenPortfolio(t *testing.T) {
-	r := runPortfolio(t, testData(t))
-	var text, js bytes.Buffer
-	if err := WritePortfolioText(&text, r, DefaultTextOptions()); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteJSON(&js, r); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "portfolio.txt", text.Bytes())
-	golden(t, "portfolio.json", js.Bytes())
-}
+func goldenPortfolio(t *testing.T) *PortfolioReport { return runPortfolio(t, testData(t)) }

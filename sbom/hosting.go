@@ -5,17 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
-)
 
-// Hosting labels, on services (CycloneDX services, a SaaSBOM). They are
-// judged per service and never enter the component questions.
-const (
-	LabelForeignHosted           Label = "foreign-hosted"
-	LabelUncertifiedHost         Label = "uncertified-host"
-	LabelUnauthenticatedEndpoint Label = "unauthenticated-endpoint"
-	LabelCrossesTrustBoundary    Label = "crosses-trust-boundary"
-	LabelSingleProvider          Label = "single-provider"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // hostingLabels lists the service labels in report order, with what a
@@ -24,11 +15,11 @@ var hostingLabels = []struct {
 	label Label
 	hint  string
 }{
-	{LabelForeignHosted, "host the service in an allowed jurisdiction, or qualify a provider there"},
-	{LabelUncertifiedHost, "ask the provider for a certification the policy accepts (EUCS, SecNumCloud, C5), or record it in the trust registry"},
-	{LabelUnauthenticatedEndpoint, "require authentication on the endpoint"},
-	{LabelCrossesTrustBoundary, "review what data crosses the boundary and how it is protected"},
-	{LabelSingleProvider, "qualify a second provider for part of the product"},
+	{vocab.LabelForeignHosted, "host the service in an allowed jurisdiction, or qualify a provider there"},
+	{vocab.LabelUncertifiedHost, "ask the provider for a certification the policy accepts (EUCS, SecNumCloud, C5), or record it in the trust registry"},
+	{vocab.LabelUnauthenticatedEndpoint, "require authentication on the endpoint"},
+	{vocab.LabelCrossesTrustBoundary, "review what data crosses the boundary and how it is protected"},
+	{vocab.LabelSingleProvider, "qualify a second provider for part of the product"},
 }
 
 // serviceHint says what to do about a hosting label.
@@ -140,43 +131,43 @@ func (a *Assessor) assessServices(g *Graph) []ServiceResult {
 		}
 		switch {
 		case s.Provider == "":
-			unass["no provider in the SBOM"] = append(unass["no provider in the SBOM"], LabelForeignHosted, LabelUncertifiedHost)
+			unass["no provider in the SBOM"] = append(unass["no provider in the SBOM"], vocab.LabelForeignHosted, vocab.LabelUncertifiedHost)
 		case reg == nil:
-			unass["no trust registry given"] = append(unass["no trust registry given"], LabelForeignHosted, LabelUncertifiedHost)
+			unass["no trust registry given"] = append(unass["no trust registry given"], vocab.LabelForeignHosted, vocab.LabelUncertifiedHost)
 		case p == nil:
-			unass["provider not in the trust registry"] = append(unass["provider not in the trust registry"], LabelForeignHosted, LabelUncertifiedHost)
+			unass["provider not in the trust registry"] = append(unass["provider not in the trust registry"], vocab.LabelForeignHosted, vocab.LabelUncertifiedHost)
 		default:
 			allowed := a.cfg.AllowedJurisdictions
 			switch {
 			case len(allowed) == 0:
-				unass["no allowed jurisdictions configured"] = append(unass["no allowed jurisdictions configured"], LabelForeignHosted)
+				unass["no allowed jurisdictions configured"] = append(unass["no allowed jurisdictions configured"], vocab.LabelForeignHosted)
 			case p.Jurisdiction == "":
-				unass["registry gives no jurisdiction"] = append(unass["registry gives no jurisdiction"], LabelForeignHosted)
+				unass["registry gives no jurisdiction"] = append(unass["registry gives no jurisdiction"], vocab.LabelForeignHosted)
 			case !slices.Contains(allowed, p.Jurisdiction):
-				fire(LabelForeignHosted, "hosting/foreign-provider", s.Location+"/provider", record+"/jurisdiction",
+				fire(vocab.LabelForeignHosted, "hosting/foreign-provider", s.Location+"/provider", record+"/jurisdiction",
 					fmt.Sprintf("provider %s is in %s, outside %s", p.Name, p.Jurisdiction, strings.Join(allowed, ",")))
 			}
 			if !a.hostCertified(p) {
-				fire(LabelUncertifiedHost, "hosting/no-accepted-certification", s.Location+"/provider", record+"/certifications",
+				fire(vocab.LabelUncertifiedHost, "hosting/no-accepted-certification", s.Location+"/provider", record+"/certifications",
 					fmt.Sprintf("provider %s holds no valid %s certification", p.Name, strings.Join(a.hostCertifications(), ", ")))
 			}
 		}
 		switch {
 		case s.Authenticated == nil:
-			unass["SBOM does not say whether the service authenticates"] = append(unass["SBOM does not say whether the service authenticates"], LabelUnauthenticatedEndpoint)
+			unass["SBOM does not say whether the service authenticates"] = append(unass["SBOM does not say whether the service authenticates"], vocab.LabelUnauthenticatedEndpoint)
 		case !*s.Authenticated:
-			fire(LabelUnauthenticatedEndpoint, "hosting/unauthenticated", s.Location+"/authenticated", "",
+			fire(vocab.LabelUnauthenticatedEndpoint, "hosting/unauthenticated", s.Location+"/authenticated", "",
 				fmt.Sprintf("authenticated: false for %d endpoint(s): %s", len(s.Endpoints), strings.Join(s.Endpoints, ", ")))
 		}
 		switch {
 		case s.CrossesTrustBoundary == nil:
-			unass["SBOM does not say whether the service crosses a trust boundary"] = append(unass["SBOM does not say whether the service crosses a trust boundary"], LabelCrossesTrustBoundary)
+			unass["SBOM does not say whether the service crosses a trust boundary"] = append(unass["SBOM does not say whether the service crosses a trust boundary"], vocab.LabelCrossesTrustBoundary)
 		case *s.CrossesTrustBoundary:
 			detail := "x-trust-boundary: true"
 			if len(s.Data) > 0 {
 				detail += "; data " + strings.Join(s.Data, ", ")
 			}
-			fire(LabelCrossesTrustBoundary, "hosting/trust-boundary", s.Location+"/x-trust-boundary", "", detail)
+			fire(vocab.LabelCrossesTrustBoundary, "hosting/trust-boundary", s.Location+"/x-trust-boundary", "", detail)
 		}
 		for reason, ls := range unass {
 			r.Unassessed = append(r.Unassessed, Unassessed{Reason: reason, Labels: ls})
@@ -188,9 +179,9 @@ func (a *Assessor) assessServices(g *Graph) []ServiceResult {
 	for i := range out {
 		switch {
 		case unknownProvider:
-			out[i].Unassessed = append(out[i].Unassessed, Unassessed{Reason: "a service of the product names no provider", Labels: []Label{LabelSingleProvider}})
+			out[i].Unassessed = append(out[i].Unassessed, Unassessed{Reason: "a service of the product names no provider", Labels: []Label{vocab.LabelSingleProvider}})
 		case len(providers) == 1 && len(out) > 1:
-			out[i].Labels = append(out[i].Labels, Finding{Label: LabelSingleProvider, Rule: "hosting/single-provider", Field: out[i].Location + "/provider",
+			out[i].Labels = append(out[i].Labels, Finding{Label: vocab.LabelSingleProvider, Rule: "hosting/single-provider", Field: out[i].Location + "/provider",
 				Detail: fmt.Sprintf("all %d services of the product run on %s", len(out), out[i].Provider)})
 		}
 	}
@@ -217,45 +208,6 @@ func (a *Assessor) hostCertified(p *Provider) bool {
 	}
 	return false
 }
-
-// writeServices prints the hosted services of a product with their labels.
-func writeServices(ew *errWriter, rs []ServiceResult) {
-	if len(rs) == 0 {
-		return
-	}
-	ew.printf("Hosted services (%d):\n", len(rs))
-	for _, s := range rs {
-		provider := s.Provider
-		if provider == "" {
-			provider = "provider unknown"
-		}
-		if s.Jurisdiction != "" {
-			provider += " (" + s.Jurisdiction + ")"
-		}
-		ew.printf("  %s  on %s\n", s.Name, provider)
-		for _, f := range s.Labels {
-			trace := f.Field
-			if f.Record != "" {
-				trace += ", " + f.Record
-			}
-			ew.printf("    %-25s %s  [%s] %s\n", f.Label, f.Detail, f.Rule, trace)
-			ew.printf("    %-25s what to do: %s\n", "", serviceHint(f.Label))
-		}
-		for _, u := range s.Unassessed {
-			var ls []string
-			for _, l := range u.Labels {
-				ls = append(ls, string(l))
-			}
-			ew.printf("    unknown: %s (%s)\n", strings.Join(ls, ", "), u.Reason)
-		}
-	}
-	ew.printf("\n")
-}
-
-// LabelHostingConcentration marks a hosting provider (or jurisdiction)
-// that a large share of a portfolio's products depend on, by the same
-// thresholds as portfolio-pervasive.
-const LabelHostingConcentration Label = "hosting-concentration"
 
 // hostingAgg gathers, per product, the providers its services run on.
 type hostingAgg struct {
@@ -351,7 +303,7 @@ func (h *hostingAgg) report(cfg Config) *HostingConcentration {
 	out := &HostingConcentration{Products: h.withServices, UnknownProvider: h.unknown, Providers: []HostingShare{}, Jurisdictions: []HostingShare{}}
 	label := func(products int) []Label {
 		if products >= cfg.PervasiveMinProducts && float64(products)/float64(h.withServices) >= cfg.PervasiveShare {
-			return []Label{LabelHostingConcentration}
+			return []Label{vocab.LabelHostingConcentration}
 		}
 		return nil
 	}
@@ -385,55 +337,4 @@ func (h *hostingAgg) report(cfg Config) *HostingConcentration {
 	hhi = round3(hhi)
 	out.HHI = &hhi
 	return out
-}
-
-// writeHosting prints a portfolio's hosting concentration.
-func writeHosting(ew *errWriter, h *HostingConcentration, rows int) {
-	if h == nil {
-		return
-	}
-	hhi := "unknown: " + h.HHIUnknown
-	if h.HHI != nil {
-		hhi = fmt.Sprintf("%.3f; 1 means a single provider", *h.HHI)
-	}
-	ew.printf("Hosting concentration (%d products with hosted services; HHI %s):\n", h.Products, hhi)
-	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "SHARE\tPRODUCTS\tPROVIDER\tJURISDICTION\tLABELS\n")
-	for i, p := range h.Providers {
-		if rows > 0 && i == rows {
-			break
-		}
-		jur := p.Jurisdiction
-		if jur == "" {
-			jur = "unknown"
-		}
-		fmt.Fprintf(tw, "%.0f%%\t%d\t%s\t%s\t%s\n", 100*p.Share, p.Products, p.Name, jur, labelList(p.Labels))
-	}
-	if ew.err == nil {
-		ew.err = tw.Flush()
-	}
-	var js []string
-	for _, j := range h.Jurisdictions {
-		js = append(js, fmt.Sprintf("%s %.0f%%", j.Name, 100*j.Share))
-	}
-	ew.printf("By jurisdiction: %s\n\n", strings.Join(js, ", "))
-}
-
-// providers returns h's provider rows; h may be nil.
-func (h *HostingConcentration) providers() []HostingShare {
-	if h == nil {
-		return nil
-	}
-	return h.Providers
-}
-
-func labelList(ls []Label) string {
-	if len(ls) == 0 {
-		return "-"
-	}
-	out := make([]string, len(ls))
-	for i, l := range ls {
-		out[i] = string(l)
-	}
-	return strings.Join(out, ", ")
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // saasBOM is shaped like the SaaSBOM of the CycloneDX bom-examples
@@ -60,15 +62,15 @@ func TestHostingLabels(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.AllowedJurisdictions = []string{"EU", "FR", "DE"}
-	a, err := NewAssessor(cfg, Data{Registry: reg}, WithClock(testClock))
+	a, err := NewAssessor(WithScoring(cfg), WithData(Data{Registry: reg}), WithClock(testClock))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep := a.Assess(g)
 	want := map[string][]Label{
-		"api":       {LabelForeignHosted, LabelUncertifiedHost, LabelUnauthenticatedEndpoint, LabelCrossesTrustBoundary, LabelSingleProvider},
-		"api-cache": {LabelForeignHosted, LabelUncertifiedHost, LabelSingleProvider},
-		"mail":      {LabelForeignHosted, LabelUncertifiedHost, LabelSingleProvider},
+		"api":       {vocab.LabelForeignHosted, vocab.LabelUncertifiedHost, vocab.LabelUnauthenticatedEndpoint, vocab.LabelCrossesTrustBoundary, vocab.LabelSingleProvider},
+		"api-cache": {vocab.LabelForeignHosted, vocab.LabelUncertifiedHost, vocab.LabelSingleProvider},
+		"mail":      {vocab.LabelForeignHosted, vocab.LabelUncertifiedHost, vocab.LabelSingleProvider},
 	}
 	for ref, ls := range want {
 		if got := serviceLabels(rep.Services, ref); !slices.Equal(got, ls) {
@@ -91,15 +93,15 @@ func TestHostingLabels(t *testing.T) {
 	if got := serviceLabels(rep.Services, "api"); len(got) != 0 {
 		t.Errorf("certified EU provider, authenticated: labels %v", got)
 	}
-	if got := serviceLabels(rep.Services, "mail"); !slices.Equal(got, []Label{LabelForeignHosted, LabelUncertifiedHost}) {
+	if got := serviceLabels(rep.Services, "mail"); !slices.Equal(got, []Label{vocab.LabelForeignHosted, vocab.LabelUncertifiedHost}) {
 		t.Errorf("mail on a second provider: labels %v", got)
 	}
 
 	// Without a registry nothing is guessed: the questions stay open.
-	a, _ = NewAssessor(cfg, Data{}, WithClock(testClock))
+	a, _ = NewAssessor(WithScoring(cfg), WithClock(testClock))
 	g, _ = Read(strings.NewReader(saasBOM), "saas.cdx.json")
 	rep = a.Assess(g)
-	if got := serviceLabels(rep.Services, "mail"); slices.Contains(got, LabelForeignHosted) || slices.Contains(got, LabelUncertifiedHost) {
+	if got := serviceLabels(rep.Services, "mail"); slices.Contains(got, vocab.LabelForeignHosted) || slices.Contains(got, vocab.LabelUncertifiedHost) {
 		t.Errorf("no registry: labels %v", got)
 	}
 	if u := rep.Services[2].Unassessed; len(u) == 0 || u[0].Reason != "SBOM does not say whether the service crosses a trust boundary" {
@@ -162,7 +164,7 @@ func TestHostingConcentration(t *testing.T) {
 	if *h.HHI != 0.375 {
 		t.Errorf("HHI %v, want 0.375", *h.HHI)
 	}
-	if top := h.Providers[0]; top.Name != "Acme Cloud, Inc." || top.Products != 2 || top.Share != 0.667 || !slices.Equal(top.Labels, []Label{LabelHostingConcentration}) {
+	if top := h.Providers[0]; top.Name != "Acme Cloud, Inc." || top.Products != 2 || top.Share != 0.667 || !slices.Equal(top.Labels, []Label{vocab.LabelHostingConcentration}) {
 		t.Errorf("top provider %+v", top)
 	}
 	if len(h.Jurisdictions) != 3 || h.Jurisdictions[0].Name != "US" || h.Jurisdictions[0].Products != 2 {
@@ -185,7 +187,7 @@ func TestHostingConcentration(t *testing.T) {
 // panics reading or labelling them.
 func FuzzReadServices(f *testing.F) {
 	f.Add([]byte(saasBOM))
-	a, err := NewAssessor(DefaultConfig(), Data{}, WithClock(testClock))
+	a, err := NewAssessor(WithClock(testClock))
 	if err != nil {
 		f.Fatal(err)
 	}

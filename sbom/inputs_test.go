@@ -12,6 +12,7 @@ import (
 	"github.com/spdx/tools-golang/tagvalue"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // tagValueOf converts an SPDX JSON document to tag-value with
@@ -65,7 +66,7 @@ func TestReadSPDXTagValue(t *testing.T) {
 	}
 	// Failure twin: a tag-value document that breaks the format.
 	_, err = Read(strings.NewReader("SPDXVersion: SPDX-2.3\nPackageVersion: 1.0\n"), "broken.spdx")
-	wantCode(t, err, CodeMalformed)
+	wantCode(t, err, reason.SBOMMalformed)
 }
 
 // spdx3Doc builds an SPDX 3.0.1 JSON-LD document of a product with two
@@ -112,9 +113,9 @@ func TestReadSPDX3(t *testing.T) {
 	}
 	// Failure twins: a later SPDX 3 version, a broken graph.
 	_, err = Read(strings.NewReader(`{"@context":"https://spdx.org/rdf/3.1/spdx-context.jsonld","@graph":[]}`), "x.json")
-	wantCode(t, err, CodeVersionUnsupported)
+	wantCode(t, err, reason.SBOMVersionUnsupported)
 	_, err = Read(strings.NewReader(`{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":{"type":1}}`), "x.json")
-	wantCode(t, err, CodeMalformed)
+	wantCode(t, err, reason.SBOMMalformed)
 }
 
 func TestPlaceholdersAreNoUpstream(t *testing.T) {
@@ -155,7 +156,7 @@ func TestPlaceholdersAreNoUpstream(t *testing.T) {
 			}
 			continue
 		}
-		if c.Upstream != "" || c.UpstreamRule != rule || !slices.ContainsFunc(c.Labels, func(f Finding) bool { return f.Label == LabelUnidentifiable && f.Rule == rule }) {
+		if c.Upstream != "" || c.UpstreamRule != rule || !slices.ContainsFunc(c.Labels, func(f Finding) bool { return f.Label == vocab.LabelUnidentifiable && f.Rule == rule }) {
 			t.Errorf("%q: upstream %q by %s, labels %+v; want no upstream and unidentifiable by %s", c.Name, c.Upstream, c.UpstreamRule, c.Labels, rule)
 		}
 	}
@@ -237,7 +238,7 @@ func TestBudgetRefusesEmptyComponents(t *testing.T) {
 func TestReadRefusesBinaryEarly(t *testing.T) {
 	r := &endless{}
 	_, err := Read(r, "/dev/zero")
-	wantCode(t, err, CodeFormatUnknown)
+	wantCode(t, err, reason.SBOMFormatUnknown)
 	if r.n > 2*sniffChunk {
 		t.Fatalf("read %d bytes of zeros before refusing, want at most %d", r.n, 2*sniffChunk)
 	}
@@ -297,7 +298,7 @@ func TestCheckProfileBSI(t *testing.T) {
 		t.Fatalf("SPDX 3: %+v, %v", rep, err)
 	}
 	_, err = CheckProfile(strings.NewReader("{}"), "x.json", "nist")
-	wantCode(t, err, CodeConfigInvalid)
+	wantCode(t, err, reason.SBOMConfigInvalid)
 }
 
 // A real package that shares its name with a generator's application type

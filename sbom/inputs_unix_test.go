@@ -50,7 +50,7 @@ func TestCollectInputsListsSpecialFiles(t *testing.T) {
 			t.Errorf("skipped %+v without a message and hint", s)
 		}
 	}
-	want := map[string]string{"pipe": CodeInputNotRegular, "linked-dir": CodeInputNotRegular, "dangling": reason.InputUnreadable}
+	want := map[string]string{"pipe": reason.SBOMInputNotRegular, "linked-dir": reason.SBOMInputNotRegular, "dangling": reason.InputUnreadable}
 	if len(got) != len(want) {
 		t.Fatalf("skipped %v, want %v", got, want)
 	}

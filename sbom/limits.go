@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -62,7 +63,7 @@ func (l Limits) validate() error {
 	if l.MaxSBOMBytes <= 0 || l.MaxComponents <= 0 || l.MaxEdges <= 0 || l.MaxNesting <= 0 ||
 		l.MaxDataFileBytes <= 0 || l.MaxAdvisoryBytes <= 0 || l.MaxAdvisories <= 0 ||
 		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 || l.MaxMemoryBytes <= 0 {
-		return reason.New(CodeConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
+		return reason.New(reason.SBOMConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
 			"validating limits: every limit must be positive, got %+v", l)
 	}
 	return nil
@@ -70,7 +71,14 @@ func (l Limits) validate() error {
 
 // readLimited reads all of r, failing with INPUT_TOO_LARGE past limit.
 func readLimited(r io.Reader, limit int64, what, hint string) ([]byte, error) {
-	return readLimitedSized(r, -1, limit, false, what, hint)
+	data, err := boundedio.ReadAll(r, limit)
+	switch {
+	case reason.CodeOf(err, "") == reason.InputTooLarge:
+		return nil, tooLarge(what, limit+1, limit, hint)
+	case err != nil:
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the file is readable", "reading %s", what)
+	}
+	return data, nil
 }
 
 // sniffChunk is how much is read before the content is judged.
@@ -80,7 +88,9 @@ const sniffChunk = 64 << 10
 // the file system reports, so the buffer is allocated once. With sbom set
 // the first chunk is checked before more is read: content that no SBOM
 // reader accepts (NUL bytes, as from /dev/zero or a binary) is refused at
-// once instead of being buffered up to the limit.
+// once instead of being buffered up to the limit. These two are why SBOMs
+// and files are not read with boundedio.ReadAll, whose buffer grows from
+// nothing and which cannot look at the bytes before the end.
 func readLimitedSized(r io.Reader, size, limit int64, sbom bool, what, hint string) ([]byte, error) {
 	capacity := int64(sniffChunk)
 	if size > 0 {
@@ -101,7 +111,7 @@ func readLimitedSized(r io.Reader, size, limit int64, sbom bool, what, hint stri
 		if sbom && !checked && (len(buf) >= sniffChunk || err != nil) {
 			checked = true
 			if i := bytes.IndexByte(buf[:min(len(buf), sniffChunk)], 0); i >= 0 {
-				return nil, reason.New(CodeFormatUnknown, "give an SBOM file (JSON, XML or text), not binary data",
+				return nil, reason.New(reason.SBOMFormatUnknown, "give an SBOM file (JSON, XML or text), not binary data",
 					"reading %s: byte %d is NUL: binary content is not an SBOM", what, i)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // alpineBOM is a small Alpine image whose xz-libs comes from the xz
@@ -118,8 +119,8 @@ func runPortfolio(t *testing.T, data Data) *PortfolioReport {
 	if !slices.Equal(files, want) {
 		t.Fatalf("collected %v, want %v (every file but the go.sum beside go.mod)", files, want)
 	}
-	if len(skipped) != 1 || skipped[0].Source != "sboms/.git" || skipped[0].Code != CodeInputHidden {
-		t.Fatalf("skipped %+v, want the hidden directory sboms/.git listed with %s", skipped, CodeInputHidden)
+	if len(skipped) != 1 || skipped[0].Source != "sboms/.git" || skipped[0].Code != reason.SBOMInputHidden {
+		t.Fatalf("skipped %+v, want the hidden directory sboms/.git listed with %s", skipped, reason.SBOMInputHidden)
 	}
 	p := newTestAssessor(t, data).NewPortfolio()
 	p.AddSkipped(skipped)
@@ -135,11 +136,11 @@ func runPortfolio(t *testing.T, data Data) *PortfolioReport {
 
 func TestPortfolioSharedUpstreams(t *testing.T) {
 	r := runPortfolio(t, testData(t))
-	if r.MediaType != PortfolioMediaType || r.Totals.Products != 6 || r.Totals.Failures != 3 {
+	if r.MediaType != vocab.MediaTypeSBOMPortfolio || r.Totals.Products != 6 || r.Totals.Failures != 3 {
 		t.Fatalf("totals %+v", r.Totals)
 	}
 	for i, want := range []struct{ source, code string }{
-		{"sboms/.git", CodeInputHidden}, {"sboms/misc/README.md", CodeFormatUnknown}, {"sboms/misc/tsconfig.json", CodeFormatUnknown},
+		{"sboms/.git", reason.SBOMInputHidden}, {"sboms/misc/README.md", reason.SBOMFormatUnknown}, {"sboms/misc/tsconfig.json", reason.SBOMFormatUnknown},
 	} {
 		if f := r.Failures[i]; f.Source != want.source || f.Code != want.code || f.Hint == "" {
 			t.Fatalf("failure %d: %+v, want %s listed with %s and a hint", i, f, want.source, want.code)
@@ -155,7 +156,7 @@ func TestPortfolioSharedUpstreams(t *testing.T) {
 	if xz == nil {
 		t.Fatalf("xz not shared: %+v", r.Upstreams)
 	}
-	if xz.Products != 4 || xz.Components != 4 || !slices.Contains(xz.Labels, LabelPortfolioPervasive) || !slices.Contains(xz.Labels, LabelKnownExploited) {
+	if xz.Products != 4 || xz.Components != 4 || !slices.Contains(xz.Labels, vocab.LabelPortfolioPervasive) || !slices.Contains(xz.Labels, vocab.LabelKnownExploited) {
 		t.Fatalf("xz upstream %+v: in 4 of 6 products (two copies of shop, Alpine, RHEL)", xz)
 	}
 	if r.Upstreams[0].Upstream != "xz" {
@@ -166,7 +167,7 @@ func TestPortfolioSharedUpstreams(t *testing.T) {
 			t.Fatalf("upstreams not ranked by score: %+v", r.Upstreams)
 		}
 	}
-	if r.Products[0].Grade != GradeG || !strings.Contains(r.Products[0].Source, "shop") {
+	if r.Products[0].Grade != vocab.GradeG || !strings.Contains(r.Products[0].Source, "shop") {
 		t.Errorf("worst product %+v", r.Products[0])
 	}
 	if r.SupplierHHI <= 0 || r.SupplierHHI > 1 || r.Suppliers[0].Supplier != "Debian" {
@@ -190,7 +191,7 @@ func TestPortfolioPervasivenessRaisesImpact(t *testing.T) {
 		t.Errorf("portfolio risk %d not above single-product risk %d", r.Products[0].Risk, alone.Product.Risk)
 	}
 	for _, u := range r.Upstreams {
-		if !slices.Contains(u.Labels, LabelPortfolioPervasive) || u.Share != 1 {
+		if !slices.Contains(u.Labels, vocab.LabelPortfolioPervasive) || u.Share != 1 {
 			t.Errorf("upstream %s in every product: %+v", u.Upstream, u)
 		}
 	}
@@ -199,7 +200,7 @@ func TestPortfolioPervasivenessRaisesImpact(t *testing.T) {
 
 	small := DefaultLimits()
 	small.MaxPortfolioSBOMs = 1
-	limited, err := NewAssessor(testConfig(), Data{}, WithLimits(small))
+	limited, err := NewAssessor(WithScoring(testConfig()), WithLimits(small))
 	if err != nil {
 		t.Fatal(err)
 	}

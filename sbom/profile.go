@@ -9,9 +9,8 @@ import (
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"golang.org/x/mod/semver"
-
-	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 // Conformance profiles check that an SBOM carries the fields a regulation
@@ -35,9 +34,6 @@ import (
 // accepted too); SPDX 3 File additionalPurpose, hasConcludedLicense and
 // verifiedUsing.
 const ProfileBSITR031832 = "bsi-tr-03183-2"
-
-// ProfileMediaType is the media type of a conformance report.
-const ProfileMediaType = "application/vnd.sovcheck.sbom-profile.v1+json"
 
 // Profiles lists the conformance profiles sovcheck checks.
 var Profiles = []string{ProfileBSITR031832}
@@ -84,9 +80,8 @@ func CheckProfile(r io.Reader, name, profile string, opts ...Option) (*ProfileRe
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(Profiles, profile) {
-		return nil, reason.New(CodeConfigInvalid, "use --profile "+strings.Join(Profiles, ", "),
-			"checking %s: unknown profile %q", quoteName(name), profile)
+	if err := checkProfileName(profile, name); err != nil {
+		return nil, err
 	}
 	data, err := readLimitedSized(r, -1, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
 	if err != nil {
@@ -101,9 +96,8 @@ func CheckProfileFile(path, profile string, opts ...Option) (*ProfileReport, err
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(Profiles, profile) {
-		return nil, reason.New(CodeConfigInvalid, "use --profile "+strings.Join(Profiles, ", "),
-			"checking %s: unknown profile %q", quoteName(path), profile)
+	if err := checkProfileName(profile, path); err != nil {
+		return nil, err
 	}
 	data, err := readFileLimitedAs(path, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(path), "split the SBOM or raise the size limit")
 	if err != nil {
@@ -120,7 +114,7 @@ func checkProfileData(data []byte, name string, o *options) (*ProfileReport, err
 	if err := checkBudget(data, s.Format, name, o.limits); err != nil {
 		return nil, err
 	}
-	rep := &ProfileReport{MediaType: ProfileMediaType, Profile: ProfileBSITR031832, Guideline: guidelineBSI,
+	rep := &ProfileReport{MediaType: vocab.MediaTypeSBOMProfile, Profile: ProfileBSITR031832, Guideline: guidelineBSI,
 		Source: name, Format: s.Format, SpecVersion: s.SpecVersion, Fields: map[string]int{}}
 	pc := &profileCheck{rep: rep}
 	switch s.Format {
@@ -416,123 +410,87 @@ func (pc *profileCheck) spdx3(data []byte, name string) error {
 		}
 	}
 	for i := range doc.Graph {
-		e := &doc.Graph[i]
-		if string(e.Type) != "software_Package" {
-			continue
-		}
-		id := string(e.SPDXID)
-		title := string(e.Name)
-		if e.PackageVersion != "" {
-			title += "@" + string(e.PackageVersion)
-		}
-		miss := pc.component(title, fmt.Sprintf("/@graph/%d", i))
-		if len(e.OriginatedBy) == 0 && e.SuppliedBy == "" {
-			miss("component.creator", "no originatedBy (or suppliedBy) agent")
-		}
-		if strings.TrimSpace(string(e.Name)) == "" {
-			miss("component.name", "no name")
-		}
-		if strings.TrimSpace(string(e.PackageVersion)) == "" {
-			miss("component.version", "no software_packageVersion")
-		}
-		var file *spdx3Element
-		for _, f := range rels[id]["hasDistributionArtifact"] {
-			if j, ok := byID[f]; ok && string(doc.Graph[j].Type) == "software_File" {
-				file = &doc.Graph[j]
-				break
-			}
-		}
-		if file == nil || strings.TrimSpace(string(file.Name)) == "" {
-			miss("component.filename", "no software_File named by a hasDistributionArtifact relationship")
-		}
-		if len(rels[id]["dependsOn"]) == 0 && len(rels[id]["contains"]) == 0 {
-			miss("component.dependencies", "no dependsOn or contains relationship from it (even one with completeness and no targets)")
-		}
-		if len(rels[id]["hasConcludedLicense"]) == 0 {
-			miss("component.licence", "no hasConcludedLicense relationship (the distribution licence)")
-		}
-		sha512 := false
-		for _, el := range []*spdx3Element{e, file} {
-			if el == nil {
-				continue
-			}
-			for _, h := range el.VerifiedUsing {
-				if strings.EqualFold(string(h.Algorithm), "sha512") && h.HashValue != "" {
-					sha512 = true
-				}
-			}
-		}
-		if !sha512 {
-			miss("component.hash", "no sha512 in verifiedUsing of the distribution file")
-		}
-		var purposes []string
-		if file != nil {
-			for _, p := range file.AdditionalPurpose {
-				purposes = append(purposes, string(p))
-			}
-			purposes = append(purposes, string(file.PrimaryPurpose))
-		}
-		if !slices.Contains(purposes, "executable") {
-			miss("component.executable", "the distribution file's additionalPurpose does not say executable")
-		}
-		if !slices.Contains(purposes, "archive") {
-			miss("component.archive", "the distribution file's additionalPurpose does not say archive")
-		}
-		if !slices.Contains(purposes, "container") && !slices.Contains(purposes, "firmware") {
-			miss("component.structured", "the distribution file's additionalPurpose says neither container (structured) nor firmware (unstructured)")
-		}
-		ids := e.PackageURL != ""
-		for _, x := range e.ExternalIDs {
-			switch string(x.Type) {
-			case "packageUrl", "cpe22", "cpe23", "swid":
-				ids = true
-			}
-		}
-		if !ids {
-			miss("component.identifiers", "no purl, CPE or SWID external identifier")
+		if string(doc.Graph[i].Type) == "software_Package" {
+			pc.spdx3Package(&doc, i, byID, rels)
 		}
 	}
 	return nil
 }
 
-// WriteProfileText writes conformance reports as text: per SBOM a verdict
-// line, the gap count per field, then every gap.
-func WriteProfileText(w io.Writer, profile string, reps []*ProfileReport, unreadable []Failure) error {
-	ew := &errWriter{w: w}
-	for _, r := range reps {
-		if r.Conformant {
-			ew.printf("CONFORMANT %s (%s %s, %d components): %s\n", r.Source, r.Format.Title(), r.SpecVersion, r.Components, r.Guideline)
+// spdx3Package checks one software_Package of an SPDX 3 graph; byID
+// indexes the graph's elements and rels its relationships (from -> type ->
+// to).
+func (pc *profileCheck) spdx3Package(doc *spdx3Doc, i int, byID map[string]int, rels map[string]map[string][]string) {
+	e := &doc.Graph[i]
+	id := string(e.SPDXID)
+	title := string(e.Name)
+	if e.PackageVersion != "" {
+		title += "@" + string(e.PackageVersion)
+	}
+	miss := pc.component(title, fmt.Sprintf("/@graph/%d", i))
+	if len(e.OriginatedBy) == 0 && e.SuppliedBy == "" {
+		miss("component.creator", "no originatedBy (or suppliedBy) agent")
+	}
+	if strings.TrimSpace(string(e.Name)) == "" {
+		miss("component.name", "no name")
+	}
+	if strings.TrimSpace(string(e.PackageVersion)) == "" {
+		miss("component.version", "no software_packageVersion")
+	}
+	var file *spdx3Element
+	for _, f := range rels[id]["hasDistributionArtifact"] {
+		if j, ok := byID[f]; ok && string(doc.Graph[j].Type) == "software_File" {
+			file = &doc.Graph[j]
+			break
+		}
+	}
+	if file == nil || strings.TrimSpace(string(file.Name)) == "" {
+		miss("component.filename", "no software_File named by a hasDistributionArtifact relationship")
+	}
+	if len(rels[id]["dependsOn"]) == 0 && len(rels[id]["contains"]) == 0 {
+		miss("component.dependencies", "no dependsOn or contains relationship from it (even one with completeness and no targets)")
+	}
+	if len(rels[id]["hasConcludedLicense"]) == 0 {
+		miss("component.licence", "no hasConcludedLicense relationship (the distribution licence)")
+	}
+	sha512 := false
+	for _, el := range []*spdx3Element{e, file} {
+		if el == nil {
 			continue
 		}
-		ew.printf("GAPS %s (%s %s): %d gaps, %d of %d components incomplete, against %s [%s]\n", r.Source, r.Format.Title(), r.SpecVersion,
-			len(r.Gaps), r.WithGaps, r.Components, r.Guideline, CodeProfileGaps)
-		fields := make([]string, 0, len(r.Fields))
-		for f := range r.Fields {
-			fields = append(fields, f)
-		}
-		slices.Sort(fields)
-		for _, f := range fields {
-			ew.printf("  %-28s %d\n", f, r.Fields[f])
-		}
-		for _, g := range r.Gaps {
-			who := "SBOM"
-			if g.Component != "" {
-				who = fmt.Sprintf("%q", g.Component)
-			}
-			ew.printf("  GAP %s (section %s) %s at %s: %s\n", g.Field, g.Section, who, g.Location, g.Detail)
-		}
-	}
-	for _, u := range unreadable {
-		ew.printf("UNREADABLE %s [%s]: %s\n", u.Source, u.Code, u.Message)
-	}
-	if len(reps) > 1 {
-		ok := 0
-		for _, r := range reps {
-			if r.Conformant {
-				ok++
+		for _, h := range el.VerifiedUsing {
+			if strings.EqualFold(string(h.Algorithm), "sha512") && h.HashValue != "" {
+				sha512 = true
 			}
 		}
-		ew.printf("%d of %d SBOMs conform to %s\n", ok, len(reps)+len(unreadable), profile)
 	}
-	return ew.err
+	if !sha512 {
+		miss("component.hash", "no sha512 in verifiedUsing of the distribution file")
+	}
+	var purposes []string
+	if file != nil {
+		for _, p := range file.AdditionalPurpose {
+			purposes = append(purposes, string(p))
+		}
+		purposes = append(purposes, string(file.PrimaryPurpose))
+	}
+	if !slices.Contains(purposes, "executable") {
+		miss("component.executable", "the distribution file's additionalPurpose does not say executable")
+	}
+	if !slices.Contains(purposes, "archive") {
+		miss("component.archive", "the distribution file's additionalPurpose does not say archive")
+	}
+	if !slices.Contains(purposes, "container") && !slices.Contains(purposes, "firmware") {
+		miss("component.structured", "the distribution file's additionalPurpose says neither container (structured) nor firmware (unstructured)")
+	}
+	ids := e.PackageURL != ""
+	for _, x := range e.ExternalIDs {
+		switch string(x.Type) {
+		case "packageUrl", "cpe22", "cpe23", "swid":
+			ids = true
+		}
+	}
+	if !ids {
+		miss("component.identifiers", "no purl, CPE or SWID external identifier")
+	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -18,6 +16,9 @@ type options struct {
 	logger *slog.Logger
 	limits Limits
 	now    func() time.Time
+	// scoring and data configure an Assessor (WithScoring, WithData).
+	scoring *Config
+	data    Data
 }
 
 func newOptions(opts []Option) (*options, error) {
@@ -42,7 +43,7 @@ func newOptions(opts []Option) (*options, error) {
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return reason.New(CodeConfigInvalid, "pass a logger, or omit WithLogger", "configuring sbom: nil logger")
+			return reason.New(reason.SBOMConfigInvalid, "pass a logger, or omit WithLogger", "configuring sbom: nil logger")
 		}
 		o.logger = l
 		return nil
@@ -65,7 +66,7 @@ func WithLimits(l Limits) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return reason.New(CodeConfigInvalid, "pass a clock function, or omit WithClock", "configuring sbom: nil clock")
+			return reason.New(reason.SBOMConfigInvalid, "pass a clock function, or omit WithClock", "configuring sbom: nil clock")
 		}
 		o.now = now
 		return nil
@@ -80,11 +81,11 @@ func Read(r io.Reader, name string, opts ...Option) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readLimitedSized(r, -1, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	d, err := readDocument(r, name, o)
 	if err != nil {
 		return nil, err
 	}
-	return decode(data, nil, name, o)
+	return d.Graph, nil
 }
 
 // ReadFile reads the SBOM or lockfile at path. For a go.mod it also reads
@@ -98,21 +99,11 @@ func ReadFile(path string, opts ...Option) (*Graph, error) {
 }
 
 func readFile(path, name string, o *options) (*Graph, error) {
-	data, err := readFileLimitedAs(path, o.limits.MaxSBOMBytes, true, "SBOM "+quoteName(name), "split the SBOM or raise the size limit")
+	d, err := readDocumentFile(path, name, o)
 	if err != nil {
 		return nil, err
 	}
-	var sum []byte
-	if filepath.Base(path) == "go.mod" {
-		sumPath := filepath.Join(filepath.Dir(path), "go.sum")
-		if _, statErr := os.Stat(sumPath); statErr == nil {
-			sum, err = readFileLimited(sumPath, o.limits.MaxSBOMBytes, "go.sum beside "+quoteName(name), "check the go.sum file")
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	return decode(data, sum, name, o)
+	return d.Graph, nil
 }
 
 // ReadGoModule reads a go.mod and, when goSum is not nil, its go.sum.
@@ -156,7 +147,7 @@ func decode(data, goSum []byte, name string, o *options) (*Graph, error) {
 	case FormatNPMLock:
 		g, err = readNPMLock(data, s, name, o)
 	default:
-		return nil, reason.New(CodeFormatUnknown, hintFormatUnknown, "reading %s: format %q has no reader", quoteName(name), s.Format)
+		return nil, reason.New(reason.SBOMFormatUnknown, hintFormatUnknown, "reading %s: format %q has no reader", quoteName(name), s.Format)
 	}
 	if err != nil {
 		return nil, err

@@ -194,30 +194,30 @@ func TestSniff(t *testing.T) {
 		{"go.mod by content", "deps.txt", "// comment\nmodule example.com/a\n", FormatGoMod, ""},
 		{"go.sum by content", "sums", "example.com/a v1.0.0 h1:abc=\n", FormatGoSum, ""},
 		{"go.mod by name", "go.mod", "go 1.22\n", FormatGoMod, ""},
-		{"non-SBOM JSON object", "config.json", `{"name":"web","version":"1.0.0","scripts":{"test":"jest"}}`, "", CodeFormatUnknown},
-		{"JSON array", "x.json", `[{"bomFormat":"CycloneDX"}]`, "", CodeFormatUnknown},
-		{"JSON string", "x.json", `"CycloneDX"`, "", CodeFormatUnknown},
-		{"empty", "x.cdx.json", "  \n", "", CodeFormatUnknown},
-		{"other bomFormat", "x.json", `{"bomFormat":"SWID","specVersion":"1.5"}`, "", CodeFormatUnknown},
-		{"cyclonedx 1.1", "x.json", `{"bomFormat":"CycloneDX","specVersion":"1.1"}`, FormatCycloneDXJSON, CodeVersionUnsupported},
-		{"cyclonedx 2.0", "x.json", `{"bomFormat":"CycloneDX","specVersion":"2.0"}`, FormatCycloneDXJSON, CodeVersionUnsupported},
-		{"spdx 2.1", "x.json", `{"spdxVersion":"SPDX-2.1"}`, FormatSPDXJSON, CodeVersionUnsupported},
+		{"non-SBOM JSON object", "config.json", `{"name":"web","version":"1.0.0","scripts":{"test":"jest"}}`, "", reason.SBOMFormatUnknown},
+		{"JSON array", "x.json", `[{"bomFormat":"CycloneDX"}]`, "", reason.SBOMFormatUnknown},
+		{"JSON string", "x.json", `"CycloneDX"`, "", reason.SBOMFormatUnknown},
+		{"empty", "x.cdx.json", "  \n", "", reason.SBOMFormatUnknown},
+		{"other bomFormat", "x.json", `{"bomFormat":"SWID","specVersion":"1.5"}`, "", reason.SBOMFormatUnknown},
+		{"cyclonedx 1.1", "x.json", `{"bomFormat":"CycloneDX","specVersion":"1.1"}`, FormatCycloneDXJSON, reason.SBOMVersionUnsupported},
+		{"cyclonedx 2.0", "x.json", `{"bomFormat":"CycloneDX","specVersion":"2.0"}`, FormatCycloneDXJSON, reason.SBOMVersionUnsupported},
+		{"spdx 2.1", "x.json", `{"spdxVersion":"SPDX-2.1"}`, FormatSPDXJSON, reason.SBOMVersionUnsupported},
 		{"spdx 3 json-ld", "x.json", `{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[]}`, FormatSPDX3JSON, ""},
 		{"spdx 3 context in a list", "x.json", `{"@context":["https://spdx.org/rdf/3.0.1/spdx-context.jsonld"],"@graph":[]}`, FormatSPDX3JSON, ""},
-		{"spdx 3.1 json-ld", "x.json", `{"@context":"https://spdx.org/rdf/3.1/spdx-context.jsonld"}`, FormatSPDX3JSON, CodeVersionUnsupported},
-		{"other json-ld", "x.json", `{"@context":"https://schema.org/","@graph":[]}`, "", CodeFormatUnknown},
-		{"npm v1", "package-lock.json", `{"lockfileVersion":1,"dependencies":{}}`, FormatNPMLock, CodeVersionUnsupported},
-		{"npm without packages", "package-lock.json", `{"lockfileVersion":2}`, FormatNPMLock, CodeMalformed},
+		{"spdx 3.1 json-ld", "x.json", `{"@context":"https://spdx.org/rdf/3.1/spdx-context.jsonld"}`, FormatSPDX3JSON, reason.SBOMVersionUnsupported},
+		{"other json-ld", "x.json", `{"@context":"https://schema.org/","@graph":[]}`, "", reason.SBOMFormatUnknown},
+		{"npm v1", "package-lock.json", `{"lockfileVersion":1,"dependencies":{}}`, FormatNPMLock, reason.SBOMVersionUnsupported},
+		{"npm without packages", "package-lock.json", `{"lockfileVersion":2}`, FormatNPMLock, reason.SBOMMalformed},
 		{"cyclonedx xml 1.5", "x.xml", `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5" version="1"/>`, FormatCycloneDXXML, ""},
-		{"cyclonedx xml 1.0", "x.xml", `<bom xmlns="http://cyclonedx.org/schema/bom/1.0"/>`, FormatCycloneDXXML, CodeVersionUnsupported},
-		{"spdx rdf", "x.xml", `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>`, "", CodeFormatUnknown},
-		{"other xml", "pom.xml", `<project/>`, "", CodeFormatUnknown},
-		{"broken xml", "x.xml", `<bom`, "", CodeMalformed},
+		{"cyclonedx xml 1.0", "x.xml", `<bom xmlns="http://cyclonedx.org/schema/bom/1.0"/>`, FormatCycloneDXXML, reason.SBOMVersionUnsupported},
+		{"spdx rdf", "x.xml", `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>`, "", reason.SBOMFormatUnknown},
+		{"other xml", "pom.xml", `<project/>`, "", reason.SBOMFormatUnknown},
+		{"broken xml", "x.xml", `<bom`, "", reason.SBOMMalformed},
 		{"spdx tag-value", "x.spdx", "SPDXVersion: SPDX-2.3\n", FormatSPDXTagValue, ""},
 		{"spdx tag-value after a comment", "x.txt", "## Document\nSPDXVersion: SPDX-2.2\n", FormatSPDXTagValue, ""},
-		{"spdx tag-value 2.1", "x.spdx", "SPDXVersion: SPDX-2.1\n", FormatSPDXTagValue, CodeVersionUnsupported},
-		{"binary", "x.bin", "\x7fELF\x02\x01\x01", "", CodeFormatUnknown},
-		{"truncated before the format key", "x.json", `{"metadata":{"component":`, "", CodeMalformed},
+		{"spdx tag-value 2.1", "x.spdx", "SPDXVersion: SPDX-2.1\n", FormatSPDXTagValue, reason.SBOMVersionUnsupported},
+		{"binary", "x.bin", "\x7fELF\x02\x01\x01", "", reason.SBOMFormatUnknown},
+		{"truncated before the format key", "x.json", `{"metadata":{"component":`, "", reason.SBOMMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := Sniff([]byte(tc.data), tc.file)
@@ -235,7 +235,7 @@ func TestSniff(t *testing.T) {
 
 func TestReadRejectsNonSBOM(t *testing.T) {
 	g, err := Read(strings.NewReader(`{"name":"web","dependencies":{"a":"1"}}`), "bom.json")
-	re := wantCode(t, err, CodeFormatUnknown)
+	re := wantCode(t, err, reason.SBOMFormatUnknown)
 	if g != nil {
 		t.Fatal("a non-SBOM produced a graph")
 	}
@@ -254,7 +254,7 @@ func TestReadTruncated(t *testing.T) {
 	for name, data := range full {
 		t.Run(name, func(t *testing.T) {
 			g, err := Read(bytes.NewReader(data[:len(data)*2/3]), name)
-			re := wantCode(t, err, CodeMalformed)
+			re := wantCode(t, err, reason.SBOMMalformed)
 			if g != nil {
 				t.Fatal("truncated input produced a graph")
 			}
@@ -350,7 +350,7 @@ func TestReadNPMLock(t *testing.T) {
 		t.Errorf("a missing required dependency must warn: %v", g.Warnings)
 	}
 	_, err := Read(strings.NewReader(`{"lockfileVersion":3,"packages":{"":{"dependencies":7}}}`), "package-lock.json")
-	wantCode(t, err, CodeMalformed)
+	wantCode(t, err, reason.SBOMMalformed)
 }
 
 func TestReadGoModule(t *testing.T) {
@@ -402,11 +402,11 @@ func TestReadGoModule(t *testing.T) {
 	}
 
 	_, err = ReadGoModule([]byte("module\n"), nil, "go.mod")
-	wantCode(t, err, CodeMalformed)
+	wantCode(t, err, reason.SBOMMalformed)
 	_, err = ReadGoModule([]byte("go 1.22\n"), nil, "go.mod")
-	wantCode(t, err, CodeMalformed)
+	wantCode(t, err, reason.SBOMMalformed)
 	_, err = ReadGoModule([]byte(testGoMod), []byte("only two\n"), "go.mod")
-	wantCode(t, err, CodeMalformed)
+	wantCode(t, err, reason.SBOMMalformed)
 	_, err = Read(strings.NewReader("example.com/a v1.0.0 h1:x=\nexample.com/b notaversion h1:y=\n"), "go.sum")
-	wantCode(t, err, CodeMalformed)
+	wantCode(t, err, reason.SBOMMalformed)
 }

@@ -113,7 +113,7 @@ func parseRegistry(data []byte, name string) (*Registry, error) {
 	reg.byUpstream = map[string]int{}
 	reg.bySupplier = map[string]int{}
 	bad := func(format string, args ...any) error {
-		return reason.New(CodeDataMalformed, hintRegistry, "validating trust registry %s: %s", quoteName(name), fmt.Sprintf(format, args...))
+		return reason.New(reason.SBOMDataMalformed, hintRegistry, "validating trust registry %s: %s", quoteName(name), fmt.Sprintf(format, args...))
 	}
 	for i := range reg.Stewards {
 		s := &reg.Stewards[i]

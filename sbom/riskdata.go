@@ -13,21 +13,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
-)
-
-// RiskDataMediaType identifies a risk data snapshot: stewardship facts
-// gathered once from public registries by 'sovcheck data pull', read
-// offline by labelling. Fields may be added, never repurposed.
-const RiskDataMediaType = "application/vnd.sovcheck.risk-data.v1+json"
-
-// Stewardship labels read from a risk data snapshot.
-const (
-	// LabelDeprecated: the registry marks the package deprecated (npm
-	// "deprecated", a "Deprecated:" comment in the latest go.mod).
-	LabelDeprecated Label = "deprecated"
-	// LabelRetracted: the author retracted the exact version in use (a
-	// go.mod retract directive).
-	LabelRetracted Label = "retracted"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // RiskData is a risk data snapshot. Every fact in it names the source it
@@ -111,7 +97,7 @@ type RiskDataLookupStat struct {
 	Unknown  int `json:"unknown"` // no source knows the package, or the lookup failed
 }
 
-const hintRiskData = "give a snapshot written by 'sovcheck data pull' (media type " + RiskDataMediaType + ")"
+const hintRiskData = "give a snapshot written by 'sovcheck data pull' (media type " + vocab.MediaTypeRiskData + ")"
 
 // ReadRiskData reads a risk data snapshot.
 func ReadRiskData(r io.Reader, name string, opts ...Option) (*RiskData, error) {
@@ -147,10 +133,10 @@ func parseRiskData(data []byte, name string) (*RiskData, error) {
 		return nil, dataMalformed(err, hintRiskData, "decoding risk data %s", quoteName(name))
 	}
 	bad := func(format string, args ...any) error {
-		return reason.New(CodeDataMalformed, hintRiskData, "validating risk data %s: %s", quoteName(name), fmt.Sprintf(format, args...))
+		return reason.New(reason.SBOMDataMalformed, hintRiskData, "validating risk data %s: %s", quoteName(name), fmt.Sprintf(format, args...))
 	}
-	if rd.MediaType != RiskDataMediaType {
-		return nil, reason.Mismatch(CodeDataMalformed, hintRiskData, "reading risk data "+quoteName(name)+": media type", rd.MediaType, RiskDataMediaType)
+	if rd.MediaType != vocab.MediaTypeRiskData {
+		return nil, reason.Mismatch(reason.SBOMDataMalformed, hintRiskData, "reading risk data "+quoteName(name)+": media type", rd.MediaType, vocab.MediaTypeRiskData)
 	}
 	t, err := time.Parse(time.RFC3339, rd.AsOf)
 	if err != nil {
@@ -242,7 +228,7 @@ func (x *ruleCtx) riskDataStewardship() bool {
 	rec := func(f string) string { return fmt.Sprintf("%s#/packages/%d/%s", rd.source, i, f) }
 	x.r.Steward = &StewardInfo{Name: p.Steward, Record: fmt.Sprintf("%s#/packages/%d", rd.source, i), Jurisdiction: p.Jurisdiction, LastRelease: p.LatestRelease}
 	if p.Maintainers == nil {
-		x.unknown("risk data gives no maintainers", LabelSingleMaintainer, LabelAnonymousMaintainer)
+		x.unknown("risk data gives no maintainers", vocab.LabelSingleMaintainer, vocab.LabelAnonymousMaintainer)
 	} else {
 		people, teams, anonymous := 0, 0, 0
 		for _, m := range p.Maintainers {
@@ -259,21 +245,21 @@ func (x *ruleCtx) riskDataStewardship() bool {
 		n := people + teams
 		x.r.Steward.Maintainers = &n
 		if teams == 0 && people <= 1 {
-			x.fire(LabelSingleMaintainer, "stewardship/data-maintainers", "", rec("maintainers"),
+			x.fire(vocab.LabelSingleMaintainer, "stewardship/data-maintainers", "", rec("maintainers"),
 				fmt.Sprintf("%d maintainer(s) with release rights, no team (%s)", people, p.Record))
 		}
 		if anonymous > 0 {
-			x.fire(LabelAnonymousMaintainer, "stewardship/data-anonymous", "", rec("maintainers"),
+			x.fire(vocab.LabelAnonymousMaintainer, "stewardship/data-anonymous", "", rec("maintainers"),
 				fmt.Sprintf("%d maintainer(s) known by an account or address only (%s)", anonymous, p.Record))
 		}
 	}
 	if p.lastRelease.IsZero() {
-		x.unknown("risk data gives no release date", LabelAbandoned)
+		x.unknown("risk data gives no release date", vocab.LabelAbandoned)
 	} else if age := int(x.a.now.Sub(p.lastRelease).Hours() / 24); age > x.a.cfg.AbandonedAfterDays {
-		x.fire(LabelAbandoned, "stewardship/data-no-release", "", rec("latestRelease"),
+		x.fire(vocab.LabelAbandoned, "stewardship/data-no-release", "", rec("latestRelease"),
 			fmt.Sprintf("last release %s (%s), %d days before %s (limit %d days)", p.LatestVersion, p.LatestRelease, age, x.a.now.Format(time.DateOnly), x.a.cfg.AbandonedAfterDays))
 	}
-	x.unknown("risk data gives no certification", LabelUncertifiedSteward)
+	x.unknown("risk data gives no certification", vocab.LabelUncertifiedSteward)
 	return true
 }
 
@@ -282,24 +268,24 @@ func (x *ruleCtx) riskDataStewardship() bool {
 func (x *ruleCtx) riskDataLifecycle() {
 	rd := x.a.data.Risk
 	if rd == nil {
-		x.unknown("no risk data given", LabelDeprecated, LabelRetracted)
+		x.unknown("no risk data given", vocab.LabelDeprecated, vocab.LabelRetracted)
 		return
 	}
 	p, i := rd.lookup(x.c.PURL)
 	if p == nil {
-		x.unknown("package not in the risk data", LabelDeprecated, LabelRetracted)
+		x.unknown("package not in the risk data", vocab.LabelDeprecated, vocab.LabelRetracted)
 		return
 	}
 	rec := func(f string) string { return fmt.Sprintf("%s#/packages/%d/%s", rd.source, i, f) }
 	if p.Deprecated != "" {
-		x.fire(LabelDeprecated, "stewardship/deprecated", "", rec("deprecated"), "deprecated: "+p.Deprecated)
+		x.fire(vocab.LabelDeprecated, "stewardship/deprecated", "", rec("deprecated"), "deprecated: "+p.Deprecated)
 	}
 	v := x.c.Version
 	if !strings.HasPrefix(v, "v") {
 		v = "v" + v
 	}
 	if slices.ContainsFunc(p.Retracted, func(r string) bool { return retractedCovers(r, v) }) {
-		x.fire(LabelRetracted, "stewardship/retracted", fieldOf(x.g.Format, x.c, "purl"), rec("retracted"),
+		x.fire(vocab.LabelRetracted, "stewardship/retracted", fieldOf(x.g.Format, x.c, "purl"), rec("retracted"),
 			fmt.Sprintf("version %s is retracted by its author (%s)", x.c.Version, strings.Join(p.Retracted, ", ")))
 	}
 }

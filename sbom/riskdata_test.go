@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func TestPackageKey(t *testing.T) {
@@ -38,12 +39,12 @@ func TestRetractedCovers(t *testing.T) {
 }
 
 func TestRiskDataRefused(t *testing.T) {
-	ok := `{"mediaType": "` + RiskDataMediaType + `", "asOf": "2026-12-01T00:00:00Z", "sources": [{"id": "s"}], "packages": [{"key": "pkg:npm/a", "source": "s"}], "counts": {}}`
+	ok := `{"mediaType": "` + vocab.MediaTypeRiskData + `", "asOf": "2026-12-01T00:00:00Z", "sources": [{"id": "s"}], "packages": [{"key": "pkg:npm/a", "source": "s"}], "counts": {}}`
 	if _, err := ReadRiskData(strings.NewReader(ok), "ok.json"); err != nil {
 		t.Fatalf("valid snapshot: %v", err)
 	}
 	for name, doc := range map[string]string{
-		"media type":       strings.Replace(ok, RiskDataMediaType, "application/json", 1),
+		"media type":       strings.Replace(ok, vocab.MediaTypeRiskData, "application/json", 1),
 		"no date":          strings.Replace(ok, "2026-12-01T00:00:00Z", "yesterday", 1),
 		"unknown source":   strings.Replace(ok, `"source": "s"`, `"source": "t"`, 1),
 		"unknown evidence": strings.Replace(ok, `"source": "s"}`, `"source": "s", "evidence": {"deprecated": "t"}}`, 1),
@@ -51,8 +52,8 @@ func TestRiskDataRefused(t *testing.T) {
 		"unknown field":    strings.Replace(ok, `"counts": {}`, `"counts": {}, "extra": 1`, 1),
 		"duplicate key":    strings.Replace(ok, `}], "counts"`, `}, {"key": "pkg:npm/a", "source": "s"}], "counts"`, 1),
 	} {
-		if _, err := ReadRiskData(strings.NewReader(doc), name); reason.CodeOf(err, "") != CodeDataMalformed {
-			t.Errorf("%s: got %v, want %s", name, err, CodeDataMalformed)
+		if _, err := ReadRiskData(strings.NewReader(doc), name); reason.CodeOf(err, "") != reason.SBOMDataMalformed {
+			t.Errorf("%s: got %v, want %s", name, err, reason.SBOMDataMalformed)
 		}
 	}
 }
@@ -60,7 +61,7 @@ func TestRiskDataRefused(t *testing.T) {
 // FuzzReadRiskData: no snapshot panics the reader; an error means no
 // snapshot, and a snapshot read has every package indexed.
 func FuzzReadRiskData(f *testing.F) {
-	f.Add([]byte(`{"mediaType": "` + RiskDataMediaType + `", "asOf": "2026-12-01T00:00:00Z", "sources": [{"id": "s"}], "packages": [{"key": "pkg:npm/a", "source": "s", "latestRelease": "2020-01-02", "evidence": {"x": "s"}}], "counts": {}}`))
+	f.Add([]byte(`{"mediaType": "` + vocab.MediaTypeRiskData + `", "asOf": "2026-12-01T00:00:00Z", "sources": [{"id": "s"}], "packages": [{"key": "pkg:npm/a", "source": "s", "latestRelease": "2020-01-02", "evidence": {"x": "s"}}], "counts": {}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rd, err := ReadRiskData(strings.NewReader(string(data)), "fuzz.json")
 		if err != nil {

@@ -39,14 +39,14 @@ func Sniff(data []byte, name string) (Sniffed, error) {
 	s := Sniffed{NamedAs: formatFromName(name)}
 	body := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(body) == 0 {
-		return s, reason.New(CodeFormatUnknown, hintFormatUnknown, "sniffing %s: the file is empty", quoteName(name))
+		return s, reason.New(reason.SBOMFormatUnknown, hintFormatUnknown, "sniffing %s: the file is empty", quoteName(name))
 	}
 	var err error
 	switch body[0] {
 	case '{':
 		s.Format, s.SpecVersion, err = sniffJSON(body, name)
 	case '[', '"':
-		err = reason.New(CodeFormatUnknown, hintFormatUnknown, "sniffing %s: a JSON %s is not an SBOM", quoteName(name), jsonKind(body[0]))
+		err = reason.New(reason.SBOMFormatUnknown, hintFormatUnknown, "sniffing %s: a JSON %s is not an SBOM", quoteName(name), jsonKind(body[0]))
 	case '<':
 		s.Format, s.SpecVersion, err = sniffXML(body, name)
 	default:
@@ -155,17 +155,17 @@ scan:
 	switch {
 	case bomFormat != "":
 		if bomFormat != "CycloneDX" {
-			return "", "", reason.Mismatch(CodeFormatUnknown, hintFormatUnknown, "sniffing "+quoteName(name)+": bomFormat is not CycloneDX", bomFormat, "CycloneDX")
+			return "", "", reason.Mismatch(reason.SBOMFormatUnknown, hintFormatUnknown, "sniffing "+quoteName(name)+": bomFormat is not CycloneDX", bomFormat, "CycloneDX")
 		}
 		if !cdxVersions[specVersion] {
-			return FormatCycloneDXJSON, specVersion, reason.Mismatch(CodeVersionUnsupported,
+			return FormatCycloneDXJSON, specVersion, reason.Mismatch(reason.SBOMVersionUnsupported,
 				"convert the SBOM to CycloneDX 1.2 or later (cyclonedx-cli convert)",
 				"reading CycloneDX specVersion", specVersion, "1.2 to 1.7")
 		}
 		return FormatCycloneDXJSON, specVersion, nil
 	case spdxVersion != "":
 		if spdxVersion != "SPDX-2.2" && spdxVersion != "SPDX-2.3" {
-			return FormatSPDXJSON, spdxVersion, reason.Mismatch(CodeVersionUnsupported,
+			return FormatSPDXJSON, spdxVersion, reason.Mismatch(reason.SBOMVersionUnsupported,
 				"give an SPDX 2.2 or 2.3 JSON document",
 				"reading SPDX spdxVersion", spdxVersion, "SPDX-2.2 or SPDX-2.3")
 		}
@@ -173,30 +173,30 @@ scan:
 	case haveLock:
 		v := lockVersion.String()
 		if v != "2" && v != "3" {
-			return FormatNPMLock, "lockfileVersion " + v, reason.Mismatch(CodeVersionUnsupported,
+			return FormatNPMLock, "lockfileVersion " + v, reason.Mismatch(reason.SBOMVersionUnsupported,
 				"regenerate the lockfile with npm 7 or later (npm install --lockfile-version 3)",
 				"reading package-lock lockfileVersion", v, "2 or 3")
 		}
 		if !havePackages {
-			return FormatNPMLock, "lockfileVersion " + v, reason.New(CodeMalformed,
+			return FormatNPMLock, "lockfileVersion " + v, reason.New(reason.SBOMMalformed,
 				"regenerate the lockfile with npm 7 or later", "reading package-lock: no \"packages\" object")
 		}
 		return FormatNPMLock, "lockfileVersion " + v, nil
 	case spdx3 != "":
 		if spdx3 != "3.0.1" && spdx3 != "3.0" {
-			return FormatSPDX3JSON, spdx3, reason.Mismatch(CodeVersionUnsupported, "give an SPDX 3.0.1 JSON-LD document, or SPDX 2.3",
+			return FormatSPDX3JSON, spdx3, reason.Mismatch(reason.SBOMVersionUnsupported, "give an SPDX 3.0.1 JSON-LD document, or SPDX 2.3",
 				"reading SPDX 3 @context version", spdx3, "3.0.1")
 		}
 		return FormatSPDX3JSON, spdx3, nil
 	case haveContext:
-		return "", "", reason.New(CodeFormatUnknown, "give an SPDX 3.0.1 document (its @context is https://spdx.org/rdf/3.0.1/spdx-context.jsonld), or a CycloneDX SBOM",
+		return "", "", reason.New(reason.SBOMFormatUnknown, "give an SPDX 3.0.1 document (its @context is https://spdx.org/rdf/3.0.1/spdx-context.jsonld), or a CycloneDX SBOM",
 			"sniffing %s: a JSON-LD document whose @context is not SPDX 3 is not an SBOM", quoteName(name))
 	}
 	sort.Strings(keys)
 	if len(keys) > 8 {
 		keys = append(keys[:8], "...")
 	}
-	return "", "", reason.New(CodeFormatUnknown, hintFormatUnknown,
+	return "", "", reason.New(reason.SBOMFormatUnknown, hintFormatUnknown,
 		"sniffing %s: a JSON object without bomFormat, spdxVersion or lockfileVersion is not an SBOM (keys: %s)",
 		quoteName(name), strings.Join(keys, ", "))
 }
@@ -242,10 +242,10 @@ func jsonError(err error, data []byte, name string) error {
 	truncated := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n")))
 	if truncated {
-		return reason.Wrap(err, CodeMalformed, "the file ends early; download or generate it again",
+		return reason.Wrap(err, reason.SBOMMalformed, "the file ends early; download or generate it again",
 			"reading %s: the JSON is truncated", quoteName(name))
 	}
-	return reason.Wrap(err, CodeMalformed, "check that the file is valid JSON", "reading %s", quoteName(name))
+	return reason.Wrap(err, reason.SBOMMalformed, "check that the file is valid JSON", "reading %s", quoteName(name))
 }
 
 func sniffXML(body []byte, name string) (Format, string, error) {
@@ -254,9 +254,9 @@ func sniffXML(body []byte, name string) (Format, string, error) {
 		tok, err := dec.Token()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return "", "", reason.New(CodeFormatUnknown, hintFormatUnknown, "sniffing %s: an XML document without a root element", quoteName(name))
+				return "", "", reason.New(reason.SBOMFormatUnknown, hintFormatUnknown, "sniffing %s: an XML document without a root element", quoteName(name))
 			}
-			return "", "", reason.Wrap(err, CodeMalformed, "check that the file is well-formed XML", "reading %s", quoteName(name))
+			return "", "", reason.Wrap(err, reason.SBOMMalformed, "check that the file is well-formed XML", "reading %s", quoteName(name))
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -265,20 +265,20 @@ func sniffXML(body []byte, name string) (Format, string, error) {
 		if se.Name.Local == "bom" && strings.HasPrefix(se.Name.Space, cdxNamespace) {
 			v := strings.TrimPrefix(se.Name.Space, cdxNamespace)
 			if !cdxVersions[v] {
-				return FormatCycloneDXXML, v, reason.Mismatch(CodeVersionUnsupported,
+				return FormatCycloneDXXML, v, reason.Mismatch(reason.SBOMVersionUnsupported,
 					"convert the SBOM to CycloneDX 1.2 or later (cyclonedx-cli convert)",
 					"reading CycloneDX XML namespace version", v, "1.2 to 1.7")
 			}
 			return FormatCycloneDXXML, v, nil
 		}
 		if se.Name.Local == "RDF" {
-			return "", "", reason.New(CodeFormatUnknown, "convert the SPDX RDF document to SPDX 2.3 JSON",
+			return "", "", reason.New(reason.SBOMFormatUnknown, "convert the SPDX RDF document to SPDX 2.3 JSON",
 				"sniffing %s: SPDX RDF/XML is not supported", quoteName(name))
 		}
-		return "", "", reason.New(CodeFormatUnknown, hintFormatUnknown,
+		return "", "", reason.New(reason.SBOMFormatUnknown, hintFormatUnknown,
 			"sniffing %s: XML root element {%s}%s is not a CycloneDX bom", quoteName(name), se.Name.Space, se.Name.Local)
 	}
-	return "", "", reason.New(CodeFormatUnknown, hintFormatUnknown, "sniffing %s: no XML root element in the first tokens", quoteName(name))
+	return "", "", reason.New(reason.SBOMFormatUnknown, hintFormatUnknown, "sniffing %s: no XML root element in the first tokens", quoteName(name))
 }
 
 func sniffText(body []byte, name string) (Format, string, error) {
@@ -292,12 +292,12 @@ func sniffText(body []byte, name string) (Format, string, error) {
 	case strings.HasPrefix(first, "SPDXVersion:"):
 		v := strings.TrimSpace(strings.TrimPrefix(first, "SPDXVersion:"))
 		if v != "SPDX-2.2" && v != "SPDX-2.3" {
-			return FormatSPDXTagValue, v, reason.Mismatch(CodeVersionUnsupported, "give an SPDX 2.2 or 2.3 document",
+			return FormatSPDXTagValue, v, reason.Mismatch(reason.SBOMVersionUnsupported, "give an SPDX 2.2 or 2.3 document",
 				"reading SPDX tag-value SPDXVersion", v, "SPDX-2.2 or SPDX-2.3")
 		}
 		return FormatSPDXTagValue, v, nil
 	}
-	return "", "", reason.New(CodeFormatUnknown, hintFormatUnknown, "sniffing %s: the content is neither JSON, XML, SPDX tag-value, go.mod nor go.sum", quoteName(name))
+	return "", "", reason.New(reason.SBOMFormatUnknown, hintFormatUnknown, "sniffing %s: the content is neither JSON, XML, SPDX tag-value, go.mod nor go.sum", quoteName(name))
 }
 
 // firstLine returns the first line that is not blank or a comment (// in

@@ -128,26 +128,7 @@ func readSPDX3(data []byte, s Sniffed, name string, o *options) (*Graph, error) 
 	}
 	g := &Graph{Source: name, Format: FormatSPDX3JSON, SpecVersion: s.SpecVersion}
 	b := newGraphBuilder(g, o.limits)
-	agents := map[string]string{}
-	licences := map[string]string{}
-	var creation *spdx3Element
-	for i := range doc.Graph {
-		e := &doc.Graph[i]
-		id := string(e.SPDXID)
-		switch typ := string(e.Type); typ {
-		case "Person", "Organization", "Agent", "SoftwareAgent", "Tool":
-			agents[id] = strings.TrimSpace(string(e.Name))
-		case "simplelicensing_LicenseExpression":
-			licences[id] = string(e.LicenseExpression)
-		case "CreationInfo":
-			if creation == nil {
-				creation = e
-			}
-		}
-		if strings.HasPrefix(string(e.Type), "expandedlicensing_") && e.Name != "" {
-			licences[id] = string(e.Name)
-		}
-	}
+	agents, licences, creation := spdx3Catalogue(&doc)
 	if creation != nil && string(creation.SpecVersion) != "" && !strings.HasPrefix(string(creation.SpecVersion), "3.0") {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("CreationInfo specVersion %q differs from the context's %s", creation.SpecVersion, s.SpecVersion))
 	}
@@ -252,6 +233,30 @@ func readSPDX3(data []byte, s Sniffed, name string, o *options) (*Graph, error) 
 		g.Name = name
 	}
 	return b.finish(), nil
+}
+
+// spdx3Catalogue is the first pass over an SPDX 3 graph: the names of its
+// agents and licences by element id, and its first CreationInfo.
+func spdx3Catalogue(doc *spdx3Doc) (agents, licences map[string]string, creation *spdx3Element) {
+	agents, licences = map[string]string{}, map[string]string{}
+	for i := range doc.Graph {
+		e := &doc.Graph[i]
+		id := string(e.SPDXID)
+		switch typ := string(e.Type); typ {
+		case "Person", "Organization", "Agent", "SoftwareAgent", "Tool":
+			agents[id] = strings.TrimSpace(string(e.Name))
+		case "simplelicensing_LicenseExpression":
+			licences[id] = string(e.LicenseExpression)
+		case "CreationInfo":
+			if creation == nil {
+				creation = e
+			}
+		}
+		if strings.HasPrefix(string(e.Type), "expandedlicensing_") && e.Name != "" {
+			licences[id] = string(e.Name)
+		}
+	}
+	return agents, licences, creation
 }
 
 func spdx3Component(e *spdx3Element, i int, agents map[string]string) Component {

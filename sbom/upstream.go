@@ -88,15 +88,15 @@ func parseMapping(data []byte, name string) (*Mapping, error) {
 		return m, nil
 	}
 	if f.Upstreams.Kind != yaml.MappingNode {
-		return nil, reason.New(CodeDataMalformed, hintMapping, "decoding mapping %s: upstreams is not a map", quoteName(name))
+		return nil, reason.New(reason.SBOMDataMalformed, hintMapping, "decoding mapping %s: upstreams is not a map", quoteName(name))
 	}
 	for i := 0; i+1 < len(f.Upstreams.Content); i += 2 {
 		id := strings.TrimSpace(f.Upstreams.Content[i].Value)
 		if id == "" {
-			return nil, reason.New(CodeDataMalformed, hintMapping, "decoding mapping %s line %d: empty upstream id", quoteName(name), f.Upstreams.Content[i].Line)
+			return nil, reason.New(reason.SBOMDataMalformed, hintMapping, "decoding mapping %s line %d: empty upstream id", quoteName(name), f.Upstreams.Content[i].Line)
 		}
 		if m.ids[id] {
-			return nil, reason.New(CodeDataMalformed, hintMapping, "decoding mapping %s line %d: upstream %q listed twice", quoteName(name), f.Upstreams.Content[i].Line, id)
+			return nil, reason.New(reason.SBOMDataMalformed, hintMapping, "decoding mapping %s line %d: upstream %q listed twice", quoteName(name), f.Upstreams.Content[i].Line, id)
 		}
 		m.ids[id] = true
 		var keys []string
@@ -109,7 +109,7 @@ func parseMapping(data []byte, name string) (*Mapping, error) {
 				return nil, dataMalformed(err, hintMapping, "decoding mapping %s: key %q of %q", quoteName(name), k, id)
 			}
 			if prev, dup := m.alias[nk]; dup && prev != id {
-				return nil, reason.New(CodeDataMalformed, "list each key under one upstream only",
+				return nil, reason.New(reason.SBOMDataMalformed, "list each key under one upstream only",
 					"decoding mapping %s: key %q is listed under both %q and %q", quoteName(name), k, prev, id)
 			}
 			m.alias[nk] = id

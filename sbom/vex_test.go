@@ -116,7 +116,7 @@ func TestVEXWithoutTrustSuppressesNothing(t *testing.T) {
 
 func TestVEXSBOMOwnAnalysisIsNotTrusted(t *testing.T) {
 	bom := strings.Replace(vulnBOM, `"dependencies"`, `"vulnerabilities":[{"id":"CVE-2021-44906","analysis":{"state":"not_affected","justification":"code_not_reachable"},"affects":[{"ref":"minimist"}]}],"dependencies"`, 1)
-	a, err := NewAssessor(DefaultConfig(), Data{})
+	a, err := NewAssessor()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func assessWith(t *testing.T, cfg Config, advs map[string]string, vex ...*VEX) *
 			t.Fatal(err)
 		}
 	}
-	a, err := NewAssessor(cfg, Data{Advisories: db, VEX: vex}, WithClock(func() time.Time { return time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC) }))
+	a, err := NewAssessor(WithScoring(cfg), WithData(Data{Advisories: db, VEX: vex}), WithClock(func() time.Time { return time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestStaleAdvisoryData(t *testing.T) {
 }
 
 func TestKnownExploitedIsG(t *testing.T) {
-	a, err := NewAssessor(DefaultConfig(), Data{KEV: &KEV{byCVE: map[string]int{"CVE-2021-44906": 0}, entries: []kevEntry{{CVEID: "CVE-2021-44906"}}}})
+	a, err := NewAssessor(WithData(Data{KEV: &KEV{byCVE: map[string]int{"CVE-2021-44906": 0}, entries: []kevEntry{{CVEID: "CVE-2021-44906"}}}}))
 	if err != nil {
 		t.Fatal(err)
 	}

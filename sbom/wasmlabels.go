@@ -3,6 +3,8 @@ package sbom
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // wasmCapabilities labels a WebAssembly component: by the capabilities of
@@ -17,8 +19,8 @@ func (x *ruleCtx) wasmCapabilities() bool {
 		if !isWasm(c) {
 			return false
 		}
-		x.fire(LabelSandboxed, "sovereignty/wasm", fieldOf(x.g.Format, c, "kind"), "", "a WebAssembly module runs in a sandbox")
-		x.unknown("Wasm module not read (put it beside the SBOM)", LabelAmbientAuthority)
+		x.fire(vocab.LabelSandboxed, "sovereignty/wasm", fieldOf(x.g.Format, c, "kind"), "", "a WebAssembly module runs in a sandbox")
+		x.unknown("Wasm module not read (put it beside the SBOM)", vocab.LabelAmbientAuthority)
 		return true
 	}
 	record := "wasm:sha256:" + m.SHA256
@@ -35,11 +37,11 @@ func (x *ruleCtx) wasmCapabilities() bool {
 		for i, cp := range amb {
 			names[i] = string(cp)
 		}
-		x.fire(LabelAmbientAuthority, "sovereignty/wasm-ambient", fieldOf(x.g.Format, c, "hashes"), record,
+		x.fire(vocab.LabelAmbientAuthority, "sovereignty/wasm-ambient", fieldOf(x.g.Format, c, "hashes"), record,
 			fmt.Sprintf("%s imports %s (capabilities: %s)", m.Kind, strings.Join(names, ", "), set))
 		return true
 	}
-	x.fire(LabelSandboxed, "sovereignty/wasm-capabilities", fieldOf(x.g.Format, c, "hashes"), record,
+	x.fire(vocab.LabelSandboxed, "sovereignty/wasm-capabilities", fieldOf(x.g.Format, c, "hashes"), record,
 		fmt.Sprintf("%s with capabilities: %s", m.Kind, set))
 	return true
 }

@@ -459,7 +459,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeVEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
 		return &c, nil, policy.SBOM{}
 	}
-	a, err := sbom.NewAssessor(pr.assessConfig(), data, opts...)
+	a, err := sbom.NewAssessor(slices.Concat(opts, []sbom.Option{sbom.WithScoring(pr.assessConfig()), sbom.WithData(data)})...)
 	if err != nil {
 		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, reason.InternalError, ""), source)
 		return &c, nil, policy.SBOM{}

@@ -40,7 +40,7 @@ func sbomLabelChecks(subject policy.Subject, verified []verifiedBundle) []policy
 			checks = append(checks, failCheck(CheckSBOMLabels, subject, reason.As(err, sbom.CodeMalformed, "the signed SBOM cannot be read; ask the publisher for a valid one"), vb.evidence))
 			continue
 		}
-		a, err := sbom.NewAssessor(sbom.DefaultConfig(), sbom.Data{})
+		a, err := sbom.NewAssessor()
 		if err != nil {
 			checks = append(checks, failCheck(CheckSBOMLabels, subject, reason.As(err, reason.InternalError, ""), vb.evidence))
 			continue

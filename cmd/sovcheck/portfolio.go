@@ -296,9 +296,9 @@ func runPortfolioReport(c *cli.Context) error {
 	case "json":
 		err = sbom.WriteJSON(c.App.Writer, rep)
 	case "text":
-		err = sbom.WritePortfolioText(c.App.Writer, rep, sbom.TextOptions{Top: c.Int("top"), Details: 5})
+		err = report.WritePortfolioText(c.App.Writer, rep, report.SBOMTextOptions{Top: c.Int("top"), Details: 5})
 	default:
-		err = renderSBOMReport(c, format, "portfolio", rep, minGrade)
+		err = renderSBOMReport(c, format, func(d *report.Documents) error { return d.AddPortfolio("portfolio", rep) }, minGrade)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -145,7 +144,7 @@ func runSBOMLabels(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	text := sbom.TextOptions{Top: fl.Int("top"), Details: 5}
+	text := report.SBOMTextOptions{Top: fl.Int("top"), Details: 5}
 	if portfolio {
 		return runPortfolio(c, a, args, format, text, minGrade)
 	}
@@ -158,9 +157,9 @@ func runSBOMLabels(c *cli.Context) error {
 	case "json":
 		err = sbom.WriteJSON(c.App.Writer, rep)
 	case "text":
-		err = sbom.WriteText(c.App.Writer, rep, text)
+		err = report.WriteSBOMText(c.App.Writer, rep, text)
 	default:
-		err = renderSBOMReport(c, format, args[0], rep, minGrade)
+		err = renderSBOMReport(c, format, func(d *report.Documents) error { return d.AddLabels(args[0], rep) }, minGrade)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -174,50 +173,7 @@ func runSBOMLabels(c *cli.Context) error {
 	return nil
 }
 
-func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
-	var d sbom.Data
-	var err error
-	if p := fl.String("registry"); p != "" {
-		if d.Registry, err = sbom.LoadRegistry(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("mapping"); p != "" {
-		if d.Mapping, err = sbom.LoadMapping(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("vulns"); p != "" {
-		if d.Advisories, err = sbom.LoadAdvisories(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("kev"); p != "" {
-		if d.KEV, err = sbom.LoadKEV(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	if p := fl.String("facts"); p != "" {
-		if d.Facts, err = sbom.LoadFacts(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	for _, p := range fl.StringSlice("vex") {
-		v, err := sbom.LoadVEX(p, opts...)
-		if err != nil {
-			return d, err
-		}
-		d.VEX = append(d.VEX, v.Trust("given with --vex"))
-	}
-	if p := fl.String("data"); p != "" {
-		if d.Risk, err = sbom.LoadRiskData(p, opts...); err != nil {
-			return d, err
-		}
-	}
-	return d, nil
-}
-
-func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text sbom.TextOptions, minGrade sbom.Grade) error {
+func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string, text report.SBOMTextOptions, minGrade sbom.Grade) error {
 	files, skipped, err := sbom.CollectInputs(args)
 	if err != nil {
 		return err
@@ -249,9 +205,9 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 	case "json":
 		err = sbom.WriteJSON(c.App.Writer, rep)
 	case "text":
-		err = sbom.WritePortfolioText(c.App.Writer, rep, text)
+		err = report.WritePortfolioText(c.App.Writer, rep, text)
 	default:
-		err = renderSBOMReport(c, format, "portfolio", rep, minGrade)
+		err = renderSBOMReport(c, format, func(d *report.Documents) error { return d.AddPortfolio("portfolio", rep) }, minGrade)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -265,15 +221,11 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 }
 
 // renderSBOMReport renders a labels or portfolio report in one of the
-// formats of package report, through the same versioned JSON that
-// `sovcheck report` reads, so both give the same page.
-func renderSBOMReport(c *cli.Context, format, name string, rep any, minGrade sbom.Grade) error {
-	var buf bytes.Buffer
-	if err := sbom.WriteJSON(&buf, rep); err != nil {
-		return err
-	}
+// formats of package report, from the typed result: the same page
+// 'sovcheck report' makes from its JSON.
+func renderSBOMReport(c *cli.Context, format string, add func(*report.Documents) error, minGrade sbom.Grade) error {
 	docs := &report.Documents{}
-	if err := report.ReadDocument(name, buf.Bytes(), docs); err != nil {
+	if err := add(docs); err != nil {
 		return err
 	}
 	return report.RenderDocuments(c.App.Writer, format, docs, report.Options{MinGrade: string(minGrade)})
@@ -308,14 +260,14 @@ func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, 
 	if days := fl.Int("max-data-age"); days != 0 {
 		cfg.MaxAdvisoryAgeDays = days
 	}
-	data, err := loadSBOMData(fl, opts)
+	data, err := sbom.LoadData(c.Context, sbom.DataFiles{
+		Registry: fl.String("registry"), Mapping: fl.String("mapping"), Advisories: fl.String("vulns"), KEV: fl.String("kev"),
+		Facts: fl.String("facts"), Risk: fl.String("data"), VEX: fl.StringSlice("vex"), VEXTrust: "given with --vex", WasmBeside: args,
+	}, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	if data.Wasm, err = wasmBeside(c, args); err != nil {
-		return nil, nil, err
-	}
-	a, err := sbom.NewAssessor(cfg, data, opts...)
+	a, err := sbom.NewAssessor(slices.Concat(opts, []sbom.Option{sbom.WithScoring(cfg), sbom.WithData(data)})...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -67,7 +69,7 @@ func runSBOMCheck(c *cli.Context) error {
 	if format != "text" && format != "json" {
 		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use text or json"}
 	}
-	res := profileResults{MediaType: sbom.ProfileMediaType, Profile: profile, Reports: []*sbom.ProfileReport{}}
+	res := profileResults{MediaType: vocab.MediaTypeSBOMProfile, Profile: profile, Reports: []*sbom.ProfileReport{}}
 	opts := []sbom.Option{sbom.WithLogger(newLogger(c))}
 	for _, f := range c.Args().Slice() {
 		rep, err := sbom.CheckProfileFile(f, profile, opts...)
@@ -82,7 +84,7 @@ func runSBOMCheck(c *cli.Context) error {
 	if format == "json" {
 		err = sbom.WriteJSON(c.App.Writer, res)
 	} else {
-		err = sbom.WriteProfileText(c.App.Writer, res.Profile, res.Reports, res.Unreadable)
+		err = report.WriteProfileText(c.App.Writer, res.Profile, res.Reports, res.Unreadable)
 	}
 	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
@@ -100,7 +102,7 @@ func runSBOMCheck(c *cli.Context) error {
 	if failed > 0 {
 		return &gradeFailure{msg: fmt.Sprintf("%d of %d SBOMs do not conform to %s", failed, len(res.Reports), profile),
 			vf: &verdictFailure{failed: failed, total: len(res.Reports),
-				hint: fmt.Sprintf("stdout lists every gap: the field, the section that requires it, the component and where it sits [%s]", sbom.CodeProfileGaps)}}
+				hint: fmt.Sprintf("stdout lists every gap: the field, the section that requires it, the component and where it sits [%s]", reason.SBOMProfileGaps)}}
 	}
 	return nil
 }

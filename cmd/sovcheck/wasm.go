@@ -5,20 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/wasm"
 )
-
-// wasmCapsMediaType identifies the JSON of 'sovcheck wasm caps'.
-const wasmCapsMediaType = "application/vnd.sovcheck.wasm-caps.v1+json"
 
 func wasmCommand() *cli.Command {
 	return &cli.Command{
@@ -76,7 +70,7 @@ func runWasmCaps(c *cli.Context) error {
 		return enc.Encode(struct {
 			MediaType string  `json:"mediaType"`
 			Modules   []entry `json:"modules"`
-		}{wasmCapsMediaType, mods})
+		}{vocab.MediaTypeWasmCaps, mods})
 	}
 	for i, e := range mods {
 		if i > 0 {
@@ -123,53 +117,4 @@ func orNoneList(list []string) string {
 		return "none"
 	}
 	return strings.Join(list, ", ")
-}
-
-// maxWasmBeside bounds the .wasm files read beside SBOMs.
-const maxWasmBeside = 10_000
-
-// wasmBeside reads the .wasm files beside the SBOMs (in the directory of
-// each SBOM file, or under each directory given), indexed by SHA-256, so
-// that a component whose digest matches is labelled by its capabilities.
-// A .wasm file that does not read stops the run: its component would
-// otherwise be judged without it.
-func wasmBeside(c *cli.Context, args []string) (map[string]*wasm.Module, error) {
-	seen := map[string]bool{}
-	var files []string
-	for _, a := range args {
-		root := a
-		if st, err := os.Stat(a); err != nil || !st.IsDir() {
-			root = filepath.Dir(a)
-		}
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && p != root && root == filepath.Dir(a) {
-				return filepath.SkipDir // beside a file: its own directory only
-			}
-			if !d.Type().IsRegular() || !strings.EqualFold(filepath.Ext(p), ".wasm") || seen[p] {
-				return nil
-			}
-			if len(files) == maxWasmBeside {
-				return fmt.Errorf("more than %d .wasm files beside the SBOMs", maxWasmBeside)
-			}
-			seen[p] = true
-			files = append(files, p)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("looking for .wasm files beside %s: %w", a, err)
-		}
-	}
-	sort.Strings(files)
-	out := make(map[string]*wasm.Module, len(files))
-	for _, p := range files {
-		m, err := wasm.ReadFile(c.Context, p, wasm.WithLogger(newLogger(c)))
-		if err != nil {
-			return nil, err
-		}
-		out[m.SHA256] = m
-	}
-	return out, nil
 }

@@ -112,10 +112,7 @@ var pending = []struct{ kind, what, branch string }{
 	{"arrow", "cmd/sovcheck -> policy", "pipeline"},
 	{"file", "attest/layout.go", "pipeline"},
 	{"file", "verify/oci.go", "pipeline"},
-	{"file", "sbom/assess.go", "sbompkg"},
 	{"func", "attest/layout.go:layoutVerifier.verify", "pipeline"},
-	{"func", "sbom/profile.go:profileCheck.spdx3", "sbompkg"},
-	{"func", "sbom/spdx3.go:readSPDX3", "sbompkg"},
 	{"func", "bench/vulns/gen/main.go:compareResults", "vulnsfin"},
 }
 

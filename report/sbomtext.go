@@ -1,26 +1,19 @@
-package sbom
+package report
 
 import (
-	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
-// WriteJSON writes a Report or PortfolioReport as indented JSON. The
-// media type inside says which.
-func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
-// TextOptions shape the text report.
-type TextOptions struct {
+// SBOMTextOptions shape the text reports of SBOM labels and portfolios.
+type SBOMTextOptions struct {
 	// Top is how many rows the tables show (0: all).
 	Top int
 	// Details is how many of the worst components get a full trace of
@@ -28,8 +21,9 @@ type TextOptions struct {
 	Details int
 }
 
-// DefaultTextOptions shows the 20 worst components and traces the 5 worst.
-func DefaultTextOptions() TextOptions { return TextOptions{Top: 20, Details: 5} }
+// DefaultSBOMTextOptions shows the 20 worst components and traces the 5
+// worst.
+func DefaultSBOMTextOptions() SBOMTextOptions { return SBOMTextOptions{Top: 20, Details: 5} }
 
 type errWriter struct {
 	w   io.Writer
@@ -42,10 +36,10 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-// WriteText writes the report a person reads: the grade and why, what
+// WriteSBOMText writes the labels report a person reads: the grade and why, what
 // could not be assessed, the worst components with what to do, and the
 // trace behind the worst scores.
-func WriteText(w io.Writer, r *Report, opt TextOptions) error {
+func WriteSBOMText(w io.Writer, r *sbom.Report, opt SBOMTextOptions) error {
 	ew := &errWriter{w: w}
 	p := r.Product
 	title := p.Name
@@ -58,7 +52,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		ew.printf("  capped at %s (computed %s): %s\n", c.Grade, p.ComputedGrade, c.Reason)
 	}
 	var counts []string
-	for _, g := range grades {
+	for _, g := range vocab.Grades {
 		counts = append(counts, fmt.Sprintf("%s %d", g, p.GradeCounts[g]))
 	}
 	ew.printf("Components by grade: %s\n\n", strings.Join(counts, "  "))
@@ -74,7 +68,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		fmt.Fprintf(tw, "RISK\tGRADE\tCOMPONENT\tUPSTREAM\tWHY\tWHAT TO DO\n")
 		for i := range rows {
 			c := &rows[i]
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, componentTitle(c), upstreamTitle(c.Upstream), why(c.Labels, 3), action(c.Labels))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, c.Title(), upstreamTitle(c.Upstream), why(c.Labels, 3), action(c.Labels))
 		}
 		if ew.err == nil {
 			ew.err = tw.Flush()
@@ -104,34 +98,10 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 	return ew.err
 }
 
-func componentTitle(c *ComponentResult) string {
-	if c.Version != "" {
-		return c.Name + "@" + c.Version
-	}
-	return c.Name
-}
-
-// byWeight orders findings heaviest first; systemic-fragile leads because
-// it says where to act first.
-func byWeight(fs []Finding) []Finding {
-	out := slices.Clone(fs)
-	slices.SortStableFunc(out, func(p, q Finding) int {
-		ps, qs := p.Label == LabelSystemicFragile, q.Label == LabelSystemicFragile
-		if ps != qs {
-			if ps {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(q.Weight, p.Weight)
-	})
-	return out
-}
-
-func why(fs []Finding, n int) string {
+func why(fs []sbom.Finding, n int) string {
 	var names []string
-	seen := map[Label]bool{}
-	for _, f := range byWeight(fs) {
+	seen := map[sbom.Label]bool{}
+	for _, f := range sortedFindings(fs) {
 		if !seen[f.Label] {
 			seen[f.Label] = true
 			names = append(names, string(f.Label))
@@ -146,17 +116,16 @@ func why(fs []Finding, n int) string {
 	return strings.Join(names, ", ")
 }
 
-func action(fs []Finding) string {
-	for _, f := range byWeight(fs) {
-		info := infoOf(f.Label)
-		if info.kind != kindMitigation {
-			return info.hint
+func action(fs []sbom.Finding) string {
+	for _, f := range sortedFindings(fs) {
+		if !sbom.LabelMitigates(f.Label) {
+			return sbom.LabelHint(f.Label)
 		}
 	}
 	return "-"
 }
 
-func writeCoverage(ew *errWriter, cov Coverage) {
+func writeCoverage(ew *errWriter, cov sbom.Coverage) {
 	ew.printf("Not assessed: %.0f%% of label questions, for lack of data\n", 100*cov.Unassessed)
 	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
 	for _, d := range cov.Dimensions {
@@ -175,17 +144,17 @@ func writeCoverage(ew *errWriter, cov Coverage) {
 	ew.printf("\n")
 }
 
-func writeTrace(ew *errWriter, c *ComponentResult, cfg *Config) {
+func writeTrace(ew *errWriter, c *sbom.ComponentResult, cfg *sbom.Config) {
 	imp := c.Impact
 	floor := cfg.ImpactFloor
-	ew.printf("  %s  risk %d, grade %s\n", componentTitle(c), c.Risk, c.Grade)
+	ew.printf("  %s  risk %d, grade %s\n", c.Title(), c.Risk, c.Grade)
 	ew.printf("    risk = 100 x fragility %.3f x (%.2f + %.2f x impact %.3f)", c.Fragility, floor, 1-floor, imp.Value)
 	if c.RiskFloor != nil {
 		ew.printf(", raised to %d by %s", c.RiskFloor.Value, c.RiskFloor.Label)
 	}
 	ew.printf("\n")
 	if imp.Assessed {
-		ew.printf("    impact: blast radius = max(%s dependents -> %.3f, %d dominated -> %.3f)", atLeast(imp.Dependents, imp.DependentsAtLeast),
+		ew.printf("    impact: blast radius = max(%s dependents -> %.3f, %d dominated -> %.3f)", imp.DependentsText(),
 			imp.DependentsSignal, imp.Dominated, imp.DominatedSignal)
 	} else {
 		ew.printf("    impact: %.2f assumed, the SBOM has no dependency graph", cfg.UnknownImpact)
@@ -224,7 +193,7 @@ func writeTrace(ew *errWriter, c *ComponentResult, cfg *Config) {
 
 // WritePortfolioText writes the portfolio view: products worst first, the
 // shared upstreams that matter most, and supplier concentration.
-func WritePortfolioText(w io.Writer, r *PortfolioReport, opt TextOptions) error {
+func WritePortfolioText(w io.Writer, r *sbom.PortfolioReport, opt SBOMTextOptions) error {
 	ew := &errWriter{w: w}
 	t := r.Totals
 	ew.printf("Portfolio: %d products, %d components, %d upstreams (%d shared), as of %s\n\n",
@@ -289,7 +258,7 @@ func WritePortfolioText(w io.Writer, r *PortfolioReport, opt TextOptions) error 
 	} else {
 		ew.printf("Supplier concentration: no SBOM names a supplier\n\n")
 	}
-	writeHosting(ew, r.Hosting, limit(len(r.Hosting.providers())))
+	writeHosting(ew, r.Hosting, limit(len(hostingProviders(r.Hosting))))
 	if len(r.Failures) > 0 {
 		ew.printf("Not read (%d):\n", len(r.Failures))
 		for _, f := range r.Failures {
@@ -302,12 +271,12 @@ func WritePortfolioText(w io.Writer, r *PortfolioReport, opt TextOptions) error 
 // writeVulnerabilityData says which advisories (and how fresh) and which
 // VEX documents the vulnerability labels rest on, and every finding a
 // trusted VEX statement suppressed.
-func writeVulnerabilityData(ew *errWriter, r *Report) {
+func writeVulnerabilityData(ew *errWriter, r *sbom.Report) {
 	advisories := "none given"
 	var vex []string
 	for _, d := range r.Data {
 		switch {
-		case d.Kind == "osv":
+		case d.Kind == sbom.DataKindOSV:
 			advisories = fmt.Sprintf("%s, %d advisories, as of %s", d.Source, d.Records, d.AsOf)
 		case strings.HasPrefix(d.Kind, "vex/"):
 			trust := "untrusted: shown, suppresses nothing"
@@ -337,4 +306,131 @@ func upstreamTitle(u string) string {
 		return "none"
 	}
 	return u
+}
+
+// writeServices prints the hosted services of a product with their labels.
+func writeServices(ew *errWriter, rs []sbom.ServiceResult) {
+	if len(rs) == 0 {
+		return
+	}
+	ew.printf("Hosted services (%d):\n", len(rs))
+	for _, s := range rs {
+		provider := s.Provider
+		if provider == "" {
+			provider = "provider unknown"
+		}
+		if s.Jurisdiction != "" {
+			provider += " (" + s.Jurisdiction + ")"
+		}
+		ew.printf("  %s  on %s\n", s.Name, provider)
+		for _, f := range s.Labels {
+			trace := f.Field
+			if f.Record != "" {
+				trace += ", " + f.Record
+			}
+			ew.printf("    %-25s %s  [%s] %s\n", f.Label, f.Detail, f.Rule, trace)
+			ew.printf("    %-25s what to do: %s\n", "", sbom.LabelHint(f.Label))
+		}
+		for _, u := range s.Unassessed {
+			var ls []string
+			for _, l := range u.Labels {
+				ls = append(ls, string(l))
+			}
+			ew.printf("    unknown: %s (%s)\n", strings.Join(ls, ", "), u.Reason)
+		}
+	}
+	ew.printf("\n")
+}
+
+// writeHosting prints a portfolio's hosting concentration.
+func writeHosting(ew *errWriter, h *sbom.HostingConcentration, rows int) {
+	if h == nil {
+		return
+	}
+	hhi := "unknown: " + h.HHIUnknown
+	if h.HHI != nil {
+		hhi = fmt.Sprintf("%.3f; 1 means a single provider", *h.HHI)
+	}
+	ew.printf("Hosting concentration (%d products with hosted services; HHI %s):\n", h.Products, hhi)
+	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "SHARE\tPRODUCTS\tPROVIDER\tJURISDICTION\tLABELS\n")
+	for i, p := range h.Providers {
+		if rows > 0 && i == rows {
+			break
+		}
+		jur := p.Jurisdiction
+		if jur == "" {
+			jur = "unknown"
+		}
+		fmt.Fprintf(tw, "%.0f%%\t%d\t%s\t%s\t%s\n", 100*p.Share, p.Products, p.Name, jur, labelList(p.Labels))
+	}
+	if ew.err == nil {
+		ew.err = tw.Flush()
+	}
+	var js []string
+	for _, j := range h.Jurisdictions {
+		js = append(js, fmt.Sprintf("%s %.0f%%", j.Name, 100*j.Share))
+	}
+	ew.printf("By jurisdiction: %s\n\n", strings.Join(js, ", "))
+}
+
+// hostingProviders returns h's provider rows; h may be nil.
+func hostingProviders(h *sbom.HostingConcentration) []sbom.HostingShare {
+	if h == nil {
+		return nil
+	}
+	return h.Providers
+}
+
+func labelList(ls []sbom.Label) string {
+	if len(ls) == 0 {
+		return "-"
+	}
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = string(l)
+	}
+	return strings.Join(out, ", ")
+}
+
+// WriteProfileText writes conformance reports as text: per SBOM a verdict
+// line, the gap count per field, then every gap.
+func WriteProfileText(w io.Writer, profile string, reps []*sbom.ProfileReport, unreadable []sbom.Failure) error {
+	ew := &errWriter{w: w}
+	for _, r := range reps {
+		if r.Conformant {
+			ew.printf("CONFORMANT %s (%s %s, %d components): %s\n", r.Source, r.Format.Title(), r.SpecVersion, r.Components, r.Guideline)
+			continue
+		}
+		ew.printf("GAPS %s (%s %s): %d gaps, %d of %d components incomplete, against %s [%s]\n", r.Source, r.Format.Title(), r.SpecVersion,
+			len(r.Gaps), r.WithGaps, r.Components, r.Guideline, reason.SBOMProfileGaps)
+		fields := make([]string, 0, len(r.Fields))
+		for f := range r.Fields {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		for _, f := range fields {
+			ew.printf("  %-28s %d\n", f, r.Fields[f])
+		}
+		for _, g := range r.Gaps {
+			who := "SBOM"
+			if g.Component != "" {
+				who = fmt.Sprintf("%q", g.Component)
+			}
+			ew.printf("  GAP %s (section %s) %s at %s: %s\n", g.Field, g.Section, who, g.Location, g.Detail)
+		}
+	}
+	for _, u := range unreadable {
+		ew.printf("UNREADABLE %s [%s]: %s\n", u.Source, u.Code, u.Message)
+	}
+	if len(reps) > 1 {
+		ok := 0
+		for _, r := range reps {
+			if r.Conformant {
+				ok++
+			}
+		}
+		ew.printf("%d of %d SBOMs conform to %s\n", ok, len(reps)+len(unreadable), profile)
+	}
+	return ew.err
 }
