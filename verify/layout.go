@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/attest/layout"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
@@ -18,13 +19,13 @@ const CheckLayout = "layout"
 // is the same for every artifact, only the final product differs.
 type layoutOutcome struct {
 	once sync.Once
-	res  *attest.LayoutResult
+	res  *layout.Result
 	err  *reason.Error
 }
 
-func (l *layoutOutcome) get(ctx context.Context, o attest.LayoutOptions) (*attest.LayoutResult, *reason.Error) {
+func (l *layoutOutcome) get(ctx context.Context, o layout.Options) (*layout.Result, *reason.Error) {
 	l.once.Do(func() {
-		res, err := attest.VerifyLayout(ctx, o)
+		res, err := layout.Verify(ctx, o)
 		if err != nil {
 			l.err = reason.As(err, reason.LayoutInvalid, "")
 			return
@@ -39,7 +40,7 @@ func (r *Runner) layoutCheck(ctx context.Context, subject policy.Subject, art at
 	o.Logger = r.logger
 	res, rerr := r.layout.get(ctx, o)
 	if rerr != nil {
-		return failCheck(CheckLayout, subject, rerr, o.LayoutPath)
+		return failCheck(CheckLayout, subject, rerr, o.Path)
 	}
 	hexDigest := subjectOf(art)
 	p, ok := res.Product(hexDigest)
@@ -50,9 +51,9 @@ func (r *Runner) layoutCheck(ctx context.Context, subject policy.Subject, art at
 		}
 		return failCheck(CheckLayout, subject, &reason.Error{Code: reason.SubjectMismatch,
 			Msg: "artifact is not a final product of the verified supply chain", Got: strings.Join(got, ", "), Want: "sha256:" + hexDigest,
-			Hint: "the layout and links verify, but they describe other bytes; check that the artifact comes from this supply chain"}, o.LayoutPath)
+			Hint: "the layout and links verify, but they describe other bytes; check that the artifact comes from this supply chain"}, o.Path)
 	}
 	msg := fmt.Sprintf("in-toto layout %s verified (%d steps, expires %s); artifact is final product %q",
 		res.Name, len(res.Steps), res.Expires.UTC().Format("2006-01-02"), p.Path)
-	return policy.Check{ID: CheckLayout, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: o.LayoutPath}
+	return policy.Check{ID: CheckLayout, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: o.Path}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/attest/layout"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
@@ -47,7 +48,7 @@ type Options struct {
 	// Layout, when set, verifies an in-toto supply chain whose final
 	// products must include each artifact. With a layout, a Sigstore
 	// signer is optional: the layout's keys are the trust.
-	Layout *attest.LayoutOptions
+	Layout *layout.Options
 
 	// OCI configures container image arguments (see oci.go).
 	OCI OCIOptions

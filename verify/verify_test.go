@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/attest/layout"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -63,7 +64,7 @@ func TestNewConfigErrors(t *testing.T) {
 		{"both signers", Options{TrustedRoot: root, Identity: id, Key: "k.pub"}, reason.InputMalformed},
 		{"offline without root", Options{Offline: true, Identity: id}, reason.TrustRootMissing},
 		{"unreadable root", Options{TrustedRoot: filepath.Join(t.TempDir(), "nope.json"), Identity: id}, reason.TrustRootMissing},
-		{"layout only with provenance flags", Options{Layout: &attest.LayoutOptions{}, Provenance: attest.ProvenanceRequirements{SourceTag: "v1"}}, reason.EvidenceMissing},
+		{"layout only with provenance flags", Options{Layout: &layout.Options{}, Provenance: attest.ProvenanceRequirements{SourceTag: "v1"}}, reason.EvidenceMissing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := New(tc.opts)

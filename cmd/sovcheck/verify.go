@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/attest/layout"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/report"
@@ -271,7 +272,7 @@ func identityFlags(c *cli.Context, keyFlag string) (*attest.Identity, error) {
 }
 
 // layoutFlags returns the in-toto layout options, or nil without --layout.
-func layoutFlags(c *cli.Context) (*attest.LayoutOptions, error) {
+func layoutFlags(c *cli.Context) (*layout.Options, error) {
 	path := c.String("layout")
 	if path == "" {
 		if len(c.StringSlice("layout-key")) > 0 || c.String("links") != "" || c.Bool("allow-inspections") {
@@ -287,7 +288,7 @@ func layoutFlags(c *cli.Context) (*attest.LayoutOptions, error) {
 	if links == "" {
 		return nil, &usageError{err: errors.New("--layout needs the directory of link metadata"), hint: "add --links DIR"}
 	}
-	return &attest.LayoutOptions{LayoutPath: path, LayoutKeyPaths: keys, LinkDir: links, AllowInspections: c.Bool("allow-inspections")}, nil
+	return &layout.Options{Path: path, KeyPaths: keys, LinkDir: links, AllowInspections: c.Bool("allow-inspections")}, nil
 }
 
 // ociFlags are the flags of container image arguments.
