@@ -81,7 +81,7 @@ func Gate(input string, o GateOptions) (*GateResult, error) {
 	res := &GateResult{Input: input, Policy: o.Policy.Name(), PolicySHA256: o.Policy.SHA256()}
 	var vsas []*vsaResult
 	for _, f := range o.VSAs {
-		v := pr.certifiers().check(f)
+		v := checkVSA(pr.certs, f)
 		switch v.check.Status {
 		case policy.StatusFail:
 			res.Rejected = append(res.Rejected, v.check)

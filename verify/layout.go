@@ -36,8 +36,7 @@ func (l *layoutOutcome) get(ctx context.Context, o layout.Options) (*layout.Resu
 }
 
 func (r *Runner) layoutCheck(ctx context.Context, subject policy.Subject, art attest.Artifact) policy.Check {
-	o := *r.opts.Layout
-	o.Logger = r.logger
+	o := r.opts.Layout.options(r.logger)
 	res, rerr := r.layout.get(ctx, o)
 	if rerr != nil {
 		return failCheck(CheckLayout, subject, rerr, o.Path)

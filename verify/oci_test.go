@@ -90,19 +90,19 @@ func newKey(t *testing.T, alg, pubPath string) crypto.Signer {
 	return k
 }
 
-func (f *ociFixture) keylessOpts() Options {
-	return Options{TrustedRoot: f.root, Offline: false, Identity: &attest.Identity{Subject: ociIdentity, Issuer: ociIssuer},
+func (f *ociFixture) keylessOpts() config {
+	return config{TrustedRoot: f.root, Offline: false, Identity: &Identity{Subject: ociIdentity, Issuer: ociIssuer},
 		OCI: OCIOptions{InsecureRegistries: []string{f.reg.Host}}}
 }
 
-func (f *ociFixture) keyOpts() Options {
-	return Options{TrustedRoot: f.root, Key: f.pub, OCI: OCIOptions{InsecureRegistries: []string{f.reg.Host}}}
+func (f *ociFixture) keyOpts() config {
+	return config{TrustedRoot: f.root, Key: f.pub, OCI: OCIOptions{InsecureRegistries: []string{f.reg.Host}}}
 }
 
 // verifyOne runs one artifact and returns its verdict.
-func runOne(t *testing.T, opts Options, arg string) policy.Verdict {
+func runOne(t *testing.T, opts config, arg string) policy.Verdict {
 	t.Helper()
-	r, err := New(opts)
+	r, err := New(withConfig(opts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestImageKeylessSignature(t *testing.T) {
 
 	t.Run("wrong identity", func(t *testing.T) {
 		o := f.keylessOpts()
-		o.Identity = &attest.Identity{Subject: "https://github.com/evil/app/.github/workflows/release.yml@refs/tags/v1.4.0", Issuer: ociIssuer}
+		o.Identity = &Identity{Subject: "https://github.com/evil/app/.github/workflows/release.yml@refs/tags/v1.4.0", Issuer: ociIssuer}
 		wantFail(t, runOne(t, o, f.ref), reason.IdentityMismatch)
 	})
 	t.Run("pinned by digest", func(t *testing.T) {
@@ -271,7 +271,7 @@ func TestImageKeyWithoutTlog(t *testing.T) {
 	t.Run("flag without key", func(t *testing.T) {
 		o := f.keylessOpts()
 		o.OCI.InsecureIgnoreTlog = true
-		if _, err := New(o); !IsConfigError(err) || reason.CodeOf(err, "") != reason.InputMalformed {
+		if _, err := New(withConfig(o)); !IsConfigError(err) || reason.CodeOf(err, "") != reason.InputMalformed {
 			t.Fatalf("New = %v, want a configuration error", err)
 		}
 	})
@@ -444,7 +444,7 @@ func TestImageRegistryFailuresAreVerdicts(t *testing.T) {
 	o.OCI.InsecureRegistries = append(o.OCI.InsecureRegistries, reg.Host)
 	o.OCI.Timeout = 200 * time.Millisecond
 	start := time.Now()
-	r, err := New(o)
+	r, err := New(withConfig(o))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +480,7 @@ func TestManyImagesConcurrently(t *testing.T) {
 	}
 	o := f.keyOpts()
 	o.Concurrency = 8
-	r, err := New(o)
+	r, err := New(withConfig(o))
 	if err != nil {
 		t.Fatal(err)
 	}

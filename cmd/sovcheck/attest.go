@@ -94,10 +94,11 @@ func runAttestVSA(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if opts.Policy, err = policyOptions(c, true); err != nil {
+	po, err := policyOptions(c, true)
+	if err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
-	runner, err := verify.New(opts)
+	runner, err := verify.New(append(opts, verify.WithPolicy(*po))...)
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func runAttestVSA(c *cli.Context) error {
 	}
 	o := outcomes[0]
 	statement, err := verify.NewVSA(o, verify.VSAOptions{VerifierID: c.String("verifier-id"), Version: version(),
-		ResourceURI: c.String("resource-uri"), PolicyURI: c.String("policy"), Time: opts.Policy.Now()})
+		ResourceURI: c.String("resource-uri"), PolicyURI: c.String("policy"), Time: po.Now()})
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func runAttestVSA(c *cli.Context) error {
 		return fmt.Errorf("writing VSA: %w", err)
 	}
 	if !o.Verdict.Passed() {
-		msg := fmt.Sprintf("%s failed verification under policy %s (%s); the VSA says FAILED", o.Verdict.Subject.Name, opts.Policy.Policy.Name(), o.Verdict.Reason)
+		msg := fmt.Sprintf("%s failed verification under policy %s (%s); the VSA says FAILED", o.Verdict.Subject.Name, po.Policy.Name(), o.Verdict.Reason)
 		return &attestFailure{msg: msg, vf: &verdictFailure{failed: 1, total: 1,
 			hint: "run 'sovcheck verify ARTIFACT --policy FILE --explain' with the same evidence flags (--key for --publisher-key) to see each failed check and what to do"}}
 	}

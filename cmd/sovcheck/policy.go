@@ -79,7 +79,7 @@ func runPolicyCheck(c *cli.Context) error {
 		return &usageError{err: fmt.Errorf("policy check takes one FILE, got %d arguments", c.NArg()), hint: "run 'sovcheck policy check procurement.yaml'"}
 	}
 	path := c.Args().First()
-	p, _, err := verify.LoadPolicy(path, time.Now())
+	p, _, err := verify.LoadPolicy(path, time.Now(), nil)
 	if err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
