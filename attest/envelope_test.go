@@ -8,6 +8,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // A DSSE envelope alone, as the SLSA GitHub generator wrote provenance
@@ -18,7 +19,7 @@ func TestBareEnvelope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sigstoretest.Statement(map[string]string{"tool": "0000000000000000000000000000000000000000000000000000000000000001"}, PredicateSLSAProvenanceV02, map[string]any{})
+	st, err := sigstoretest.Statement(map[string]string{"tool": "0000000000000000000000000000000000000000000000000000000000000001"}, vocab.PredicateSLSAProvenanceV02, map[string]any{})
 	if err != nil {
 		t.Fatal(err)
 	}

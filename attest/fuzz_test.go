@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // seedInterop adds the real public bundles, when present, to a corpus.
@@ -72,8 +74,8 @@ func FuzzParseStatement(f *testing.F) {
 }
 
 func FuzzParseProvenance(f *testing.F) {
-	f.Add(PredicateSLSAProvenanceV02, []byte(`{"builder":{"id":"b"},"invocation":{"configSource":{"uri":"git+https://github.com/a/b@refs/tags/v1"},"environment":{"github_event_payload":{"base_ref":"refs/heads/main"}}}}`))
-	f.Add(PredicateSLSAProvenanceV1, []byte(`{"buildDefinition":{"externalParameters":{"workflow":{"repository":"https://github.com/a/b","ref":"refs/heads/main"}},"resolvedDependencies":[{"uri":"git+https://github.com/a/b@refs/heads/main"}]},"runDetails":{"builder":{"id":"b"}}}`))
+	f.Add(vocab.PredicateSLSAProvenanceV02, []byte(`{"builder":{"id":"b"},"invocation":{"configSource":{"uri":"git+https://github.com/a/b@refs/tags/v1"},"environment":{"github_event_payload":{"base_ref":"refs/heads/main"}}}}`))
+	f.Add(vocab.PredicateSLSAProvenanceV1, []byte(`{"buildDefinition":{"externalParameters":{"workflow":{"repository":"https://github.com/a/b","ref":"refs/heads/main"}},"resolvedDependencies":[{"uri":"git+https://github.com/a/b@refs/heads/main"}]},"runDetails":{"builder":{"id":"b"}}}`))
 	f.Add("x", []byte(`{}`))
 	f.Fuzz(func(t *testing.T, predicateType string, predicate []byte) {
 		st := &Statement{Type: StatementTypeV1, PredicateType: predicateType, Predicate: predicate, Subject: []Subject{{Name: "a"}}}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // interopDir holds real public bundles beside the repository (../shared);
@@ -35,7 +36,7 @@ func TestInteropGoBuilder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest, _ := ParseSHA256(goBuilderDigest)
+	digest, _ := vocab.ParseSHA256(goBuilderDigest)
 	art := Artifact{Name: "binary", SHA256: digest}
 	for _, tc := range []struct {
 		file, tag, wantCode string
@@ -95,7 +96,7 @@ func TestInteropWrongIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest, _ := ParseSHA256("06ce330900a7d6403bc8d88e5dfad6aeeb8ae40179f66bb89e69c8bf6f6b1a0b")
+	digest, _ := vocab.ParseSHA256("06ce330900a7d6403bc8d88e5dfad6aeeb8ae40179f66bb89e69c8bf6f6b1a0b")
 	res, findings := v.Verify(&bs[0], Artifact{Name: "MODULE.bazel", SHA256: digest})
 	if res != nil {
 		t.Fatal("verified with the wrong identity")

@@ -14,6 +14,7 @@ import (
 	"hash"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // KeyOnlyVerifier verifies key-based signatures with the key alone: no
@@ -31,7 +32,7 @@ type KeyOnlyVerifier struct {
 // NewKeyOnlyVerifier returns a verifier for signatures made with the
 // private half of pub.
 func NewKeyOnlyVerifier(pub crypto.PublicKey) (*KeyOnlyVerifier, error) {
-	id, err := KeyID(pub)
+	id, err := vocab.KeyID(pub)
 	if err != nil {
 		return nil, reason.As(err, reason.KeyInvalid, "")
 	}
@@ -57,7 +58,7 @@ func (p *ParsedBundle) HasTlogEntry() bool {
 // signature's first.
 func (k *KeyOnlyVerifier) Verify(pb *ParsedBundle, art Artifact, payload []byte) (*SignatureResult, []Finding) {
 	sigFail := func(e *reason.Error) (*SignatureResult, []Finding) {
-		return nil, []Finding{{Check: CheckSignature, Err: e}}
+		return nil, []Finding{{Check: vocab.CheckSignature, Err: e}}
 	}
 	if vc, err := pb.Bundle.VerificationContent(); err != nil || vc.Certificate() != nil {
 		return sigFail(reason.New(reason.TlogMissing, "keyless signatures always need transparency log evidence; --insecure-ignore-tlog applies to key-based signatures only",
@@ -69,12 +70,12 @@ func (k *KeyOnlyVerifier) Verify(pb *ParsedBundle, art Artifact, payload []byte)
 	if env := pb.Bundle.GetDsseEnvelope(); env != nil {
 		stmt, err := ParseStatement(env.GetPayloadType(), env.GetPayload())
 		if err != nil {
-			return nil, []Finding{{Check: CheckSubject, Err: reason.As(err, reason.StatementMalformed, "")}}
+			return nil, []Finding{{Check: vocab.CheckSubject, Err: reason.As(err, reason.StatementMalformed, "")}}
 		}
 		hexDigest := hex.EncodeToString(art.SHA256)
 		s, ok := stmt.MatchSubject(hexDigest)
 		if !ok {
-			return nil, []Finding{{Check: CheckSubject, Err: &reason.Error{Code: reason.SubjectMismatch,
+			return nil, []Finding{{Check: vocab.CheckSubject, Err: &reason.Error{Code: reason.SubjectMismatch,
 				Msg: "image is not a subject of the attestation", Got: stmt.SubjectSummary(), Want: "sha256:" + hexDigest,
 				Hint: "the attestation is for another image; a re-tagged or changed image has a new digest"}}}
 		}
@@ -82,7 +83,7 @@ func (k *KeyOnlyVerifier) Verify(pb *ParsedBundle, art Artifact, payload []byte)
 		if s.Name == "" {
 			msg = "image is an unnamed subject of the in-toto statement"
 		}
-		findings = append(findings, Finding{Check: CheckSubject, Message: msg})
+		findings = append(findings, Finding{Check: vocab.CheckSubject, Message: msg})
 		res.Statement = stmt
 		sigs := env.GetSignatures()
 		if len(sigs) != 1 {
@@ -106,7 +107,7 @@ func (k *KeyOnlyVerifier) Verify(pb *ParsedBundle, art Artifact, payload []byte)
 			"the signature does not verify with --key: the image was signed with another key, or the signature or payload was changed",
 			"verifying signature with the given key"))
 	}
-	findings = append([]Finding{{Check: CheckSignature,
+	findings = append([]Finding{{Check: vocab.CheckSignature,
 		Message: fmt.Sprintf("%s verified: signed by key sha256:%s; no transparency log entry checked", pb.Describe(), k.keyID)}}, findings...)
 	return res, findings
 }

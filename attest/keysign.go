@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // MaxEnvelopeSignatures is the most signatures read from one DSSE envelope.
@@ -136,7 +137,7 @@ const bundleV03MediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
 // bundle's protobuf types: package sign would pull a dozen modules (OIDC
 // and TUF clients, HTTP retries) into sovcheck for code never run offline.
 func SignStatementWithKey(statement []byte, key crypto.Signer) (envelope, bundleJSON []byte, err error) {
-	id, err := KeyID(key.Public())
+	id, err := vocab.KeyID(key.Public())
 	if err != nil {
 		return nil, nil, err
 	}

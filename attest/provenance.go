@@ -11,15 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
-)
-
-// Check ids for provenance constraints.
-const (
-	CheckPredicateType = "predicate-type"
-	CheckBuilderID     = "provenance.builder-id"
-	CheckSourceURI     = "provenance.source-uri"
-	CheckSourceTag     = "provenance.source-tag"
-	CheckSourceBranch  = "provenance.source-branch"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // ProvenanceRequirements are the caller's constraints on SLSA provenance,
@@ -54,7 +46,7 @@ var provenanceJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
 func ParseProvenance(st *Statement) (*Provenance, error) {
 	p := &Provenance{PredicateType: st.PredicateType}
 	switch st.PredicateType {
-	case PredicateSLSAProvenanceV02:
+	case vocab.PredicateSLSAProvenanceV02:
 		var pr prov02.Provenance
 		if err := provenanceJSON.Unmarshal(st.Predicate, &pr); err != nil {
 			return nil, reason.Wrap(err, reason.ProvenanceMalformed, "the SLSA v0.2 predicate does not follow the specification", "parsing SLSA v0.2 provenance")
@@ -75,7 +67,7 @@ func ParseProvenance(st *Statement) (*Provenance, error) {
 		if payload := structStruct(env, "github_event_payload"); payload != nil {
 			p.BaseRef = structString(payload, "base_ref")
 		}
-	case PredicateSLSAProvenanceV1:
+	case vocab.PredicateSLSAProvenanceV1:
 		var pr prov1.Provenance
 		if err := provenanceJSON.Unmarshal(st.Predicate, &pr); err != nil {
 			return nil, reason.Wrap(err, reason.ProvenanceMalformed, "the SLSA v1 predicate does not follow the specification", "parsing SLSA v1 provenance")
@@ -100,7 +92,7 @@ func ParseProvenance(st *Statement) (*Provenance, error) {
 		}
 	default:
 		return nil, &reason.Error{Code: reason.PredicateTypeMismatch, Msg: "attestation is not SLSA provenance", Got: st.PredicateType,
-			Want: PredicateSLSAProvenanceV02 + " or " + PredicateSLSAProvenanceV1, Hint: "provenance flags need a SLSA provenance attestation"}
+			Want: vocab.PredicateSLSAProvenanceV02 + " or " + vocab.PredicateSLSAProvenanceV1, Hint: "provenance flags need a SLSA provenance attestation"}
 	}
 	if p.BuilderID == "" {
 		return nil, reason.New(reason.ProvenanceMalformed, "SLSA provenance must name its builder", "provenance has no builder id")
@@ -115,19 +107,7 @@ func splitSourceURI(uri string) (string, string) {
 	if i := strings.LastIndex(uri, "@"); i > strings.Index(uri, "://")+2 && i >= 0 {
 		uri, ref = uri[:i], uri[i+1:]
 	}
-	return NormalizeSourceURI(uri), ref
-}
-
-// NormalizeSourceURI strips the git+ prefix, scheme, trailing slash and
-// .git suffix, so that git+https://github.com/org/repo.git and
-// github.com/org/repo compare equal.
-func NormalizeSourceURI(uri string) string {
-	uri = strings.TrimPrefix(uri, "git+")
-	if i := strings.Index(uri, "://"); i >= 0 {
-		uri = uri[i+3:]
-	}
-	uri = strings.TrimSuffix(strings.TrimSuffix(uri, "/"), ".git")
-	return uri
+	return vocab.NormalizeSourceURI(uri), ref
 }
 
 func structString(s *structpb.Struct, key string) string {
@@ -147,14 +127,14 @@ func structStruct(s *structpb.Struct, key string) *structpb.Struct {
 // CheckPredicate returns the finding for a required predicate type.
 func CheckPredicate(st *Statement, want string) Finding {
 	if st == nil {
-		return Finding{Check: CheckPredicateType, Err: &reason.Error{Code: reason.PredicateTypeMismatch, Msg: "bundle signs the artifact itself, not an attestation",
+		return Finding{Check: vocab.CheckPredicateType, Err: &reason.Error{Code: reason.PredicateTypeMismatch, Msg: "bundle signs the artifact itself, not an attestation",
 			Got: "message signature", Want: want, Hint: "--type asks for an attestation; give the bundle of the attestation (a DSSE envelope)"}}
 	}
 	if st.PredicateType != want {
-		return Finding{Check: CheckPredicateType, Err: &reason.Error{Code: reason.PredicateTypeMismatch, Msg: "attestation has another predicate type",
+		return Finding{Check: vocab.CheckPredicateType, Err: &reason.Error{Code: reason.PredicateTypeMismatch, Msg: "attestation has another predicate type",
 			Got: st.PredicateType, Want: want, Hint: "give the attestation of the requested type, or change --type"}}
 	}
-	return Finding{Check: CheckPredicateType, Message: "predicate type " + want}
+	return Finding{Check: vocab.CheckPredicateType, Message: "predicate type " + want}
 }
 
 // CheckProvenance checks the provenance of st against req and, for
@@ -166,7 +146,7 @@ func CheckProvenance(st *Statement, cert *certificate.Summary, req ProvenanceReq
 		return nil
 	}
 	if st == nil {
-		return []Finding{{Check: CheckSourceURI, Err: reason.New(reason.PredicateTypeMismatch,
+		return []Finding{{Check: vocab.CheckSourceURI, Err: reason.New(reason.PredicateTypeMismatch,
 			"provenance flags need a SLSA provenance attestation; give its bundle", "bundle signs the artifact itself, not a provenance")}}
 	}
 	p, err := ParseProvenance(st)
@@ -185,7 +165,7 @@ func CheckProvenance(st *Statement, cert *certificate.Summary, req ProvenanceReq
 		out = append(out, checkSource(p, ext, req.SourceURI))
 	}
 	if req.SourceTag != "" {
-		out = append(out, checkRef(CheckSourceTag, reason.SourceTagMismatch, "refs/tags/"+req.SourceTag, p.SourceRef, ext))
+		out = append(out, checkRef(vocab.CheckSourceTag, reason.SourceTagMismatch, "refs/tags/"+req.SourceTag, p.SourceRef, ext))
 	}
 	if req.SourceBranch != "" {
 		got := p.SourceRef
@@ -196,7 +176,7 @@ func CheckProvenance(st *Statement, cert *certificate.Summary, req ProvenanceReq
 		if ext != nil && strings.HasPrefix(ext.SourceRepositoryRef, "refs/heads/") {
 			branchExt = ext
 		}
-		out = append(out, checkRef(CheckSourceBranch, reason.SourceBranchMismatch, "refs/heads/"+req.SourceBranch, got, branchExt))
+		out = append(out, checkRef(vocab.CheckSourceBranch, reason.SourceBranchMismatch, "refs/heads/"+req.SourceBranch, got, branchExt))
 	}
 	return out
 }
@@ -211,29 +191,29 @@ func builderMatches(got, want string) bool {
 
 func checkBuilder(p *Provenance, cert *certificate.Summary, want string) Finding {
 	if !builderMatches(p.BuilderID, want) {
-		return Finding{Check: CheckBuilderID, Err: &reason.Error{Code: reason.BuilderIDMismatch, Msg: "provenance names another builder",
+		return Finding{Check: vocab.CheckBuilderID, Err: &reason.Error{Code: reason.BuilderIDMismatch, Msg: "provenance names another builder",
 			Got: p.BuilderID, Want: want, Hint: "the artifact was built by another builder than the one you trust; check --builder-id"}}
 	}
 	// A GitHub Actions builder signs as its workflow: the certificate's
 	// build signer must be the builder the provenance names.
 	if cert != nil && cert.BuildSignerURI != "" && !builderMatches(cert.BuildSignerURI, want) {
-		return Finding{Check: CheckBuilderID, Err: &reason.Error{Code: reason.BuilderIDMismatch, Msg: "signing certificate names another builder than the provenance",
+		return Finding{Check: vocab.CheckBuilderID, Err: &reason.Error{Code: reason.BuilderIDMismatch, Msg: "signing certificate names another builder than the provenance",
 			Got: cert.BuildSignerURI, Want: want, Hint: "the provenance claims a builder that did not sign it; do not trust this artifact"}}
 	}
-	return Finding{Check: CheckBuilderID, Message: "built by " + p.BuilderID}
+	return Finding{Check: vocab.CheckBuilderID, Message: "built by " + p.BuilderID}
 }
 
 func checkSource(p *Provenance, ext *certificate.Extensions, want string) Finding {
-	want = NormalizeSourceURI(want)
+	want = vocab.NormalizeSourceURI(want)
 	if p.SourceURI != want {
-		return Finding{Check: CheckSourceURI, Err: &reason.Error{Code: reason.SourceURIMismatch, Msg: "provenance names another source repository",
+		return Finding{Check: vocab.CheckSourceURI, Err: &reason.Error{Code: reason.SourceURIMismatch, Msg: "provenance names another source repository",
 			Got: p.SourceURI, Want: want, Hint: "the artifact was built from another repository; check --source-uri"}}
 	}
-	if ext != nil && NormalizeSourceURI(ext.SourceRepositoryURI) != want {
-		return Finding{Check: CheckSourceURI, Err: &reason.Error{Code: reason.SourceURIMismatch, Msg: "signing certificate names another source repository than the provenance",
-			Got: NormalizeSourceURI(ext.SourceRepositoryURI), Want: want, Hint: "the provenance and its certificate disagree; do not trust this artifact"}}
+	if ext != nil && vocab.NormalizeSourceURI(ext.SourceRepositoryURI) != want {
+		return Finding{Check: vocab.CheckSourceURI, Err: &reason.Error{Code: reason.SourceURIMismatch, Msg: "signing certificate names another source repository than the provenance",
+			Got: vocab.NormalizeSourceURI(ext.SourceRepositoryURI), Want: want, Hint: "the provenance and its certificate disagree; do not trust this artifact"}}
 	}
-	return Finding{Check: CheckSourceURI, Message: fmt.Sprintf("built from %s", p.SourceURI)}
+	return Finding{Check: vocab.CheckSourceURI, Message: fmt.Sprintf("built from %s", p.SourceURI)}
 }
 
 func checkRef(check, code, want, got string, ext *certificate.Extensions) Finding {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/anchor"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Identity is the keyless signer a caller trusts: the certificate's subject
@@ -54,13 +55,6 @@ type Artifact struct {
 	Path   string // empty when only the digest is known
 	SHA256 []byte
 }
-
-// Check ids produced by Verifier.Verify.
-const (
-	CheckSignature = "signature"
-	CheckIdentity  = "identity"
-	CheckSubject   = "subject"
-)
 
 // Finding is the outcome of one check: Err is nil for a pass.
 type Finding struct {
@@ -198,7 +192,7 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 		v.sv, v.svMessage = sv, sv
 		return v, nil
 	}
-	id, err := KeyID(cfg.key)
+	id, err := vocab.KeyID(cfg.key)
 	if err != nil {
 		return nil, err
 	}
@@ -268,14 +262,14 @@ func (v *Verifier) Verify(pb *ParsedBundle, art Artifact) (*SignatureResult, []F
 	if env := pb.Bundle.GetDsseEnvelope(); env != nil {
 		st, err := ParseStatement(env.GetPayloadType(), env.GetPayload())
 		if err != nil {
-			return nil, append(findings, Finding{Check: CheckSubject, Err: reason.As(err, reason.StatementMalformed, "")})
+			return nil, append(findings, Finding{Check: vocab.CheckSubject, Err: reason.As(err, reason.StatementMalformed, "")})
 		}
 		res.Statement = st
 		hexDigest := hex.EncodeToString(art.SHA256)
 		if s, ok := st.MatchSubject(hexDigest); ok {
-			findings = append(findings, Finding{Check: CheckSubject, Message: fmt.Sprintf("artifact is subject %q of the in-toto statement", s.Name)})
+			findings = append(findings, Finding{Check: vocab.CheckSubject, Message: fmt.Sprintf("artifact is subject %q of the in-toto statement", s.Name)})
 		} else {
-			findings = append(findings, Finding{Check: CheckSubject, Err: &reason.Error{Code: reason.SubjectMismatch,
+			findings = append(findings, Finding{Check: vocab.CheckSubject, Err: &reason.Error{Code: reason.SubjectMismatch,
 				Msg: "artifact is not a subject of the attestation", Got: st.SubjectSummary(), Want: "sha256:" + hexDigest,
 				Hint: "the attestation is for another artifact; check that the artifact and the bundle belong together"}})
 			return nil, findings
@@ -284,13 +278,13 @@ func (v *Verifier) Verify(pb *ParsedBundle, art Artifact) (*SignatureResult, []F
 	} else {
 		opt, err := messageDigestOption(pb, art)
 		if err != nil {
-			return nil, append(findings, Finding{Check: CheckSignature, Err: err})
+			return nil, append(findings, Finding{Check: vocab.CheckSignature, Err: err})
 		}
 		digestOpt = opt
 	}
 
 	if err := checkTlogConsistency(pb); err != nil {
-		return nil, append(findings, Finding{Check: CheckSignature, Err: err})
+		return nil, append(findings, Finding{Check: vocab.CheckSignature, Err: err})
 	}
 	var policy verify.PolicyBuilder
 	if v.cfg.key != nil {
@@ -306,21 +300,21 @@ func (v *Verifier) Verify(pb *ParsedBundle, art Artifact) (*SignatureResult, []F
 	if err != nil {
 		sigErr, idErr := v.diagnose(sv, pb, err)
 		if sigErr != nil {
-			return nil, append(findings, Finding{Check: CheckSignature, Err: sigErr})
+			return nil, append(findings, Finding{Check: vocab.CheckSignature, Err: sigErr})
 		}
-		findings = append(findings, Finding{Check: CheckSignature, Message: "signature chain verified"})
-		return nil, append(findings, Finding{Check: CheckIdentity, Err: idErr})
+		findings = append(findings, Finding{Check: vocab.CheckSignature, Message: "signature chain verified"})
+		return nil, append(findings, Finding{Check: vocab.CheckIdentity, Err: idErr})
 	}
 	res.Timestamps = out.VerifiedTimestamps
 	res.Certificate = out.Signature.Certificate
-	findings = append(findings, Finding{Check: CheckSignature, Message: v.describe(res)})
+	findings = append(findings, Finding{Check: vocab.CheckSignature, Message: v.describe(res)})
 	if res.Certificate != nil {
 		// sigstore-go matched the identity already; this repeats it with
 		// sovcheck's own anchored matcher so the finding carries got/want.
 		if idErr := v.matchIdentity(*res.Certificate); idErr != nil {
-			return nil, append(findings, Finding{Check: CheckIdentity, Err: idErr})
+			return nil, append(findings, Finding{Check: vocab.CheckIdentity, Err: idErr})
 		}
-		findings = append(findings, Finding{Check: CheckIdentity, Message: "signed by " + res.Signer()})
+		findings = append(findings, Finding{Check: vocab.CheckIdentity, Message: "signed by " + res.Signer()})
 	}
 	return res, findings
 }

@@ -1,11 +1,8 @@
 package attest
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -20,53 +17,6 @@ const (
 	// MaxSubjects is the most subjects read from one statement.
 	MaxSubjects = 100_000
 )
-
-// Predicate type URIs sovcheck knows by name.
-const (
-	PredicateSLSAProvenanceV02 = "https://slsa.dev/provenance/v0.2"
-	PredicateSLSAProvenanceV1  = "https://slsa.dev/provenance/v1"
-	PredicateCycloneDX         = "https://cyclonedx.org/bom"
-	PredicateSPDX              = "https://spdx.dev/Document"
-	PredicateVSA               = "https://slsa.dev/verification_summary/v1"
-	PredicateLink              = "https://in-toto.io/Link/v1"
-	PredicateOpenVEX           = "https://openvex.dev/ns"
-)
-
-// predicateAliases follows cosign's --type names, so its users can move over.
-var predicateAliases = map[string]string{
-	"slsaprovenance":   PredicateSLSAProvenanceV02,
-	"slsaprovenance02": PredicateSLSAProvenanceV02,
-	"slsaprovenance1":  PredicateSLSAProvenanceV1,
-	"cyclonedx":        PredicateCycloneDX,
-	"spdx":             PredicateSPDX,
-	"spdxjson":         PredicateSPDX,
-	"vsa":              PredicateVSA,
-	"link":             PredicateLink,
-	"openvex":          PredicateOpenVEX,
-}
-
-// PredicateAliases returns the known --type names, sorted.
-func PredicateAliases() []string {
-	names := make([]string, 0, len(predicateAliases))
-	for k := range predicateAliases {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// ResolvePredicateType turns a --type value (an alias or an absolute URI)
-// into a predicate type URI.
-func ResolvePredicateType(s string) (string, error) {
-	if uri, ok := predicateAliases[strings.ToLower(s)]; ok {
-		return uri, nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return "", fmt.Errorf("unknown predicate type %q: want one of %s, or an absolute URI", s, strings.Join(PredicateAliases(), ", "))
-	}
-	return s, nil
-}
 
 // Subject is one subject of an in-toto statement.
 type Subject struct {
@@ -136,13 +86,4 @@ func (st *Statement) SubjectSummary() string {
 		parts = append(parts, fmt.Sprintf("%s sha256:%s", s.Name, d))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// ParseSHA256 parses a lowercase or uppercase hex sha256 digest.
-func ParseSHA256(s string) ([]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return nil, fmt.Errorf("invalid sha256 digest %q: want 64 hex digits", s)
-	}
-	return b, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Verification Summary Attestations (https://slsa.dev/verification_summary/v1):
@@ -82,7 +83,7 @@ func (v *VSA) Validate() error {
 		return bad("has no policy.uri")
 	}
 	if d, ok := v.Policy.Digest["sha256"]; ok {
-		if _, err := ParseSHA256(d); err != nil {
+		if _, err := vocab.ParseSHA256(d); err != nil {
 			return bad("policy.digest: %v", err)
 		}
 	}
@@ -130,7 +131,7 @@ func NewVSAStatement(subjects []Subject, v VSA) ([]byte, error) {
 		return nil, reason.New(reason.InputMalformed, "name the verified artifact", "VSA statement has no subject")
 	}
 	for _, s := range subjects {
-		if _, err := ParseSHA256(s.Digest["sha256"]); err != nil {
+		if _, err := vocab.ParseSHA256(s.Digest["sha256"]); err != nil {
 			return nil, reason.Wrap(err, reason.InputMalformed, "give the artifact's sha256", "VSA subject %q", s.Name)
 		}
 	}
@@ -142,7 +143,7 @@ func NewVSAStatement(subjects []Subject, v VSA) ([]byte, error) {
 		Subject       []Subject `json:"subject"`
 		PredicateType string    `json:"predicateType"`
 		Predicate     VSA       `json:"predicate"`
-	}{StatementTypeV1, subjects, PredicateVSA, v}
+	}{StatementTypeV1, subjects, vocab.PredicateVSA, v}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -160,9 +161,9 @@ func ParseVSA(st *Statement) (*VSA, error) {
 	if st == nil {
 		return nil, reason.New(reason.StatementMalformed, "give a signed VSA", "no statement")
 	}
-	if st.PredicateType != PredicateVSA {
+	if st.PredicateType != vocab.PredicateVSA {
 		return nil, &reason.Error{Code: reason.PredicateTypeMismatch, Msg: "the attestation is not a VSA",
-			Got: st.PredicateType, Want: PredicateVSA, Hint: "give the VSA written by 'sovcheck attest vsa' or another SLSA verifier"}
+			Got: st.PredicateType, Want: vocab.PredicateVSA, Hint: "give the VSA written by 'sovcheck attest vsa' or another SLSA verifier"}
 	}
 	var v VSA
 	if err := json.Unmarshal(st.Predicate, &v); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func testVSA() VSA {
@@ -43,7 +44,7 @@ func TestVSARoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Type != StatementTypeV1 || st.PredicateType != PredicateVSA || st.Subject[0].Name != "tool" {
+	if st.Type != StatementTypeV1 || st.PredicateType != vocab.PredicateVSA || st.Subject[0].Name != "tool" {
 		t.Fatalf("statement = %+v", st)
 	}
 	v, err := ParseVSA(st)
@@ -90,12 +91,12 @@ func TestVSAInvalid(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.msg)
 			}
 			raw, _ := json.Marshal(v)
-			if _, err := ParseVSA(&Statement{PredicateType: PredicateVSA, Predicate: raw}); err == nil {
+			if _, err := ParseVSA(&Statement{PredicateType: vocab.PredicateVSA, Predicate: raw}); err == nil {
 				t.Fatal("ParseVSA accepted it")
 			}
 		})
 	}
-	if _, err := ParseVSA(&Statement{PredicateType: PredicateSLSAProvenanceV1, Predicate: json.RawMessage(`{}`)}); reason.CodeOf(err, "") != reason.PredicateTypeMismatch {
+	if _, err := ParseVSA(&Statement{PredicateType: vocab.PredicateSLSAProvenanceV1, Predicate: json.RawMessage(`{}`)}); reason.CodeOf(err, "") != reason.PredicateTypeMismatch {
 		t.Fatalf("provenance read as a VSA: %v", err)
 	}
 	if _, err := NewVSAStatement(nil, testVSA()); err == nil {
@@ -129,7 +130,7 @@ func TestSignStatementWithKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			id, _ := KeyID(key.Public())
+			id, _ := vocab.KeyID(key.Public())
 			env, err := ReadEnvelope(data)
 			if err != nil {
 				t.Fatal(err)
@@ -222,7 +223,7 @@ func FuzzParseVSA(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"verifiedLevels":["FAILED"],"verificationResult":"FAILED"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := ParseVSA(&Statement{PredicateType: PredicateVSA, Predicate: data})
+		v, err := ParseVSA(&Statement{PredicateType: vocab.PredicateVSA, Predicate: data})
 		if err != nil && v != nil {
 			t.Fatalf("error %v with non-nil result", err)
 		}

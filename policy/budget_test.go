@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 // manyRules is a policy body of n CEL rules with the same expression.
@@ -46,18 +48,18 @@ func TestEvaluationCostBudget(t *testing.T) {
 	p := mustLoad(t, manyRules(1000, quadratic), WithCostLimit(ruleLimit), WithEvaluationCostLimit(5*ruleLimit))
 	res := Evaluate(p, bigFacts(1000), testNow)
 	n := countReasons(res)
-	if res.Passed() || n[CodeEvaluationCost] < 900 || n[CodeRuleCost]+n[CodeEvaluationCost] != 1000 {
-		t.Fatalf("1000 rules over the budget: policy %s, reasons %v; want FAIL, at least 900 %s", res.Status, n, CodeEvaluationCost)
+	if res.Passed() || n[reason.PolicyEvaluationCostExceeded] < 900 || n[reason.PolicyRuleCostExceeded]+n[reason.PolicyEvaluationCostExceeded] != 1000 {
+		t.Fatalf("1000 rules over the budget: policy %s, reasons %v; want FAIL, at least 900 %s", res.Status, n, reason.PolicyEvaluationCostExceeded)
 	}
 	for _, rr := range res.Rules {
-		if rr.Reason == CodeEvaluationCost {
+		if rr.Reason == reason.PolicyEvaluationCostExceeded {
 			if !strings.Contains(rr.Message, "cost budget of 500000") || rr.Hint == "" {
 				t.Fatalf("rule stopped by the budget: %+v", rr)
 			}
 			break
 		}
 	}
-	if res.Reason != CodeRuleCost && res.Reason != CodeEvaluationCost {
+	if res.Reason != reason.PolicyRuleCostExceeded && res.Reason != reason.PolicyEvaluationCostExceeded {
 		t.Fatalf("policy reason %s", res.Reason)
 	}
 }
@@ -75,8 +77,8 @@ func TestEvaluationCostBudgetCheapRules(t *testing.T) {
 func TestEvaluationCostLimitOption(t *testing.T) {
 	p := mustLoad(t, manyRules(20, `sbom.components.all(c, c.grade != "G")`), WithEvaluationCostLimit(1))
 	res := Evaluate(p, bigFacts(10), testNow)
-	if n := countReasons(res); res.Passed() || n[CodeEvaluationCost] == 0 {
-		t.Fatalf("budget of 1: policy %s, reasons %v; want rules failing with %s", res.Status, n, CodeEvaluationCost)
+	if n := countReasons(res); res.Passed() || n[reason.PolicyEvaluationCostExceeded] == 0 {
+		t.Fatalf("budget of 1: policy %s, reasons %v; want rules failing with %s", res.Status, n, reason.PolicyEvaluationCostExceeded)
 	}
 	if _, err := Load([]byte(header), "p.yaml", testNow, WithEvaluationCostLimit(0)); err == nil {
 		t.Fatal("a budget of 0 accepted")

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Certifier is a key the policy trusts to sign Verification Summary
@@ -38,7 +38,7 @@ func certifierKey(s string) crypto.PublicKey {
 	if !strings.HasPrefix(s, "-----BEGIN ") {
 		return nil
 	}
-	pub, err := attest.ReadPublicKey(strings.NewReader(s))
+	pub, err := vocab.ReadPublicKey(strings.NewReader(s))
 	if err != nil {
 		return nil
 	}
@@ -51,7 +51,7 @@ func (v *validator) vsaPolicies(list []string) {
 	v.p.certPols = map[string]bool{}
 	for i, s := range list {
 		hexSum := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "sha256:"))
-		if _, err := attest.ParseSHA256(hexSum); err != nil {
+		if _, err := vocab.ParseSHA256(hexSum); err != nil {
 			v.ps.at(fmt.Sprintf("certification.policies[%d]", i), "give sha256:<hex> of the policy file, as 'sovcheck policy check' prints it", "%v", err)
 			continue
 		}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 func TestCertifiers(t *testing.T) {
@@ -58,7 +60,7 @@ func TestVSAPolicies(t *testing.T) {
 	vsa.PolicyDigest = other
 	c.VSAs = []VSA{vsa}
 	got := p.Certify(c, testNow)
-	if got.Certified || got.Reason != CodeUncertified || !strings.Contains(got.Message, "issued under policy sha256:"+other) ||
+	if got.Certified || got.Reason != reason.PolicyUncertified || !strings.Contains(got.Message, "issued under policy sha256:"+other) ||
 		!strings.Contains(got.Hint, "certification.policies") {
 		t.Fatalf("VSA under another policy: %+v", got)
 	}

@@ -61,10 +61,10 @@ func (p *Policy) WithData(name string, content []byte) (*Policy, error) {
 func (p *Policy) CheckDataDigest(name, sha256Hex string) error {
 	d := p.data[name]
 	if d == nil {
-		return reason.New(CodeInvalid, "name a data file listed under data: in the policy", "policy %s names no data file %q", p.name, name)
+		return reason.New(reason.PolicyInvalid, "name a data file listed under data: in the policy", "policy %s names no data file %q", p.name, name)
 	}
 	if got := strings.ToLower(sha256Hex); got != d.SHA256 {
-		return &FileError{Name: p.name, Problems: []Problem{{Pos: d.sumPos, Code: CodeDataDigestMismatch,
+		return &FileError{Name: p.name, Problems: []Problem{{Pos: d.sumPos, Code: reason.DataDigestMismatch,
 			Path: fmt.Sprintf("data[%s].sha256", name),
 			Msg:  fmt.Sprintf("data file %s (%s) does not match its pin: got sha256 %s, want %s", name, d.Path, got, d.SHA256),
 			Hint: "the file changed since the policy pinned it: review the change, then update the sha256 in the policy"}}}
@@ -114,13 +114,13 @@ func parseCertificationList(data []byte, file, name string) (*certificationList,
 	ps := &problems{}
 	root := parseYAML(data, MaxDataListBytes, ps, "certification list")
 	if root == nil {
-		return nil, retag(ps.err(file), CodeDataInvalid)
+		return nil, retag(ps.err(file), reason.DataInvalid)
 	}
 	ps.root = root
 	var doc certificationListDoc
 	(&decoder{ps: ps, maxItems: MaxCertifications}).decode(root, reflect.ValueOf(&doc).Elem(), "", "")
 	if len(ps.list) > 0 {
-		return nil, retag(ps.err(file), CodeDataInvalid)
+		return nil, retag(ps.err(file), reason.DataInvalid)
 	}
 	if doc.APIVersion != APIVersion {
 		ps.at("apiVersion", "add 'apiVersion: "+APIVersion+"'", "got apiVersion %q, want %q", doc.APIVersion, APIVersion)
@@ -160,7 +160,7 @@ func parseCertificationList(data []byte, file, name string) (*certificationList,
 		l.entries = append(l.entries, ce)
 	}
 	if err := ps.err(file); err != nil {
-		return nil, retag(err, CodeDataInvalid)
+		return nil, retag(err, reason.DataInvalid)
 	}
 	return l, nil
 }
@@ -169,7 +169,7 @@ func parseCertificationList(data []byte, file, name string) (*certificationList,
 func retag(err error, code string) error {
 	if fe, ok := err.(*FileError); ok {
 		for i := range fe.Problems {
-			if fe.Problems[i].Code == CodeInvalid {
+			if fe.Problems[i].Code == reason.PolicyInvalid {
 				fe.Problems[i].Code = code
 			}
 		}
@@ -223,7 +223,7 @@ func (p *Policy) Certify(c Component, now time.Time) Certification {
 func (p *Policy) certify(purl, sha string, vsas []VSA, now time.Time) Certification {
 	cs := p.doc.Certification
 	if cs == nil {
-		return Certification{Reason: CodeUncertified, Message: "the policy names no certification",
+		return Certification{Reason: reason.PolicyUncertified, Message: "the policy names no certification",
 			Hint: "add a certification section with a certification list or trusted certifier keys"}
 	}
 	var otherPolicy []string // VSAs of trusted certifiers issued under policies this one does not accept
@@ -240,7 +240,7 @@ func (p *Policy) certify(purl, sha string, vsas []VSA, now time.Time) Certificat
 	var expired []string
 	if cs.List != "" {
 		if p.certs == nil {
-			return Certification{Reason: CodeDataNotLoaded, Message: fmt.Sprintf("certification list %q was not loaded", cs.List),
+			return Certification{Reason: reason.DataNotLoaded, Message: fmt.Sprintf("certification list %q was not loaded", cs.List),
 				Hint: "this is a defect in the caller: the policy's data files must be loaded before certifying"}
 		}
 		var candidates []int
@@ -264,7 +264,7 @@ func (p *Policy) certify(purl, sha string, vsas []VSA, now time.Time) Certificat
 			return Certification{Certified: true, By: "list", Source: p.certs.name, Pointer: fmt.Sprintf("/entries/%d", i), Detail: detail}
 		}
 	}
-	c := Certification{Reason: CodeUncertified, Message: "not on the certification list and no VSA from a trusted certifier",
+	c := Certification{Reason: reason.PolicyUncertified, Message: "not on the certification list and no VSA from a trusted certifier",
 		Hint: "have the dependency certified (a VSA signed by a trusted certifier key, or an entry in the certification list), or replace it"}
 	if cs.List == "" {
 		c.Message = "no VSA from a trusted certifier"

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 const certListHeader = "apiVersion: sovcheck.dev/v1alpha1\nkind: CertificationList\n"
@@ -40,7 +42,7 @@ func TestDataFiles(t *testing.T) {
 		t.Fatalf("pinned certification list refused: %v", err)
 	}
 	_, err := p.WithData("kev", []byte("kev, changed"))
-	checkProblem(t, err, CodeDataDigestMismatch, "7:13", "does not match its pin: got sha256 "+hexSHA("kev, changed"), "review the change")
+	checkProblem(t, err, reason.DataDigestMismatch, "7:13", "does not match its pin: got sha256 "+hexSHA("kev, changed"), "review the change")
 	if !strings.HasPrefix(err.Error(), "test.yaml:7:13: data[kev].sha256: data file kev (data/kev.json)") {
 		t.Fatalf("error %q", err)
 	}
@@ -60,7 +62,7 @@ func TestWithDataLeavesThePolicyAlone(t *testing.T) {
 	if got := q.Certify(c, testNow); !got.Certified || got.Pointer != "/entries/0" || got.Source != "certs" {
 		t.Fatalf("loaded list: %+v", got)
 	}
-	if got := p.Certify(c, testNow); got.Certified || got.Reason != CodeDataNotLoaded {
+	if got := p.Certify(c, testNow); got.Certified || got.Reason != reason.DataNotLoaded {
 		t.Fatalf("policy without its list: %+v", got)
 	}
 }
@@ -82,7 +84,7 @@ func TestCertificationListProblems(t *testing.T) {
 			if q != nil {
 				t.Fatal("an invalid list was accepted")
 			}
-			checkProblem(t, err, CodeDataInvalid, tc.pos, tc.msg, "")
+			checkProblem(t, err, reason.DataInvalid, tc.pos, tc.msg, "")
 			if !strings.HasPrefix(err.Error(), "data/certs.yaml:") {
 				t.Fatalf("error %q does not name the data file", err)
 			}
@@ -127,7 +129,7 @@ func TestCertify(t *testing.T) {
 			if got.Certified != tc.want || got.By != tc.by || !strings.Contains(got.Message, tc.msg) {
 				t.Fatalf("Certify = %+v, want certified %v by %q, message with %q", got, tc.want, tc.by, tc.msg)
 			}
-			if !got.Certified && (got.Reason != CodeUncertified || got.Hint == "") {
+			if !got.Certified && (got.Reason != reason.PolicyUncertified || got.Hint == "") {
 				t.Fatalf("uncertified without reason or hint: %+v", got)
 			}
 		})
@@ -159,7 +161,7 @@ func TestSplitPURL(t *testing.T) {
 }
 
 func TestFileErrorWithoutPosition(t *testing.T) {
-	fe := &FileError{Name: "p.yaml", Problems: []Problem{{Code: CodeInvalid, Msg: "bad"}}}
+	fe := &FileError{Name: "p.yaml", Problems: []Problem{{Code: reason.PolicyInvalid, Msg: "bad"}}}
 	if fe.Error() != "p.yaml: bad" {
 		t.Fatalf("Error() = %q", fe.Error())
 	}

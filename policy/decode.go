@@ -70,7 +70,7 @@ func (e *FileError) Error() string {
 // Unwrap returns the first problem as a *reason.Error.
 func (e *FileError) Unwrap() error {
 	if len(e.Problems) == 0 {
-		return &reason.Error{Code: CodeInvalid, Msg: e.Error()}
+		return &reason.Error{Code: reason.PolicyInvalid, Msg: e.Error()}
 	}
 	return &reason.Error{Code: e.Problems[0].Code, Msg: e.Error(), Hint: e.Problems[0].Hint}
 }
@@ -164,7 +164,7 @@ func (ps *problems) add(code string, at Pos, path, hint, format string, args ...
 
 // at reports a problem with the field at path, at its position.
 func (ps *problems) at(path, hint, format string, args ...any) {
-	ps.add(CodeInvalid, ps.posAt(path), path, hint, format, args...)
+	ps.add(reason.PolicyInvalid, ps.posAt(path), path, hint, format, args...)
 }
 
 func (ps *problems) err(name string) error {
@@ -190,10 +190,10 @@ func parseYAML(data []byte, limit int, ps *problems, what string) *yaml.Node {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			ps.add(CodeInvalid, Pos{Line: 1, Column: 1}, "", "start from 'sovcheck policy init'", "%s is empty", what)
+			ps.add(reason.PolicyInvalid, Pos{Line: 1, Column: 1}, "", "start from 'sovcheck policy init'", "%s is empty", what)
 			return nil
 		}
-		ps.add(CodeInvalid, yamlErrorPos(err), "", "fix the YAML (or JSON) syntax", "parsing %s: %s", what, yamlErrorText(err))
+		ps.add(reason.PolicyInvalid, yamlErrorPos(err), "", "fix the YAML (or JSON) syntax", "parsing %s: %s", what, yamlErrorText(err))
 		return nil
 	}
 	var extra yaml.Node
@@ -202,11 +202,11 @@ func parseYAML(data []byte, limit int, ps *problems, what string) *yaml.Node {
 		if err != nil {
 			at = yamlErrorPos(err)
 		}
-		ps.add(CodeInvalid, at, "", "keep one document per file; remove the '---' separator", "%s holds more than one YAML document", what)
+		ps.add(reason.PolicyInvalid, at, "", "keep one document per file; remove the '---' separator", "%s holds more than one YAML document", what)
 		return nil
 	}
 	if len(doc.Content) != 1 {
-		ps.add(CodeInvalid, Pos{Line: 1, Column: 1}, "", "start from 'sovcheck policy init'", "%s is empty", what)
+		ps.add(reason.PolicyInvalid, Pos{Line: 1, Column: 1}, "", "start from 'sovcheck policy init'", "%s is empty", what)
 		return nil
 	}
 	return doc.Content[0]
@@ -309,7 +309,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, opt string)
 			}
 			kpath := path + "." + key.Value
 			if m.MapIndex(reflect.ValueOf(key.Value)).IsValid() {
-				d.ps.add(CodeInvalid, posOf(key), kpath, "remove one of them", "duplicate key %q", key.Value)
+				d.ps.add(reason.PolicyInvalid, posOf(key), kpath, "remove one of them", "duplicate key %q", key.Value)
 				continue
 			}
 			ev := reflect.New(v.Type().Elem()).Elem()
@@ -354,7 +354,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, opt string)
 // key checks that a mapping key is a plain string.
 func (d *decoder) key(k *yaml.Node, path string) bool {
 	if k.Kind != yaml.ScalarNode || k.Tag != "!!str" || k.Anchor != "" {
-		d.ps.add(CodeInvalid, posOf(k), path, "use plain field names as keys", "mapping key is not a string")
+		d.ps.add(reason.PolicyInvalid, posOf(k), path, "use plain field names as keys", "mapping key is not a string")
 		return false
 	}
 	return true
@@ -375,11 +375,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		kpath := joinPath(path, key.Value)
 		f, ok := fields[key.Value]
 		if !ok {
-			d.ps.add(CodeInvalid, posOf(key), kpath, unknownFieldHint(key.Value, fields), "unknown field %q", key.Value)
+			d.ps.add(reason.PolicyInvalid, posOf(key), kpath, unknownFieldHint(key.Value, fields), "unknown field %q", key.Value)
 			continue
 		}
 		if seen[key.Value] {
-			d.ps.add(CodeInvalid, posOf(key), kpath, "remove one of them", "duplicate field %q", key.Value)
+			d.ps.add(reason.PolicyInvalid, posOf(key), kpath, "remove one of them", "duplicate field %q", key.Value)
 			continue
 		}
 		seen[key.Value] = true
@@ -399,7 +399,7 @@ func (d *decoder) wrongType(n *yaml.Node, path, want string) {
 	if want == "a string" && n.Kind == yaml.ScalarNode {
 		hint = "quote the value"
 	}
-	d.ps.add(CodeInvalid, posOf(n), path, hint, "wrong type: got %s, want %s", describeNode(n), want)
+	d.ps.add(reason.PolicyInvalid, posOf(n), path, hint, "wrong type: got %s, want %s", describeNode(n), want)
 }
 
 func describeNode(n *yaml.Node) string {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 // Evaluate applies the policy to the facts of one artifact at time now.
@@ -15,11 +17,11 @@ import (
 // not parse) fails that rule. A nil policy or nil facts fail the result.
 func Evaluate(p *Policy, f *Facts, now time.Time) *Result {
 	if p == nil || f == nil {
-		res := &Result{Status: StatusFail, Reason: CodeRuleError, AsOf: now.UTC().Format(time.RFC3339)}
+		res := &Result{Status: StatusFail, Reason: reason.PolicyRuleError, AsOf: now.UTC().Format(time.RFC3339)}
 		if f != nil {
 			res.Subject = f.Artifact
 		}
-		res.Rules = []RuleResult{{ID: RulePolicyExpiry, Action: ActionFail, Status: RuleFail, Reason: CodeRuleError,
+		res.Rules = []RuleResult{{ID: RulePolicyExpiry, Action: ActionFail, Status: RuleFail, Reason: reason.PolicyRuleError,
 			Message: "no policy or no facts to evaluate", Hint: "this is a defect in the caller", Evidence: []Evidence{}}}
 		return res
 	}
@@ -253,7 +255,7 @@ func (ctx *evalContext) run(r rule) RuleResult {
 	o := r.eval(ctx)
 	rr := RuleResult{ID: r.id, Action: r.action, Severity: r.severity, Message: o.message, Evidence: o.evidence}
 	if o.skip {
-		rr.Status, rr.Reason = RuleSkip, CodeNotApplicable
+		rr.Status, rr.Reason = RuleSkip, reason.PolicyNotApplicable
 		return ctx.finish(rr)
 	}
 	ruleWaiver := ctx.applyWaivers(r.id, o, &rr)
@@ -276,13 +278,13 @@ func (ctx *evalContext) run(r rule) RuleResult {
 	}
 	switch {
 	case !failing && hasWaived(o.evidence):
-		rr.Status, rr.Reason = RuleWaived, CodeWaived
+		rr.Status, rr.Reason = RuleWaived, reason.PolicyWaived
 		rr.Message = "every failure is waived: " + o.message
 	case !failing:
 		rr.Status = RulePass
 		rr.Message = o.message
 	case ruleWaiver != nil:
-		rr.Status, rr.Reason = RuleWaived, CodeWaived
+		rr.Status, rr.Reason = RuleWaived, reason.PolicyWaived
 		rr.Message = fmt.Sprintf("waived until %s by %s (%s): %s", ruleWaiver.Expires, ruleWaiver.Owner, ruleWaiver.Reason, o.message)
 		for i := range o.evidence {
 			if o.evidence[i].Failed {
@@ -429,7 +431,7 @@ func pointsPassRule(s *Score) RuleResult {
 	rr := RuleResult{ID: RulePointsPass, Action: ActionFail, Status: RulePass, Evidence: []Evidence{}}
 	msg := fmt.Sprintf("%d of %d points; at least %d needed", s.Earned, s.Maximum, s.Pass)
 	if s.Earned < s.Pass {
-		rr.Status, rr.Reason = RuleFail, CodePointsBelowPass
+		rr.Status, rr.Reason = RuleFail, reason.PolicyPointsBelowPass
 		rr.Hint = "see why each point was lost (sovcheck verify --explain)"
 	}
 	rr.Message = msg

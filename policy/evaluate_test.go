@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 type ruleCase struct {
@@ -64,23 +64,23 @@ func TestSignatureRule(t *testing.T) {
 	}
 	runRuleCases(t, []ruleCase{
 		{"any verified signer", "", nil, RuleSignature, RulePass, "", "1 trusted signer"},
-		{"no signer", "", func(f *Facts) { f.Signers = nil }, RuleSignature, RuleFail, CodeSignatureMissing, ""},
+		{"no signer", "", func(f *Facts) { f.Signers = nil }, RuleSignature, RuleFail, reason.PolicySignatureMissing, ""},
 		{"identity exact", keylessSection, nil, RuleSignature, RulePass, "", ""},
 		{"identity of another workflow", keylessSection, func(f *Facts) { f.Signers[0].Subject = strings.Replace(testIdentity, "release", "nightly", 1) },
-			RuleSignature, RuleFail, CodeSignerUntrusted, "nightly.yml"},
+			RuleSignature, RuleFail, reason.PolicySignerUntrusted, "nightly.yml"},
 		{"identity from another issuer", keylessSection, func(f *Facts) { f.Signers[0].Issuer = "https://accounts.google.com" },
-			RuleSignature, RuleFail, CodeSignerUntrusted, ""},
+			RuleSignature, RuleFail, reason.PolicySignerUntrusted, ""},
 		{"identity regexp", regexpSection, nil, RuleSignature, RulePass, "", ""},
 		{"identity regexp matches the whole value only", regexpSection, func(f *Facts) { f.Signers[0].Subject = "evil:" + testIdentity },
-			RuleSignature, RuleFail, CodeSignerUntrusted, ""},
+			RuleSignature, RuleFail, reason.PolicySignerUntrusted, ""},
 		{"key", keySection, keySigner(testKeyID), RuleSignature, RulePass, "", ""},
 		{"key in upper case", keySection, keySigner(strings.ToUpper(testKeyID)), RuleSignature, RulePass, "", ""},
-		{"another key", keySection, keySigner(testCertKey), RuleSignature, RuleFail, CodeSignerUntrusted, "key sha256:" + testCertKey},
-		{"keyless signer against a key list", keySection, nil, RuleSignature, RuleFail, CodeSignerUntrusted, ""},
+		{"another key", keySection, keySigner(testCertKey), RuleSignature, RuleFail, reason.PolicySignerUntrusted, "key sha256:" + testCertKey},
+		{"keyless signer against a key list", keySection, nil, RuleSignature, RuleFail, reason.PolicySignerUntrusted, ""},
 		{"section does not match: default is strict", keylessSection, func(f *Facts) { f.Artifact.Name = "README"; f.Signers = nil },
-			RuleSignature, RuleFail, CodeSignatureMissing, ""},
+			RuleSignature, RuleFail, reason.PolicySignatureMissing, ""},
 		{"not required", "artifacts:\n  - match: [\"*\"]\n    signature: {required: false}\n", func(f *Facts) { f.Signers = nil },
-			RuleSignature, RuleSkip, CodeNotApplicable, ""},
+			RuleSignature, RuleSkip, reason.PolicyNotApplicable, ""},
 		{"not required, but listed signers must be trusted when signed", "artifacts:\n  - match: [\"*\"]\n    signature: {required: false, keys: [\"sha256:" + testKeyID + "\"]}\n",
 			nil, RuleSignature, RulePass, "", "does not require"},
 	})
@@ -89,10 +89,10 @@ func TestSignatureRule(t *testing.T) {
 func TestAttestationRule(t *testing.T) {
 	body := "artifacts:\n  - match: [\"*\"]\n    attestations: [slsaprovenance1, cyclonedx]\n"
 	runRuleCases(t, []ruleCase{
-		{"all present", body, func(f *Facts) { f.PredicateTypes = append(f.PredicateTypes, attest.PredicateCycloneDX) }, RuleAttestations, RulePass, "", ""},
-		{"one missing", body, nil, RuleAttestations, RuleFail, CodeAttestationMissing, attest.PredicateCycloneDX},
-		{"none", body, func(f *Facts) { f.PredicateTypes = nil }, RuleAttestations, RuleFail, CodeAttestationMissing, ""},
-		{"other section requires none", "artifacts:\n  - match: [\"*.deb\"]\n    attestations: [spdx]\n  - match: [\"*\"]\n", nil, RuleAttestations, RuleSkip, CodeNotApplicable, ""},
+		{"all present", body, func(f *Facts) { f.PredicateTypes = append(f.PredicateTypes, vocab.PredicateCycloneDX) }, RuleAttestations, RulePass, "", ""},
+		{"one missing", body, nil, RuleAttestations, RuleFail, reason.PolicyAttestationMissing, vocab.PredicateCycloneDX},
+		{"none", body, func(f *Facts) { f.PredicateTypes = nil }, RuleAttestations, RuleFail, reason.PolicyAttestationMissing, ""},
+		{"other section requires none", "artifacts:\n  - match: [\"*.deb\"]\n    attestations: [spdx]\n  - match: [\"*\"]\n", nil, RuleAttestations, RuleSkip, reason.PolicyNotApplicable, ""},
 	})
 }
 
@@ -107,15 +107,15 @@ func TestProvenanceRule(t *testing.T) {
 `
 	runRuleCases(t, []ruleCase{
 		{"required by default", "", nil, RuleProvenance, RulePass, "", ""},
-		{"missing", "", func(f *Facts) { f.Provenance = nil }, RuleProvenance, RuleFail, CodeProvenanceMissing, ""},
+		{"missing", "", func(f *Facts) { f.Provenance = nil }, RuleProvenance, RuleFail, reason.PolicyProvenanceMissing, ""},
 		{"constraints met", body, nil, RuleProvenance, RulePass, "", ""},
 		{"builder pinned to a version", strings.Replace(body, testBuilder, testBuilder+"@refs/tags/v2.1.0", 1), nil, RuleProvenance, RulePass, "", ""},
-		{"builder at another version", strings.Replace(body, testBuilder, testBuilder+"@refs/tags/v1.9.0", 1), nil, RuleProvenance, RuleFail, CodeProvenanceMismatch, "builder"},
-		{"another builder", body, func(f *Facts) { f.Provenance[0].BuilderID = "https://evil.example/builder" }, RuleProvenance, RuleFail, CodeProvenanceMismatch, "builder"},
-		{"another repository", body, func(f *Facts) { f.Provenance[0].SourceURI = "github.com/evil/tool" }, RuleProvenance, RuleFail, CodeProvenanceMismatch, "source"},
-		{"a tag outside the pattern", body, func(f *Facts) { f.Provenance[0].SourceRef = "refs/tags/v2.0.0" }, RuleProvenance, RuleFail, CodeProvenanceMismatch, "ref"},
+		{"builder at another version", strings.Replace(body, testBuilder, testBuilder+"@refs/tags/v1.9.0", 1), nil, RuleProvenance, RuleFail, reason.PolicyProvenanceMismatch, "builder"},
+		{"another builder", body, func(f *Facts) { f.Provenance[0].BuilderID = "https://evil.example/builder" }, RuleProvenance, RuleFail, reason.PolicyProvenanceMismatch, "builder"},
+		{"another repository", body, func(f *Facts) { f.Provenance[0].SourceURI = "github.com/evil/tool" }, RuleProvenance, RuleFail, reason.PolicyProvenanceMismatch, "source"},
+		{"a tag outside the pattern", body, func(f *Facts) { f.Provenance[0].SourceRef = "refs/tags/v2.0.0" }, RuleProvenance, RuleFail, reason.PolicyProvenanceMismatch, "ref"},
 		{"the trusted branch", body, func(f *Facts) { f.Provenance[0].SourceRef = "refs/heads/main" }, RuleProvenance, RulePass, "", ""},
-		{"another branch", body, func(f *Facts) { f.Provenance[0].SourceRef = "refs/heads/v1.x" }, RuleProvenance, RuleFail, CodeProvenanceMismatch, "ref"},
+		{"another branch", body, func(f *Facts) { f.Provenance[0].SourceRef = "refs/heads/v1.x" }, RuleProvenance, RuleFail, reason.PolicyProvenanceMismatch, "ref"},
 		{"one of two provenances meets the policy", body, func(f *Facts) {
 			bad := f.Provenance[0]
 			bad.BuilderID = "https://evil.example/builder"
@@ -136,15 +136,15 @@ func TestRebuildRule(t *testing.T) {
 	}
 	runRuleCases(t, []ruleCase{
 		{"match", match, nil, RuleRebuild, RulePass, "", "bit for bit"},
-		{"mismatch", match, mismatch("GZIP_ONLY"), RuleRebuild, RuleFail, CodeNotReproducible, ""},
+		{"mismatch", match, mismatch("GZIP_ONLY"), RuleRebuild, RuleFail, reason.PolicyNotReproducible, ""},
 		{"equivalent: allowed differences", equiv, mismatch("GZIP_ONLY", "VCS_STAMP_MISMATCH"), RuleRebuild, RulePass, "", "gzip-framing"},
-		{"equivalent: a difference not allowed", equiv, mismatch("GZIP_ONLY", "GO_VERSION_MISMATCH"), RuleRebuild, RuleFail, CodeNotReproducible, ""},
-		{"equivalent: unexplained mismatch", equiv, mismatch(), RuleRebuild, RuleFail, CodeNotReproducible, ""},
+		{"equivalent: a difference not allowed", equiv, mismatch("GZIP_ONLY", "GO_VERSION_MISMATCH"), RuleRebuild, RuleFail, reason.PolicyNotReproducible, ""},
+		{"equivalent: unexplained mismatch", equiv, mismatch(), RuleRebuild, RuleFail, reason.PolicyNotReproducible, ""},
 		{"equivalent: exact match", equiv, nil, RuleRebuild, RulePass, "", ""},
-		{"skipped", match, func(f *Facts) { f.Rebuild = Rebuild{Status: RebuildSkip, Reason: "TOOLCHAIN_UNAVAILABLE"} }, RuleRebuild, RuleFail, CodeRebuildMissing, "TOOLCHAIN_UNAVAILABLE"},
-		{"not attempted", match, func(f *Facts) { f.Rebuild = Rebuild{} }, RuleRebuild, RuleFail, CodeRebuildMissing, ""},
+		{"skipped", match, func(f *Facts) { f.Rebuild = Rebuild{Status: RebuildSkip, Reason: "TOOLCHAIN_UNAVAILABLE"} }, RuleRebuild, RuleFail, reason.PolicyRebuildMissing, "TOOLCHAIN_UNAVAILABLE"},
+		{"not attempted", match, func(f *Facts) { f.Rebuild = Rebuild{} }, RuleRebuild, RuleFail, reason.PolicyRebuildMissing, ""},
 		{"required none", "artifacts:\n  - match: [\"*\"]\n    rebuild: {required: none}\n  - match: [\"x\"]\n    rebuild: {required: match}\n",
-			func(f *Facts) { f.Rebuild = Rebuild{} }, RuleRebuild, RuleSkip, CodeNotApplicable, ""},
+			func(f *Facts) { f.Rebuild = Rebuild{} }, RuleRebuild, RuleSkip, reason.PolicyNotApplicable, ""},
 	})
 }
 
@@ -152,24 +152,24 @@ func TestSBOMRules(t *testing.T) {
 	noSBOM := func(f *Facts) { f.SBOM = SBOM{} }
 	runRuleCases(t, []ruleCase{
 		{"present", "sbom: {}\n", nil, RuleSBOMRequired, RulePass, "", "3 components"},
-		{"absent", "sbom: {}\n", noSBOM, RuleSBOMRequired, RuleFail, CodeSBOMMissing, ""},
-		{"absent, not required", "sbom: {required: false}\n", noSBOM, RuleSBOMRequired, RuleSkip, CodeNotApplicable, ""},
+		{"absent", "sbom: {}\n", noSBOM, RuleSBOMRequired, RuleFail, reason.PolicySBOMMissing, ""},
+		{"absent, not required", "sbom: {required: false}\n", noSBOM, RuleSBOMRequired, RuleSkip, reason.PolicyNotApplicable, ""},
 		{"quality", "sbom: {minQuality: 0.9}\n", nil, RuleSBOMQuality, RulePass, "", ""},
-		{"quality too low", "sbom: {minQuality: 0.9}\n", func(f *Facts) { f.SBOM.Quality = 0.5 }, RuleSBOMQuality, RuleFail, CodeSBOMQuality, "50%"},
-		{"quality without SBOM", "sbom: {minQuality: 0.9}\n", noSBOM, RuleSBOMQuality, RuleFail, CodeSBOMMissing, ""},
-		{"quality without SBOM, not required", "sbom: {required: false, minQuality: 0.9}\n", noSBOM, RuleSBOMQuality, RuleSkip, CodeNotApplicable, ""},
+		{"quality too low", "sbom: {minQuality: 0.9}\n", func(f *Facts) { f.SBOM.Quality = 0.5 }, RuleSBOMQuality, RuleFail, reason.PolicySBOMQuality, "50%"},
+		{"quality without SBOM", "sbom: {minQuality: 0.9}\n", noSBOM, RuleSBOMQuality, RuleFail, reason.PolicySBOMMissing, ""},
+		{"quality without SBOM, not required", "sbom: {required: false, minQuality: 0.9}\n", noSBOM, RuleSBOMQuality, RuleSkip, reason.PolicyNotApplicable, ""},
 		{"product grade", "sbom: {maxProductGrade: C}\n", nil, RuleProductGrade, RulePass, "", ""},
-		{"product grade worse", "sbom: {maxProductGrade: C}\n", func(f *Facts) { f.SBOM.ProductGrade = "E" }, RuleProductGrade, RuleFail, CodeGradeExceeded, "E is worse than C"},
-		{"product ungraded", "sbom: {maxProductGrade: C}\n", func(f *Facts) { f.SBOM.ProductGrade = "" }, RuleProductGrade, RuleFail, CodeGradeExceeded, ""},
+		{"product grade worse", "sbom: {maxProductGrade: C}\n", func(f *Facts) { f.SBOM.ProductGrade = "E" }, RuleProductGrade, RuleFail, reason.PolicyGradeExceeded, "E is worse than C"},
+		{"product ungraded", "sbom: {maxProductGrade: C}\n", func(f *Facts) { f.SBOM.ProductGrade = "" }, RuleProductGrade, RuleFail, reason.PolicyGradeExceeded, ""},
 		{"component grade", "sbom: {maxComponentGrade: C}\n", nil, RuleComponentGrade, RulePass, "", ""},
-		{"component grade worse", "sbom: {maxComponentGrade: C}\n", func(f *Facts) { f.SBOM.Components[1].Grade = "F" }, RuleComponentGrade, RuleFail, CodeGradeExceeded, "liblzma5"},
-		{"component ungraded", "sbom: {maxComponentGrade: C}\n", func(f *Facts) { f.SBOM.Components[2].Grade = "" }, RuleComponentGrade, RuleFail, CodeGradeExceeded, "ungraded"},
+		{"component grade worse", "sbom: {maxComponentGrade: C}\n", func(f *Facts) { f.SBOM.Components[1].Grade = "F" }, RuleComponentGrade, RuleFail, reason.PolicyGradeExceeded, "liblzma5"},
+		{"component ungraded", "sbom: {maxComponentGrade: C}\n", func(f *Facts) { f.SBOM.Components[2].Grade = "" }, RuleComponentGrade, RuleFail, reason.PolicyGradeExceeded, "ungraded"},
 		{"labels", "sbom: {forbiddenLabels: [abandoned, systemic-fragile]}\n", nil, RuleForbiddenLabels, RulePass, "", ""},
-		{"forbidden label", "sbom: {forbiddenLabels: [abandoned, single-maintainer]}\n", nil, RuleForbiddenLabels, RuleFail, CodeForbiddenLabel, "single-maintainer"},
+		{"forbidden label", "sbom: {forbiddenLabels: [abandoned, single-maintainer]}\n", nil, RuleForbiddenLabels, RuleFail, reason.PolicyForbiddenLabel, "single-maintainer"},
 		{"jurisdictions", "sbom: {jurisdictions: {allowed: [EU, US]}}\n", nil, RuleJurisdictions, RulePass, "", ""},
-		{"jurisdiction outside", "sbom: {jurisdictions: {allowed: [EU]}}\n", nil, RuleJurisdictions, RuleFail, CodeJurisdiction, "jurisdiction US"},
+		{"jurisdiction outside", "sbom: {jurisdictions: {allowed: [EU]}}\n", nil, RuleJurisdictions, RuleFail, reason.PolicyJurisdiction, "jurisdiction US"},
 		{"jurisdiction subdivision", "sbom: {jurisdictions: {allowed: [EU, US]}}\n", func(f *Facts) { f.SBOM.Components[0].Jurisdiction = "US-CA" }, RuleJurisdictions, RulePass, "", ""},
-		{"jurisdiction unknown", "sbom: {jurisdictions: {allowed: [EU, US]}}\n", func(f *Facts) { f.SBOM.Components[0].Jurisdiction = "" }, RuleJurisdictions, RuleFail, CodeJurisdiction, "unknown"},
+		{"jurisdiction unknown", "sbom: {jurisdictions: {allowed: [EU, US]}}\n", func(f *Facts) { f.SBOM.Components[0].Jurisdiction = "" }, RuleJurisdictions, RuleFail, reason.PolicyJurisdiction, "unknown"},
 		{"jurisdiction unknown allowed", "sbom: {jurisdictions: {allowed: [EU, US], allowUnknown: true}}\n", func(f *Facts) { f.SBOM.Components[0].Jurisdiction = "" }, RuleJurisdictions, RulePass, "", ""},
 	})
 }
@@ -180,19 +180,19 @@ func TestLicenceRule(t *testing.T) {
 	lic := func(s string) func(*Facts) { return func(f *Facts) { f.SBOM.Components[0].Licence = s } }
 	runRuleCases(t, []ruleCase{
 		{"allowed choices", allow, nil, RuleLicences, RulePass, "", ""},
-		{"not allowed", allow, lic("MPL-2.0"), RuleLicences, RuleFail, CodeLicence, "MPL-2.0 is not allowed"},
-		{"AND needs both", allow, lic("MIT AND MPL-2.0"), RuleLicences, RuleFail, CodeLicence, ""},
+		{"not allowed", allow, lic("MPL-2.0"), RuleLicences, RuleFail, reason.PolicyLicence, "MPL-2.0 is not allowed"},
+		{"AND needs both", allow, lic("MIT AND MPL-2.0"), RuleLicences, RuleFail, reason.PolicyLicence, ""},
 		{"OR needs one", allow, lic("MPL-2.0 OR MIT"), RuleLicences, RulePass, "", ""},
 		{"lower-case operators", allow, lic("(mpl-2.0 or mit) and apache-2.0"), RuleLicences, RulePass, "", ""},
 		{"exception allowed", allow, lic("GPL-2.0-only WITH Classpath-exception-2.0"), RuleLicences, RulePass, "", ""},
-		{"without the allowed exception", allow, lic("GPL-2.0-only"), RuleLicences, RuleFail, CodeLicence, ""},
-		{"denied", deny, lic("AGPL-3.0-only"), RuleLicences, RuleFail, CodeLicence, "requires denied AGPL-3.0-only"},
-		{"denied with any exception", deny, lic("GPL-2.0-only WITH Classpath-exception-2.0"), RuleLicences, RuleFail, CodeLicence, ""},
+		{"without the allowed exception", allow, lic("GPL-2.0-only"), RuleLicences, RuleFail, reason.PolicyLicence, ""},
+		{"denied", deny, lic("AGPL-3.0-only"), RuleLicences, RuleFail, reason.PolicyLicence, "requires denied AGPL-3.0-only"},
+		{"denied with any exception", deny, lic("GPL-2.0-only WITH Classpath-exception-2.0"), RuleLicences, RuleFail, reason.PolicyLicence, ""},
 		{"a choice avoids the denied one", deny, lic("AGPL-3.0-only OR MIT"), RuleLicences, RulePass, "", ""},
-		{"denied inside AND", deny, lic("MIT AND (AGPL-3.0-only OR GPL-2.0-only)"), RuleLicences, RuleFail, CodeLicence, ""},
-		{"unknown", deny, lic("NOASSERTION"), RuleLicences, RuleFail, CodeLicence, "licence unknown"},
+		{"denied inside AND", deny, lic("MIT AND (AGPL-3.0-only OR GPL-2.0-only)"), RuleLicences, RuleFail, reason.PolicyLicence, ""},
+		{"unknown", deny, lic("NOASSERTION"), RuleLicences, RuleFail, reason.PolicyLicence, "licence unknown"},
 		{"unknown allowed", "licences: {deny: [AGPL-3.0-only], allowUnknown: true}\n", lic(""), RuleLicences, RulePass, "", ""},
-		{"does not parse", deny, lic("MIT OR"), RuleLicences, RuleFail, CodeLicence, "does not parse"},
+		{"does not parse", deny, lic("MIT OR"), RuleLicences, RuleFail, reason.PolicyLicence, "does not parse"},
 	})
 }
 
@@ -202,15 +202,15 @@ func TestVulnerabilityRules(t *testing.T) {
 	}
 	runRuleCases(t, []ruleCase{
 		{"none exploited", "", nil, RuleKnownExploited, RulePass, "", ""},
-		{"exploited", "", exploited, RuleKnownExploited, RuleFail, CodeKnownExploited, "CVE-2024-3094"},
-		{"exploited by label", "", func(f *Facts) { f.SBOM.Components[2].Labels = []string{LabelKnownExploited} }, RuleKnownExploited, RuleFail, CodeKnownExploited, "yaml.v3"},
-		{"no SBOM and no vulnerability data", "", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleSkip, CodeNotApplicable, ""},
-		{"no SBOM, required", "sbom: {}\n", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleFail, CodeSBOMMissing, ""},
+		{"exploited", "", exploited, RuleKnownExploited, RuleFail, reason.PolicyKnownExploited, "CVE-2024-3094"},
+		{"exploited by label", "", func(f *Facts) { f.SBOM.Components[2].Labels = []string{string(vocab.LabelKnownExploited)} }, RuleKnownExploited, RuleFail, reason.PolicyKnownExploited, "yaml.v3"},
+		{"no SBOM and no vulnerability data", "", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleSkip, reason.PolicyNotApplicable, ""},
+		{"no SBOM, required", "sbom: {}\n", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleFail, reason.PolicySBOMMissing, ""},
 		{"within limits", "vulnerabilities: {maximum: {critical: 0, medium: 1}}\n", nil, RuleVulnerabilityLimit, RulePass, "", "1 medium (at most 1)"},
-		{"over a limit", "vulnerabilities: {maximum: {critical: 0, medium: 1}}\n", exploited, RuleVulnerabilityLimit, RuleFail, CodeVulnerabilityThreshold, "1 critical (at most 0)"},
-		{"unknown severity counts as high", "vulnerabilities: {maximum: {critical: 0, high: 0}}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "moderate-ish" }, RuleVulnerabilityLimit, RuleFail, CodeVulnerabilityThreshold, "1 high (at most 0)"},
+		{"over a limit", "vulnerabilities: {maximum: {critical: 0, medium: 1}}\n", exploited, RuleVulnerabilityLimit, RuleFail, reason.PolicyVulnerabilityThreshold, "1 critical (at most 0)"},
+		{"unknown severity counts as high", "vulnerabilities: {maximum: {critical: 0, high: 0}}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "moderate-ish" }, RuleVulnerabilityLimit, RuleFail, reason.PolicyVulnerabilityThreshold, "1 high (at most 0)"},
 		{"unknown severity counts as the policy says", "vulnerabilities: {maximum: {critical: 0, high: 0}, unknownSeverity: medium}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "unknown" }, RuleVulnerabilityLimit, RulePass, "", "0 high (at most 0)"},
-		{"unknown severity in a class of its own", "vulnerabilities: {maximum: {unknown: 0}, unknownSeverity: unknown}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "unknown" }, RuleVulnerabilityLimit, RuleFail, CodeVulnerabilityThreshold, "1 unknown (at most 0)"},
+		{"unknown severity in a class of its own", "vulnerabilities: {maximum: {unknown: 0}, unknownSeverity: unknown}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "unknown" }, RuleVulnerabilityLimit, RuleFail, reason.PolicyVulnerabilityThreshold, "1 unknown (at most 0)"},
 		{"no component assessed", "vulnerabilities: {maximum: {critical: 0}}\n", func(f *Facts) { f.Vulnerabilities = nil; f.SBOM.Advisories = Advisories{Total: 3} }, RuleVulnerabilityLimit, RuleFail, reason.VulnDataMissing, "0 of 3"},
 		{"partly assessed passes", "vulnerabilities: {maximum: {critical: 0}}\n", func(f *Facts) { f.SBOM.Advisories.Assessed = 1 }, RuleVulnerabilityLimit, RulePass, "", ""},
 		{"fresh data", "vulnerabilities: {maxDataAge: 7d}\n", nil, RuleVulnerabilityDataAge, RulePass, "", "2 days old"},
@@ -265,7 +265,7 @@ certification:
 		msg    string
 	}{
 		{"artifact listed by sha256", nil, RuleCertifiedArtifact, RulePass, "", "list"},
-		{"artifact not listed", func(f *Facts) { f.Artifact.Digest["sha256"] = hexSHA("other") }, RuleCertifiedArtifact, RuleFail, CodeUncertified, ""},
+		{"artifact not listed", func(f *Facts) { f.Artifact.Digest["sha256"] = hexSHA("other") }, RuleCertifiedArtifact, RuleFail, reason.PolicyUncertified, ""},
 		{"artifact VSA from a trusted certifier", func(f *Facts) {
 			f.Artifact.Digest["sha256"] = hexSHA("other")
 			f.VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAPassed, Evidence: "tool.vsa.json"}}
@@ -273,19 +273,19 @@ certification:
 		{"artifact VSA that failed", func(f *Facts) {
 			f.Artifact.Digest["sha256"] = hexSHA("other")
 			f.VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAFailed}}
-		}, RuleCertifiedArtifact, RuleFail, CodeUncertified, ""},
+		}, RuleCertifiedArtifact, RuleFail, reason.PolicyUncertified, ""},
 		{"artifact VSA from another certifier", func(f *Facts) {
 			f.Artifact.Digest["sha256"] = hexSHA("other")
 			f.VSAs = []VSA{{CertifierKeyID: testKeyID, Result: VSAPassed}}
-		}, RuleCertifiedArtifact, RuleFail, CodeUncertified, ""},
-		{"components: expired entry", nil, RuleCertifiedComponent, RuleFail, CodeUncertified, "expired on 2026-01-31"},
+		}, RuleCertifiedArtifact, RuleFail, reason.PolicyUncertified, ""},
+		{"components: expired entry", nil, RuleCertifiedComponent, RuleFail, reason.PolicyUncertified, "expired on 2026-01-31"},
 		{"components: VSA covers the expired entry", func(f *Facts) {
 			f.SBOM.Components[1].VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAPassed}}
 		}, RuleCertifiedComponent, RulePass, "", ""},
 		{"components: another version", func(f *Facts) {
 			f.SBOM.Components[1].VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAPassed}}
 			f.SBOM.Components[2].PURL = "pkg:golang/gopkg.in/yaml.v3@v3.0.0"
-		}, RuleCertifiedComponent, RuleFail, CodeUncertified, "yaml.v3@v3.0.0"},
+		}, RuleCertifiedComponent, RuleFail, reason.PolicyUncertified, "yaml.v3@v3.0.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := goodFacts()
@@ -303,8 +303,8 @@ certification:
 	}
 	t.Run("list not loaded", func(t *testing.T) {
 		rr, _ := ruleResult(t, mustLoad(t, body), goodFacts(), RuleCertifiedComponent)
-		if rr.Status != RuleFail || rr.Reason != CodeDataNotLoaded {
-			t.Fatalf("got %s %s, want FAIL %s", rr.Status, rr.Reason, CodeDataNotLoaded)
+		if rr.Status != RuleFail || rr.Reason != reason.DataNotLoaded {
+			t.Fatalf("got %s %s, want FAIL %s", rr.Status, rr.Reason, reason.DataNotLoaded)
 		}
 	})
 }
@@ -331,7 +331,7 @@ func TestPenaltiesAndPoints(t *testing.T) {
 	if res.Passed() {
 		t.Fatal("79 points passed a policy that needs 80")
 	}
-	if rr, _ := res.Rule(RulePointsPass); rr.Reason != CodePointsBelowPass {
+	if rr, _ := res.Rule(RulePointsPass); rr.Reason != reason.PolicyPointsBelowPass {
 		t.Fatalf("points.pass reason %q", rr.Reason)
 	}
 	// The twin: a grade-A product without the label passes.
@@ -345,7 +345,7 @@ func TestPenaltiesAndPoints(t *testing.T) {
 	// No SBOM: no grade, no grade points.
 	f.SBOM = SBOM{}
 	res = Evaluate(p, f, testNow)
-	if rr, _ := res.Rule(RulePointsGrade); rr.Status != RuleFail || rr.PointsLost != 100 || rr.Reason != CodeSBOMMissing {
+	if rr, _ := res.Rule(RulePointsGrade); rr.Status != RuleFail || rr.PointsLost != 100 || rr.Reason != reason.PolicySBOMMissing {
 		t.Fatalf("points.grade without SBOM: %+v", rr)
 	}
 	if res.Passed() {
@@ -360,13 +360,13 @@ func TestCELRules(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{"holds", rule("fail", `checks.exists(c, c.id == "signature" && c.status == "PASS")`, ""), nil, "r", RulePass, "", ""},
 		{"does not hold", rule("fail", `checks.exists(c, c.id == "signature" && c.status == "PASS")`, ""), func(f *Facts) { f.Checks[0].Status = StatusFail },
-			"r", RuleFail, CodeRuleFailed, ""},
+			"r", RuleFail, reason.PolicyRuleFailed, ""},
 		{"components", rule("fail", `sbom.components.all(c, c.grade in ["A", "B", "C"])`, ""), nil, "r", RulePass, "", ""},
 		{"components fail", rule("fail", `sbom.components.all(c, c.grade in ["A", "B", "C"])`, ""), func(f *Facts) { f.SBOM.Components[0].Grade = "D" },
-			"r", RuleFail, CodeRuleFailed, ""},
-		{"message", rule("fail", `size(signers) >= 2`, "    message: two signers sign every release\n"), nil, "r", RuleFail, CodeRuleFailed, "two signers"},
-		{"runtime error fails the rule", rule("fail", `provenance[3].builderId == ""`, ""), nil, "r", RuleFail, CodeRuleError, "index"},
-		{"map key missing fails the rule", rule("fail", `artifact.digest["sha512"] != ""`, ""), nil, "r", RuleFail, CodeRuleError, "no such key"},
+			"r", RuleFail, reason.PolicyRuleFailed, ""},
+		{"message", rule("fail", `size(signers) >= 2`, "    message: two signers sign every release\n"), nil, "r", RuleFail, reason.PolicyRuleFailed, "two signers"},
+		{"runtime error fails the rule", rule("fail", `provenance[3].builderId == ""`, ""), nil, "r", RuleFail, reason.PolicyRuleError, "index"},
+		{"map key missing fails the rule", rule("fail", `artifact.digest["sha512"] != ""`, ""), nil, "r", RuleFail, reason.PolicyRuleError, "no such key"},
 		{"now", rule("fail", `now > timestamp("2026-01-01T00:00:00Z")`, ""), nil, "r", RulePass, "", ""},
 		{"strings extension", rule("fail", `artifact.name.lowerAscii().startsWith("dist/")`, ""), nil, "r", RulePass, "", ""},
 	})
@@ -378,7 +378,7 @@ func TestCELRules(t *testing.T) {
 			f.SBOM.Components = append(f.SBOM.Components, Component{Name: fmt.Sprint("c", i)})
 		}
 		rr, res := ruleResult(t, p, f, "r")
-		if rr.Status != RuleFail || rr.Reason != CodeRuleCost || res.Passed() {
+		if rr.Status != RuleFail || rr.Reason != reason.PolicyRuleCostExceeded || res.Passed() {
 			t.Fatalf("rule over its cost limit: %s %s, policy %s", rr.Status, rr.Reason, res.Status)
 		}
 		// Its twin under the default limit completes.
@@ -430,17 +430,17 @@ func TestWaivers(t *testing.T) {
 		return s
 	}
 	runRuleCases(t, []ruleCase{
-		{"component waiver by purl without version", body + waiver("pkg:deb/debian/liblzma5", "2026-12-31"), nil, RuleForbiddenLabels, RuleWaived, CodeWaived, "every failure is waived"},
-		{"component waiver by exact purl", body + waiver("pkg:deb/debian/liblzma5@5.4.1", "2026-12-31"), nil, RuleForbiddenLabels, RuleWaived, CodeWaived, ""},
-		{"component waiver by ref", body + waiver("lzma", "2026-12-31"), nil, RuleForbiddenLabels, RuleWaived, CodeWaived, ""},
-		{"waiver of another version", body + waiver("pkg:deb/debian/liblzma5@5.2.0", "2026-12-31"), nil, RuleForbiddenLabels, RuleFail, CodeForbiddenLabel, ""},
-		{"waiver of another component", body + waiver("pkg:golang/golang.org/x/text", "2026-12-31"), nil, RuleForbiddenLabels, RuleFail, CodeForbiddenLabel, ""},
-		{"expired waiver", body + waiver("pkg:deb/debian/liblzma5", "2026-10-31"), nil, RuleForbiddenLabels, RuleFail, CodeForbiddenLabel, "expired on 2026-10-31 and no longer applies"},
-		{"waiver through the end of its day", body + waiver("lzma", "2026-11-01"), nil, RuleForbiddenLabels, RuleWaived, CodeWaived, ""},
-		{"rule-wide waiver", body + waiver("", "2027-01-01"), nil, RuleForbiddenLabels, RuleWaived, CodeWaived, "waived until 2027-01-01 by jane@acme.example"},
+		{"component waiver by purl without version", body + waiver("pkg:deb/debian/liblzma5", "2026-12-31"), nil, RuleForbiddenLabels, RuleWaived, reason.PolicyWaived, "every failure is waived"},
+		{"component waiver by exact purl", body + waiver("pkg:deb/debian/liblzma5@5.4.1", "2026-12-31"), nil, RuleForbiddenLabels, RuleWaived, reason.PolicyWaived, ""},
+		{"component waiver by ref", body + waiver("lzma", "2026-12-31"), nil, RuleForbiddenLabels, RuleWaived, reason.PolicyWaived, ""},
+		{"waiver of another version", body + waiver("pkg:deb/debian/liblzma5@5.2.0", "2026-12-31"), nil, RuleForbiddenLabels, RuleFail, reason.PolicyForbiddenLabel, ""},
+		{"waiver of another component", body + waiver("pkg:golang/golang.org/x/text", "2026-12-31"), nil, RuleForbiddenLabels, RuleFail, reason.PolicyForbiddenLabel, ""},
+		{"expired waiver", body + waiver("pkg:deb/debian/liblzma5", "2026-10-31"), nil, RuleForbiddenLabels, RuleFail, reason.PolicyForbiddenLabel, "expired on 2026-10-31 and no longer applies"},
+		{"waiver through the end of its day", body + waiver("lzma", "2026-11-01"), nil, RuleForbiddenLabels, RuleWaived, reason.PolicyWaived, ""},
+		{"rule-wide waiver", body + waiver("", "2027-01-01"), nil, RuleForbiddenLabels, RuleWaived, reason.PolicyWaived, "waived until 2027-01-01 by jane@acme.example"},
 		{"waiver of a passing rule", body + waiver("", "2027-01-01"), func(f *Facts) { f.SBOM.Components[1].Labels = nil }, RuleForbiddenLabels, RulePass, "", ""},
 		{"waiver of a knock-out artifact rule", "waivers:\n  - {rule: artifact.provenance, reason: vendor build, owner: bob, expires: 2026-12-01}\n",
-			func(f *Facts) { f.Provenance = nil }, RuleProvenance, RuleWaived, CodeWaived, ""},
+			func(f *Facts) { f.Provenance = nil }, RuleProvenance, RuleWaived, reason.PolicyWaived, ""},
 	})
 
 	// Half waived: the other component still fails.
@@ -465,7 +465,7 @@ func TestPolicyExpiresAfterLoading(t *testing.T) {
 	}
 	res := Evaluate(p, goodFacts(), testNow.AddDate(0, 1, 0))
 	rr, _ := res.Rule(RulePolicyExpiry)
-	if rr.Status != RuleFail || rr.Reason != CodeExpired || res.Passed() {
+	if rr.Status != RuleFail || rr.Reason != reason.PolicyExpired || res.Passed() {
 		t.Fatalf("expired policy: rule %s %s, policy %s", rr.Status, rr.Reason, res.Status)
 	}
 }
@@ -521,7 +521,7 @@ func TestResultIntoVerdict(t *testing.T) {
 	v := Decide(f.Artifact, f.Checks)
 	res := Evaluate(p, NewFacts(v), testNow)
 	// NewFacts carries no signers or provenance: the knock-outs fail.
-	if got := res.Apply(v); got.Passed() || got.Reason != CodeSignatureMissing {
+	if got := res.Apply(v); got.Passed() || got.Reason != reason.PolicySignatureMissing {
 		t.Fatalf("verdict with failing policy: %s %s", got.Status, got.Reason)
 	}
 	res = Evaluate(p, f, testNow)
@@ -531,11 +531,11 @@ func TestResultIntoVerdict(t *testing.T) {
 	}
 	var warn Check
 	for _, c := range got.Checks {
-		if c.ID == CheckPrefix+"w" {
+		if c.ID == vocab.CheckPolicyPrefix+"w" {
 			warn = c
 		}
 	}
-	if warn.Status != StatusSkip || warn.Reason != CodeWarning || warn.Required {
+	if warn.Status != StatusSkip || warn.Reason != reason.PolicyWarning || warn.Required {
 		t.Fatalf("warning check %+v", warn)
 	}
 	if n := len(got.Checks); n != len(v.Checks)+len(res.Rules) {
@@ -565,11 +565,11 @@ waivers:
 		reason   string
 	}{
 		"policy:artifact.signature":              {StatusPass, true, ""},
-		"policy:artifact.rebuild":                {StatusSkip, false, CodeNotApplicable},
-		"policy:sbom.forbidden-labels":           {StatusSkip, false, CodeWaived},
-		"policy:sbom.component-grade":            {StatusFail, true, CodeGradeExceeded},
-		"policy:warned":                          {StatusSkip, false, CodeWarning},
-		"policy:penalised":                       {StatusSkip, false, CodePenalty},
+		"policy:artifact.rebuild":                {StatusSkip, false, reason.PolicyNotApplicable},
+		"policy:sbom.forbidden-labels":           {StatusSkip, false, reason.PolicyWaived},
+		"policy:sbom.component-grade":            {StatusFail, true, reason.PolicyGradeExceeded},
+		"policy:warned":                          {StatusSkip, false, reason.PolicyWarning},
+		"policy:penalised":                       {StatusSkip, false, reason.PolicyPenalty},
 		"policy:held":                            {StatusPass, false, ""},
 		"policy:points.pass":                     {StatusPass, true, ""},
 		"policy:points.grade":                    {},
@@ -595,7 +595,7 @@ waivers:
 	if res.VerificationResult() != VSAFailed {
 		t.Errorf("VSA result %s", res.VerificationResult())
 	}
-	if v := res.Apply(Decide(res.Subject, goodFacts().Checks)); v.Passed() || v.Reason != CodeGradeExceeded {
+	if v := res.Apply(Decide(res.Subject, goodFacts().Checks)); v.Passed() || v.Reason != reason.PolicyGradeExceeded {
 		t.Errorf("verdict %s %s", v.Status, v.Reason)
 	}
 }

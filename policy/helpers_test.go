@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // testNow is the evaluation time of every test: fixed, so golden files
@@ -53,9 +53,9 @@ func goodFacts() *Facts {
 			{ID: "identity", Subject: Subject{Name: "dist/tool-linux-amd64"}, Status: StatusPass, Required: true, Evidence: "dist/tool-linux-amd64.sigstore.json"},
 		},
 		Signers:        []Signer{{Issuer: testIssuer, Subject: testIdentity, Evidence: "dist/tool-linux-amd64.sigstore.json"}},
-		PredicateTypes: []string{attest.PredicateSLSAProvenanceV1},
+		PredicateTypes: []string{vocab.PredicateSLSAProvenanceV1},
 		Provenance: []Provenance{{
-			PredicateType: attest.PredicateSLSAProvenanceV1, BuilderID: testBuilder + "@refs/tags/v2.1.0",
+			PredicateType: vocab.PredicateSLSAProvenanceV1, BuilderID: testBuilder + "@refs/tags/v2.1.0",
 			SourceURI: "github.com/acme/tool", SourceRef: "refs/tags/v1.2.0",
 			SourceDigest: map[string]string{"gitCommit": "0123456789abcdef0123456789abcdef01234567"},
 			Evidence:     "dist/tool-linux-amd64.intoto.jsonl",

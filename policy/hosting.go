@@ -6,14 +6,11 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // RuleHostingProviders is the rule of the hosting: section.
 const RuleHostingProviders = "hosting.providers"
-
-// serviceLabels are the labels the SBOM assessment fires on hosted
-// services; hosting.forbiddenLabels may name them.
-var serviceLabels = []string{"foreign-hosted", "uncertified-host", "unauthenticated-endpoint", "crosses-trust-boundary", "single-provider"}
 
 // Service is a hosted service of the SBOM (a CycloneDX service) with its
 // provider as the trust registry knows it.
@@ -62,8 +59,8 @@ func (v *validator) hosting() {
 		}
 	}
 	for i, l := range s.ForbiddenLabels {
-		if !slices.Contains(serviceLabels, l) {
-			v.ps.at(fmt.Sprintf("hosting.forbiddenLabels[%d]", i), "service labels: "+strings.Join(serviceLabels, ", "), "unknown service label %q", l)
+		if !slices.Contains(vocab.ServiceLabels, vocab.Label(l)) {
+			v.ps.at(fmt.Sprintf("hosting.forbiddenLabels[%d]", i), "service labels: "+strings.Join(vocab.LabelNames(vocab.ServiceLabels), ", "), "unknown service label %q", l)
 		}
 	}
 	v.action("hosting", s.Action, s.Points, "give the points lost per failing service, e.g. points: 10", false)

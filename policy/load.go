@@ -15,8 +15,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/anchor"
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Stable ids of the declarative rules. CEL rules take the ids their
@@ -210,7 +211,7 @@ func (v *validator) action(path, action string, points int, pointsHint string, r
 }
 
 func (v *validator) missing(path, field, hint string) {
-	v.ps.add(CodeInvalid, v.ps.posAt(path), joinPath(path, field), hint, "missing required field %q", field)
+	v.ps.add(reason.PolicyInvalid, v.ps.posAt(path), joinPath(path, field), hint, "missing required field %q", field)
 }
 
 func (v *validator) validate() {
@@ -233,7 +234,7 @@ func (v *validator) validate() {
 		case err != nil:
 			v.ps.at("metadata.expires", "write a date as YYYY-MM-DD", "%v", err)
 		case !v.now.Before(until):
-			v.ps.add(CodeExpired, v.ps.posAt("metadata.expires"), "metadata.expires",
+			v.ps.add(reason.PolicyExpired, v.ps.posAt("metadata.expires"), "metadata.expires",
 				"the policy's owner must review it and set a new metadata.expires",
 				"policy expired on %s", d.Metadata.Expires)
 		default:
@@ -300,9 +301,9 @@ func (v *validator) artifact(path string, s *artifactSection) *artifactRules {
 		}
 	}
 	for i, t := range s.Attestations {
-		uri, err := attest.ResolvePredicateType(t)
+		uri, err := vocab.ResolvePredicateType(t)
 		if err != nil {
-			v.ps.at(fmt.Sprintf("%s.attestations[%d]", path, i), "use a known name ("+strings.Join(attest.PredicateAliases(), ", ")+") or the predicate type URI", "%v", err)
+			v.ps.at(fmt.Sprintf("%s.attestations[%d]", path, i), "use a known name ("+strings.Join(vocab.PredicateAliases(), ", ")+") or the predicate type URI", "%v", err)
 			continue
 		}
 		r.predicateTypes = append(r.predicateTypes, uri)
@@ -319,7 +320,7 @@ func (v *validator) artifact(path string, s *artifactSection) *artifactRules {
 		v.nonEmpty(ppath+".branches", pr.Branches)
 		r.builderIDs = pr.BuilderIDs
 		for _, repo := range pr.SourceRepos {
-			r.sourceRepos = append(r.sourceRepos, attest.NormalizeSourceURI(repo))
+			r.sourceRepos = append(r.sourceRepos, vocab.NormalizeSourceURI(repo))
 		}
 		r.tags, r.branches = pr.Tags, pr.Branches
 	}
@@ -368,17 +369,17 @@ func (v *validator) nonEmpty(path string, list []string) {
 func parseKeyRef(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if hexID, ok := strings.CutPrefix(s, "sha256:"); ok {
-		if _, err := attest.ParseSHA256(hexID); err != nil {
+		if _, err := vocab.ParseSHA256(hexID); err != nil {
 			return "", err
 		}
 		return strings.ToLower(hexID), nil
 	}
 	if strings.HasPrefix(s, "-----BEGIN ") {
-		pub, err := attest.ReadPublicKey(strings.NewReader(s))
+		pub, err := vocab.ReadPublicKey(strings.NewReader(s))
 		if err != nil {
 			return "", err
 		}
-		return attest.KeyID(pub)
+		return vocab.KeyID(pub)
 	}
 	return "", fmt.Errorf("unrecognised key %q", clip(s, 40))
 }
@@ -455,7 +456,7 @@ func (v *validator) sbom() {
 var jurisdictionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`) })
 
 func (v *validator) grade(path, g string) {
-	if gradeRank(g) < 0 {
+	if vocab.GradeRank(g) < 0 {
 		v.ps.at(path, "grades run from A (best) to G", "unknown grade %q", g)
 	}
 }
@@ -524,8 +525,8 @@ func (v *validator) vulnerabilities() {
 	}
 	for _, sev := range sortedKeys(vs.Maximum) {
 		path := "vulnerabilities.maximum." + sev
-		if !slices.Contains(severities, sev) {
-			v.ps.at(path, "use "+strings.Join(severities, ", "), "unknown severity %q", sev)
+		if !slices.Contains(vocab.Severities, sev) {
+			v.ps.at(path, "use "+strings.Join(vocab.Severities, ", "), "unknown severity %q", sev)
 		}
 		if vs.Maximum[sev] < 0 {
 			v.ps.at(path, "give the most vulnerabilities allowed, 0 for none", "negative maximum %d", vs.Maximum[sev])
@@ -581,7 +582,7 @@ func (v *validator) data() {
 		case d.SHA256 == "":
 			v.missing(path, "sha256", "pin the file: add sha256: <output of sha256sum>")
 		default:
-			if _, err := attest.ParseSHA256(hexSum); err != nil {
+			if _, err := vocab.ParseSHA256(hexSum); err != nil {
 				v.ps.at(path+".sha256", "give the 64 hex digits printed by sha256sum", "%v", err)
 			}
 		}
@@ -647,13 +648,13 @@ func (v *validator) points() {
 	if len(pt.Grades) > 0 {
 		v.p.ruleIDs[RulePointsGrade] = true
 		for _, g := range sortedKeys(pt.Grades) {
-			if gradeRank(g) < 0 {
+			if vocab.GradeRank(g) < 0 {
 				v.ps.at("points.grades."+g, "grades run from A (best) to G", "unknown grade %q", g)
 			} else if n := pt.Grades[g]; n < 0 || n > pt.Maximum {
 				v.ps.at("points.grades."+g, "give points between 0 and the maximum", "points %d out of range 0 to %d", n, pt.Maximum)
 			}
 		}
-		for _, g := range grades {
+		for _, g := range vocab.GradeNames() {
 			if _, ok := pt.Grades[g]; !ok {
 				v.missing("points.grades", g, "give points for every grade, A to G")
 			}
@@ -717,7 +718,7 @@ func (v *validator) rules() {
 		}
 		cr, xerr := compileRule(env, r, v.p.costLimit)
 		if xerr != nil {
-			v.ps.add(CodeInvalid, v.exprPos(path+".expr", xerr), path+".expr",
+			v.ps.add(reason.PolicyInvalid, v.exprPos(path+".expr", xerr), path+".expr",
 				"variables: "+celVariableNames()+"; the expression must say what must hold, as a bool", "%s", xerr.msg)
 			continue
 		}

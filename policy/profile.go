@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
 // RuleSBOMProfile requires the SBOM to conform to a conformance profile
@@ -45,11 +47,11 @@ func (ctx *evalContext) sbomProfileRule() *outcome {
 	switch {
 	case s.Profile != want:
 		ev.Failed = true
-		return failed(CodeSBOMProfile, fmt.Sprintf("the SBOM was not checked against %s", want),
+		return failed(reason.PolicySBOMProfile, fmt.Sprintf("the SBOM was not checked against %s", want),
 			"run sovcheck verify with this policy, which checks the SBOM against the profile", ev)
 	case !s.ProfileConformant:
 		ev.Failed = true
-		return failed(CodeSBOMProfile, fmt.Sprintf("the SBOM does not conform to %s: %d gaps, first: %s", want, s.ProfileGaps, s.ProfileFirstGap),
+		return failed(reason.PolicySBOMProfile, fmt.Sprintf("the SBOM does not conform to %s: %d gaps, first: %s", want, s.ProfileGaps, s.ProfileFirstGap),
 			"run 'sovcheck sbom check --profile "+want+" SBOM' for every gap, and ask the supplier for an SBOM that fills them", ev)
 	}
 	return passed("the SBOM conforms to "+want, ev)

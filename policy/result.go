@@ -3,6 +3,9 @@ package policy
 import (
 	"fmt"
 	"slices"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // RuleStatus is the outcome of one policy rule.
@@ -104,9 +107,6 @@ func (r *Result) Rule(id string) (RuleResult, bool) {
 	return r.Rules[i], true
 }
 
-// CheckPrefix starts the id of every check that comes from a policy rule.
-const CheckPrefix = "policy:"
-
 // Checks turns the rule results into checks of the verdict model, one per
 // rule (id "policy:<rule id>"). A failing knock-out (action fail) is a
 // required FAIL; a passing rule is a PASS; warnings, penalties, waived and
@@ -116,22 +116,22 @@ const CheckPrefix = "policy:"
 func (r *Result) Checks() []Check {
 	out := make([]Check, 0, len(r.Rules))
 	for _, rr := range r.Rules {
-		c := Check{ID: CheckPrefix + rr.ID, Subject: r.Subject, Message: rr.Message, Hint: rr.Hint, Evidence: r.Policy.File}
+		c := Check{ID: vocab.CheckPolicyPrefix + rr.ID, Subject: r.Subject, Message: rr.Message, Hint: rr.Hint, Evidence: r.Policy.File}
 		switch {
 		case rr.Status == RulePass:
 			c.Status, c.Required = StatusPass, rr.Action == ActionFail
 		case rr.Status == RuleFail && rr.Action == ActionFail:
 			c.Status, c.Required, c.Reason = StatusFail, true, rr.Reason
 		case rr.Status == RuleFail && rr.Action == ActionWarn:
-			c.Status, c.Reason = StatusSkip, CodeWarning
+			c.Status, c.Reason = StatusSkip, reason.PolicyWarning
 			c.Message = fmt.Sprintf("warning (%s): %s", rr.Reason, rr.Message)
 		case rr.Status == RuleFail:
-			c.Status, c.Reason = StatusSkip, CodePenalty
+			c.Status, c.Reason = StatusSkip, reason.PolicyPenalty
 			c.Message = fmt.Sprintf("-%d points (%s): %s", rr.PointsLost, rr.Reason, rr.Message)
 		case rr.Status == RuleWaived:
-			c.Status, c.Reason = StatusSkip, CodeWaived
+			c.Status, c.Reason = StatusSkip, reason.PolicyWaived
 		default:
-			c.Status, c.Reason = StatusSkip, CodeNotApplicable
+			c.Status, c.Reason = StatusSkip, reason.PolicyNotApplicable
 		}
 		out = append(out, c)
 	}

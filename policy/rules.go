@@ -6,7 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func (ctx *evalContext) expiry() *outcome {
@@ -17,7 +18,7 @@ func (ctx *evalContext) expiry() *outcome {
 		return passed("the policy sets no expiry date")
 	case !ctx.now.Before(p.expires):
 		ev.Failed = true
-		return failed(CodeExpired, "the policy expired on "+p.doc.Metadata.Expires,
+		return failed(reason.PolicyExpired, "the policy expired on "+p.doc.Metadata.Expires,
 			"the policy's owner must review it and set a new metadata.expires", ev)
 	}
 	return passed("the policy expires on "+p.doc.Metadata.Expires, ev)
@@ -66,7 +67,7 @@ func (ctx *evalContext) signature() *outcome {
 	if !s.signatureRequired && !trustList {
 		return skipped("the policy requires no signature of this artifact")
 	}
-	ev := ctx.checkEvidence(attest.CheckSignature, attest.CheckIdentity)
+	ev := ctx.checkEvidence(vocab.CheckSignature, vocab.CheckIdentity)
 	trusted := 0
 	var untrusted []string
 	for _, sg := range ctx.f.Signers {
@@ -87,10 +88,10 @@ func (ctx *evalContext) signature() *outcome {
 	case !s.signatureRequired:
 		return passed("no trusted signature, and the policy does not require one for this artifact", ev...)
 	case len(ctx.f.Signers) == 0:
-		return failed(CodeSignatureMissing, "no verified signature",
+		return failed(reason.PolicySignatureMissing, "no verified signature",
 			"publish a Sigstore bundle beside the artifact (ARTIFACT.sigstore.json) and verify it", ev...)
 	}
-	return failed(CodeSignerUntrusted, "signed only by signers the policy does not trust: "+strings.Join(untrusted, ", "),
+	return failed(reason.PolicySignerUntrusted, "signed only by signers the policy does not trust: "+strings.Join(untrusted, ", "),
 		"the policy trusts "+s.trustedSigners()+"; ask the publisher which key or identity signs releases, then review the policy", ev...)
 }
 
@@ -121,7 +122,7 @@ func (ctx *evalContext) attestations() *outcome {
 		}
 	}
 	if len(missing) > 0 {
-		return failed(CodeAttestationMissing, "no verified attestation of type "+strings.Join(missing, ", "),
+		return failed(reason.PolicyAttestationMissing, "no verified attestation of type "+strings.Join(missing, ", "),
 			"publish the attestation as a signed bundle beside the artifact (ARTIFACT.intoto.jsonl)", ev...)
 	}
 	return passed("verified attestations of every required type", ev...)
@@ -137,7 +138,7 @@ func (ctx *evalContext) provenance() *outcome {
 		if !s.provenanceRequired {
 			return passed("no provenance, and the policy does not require one for this artifact")
 		}
-		return failed(CodeProvenanceMissing, "no verified SLSA provenance",
+		return failed(reason.PolicyProvenanceMissing, "no verified SLSA provenance",
 			"publish the build's SLSA provenance as a signed attestation beside the artifact (ARTIFACT.intoto.jsonl)")
 	}
 	var ev []Evidence
@@ -161,7 +162,7 @@ func (ctx *evalContext) provenance() *outcome {
 	if ok {
 		return passed("built by a trusted builder from a trusted source", ev...)
 	}
-	return failed(CodeProvenanceMismatch, "no verified provenance meets the policy: "+strings.Join(firstProblems, "; "),
+	return failed(reason.PolicyProvenanceMismatch, "no verified provenance meets the policy: "+strings.Join(firstProblems, "; "),
 		"the artifact was built elsewhere or from other sources than the policy trusts; do not accept it without review", ev...)
 }
 
@@ -170,7 +171,7 @@ func (s *artifactRules) provenanceProblems(pv Provenance) []string {
 	if len(s.builderIDs) > 0 && !slices.ContainsFunc(s.builderIDs, func(want string) bool { return builderMatches(pv.BuilderID, want) }) {
 		out = append(out, fmt.Sprintf("builder %q not trusted", pv.BuilderID))
 	}
-	if len(s.sourceRepos) > 0 && !slices.Contains(s.sourceRepos, attest.NormalizeSourceURI(pv.SourceURI)) {
+	if len(s.sourceRepos) > 0 && !slices.Contains(s.sourceRepos, vocab.NormalizeSourceURI(pv.SourceURI)) {
 		out = append(out, fmt.Sprintf("source %q not trusted", pv.SourceURI))
 	}
 	if len(s.tags)+len(s.branches) > 0 {
@@ -222,13 +223,13 @@ func (ctx *evalContext) rebuild() *outcome {
 		case len(other) == 0:
 			return passed("rebuilt equivalent: the differences are limited to "+strings.Join(s.normalisations, ", "), ev...)
 		}
-		return failed(CodeNotReproducible, "rebuilding did not reproduce the artifact: "+strings.Join(other, ", "),
+		return failed(reason.PolicyNotReproducible, "rebuilding did not reproduce the artifact: "+strings.Join(other, ", "),
 			"read the rebuild report for each difference, and ask the producer for a reproducible build", ev...)
 	case RebuildSkip:
-		return failed(CodeRebuildMissing, "the rebuild could not be tried ("+rb.Reason+")",
+		return failed(reason.PolicyRebuildMissing, "the rebuild could not be tried ("+rb.Reason+")",
 			"rebuild where the toolchain, sources and sandbox are available, then evaluate again", ev...)
 	}
-	return failed(CodeRebuildMissing, "no rebuild result", "rebuild the artifact with sovcheck and give the result")
+	return failed(reason.PolicyRebuildMissing, "no rebuild result", "rebuild the artifact with sovcheck and give the result")
 }
 
 // sbomRequired reports whether the policy requires an SBOM: a sbom
@@ -247,7 +248,7 @@ func (ctx *evalContext) withoutSBOM(what string) *outcome {
 		return nil
 	}
 	if ctx.sbomRequired() {
-		return failed(CodeSBOMMissing, "no SBOM to "+what, hintSBOM)
+		return failed(reason.PolicySBOMMissing, "no SBOM to "+what, hintSBOM)
 	}
 	return skipped("no SBOM to " + what)
 }
@@ -262,7 +263,7 @@ func (ctx *evalContext) sbomRequiredRule() *outcome {
 		n := len(ctx.f.SBOM.Components)
 		return passed(fmt.Sprintf("SBOM with %d component%s", n, plural(n)), ctx.sbomEvidence("sbom", ""))
 	case ctx.sbomRequired():
-		return failed(CodeSBOMMissing, "no SBOM", hintSBOM)
+		return failed(reason.PolicySBOMMissing, "no SBOM", hintSBOM)
 	}
 	return skipped("no SBOM, and the policy does not require one")
 }
@@ -275,7 +276,7 @@ func (ctx *evalContext) sbomQuality() *outcome {
 	ev := ctx.sbomEvidence("sbom.quality", fmt.Sprintf("%.2f", got))
 	if got < want {
 		ev.Failed = true
-		return failed(CodeSBOMQuality, fmt.Sprintf("only %.0f%% of the product could be assessed, want at least %.0f%%", got*100, want*100),
+		return failed(reason.PolicySBOMQuality, fmt.Sprintf("only %.0f%% of the product could be assessed, want at least %.0f%%", got*100, want*100),
 			"ask the supplier for an SBOM with identifiers (purl), hashes, licences and dependency relationships", ev)
 	}
 	return passed(fmt.Sprintf("%.0f%% of the product could be assessed (at least %.0f%% needed)", got*100, want*100), ev)
@@ -287,13 +288,13 @@ func (ctx *evalContext) productGrade() *outcome {
 	}
 	maxG, g := ctx.p.doc.SBOM.MaxProductGrade, ctx.f.SBOM.ProductGrade
 	ev := ctx.sbomEvidence("sbom.productGrade", g)
-	switch r := gradeRank(g); {
+	switch r := vocab.GradeRank(g); {
 	case r < 0:
 		ev.Failed = true
-		return failed(CodeGradeExceeded, "the product has no grade", "assess the SBOM with sovcheck to grade the product", ev)
-	case r > gradeRank(maxG):
+		return failed(reason.PolicyGradeExceeded, "the product has no grade", "assess the SBOM with sovcheck to grade the product", ev)
+	case r > vocab.GradeRank(maxG):
 		ev.Failed = true
-		return failed(CodeGradeExceeded, fmt.Sprintf("product grade %s is worse than %s", g, maxG),
+		return failed(reason.PolicyGradeExceeded, fmt.Sprintf("product grade %s is worse than %s", g, maxG),
 			"act on the worst components first: the product grade follows them", ev)
 	}
 	return passed(fmt.Sprintf("product grade %s, %s or better needed", g, maxG), ev)
@@ -304,14 +305,14 @@ func (ctx *evalContext) componentGrade() *outcome {
 		return o
 	}
 	maxG := ctx.p.doc.SBOM.MaxComponentGrade
-	o := &outcome{reason: CodeGradeExceeded, what: "components worse than grade " + maxG,
+	o := &outcome{reason: reason.PolicyGradeExceeded, what: "components worse than grade " + maxG,
 		hint:     "replace, upgrade or certify these components, or waive them with a reason, an owner and an expiry",
 		message:  fmt.Sprintf("every component at grade %s or better", maxG),
 		evidence: []Evidence{ctx.sbomEvidence("sbom.components[].grade", "")}}
 	for i := range ctx.f.SBOM.Components {
 		c := &ctx.f.SBOM.Components[i]
-		r := gradeRank(c.Grade)
-		if r >= 0 && r <= gradeRank(maxG) {
+		r := vocab.GradeRank(c.Grade)
+		if r >= 0 && r <= vocab.GradeRank(maxG) {
 			continue
 		}
 		e := ctx.componentEvidence(c)
@@ -329,7 +330,7 @@ func (ctx *evalContext) forbiddenLabels() *outcome {
 		return o
 	}
 	forbidden := ctx.p.doc.SBOM.ForbiddenLabels
-	o := &outcome{reason: CodeForbiddenLabel, what: "forbidden labels on components",
+	o := &outcome{reason: reason.PolicyForbiddenLabel, what: "forbidden labels on components",
 		hint:     "replace or remediate these components, or waive them with a reason, an owner and an expiry",
 		message:  "no component carries a forbidden label (" + strings.Join(forbidden, ", ") + ")",
 		evidence: []Evidence{ctx.sbomEvidence("sbom.components[].labels", "")}}
@@ -366,7 +367,7 @@ func (ctx *evalContext) jurisdictions() *outcome {
 		return o
 	}
 	spec := ctx.p.doc.SBOM.Jurisdictions
-	o := &outcome{reason: CodeJurisdiction, what: "components from suppliers outside the allowed jurisdictions",
+	o := &outcome{reason: reason.PolicyJurisdiction, what: "components from suppliers outside the allowed jurisdictions",
 		hint:     "qualify a supplier within " + strings.Join(spec.Allowed, ", ") + ", or record the supplier's jurisdiction in the trust registry",
 		message:  "every supplier is within " + strings.Join(spec.Allowed, ", "),
 		evidence: []Evidence{ctx.sbomEvidence("sbom.components[].jurisdiction", "")}}
@@ -436,7 +437,7 @@ func (ctx *evalContext) licenceRule() *outcome {
 	if o := ctx.withoutSBOM("read licences from"); o != nil {
 		return o
 	}
-	o := &outcome{reason: CodeLicence, what: "components under licences the policy does not accept",
+	o := &outcome{reason: reason.PolicyLicence, what: "components under licences the policy does not accept",
 		hint:     "replace these components, obtain another licence, or waive them with a reason, an owner and an expiry",
 		message:  "every component under accepted licences",
 		evidence: []Evidence{ctx.sbomEvidence("sbom.components[].licence", "")}}
@@ -471,7 +472,7 @@ func (ctx *evalContext) knownExploited() *outcome {
 			return o
 		}
 	}
-	o := &outcome{reason: CodeKnownExploited, what: "known-exploited vulnerabilities",
+	o := &outcome{reason: reason.PolicyKnownExploited, what: "known-exploited vulnerabilities",
 		hint:     "patch or replace these components now: the vulnerabilities are exploited in the wild",
 		message:  fmt.Sprintf("no known-exploited vulnerability among %d known", len(f.Vulnerabilities)),
 		evidence: []Evidence{{Field: "vulnerabilities"}, ctx.sbomEvidence("sbom.components[].labels", "")}}
@@ -487,9 +488,9 @@ func (ctx *evalContext) knownExploited() *outcome {
 	}
 	for i := range f.SBOM.Components {
 		c := &f.SBOM.Components[i]
-		if !seen[c] && c.HasLabel(LabelKnownExploited) {
+		if !seen[c] && c.HasLabel(string(vocab.LabelKnownExploited)) {
 			e := ctx.componentEvidence(c)
-			e.Label, e.Detail = LabelKnownExploited, LabelKnownExploited
+			e.Label, e.Detail = string(vocab.LabelKnownExploited), string(vocab.LabelKnownExploited)
 			o.addItem(c, e)
 		}
 	}
@@ -507,7 +508,7 @@ func (ctx *evalContext) vulnerabilityLimit() *outcome {
 		return o
 	}
 	limits := ctx.p.doc.Vulnerabilities.Maximum
-	o := &outcome{reason: CodeVulnerabilityThreshold,
+	o := &outcome{reason: reason.PolicyVulnerabilityThreshold,
 		hint:     "upgrade the components to versions the advisories list as fixed, or waive them with a reason, an owner and an expiry",
 		evidence: []Evidence{{Field: "vulnerabilities"}}}
 	sevOf := map[int]string{}
@@ -530,7 +531,7 @@ func (ctx *evalContext) vulnerabilityLimit() *outcome {
 		}
 		var over, within []string
 		overSev := map[string]bool{}
-		for _, sev := range severities {
+		for _, sev := range vocab.Severities {
 			limit, ok := limits[sev]
 			if !ok {
 				continue
@@ -568,10 +569,10 @@ func (ctx *evalContext) certifiedComponents() *outcome {
 		return o
 	}
 	if cs := ctx.p.doc.Certification; cs.List != "" && ctx.p.certs == nil {
-		return failed(CodeDataNotLoaded, fmt.Sprintf("certification list %q was not loaded", cs.List),
+		return failed(reason.DataNotLoaded, fmt.Sprintf("certification list %q was not loaded", cs.List),
 			"this is a defect in the caller: the policy's data files must be loaded before evaluating")
 	}
-	o := &outcome{reason: CodeUncertified, what: "uncertified components",
+	o := &outcome{reason: reason.PolicyUncertified, what: "uncertified components",
 		hint:     "have these components certified (a VSA from a trusted certifier, or an entry in the certification list), or replace them",
 		message:  "every component certified",
 		evidence: []Evidence{ctx.sbomEvidence("sbom.components[].vsas", "")}}
@@ -594,7 +595,7 @@ func (ctx *evalContext) penalty(pen penaltySpec) *outcome {
 	if pen.Uncertified {
 		what = strings.TrimPrefix(what+" + uncertified", " + ")
 	}
-	o := &outcome{reason: CodePenalty, what: "components penalised (" + what + ")",
+	o := &outcome{reason: reason.PolicyPenalty, what: "components penalised (" + what + ")",
 		hint:      "remediate or certify these components to earn the points back",
 		message:   "no component is " + what,
 		evidence:  []Evidence{ctx.sbomEvidence("sbom.components[].labels", "")},
@@ -615,10 +616,10 @@ func (ctx *evalContext) pointsGrade() *outcome {
 	pt := ctx.p.doc.Points
 	g := ctx.f.SBOM.ProductGrade
 	ev := ctx.sbomEvidence("sbom.productGrade", g)
-	if !ctx.f.SBOM.Present || gradeRank(g) < 0 {
-		o := failed(CodeGradeExceeded, fmt.Sprintf("no product grade: 0 of %d points", pt.Maximum), hintSBOM, ev)
+	if !ctx.f.SBOM.Present || vocab.GradeRank(g) < 0 {
+		o := failed(reason.PolicyGradeExceeded, fmt.Sprintf("no product grade: 0 of %d points", pt.Maximum), hintSBOM, ev)
 		if !ctx.f.SBOM.Present {
-			o.reason = CodeSBOMMissing
+			o.reason = reason.PolicySBOMMissing
 		}
 		o.failPoints = pt.Maximum
 		return o
@@ -642,18 +643,18 @@ func (r *celRule) outcome(ctx *evalContext) *outcome {
 	var o *outcome
 	switch {
 	case errors.Is(err, errBudgetSpent):
-		o = failed(CodeEvaluationCost, fmt.Sprintf("not evaluated: the CEL rules before it spent the evaluation's cost budget of %d: %s", ctx.budget.limit, what),
+		o = failed(reason.PolicyEvaluationCostExceeded, fmt.Sprintf("not evaluated: the CEL rules before it spent the evaluation's cost budget of %d: %s", ctx.budget.limit, what),
 			"the policy's CEL rules together cost too much for one artifact: merge or simplify them", ev...)
 	case errors.Is(err, errCostExceeded):
-		o = failed(CodeRuleCost, fmt.Sprintf("stopped at its CEL cost limit of %d: %s", ctx.p.costLimit, what),
+		o = failed(reason.PolicyRuleCostExceeded, fmt.Sprintf("stopped at its CEL cost limit of %d: %s", ctx.p.costLimit, what),
 			"simplify the expression: avoid comparing every component with every other", ev...)
 	case err != nil:
-		o = failed(CodeRuleError, fmt.Sprintf("%v: %s", err, what),
+		o = failed(reason.PolicyRuleError, fmt.Sprintf("%v: %s", err, what),
 			"fix the rule: guard optional fields with has() and map keys with 'in'", ev...)
 	case ok:
 		o = passed("holds: "+what, ev...)
 	default:
-		o = failed(CodeRuleFailed, "does not hold: "+what, "", ev...)
+		o = failed(reason.PolicyRuleFailed, "does not hold: "+what, "", ev...)
 	}
 	o.failPoints = r.spec.Points
 	return o

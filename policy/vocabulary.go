@@ -3,54 +3,30 @@ package policy
 import (
 	"slices"
 	"strings"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
-// knownLabels are the systemic-risk labels that sovcheck's SBOM assessment
-// can fire. A policy that names any other label is rejected, so a typo
-// cannot silently forbid nothing.
-var knownLabels = []string{
-	// identity
-	"unidentifiable", "unverifiable-artifact", "opaque-binary", "unknown-producer", "unknown-licence", "graph-incomplete",
-	// provenance
-	"no-provenance", "unsigned", "not-reproducible", "locally-modified",
-	// stewardship and sovereignty
-	"single-maintainer", "anonymous-maintainer", "abandoned", "uncertified-steward", "deprecated", "retracted", "foreign-single-source",
-	"unsandboxed-native", "sandboxed", "ambient-authority",
-	// vulnerability
-	"known-vulnerable", "known-exploited",
-	// systemic
-	"portfolio-pervasive", "high-blast-radius", "supplier-concentration", "systemic-fragile",
-}
-
-// LabelKnownExploited is the label of a component with a vulnerability
-// exploited in the wild.
-const LabelKnownExploited = "known-exploited"
-
-// KnownLabels returns the label names a policy may use, sorted.
+// KnownLabels returns the label names a policy may use, sorted: the
+// systemic-risk labels sovcheck's SBOM assessment can fire. A policy that
+// names any other label is rejected, so a typo cannot silently forbid
+// nothing.
 func KnownLabels() []string {
-	out := slices.Clone(knownLabels)
+	out := vocab.LabelNames(vocab.Labels)
 	slices.Sort(out)
 	return out
 }
 
-func isKnownLabel(s string) bool { return slices.Contains(knownLabels, s) }
+func isKnownLabel(s string) bool { return slices.Contains(vocab.Labels, vocab.Label(s)) }
 
-// Grades, best first, as on the EU energy label.
-var grades = []string{"A", "B", "C", "D", "E", "F", "G"}
-
-// gradeRank returns 0 for A up to 6 for G, and -1 for anything else.
-func gradeRank(g string) int { return slices.Index(grades, g) }
-
-// Severities of vulnerabilities, worst first.
-var severities = []string{"critical", "high", "medium", "low", "unknown"}
-
-// normaliseSeverity maps a facts severity to one of severities.
+// normaliseSeverity maps a facts severity to one of vocab.Severities.
 func normaliseSeverity(s string) string {
 	s = strings.ToLower(s)
-	if slices.Contains(severities, s) {
+	if slices.Contains(vocab.Severities, s) {
 		return s
 	}
-	return "unknown"
+	return vocab.SeverityUnknown
 }
 
 // Rule actions.
@@ -72,12 +48,12 @@ const (
 // differences that do not change what runs are offered.
 var normalisations = map[string][]string{
 	// The decompressed contents are equal; only the gzip framing differs.
-	"gzip-framing": {"GZIP_ONLY"},
+	"gzip-framing": {reason.GzipOnly},
 	// Only the version control stamp (vcs.time, vcs.modified, module
 	// version string) differs.
-	"vcs-stamp": {"VCS_STAMP_MISMATCH"},
+	"vcs-stamp": {reason.VCSStampMismatch},
 	// Only -ldflags -X values (version strings stamped at build) differ.
-	"ldflags-x": {"LDFLAGS_MISMATCH"},
+	"ldflags-x": {reason.LdflagsMismatch},
 }
 
 func normalisationNames() []string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // RuleVulnerabilityDataAge fails when the advisory data is older than
@@ -41,7 +42,7 @@ func parseDataAge(s string) (time.Duration, error) {
 
 // vulnerabilityData validates unknownSeverity, maxDataAge and staleData.
 func (v *validator) vulnerabilityData(vs *vulnerabilitySection) {
-	if s := vs.UnknownSeverity; s != "" && !slices.Contains(severities, s) {
+	if s := vs.UnknownSeverity; s != "" && !slices.Contains(vocab.Severities, s) {
 		v.ps.at("vulnerabilities.unknownSeverity", "use critical, high (the default), medium, low, or unknown (a class of its own)", "unknown severity %q", s)
 	}
 	switch vs.StaleData {

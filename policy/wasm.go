@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
-	"github.com/sovcheck/sovcheck/wasm"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // RuleWasmCapabilities is the least-privilege rule of the wasm: section.
@@ -54,13 +54,9 @@ func (v *validator) wasm() {
 	if s.AllowedCapabilities == nil {
 		v.missing("wasm", "allowedCapabilities", "list the capabilities a module may import, e.g. [clocks, random, io]; [] allows none")
 	}
-	known := make([]string, len(wasm.Capabilities))
-	for i, c := range wasm.Capabilities {
-		known[i] = string(c)
-	}
 	for i, c := range s.AllowedCapabilities {
-		if !wasm.Capability(c).Valid() {
-			v.ps.at(fmt.Sprintf("wasm.allowedCapabilities[%d]", i), "known capabilities: "+strings.Join(known, ", "), "unknown capability %q", c)
+		if !slices.Contains(vocab.WasmCapabilities, c) {
+			v.ps.at(fmt.Sprintf("wasm.allowedCapabilities[%d]", i), "known capabilities: "+strings.Join(vocab.WasmCapabilities, ", "), "unknown capability %q", c)
 		}
 	}
 	v.action("wasm", s.Action, s.Points, "give the points lost per capability beyond the allowed ones, e.g. points: 10", false)

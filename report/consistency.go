@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -16,7 +17,7 @@ const inconsistentHint = "the document was edited or written by a broken tool; v
 const labelsInconsistentHint = "the document was edited or written by a broken tool; run sovcheck sbom labels on the SBOM again"
 
 func inconsistent(what, got, want string) *reason.Error {
-	return reason.Mismatch(CodeDocumentInconsistent, inconsistentHint, what, got, want)
+	return reason.Mismatch(reason.ReportDocumentInconsistent, inconsistentHint, what, got, want)
 }
 
 // checkChecks refuses checks whose reason codes contradict their status:
@@ -100,7 +101,7 @@ func checkPolicyRules(i int, v policy.Verdict) *reason.Error {
 	}
 	var written []policy.Check
 	for _, c := range v.Checks {
-		if strings.HasPrefix(c.ID, policy.CheckPrefix) {
+		if strings.HasPrefix(c.ID, vocab.CheckPolicyPrefix) {
 			written = append(written, c)
 		}
 	}
@@ -126,7 +127,7 @@ func checkLabelsCounts(doc *LabelsDocument) *reason.Error {
 	p := &doc.Product
 	what := fmt.Sprintf("product %q", p.Name)
 	if p.Components != len(doc.Components) {
-		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" counts another number of components than it lists", fmt.Sprint(p.Components), fmt.Sprint(len(doc.Components)))
+		return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, what+" counts another number of components than it lists", fmt.Sprint(p.Components), fmt.Sprint(len(doc.Components)))
 	}
 	counts := map[string]int{}
 	risk := 0
@@ -134,17 +135,17 @@ func checkLabelsCounts(doc *LabelsDocument) *reason.Error {
 		counts[c.Grade]++
 		risk = max(risk, c.Risk)
 	}
-	for _, g := range grades {
+	for _, g := range vocab.GradeNames() {
 		if p.GradeCounts[g] != counts[g] {
-			return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, fmt.Sprintf("%s counts another number of components graded %s than it lists", what, g),
+			return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, fmt.Sprintf("%s counts another number of components graded %s than it lists", what, g),
 				fmt.Sprint(p.GradeCounts[g]), fmt.Sprint(counts[g]))
 		}
 	}
 	if len(doc.Components) > 0 && p.Risk != risk {
-		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" has another risk than its riskiest component", fmt.Sprint(p.Risk), fmt.Sprint(risk))
+		return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, what+" has another risk than its riskiest component", fmt.Sprint(p.Risk), fmt.Sprint(risk))
 	}
-	if p.ComputedGrade != "" && gradeRank(p.Grade) < gradeRank(p.ComputedGrade) {
-		return reason.Mismatch(CodeDocumentInconsistent, labelsInconsistentHint, what+" is graded better than its risk computes", p.Grade, p.ComputedGrade+" or worse")
+	if p.ComputedGrade != "" && vocab.GradeRank(p.Grade) < vocab.GradeRank(p.ComputedGrade) {
+		return reason.Mismatch(reason.ReportDocumentInconsistent, labelsInconsistentHint, what+" is graded better than its risk computes", p.Grade, p.ComputedGrade+" or worse")
 	}
 	return nil
 }

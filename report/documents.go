@@ -1,21 +1,14 @@
 package report
 
 import (
-	"slices"
-
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
-// Media types of the documents a report reads besides VerifyMediaType:
-// the JSON of `sovcheck sbom labels` (one product or a portfolio) and of
-// `sovcheck rebuild`. Package report decodes only the fields it renders,
-// so fields added to a version of these documents do not break it.
-const (
-	LabelsMediaType    = "application/vnd.sovcheck.sbom-labels.v1+json"
-	PortfolioMediaType = "application/vnd.sovcheck.sbom-portfolio.v1+json"
-	RebuildMediaType   = "application/vnd.sovcheck.rebuild.v1+json"
-)
-
+// Besides the verify document, a report reads the JSON of `sovcheck sbom
+// labels` (one product or a portfolio) and of `sovcheck rebuild`. Package
+// report decodes only the fields it renders, so fields added to a version
+// of these documents do not break it.
 // Documents are the results one report renders, grouped by kind, each in
 // the order it was read.
 type Documents struct {
@@ -301,14 +294,6 @@ type RebuildPhase struct {
 	Detail string `json:"detail"`
 }
 
-// grades is the energy-label scale, best first.
-var grades = []string{"A", "B", "C", "D", "E", "F", "G"}
-
-func gradeRank(g string) int { return slices.Index(grades, g) }
-
-// ValidGrade reports whether g is a grade of the scale A (best) to G.
-func ValidGrade(g string) bool { return gradeRank(g) >= 0 }
-
 // Decision is what a set of documents decides, for the exit code.
 type Decision struct {
 	// Status is PASS only if something was decided and nothing failed.
@@ -353,13 +338,13 @@ func (d *Documents) Decide(minGrade string) Decision {
 		}
 	}
 	if minGrade != "" {
-		limit := gradeRank(minGrade)
+		limit := vocab.GradeRank(minGrade)
 		for _, doc := range d.Labels {
-			judge(limit >= 0 && gradeRank(doc.Product.Grade) >= 0 && gradeRank(doc.Product.Grade) <= limit)
+			judge(limit >= 0 && vocab.GradeRank(doc.Product.Grade) >= 0 && vocab.GradeRank(doc.Product.Grade) <= limit)
 		}
 		for _, doc := range d.Portfolios {
 			for _, p := range doc.Products {
-				judge(limit >= 0 && gradeRank(p.Grade) >= 0 && gradeRank(p.Grade) <= limit)
+				judge(limit >= 0 && vocab.GradeRank(p.Grade) >= 0 && vocab.GradeRank(p.Grade) <= limit)
 			}
 			for range doc.Failures {
 				judge(false)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -23,17 +24,17 @@ func samplePolicy(subject policy.Subject) policy.Result {
 		Rules: []policy.RuleResult{
 			{ID: "signature", Action: policy.ActionFail, Status: policy.RulePass, Message: "signed by a trusted identity",
 				Evidence: []policy.Evidence{{Check: "signature"}, {Check: "identity"}}},
-			{ID: "sbom.max-component-grade", Action: policy.ActionPenalize, Status: policy.RuleFail, Reason: policy.CodeGradeExceeded, PointsLost: 18,
+			{ID: "sbom.max-component-grade", Action: policy.ActionPenalize, Status: policy.RuleFail, Reason: reason.PolicyGradeExceeded, PointsLost: 18,
 				Message: "1 component graded worse than D", Hint: "replace or upgrade liblzma5",
 				Evidence: []policy.Evidence{{Component: "pkg:deb/debian/liblzma5@5.6.0-0.2", Label: "known-exploited", Source: "shop.cdx.json", Pointer: "/components/5", Failed: true}}},
-			{ID: "licences", Action: policy.ActionWarn, Status: policy.RuleFail, Reason: policy.CodeLicence,
+			{ID: "licences", Action: policy.ActionWarn, Status: policy.RuleFail, Reason: reason.PolicyLicence,
 				Message: "2 components with unknown licences", Hint: "record the licence as an SPDX expression",
 				Evidence: []policy.Evidence{{Component: "pkg:npm/left-pad@1.3.0", Field: "licences", Failed: true}, {Component: "vendor-blob.so", Field: "licences", Failed: true}}},
-			{ID: "jurisdiction", Action: policy.ActionFail, Status: policy.RuleWaived, Reason: policy.CodeJurisdiction,
+			{ID: "jurisdiction", Action: policy.ActionFail, Status: policy.RuleWaived, Reason: reason.PolicyJurisdiction,
 				Message:  "1 component from a single foreign source, waived",
 				Evidence: []policy.Evidence{{Component: "pkg:npm/lodash@4.17.20", Label: "foreign-single-source", Source: "stewards.yaml", Pointer: "/stewards/3", Failed: true, Waived: true}},
 				Waivers:  []policy.WaiverNote{{Component: "pkg:npm/lodash@4.17.20", Reason: "replacement scheduled for Q3", Owner: "procurement@acme.example", Expires: "2026-09-30", Line: 41}}},
-			{ID: "rebuild", Action: policy.ActionFail, Status: policy.RuleSkip, Reason: policy.CodeNotApplicable, Message: "no rebuild is required for this artifact"},
+			{ID: "rebuild", Action: policy.ActionFail, Status: policy.RuleSkip, Reason: reason.PolicyNotApplicable, Message: "no rebuild is required for this artifact"},
 		},
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // FuzzReadDocument: any input either reads, and then renders in every
@@ -13,9 +15,9 @@ func FuzzReadDocument(f *testing.F) {
 	for _, name := range []string{"verify.golden.json", "labels.json", "portfolio.json", "rebuild.json"} {
 		f.Add(readTestdata(f, name))
 	}
-	f.Add([]byte(`{"mediaType": "` + VerifyMediaType + `", "status": "FAIL", "summary": {}, "verdicts": []}`))
-	f.Add([]byte(`{"mediaType": "` + RebuildMediaType + `"}`))
-	f.Add([]byte(`{"mediaType": "` + LabelsMediaType + `", "product": {"grade": "A"}}`))
+	f.Add([]byte(`{"mediaType": "` + vocab.MediaTypeVerify + `", "status": "FAIL", "summary": {}, "verdicts": []}`))
+	f.Add([]byte(`{"mediaType": "` + vocab.MediaTypeRebuild + `"}`))
+	f.Add([]byte(`{"mediaType": "` + vocab.MediaTypeSBOMLabels + `", "product": {"grade": "A"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs := &Documents{}
 		if err := ReadDocument("fuzz.json", data, docs); err != nil {

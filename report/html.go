@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -110,7 +111,7 @@ func rebuildClass(s string) string {
 }
 
 func gradeClass(g string) string {
-	if ValidGrade(g) {
+	if vocab.Grade(g).Valid() {
 		return "g" + g
 	}
 	return "fail"

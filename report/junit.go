@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -225,8 +226,8 @@ func gradeCase(name, grade, why, minGrade string) junitCase {
 	switch {
 	case minGrade == "":
 		tc.Skipped = &junitSkipped{Message: msg + "; not judged: no minimum grade given"}
-	case gradeRank(grade) > gradeRank(minGrade):
-		tc.Failure = &junitFailure{Message: fmt.Sprintf("graded %s, worse than the minimum %s", grade, minGrade), Type: CodeGradeBelowMinimum,
+	case vocab.GradeRank(grade) > vocab.GradeRank(minGrade):
+		tc.Failure = &junitFailure{Message: fmt.Sprintf("graded %s, worse than the minimum %s", grade, minGrade), Type: reason.ReportGradeBelowMinimum,
 			Text: msg + "\nhint: act on the worst components first; the HTML report says why each is risky"}
 	}
 	return tc

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -267,10 +268,10 @@ func productTitle(name, version string) string {
 
 func newProductView(doc *LabelsDocument, minGrade string) productView {
 	p := productView{Doc: doc, Title: productTitle(doc.Product.Name, doc.Product.Version), Judged: minGrade != ""}
-	p.Passed = p.Judged && gradeRank(doc.Product.Grade) <= gradeRank(minGrade)
+	p.Passed = p.Judged && vocab.GradeRank(doc.Product.Grade) <= vocab.GradeRank(minGrade)
 	p.Scale = newGradeScale(doc.Product.Grade)
 	var bars []barData
-	for _, g := range grades {
+	for _, g := range vocab.GradeNames() {
 		n := doc.Product.GradeCounts[g]
 		bars = append(bars, barData{Label: g, Value: float64(n), Text: fmt.Sprint(n), Color: gradeColors[g]})
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -30,10 +31,10 @@ const readHint = "give the JSON written by sovcheck verify --format json, sovche
 // A new kind of document is one more entry here, a field of Documents and
 // its sections in the renderers.
 var documentReaders = map[string]func(data []byte, docs *Documents) *reason.Error{
-	VerifyMediaType:    readVerify,
-	LabelsMediaType:    readLabels,
-	PortfolioMediaType: readPortfolio,
-	RebuildMediaType:   readRebuild,
+	vocab.MediaTypeVerify:        readVerify,
+	vocab.MediaTypeSBOMLabels:    readLabels,
+	vocab.MediaTypeSBOMPortfolio: readPortfolio,
+	vocab.MediaTypeRebuild:       readRebuild,
 }
 
 // MediaTypes lists the media types a report reads, sorted.
@@ -72,7 +73,7 @@ func ReadDocument(name string, data []byte, docs *Documents) error {
 	}
 	read, ok := documentReaders[*probe.MediaType]
 	if !ok {
-		return reason.Mismatch(CodeMediaTypeUnknown, "a newer sovcheck may have written it; render it with that version, or "+strings.TrimPrefix(readHint, "give "),
+		return reason.Mismatch(reason.ReportMediaTypeUnknown, "a newer sovcheck may have written it; render it with that version, or "+strings.TrimPrefix(readHint, "give "),
 			fmt.Sprintf("reading %q: unknown media type", name), *probe.MediaType, strings.Join(MediaTypes(), " or "))
 	}
 	var doc Documents
@@ -137,7 +138,7 @@ func readVerify(data []byte, docs *Documents) *reason.Error {
 	}
 	fresh := NewVerifyDocument(verdicts)
 	if doc.Status != fresh.Status || doc.Summary != fresh.Summary {
-		return reason.Mismatch(CodeDocumentInconsistent, "the document was edited or written by a broken tool; verify the artifacts again",
+		return reason.Mismatch(reason.ReportDocumentInconsistent, "the document was edited or written by a broken tool; verify the artifacts again",
 			"status and summary contradict the verdicts", fmt.Sprintf("%s %+v", doc.Status, doc.Summary), fmt.Sprintf("%s %+v", fresh.Status, fresh.Summary))
 	}
 	docs.Verify = append(docs.Verify, fresh)
@@ -157,7 +158,7 @@ func checkPolicy(i int, v policy.Verdict) *reason.Error {
 		return reason.Mismatch(reason.InputMalformed, readHint, what+" has an unknown status", string(r.Status), "PASS or FAIL")
 	}
 	if r.Status == policy.StatusFail && v.Status == policy.StatusPass {
-		return reason.Mismatch(CodeDocumentInconsistent, "the document was edited or written by a broken tool; verify the artifact again",
+		return reason.Mismatch(reason.ReportDocumentInconsistent, "the document was edited or written by a broken tool; verify the artifact again",
 			what+" contradicts the verdict", "verdict PASS with policy FAIL", "verdict FAIL")
 	}
 	if p := r.Points; p != nil && (p.Maximum < 0 || p.Earned < 0 || p.Earned > p.Maximum || p.Pass < 0 || p.Pass > p.Maximum) {
@@ -174,7 +175,7 @@ func checkGrade(what, g string, optional bool) *reason.Error {
 	if optional && g == "" {
 		return nil
 	}
-	if !ValidGrade(g) {
+	if !vocab.Grade(g).Valid() {
 		return reason.Mismatch(reason.InputMalformed, readHint, what+" grade out of scale", g, "A to G")
 	}
 	return nil
@@ -315,7 +316,7 @@ func readRebuild(data []byte, docs *Documents) *reason.Error {
 			return err
 		}
 		if r.Status == RebuildMatch && r.Reason != nil {
-			return reason.Mismatch(CodeDocumentInconsistent, "the document was edited or written by a broken tool; rebuild the artifact again",
+			return reason.Mismatch(reason.ReportDocumentInconsistent, "the document was edited or written by a broken tool; rebuild the artifact again",
 				fmt.Sprintf("rebuild of %q says MATCH with a failure reason", r.Artifact), r.Reason.Code, "no reason")
 		}
 	}

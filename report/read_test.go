@@ -12,6 +12,7 @@ import (
 	"testing/iotest"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -20,7 +21,7 @@ func TestReadEachKind(t *testing.T) {
 	if len(docs.Verify) != 1 || len(docs.Rebuilds) != 1 || len(docs.Labels) != 1 || len(docs.Portfolios) != 1 {
 		t.Fatalf("documents = %d verify, %d rebuild, %d labels, %d portfolio; want one each", len(docs.Verify), len(docs.Rebuilds), len(docs.Labels), len(docs.Portfolios))
 	}
-	want := []Input{{"verify.json", VerifyMediaType}, {"rebuild.json", RebuildMediaType}, {"labels.json", LabelsMediaType}, {"portfolio.json", PortfolioMediaType}}
+	want := []Input{{"verify.json", vocab.MediaTypeVerify}, {"rebuild.json", vocab.MediaTypeRebuild}, {"labels.json", vocab.MediaTypeSBOMLabels}, {"portfolio.json", vocab.MediaTypeSBOMPortfolio}}
 	if !slices.Equal(docs.Inputs, want) {
 		t.Errorf("inputs = %+v, want %+v", docs.Inputs, want)
 	}
@@ -85,20 +86,20 @@ func TestReadRejects(t *testing.T) {
 		msg  string
 	}{
 		{"not JSON", []byte("PASS tool\n"), reason.InputMalformed, "not a JSON object"},
-		{"array", []byte(`[{"mediaType": "` + VerifyMediaType + `"}]`), reason.InputMalformed, "not a JSON object"},
+		{"array", []byte(`[{"mediaType": "` + vocab.MediaTypeVerify + `"}]`), reason.InputMalformed, "not a JSON object"},
 		{"trailing data", append(verifyJSON(t, none), []byte(`{}`)...), reason.InputMalformed, "not a JSON object"},
 		{"no media type", []byte(`{"status": "PASS", "verdicts": []}`), reason.InputMalformed, "no mediaType"},
-		{"other tool", []byte(`{"mediaType": "application/vnd.in-toto+json"}`), CodeMediaTypeUnknown, "unknown media type"},
-		{"newer version", []byte(`{"mediaType": "application/vnd.sovcheck.verify.v2+json"}`), CodeMediaTypeUnknown, "unknown media type"},
+		{"other tool", []byte(`{"mediaType": "application/vnd.in-toto+json"}`), reason.ReportMediaTypeUnknown, "unknown media type"},
+		{"newer version", []byte(`{"mediaType": "application/vnd.sovcheck.verify.v2+json"}`), reason.ReportMediaTypeUnknown, "unknown media type"},
 		{"wrong field type", verifyJSON(t, func(m map[string]any) { m["verdicts"] = "PASS" }), reason.InputMalformed, "decoding"},
 		{"no verdicts", verifyJSON(t, func(m map[string]any) { delete(m, "verdicts") }), reason.InputMalformed, "no verdicts list"},
 		{"verdict lies", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "FAIL"; check0(m)["reason"] = "SIGNATURE_INVALID" }),
-			CodeDocumentInconsistent, "contradicts its checks"},
-		{"unknown check status", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "OK" }), CodeDocumentInconsistent, "contradicts its checks"},
-		{"required skip", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "SKIP"; check0(m)["reason"] = "X" }), CodeDocumentInconsistent, "contradicts"},
+			reason.ReportDocumentInconsistent, "contradicts its checks"},
+		{"unknown check status", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "OK" }), reason.ReportDocumentInconsistent, "contradicts its checks"},
+		{"required skip", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "SKIP"; check0(m)["reason"] = "X" }), reason.ReportDocumentInconsistent, "contradicts"},
 		{"skip without reason", verifyJSON(t, func(m map[string]any) { check0(m)["status"] = "SKIP"; check0(m)["required"] = false }), reason.InputMalformed, "SKIP without a reason"},
-		{"pass with a reason code", verifyJSON(t, func(m map[string]any) { check0(m)["reason"] = "SIGNATURE_INVALID" }), CodeDocumentInconsistent, "passed with a reason code"},
-		{"verdict reason", verifyJSON(t, func(m map[string]any) { verdict0(m)["reason"] = "MADE_UP" }), CodeDocumentInconsistent, "names another reason"},
+		{"pass with a reason code", verifyJSON(t, func(m map[string]any) { check0(m)["reason"] = "SIGNATURE_INVALID" }), reason.ReportDocumentInconsistent, "passed with a reason code"},
+		{"verdict reason", verifyJSON(t, func(m map[string]any) { verdict0(m)["reason"] = "MADE_UP" }), reason.ReportDocumentInconsistent, "names another reason"},
 		{"fail without reason", verifyJSON(t, func(m map[string]any) {
 			check0(m)["status"] = "FAIL"
 			verdict0(m)["status"] = "FAIL"
@@ -106,37 +107,37 @@ func TestReadRejects(t *testing.T) {
 		}), reason.InputMalformed, "FAIL without a reason code"},
 		{"policy rule passes with a reason", verifyJSON(t, func(m map[string]any) {
 			verdict0(m)["policy"] = map[string]any{"status": "PASS", "rules": []any{map[string]any{"id": "r", "action": "fail", "status": "PASS", "reason": "POLICY_RULE_FAILED"}}}
-		}), CodeDocumentInconsistent, "passed with a reason code"},
+		}), reason.ReportDocumentInconsistent, "passed with a reason code"},
 		{"policy status contradicts its rules", verifyJSON(t, func(m map[string]any) {
 			verdict0(m)["policy"] = map[string]any{"status": "PASS", "rules": []any{map[string]any{"id": "r", "action": "fail", "status": "FAIL", "reason": "POLICY_RULE_FAILED"}}}
-		}), CodeDocumentInconsistent, "contradicts its rules"},
+		}), reason.ReportDocumentInconsistent, "contradicts its rules"},
 		{"policy checks missing", verifyJSON(t, func(m map[string]any) {
 			verdict0(m)["policy"] = map[string]any{"status": "PASS", "rules": []any{map[string]any{"id": "r", "action": "fail", "status": "PASS"}}}
-		}), CodeDocumentInconsistent, "does not match the verdict's policy checks"},
+		}), reason.ReportDocumentInconsistent, "does not match the verdict's policy checks"},
 		{"points do not add up", verifyJSON(t, func(m map[string]any) {
 			verdict0(m)["policy"] = map[string]any{"status": "PASS", "points": map[string]any{"earned": 90, "maximum": 100, "pass": 50},
 				"rules": []any{map[string]any{"id": "p", "action": "penalize", "status": "FAIL", "reason": "POLICY_PENALTY", "pointsLost": 30}}}
-		}), CodeDocumentInconsistent, "points that do not add up"},
-		{"status lies", verifyJSON(t, func(m map[string]any) { m["status"] = "FAIL" }), CodeDocumentInconsistent, "status and summary"},
-		{"summary lies", verifyJSON(t, func(m map[string]any) { m["summary"].(map[string]any)["failed"] = 3 }), CodeDocumentInconsistent, "status and summary"},
+		}), reason.ReportDocumentInconsistent, "points that do not add up"},
+		{"status lies", verifyJSON(t, func(m map[string]any) { m["status"] = "FAIL" }), reason.ReportDocumentInconsistent, "status and summary"},
+		{"summary lies", verifyJSON(t, func(m map[string]any) { m["summary"].(map[string]any)["failed"] = 3 }), reason.ReportDocumentInconsistent, "status and summary"},
 		{"policy status", verifyJSON(t, func(m map[string]any) { verdict0(m)["policy"] = map[string]any{"status": "MAYBE"} }), reason.InputMalformed, "unknown status"},
 		{"policy fails under a pass", verifyJSON(t, func(m map[string]any) { verdict0(m)["policy"] = map[string]any{"status": "FAIL"} }),
-			CodeDocumentInconsistent, "contradicts the verdict"},
+			reason.ReportDocumentInconsistent, "contradicts the verdict"},
 		{"points off scale", verifyJSON(t, func(m map[string]any) {
 			verdict0(m)["policy"] = map[string]any{"status": "PASS", "points": map[string]any{"earned": 120, "maximum": 100, "pass": 70}}
 		}), reason.InputMalformed, "points off their scale"},
 		{"grade off scale", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["grade"] = "H" }), reason.InputMalformed, "grade out of scale"},
 		{"component grade", editJSON(t, "labels.json", func(m map[string]any) { m["components"].([]any)[3].(map[string]any)["grade"] = "<b>" }), reason.InputMalformed, "grade out of scale"},
 		{"grade count", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["gradeCounts"].(map[string]any)["Z"] = 1 }), reason.InputMalformed, "grade out of scale"},
-		{"component count", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["components"] = 11 }), CodeDocumentInconsistent, "another number of components"},
+		{"component count", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["components"] = 11 }), reason.ReportDocumentInconsistent, "another number of components"},
 		{"grade counts", editJSON(t, "labels.json", func(m map[string]any) {
 			gc := m["product"].(map[string]any)["gradeCounts"].(map[string]any)
 			gc["G"], gc["A"] = 0, 7
-		}), CodeDocumentInconsistent, "graded A"},
+		}), reason.ReportDocumentInconsistent, "graded A"},
 		{"component flipped to A", editJSON(t, "labels.json", func(m map[string]any) { m["components"].([]any)[0].(map[string]any)["grade"] = "A" }),
-			CodeDocumentInconsistent, "graded"},
-		{"product risk", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["risk"] = 1 }), CodeDocumentInconsistent, "riskiest component"},
-		{"product graded better", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["grade"] = "A" }), CodeDocumentInconsistent, "better than its risk"},
+			reason.ReportDocumentInconsistent, "graded"},
+		{"product risk", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["risk"] = 1 }), reason.ReportDocumentInconsistent, "riskiest component"},
+		{"product graded better", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["grade"] = "A" }), reason.ReportDocumentInconsistent, "better than its risk"},
 		{"risk", editJSON(t, "labels.json", func(m map[string]any) { m["product"].(map[string]any)["risk"] = 101 }), reason.InputMalformed, "risk out of range"},
 		{"coverage", editJSON(t, "labels.json", func(m map[string]any) { m["coverage"].(map[string]any)["unassessed"] = -0.5 }), reason.InputMalformed, "out of range"},
 		{"portfolio grade", editJSON(t, "portfolio.json", func(m map[string]any) { m["products"].([]any)[0].(map[string]any)["grade"] = "" }), reason.InputMalformed, "grade out of scale"},
@@ -147,7 +148,7 @@ func TestReadRejects(t *testing.T) {
 		{"module status", editJSON(t, "rebuild.json", func(m map[string]any) { m["modules"].([]any)[0].(map[string]any)["status"] = "" }), reason.InputMalformed, "unknown rebuild status"},
 		{"match with reason", editJSON(t, "rebuild.json", func(m map[string]any) {
 			m["results"].([]any)[0].(map[string]any)["reason"] = map[string]any{"code": "DIGEST_MISMATCH"}
-		}), CodeDocumentInconsistent, "MATCH with a failure reason"},
+		}), reason.ReportDocumentInconsistent, "MATCH with a failure reason"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -166,7 +167,7 @@ func TestReadRejects(t *testing.T) {
 }
 
 func TestReadLimits(t *testing.T) {
-	big := io.MultiReader(strings.NewReader(`{"mediaType": "`+VerifyMediaType+`", "x": "`), bytes.NewReader(make([]byte, MaxDocumentBytes)))
+	big := io.MultiReader(strings.NewReader(`{"mediaType": "`+vocab.MediaTypeVerify+`", "x": "`), bytes.NewReader(make([]byte, MaxDocumentBytes)))
 	err := Read("big.json", big, &Documents{})
 	var re *reason.Error
 	if !errors.As(err, &re) || re.Code != reason.InputTooLarge {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -19,8 +20,8 @@ func ValidDocumentFormat(f string) bool { return slices.Contains(DocumentFormats
 // RenderDocuments writes docs in the named format. The exit code a caller
 // gives should come from docs.Decide, whatever the format.
 func RenderDocuments(w io.Writer, format string, docs *Documents, opts Options) error {
-	if opts.MinGrade != "" && !ValidGrade(opts.MinGrade) {
-		return fmt.Errorf("minimum grade %q: want one of %s", opts.MinGrade, strings.Join(grades, ", "))
+	if opts.MinGrade != "" && !vocab.Grade(opts.MinGrade).Valid() {
+		return fmt.Errorf("minimum grade %q: want one of %s", opts.MinGrade, strings.Join(vocab.GradeNames(), ", "))
 	}
 	switch format {
 	case "text", "":

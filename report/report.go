@@ -8,11 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
-
-// VerifyMediaType identifies the JSON document of `sovcheck verify`.
-const VerifyMediaType = "application/vnd.sovcheck.verify.v1+json"
 
 // Formats lists the output formats of `sovcheck verify`.
 var Formats = []string{"text", "json", "sarif", "junit", "markdown", "html"}
@@ -34,7 +32,7 @@ type Summary struct {
 
 // NewVerifyDocument builds the document for verdicts.
 func NewVerifyDocument(verdicts []policy.Verdict) VerifyDocument {
-	d := VerifyDocument{MediaType: VerifyMediaType, Status: policy.StatusFail, Verdicts: verdicts}
+	d := VerifyDocument{MediaType: vocab.MediaTypeVerify, Status: policy.StatusFail, Verdicts: verdicts}
 	if d.Verdicts == nil {
 		d.Verdicts = []policy.Verdict{}
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -67,7 +68,7 @@ func TestJSONGolden(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.MediaType != VerifyMediaType || doc.Status != policy.StatusFail || doc.Summary != (Summary{Artifacts: 2, Passed: 1, Failed: 1}) {
+	if doc.MediaType != vocab.MediaTypeVerify || doc.Status != policy.StatusFail || doc.Summary != (Summary{Artifacts: 2, Passed: 1, Failed: 1}) {
 		t.Fatalf("document = %+v", doc)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -201,7 +203,7 @@ func sarifVerdict(s *sarifBuilder, a artifactView) {
 		level := "error"
 		if c.Status == policy.StatusSkip {
 			level = "note"
-			if c.Reason == policy.CodeWarning || c.Reason == policy.CodePenalty {
+			if c.Reason == reason.PolicyWarning || c.Reason == reason.PolicyPenalty {
 				level = "warning"
 			}
 		}
@@ -228,10 +230,10 @@ func sarifVerdict(s *sarifBuilder, a artifactView) {
 // policyEvidence points at the failing items a policy rule named: SBOM
 // entries and data file records.
 func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
-	if r == nil || !strings.HasPrefix(checkID, policy.CheckPrefix) {
+	if r == nil || !strings.HasPrefix(checkID, vocab.CheckPolicyPrefix) {
 		return nil
 	}
-	rr, ok := r.Rule(strings.TrimPrefix(checkID, policy.CheckPrefix))
+	rr, ok := r.Rule(strings.TrimPrefix(checkID, vocab.CheckPolicyPrefix))
 	if !ok {
 		return nil
 	}
@@ -254,9 +256,9 @@ func sarifProduct(s *sarifBuilder, d *LabelsDocument) {
 		c := &d.Components[i]
 		level := "note"
 		switch {
-		case gradeRank(c.Grade) >= gradeRank("E"):
+		case vocab.GradeRank(c.Grade) >= vocab.GradeRank("E"):
 			level = "error"
-		case gradeRank(c.Grade) >= gradeRank("C"):
+		case vocab.GradeRank(c.Grade) >= vocab.GradeRank("C"):
 			level = "warning"
 		}
 		file, line := d.Product.Source, 0

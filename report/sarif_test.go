@@ -8,6 +8,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -137,7 +138,7 @@ func TestSARIFContent(t *testing.T) {
 		}
 	}
 	// A penalty is a warning pointing at the SBOM entry the policy named.
-	pen := byRule[policy.CodePenalty]
+	pen := byRule[reason.PolicyPenalty]
 	if len(pen) != 1 || pen[0].Level != "warning" || len(pen[0].RelatedLocations) != 1 ||
 		pen[0].RelatedLocations[0].LogicalLocations[0].FullyQualifiedName != "shop.cdx.json#/components/5" {
 		t.Errorf("penalty results = %+v", pen)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"unicode/utf8"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -68,8 +69,8 @@ const (
 )
 
 func newGradeScale(grade string) gradeScale {
-	s := gradeScale{Width: scaleWidth, Height: len(grades)*(scaleRow+scaleGap) - scaleGap, Grade: grade}
-	for i, g := range grades {
+	s := gradeScale{Width: scaleWidth, Height: len(vocab.Grades)*(scaleRow+scaleGap) - scaleGap, Grade: grade}
+	for i, g := range vocab.GradeNames() {
 		y := i * (scaleRow + scaleGap)
 		w := 96 + i*22
 		s.Rows = append(s.Rows, gradeRow{

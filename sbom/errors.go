@@ -6,36 +6,37 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
-// Reason codes owned by package sbom. Shared codes (INPUT_UNREADABLE,
+// Package sbom's names for its reason codes; the codes are defined in
+// internal/reason (write reason.X in new code). Shared codes (INPUT_UNREADABLE,
 // INPUT_TOO_LARGE) come from internal/reason.
 const (
 	// CodeFormatUnknown: the input is not a document sovcheck reads as an
 	// SBOM or lockfile (for example a JSON object that is neither
 	// CycloneDX nor SPDX).
-	CodeFormatUnknown = "SBOM_FORMAT_UNKNOWN"
+	CodeFormatUnknown = reason.SBOMFormatUnknown
 	// CodeVersionUnsupported: the format is known but the spec or lockfile
 	// version is outside the supported range.
-	CodeVersionUnsupported = "SBOM_VERSION_UNSUPPORTED"
+	CodeVersionUnsupported = reason.SBOMVersionUnsupported
 	// CodeMalformed: the document claims a supported format but does not
 	// decode, or breaks a rule the graph depends on.
-	CodeMalformed = "SBOM_MALFORMED"
+	CodeMalformed = reason.SBOMMalformed
 	// CodeDataMalformed: an optional data file (trust registry, upstream
 	// mapping, OSV advisories, KEV list, provenance facts) does not decode.
-	CodeDataMalformed = "SBOM_DATA_MALFORMED"
+	CodeDataMalformed = reason.SBOMDataMalformed
 	// CodeConfigInvalid: scoring weights or cut-offs are out of range.
-	CodeConfigInvalid = "SBOM_CONFIG_INVALID"
+	CodeConfigInvalid = reason.SBOMConfigInvalid
 	// CodeInputNotRegular: a portfolio directory holds a named pipe,
 	// device, socket or a link to a directory; it was listed, not opened.
-	CodeInputNotRegular = "SBOM_INPUT_NOT_REGULAR"
+	CodeInputNotRegular = reason.SBOMInputNotRegular
 	// CodeInputHidden: a hidden directory inside a portfolio directory
 	// was listed, not walked.
-	CodeInputHidden = "SBOM_INPUT_HIDDEN"
+	CodeInputHidden = reason.SBOMInputHidden
 	// CodeNotBound: the SBOM does not name the artifact it is given for
 	// (no matching digest, no verified attestation about the artifact).
-	CodeNotBound = "SBOM_NOT_BOUND"
+	CodeNotBound = reason.SBOMNotBound
 	// CodeProfileGaps: the SBOM lacks fields a conformance profile
 	// (BSI TR-03183-2) requires.
-	CodeProfileGaps = "SBOM_PROFILE_GAPS"
+	CodeProfileGaps = reason.SBOMProfileGaps
 )
 
 func tooLarge(what string, got, limit int64, hint string) *reason.Error {
@@ -68,4 +69,4 @@ func dataMalformed(err error, hint, format string, args ...any) *reason.Error {
 
 // CodeVEXMalformed: a VEX document (OpenVEX, CycloneDX VEX, CSAF VEX)
 // does not decode or breaks its format's rules.
-const CodeVEXMalformed = "VEX_MALFORMED"
+const CodeVEXMalformed = reason.VEXMalformed

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // EvidenceSuffixes are the names, appended to an artifact's path, under
@@ -41,7 +42,7 @@ func isDigestArg(arg string) bool {
 // hashed; sha256:<hex> that is not an existing path is taken as a digest.
 func resolveArtifact(arg string) (attest.Artifact, *reason.Error) {
 	if isDigestArg(arg) {
-		d, err := attest.ParseSHA256(strings.ToLower(strings.TrimPrefix(arg, "sha256:")))
+		d, err := vocab.ParseSHA256(strings.ToLower(strings.TrimPrefix(arg, "sha256:")))
 		if err != nil {
 			return attest.Artifact{}, reason.Wrap(err, reason.InputMalformed, "give sha256: followed by 64 hex digits, or a file path", "reading artifact digest")
 		}

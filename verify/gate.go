@@ -114,7 +114,7 @@ func Gate(input string, o GateOptions) (*GateResult, error) {
 		}
 		var cert policy.Certification
 		if c.PURL == "" && sha == "" {
-			cert = policy.Certification{Reason: policy.CodeUncertified, Message: "neither purl nor sha256: nothing to certify it by",
+			cert = policy.Certification{Reason: reason.PolicyUncertified, Message: "neither purl nor sha256: nothing to certify it by",
 				Hint: "give the dependency a package URL or a sha256 in the SBOM, or replace it"}
 		} else {
 			cert = o.Policy.Certify(pc, at)

@@ -9,17 +9,6 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
-// Check ids of container image verification, besides attest's.
-const (
-	CheckImage    = "image"    // the argument resolved and pinned to a digest
-	CheckPlatform = "platform" // the platforms verified, and what covers each
-	CheckBlobs    = "blobs"    // layout and archive blobs match their digests
-	CheckEvidence = "evidence" // evidence that could not be read or was not found
-	CheckPayload  = "payload"  // a cosign signature's claimed image digest
-	CheckTlog     = "tlog"     // a transparency log check skipped on request
-	CheckSBOM     = "sbom"     // an SBOM attached with cosign's .sbom tag
-)
-
 // OCIOptions configure the verification of container images: registry
 // references (registry.example/repo:tag, ...@sha256:...), oci-layout:DIR,
 // docker-archive:FILE and oci-archive:FILE.
@@ -93,7 +82,7 @@ func preflightOffline(offline bool, artifacts []string) error {
 			continue
 		}
 		if ref, err := oci.ParseRef(a); err == nil && ref.Kind == oci.KindRegistry {
-			return &ConfigError{reason.New(oci.RegistryOffline,
+			return &ConfigError{reason.New(reason.RegistryOffline,
 				"--offline never touches the network: save the image with its signatures (`cosign save --dir DIR IMAGE`) and verify oci-layout:DIR, or verify without --offline",
 				"image %s is in a registry, and --offline never touches the network", a)}
 		}

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/oci"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -96,7 +96,7 @@ func (run *imageRun) coverageChecks() []policy.Check {
 			if t.Index != "" && len(run.cands[t.Index]) > 0 {
 				msg = fmt.Sprintf("no verified signature covers %s (%s): its manifest has none, and none on the index verified", t.Platform, t.Digest)
 			}
-			checks = append(checks, failCheck(attest.CheckSignature, ts, reason.New(reason.EvidenceMissing,
+			checks = append(checks, failCheck(vocab.CheckSignature, ts, reason.New(reason.EvidenceMissing,
 				"sign the image with cosign (sign, or attest), or give --bundle FILE; a re-tagged or changed image has a new digest and needs its own signature",
 				"%s", msg), strings.Join(searched, ", ")))
 		case run.covered(t) && run.img.IsIndex():
@@ -104,7 +104,7 @@ func (run *imageRun) coverageChecks() []policy.Check {
 			if !run.verified(t.Digest) {
 				how = "by a verified signature on the index " + t.Index + ", which pins it"
 			}
-			checks = append(checks, policy.Check{ID: CheckPlatform, Subject: ts, Status: policy.StatusPass, Required: true,
+			checks = append(checks, policy.Check{ID: vocab.CheckPlatform, Subject: ts, Status: policy.StatusPass, Required: true,
 				Message: fmt.Sprintf("%s (%s) is covered %s", t.Platform, t.Digest, how)})
 		}
 	}

@@ -9,11 +9,9 @@ import (
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/attest/layout"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
-
-// CheckLayout is the check id of in-toto layout verification.
-const CheckLayout = "layout"
 
 // layoutOutcome verifies the in-toto layout once per run: the supply chain
 // is the same for every artifact, only the final product differs.
@@ -39,7 +37,7 @@ func (r *Runner) layoutCheck(ctx context.Context, subject policy.Subject, art at
 	o := r.opts.Layout.options(r.logger)
 	res, rerr := r.layout.get(ctx, o)
 	if rerr != nil {
-		return failCheck(CheckLayout, subject, rerr, o.Path)
+		return failCheck(vocab.CheckLayout, subject, rerr, o.Path)
 	}
 	hexDigest := subjectOf(art)
 	p, ok := res.Product(hexDigest)
@@ -48,11 +46,11 @@ func (r *Runner) layoutCheck(ctx context.Context, subject policy.Subject, art at
 		for _, p := range res.Products {
 			got = append(got, fmt.Sprintf("%s sha256:%s", p.Path, p.Digests["sha256"]))
 		}
-		return failCheck(CheckLayout, subject, &reason.Error{Code: reason.SubjectMismatch,
+		return failCheck(vocab.CheckLayout, subject, &reason.Error{Code: reason.SubjectMismatch,
 			Msg: "artifact is not a final product of the verified supply chain", Got: strings.Join(got, ", "), Want: "sha256:" + hexDigest,
 			Hint: "the layout and links verify, but they describe other bytes; check that the artifact comes from this supply chain"}, o.Path)
 	}
 	msg := fmt.Sprintf("in-toto layout %s verified (%d steps, expires %s); artifact is final product %q",
 		res.Name, len(res.Steps), res.Expires.UTC().Format("2006-01-02"), p.Path)
-	return policy.Check{ID: CheckLayout, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: o.Path}
+	return policy.Check{ID: vocab.CheckLayout, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: o.Path}
 }

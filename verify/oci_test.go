@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovcheck/sovcheck/attest"
-	"github.com/sovcheck/sovcheck/internal/oci"
 	"github.com/sovcheck/sovcheck/internal/oci/ocitest"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -155,7 +154,7 @@ func TestImageKeylessSignature(t *testing.T) {
 	if got := "sha256:" + v.Subject.Digest["sha256"]; got != f.digest {
 		t.Fatalf("subject digest = %s, want %s", got, f.digest)
 	}
-	if !hasCheck(v, CheckImage, policy.StatusPass, "") || !hasCheck(v, CheckPayload, policy.StatusPass, "") || !hasCheck(v, attest.CheckIdentity, policy.StatusPass, "") {
+	if !hasCheck(v, vocab.CheckImage, policy.StatusPass, "") || !hasCheck(v, vocab.CheckPayload, policy.StatusPass, "") || !hasCheck(v, vocab.CheckIdentity, policy.StatusPass, "") {
 		t.Fatalf("missing checks:\n%s", describe(v))
 	}
 
@@ -204,27 +203,27 @@ func TestImageSignatureFormats(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			f := newOCIFixture(t, referrers)
-			if _, err := f.keyless.AttachBundle(f.place, f.digest, attest.PredicateSLSAProvenanceV1, nil); err != nil {
+			if _, err := f.keyless.AttachBundle(f.place, f.digest, vocab.PredicateSLSAProvenanceV1, nil); err != nil {
 				t.Fatal(err)
 			}
 			o := f.keylessOpts()
-			o.PredicateType = attest.PredicateSLSAProvenanceV1
+			o.PredicateType = vocab.PredicateSLSAProvenanceV1
 			v := runOne(t, o, f.ref)
 			wantPass(t, v)
-			if !hasCheck(v, attest.CheckPredicateType, policy.StatusPass, "") {
+			if !hasCheck(v, vocab.CheckPredicateType, policy.StatusPass, "") {
 				t.Fatalf("no predicate check:\n%s", describe(v))
 			}
-			o.PredicateType = attest.PredicateSPDX
+			o.PredicateType = vocab.PredicateSPDX
 			wantFail(t, runOne(t, o, f.ref), reason.PredicateTypeMismatch)
 		})
 	}
 	t.Run("cosign attestation", func(t *testing.T) {
 		f := newOCIFixture(t, false)
-		if err := f.keyBased.Attest(f.place, f.digest, attest.PredicateSLSAProvenanceV1, nil); err != nil {
+		if err := f.keyBased.Attest(f.place, f.digest, vocab.PredicateSLSAProvenanceV1, nil); err != nil {
 			t.Fatal(err)
 		}
 		o := f.keyOpts()
-		o.PredicateType = attest.PredicateSLSAProvenanceV1
+		o.PredicateType = vocab.PredicateSLSAProvenanceV1
 		wantPass(t, runOne(t, o, f.ref))
 	})
 }
@@ -242,7 +241,7 @@ func TestImageKeyWithoutTlog(t *testing.T) {
 	o.OCI.InsecureIgnoreTlog = true
 	v := runOne(t, o, f.ref)
 	wantPass(t, v)
-	if !hasCheck(v, CheckTlog, policy.StatusSkip, reason.TlogMissing) {
+	if !hasCheck(v, vocab.CheckTlog, policy.StatusSkip, reason.TlogMissing) {
 		t.Fatalf("the skipped log check is not reported:\n%s", describe(v))
 	}
 	t.Run("air-gapped, no trusted root", func(t *testing.T) {
@@ -290,7 +289,7 @@ func TestImageSignaturesByOthersAreNotCounted(t *testing.T) {
 	}
 	v := runOne(t, f.keyOpts(), f.ref)
 	wantPass(t, v)
-	if !hasCheck(v, attest.CheckSignature, policy.StatusSkip, reason.KeyMismatch) {
+	if !hasCheck(v, vocab.CheckSignature, policy.StatusSkip, reason.KeyMismatch) {
 		t.Fatalf("the other signer's signature is not reported:\n%s", describe(v))
 	}
 }
@@ -322,7 +321,7 @@ func TestImageIndexPlatforms(t *testing.T) {
 	o.OCI.Platform = "linux/arm64"
 	wantFail(t, runOne(t, o, ref), reason.EvidenceMissing)
 	o.OCI.Platform = "windows/amd64"
-	wantFail(t, runOne(t, o, ref), oci.PlatformNotFound)
+	wantFail(t, runOne(t, o, ref), reason.PlatformNotFound)
 	wantFail(t, runOne(t, f.keyOpts(), ref), reason.EvidenceMissing)
 
 	// A signature on the index covers every platform it pins.
@@ -331,7 +330,7 @@ func TestImageIndexPlatforms(t *testing.T) {
 	}
 	v := runOne(t, f.keyOpts(), ref)
 	wantPass(t, v)
-	if n := countChecks(v, CheckPlatform, policy.StatusPass); n != 2 {
+	if n := countChecks(v, vocab.CheckPlatform, policy.StatusPass); n != 2 {
 		t.Fatalf("%d platform checks, want 2:\n%s", n, describe(v))
 	}
 	o.OCI.Platform = "linux/arm64"
@@ -374,12 +373,12 @@ func TestImageLayoutBundleFileAndSBOM(t *testing.T) {
 	// No signature at all: the unsigned SBOM is reported, not counted.
 	v := runOne(t, o, arg)
 	wantFail(t, v, reason.EvidenceMissing)
-	if !hasCheck(v, CheckSBOM, policy.StatusSkip, reason.EvidenceMissing) || !hasCheck(v, CheckBlobs, policy.StatusPass, "") {
+	if !hasCheck(v, vocab.CheckSBOM, policy.StatusSkip, reason.EvidenceMissing) || !hasCheck(v, vocab.CheckBlobs, policy.StatusPass, "") {
 		t.Fatalf("checks:\n%s", describe(v))
 	}
 
 	// A bundle file given with --bundle is evidence for the image digest.
-	st, err := sigstoretest.Statement(map[string]string{"app": strings.TrimPrefix(d, "sha256:")}, attest.PredicateSLSAProvenanceV1, map[string]any{})
+	st, err := sigstoretest.Statement(map[string]string{"app": strings.TrimPrefix(d, "sha256:")}, vocab.PredicateSLSAProvenanceV1, map[string]any{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +398,7 @@ func TestImageLayoutBundleFileAndSBOM(t *testing.T) {
 	}
 	v = runOne(t, o, arg)
 	wantPass(t, v)
-	if !hasCheck(v, CheckSBOM, policy.StatusPass, "") {
+	if !hasCheck(v, vocab.CheckSBOM, policy.StatusPass, "") {
 		t.Fatalf("signed SBOM not reported:\n%s", describe(v))
 	}
 
@@ -420,7 +419,7 @@ func TestImageLayoutBundleFileAndSBOM(t *testing.T) {
 
 func mustStatement(t *testing.T, hexDigest string) []byte {
 	t.Helper()
-	st, err := sigstoretest.Statement(map[string]string{"other": hexDigest}, attest.PredicateSLSAProvenanceV1, map[string]any{})
+	st, err := sigstoretest.Statement(map[string]string{"other": hexDigest}, vocab.PredicateSLSAProvenanceV1, map[string]any{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,8 +451,8 @@ func TestImageRegistryFailuresAreVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFail(t, vs[0], oci.RegistryTimeout)
-	wantFail(t, vs[1], oci.ManifestInvalid)
+	wantFail(t, vs[0], reason.RegistryTimeout)
+	wantFail(t, vs[1], reason.ManifestInvalid)
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("took %s", d)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
 )
@@ -129,7 +130,7 @@ func (r *Runner) attestationChecks(subject policy.Subject, verified []verifiedBu
 		}
 		if len(matching) == 0 {
 			if last.Err == nil {
-				last = attest.Finding{Check: attest.CheckPredicateType, Err: reason.New(reason.PredicateTypeMismatch,
+				last = attest.Finding{Check: vocab.CheckPredicateType, Err: reason.New(reason.PredicateTypeMismatch,
 					"no attestation verified, so none can have the requested type", "no verified attestation of type %s", want)}
 			}
 			return append(checks, findingCheck(last, subject, "", true))
@@ -143,12 +144,12 @@ func (r *Runner) attestationChecks(subject policy.Subject, verified []verifiedBu
 	}
 	var provenances []verifiedBundle
 	for _, vb := range candidates {
-		if st := vb.res.Statement; st != nil && (st.PredicateType == attest.PredicateSLSAProvenanceV02 || st.PredicateType == attest.PredicateSLSAProvenanceV1) {
+		if st := vb.res.Statement; st != nil && (st.PredicateType == vocab.PredicateSLSAProvenanceV02 || st.PredicateType == vocab.PredicateSLSAProvenanceV1) {
 			provenances = append(provenances, vb)
 		}
 	}
 	if len(provenances) == 0 {
-		return append(checks, failCheck(CheckProvenance, subject, reason.New(reason.EvidenceMissing,
+		return append(checks, failCheck(vocab.CheckProvenance, subject, reason.New(reason.EvidenceMissing,
 			"provenance flags need a verified SLSA provenance attestation of the artifact; give its bundle (often ARTIFACT.intoto.jsonl)",
 			"no verified SLSA provenance"), ""))
 	}

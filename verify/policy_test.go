@@ -16,6 +16,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
 )
@@ -114,8 +115,8 @@ func TestLoadPolicy(t *testing.T) {
 		defer writeFile(t, filepath.Join(dir, "data", "kev.json"), `{"vulnerabilities": [{"cveID": "CVE-2021-23337"}]}`+"\n")
 		_, _, err := LoadPolicy(path, testNow, nil)
 		var fe *policy.FileError
-		if !errors.As(err, &fe) || fe.Problems[0].Code != policy.CodeDataDigestMismatch || fe.Problems[0].Line != 7 {
-			t.Fatalf("err = %v, want %s at line 7", err, policy.CodeDataDigestMismatch)
+		if !errors.As(err, &fe) || fe.Problems[0].Code != reason.DataDigestMismatch || fe.Problems[0].Line != 7 {
+			t.Fatalf("err = %v, want %s at line 7", err, reason.DataDigestMismatch)
 		}
 	})
 	t.Run("advisories as a directory", func(t *testing.T) {
@@ -284,7 +285,7 @@ func (f *vsaFixture) sign(t *testing.T, name string, key crypto.Signer, bundle b
 
 func (f *vsaFixture) certifiers(t *testing.T, withKey bool) *attest.Certifiers {
 	t.Helper()
-	id, err := attest.KeyID(f.cert.Public())
+	id, err := vocab.KeyID(f.cert.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func TestCheckVSA(t *testing.T) {
 		{"key not at hand, bundle", func() string { return f.sign(t, "byid-bundle.json", f.cert, true) }, f.certifiers(t, false), policy.StatusSkip, reason.EvidenceMissing},
 		{"not a VSA", func() string {
 			st, _ := attest.ParseStatement(attest.InTotoPayloadType, f.statement)
-			st.PredicateType = attest.PredicateSLSAProvenanceV1
+			st.PredicateType = vocab.PredicateSLSAProvenanceV1
 			raw := fmt.Sprintf(`{"_type":%q,"subject":[{"name":"tool","digest":{"sha256":%q}}],"predicateType":%q,"predicate":{}}`,
 				st.Type, hex.EncodeToString(f.art.SHA256), st.PredicateType)
 			env, _, err := attest.SignStatementWithKey([]byte(raw), f.cert)
@@ -357,7 +358,7 @@ func TestCheckVSA(t *testing.T) {
 	}
 	failed := newVSAFixture(t, attest.VSAFailed)
 	r := checkVSA(failed.certifiers(t, true), failed.sign(t, "failed.json", failed.cert, false))
-	if r.check.Status != policy.StatusSkip || r.check.Reason != policy.CodeUncertified {
+	if r.check.Status != policy.StatusSkip || r.check.Reason != reason.PolicyUncertified {
 		t.Fatalf("a FAILED VSA: %+v", r.check)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -17,13 +18,6 @@ import (
 // DefaultPolicy is the policy name that selects the embedded default
 // policy (`sovcheck policy show-default`) instead of a file.
 const DefaultPolicy = "default"
-
-// Check ids a policy run adds to a verdict.
-const (
-	CheckSBOMAssessed = "sbom.assessed" // the SBOM the policy judges, read and assessed
-	CheckVSA          = "vsa"           // a Verification Summary Attestation from a certifier
-	CheckProvenance   = "provenance"    // a verified SLSA provenance that cannot be read
-)
 
 // SBOMSuffixes are the names, appended to an artifact's path, under which
 // its SBOM is discovered when a policy is applied, in the order tried.
@@ -88,7 +82,7 @@ func newPolicyRun(o *PolicyOptions) (*policyRun, error) {
 		if err != nil {
 			return nil, configErr(err, reason.KeyInvalid, "give the certifier's PEM public key with --certifier-key")
 		}
-		id, err := attest.KeyID(pub)
+		id, err := vocab.KeyID(pub)
 		if err != nil {
 			return nil, configErr(err, reason.KeyInvalid, "")
 		}
@@ -163,11 +157,11 @@ func (pr *policyRun) evaluate(r *Runner, o Outcome, g *gathered, checks []policy
 			}
 			switch {
 			case !matched && res.beside:
-				ch = failCheck(CheckVSA, subject, &reason.Error{Code: reason.SubjectMismatch, Msg: "the VSA beside the artifact is about other artifacts",
+				ch = failCheck(vocab.CheckVSA, subject, &reason.Error{Code: reason.SubjectMismatch, Msg: "the VSA beside the artifact is about other artifacts",
 					Got: res.statement.SubjectSummary(), Want: "sha256:" + subject.Digest["sha256"],
 					Hint: "the VSA certifies other bytes; check that the artifact and the VSA belong together"}, res.file)
 			case !matched:
-				ch = policy.Check{ID: CheckVSA, Subject: subject, Status: policy.StatusSkip, Reason: reason.SubjectMismatch, Evidence: res.file,
+				ch = policy.Check{ID: vocab.CheckVSA, Subject: subject, Status: policy.StatusSkip, Reason: reason.SubjectMismatch, Evidence: res.file,
 					Message: "VSA about neither the artifact nor a component of its SBOM: " + res.statement.SubjectSummary()}
 			}
 		}
@@ -205,15 +199,15 @@ func signerFacts(f *policy.Facts, g *gathered) []policy.Check {
 		}
 		types[st.PredicateType] = true
 		switch st.PredicateType {
-		case attest.PredicateSLSAProvenanceV02, attest.PredicateSLSAProvenanceV1:
+		case vocab.PredicateSLSAProvenanceV02, vocab.PredicateSLSAProvenanceV1:
 			pv, err := attest.ParseProvenance(st)
 			if err != nil {
-				extra = append(extra, failCheck(CheckProvenance, g.subject, reason.As(err, reason.ProvenanceMalformed, "ask the publisher for valid provenance"), vb.evidence))
+				extra = append(extra, failCheck(vocab.CheckProvenance, g.subject, reason.As(err, reason.ProvenanceMalformed, "ask the publisher for valid provenance"), vb.evidence))
 				continue
 			}
 			f.Provenance = append(f.Provenance, policy.Provenance{PredicateType: pv.PredicateType, BuilderID: pv.BuilderID, BuildType: pv.BuildType,
 				SourceURI: pv.SourceURI, SourceRef: pv.SourceRef, SourceDigest: pv.SourceDigest, Evidence: vb.evidence})
-		case attest.PredicateVSA:
+		case vocab.PredicateVSA:
 			// A VSA signed by the publisher's key counts when that key is a
 			// certifier the policy trusts; policy.Certify decides.
 			if vb.res.KeyID == "" {

@@ -9,13 +9,10 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
-
-// CheckSBOMLabels is the check id of an attested SBOM's systemic-risk
-// assessment.
-const CheckSBOMLabels = "sbom.labels"
 
 // sbomLabelChecks assesses the SBOMs carried by verified attestations (a
 // CycloneDX or SPDX predicate, as `cosign attest --type cyclonedx` makes
@@ -28,7 +25,7 @@ func sbomLabelChecks(g *gathered, subject policy.Subject, verified []verifiedBun
 	seen := map[[sha256.Size]byte]bool{} // the same SBOM found twice (referrer and tag) is assessed once
 	for _, vb := range verified {
 		st := vb.res.Statement
-		if st == nil || (st.PredicateType != attest.PredicateCycloneDX && st.PredicateType != attest.PredicateSPDX) {
+		if st == nil || (st.PredicateType != vocab.PredicateCycloneDX && st.PredicateType != vocab.PredicateSPDX) {
 			continue
 		}
 		sum := sha256.Sum256(st.Predicate)
@@ -38,12 +35,12 @@ func sbomLabelChecks(g *gathered, subject policy.Subject, verified []verifiedBun
 		seen[sum] = true
 		graph, err := g.attestedSBOM(st, vb.evidence, logger)
 		if err != nil {
-			checks = append(checks, failCheck(CheckSBOMLabels, subject, reason.As(err, sbom.CodeMalformed, "the signed SBOM cannot be read; ask the publisher for a valid one"), vb.evidence))
+			checks = append(checks, failCheck(vocab.CheckSBOMLabels, subject, reason.As(err, sbom.CodeMalformed, "the signed SBOM cannot be read; ask the publisher for a valid one"), vb.evidence))
 			continue
 		}
 		a, err := sbom.NewAssessor(sbom.DefaultConfig(), sbom.Data{})
 		if err != nil {
-			checks = append(checks, failCheck(CheckSBOMLabels, subject, reason.As(err, reason.InternalError, ""), vb.evidence))
+			checks = append(checks, failCheck(vocab.CheckSBOMLabels, subject, reason.As(err, reason.InternalError, ""), vb.evidence))
 			continue
 		}
 		rep := a.Assess(graph)
@@ -57,7 +54,7 @@ func sbomLabelChecks(g *gathered, subject policy.Subject, verified []verifiedBun
 			}
 			msg += fmt.Sprintf("; worst: %s@%s (%s)", worst.Name, worst.Version, strings.Join(labels, ", "))
 		}
-		checks = append(checks, policy.Check{ID: CheckSBOMLabels, Subject: subject, Status: policy.StatusPass, Message: msg, Evidence: vb.evidence,
+		checks = append(checks, policy.Check{ID: vocab.CheckSBOMLabels, Subject: subject, Status: policy.StatusPass, Message: msg, Evidence: vb.evidence,
 			Hint: "run 'sovcheck sbom labels' on the SBOM with --registry, --vulns and --kev for a full assessment"})
 	}
 	return checks

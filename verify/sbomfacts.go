@@ -7,6 +7,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -39,7 +40,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		// A signed SBOM attestation, as cosign attest --type cyclonedx
 		// makes them.
 		for _, vb := range g.verified {
-			if st := vb.res.Statement; st != nil && (st.PredicateType == attest.PredicateCycloneDX || st.PredicateType == attest.PredicateSPDX) {
+			if st := vb.res.Statement; st != nil && (st.PredicateType == vocab.PredicateCycloneDX || st.PredicateType == vocab.PredicateSPDX) {
 				source, attested = vb.evidence, st
 				graph, err = g.attestedSBOM(st, vb.evidence, r.logger)
 				break
@@ -50,7 +51,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		return nil, nil, policy.SBOM{}
 	}
 	if err != nil {
-		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
 		return &c, nil, policy.SBOM{}
 	}
 	bound := sbomBinding(subject, g.art.Name, graph, source, attested)
@@ -62,12 +63,12 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	data, err := pr.vexData(g)
 	if err != nil {
-		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeVEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeVEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
 		return &c, nil, policy.SBOM{}
 	}
 	a, err := sbom.NewAssessor(pr.assessConfig(), data, opts...)
 	if err != nil {
-		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, reason.InternalError, ""), source)
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.InternalError, ""), source)
 		return &c, nil, policy.SBOM{}
 	}
 	rep := a.Assess(graph)
@@ -95,7 +96,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	sum.Advisories = advisoryFacts(rep)
 	sum.Services = serviceFacts(rep.Services)
-	c := policy.Check{ID: CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
+	c := policy.Check{ID: vocab.CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
 		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
 			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,
 			bound.Message)}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -47,7 +48,7 @@ func (s *fileSource) evidence(ctx context.Context, g *gathered) ([]policy.Check,
 		if art.Path == "" {
 			hint = "a digest has no neighbours to search: give --bundle FILE"
 		}
-		return append(checks, failCheck(attest.CheckSignature, subject,
+		return append(checks, failCheck(vocab.CheckSignature, subject,
 			reason.New(reason.EvidenceMissing, hint, "no signature evidence found for %s", s.arg), "")), nil, false
 	}
 	for _, file := range files {
@@ -72,8 +73,8 @@ func (s *fileSource) verifyFile(file string, art attest.Artifact, g *gathered) [
 		res, findings := s.r.verifier.Verify(&bundles[i], art)
 		// In a JSON-lines file of several attestations, one about
 		// other artifacts is not this artifact's evidence.
-		if len(bundles) > 1 && len(findings) == 1 && findings[0].Check == attest.CheckSubject && reason.CodeOf(findings[0].Err, "") == reason.SubjectMismatch {
-			checks = append(checks, policy.Check{ID: attest.CheckSubject, Subject: g.subject, Status: policy.StatusSkip,
+		if len(bundles) > 1 && len(findings) == 1 && findings[0].Check == vocab.CheckSubject && reason.CodeOf(findings[0].Err, "") == reason.SubjectMismatch {
+			checks = append(checks, policy.Check{ID: vocab.CheckSubject, Subject: g.subject, Status: policy.StatusSkip,
 				Reason: reason.SubjectMismatch, Message: "attestation is about other artifacts", Evidence: evidence})
 			continue
 		}

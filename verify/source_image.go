@@ -9,6 +9,7 @@ import (
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/oci"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -42,15 +43,15 @@ func (s *imageSource) close() {
 func (s *imageSource) evidence(ctx context.Context, g *gathered) ([]policy.Check, []coverage, bool) {
 	r := s.r
 	fail := func(id string, err error, evidence string) ([]policy.Check, []coverage, bool) {
-		return []policy.Check{failCheck(id, g.subject, reason.As(err, oci.RegistryUnavailable, ""), evidence)}, nil, false
+		return []policy.Check{failCheck(id, g.subject, reason.As(err, reason.RegistryUnavailable, ""), evidence)}, nil, false
 	}
 	client, rerr := r.imageClient()
 	if rerr != nil {
-		return fail(CheckImage, rerr, "")
+		return fail(vocab.CheckImage, rerr, "")
 	}
 	ref, err := oci.ParseRef(s.arg)
 	if err != nil {
-		return fail(CheckImage, err, "")
+		return fail(vocab.CheckImage, err, "")
 	}
 	if ref.Kind == oci.KindRegistry {
 		// Registries can hang; local layouts and archives are read at disk
@@ -59,7 +60,7 @@ func (s *imageSource) evidence(ctx context.Context, g *gathered) ([]policy.Check
 	}
 	img, err := client.Open(ctx, ref)
 	if err != nil {
-		return fail(CheckImage, err, "")
+		return fail(vocab.CheckImage, err, "")
 	}
 	s.img = img
 	subject := policy.Subject{Name: s.arg, Digest: map[string]string{"sha256": strings.TrimPrefix(img.Digest, "sha256:")}}
@@ -68,11 +69,11 @@ func (s *imageSource) evidence(ctx context.Context, g *gathered) ([]policy.Check
 
 	targets, err := img.Targets(ctx, r.opts.OCI.Platform)
 	if err != nil {
-		id := CheckImage
-		if reason.CodeOf(err, "") == oci.PlatformNotFound {
-			id = CheckPlatform
+		id := vocab.CheckImage
+		if reason.CodeOf(err, "") == reason.PlatformNotFound {
+			id = vocab.CheckPlatform
 		}
-		return append(checks, failCheck(id, subject, reason.As(err, oci.ManifestInvalid, ""), img.Where)), nil, false
+		return append(checks, failCheck(id, subject, reason.As(err, reason.ManifestInvalid, ""), img.Where)), nil, false
 	}
 	run := &imageRun{img: img, arg: s.arg, subject: subject, targets: targets, subjects: map[string]policy.Subject{img.Digest: subject},
 		digests: []string{img.Digest}, cands: map[string][]candidate{}, found: map[string]*oci.Discovery{}}
@@ -87,15 +88,15 @@ func (s *imageSource) evidence(ctx context.Context, g *gathered) ([]policy.Check
 		for _, t := range targets {
 			n, err := img.CheckBlobs(ctx, t)
 			if err != nil {
-				checks = append(checks, failCheck(CheckBlobs, run.targetSubject(t), reason.As(err, reason.DigestMismatch, ""), img.Where))
+				checks = append(checks, failCheck(vocab.CheckBlobs, run.targetSubject(t), reason.As(err, reason.DigestMismatch, ""), img.Where))
 				continue
 			}
-			checks = append(checks, policy.Check{ID: CheckBlobs, Subject: run.targetSubject(t), Status: policy.StatusPass, Required: true,
+			checks = append(checks, policy.Check{ID: vocab.CheckBlobs, Subject: run.targetSubject(t), Status: policy.StatusPass, Required: true,
 				Message: fmt.Sprintf("%d blobs (configuration and layers) match their digests", n)})
 		}
 	}
 	if r.verifier == nil && r.keyOnly == nil {
-		return append(checks, failCheck(attest.CheckSignature, subject, reason.New(reason.EvidenceMissing,
+		return append(checks, failCheck(vocab.CheckSignature, subject, reason.New(reason.EvidenceMissing,
 			"images are verified by their signatures: give --key FILE, or --certificate-identity with --certificate-oidc-issuer",
 			"no signer to verify the image's signatures against"), "")), nil, false
 	}
@@ -135,7 +136,7 @@ func (s *imageSource) discover(ctx context.Context) []policy.Check {
 	for _, d := range run.digests {
 		disc, err := run.img.Discover(ctx, d)
 		if err != nil {
-			checks = append(checks, failCheck(CheckEvidence, run.subjects[d], reason.As(err, oci.RegistryUnavailable, ""), ""))
+			checks = append(checks, failCheck(vocab.CheckEvidence, run.subjects[d], reason.As(err, reason.RegistryUnavailable, ""), ""))
 			continue
 		}
 		run.found[d] = disc
@@ -159,7 +160,7 @@ func imageCheck(img *oci.Image, subject policy.Subject) policy.Check {
 	if img.Tag != "" && !img.Ref.Pinned() {
 		msg = fmt.Sprintf("tag %s resolved once to %s; everything after is pinned to the digest", img.Tag, msg)
 	}
-	return policy.Check{ID: CheckImage, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: img.Where}
+	return policy.Check{ID: vocab.CheckImage, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: img.Where}
 }
 
 // candidate is one signature, attestation or bundle and what its
@@ -177,7 +178,7 @@ type candidate struct {
 func (s *imageSource) verifyEvidence(e oci.Evidence, subject policy.Subject) candidate {
 	c := candidate{subject: e.Subject, evidence: e.Source}
 	if e.Err != nil {
-		c.checks = []policy.Check{failCheck(CheckEvidence, subject, e.Err, e.Source)}
+		c.checks = []policy.Check{failCheck(vocab.CheckEvidence, subject, e.Err, e.Source)}
 		return c
 	}
 	pb, err := attest.ParseBundle(e.Bundle)
@@ -185,9 +186,9 @@ func (s *imageSource) verifyEvidence(e oci.Evidence, subject policy.Subject) can
 		c.checks = []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), e.Source)}
 		return c
 	}
-	digest, err := attest.ParseSHA256(strings.TrimPrefix(e.Subject, "sha256:"))
+	digest, err := vocab.ParseSHA256(strings.TrimPrefix(e.Subject, "sha256:"))
 	if err != nil {
-		c.checks = []policy.Check{failCheck("evidence", subject, reason.Wrap(err, reason.InputMalformed, "the evidence names a subject that is not a sha256 digest", "reading evidence subject"), e.Source)}
+		c.checks = []policy.Check{failCheck(vocab.CheckEvidence, subject, reason.Wrap(err, reason.InputMalformed, "the evidence names a subject that is not a sha256 digest", "reading evidence subject"), e.Source)}
 		return c
 	}
 	art := attest.Artifact{Name: subject.Name, SHA256: digest}
@@ -196,16 +197,16 @@ func (s *imageSource) verifyEvidence(e oci.Evidence, subject policy.Subject) can
 		// signature is checked over the payload, the name against the image.
 		ss, err := oci.ParseSimpleSigning(e.Payload)
 		if err != nil {
-			c.checks = []policy.Check{failCheck(CheckPayload, subject, reason.As(err, oci.SignatureMalformed, ""), e.Source)}
+			c.checks = []policy.Check{failCheck(vocab.CheckPayload, subject, reason.As(err, reason.SignatureMalformed, ""), e.Source)}
 			return c
 		}
 		if ss.ManifestDigest != e.Subject {
-			c.checks = []policy.Check{failCheck(CheckPayload, subject, &reason.Error{Code: reason.DigestMismatch,
+			c.checks = []policy.Check{failCheck(vocab.CheckPayload, subject, &reason.Error{Code: reason.DigestMismatch,
 				Msg: "the signed payload names another image", Got: ss.ManifestDigest, Want: e.Subject,
 				Hint: "the signature was made for another image and copied here; the image itself is not signed"}, e.Source)}
 			return c
 		}
-		c.checks = append(c.checks, policy.Check{ID: CheckPayload, Subject: subject, Status: policy.StatusPass, Required: true,
+		c.checks = append(c.checks, policy.Check{ID: vocab.CheckPayload, Subject: subject, Status: policy.StatusPass, Required: true,
 			Message: fmt.Sprintf("%s (%s): signed payload names %s", e.Kind, e.Label, ss.ManifestDigest), Evidence: e.Source})
 		sum := sha256.Sum256(e.Payload)
 		art = attest.Artifact{Name: e.Source, SHA256: sum[:]}
@@ -229,7 +230,7 @@ func (s *imageSource) bundleFileCandidates(file, digest string, subject policy.S
 		return []candidate{{subject: digest, evidence: file, required: true,
 			checks: []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), file)}}}
 	}
-	raw, err := attest.ParseSHA256(strings.TrimPrefix(digest, "sha256:"))
+	raw, err := vocab.ParseSHA256(strings.TrimPrefix(digest, "sha256:"))
 	if err != nil {
 		return []candidate{{subject: digest, evidence: file, required: true,
 			checks: []policy.Check{failCheck("bundle", subject, reason.Wrap(err, reason.InputMalformed, "the image digest is not a sha256 digest", "reading image digest"), file)}}}
@@ -263,7 +264,7 @@ func (s *imageSource) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact,
 		checks = append(checks, findingCheck(f, subject, evidence, true))
 	}
 	if keyOnly && res != nil {
-		checks = append(checks, policy.Check{ID: CheckTlog, Subject: subject, Status: policy.StatusSkip, Reason: reason.TlogMissing, Evidence: evidence,
+		checks = append(checks, policy.Check{ID: vocab.CheckTlog, Subject: subject, Status: policy.StatusSkip, Reason: reason.TlogMissing, Evidence: evidence,
 			Message: "transparency log not checked: --insecure-ignore-tlog accepts key-based signatures without a log entry",
 			Hint:    "sign with upload to a transparency log where you can, and verify with a trusted root"})
 	}
@@ -278,7 +279,7 @@ func (s *imageSource) sbomCheck(sb oci.SBOM, subject policy.Subject) policy.Chec
 	for _, e := range sb.Signatures {
 		c := s.verifyEvidence(e, policy.Subject{Name: subject.Name + " sbom", Digest: map[string]string{"sha256": strings.TrimPrefix(sb.Digest, "sha256:")}})
 		if c.res != nil {
-			return policy.Check{ID: CheckSBOM, Subject: subject, Status: policy.StatusPass, Evidence: sb.Source,
+			return policy.Check{ID: vocab.CheckSBOM, Subject: subject, Status: policy.StatusPass, Evidence: sb.Source,
 				Message: fmt.Sprintf("SBOM %s (%s) attached and signed by %s", sb.Digest, sb.MediaType, c.res.Signer())}
 		}
 		for i := range c.checks {
@@ -287,7 +288,7 @@ func (s *imageSource) sbomCheck(sb oci.SBOM, subject policy.Subject) policy.Chec
 			}
 		}
 	}
-	ch := policy.Check{ID: CheckSBOM, Subject: subject, Status: policy.StatusSkip, Reason: reason.EvidenceMissing, Evidence: sb.Source,
+	ch := policy.Check{ID: vocab.CheckSBOM, Subject: subject, Status: policy.StatusSkip, Reason: reason.EvidenceMissing, Evidence: sb.Source,
 		Message: fmt.Sprintf("SBOM %s (%s) attached without a signature; not used as evidence", sb.Digest, sb.MediaType),
 		Hint:    "sign the SBOM attachment (cosign sign --attachment sbom), or attest it (cosign attest --type cyclonedx)"}
 	if last != nil {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -19,7 +19,7 @@ var VEXSuffixes = []string{".vex.json", ".openvex.json"}
 
 // vexPredicates are the predicate types of VEX attestations; a verified
 // one is trusted like any other verified attestation.
-var vexPredicates = []string{attest.PredicateOpenVEX, "https://openvex.dev/ns/v0.2.0", "https://cyclonedx.org/vex", "https://docs.oasis-open.org/csaf/csaf/v2.0"}
+var vexPredicates = []string{vocab.PredicateOpenVEX, "https://openvex.dev/ns/v0.2.0", "https://cyclonedx.org/vex", "https://docs.oasis-open.org/csaf/csaf/v2.0"}
 
 // vexData adds to the policy's data the VEX documents found for this
 // artifact: attested ones (verified signatures: trusted) and files beside

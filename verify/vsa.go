@@ -12,6 +12,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -83,17 +84,17 @@ func checkVSA(certs *attest.Certifiers, file string) *vsaResult {
 	r := &vsaResult{file: file}
 	data, err := readUpTo(file, attest.MaxBundleSize+1)
 	if err != nil {
-		r.check = failCheck(CheckVSA, policy.Subject{}, reason.Wrap(err, reason.InputUnreadable, "check the VSA path", "reading VSA"), file)
+		r.check = failCheck(vocab.CheckVSA, policy.Subject{}, reason.Wrap(err, reason.InputUnreadable, "check the VSA path", "reading VSA"), file)
 		return r
 	}
 	cv, err := certs.VerifyVSA(data)
 	var nc *attest.NotCountedError
 	switch {
 	case errors.As(err, &nc):
-		r.check = policy.Check{ID: CheckVSA, Status: policy.StatusSkip, Reason: nc.Reason.Code, Message: nc.Reason.Msg, Hint: nc.Reason.Hint, Evidence: file}
+		r.check = policy.Check{ID: vocab.CheckVSA, Status: policy.StatusSkip, Reason: nc.Reason.Code, Message: nc.Reason.Msg, Hint: nc.Reason.Hint, Evidence: file}
 		return r
 	case err != nil:
-		r.check = failCheck(CheckVSA, policy.Subject{}, reason.As(err, reason.BundleMalformed, ""), file)
+		r.check = failCheck(vocab.CheckVSA, policy.Subject{}, reason.As(err, reason.BundleMalformed, ""), file)
 		return r
 	}
 	vsa := cv.VSA
@@ -101,11 +102,11 @@ func checkVSA(certs *attest.Certifiers, file string) *vsaResult {
 	msg := fmt.Sprintf("%s verified: signed by certifier key sha256:%s; %s under policy %s (sha256:%s), verified %s",
 		cv.Form, r.keyID, vsa.VerificationResult, vsa.Policy.URI, orNone(vsa.Policy.Digest["sha256"]), vsa.TimeVerified)
 	if vsa.VerificationResult != attest.VSAPassed {
-		r.check = policy.Check{ID: CheckVSA, Status: policy.StatusSkip, Reason: policy.CodeUncertified, Message: msg,
+		r.check = policy.Check{ID: vocab.CheckVSA, Status: policy.StatusSkip, Reason: reason.PolicyUncertified, Message: msg,
 			Hint: "the certifier verified the artifact and it failed: the VSA certifies nothing", Evidence: file}
 		return r
 	}
-	r.check = policy.Check{ID: CheckVSA, Status: policy.StatusPass, Message: msg, Evidence: file}
+	r.check = policy.Check{ID: vocab.CheckVSA, Status: policy.StatusPass, Message: msg, Evidence: file}
 	return r
 }
 

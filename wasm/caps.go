@@ -3,6 +3,8 @@ package wasm
 import (
 	"slices"
 	"strings"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Capability names one family of host authority a module can import.
@@ -10,42 +12,48 @@ import (
 // them in wasm.allowedCapabilities.
 type Capability string
 
-// Capabilities, in report order.
+// Capabilities, in report order; the names are defined in the vocabulary.
 const (
 	// CapFilesystem reaches files by name or lists and changes them:
 	// WASI preview 1 path_*, fd_readdir, fd_filestat_set_*, fd_allocate,
 	// fd_fdstat_set_rights; wasi:filesystem.
-	CapFilesystem Capability = "filesystem"
+	CapFilesystem Capability = vocab.WasmFilesystem
 	// CapSockets reaches the network: WASI preview 1 sock_*;
 	// wasi:sockets.
-	CapSockets Capability = "sockets"
+	CapSockets Capability = vocab.WasmSockets
 	// CapHTTP makes outgoing HTTP requests: wasi:http.
-	CapHTTP Capability = "http"
+	CapHTTP Capability = vocab.WasmHTTP
 	// CapClocks reads wall or monotonic clocks: clock_*; wasi:clocks.
-	CapClocks Capability = "clocks"
+	CapClocks Capability = vocab.WasmClocks
 	// CapRandom reads host randomness: random_get; wasi:random.
-	CapRandom Capability = "random"
+	CapRandom Capability = vocab.WasmRandom
 	// CapEnvironment reads arguments and environment variables: args_*,
 	// environ_*; wasi:cli/environment.
-	CapEnvironment Capability = "environment"
+	CapEnvironment Capability = vocab.WasmEnvironment
 	// CapProcess ends or signals the process or yields: proc_*,
 	// sched_yield; wasi:cli/exit.
-	CapProcess Capability = "process"
+	CapProcess Capability = vocab.WasmProcess
 	// CapIO reads and writes descriptors the host hands over (standard
 	// streams, already open files) and waits on them: fd_read, fd_write,
 	// fd_close, fd_seek, fd_pread, fd_filestat_get, fd_prestat_*,
 	// poll_oneoff, ...; wasi:io, wasi:cli/std*,
 	// wasi:cli/terminal-*.
-	CapIO Capability = "io"
+	CapIO Capability = vocab.WasmIO
 	// CapHost is an import of a module or interface outside WASI: the
 	// host decides what it can do, so its authority is unknown.
-	CapHost Capability = "host"
+	CapHost Capability = vocab.WasmHost
 	// CapUnknown is a WASI name sovcheck does not know.
-	CapUnknown Capability = "unknown"
+	CapUnknown Capability = vocab.WasmUnknown
 )
 
 // Capabilities lists every capability in report order.
-var Capabilities = []Capability{CapFilesystem, CapSockets, CapHTTP, CapClocks, CapRandom, CapEnvironment, CapProcess, CapIO, CapHost, CapUnknown}
+var Capabilities = func() []Capability {
+	out := make([]Capability, len(vocab.WasmCapabilities))
+	for i, c := range vocab.WasmCapabilities {
+		out[i] = Capability(c)
+	}
+	return out
+}()
 
 // Valid reports whether c is a capability sovcheck knows.
 func (c Capability) Valid() bool { return slices.Contains(Capabilities, c) }

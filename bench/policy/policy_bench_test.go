@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -114,7 +115,7 @@ func TestRulesHold(t *testing.T) {
 	}
 	res := policy.Evaluate(p, product(10_000), now)
 	for _, rr := range res.Rules {
-		if rr.Reason == policy.CodeRuleError || rr.Reason == policy.CodeRuleCost {
+		if rr.Reason == reason.PolicyRuleError || rr.Reason == reason.PolicyRuleCostExceeded {
 			t.Errorf("%s: %s", rr.ID, rr.Message)
 		}
 	}

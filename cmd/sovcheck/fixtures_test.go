@@ -16,9 +16,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/intototest"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Test-time fixture commands. Every key, certificate and log is made fresh
@@ -188,7 +188,7 @@ func cmdSigstoreSign(ts *testscript.TestScript, neg bool, args []string, attesta
 		if *predicateType == "" {
 			ts.Fatalf("usage: %s (-predicate-type is required)", usage)
 		}
-		pt, err := attest.ResolvePredicateType(*predicateType)
+		pt, err := vocab.ResolvePredicateType(*predicateType)
 		ts.Check(err)
 		predicate := json.RawMessage(`{}`)
 		if *predicateFile != "" {

@@ -24,8 +24,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/oci/ocitest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // cmdOCI runs the container image fixture commands, as subcommands of one
@@ -226,7 +226,7 @@ func cmdImageSign(ts *testscript.TestScript, args []string, name string) {
 	pt := ""
 	if *predicateType != "" {
 		var err error
-		pt, err = attest.ResolvePredicateType(*predicateType)
+		pt, err = vocab.ResolvePredicateType(*predicateType)
 		ts.Check(err)
 	}
 	switch name {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/report"
 )
 
@@ -72,7 +73,7 @@ func runReport(c *cli.Context) error {
 		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: hint}
 	}
 	minGrade := strings.ToUpper(c.String("min-grade"))
-	if minGrade != "" && !report.ValidGrade(minGrade) {
+	if minGrade != "" && !vocab.Grade(minGrade).Valid() {
 		return &usageError{err: fmt.Errorf("--min-grade %q is not a grade", c.String("min-grade")), hint: "give a grade from A (best) to G"}
 	}
 	if !c.Args().Present() {

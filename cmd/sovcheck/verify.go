@@ -10,7 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/verify"
@@ -78,7 +78,7 @@ func verifyFlags(keyFlag string) []cli.Flag {
 		&cli.StringFlag{Name: keyFlag, Usage: "key-based: PEM public key `FILE` (ECDSA, Ed25519 or RSA)"},
 		&cli.StringFlag{Name: "trusted-root", Usage: "Sigstore trusted_root.json `FILE` for offline verification"},
 		&cli.BoolFlag{Name: "offline", Usage: "never use the network (needs --trusted-root)"},
-		&cli.StringFlag{Name: "type", Usage: "required predicate type of an attestation: " + strings.Join(attest.PredicateAliases(), ", ") + ", or a URI"},
+		&cli.StringFlag{Name: "type", Usage: "required predicate type of an attestation: " + strings.Join(vocab.PredicateAliases(), ", ") + ", or a URI"},
 		&cli.StringFlag{Name: "source-uri", Usage: "provenance: the source repository, e.g. github.com/acme/tool"},
 		&cli.StringFlag{Name: "source-tag", Usage: "provenance: the git tag the artifact was built from"},
 		&cli.StringFlag{Name: "source-branch", Usage: "provenance: the git branch the artifact was built from"},
@@ -237,7 +237,7 @@ func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
 	}
 	opts = append(opts, verify.WithImages(ociOptions(c)))
 	if t := c.String("type"); t != "" {
-		uri, err := attest.ResolvePredicateType(t)
+		uri, err := vocab.ResolvePredicateType(t)
 		if err != nil {
 			return nil, &usageError{err: err, hint: "use a known --type name or the predicate type URI"}
 		}

@@ -72,18 +72,18 @@ func ParseSimpleSigning(payload []byte) (SimpleSigning, error) {
 		} `json:"critical"`
 	}
 	if err := json.Unmarshal(payload, &doc); err != nil {
-		return SimpleSigning{}, reason.Wrap(err, SignatureMalformed, "the signed payload is not a cosign simple signing document", "parsing signature payload")
+		return SimpleSigning{}, reason.Wrap(err, reason.SignatureMalformed, "the signed payload is not a cosign simple signing document", "parsing signature payload")
 	}
 	if doc.Critical == nil {
-		return SimpleSigning{}, reason.New(SignatureMalformed, "the signed payload is not a cosign simple signing document", "signature payload has no critical section")
+		return SimpleSigning{}, reason.New(reason.SignatureMalformed, "the signed payload is not a cosign simple signing document", "signature payload has no critical section")
 	}
 	c := doc.Critical
 	if !strings.EqualFold(c.Type, SimpleSigningType) {
-		return SimpleSigning{}, &reason.Error{Code: SignatureMalformed, Msg: "signature payload has an unexpected type", Got: orNone(c.Type), Want: SimpleSigningType,
+		return SimpleSigning{}, &reason.Error{Code: reason.SignatureMalformed, Msg: "signature payload has an unexpected type", Got: orNone(c.Type), Want: SimpleSigningType,
 			Hint: "the layer does not hold a cosign image signature"}
 	}
 	if !validDigest(c.Image.DockerManifestDigest) {
-		return SimpleSigning{}, &reason.Error{Code: SignatureMalformed, Msg: "signature payload names no valid image digest", Got: orNone(c.Image.DockerManifestDigest),
+		return SimpleSigning{}, &reason.Error{Code: reason.SignatureMalformed, Msg: "signature payload names no valid image digest", Got: orNone(c.Image.DockerManifestDigest),
 			Want: "sha256:<hex>", Hint: "the layer does not hold a cosign image signature"}
 	}
 	return SimpleSigning{Type: c.Type, ManifestDigest: c.Image.DockerManifestDigest, Reference: c.Identity.DockerReference}, nil
@@ -107,7 +107,7 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 	case MediaTypeSimpleSigning:
 		sig, err := decodeB64(annotations[AnnotationSignature])
 		if err != nil || len(sig) == 0 {
-			return nil, reason.New(SignatureMalformed, "the signature layer lacks its signature annotation "+AnnotationSignature+" or it is not base64",
+			return nil, reason.New(reason.SignatureMalformed, "the signature layer lacks its signature annotation "+AnnotationSignature+" or it is not base64",
 				"reading signature annotation")
 		}
 		sum := sha256.Sum256(layer)
@@ -125,19 +125,19 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 			} `json:"signatures"`
 		}
 		if err := json.Unmarshal(layer, &env); err != nil {
-			return nil, reason.Wrap(err, SignatureMalformed, "the attestation layer is not a DSSE envelope", "parsing DSSE envelope")
+			return nil, reason.Wrap(err, reason.SignatureMalformed, "the attestation layer is not a DSSE envelope", "parsing DSSE envelope")
 		}
 		payload, err := decodeB64(env.Payload)
 		if err != nil || env.PayloadType == "" {
-			return nil, reason.New(SignatureMalformed, "the DSSE envelope lacks a payload type or a base64 payload", "parsing DSSE envelope")
+			return nil, reason.New(reason.SignatureMalformed, "the DSSE envelope lacks a payload type or a base64 payload", "parsing DSSE envelope")
 		}
 		if len(env.Signatures) != 1 {
-			return nil, &reason.Error{Code: SignatureMalformed, Msg: "DSSE envelope must carry one signature", Got: fmt.Sprint(len(env.Signatures)), Want: "1",
+			return nil, &reason.Error{Code: reason.SignatureMalformed, Msg: "DSSE envelope must carry one signature", Got: fmt.Sprint(len(env.Signatures)), Want: "1",
 				Hint: "cosign writes one signature per attestation layer"}
 		}
 		sig, err := decodeB64(env.Signatures[0].Sig)
 		if err != nil || len(sig) == 0 {
-			return nil, reason.New(SignatureMalformed, "the DSSE signature is not base64", "parsing DSSE envelope")
+			return nil, reason.New(reason.SignatureMalformed, "the DSSE signature is not base64", "parsing DSSE envelope")
 		}
 		b["dsseEnvelope"] = map[string]any{
 			"payload":     payload,
@@ -145,7 +145,7 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 			"signatures":  []any{map[string]any{"sig": sig, "keyid": env.Signatures[0].KeyID}},
 		}
 	default:
-		return nil, &reason.Error{Code: MediaTypeUnknown, Msg: "unknown signature layer media type", Got: orNone(mediaType),
+		return nil, &reason.Error{Code: reason.MediaTypeUnknown, Msg: "unknown signature layer media type", Got: orNone(mediaType),
 			Want: MediaTypeSimpleSigning + " or " + MediaTypeDSSE, Hint: "sovcheck reads cosign's signature and attestation layers and Sigstore bundles"}
 	}
 
@@ -153,7 +153,7 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 	if certPEM := annotations[AnnotationCertificate]; certPEM != "" {
 		block, _ := pem.Decode([]byte(certPEM))
 		if block == nil || block.Type != "CERTIFICATE" {
-			return nil, reason.New(SignatureMalformed, "the certificate annotation "+AnnotationCertificate+" is not a PEM certificate", "reading signing certificate")
+			return nil, reason.New(reason.SignatureMalformed, "the certificate annotation "+AnnotationCertificate+" is not a PEM certificate", "reading signing certificate")
 		}
 		vm["x509CertificateChain"] = map[string]any{"certificates": []any{map[string]any{"rawBytes": block.Bytes}}}
 	} else {
@@ -171,11 +171,11 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 			Signed string `json:"SignedRFC3161Timestamp"`
 		}
 		if err := json.Unmarshal([]byte(raw), &ts); err != nil {
-			return nil, reason.Wrap(err, SignatureMalformed, "the timestamp annotation "+AnnotationRFC3161+" is not cosign's JSON", "reading RFC 3161 timestamp")
+			return nil, reason.Wrap(err, reason.SignatureMalformed, "the timestamp annotation "+AnnotationRFC3161+" is not cosign's JSON", "reading RFC 3161 timestamp")
 		}
 		tsBytes, err := decodeB64(ts.Signed)
 		if err != nil || len(tsBytes) == 0 {
-			return nil, reason.New(SignatureMalformed, "the RFC 3161 timestamp is not base64", "reading RFC 3161 timestamp")
+			return nil, reason.New(reason.SignatureMalformed, "the RFC 3161 timestamp is not base64", "reading RFC 3161 timestamp")
 		}
 		vm["timestampVerificationData"] = map[string]any{"rfc3161Timestamps": []any{map[string]any{"signedTimestamp": tsBytes}}}
 	}
@@ -191,7 +191,7 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 // its signed entry timestamp) into a bundle tlog entry.
 func legacyTlogEntry(raw string) (map[string]any, error) {
 	malformed := func(err error, what string) error {
-		return reason.Wrap(err, SignatureMalformed, "the transparency log annotation "+AnnotationBundle+" is not cosign's Rekor bundle", "reading %s", what)
+		return reason.Wrap(err, reason.SignatureMalformed, "the transparency log annotation "+AnnotationBundle+" is not cosign's Rekor bundle", "reading %s", what)
 	}
 	var rb struct {
 		SET     string `json:"SignedEntryTimestamp"`

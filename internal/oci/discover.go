@@ -133,7 +133,7 @@ func (img *Image) tagEvidence(ctx context.Context, digest, suffix string, kind E
 		return nil, err
 	}
 	if m.Image == nil {
-		return nil, reason.New(ManifestInvalid, "cosign's signature and attestation tags hold image manifests; the tag was overwritten with something else",
+		return nil, reason.New(reason.ManifestInvalid, "cosign's signature and attestation tags hold image manifests; the tag was overwritten with something else",
 			"%s is an index, not a signature image", img.store.where(tag))
 	}
 	if len(m.Image.Layers) > MaxEvidencePerSubject {
@@ -155,7 +155,7 @@ func (img *Image) layerEvidence(ctx context.Context, m *manifest, digest, source
 	for i, l := range m.Image.Layers {
 		e := Evidence{Kind: kind, Subject: digest, Source: fmt.Sprintf("%s layer %d", source, i), Label: fmt.Sprintf("%s layer %d", label, i)}
 		if string(l.MediaType) != wantType {
-			e.Err = &reason.Error{Code: MediaTypeUnknown, Msg: "unexpected layer media type in a cosign " + string(kind) + " image",
+			e.Err = &reason.Error{Code: reason.MediaTypeUnknown, Msg: "unexpected layer media type in a cosign " + string(kind) + " image",
 				Got: orNone(string(l.MediaType)), Want: wantType, Hint: "the layer is not a cosign signature; it is ignored only if another signature verifies"}
 			out = append(out, e)
 			continue
@@ -193,7 +193,7 @@ func (img *Image) sbomEvidence(ctx context.Context, digest string) ([]SBOM, erro
 		return nil, err
 	}
 	if m.Digest == digest {
-		return nil, &reason.Error{Code: ReferrerLoop, Msg: "the SBOM tag points at the image itself", Got: m.Digest,
+		return nil, &reason.Error{Code: reason.ReferrerLoop, Msg: "the SBOM tag points at the image itself", Got: m.Digest,
 			Hint: "the tag " + tag + " was overwritten; clean it up"}
 	}
 	s := SBOM{Source: img.store.where(tag), Digest: m.Digest}
@@ -225,7 +225,7 @@ func (img *Image) referrerEvidence(ctx context.Context, digest string) ([]Eviden
 	for _, d := range descs {
 		rd := d.Digest.String()
 		if rd == digest {
-			return nil, &reason.Error{Code: ReferrerLoop, Msg: "the manifest is listed as its own referrer", Got: rd,
+			return nil, &reason.Error{Code: reason.ReferrerLoop, Msg: "the manifest is listed as its own referrer", Got: rd,
 				Hint: "the registry's referrers list is corrupt"}
 		}
 		if seen[rd] {
@@ -264,7 +264,7 @@ func (img *Image) referrerEvidence(ctx context.Context, digest string) ([]Eviden
 		}
 		if m.Image == nil {
 			out = append(out, Evidence{Kind: kind, Subject: digest, Source: source, Label: label,
-				Err: reason.New(ManifestInvalid, "a referrer carrying evidence must be an image manifest", "referrer is an index")})
+				Err: reason.New(reason.ManifestInvalid, "a referrer carrying evidence must be an image manifest", "referrer is an index")})
 			continue
 		}
 		if sub := m.Subject(); sub == nil || sub.Digest.String() != digest {
@@ -309,7 +309,7 @@ func (img *Image) bundleLayers(ctx context.Context, m *manifest, digest, source,
 		out = append(out, e)
 	}
 	if len(out) == 0 {
-		out = append(out, Evidence{Kind: EvidenceBundle, Subject: digest, Source: source, Label: label, Err: &reason.Error{Code: MediaTypeUnknown,
+		out = append(out, Evidence{Kind: EvidenceBundle, Subject: digest, Source: source, Label: label, Err: &reason.Error{Code: reason.MediaTypeUnknown,
 			Msg: "bundle referrer has no bundle layer", Got: layerTypes(m.Image.Layers), Want: ArtifactTypeBundleV03,
 			Hint: "the referrer claims to carry a Sigstore bundle but does not"}})
 	}
@@ -330,7 +330,7 @@ func layerTypes(ls []v1.Descriptor) string {
 // evidenceErr keeps a reason error and wraps anything else.
 func evidenceErr(err error, what string) *reason.Error {
 	if errors.Is(err, errNotFound) {
-		return reason.Wrap(err, ImageNotFound, "the signature image is incomplete in its source", "%s", what)
+		return reason.Wrap(err, reason.ImageNotFound, "the signature image is incomplete in its source", "%s", what)
 	}
-	return reason.As(err, SignatureMalformed, "the evidence could not be read")
+	return reason.As(err, reason.SignatureMalformed, "the evidence could not be read")
 }

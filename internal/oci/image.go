@@ -98,7 +98,7 @@ func (c *Client) Open(ctx context.Context, ref Ref) (*Image, error) {
 	switch ref.Kind {
 	case KindRegistry:
 		if c.opts.Offline {
-			return nil, reason.New(RegistryOffline, "--offline never touches the network: save the image with its signatures (`cosign save`) and verify oci-layout:DIR",
+			return nil, reason.New(reason.RegistryOffline, "--offline never touches the network: save the image with its signatures (`cosign save`) and verify oci-layout:DIR",
 				"image %s is in a registry", ref.Arg)
 		}
 		rs, err := c.registry.open(ctx, ref.Name)
@@ -108,7 +108,7 @@ func (c *Client) Open(ctx context.Context, ref Ref) (*Image, error) {
 		st = rs
 		m, err = rs.manifest(ctx, ref.Name.Identifier())
 		if errors.Is(err, errNotFound) {
-			return nil, reason.New(ImageNotFound, "check the repository and the tag or digest", "the registry has no image %s", ref.Arg)
+			return nil, reason.New(reason.ImageNotFound, "check the repository and the tag or digest", "the registry has no image %s", ref.Arg)
 		}
 		if err != nil {
 			return nil, err
@@ -140,7 +140,7 @@ func (s *layoutStore) selectImage(ctx context.Context, ref Ref) (*manifest, stri
 	if ref.Select != "" {
 		m, err := s.manifest(ctx, ref.Select)
 		if errors.Is(err, errNotFound) {
-			return nil, "", reason.New(ImageNotFound, "list the layout's images and their names with `jq .manifests index.json`", "%s has no image %s", s.label, ref.Select)
+			return nil, "", reason.New(reason.ImageNotFound, "list the layout's images and their names with `jq .manifests index.json`", "%s has no image %s", s.label, ref.Select)
 		}
 		tag := ref.Select
 		if validDigest(tag) {
@@ -154,7 +154,7 @@ func (s *layoutStore) selectImage(ctx context.Context, ref Ref) (*manifest, stri
 	}
 	switch len(images) {
 	case 0:
-		return nil, "", reason.New(ImageNotFound, "the layout holds only signatures and attestations; give the layout of the image", "%s holds no image", ref.Arg)
+		return nil, "", reason.New(reason.ImageNotFound, "the layout holds only signatures and attestations; give the layout of the image", "%s holds no image", ref.Arg)
 	case 1:
 		m, err := s.manifest(ctx, images[0].Digest.String())
 		return m, images[0].Annotations[annotationRefName], err
@@ -168,7 +168,7 @@ func (s *layoutStore) selectImage(ctx context.Context, ref Ref) (*manifest, stri
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return nil, "", &reason.Error{Code: ImageAmbiguous, Msg: fmt.Sprintf("%s holds %d images", ref.Arg, len(images)), Got: strings.Join(names, ", "),
+	return nil, "", &reason.Error{Code: reason.ImageAmbiguous, Msg: fmt.Sprintf("%s holds %d images", ref.Arg, len(images)), Got: strings.Join(names, ", "),
 		Want: "one image", Hint: "name one: " + ref.Arg + ":REF or " + ref.Arg + "@sha256:<hex>"}
 }
 
@@ -210,7 +210,7 @@ func (img *Image) Targets(ctx context.Context, platform string) ([]Target, error
 				return nil, err
 			}
 			if !platformMatches(&have, *want) {
-				return nil, &reason.Error{Code: PlatformNotFound, Msg: "the image is for another platform", Got: platformString(&have), Want: platform,
+				return nil, &reason.Error{Code: reason.PlatformNotFound, Msg: "the image is for another platform", Got: platformString(&have), Want: platform,
 					Hint: "pull the image for " + platform + ", or drop --platform"}
 			}
 			t.Platform = platformString(&have)
@@ -222,7 +222,7 @@ func (img *Image) Targets(ctx context.Context, platform string) ([]Target, error
 		return nil, public(err)
 	}
 	if len(all) == 0 {
-		return nil, reason.New(ManifestInvalid, "the index lists no image for any platform", "index %s lists no image", img.Digest)
+		return nil, reason.New(reason.ManifestInvalid, "the index lists no image for any platform", "index %s lists no image", img.Digest)
 	}
 	if want == nil {
 		return all, nil
@@ -237,7 +237,7 @@ func (img *Image) Targets(ctx context.Context, platform string) ([]Target, error
 		have = append(have, t.Platform)
 	}
 	if len(out) == 0 {
-		return nil, &reason.Error{Code: PlatformNotFound, Msg: "no image in the index matches --platform", Got: strings.Join(have, ", "), Want: platform,
+		return nil, &reason.Error{Code: reason.PlatformNotFound, Msg: "no image in the index matches --platform", Got: strings.Join(have, ", "), Want: platform,
 			Hint: "pick one of the platforms the index lists"}
 	}
 	return out, nil
@@ -262,7 +262,7 @@ func (img *Image) walkIndex(ctx context.Context, idx *manifest, depth int, seen 
 		}
 		if m.Index != nil {
 			if depth >= MaxIndexDepth {
-				return &reason.Error{Code: ManifestInvalid, Msg: "image indexes nested too deeply", Want: fmt.Sprintf("at most %d levels", MaxIndexDepth),
+				return &reason.Error{Code: reason.ManifestInvalid, Msg: "image indexes nested too deeply", Want: fmt.Sprintf("at most %d levels", MaxIndexDepth),
 					Hint: "the index is not a plausible multi-platform image"}
 			}
 			if err := img.walkIndex(ctx, m, depth+1, seen, out); err != nil {
@@ -289,7 +289,7 @@ func (img *Image) walkIndex(ctx context.Context, idx *manifest, depth int, seen 
 func (img *Image) manifestFor(ctx context.Context, d v1.Descriptor) (*manifest, error) {
 	m, err := img.store.manifest(ctx, d.Digest.String())
 	if errors.Is(err, errNotFound) {
-		return nil, reason.Wrap(err, ImageNotFound, "the image is incomplete in its source; re-push or re-save it", "reading manifest %s", d.Digest)
+		return nil, reason.Wrap(err, reason.ImageNotFound, "the image is incomplete in its source; re-push or re-save it", "reading manifest %s", d.Digest)
 	}
 	if err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func (img *Image) manifestFor(ctx context.Context, d v1.Descriptor) (*manifest, 
 			Want: fmt.Sprintf("%d bytes", d.Size), Hint: "the source is inconsistent; do not deploy from it"}
 	}
 	if d.MediaType != "" && d.MediaType != m.MediaType {
-		return nil, &reason.Error{Code: ManifestInvalid, Msg: "manifest media type differs from its descriptor", Got: string(m.MediaType), Want: string(d.MediaType),
+		return nil, &reason.Error{Code: reason.ManifestInvalid, Msg: "manifest media type differs from its descriptor", Got: string(m.MediaType), Want: string(d.MediaType),
 			Hint: "the source is inconsistent; re-push the image"}
 	}
 	return m, nil
@@ -308,7 +308,7 @@ func (img *Image) manifestFor(ctx context.Context, d v1.Descriptor) (*manifest, 
 func (img *Image) configPlatform(ctx context.Context, m *manifest) (v1.Platform, error) {
 	data, err := img.store.blob(ctx, m.Image.Config, MaxConfigSize)
 	if errors.Is(err, errNotFound) {
-		return v1.Platform{}, reason.Wrap(err, ImageNotFound, "the image is incomplete in its source", "reading image configuration %s", m.Image.Config.Digest)
+		return v1.Platform{}, reason.Wrap(err, reason.ImageNotFound, "the image is incomplete in its source", "reading image configuration %s", m.Image.Config.Digest)
 	}
 	if err != nil {
 		return v1.Platform{}, err
@@ -319,7 +319,7 @@ func (img *Image) configPlatform(ctx context.Context, m *manifest) (v1.Platform,
 		Variant      string `json:"variant"`
 	}
 	if err := json.Unmarshal(data, &cfg); err != nil {
-		return v1.Platform{}, reason.Wrap(err, ManifestInvalid, "the image configuration is not JSON", "reading image configuration %s", m.Image.Config.Digest)
+		return v1.Platform{}, reason.Wrap(err, reason.ManifestInvalid, "the image configuration is not JSON", "reading image configuration %s", m.Image.Config.Digest)
 	}
 	return v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}, nil
 }
@@ -334,13 +334,13 @@ func (img *Image) CheckBlobs(ctx context.Context, t Target) (int, error) {
 		return 0, public(err)
 	}
 	if m.Image == nil {
-		return 0, reason.New(ManifestInvalid, "a target must be an image manifest", "%s is an index", t.Digest)
+		return 0, reason.New(reason.ManifestInvalid, "a target must be an image manifest", "%s is an index", t.Digest)
 	}
 	blobs := append([]v1.Descriptor{m.Image.Config}, m.Image.Layers...)
 	for _, d := range blobs {
 		if err := img.store.checkBlob(ctx, d); err != nil {
 			if errors.Is(err, errNotFound) {
-				return 0, reason.Wrap(err, ImageNotFound, "the image is incomplete in its source; re-save it", "checking blob %s", d.Digest)
+				return 0, reason.Wrap(err, reason.ImageNotFound, "the image is incomplete in its source; re-save it", "checking blob %s", d.Digest)
 			}
 			return 0, err
 		}

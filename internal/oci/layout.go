@@ -77,11 +77,11 @@ func (s *layoutStore) readIndex() error {
 	layoutFile, err := readFileLimit(s.fsys, "oci-layout", 4<<10)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := fs.Stat(s.fsys, "manifest.json"); err == nil {
-			return reason.New(ImageDigestUnknown,
+			return reason.New(reason.ImageDigestUnknown,
 				"this is a docker save archive without an OCI index (Docker before 25), which does not record the image's manifest; save it with Docker 25 or later, copy it with `skopeo copy docker://REF oci-archive:FILE`, or verify the image in its registry",
 				"the archive does not record the image digest")
 		}
-		return reason.New(ManifestInvalid, "give an OCI image layout (a directory with oci-layout, index.json and blobs/), or a tar of one", "not an OCI image layout: no oci-layout file")
+		return reason.New(reason.ManifestInvalid, "give an OCI image layout (a directory with oci-layout, index.json and blobs/), or a tar of one", "not an OCI image layout: no oci-layout file")
 	}
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func (s *layoutStore) readIndex() error {
 		Version string `json:"imageLayoutVersion"`
 	}
 	if err := json.Unmarshal(layoutFile, &lf); err != nil || lf.Version != "1.0.0" {
-		return &reason.Error{Code: ManifestInvalid, Msg: "unsupported OCI layout version", Got: orNone(lf.Version), Want: "1.0.0",
+		return &reason.Error{Code: reason.ManifestInvalid, Msg: "unsupported OCI layout version", Got: orNone(lf.Version), Want: "1.0.0",
 			Hint: "give an OCI image layout version 1.0.0"}
 	}
 	body, err := readFileLimit(s.fsys, "index.json", MaxLayoutIndexSize)
@@ -102,7 +102,7 @@ func (s *layoutStore) readIndex() error {
 		return at(err, "reading index.json")
 	}
 	if m.Index == nil {
-		return reason.New(ManifestInvalid, "index.json of an OCI layout must be an image index", "reading index.json: not an index")
+		return reason.New(reason.ManifestInvalid, "index.json of an OCI layout must be an image index", "reading index.json: not an index")
 	}
 	s.index = m.Index
 	return nil
@@ -159,7 +159,7 @@ func (s *layoutStore) entry(ref string) (*v1.Descriptor, error) {
 	case 1:
 		return &found[0], nil
 	}
-	return nil, reason.New(ManifestInvalid, "the layout names several manifests alike; select one by digest (oci-layout:DIR@sha256:...)",
+	return nil, reason.New(reason.ManifestInvalid, "the layout names several manifests alike; select one by digest (oci-layout:DIR@sha256:...)",
 		"%s names %d manifests", s.where(ref), len(found))
 }
 
@@ -393,7 +393,7 @@ func indexTar(f *os.File) (*tarFS, error) {
 			break
 		}
 		if err != nil {
-			return nil, reason.Wrap(err, ManifestInvalid, "give an uncompressed tar of an OCI image layout", "reading archive")
+			return nil, reason.Wrap(err, reason.ManifestInvalid, "give an uncompressed tar of an OCI image layout", "reading archive")
 		}
 		if i >= MaxArchiveEntries {
 			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "archive has too many entries", Want: fmt.Sprintf("at most %d", MaxArchiveEntries),
@@ -404,7 +404,7 @@ func indexTar(f *os.File) (*tarFS, error) {
 		}
 		for k := range hdr.PAXRecords {
 			if strings.HasPrefix(k, "GNU.sparse.") {
-				return nil, reason.New(ManifestInvalid, "image archives do not hold sparse files", "archive entry %q is sparse", hdr.Name)
+				return nil, reason.New(reason.ManifestInvalid, "image archives do not hold sparse files", "archive entry %q is sparse", hdr.Name)
 			}
 		}
 		off, err := f.Seek(0, io.SeekCurrent)
@@ -413,7 +413,7 @@ func indexTar(f *os.File) (*tarFS, error) {
 		}
 		name := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
 		if _, dup := t.files[name]; dup {
-			return nil, reason.New(ManifestInvalid, "an archive that holds a file twice is ambiguous; re-create it", "archive holds %q twice", name)
+			return nil, reason.New(reason.ManifestInvalid, "an archive that holds a file twice is ambiguous; re-create it", "archive holds %q twice", name)
 		}
 		t.files[name] = tarEntry{off: off, size: hdr.Size}
 	}

@@ -99,11 +99,11 @@ func TestLayoutTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := openLocal(t, "oci-layout:"+dir)
-		wantCode(t, err, oci.ManifestInvalid)
+		wantCode(t, err, reason.ManifestInvalid)
 	})
 	t.Run("not a layout", func(t *testing.T) {
 		_, err := openLocal(t, "oci-layout:"+t.TempDir())
-		wantCode(t, err, oci.ManifestInvalid)
+		wantCode(t, err, reason.ManifestInvalid)
 	})
 	t.Run("missing blob", func(t *testing.T) {
 		dir, digest, _ := layoutFixture(t)
@@ -111,7 +111,7 @@ func TestLayoutTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := openLocal(t, "oci-layout:"+dir)
-		wantCode(t, err, oci.ImageNotFound)
+		wantCode(t, err, reason.ImageNotFound)
 	})
 }
 
@@ -140,10 +140,10 @@ func TestArchiveErrors(t *testing.T) {
 		file string
 		code string
 	}{
-		{"duplicate entry", writeTar(t, "oci-layout", layoutFile, "index.json", `{"schemaVersion":2,"manifests":[]}`, "./index.json", `{}`), oci.ManifestInvalid},
-		{"legacy docker save", writeTar(t, "manifest.json", `[]`), oci.ImageDigestUnknown},
-		{"no image", writeTar(t, "oci-layout", layoutFile, "index.json", `{"schemaVersion":2,"manifests":[]}`), oci.ImageNotFound},
-		{"index not an index", writeTar(t, "oci-layout", layoutFile, "index.json", `{"schemaVersion":2,"config":{"digest":"sha256:`+strings.Repeat("0", 64)+`","size":1},"layers":[]}`), oci.ManifestInvalid},
+		{"duplicate entry", writeTar(t, "oci-layout", layoutFile, "index.json", `{"schemaVersion":2,"manifests":[]}`, "./index.json", `{}`), reason.ManifestInvalid},
+		{"legacy docker save", writeTar(t, "manifest.json", `[]`), reason.ImageDigestUnknown},
+		{"no image", writeTar(t, "oci-layout", layoutFile, "index.json", `{"schemaVersion":2,"manifests":[]}`), reason.ImageNotFound},
+		{"index not an index", writeTar(t, "oci-layout", layoutFile, "index.json", `{"schemaVersion":2,"config":{"digest":"sha256:`+strings.Repeat("0", 64)+`","size":1},"layers":[]}`), reason.ManifestInvalid},
 		{"not a tar", writeTar(t) + "x", reason.InputUnreadable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +151,7 @@ func TestArchiveErrors(t *testing.T) {
 				if err := os.WriteFile(tc.file, []byte(strings.Repeat("not a tar archive ", 100)), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				tc.code = oci.ManifestInvalid
+				tc.code = reason.ManifestInvalid
 			}
 			_, err := openLocal(t, "oci-archive:"+tc.file)
 			wantCode(t, err, tc.code)

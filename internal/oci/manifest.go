@@ -72,14 +72,14 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 		Config        json.RawMessage `json:"config"`
 	}
 	if err := json.Unmarshal(body, &head); err != nil {
-		return nil, reason.Wrap(err, ManifestInvalid, "the registry or archive serves something that is not a manifest", "parsing manifest")
+		return nil, reason.Wrap(err, reason.ManifestInvalid, "the registry or archive serves something that is not a manifest", "parsing manifest")
 	}
 	header := types.MediaType(baseMediaType(contentType))
 	inner := types.MediaType(head.MediaType)
 	mt := inner
 	switch {
 	case inner != "" && isManifestType(header) && header != inner:
-		return nil, &reason.Error{Code: ManifestInvalid, Msg: "manifest media type differs from the type it was served as",
+		return nil, &reason.Error{Code: reason.ManifestInvalid, Msg: "manifest media type differs from the type it was served as",
 			Got: string(inner), Want: string(header), Hint: "the registry or archive is inconsistent; re-push the image"}
 	case inner == "" && isManifestType(header):
 		mt = header
@@ -91,13 +91,13 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 	switch mt {
 	case types.OCIImageIndex, types.DockerManifestList, types.OCIManifestSchema1, types.DockerManifestSchema2:
 	case types.DockerManifestSchema1, types.DockerManifestSchema1Signed:
-		return nil, &reason.Error{Code: MediaTypeUnknown, Msg: "docker schema 1 manifests are not supported", Got: string(mt),
+		return nil, &reason.Error{Code: reason.MediaTypeUnknown, Msg: "docker schema 1 manifests are not supported", Got: string(mt),
 			Want: "an OCI or docker schema 2 manifest or index", Hint: "schema 1 is deprecated and cannot carry signatures; re-push the image with a current client"}
 	default:
 		if mt == "" {
 			mt = header
 		}
-		return nil, &reason.Error{Code: MediaTypeUnknown, Msg: "unknown manifest media type", Got: orNone(string(mt)),
+		return nil, &reason.Error{Code: reason.MediaTypeUnknown, Msg: "unknown manifest media type", Got: orNone(string(mt)),
 			Want: "an OCI or docker schema 2 manifest or index", Hint: "sovcheck reads OCI image manifests and indexes and docker schema 2 manifests and lists"}
 	}
 	if head.SchemaVersion == nil || *head.SchemaVersion != 2 {
@@ -105,14 +105,14 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 		if head.SchemaVersion != nil {
 			got = fmt.Sprint(*head.SchemaVersion)
 		}
-		return nil, &reason.Error{Code: ManifestInvalid, Msg: "unsupported manifest schema version", Got: got, Want: "2",
+		return nil, &reason.Error{Code: reason.ManifestInvalid, Msg: "unsupported manifest schema version", Got: got, Want: "2",
 			Hint: "re-push the image with a current client"}
 	}
 	m := &manifest{Digest: digestOf(body), MediaType: mt, Body: body}
 	if mt.IsIndex() {
 		var idx v1.IndexManifest
 		if err := json.Unmarshal(body, &idx); err != nil {
-			return nil, reason.Wrap(err, ManifestInvalid, "the index is not well formed; re-push the image", "parsing image index")
+			return nil, reason.Wrap(err, reason.ManifestInvalid, "the index is not well formed; re-push the image", "parsing image index")
 		}
 		if len(idx.Manifests) > MaxIndexEntries {
 			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "image index lists too many manifests",
@@ -127,7 +127,7 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 	} else {
 		var im v1.Manifest
 		if err := json.Unmarshal(body, &im); err != nil {
-			return nil, reason.Wrap(err, ManifestInvalid, "the manifest is not well formed; re-push the image", "parsing image manifest")
+			return nil, reason.Wrap(err, reason.ManifestInvalid, "the manifest is not well formed; re-push the image", "parsing image manifest")
 		}
 		if len(im.Layers) > MaxLayers {
 			return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "image manifest lists too many layers",
@@ -154,11 +154,11 @@ func parseManifest(body []byte, contentType string) (*manifest, error) {
 // checkDescriptor accepts sha256 digests and non-negative sizes only.
 func checkDescriptor(d v1.Descriptor, what string) error {
 	if d.Digest.Algorithm != "sha256" {
-		return &reason.Error{Code: ManifestInvalid, Msg: what + " digest is not sha256", Got: orNone(d.Digest.String()), Want: "sha256:<hex>",
+		return &reason.Error{Code: reason.ManifestInvalid, Msg: what + " digest is not sha256", Got: orNone(d.Digest.String()), Want: "sha256:<hex>",
 			Hint: "sovcheck pins images by sha256 digests"}
 	}
 	if d.Size < 0 {
-		return &reason.Error{Code: ManifestInvalid, Msg: what + " has a negative size", Got: fmt.Sprint(d.Size), Want: ">= 0",
+		return &reason.Error{Code: reason.ManifestInvalid, Msg: what + " has a negative size", Got: fmt.Sprint(d.Size), Want: ">= 0",
 			Hint: "the manifest is corrupt"}
 	}
 	return nil

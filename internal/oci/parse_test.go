@@ -50,14 +50,14 @@ func TestParseManifest(t *testing.T) {
 	for _, tc := range []struct {
 		name, body, contentType, code string
 	}{
-		{"no media type, no shape", `{"schemaVersion":2}`, "", MediaTypeUnknown},
-		{"schema version 1", `{"schemaVersion":1,"config":{}}`, "", ManifestInvalid},
-		{"no schema version", `{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`, "", ManifestInvalid},
-		{"disagreeing header", `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`, "application/vnd.docker.distribution.manifest.v2+json", ManifestInvalid},
-		{"bad digest", `{"schemaVersion":2,"manifests":[{"digest":"sha256:xyz","size":1}]}`, "", ManifestInvalid},
-		{"negative size", `{"schemaVersion":2,"manifests":[{"digest":"sha256:` + strings.Repeat("0", 64) + `","size":-1}]}`, "", ManifestInvalid},
-		{"no config digest", `{"schemaVersion":2,"config":{},"layers":[]}`, "", ManifestInvalid},
-		{"array", `[]`, "", ManifestInvalid},
+		{"no media type, no shape", `{"schemaVersion":2}`, "", reason.MediaTypeUnknown},
+		{"schema version 1", `{"schemaVersion":1,"config":{}}`, "", reason.ManifestInvalid},
+		{"no schema version", `{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`, "", reason.ManifestInvalid},
+		{"disagreeing header", `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`, "application/vnd.docker.distribution.manifest.v2+json", reason.ManifestInvalid},
+		{"bad digest", `{"schemaVersion":2,"manifests":[{"digest":"sha256:xyz","size":1}]}`, "", reason.ManifestInvalid},
+		{"negative size", `{"schemaVersion":2,"manifests":[{"digest":"sha256:` + strings.Repeat("0", 64) + `","size":-1}]}`, "", reason.ManifestInvalid},
+		{"no config digest", `{"schemaVersion":2,"config":{},"layers":[]}`, "", reason.ManifestInvalid},
+		{"array", `[]`, "", reason.ManifestInvalid},
 		{"too many layers", `{"schemaVersion":2,"config":{"digest":"sha256:` + strings.Repeat("0", 64) + `","size":1},"layers":[` +
 			strings.TrimSuffix(strings.Repeat(`{"digest":"sha256:`+strings.Repeat("0", 64)+`","size":1},`, MaxLayers+1), ",") + `]}`, "", reason.InputTooLarge},
 	} {
@@ -138,7 +138,7 @@ func TestParseSimpleSigning(t *testing.T) {
 		`{"critical":{"type":"cosign container image signature","image":{"docker-manifest-digest":"sha256:short"}}}`,
 		`{"critical":{"type":"cosign container image signature"}}`,
 	} {
-		if _, err := ParseSimpleSigning([]byte(bad)); codeOf(err) != SignatureMalformed {
+		if _, err := ParseSimpleSigning([]byte(bad)); codeOf(err) != reason.SignatureMalformed {
 			t.Errorf("ParseSimpleSigning(%s) = %v, want SIGNATURE_MALFORMED", bad, err)
 		}
 	}
@@ -190,17 +190,17 @@ func TestLegacyBundle(t *testing.T) {
 		annotations     map[string]string
 		code            string
 	}{
-		{"no signature", sig.MediaType, sig.Layer, without(AnnotationSignature, ""), SignatureMalformed},
-		{"signature not base64", sig.MediaType, sig.Layer, without(AnnotationSignature, "!!"), SignatureMalformed},
-		{"certificate not PEM", sig.MediaType, sig.Layer, without(AnnotationCertificate, "MIIB"), SignatureMalformed},
-		{"log bundle not JSON", sig.MediaType, sig.Layer, without(AnnotationBundle, "{"), SignatureMalformed},
-		{"log bundle without index", sig.MediaType, sig.Layer, without(AnnotationBundle, `{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","integratedTime":1,"logID":"00"}}`), SignatureMalformed},
-		{"log id not hex", sig.MediaType, sig.Layer, without(AnnotationBundle, `{"SignedEntryTimestamp":"AA==","Payload":{"body":"eyJraW5kIjoiaCIsImFwaVZlcnNpb24iOiIxIn0=","integratedTime":1,"logIndex":1,"logID":"zz"}}`), SignatureMalformed},
-		{"timestamp not JSON", sig.MediaType, sig.Layer, without(AnnotationRFC3161, "x"), SignatureMalformed},
-		{"unknown media type", "application/octet-stream", sig.Layer, sig.Annotations, MediaTypeUnknown},
-		{"envelope not JSON", MediaTypeDSSE, []byte("x"), nil, SignatureMalformed},
-		{"envelope without signature", MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[]}`), nil, SignatureMalformed},
-		{"envelope of two signatures", MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[{"sig":"AA=="},{"sig":"AA=="}]}`), nil, SignatureMalformed},
+		{"no signature", sig.MediaType, sig.Layer, without(AnnotationSignature, ""), reason.SignatureMalformed},
+		{"signature not base64", sig.MediaType, sig.Layer, without(AnnotationSignature, "!!"), reason.SignatureMalformed},
+		{"certificate not PEM", sig.MediaType, sig.Layer, without(AnnotationCertificate, "MIIB"), reason.SignatureMalformed},
+		{"log bundle not JSON", sig.MediaType, sig.Layer, without(AnnotationBundle, "{"), reason.SignatureMalformed},
+		{"log bundle without index", sig.MediaType, sig.Layer, without(AnnotationBundle, `{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","integratedTime":1,"logID":"00"}}`), reason.SignatureMalformed},
+		{"log id not hex", sig.MediaType, sig.Layer, without(AnnotationBundle, `{"SignedEntryTimestamp":"AA==","Payload":{"body":"eyJraW5kIjoiaCIsImFwaVZlcnNpb24iOiIxIn0=","integratedTime":1,"logIndex":1,"logID":"zz"}}`), reason.SignatureMalformed},
+		{"timestamp not JSON", sig.MediaType, sig.Layer, without(AnnotationRFC3161, "x"), reason.SignatureMalformed},
+		{"unknown media type", "application/octet-stream", sig.Layer, sig.Annotations, reason.MediaTypeUnknown},
+		{"envelope not JSON", MediaTypeDSSE, []byte("x"), nil, reason.SignatureMalformed},
+		{"envelope without signature", MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[]}`), nil, reason.SignatureMalformed},
+		{"envelope of two signatures", MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[{"sig":"AA=="},{"sig":"AA=="}]}`), nil, reason.SignatureMalformed},
 		{"huge layer", sig.MediaType, make([]byte, MaxEvidenceSize+1), sig.Annotations, reason.InputTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -176,18 +176,18 @@ func (c *registryClient) classify(ctx context.Context, err error, what string) *
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return reason.Wrap(err, RegistryTimeout, fmt.Sprintf("the registry did not answer within %s; check that it is up, or raise --registry-timeout", c.timeout),
+		return reason.Wrap(err, reason.RegistryTimeout, fmt.Sprintf("the registry did not answer within %s; check that it is up, or raise --registry-timeout", c.timeout),
 			"%s", what)
 	case errors.Is(err, errPlainHTTP):
-		return reason.Wrap(err, RegistryInsecure,
+		return reason.Wrap(err, reason.RegistryInsecure,
 			"the registry speaks plain HTTP; if you trust the network path to it, give --insecure-registry HOST:PORT (signatures are verified either way, but credentials and content travel unprotected)",
 			"%s", what)
 	case errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden):
-		return reason.Wrap(err, RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists", "%s", what)
+		return reason.Wrap(err, reason.RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists", "%s", what)
 	case errors.As(err, &ne) && ne.Timeout():
-		return reason.Wrap(err, RegistryTimeout, "the registry did not answer in time; check that it is up", "%s", what)
+		return reason.Wrap(err, reason.RegistryTimeout, "the registry did not answer in time; check that it is up", "%s", what)
 	}
-	return reason.Wrap(err, RegistryUnavailable, "check the registry address and that it is reachable; transient errors were retried", "%s", what)
+	return reason.Wrap(err, reason.RegistryUnavailable, "check the registry address and that it is reachable; transient errors were retried", "%s", what)
 }
 
 // registryStore is one repository of a registry.
@@ -348,7 +348,7 @@ func (s *registryStore) referrers(ctx context.Context, digest string) ([]v1.Desc
 			return nil, at(err, what)
 		}
 		if m.Index == nil {
-			return nil, reason.New(ManifestInvalid, "the registry's referrers API answered with something other than an index", "%s: not an index", what)
+			return nil, reason.New(reason.ManifestInvalid, "the registry's referrers API answered with something other than an index", "%s: not an index", what)
 		}
 		return m.Index.Manifests, nil
 	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusNotFound,
@@ -370,7 +370,7 @@ func (s *registryStore) referrersTag(ctx context.Context, digest, what string) (
 		return nil, err
 	}
 	if m.Index == nil {
-		return nil, reason.New(ManifestInvalid, "the referrers tag must hold an OCI image index", "%s: tag %s is not an index", what, tagFor(digest, ""))
+		return nil, reason.New(reason.ManifestInvalid, "the referrers tag must hold an OCI image index", "%s: tag %s is not an index", what, tagFor(digest, ""))
 	}
 	return m.Index.Manifests, nil
 }
@@ -462,10 +462,10 @@ func (s *registryStore) statusErr(resp *http.Response, what string) error {
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return reason.New(RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists",
+		return reason.New(reason.RegistryAuth, "log in with `docker login HOST` (sovcheck reads the docker config, $DOCKER_CONFIG/config.json), or check that the repository exists",
 			"%s: registry answered %s", what, detail)
 	}
-	return reason.New(RegistryUnavailable, "the registry answered with an error; transient errors were retried, so check the registry",
+	return reason.New(reason.RegistryUnavailable, "the registry answered with an error; transient errors were retried, so check the registry",
 		"%s: registry answered %s", what, detail)
 }
 

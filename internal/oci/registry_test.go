@@ -173,7 +173,7 @@ func TestRetriesTransientErrors(t *testing.T) {
 		})
 	})
 	_, err := open(t, f.client(t, oci.Options{Attempts: 4}), f.reg.Host+"/team/app:1.4")
-	wantCode(t, err, oci.RegistryUnavailable)
+	wantCode(t, err, reason.RegistryUnavailable)
 	if !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("error %q does not carry the registry's message", err)
 	}
@@ -214,7 +214,7 @@ func TestHangingRegistryTimesOut(t *testing.T) {
 				defer cancel()
 				_, err = img.Targets(ctx, "linux/amd64")
 			}
-			wantCode(t, err, oci.RegistryTimeout)
+			wantCode(t, err, reason.RegistryTimeout)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Fatalf("gave up after %s, want about the timeout", d)
 			}
@@ -273,11 +273,11 @@ func TestBadManifests(t *testing.T) {
 		length                  bool
 		code                    string
 	}{
-		{"unknown media type", "application/vnd.example.thing+json", `{"schemaVersion":2,"mediaType":"application/vnd.example.thing+json"}`, true, oci.MediaTypeUnknown},
-		{"schema 1", string(types.DockerManifestSchema1Signed), `{"schemaVersion":1,"name":"team/app"}`, true, oci.MediaTypeUnknown},
-		{"media types disagree", string(types.OCIImageIndex), `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{}}`, true, oci.ManifestInvalid},
-		{"not json", string(types.OCIManifestSchema1), `<html>`, true, oci.ManifestInvalid},
-		{"sha512 digest", string(types.OCIManifestSchema1), `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"sha512:` + strings.Repeat("a", 128) + `"},"layers":[]}`, true, oci.ManifestInvalid},
+		{"unknown media type", "application/vnd.example.thing+json", `{"schemaVersion":2,"mediaType":"application/vnd.example.thing+json"}`, true, reason.MediaTypeUnknown},
+		{"schema 1", string(types.DockerManifestSchema1Signed), `{"schemaVersion":1,"name":"team/app"}`, true, reason.MediaTypeUnknown},
+		{"media types disagree", string(types.OCIImageIndex), `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{}}`, true, reason.ManifestInvalid},
+		{"not json", string(types.OCIManifestSchema1), `<html>`, true, reason.ManifestInvalid},
+		{"sha512 digest", string(types.OCIManifestSchema1), `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"sha512:` + strings.Repeat("a", 128) + `"},"layers":[]}`, true, reason.ManifestInvalid},
 		{"huge, announced", string(types.OCIManifestSchema1), string(huge), true, reason.InputTooLarge},
 		{"huge, chunked", string(types.OCIManifestSchema1), string(huge), false, reason.InputTooLarge},
 	} {
@@ -292,7 +292,7 @@ func TestBadManifests(t *testing.T) {
 func TestPlainHTTPOnlyForNamedHosts(t *testing.T) {
 	f := newFixture(t, false)
 	_, err := open(t, f.client(t, oci.Options{InsecureRegistries: []string{"registry.example.eu"}}), f.reg.Host+"/team/app:1.4")
-	wantCode(t, err, oci.RegistryInsecure)
+	wantCode(t, err, reason.RegistryInsecure)
 }
 
 func TestAuthRefused(t *testing.T) {
@@ -308,14 +308,14 @@ func TestAuthRefused(t *testing.T) {
 		})
 	})
 	_, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:1.4")
-	wantCode(t, err, oci.RegistryAuth)
+	wantCode(t, err, reason.RegistryAuth)
 }
 
 func TestOfflineRefusesRegistries(t *testing.T) {
 	f := newFixture(t, false)
 	f.misbehave(nil)
 	_, err := open(t, f.client(t, oci.Options{Offline: true}), f.reg.Host+"/team/app:1.4")
-	wantCode(t, err, oci.RegistryOffline)
+	wantCode(t, err, reason.RegistryOffline)
 	if len(f.requests()) != 0 {
 		t.Fatalf("offline made requests: %v", f.requests())
 	}
@@ -330,13 +330,13 @@ func TestUnreachableRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = open(t, c, host+"/team/app:1.4")
-	wantCode(t, err, oci.RegistryUnavailable)
+	wantCode(t, err, reason.RegistryUnavailable)
 }
 
 func TestImageNotFound(t *testing.T) {
 	f := newFixture(t, false)
 	_, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:9.9")
-	wantCode(t, err, oci.ImageNotFound)
+	wantCode(t, err, reason.ImageNotFound)
 }
 
 // signedFixture has a keyless cosign signature on the image.
@@ -472,7 +472,7 @@ func TestReferrerLoop(t *testing.T) {
 		})
 	})
 	_, err := discover(t, f)
-	wantCode(t, err, oci.ReferrerLoop)
+	wantCode(t, err, reason.ReferrerLoop)
 }
 
 func TestReferrerOfAnotherSubject(t *testing.T) {
@@ -563,7 +563,7 @@ func TestIndexPlatforms(t *testing.T) {
 		}
 	}
 	_, err = img.Targets(ctx, "windows/amd64")
-	wantCode(t, err, oci.PlatformNotFound)
+	wantCode(t, err, reason.PlatformNotFound)
 	_, err = img.Targets(ctx, "linux")
 	wantCode(t, err, reason.InputMalformed)
 
@@ -575,7 +575,7 @@ func TestIndexPlatforms(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = single.Targets(ctx, "linux/arm64")
-	wantCode(t, err, oci.PlatformNotFound)
+	wantCode(t, err, reason.PlatformNotFound)
 }
 
 func TestEvidenceTagsFromTheTagList(t *testing.T) {

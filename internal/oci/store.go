@@ -18,7 +18,7 @@ func public(err error) error {
 	if errors.Is(err, errNotFound) {
 		var re *reason.Error
 		if !errors.As(err, &re) {
-			return reason.Wrap(err, ImageNotFound, "the image is incomplete in its source; re-push or re-save it with its signatures", "reading image")
+			return reason.Wrap(err, reason.ImageNotFound, "the image is incomplete in its source; re-push or re-save it with its signatures", "reading image")
 		}
 	}
 	return err

@@ -1,0 +1,67 @@
+package vocab
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Predicate type URIs sovcheck knows by name.
+const (
+	PredicateSLSAProvenanceV02 = "https://slsa.dev/provenance/v0.2"
+	PredicateSLSAProvenanceV1  = "https://slsa.dev/provenance/v1"
+	PredicateCycloneDX         = "https://cyclonedx.org/bom"
+	PredicateSPDX              = "https://spdx.dev/Document"
+	PredicateVSA               = "https://slsa.dev/verification_summary/v1"
+	PredicateLink              = "https://in-toto.io/Link/v1"
+	PredicateOpenVEX           = "https://openvex.dev/ns"
+)
+
+// predicateAliases follows cosign's --type names, so its users can move over.
+var predicateAliases = map[string]string{
+	"slsaprovenance":   PredicateSLSAProvenanceV02,
+	"slsaprovenance02": PredicateSLSAProvenanceV02,
+	"slsaprovenance1":  PredicateSLSAProvenanceV1,
+	"cyclonedx":        PredicateCycloneDX,
+	"spdx":             PredicateSPDX,
+	"spdxjson":         PredicateSPDX,
+	"vsa":              PredicateVSA,
+	"link":             PredicateLink,
+	"openvex":          PredicateOpenVEX,
+}
+
+// PredicateAliases returns the known --type names, sorted.
+func PredicateAliases() []string {
+	names := make([]string, 0, len(predicateAliases))
+	for k := range predicateAliases {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ResolvePredicateType turns a --type value (an alias or an absolute URI)
+// into a predicate type URI.
+func ResolvePredicateType(s string) (string, error) {
+	if uri, ok := predicateAliases[strings.ToLower(s)]; ok {
+		return uri, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("unknown predicate type %q: want one of %s, or an absolute URI", s, strings.Join(PredicateAliases(), ", "))
+	}
+	return s, nil
+}
+
+// NormalizeSourceURI strips the git+ prefix, scheme, trailing slash and
+// .git suffix, so that git+https://github.com/org/repo.git and
+// github.com/org/repo compare equal.
+func NormalizeSourceURI(uri string) string {
+	uri = strings.TrimPrefix(uri, "git+")
+	if i := strings.Index(uri, "://"); i >= 0 {
+		uri = uri[i+3:]
+	}
+	uri = strings.TrimSuffix(strings.TrimSuffix(uri, "/"), ".git")
+	return uri
+}
