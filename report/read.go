@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
@@ -44,13 +45,13 @@ func MediaTypes() []string { return slices.Sorted(maps.Keys(documentReaders)) }
 // user named the input; reports show it as given. On error docs is left
 // as it was.
 func Read(name string, r io.Reader, docs *Documents) error {
-	data, err := io.ReadAll(io.LimitReader(r, MaxDocumentBytes+1))
-	if err != nil {
-		return reason.Wrap(err, reason.InputUnreadable, "check that the file exists and is readable", "reading %q", name)
-	}
-	if len(data) > MaxDocumentBytes {
+	data, err := boundedio.ReadAll(r, MaxDocumentBytes)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return reason.Mismatch(reason.InputTooLarge, "a sovcheck result is far smaller; check that the right file was given",
 			fmt.Sprintf("reading %q: document too large", name), fmt.Sprintf("more than %d bytes", MaxDocumentBytes), fmt.Sprintf("at most %d bytes", MaxDocumentBytes))
+	}
+	if err != nil {
+		return reason.Wrap(err, reason.InputUnreadable, "check that the file exists and is readable", "reading %q", name)
 	}
 	return ReadDocument(name, data, docs)
 }

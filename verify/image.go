@@ -46,7 +46,7 @@ func (o OCIOptions) validate(opts config) error {
 	if o.Timeout < 0 {
 		return &ConfigError{reason.New(reason.InputMalformed, "give a positive --registry-timeout, e.g. 2m", "negative registry timeout %s", o.Timeout)}
 	}
-	if _, err := oci.NewClient(oci.Options{InsecureRegistries: o.InsecureRegistries}); err != nil {
+	if _, err := oci.NewClient(oci.WithInsecureRegistries(o.InsecureRegistries...)); err != nil {
 		return configErr(err, reason.InputMalformed, "give --insecure-registry as HOST or HOST:PORT")
 	}
 	return nil
@@ -102,12 +102,8 @@ type imageClient struct {
 func (r *Runner) imageClient() (*oci.Client, *reason.Error) {
 	c := &r.images
 	c.once.Do(func() {
-		client, err := oci.NewClient(oci.Options{
-			InsecureRegistries: r.opts.OCI.InsecureRegistries,
-			Timeout:            r.opts.OCI.Timeout,
-			Offline:            r.opts.Offline,
-			Logger:             r.logger,
-		})
+		client, err := oci.NewClient(oci.WithInsecureRegistries(r.opts.OCI.InsecureRegistries...), oci.WithTimeout(r.opts.OCI.Timeout),
+			oci.WithOffline(r.opts.Offline), oci.WithLogger(r.logger))
 		if err != nil {
 			c.err = reason.As(err, reason.InputMalformed, "")
 			return

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
@@ -72,12 +73,12 @@ func LoadPolicy(path string, now time.Time, logger *slog.Logger) (*policy.Policy
 		if df.Kind == policy.DataCertifications {
 			limit = policy.MaxDataListBytes
 		}
-		content, err := readUpTo(file, limit+1)
+		content, err := readFile(file, limit)
+		if reason.CodeOf(err, "") == reason.InputTooLarge {
+			err = fmt.Errorf("larger than %d bytes", limit)
+		}
 		if err != nil {
 			return nil, sbom.Data{}, unreadable(err)
-		}
-		if int64(len(content)) > limit {
-			return nil, sbom.Data{}, unreadable(fmt.Errorf("larger than %d bytes", limit))
 		}
 		if p, err = p.WithData(df.Name, content); err != nil {
 			return nil, sbom.Data{}, err
@@ -102,6 +103,19 @@ func LoadPolicy(path string, now time.Time, logger *slog.Logger) (*policy.Policy
 	return p, d, nil
 }
 
+// readFile reads a file of at most limit bytes (boundedio.ReadAll).
+func readFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return boundedio.ReadAll(f, limit)
+}
+
+// readUpTo reads the first n bytes of a file, for a parser that reports an
+// oversized input itself, in its own terms (a policy with its position, a
+// VSA with its size), when handed one byte over its limit.
 func readUpTo(path string, n int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -6,78 +6,40 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
-// Options configure a Client. The zero value is usable: TLS only, the
-// docker config's credentials, default timeout and retries.
-type Options struct {
-	// InsecureRegistries are registry hosts (host or host:port, exactly as
-	// in image references) that may be reached over plain HTTP.
-	InsecureRegistries []string
-	// Timeout bounds the registry work for one image (see Client.Timeout).
-	Timeout time.Duration
-	// Attempts and RetryDelay control retries of transient failures.
-	Attempts   int
-	RetryDelay time.Duration
-	// Keychain supplies registry credentials; default authn.DefaultKeychain
-	// (the docker config and its credential helpers).
-	Keychain authn.Keychain
-	// Transport is the HTTP transport under authentication, retries and the
-	// plain-HTTP guard; default a transport with connect, TLS and header
-	// timeouts.
-	Transport http.RoundTripper
-	// Offline refuses registry references.
-	Offline bool
-	Logger  *slog.Logger
-}
-
 // Client opens images. Build it once per run; it is safe for concurrent
 // use and shares registry connections and tokens between images.
 type Client struct {
-	opts     Options
+	opts     config
 	logger   *slog.Logger
 	registry *registryClient
 }
 
-// NewClient validates o and returns a Client.
-func NewClient(o Options) (*Client, error) {
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Timeout < 0 || o.Attempts < 0 || o.RetryDelay < 0 {
-		return nil, errors.New("negative timeout, attempts or retry delay")
-	}
-	if o.Timeout == 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Attempts == 0 {
-		o.Attempts = DefaultAttempts
-	}
-	if o.RetryDelay == 0 {
-		o.RetryDelay = DefaultRetryDelay
-	}
-	for _, h := range o.InsecureRegistries {
-		if h == "" || strings.ContainsAny(h, "/ ") {
-			return nil, fmt.Errorf("invalid insecure registry %q: want HOST or HOST:PORT", h)
+// NewClient returns a Client configured by opts. Without options it is
+// usable: TLS only, the docker config's credentials, default timeout and
+// retries, registries allowed.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := config{timeout: DefaultTimeout, attempts: DefaultAttempts, retryDelay: DefaultRetryDelay, logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
 		}
 	}
-	return &Client{opts: o, logger: logger, registry: newRegistryClient(o, logger)}, nil
+	return &Client{opts: cfg, logger: cfg.logger, registry: newRegistryClient(cfg)}, nil
 }
 
 // Timeout is the time limit for the work on one image; callers bound the
 // context they pass for one image with it.
-func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
+func (c *Client) Timeout() time.Duration { return c.opts.timeout }
 
 // Image is an image resolved from its argument and pinned by digest.
 type Image struct {
@@ -97,7 +59,7 @@ func (c *Client) Open(ctx context.Context, ref Ref) (*Image, error) {
 	var tag string
 	switch ref.Kind {
 	case KindRegistry:
-		if c.opts.Offline {
+		if c.opts.offline {
 			return nil, reason.New(reason.RegistryOffline, "--offline never touches the network: save the image with its signatures (`cosign save`) and verify oci-layout:DIR",
 				"image %s is in a registry", ref.Arg)
 		}

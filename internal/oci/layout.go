@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -117,12 +118,12 @@ func readFileLimit(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the layout is readable", "opening %s", name)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	data, err := boundedio.ReadAll(f, limit)
+	switch {
+	case reason.CodeOf(err, "") == reason.InputTooLarge:
+		return nil, tooLarge(name, limit+1, limit, "reading "+name)
+	case err != nil:
 		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the layout is readable", "reading %s", name)
-	}
-	if int64(len(data)) > limit {
-		return nil, tooLarge(name, int64(len(data)), limit, "reading "+name)
 	}
 	return data, nil
 }
@@ -224,9 +225,9 @@ func (s *layoutStore) manifest(_ context.Context, ref string) (*manifest, error)
 	if d.Size >= 0 {
 		body, err = readVerified(f, d, MaxManifestSize, "manifest")
 	} else {
-		body, err = io.ReadAll(io.LimitReader(f, MaxManifestSize+1))
-		if err == nil && len(body) > MaxManifestSize {
-			err = tooLarge("manifest", int64(len(body)), MaxManifestSize, what)
+		body, err = boundedio.ReadAll(f, MaxManifestSize)
+		if reason.CodeOf(err, "") == reason.InputTooLarge {
+			err = tooLarge("manifest", MaxManifestSize+1, MaxManifestSize, what)
 		}
 		if err == nil && digestOf(body) != ref {
 			err = &reason.Error{Code: reason.DigestMismatch, Msg: "manifest does not match its digest", Got: digestOf(body), Want: ref,

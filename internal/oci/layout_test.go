@@ -40,7 +40,7 @@ func layoutFixture(t *testing.T) (dir, digest string, p *ocitest.LayoutPlace) {
 
 func openLocal(t *testing.T, arg string) (*oci.Image, error) {
 	t.Helper()
-	c, err := oci.NewClient(oci.Options{Offline: true})
+	c, err := oci.NewClient(oci.WithOffline(true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package oci
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // acceptManifests is the Accept header of manifest requests: the media
@@ -53,7 +54,14 @@ func (m *manifest) ArtifactType() string {
 
 func digestOf(b []byte) string {
 	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return vocab.FormatSHA256(sum[:])
+}
+
+// manifestTooLarge is the failure of a manifest of n bytes.
+func manifestTooLarge(n int64) error {
+	return &reason.Error{Code: reason.InputTooLarge, Msg: "manifest exceeds the size limit",
+		Got: fmt.Sprintf("%d bytes", n), Want: fmt.Sprintf("at most %d bytes", MaxManifestSize),
+		Hint: "image manifests are a few KiB; the registry or archive serves something else"}
 }
 
 // parseManifest reads a manifest or index. contentType is what the source
@@ -61,9 +69,7 @@ func digestOf(b []byte) string {
 // empty. The media type inside the document, when present, must agree.
 func parseManifest(body []byte, contentType string) (*manifest, error) {
 	if len(body) > MaxManifestSize {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "manifest exceeds the size limit",
-			Got: fmt.Sprintf("%d bytes", len(body)), Want: fmt.Sprintf("at most %d bytes", MaxManifestSize),
-			Hint: "image manifests are a few KiB; the registry or archive serves something else"}
+		return nil, manifestTooLarge(int64(len(body)))
 	}
 	var head struct {
 		SchemaVersion *int64          `json:"schemaVersion"`
@@ -193,37 +199,15 @@ func orNone(s string) string {
 }
 
 // readVerified reads a blob described by d, at most limit bytes, and checks
-// its size and digest.
+// its size and digest as it reads.
 func readVerified(r io.Reader, d v1.Descriptor, limit int64, what string) ([]byte, error) {
 	if d.Size > limit {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: what + " exceeds the size limit",
 			Got: fmt.Sprintf("%d bytes", d.Size), Want: fmt.Sprintf("at most %d bytes", limit),
 			Hint: "signatures and attestations are a few KiB; the image carries something else under their name"}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, d.Size+1))
-	if err != nil {
-		return nil, err
-	}
-	if err := checkBytes(data, d, what); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
-
-func checkBytes(data []byte, d v1.Descriptor, what string) error {
-	if int64(len(data)) != d.Size {
-		got := fmt.Sprintf("%d bytes", len(data))
-		if int64(len(data)) > d.Size {
-			got = fmt.Sprintf("more than %d bytes", d.Size)
-		}
-		return &reason.Error{Code: reason.DigestMismatch, Msg: what + " size differs from its descriptor", Got: got, Want: fmt.Sprintf("%d bytes", d.Size),
-			Hint: "the registry or archive serves other bytes than the manifest names"}
-	}
-	if got := digestOf(data); got != d.Digest.String() {
-		return &reason.Error{Code: reason.DigestMismatch, Msg: what + " does not match its digest", Got: got, Want: d.Digest.String(),
-			Hint: "the registry or archive serves other bytes than the manifest names"}
-	}
-	return nil
+	return io.ReadAll(boundedio.Verify(r, boundedio.Want{Size: d.Size, Digest: d.Digest.String(), What: what,
+		Hint: "the registry or archive serves other bytes than the manifest names"}))
 }
 
 // ParsePlatform parses os/arch[/variant].

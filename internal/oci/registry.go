@@ -2,8 +2,6 @@ package oci
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -69,34 +68,28 @@ type repoConn struct {
 	noReferrersAPI atomic.Bool
 }
 
-func newRegistryClient(o Options, logger *slog.Logger) *registryClient {
-	base := o.Transport
-	if base == nil {
-		base = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          100,
-			MaxIdleConnsPerHost:   32,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
-			ExpectContinueTimeout: time.Second,
-		}
+func newRegistryClient(o config) *registryClient {
+	logger := o.logger
+	base := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
 	}
 	insecure := map[string]bool{}
-	for _, h := range o.InsecureRegistries {
+	for _, h := range o.insecure {
 		insecure[h] = true
-	}
-	keychain := o.Keychain
-	if keychain == nil {
-		keychain = authn.DefaultKeychain
 	}
 	return &registryClient{
 		insecure: insecure,
-		rt:       &retryTransport{inner: &guardTransport{inner: base, insecure: insecure}, attempts: o.Attempts, delay: o.RetryDelay, logger: logger},
-		keychain: keychain,
-		timeout:  o.Timeout,
+		rt:       &retryTransport{inner: &guardTransport{inner: base, insecure: insecure}, attempts: o.attempts, delay: o.retryDelay, logger: logger},
+		keychain: authn.DefaultKeychain,
+		timeout:  o.timeout,
 		logger:   logger,
 		conns:    map[string]*repoConn{},
 	}
@@ -249,7 +242,10 @@ func (s *registryStore) manifest(ctx context.Context, ref string) (*manifest, er
 	if resp.ContentLength > MaxManifestSize {
 		return nil, tooLarge("manifest", resp.ContentLength, MaxManifestSize, what)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
+	body, err := boundedio.ReadAll(resp.Body, MaxManifestSize)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return nil, at(manifestTooLarge(MaxManifestSize+1), what)
+	}
 	if err != nil {
 		return nil, s.c.classify(ctx, err, what)
 	}
@@ -339,7 +335,10 @@ func (s *registryStore) referrers(ctx context.Context, digest string) ([]v1.Desc
 		if resp.ContentLength > MaxManifestSize {
 			return nil, tooLarge("referrers list", resp.ContentLength, MaxManifestSize, what)
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, MaxManifestSize+1))
+		body, err := boundedio.ReadAll(resp.Body, MaxManifestSize)
+		if reason.CodeOf(err, "") == reason.InputTooLarge {
+			return nil, at(manifestTooLarge(MaxManifestSize+1), what)
+		}
 		if err != nil {
 			return nil, s.c.classify(ctx, err, what)
 		}
@@ -488,24 +487,9 @@ func at(err error, where string) error {
 
 // streamCheck reads r to its end and checks size and digest against d.
 func streamCheck(r io.Reader, d v1.Descriptor) error {
-	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(r, d.Size+1))
-	if err != nil {
-		return err
-	}
-	if n != d.Size {
-		got := fmt.Sprintf("%d bytes", n)
-		if n > d.Size {
-			got = fmt.Sprintf("more than %d bytes", d.Size)
-		}
-		return &reason.Error{Code: reason.DigestMismatch, Msg: "blob size differs from its descriptor", Got: got, Want: fmt.Sprintf("%d bytes", d.Size),
-			Hint: "the blob was changed or swapped after the manifest was made; do not deploy this image"}
-	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != d.Digest.String() {
-		return &reason.Error{Code: reason.DigestMismatch, Msg: "blob does not match its digest", Got: got, Want: d.Digest.String(),
-			Hint: "the blob was changed or swapped after the manifest was made; do not deploy this image"}
-	}
-	return nil
+	_, err := io.Copy(io.Discard, boundedio.Verify(r, boundedio.Want{Size: d.Size, Digest: d.Digest.String(), What: "blob",
+		Hint: "the blob was changed or swapped after the manifest was made; do not deploy this image"}))
+	return err
 }
 
 // guardTransport refuses plain HTTP to hosts not named insecure: the

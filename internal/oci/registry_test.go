@@ -84,15 +84,10 @@ func (f *fixture) requests() []string {
 	return append([]string(nil), f.paths...)
 }
 
-func (f *fixture) client(t *testing.T, o oci.Options) *oci.Client {
+func (f *fixture) client(t *testing.T, opts ...oci.Option) *oci.Client {
 	t.Helper()
-	if o.InsecureRegistries == nil {
-		o.InsecureRegistries = []string{f.reg.Host}
-	}
-	if o.RetryDelay == 0 {
-		o.RetryDelay = time.Millisecond
-	}
-	c, err := oci.NewClient(o)
+	defaults := []oci.Option{oci.WithInsecureRegistries(f.reg.Host), oci.WithRetries(0, time.Millisecond)}
+	c, err := oci.NewClient(append(defaults, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +115,7 @@ func wantCode(t *testing.T, err error, code string) {
 func TestTagResolvedOnce(t *testing.T) {
 	f := newFixture(t, true)
 	f.misbehave(nil)
-	img, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:1.4")
+	img, err := open(t, f.client(t), f.reg.Host+"/team/app:1.4")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +152,7 @@ func TestRetriesTransientErrors(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
-	if _, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:1.4"); err != nil {
+	if _, err := open(t, f.client(t), f.reg.Host+"/team/app:1.4"); err != nil {
 		t.Fatalf("two 503s, then success: %v", err)
 	}
 
@@ -172,7 +167,7 @@ func TestRetriesTransientErrors(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
-	_, err := open(t, f.client(t, oci.Options{Attempts: 4}), f.reg.Host+"/team/app:1.4")
+	_, err := open(t, f.client(t, oci.WithRetries(4, time.Millisecond)), f.reg.Host+"/team/app:1.4")
 	wantCode(t, err, reason.RegistryUnavailable)
 	if !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("error %q does not carry the registry's message", err)
@@ -206,7 +201,7 @@ func TestHangingRegistryTimesOut(t *testing.T) {
 					h.ServeHTTP(w, r)
 				})
 			})
-			c := f.client(t, oci.Options{Timeout: 300 * time.Millisecond})
+			c := f.client(t, oci.WithTimeout(300*time.Millisecond))
 			start := time.Now()
 			img, err := open(t, c, f.reg.Host+"/team/app:1.4")
 			if err == nil {
@@ -242,7 +237,7 @@ func TestManifestNotMatchingDigest(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
-	_, err = open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app@"+f.digest)
+	_, err = open(t, f.client(t), f.reg.Host+"/team/app@"+f.digest)
 	wantCode(t, err, reason.DigestMismatch)
 }
 
@@ -265,7 +260,7 @@ func serveManifest(f *fixture, contentType string, body []byte, contentLength bo
 
 func TestBadManifests(t *testing.T) {
 	f := newFixture(t, false)
-	c := f.client(t, oci.Options{})
+	c := f.client(t)
 	huge := append([]byte(`{"schemaVersion":2,"annotations":{"x":"`), bytes.Repeat([]byte("a"), oci.MaxManifestSize)...)
 	huge = append(huge, []byte(`"}}`)...)
 	for _, tc := range []struct {
@@ -291,7 +286,7 @@ func TestBadManifests(t *testing.T) {
 
 func TestPlainHTTPOnlyForNamedHosts(t *testing.T) {
 	f := newFixture(t, false)
-	_, err := open(t, f.client(t, oci.Options{InsecureRegistries: []string{"registry.example.eu"}}), f.reg.Host+"/team/app:1.4")
+	_, err := open(t, f.client(t, oci.WithInsecureRegistries("registry.example.eu")), f.reg.Host+"/team/app:1.4")
 	wantCode(t, err, reason.RegistryInsecure)
 }
 
@@ -307,14 +302,14 @@ func TestAuthRefused(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
-	_, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:1.4")
+	_, err := open(t, f.client(t), f.reg.Host+"/team/app:1.4")
 	wantCode(t, err, reason.RegistryAuth)
 }
 
 func TestOfflineRefusesRegistries(t *testing.T) {
 	f := newFixture(t, false)
 	f.misbehave(nil)
-	_, err := open(t, f.client(t, oci.Options{Offline: true}), f.reg.Host+"/team/app:1.4")
+	_, err := open(t, f.client(t, oci.WithOffline(true)), f.reg.Host+"/team/app:1.4")
 	wantCode(t, err, reason.RegistryOffline)
 	if len(f.requests()) != 0 {
 		t.Fatalf("offline made requests: %v", f.requests())
@@ -325,7 +320,7 @@ func TestUnreachableRegistry(t *testing.T) {
 	s := httptest.NewServer(http.NotFoundHandler())
 	host := strings.TrimPrefix(s.URL, "http://")
 	s.Close()
-	c, err := oci.NewClient(oci.Options{InsecureRegistries: []string{host}, RetryDelay: time.Millisecond})
+	c, err := oci.NewClient(oci.WithInsecureRegistries(host), oci.WithRetries(0, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +330,7 @@ func TestUnreachableRegistry(t *testing.T) {
 
 func TestImageNotFound(t *testing.T) {
 	f := newFixture(t, false)
-	_, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:9.9")
+	_, err := open(t, f.client(t), f.reg.Host+"/team/app:9.9")
 	wantCode(t, err, reason.ImageNotFound)
 }
 
@@ -356,7 +351,7 @@ func signedFixture(t *testing.T, referrers bool) (*fixture, ocitest.Signer) {
 
 func discover(t *testing.T, f *fixture) (*oci.Discovery, error) {
 	t.Helper()
-	c := f.client(t, oci.Options{})
+	c := f.client(t)
 	img, err := open(t, c, f.reg.Host+"/team/app@"+f.digest)
 	if err != nil {
 		t.Fatal(err)
@@ -534,7 +529,7 @@ func TestIndexPlatforms(t *testing.T) {
 	if _, err := f.place.PutImage("multi", idx); err != nil {
 		t.Fatal(err)
 	}
-	img, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:multi")
+	img, err := open(t, f.client(t), f.reg.Host+"/team/app:multi")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,7 +562,7 @@ func TestIndexPlatforms(t *testing.T) {
 	_, err = img.Targets(ctx, "linux")
 	wantCode(t, err, reason.InputMalformed)
 
-	single, err := open(t, f.client(t, oci.Options{}), f.reg.Host+"/team/app:1.4")
+	single, err := open(t, f.client(t), f.reg.Host+"/team/app:1.4")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,7 +587,7 @@ func TestEvidenceTagsFromTheTagList(t *testing.T) {
 	// beside the first image, is in use: no request for the absent .att.
 	discoverUntil := func(t *testing.T, f *fixture) int {
 		t.Helper()
-		c := f.client(t, oci.Options{})
+		c := f.client(t)
 		img, err := open(t, c, f.reg.Host+"/team/app@"+f.digest)
 		if err != nil {
 			t.Fatal(err)
@@ -638,7 +633,7 @@ func TestEvidenceTagsFromTheTagList(t *testing.T) {
 				h.ServeHTTP(w, r)
 			})
 		})
-		c := f.client(t, oci.Options{})
+		c := f.client(t)
 		img, err := open(t, c, f.reg.Host+"/team/app@"+f.digest)
 		if err != nil {
 			t.Fatal(err)
