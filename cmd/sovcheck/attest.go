@@ -65,16 +65,6 @@ certification.certifiers. A failed verification still writes its FAILED VSA, and
 	}
 }
 
-// attestFailure is a verification that failed while its attestation was
-// written: exit 1.
-type attestFailure struct {
-	msg string
-	vf  *verdictFailure
-}
-
-func (e *attestFailure) Error() string { return e.msg }
-func (e *attestFailure) Unwrap() error { return e.vf }
-
 func runAttestVSA(c *cli.Context) error {
 	if c.String("key") == "" {
 		return &usageError{err: errors.New("no --key given"), hint: "give the certifier's private key: --key certifier.key"}
@@ -126,8 +116,8 @@ func runAttestVSA(c *cli.Context) error {
 	}
 	if !o.Verdict.Passed() {
 		msg := fmt.Sprintf("%s failed verification under policy %s (%s); the VSA says FAILED", o.Verdict.Subject.Name, po.Policy.Name(), o.Verdict.Reason)
-		return &attestFailure{msg: msg, vf: &verdictFailure{failed: 1, total: 1,
-			hint: "run 'sovcheck verify ARTIFACT --policy FILE --explain' with the same evidence flags (--key for --publisher-key) to see each failed check and what to do"}}
+		return &verdictFailure{msg: msg, failed: 1, total: 1,
+			hint: "run 'sovcheck verify ARTIFACT --policy FILE --explain' with the same evidence flags (--key for --publisher-key) to see each failed check and what to do"}
 	}
 	return nil
 }
