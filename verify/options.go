@@ -4,7 +4,12 @@ import (
 	"log/slog"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/rebuild"
 )
+
+// DefaultRebuildTimeout bounds each rebuild unless RebuildOptions.Timeout
+// says otherwise.
+const DefaultRebuildTimeout = rebuild.DefaultTimeout
 
 // Option configures a Runner; New validates every option and then the
 // combination.

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -173,4 +174,12 @@ func NewVSA(o Outcome, opts VSAOptions) ([]byte, error) {
 		}
 	}
 	return attest.NewVSAStatement([]attest.Subject{{Name: o.Name, Digest: map[string]string{"sha256": digest}}}, vsa)
+}
+
+// SignVSA signs a VSA statement made by NewVSA with the certifier's key,
+// once, and returns it as a DSSE envelope and as a Sigstore bundle v0.3
+// without transparency log entry, checked with the certifier's public key
+// alone (attest.SignStatementWithKey).
+func SignVSA(statement []byte, key crypto.Signer) (envelope, bundle []byte, err error) {
+	return attest.SignStatementWithKey(statement, key)
 }

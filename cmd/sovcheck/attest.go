@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/verify"
 )
@@ -102,7 +101,7 @@ func runAttestVSA(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	envelope, bundle, err := attest.SignStatementWithKey(statement, key)
+	envelope, bundle, err := verify.SignVSA(statement, key)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/vocab"
-	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/verify"
 )
@@ -90,7 +89,7 @@ func verifyFlags(keyFlag string) []cli.Flag {
 		&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
 		&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
 		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules, build caches and checkouts"},
-		&cli.DurationFlag{Name: "rebuild-timeout", Value: rebuild.DefaultTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
+		&cli.DurationFlag{Name: "rebuild-timeout", Value: verify.DefaultRebuildTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
 	}, ociFlags()...)
 }
