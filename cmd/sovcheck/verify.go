@@ -142,8 +142,12 @@ func runVerify(c *cli.Context) error {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if c.Bool("explain") && format == "text" {
-		if err := report.WriteExplain(c.App.Writer, verdicts); err != nil {
-			return fmt.Errorf("writing report: %w", err)
+		for _, v := range verdicts {
+			if v.Policy != nil {
+				if _, err := io.WriteString(c.App.Writer, "\n"+report.ExplainText(v.Policy)); err != nil {
+					return fmt.Errorf("writing report: %w", err)
+				}
+			}
 		}
 	}
 	if path := c.String("facts-out"); path != "" {
