@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"golang.org/x/mod/semver"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -146,12 +147,12 @@ func Read(ctx context.Context, r io.Reader, name string, opts ...Option) (*Modul
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(r, o.limits.MaxBytes+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the file is readable", "reading %s", name)
-	}
-	if int64(len(data)) > o.limits.MaxBytes {
+	data, err := boundedio.ReadAll(r, o.limits.MaxBytes)
+	switch {
+	case reason.CodeOf(err, "") == reason.InputTooLarge:
 		return nil, tooLarge(name, o.limits.MaxBytes)
+	case err != nil:
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the file is readable", "reading %s", name)
 	}
 	return parse(ctx, data, name, o)
 }

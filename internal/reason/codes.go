@@ -1,7 +1,9 @@
 package reason
 
-// Reason codes shared by more than one package. Packages may define more
-// codes of their own; every code is documented in docs/reasons.md.
+// Reason codes shared by more than one package. The codes of one domain
+// are in the file named after it (oci.go, policy.go, portfolio.go,
+// rebuild.go, report.go, sbom.go); every package writes reason.X, and
+// every code is documented in docs/reasons.md.
 const (
 	// Input and evidence gathering.
 	InputUnreadable  = "INPUT_UNREADABLE"

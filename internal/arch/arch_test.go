@@ -1,0 +1,391 @@
+package arch
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const (
+	module = "github.com/sovcheck/sovcheck"
+	// maxFileLines is the most lines of a non-test .go file.
+	maxFileLines = 600
+	// maxFuncLines is the most lines of a function (from func to its
+	// closing brace) whose doc comment gives no reason.
+	maxFuncLines = 120
+	// lengthReason starts the line of a doc comment that says why a
+	// function is longer than maxFuncLines.
+	lengthReason = "Length:"
+)
+
+// Names of packages, relative to the module, used in the tables.
+const (
+	vocab     = "internal/vocab"
+	reason    = "internal/reason"
+	boundedio = "internal/boundedio"
+	anchor    = "internal/anchor"
+	sandbox   = "internal/sandbox"
+	oci       = "internal/oci"
+	cmd       = "cmd/sovcheck"
+	anyButCmd = "*" // development tools: anything but cmd/sovcheck
+)
+
+// base is what every package may import: the leaf vocabulary, the reason
+// codes and the bounded reader.
+var base = []string{vocab, reason, boundedio}
+
+func with(extra ...string) []string { return append(slices.Clone(base), extra...) }
+
+// allowed lists, for every package of sovcheck, the packages of sovcheck it
+// may import, after DESIGN.md: cmd -> verify -> {attest, rebuild, sbom};
+// verify -> policy; cmd -> report -> policy; everyone -> the internal
+// vocabulary. A command other than verify calls its own library (rebuild,
+// sbom, portfolio, data, wasm) directly; cmd never reaches into attest;
+// policy and report stand below attest.
+var allowed = map[string][]string{
+	// The leaves.
+	vocab:     {},
+	reason:    {},
+	boundedio: {vocab, reason},
+	anchor:    {vocab, reason},
+	sandbox:   {vocab, reason},
+	oci:       with(),
+
+	// Evidence and checks.
+	"wasm":          with(),
+	"attest":        with(anchor),
+	"attest/layout": with(anchor, "attest"),
+	"rebuild":       with(sandbox, "attest"),
+	"sbom":          with("wasm"),
+	"data":          with("sbom"),
+	"portfolio":     with("sbom"),
+
+	// Verdicts and their rendering: pure, below the crypto stack.
+	"policy": {vocab, reason, anchor},
+	"report": with("policy", "sbom", "rebuild"),
+
+	// Orchestration and the command line.
+	"verify": with("attest", "attest/layout", "rebuild", "sbom", "wasm", "policy", oci),
+	cmd:      with("verify", "report", "rebuild", "sbom", "portfolio", "data", "wasm"),
+
+	// Fixture builders, for tests and development tools only.
+	"internal/sigstoretest": with(anchor, "attest"),
+	"internal/intototest":   with("attest"),
+	"internal/oci/ocitest":  with(oci, "internal/sigstoretest", "attest"),
+	"internal/demo":         with(anchor, "attest", "internal/sigstoretest"),
+
+	// Development tools and this test's package.
+	"internal/cmd/gendemo": {anyButCmd},
+	"bench/data/gen":       {anyButCmd},
+	"bench/oci/gen":        {anyButCmd},
+	"bench/policy":         {anyButCmd},
+	"bench/sbom/gen":       {anyButCmd},
+	"bench/verify/gen":     {anyButCmd},
+	"bench/vulns/gen":      {anyButCmd},
+	"internal/arch":        {},
+}
+
+// fixtures may be imported only by other fixtures and development tools
+// (tests import them freely).
+var fixtures = []string{"internal/sigstoretest", "internal/intototest", "internal/oci/ocitest", "internal/demo"}
+
+// pending lists what goes against the rules today, with the branch of the
+// renovation that removes it (vulnsfin: the branch finishing the
+// vulnerability work, which owns bench/vulns; main: already removed there). That branch deletes its
+// lines when it does; an entry that no longer applies fails the test.
+//   - arrow: "from -> to"
+//   - file:  a path over maxFileLines
+//   - func:  "path:Func" or "path:Type.Method" over maxFuncLines
+var pending = []struct{ kind, what, branch string }{
+	{"arrow", "cmd/sovcheck -> attest", "pipeline"},
+	{"arrow", "cmd/sovcheck -> policy", "pipeline"},
+	{"file", "attest/layout.go", "pipeline"},
+	{"file", "verify/oci.go", "pipeline"},
+	{"file", "rebuild/rebuild.go", "rebuildpkg"},
+	{"file", "sbom/assess.go", "sbompkg"},
+	{"func", "attest/layout.go:layoutVerifier.verify", "pipeline"},
+	{"func", "rebuild/rebuild.go:run.do", "rebuildpkg"},
+	{"func", "sbom/profile.go:profileCheck.spdx3", "sbompkg"},
+	{"func", "sbom/spdx3.go:readSPDX3", "sbompkg"},
+	{"func", "bench/vulns/gen/main.go:compareResults", "vulnsfin"},
+	// Split on main since this branch began (commit 4843e77).
+	{"func", "internal/sandbox/init_linux.go:setupRoot", "main"},
+	{"func", "internal/sigstoretest/sign.go:Authority.sign", "main"},
+}
+
+// goPackage is what go list says of a package.
+type goPackage struct {
+	ImportPath   string
+	Dir          string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+}
+
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("finding the module root: no go.mod above the test")
+		}
+		dir = parent
+	}
+}
+
+func listPackages(t *testing.T, root string) []goPackage {
+	t.Helper()
+	c := exec.Command("go", "list", "-json", "./...")
+	c.Dir = root
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("running go list: %v\n%s", err, stderr.Bytes())
+	}
+	var pkgs []goPackage
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p goPackage
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("decoding go list output: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 20 {
+		t.Fatalf("go list found only %d packages; is the module root %s right?", len(pkgs), root)
+	}
+	return pkgs
+}
+
+// own returns the module-relative names of the packages of sovcheck in
+// imports.
+func own(imports []string) []string {
+	var out []string
+	for _, imp := range imports {
+		if rel, ok := strings.CutPrefix(imp, module+"/"); ok {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+// pendingSet returns the pending entries of kind: what -> branch.
+func pendingSet(kind string) map[string]string {
+	m := map[string]string{}
+	for _, p := range pending {
+		if p.kind == kind {
+			m[p.what] = p.branch
+		}
+	}
+	return m
+}
+
+// TestPackageArrows enforces the import table and prints how many arrows
+// go against the design today.
+func TestPackageArrows(t *testing.T) {
+	root := moduleRoot(t)
+	pend := pendingSet("arrow")
+	met := map[string]bool{}
+	against := 0
+	for _, p := range listPackages(t, root) {
+		from, _ := strings.CutPrefix(p.ImportPath, module+"/")
+		allow, known := allowed[from]
+		if !known {
+			t.Errorf("package %s is not in the arrow table: give it its place in internal/arch", from)
+			continue
+		}
+		for _, to := range own(p.Imports) {
+			arrow := from + " -> " + to
+			ok := slices.Contains(allow, to) || (slices.Contains(allow, anyButCmd) && to != cmd)
+			if slices.Contains(fixtures, to) && !slices.Contains(fixtures, from) && !slices.Contains(allow, anyButCmd) {
+				ok = false
+			}
+			if ok {
+				continue
+			}
+			against++
+			if branch, isPending := pend[arrow]; isPending {
+				met[arrow] = true
+				t.Logf("pending (%s): %s", branch, arrow)
+				continue
+			}
+			t.Errorf("%s goes against the design (allowed for %s: %s)", arrow, from, strings.Join(allow, ", "))
+		}
+		for _, to := range own(slices.Concat(p.TestImports, p.XTestImports)) {
+			if to == cmd && from != cmd {
+				t.Errorf("the tests of %s import %s: nothing imports the command", from, cmd)
+			}
+		}
+	}
+	for arrow, branch := range pend {
+		if !met[arrow] {
+			t.Errorf("pending arrow %s (%s) is gone: delete it from the pending table", arrow, branch)
+		}
+	}
+	t.Logf("%d project-internal import arrows go against the design", against)
+}
+
+// TestLeavesImportNothing double-checks the table for the leaves: they must
+// stay importable by every package.
+func TestLeavesImportNothing(t *testing.T) {
+	for _, leaf := range []string{vocab, reason} {
+		if len(allowed[leaf]) != 0 {
+			t.Errorf("%s may import %v; a leaf imports nothing of sovcheck", leaf, allowed[leaf])
+		}
+	}
+	for from, allow := range allowed {
+		if slices.Contains(allow, cmd) {
+			t.Errorf("%s may import %s; nothing imports the command", from, cmd)
+		}
+		if (from == "policy" || from == "report") && (slices.Contains(allow, "attest") || slices.Contains(allow, "wasm")) {
+			t.Errorf("%s may import attest or wasm; it stands below the crypto stack", from)
+		}
+	}
+}
+
+// sourceFiles returns the module-relative paths of the non-test .go files,
+// outside testdata.
+func sourceFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func countLines(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 1<<20), 1<<20)
+	for s.Scan() {
+		n++
+	}
+	return n, s.Err()
+}
+
+// funcName is Func, or Type.Method for a method.
+func funcName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	typ := fd.Recv.List[0].Type
+	if star, ok := typ.(*ast.StarExpr); ok {
+		typ = star.X
+	}
+	switch x := typ.(type) {
+	case *ast.Ident:
+		return x.Name + "." + fd.Name.Name
+	case *ast.IndexExpr:
+		return fmt.Sprint(x.X) + "." + fd.Name.Name
+	case *ast.IndexListExpr:
+		return fmt.Sprint(x.X) + "." + fd.Name.Name
+	}
+	return fd.Name.Name
+}
+
+// hasLengthReason reports whether a line of the doc comment starts with
+// lengthReason and says something after it.
+func hasLengthReason(doc *ast.CommentGroup) bool {
+	if doc == nil {
+		return false
+	}
+	for _, line := range strings.Split(doc.Text(), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), lengthReason); ok && strings.TrimSpace(rest) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSizes enforces the file and function length limits.
+func TestSizes(t *testing.T) {
+	root := moduleRoot(t)
+	files, funcs := pendingSet("file"), pendingSet("func")
+	met := map[string]bool{}
+	for _, rel := range sourceFiles(t, root) {
+		path := filepath.Join(root, rel)
+		n, err := countLines(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > maxFileLines {
+			if branch, ok := files[rel]; ok {
+				met["file "+rel] = true
+				t.Logf("pending (%s): %s has %d lines", branch, rel, n)
+			} else {
+				t.Errorf("%s has %d lines, want at most %d: split it along its seams", rel, n, maxFileLines)
+			}
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			lines := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1
+			if lines <= maxFuncLines || hasLengthReason(fd.Doc) {
+				continue
+			}
+			key := rel + ":" + funcName(fd)
+			if branch, ok := funcs[key]; ok {
+				met["func "+key] = true
+				t.Logf("pending (%s): %s has %d lines", branch, key, lines)
+				continue
+			}
+			t.Errorf("%s has %d lines, want at most %d, or a doc comment line starting %q that says why", key, lines, maxFuncLines, lengthReason)
+		}
+	}
+	for _, p := range pending {
+		if (p.kind == "file" || p.kind == "func") && !met[p.kind+" "+p.what] {
+			t.Errorf("pending %s %s (%s) is gone: delete it from the pending table", p.kind, p.what, p.branch)
+		}
+	}
+}
