@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -143,4 +144,27 @@ func hashRegularFile(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// PolicyTemplate is the commented starting point of a policy file
+// (`sovcheck policy init`).
+func PolicyTemplate() []byte { return policy.InitTemplate() }
+
+// DefaultPolicySource is the embedded default policy that DefaultPolicy
+// selects (`sovcheck policy show-default`).
+func DefaultPolicySource() []byte { return policy.DefaultSource() }
+
+// PolicyProblems returns the problems of a policy file error (from
+// LoadPolicy), each as a *reason.Error whose message names the file, line
+// and column; nil when err is not about a policy file.
+func PolicyProblems(err error) []*reason.Error {
+	var fe *policy.FileError
+	if !errors.As(err, &fe) {
+		return nil
+	}
+	out := make([]*reason.Error, len(fe.Problems))
+	for i, p := range fe.Problems {
+		out[i] = &reason.Error{Code: p.Code, Msg: fe.Format(p), Hint: p.Hint}
+	}
+	return out
 }

@@ -108,13 +108,8 @@ var fixtures = []string{"internal/sigstoretest", "internal/intototest", "interna
 //   - file:  a path over maxFileLines
 //   - func:  "path:Func" or "path:Type.Method" over maxFuncLines
 var pending = []struct{ kind, what, branch string }{
-	{"arrow", "cmd/sovcheck -> attest", "pipeline"},
-	{"arrow", "cmd/sovcheck -> policy", "pipeline"},
-	{"file", "attest/layout.go", "pipeline"},
-	{"file", "verify/oci.go", "pipeline"},
 	{"file", "rebuild/rebuild.go", "rebuildpkg"},
 	{"file", "sbom/assess.go", "sbompkg"},
-	{"func", "attest/layout.go:layoutVerifier.verify", "pipeline"},
 	{"func", "rebuild/rebuild.go:run.do", "rebuildpkg"},
 	{"func", "sbom/profile.go:profileCheck.spdx3", "sbompkg"},
 	{"func", "sbom/spdx3.go:readSPDX3", "sbompkg"},
