@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -53,4 +54,9 @@ func (r *Runner) layoutCheck(ctx context.Context, subject policy.Subject, art at
 	msg := fmt.Sprintf("in-toto layout %s verified (%d steps, expires %s); artifact is final product %q",
 		res.Name, len(res.Steps), res.Expires.UTC().Format("2006-01-02"), p.Path)
 	return policy.Check{ID: vocab.CheckLayout, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: o.Path}
+}
+
+// options are the options of package layout for l.
+func (l *Layout) options(logger *slog.Logger) layout.Options {
+	return layout.Options{Path: l.Path, KeyPaths: l.KeyPaths, LinkDir: l.LinkDir, AllowInspections: l.AllowInspections, Logger: logger}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/sovcheck/sovcheck/attest"
-	"github.com/sovcheck/sovcheck/attest/layout"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
@@ -268,9 +267,4 @@ func (r *Runner) preflight(artifacts []string) error {
 		return err
 	}
 	return r.policy.preflight(artifacts)
-}
-
-// layoutOptions are the in-toto layout options of the run.
-func (l *Layout) options(logger *slog.Logger) layout.Options {
-	return layout.Options{Path: l.Path, KeyPaths: l.KeyPaths, LinkDir: l.LinkDir, AllowInspections: l.AllowInspections, Logger: logger}
 }
