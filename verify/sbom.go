@@ -60,6 +60,10 @@ func sbomLabelChecks(g *gathered, subject policy.Subject, verified []verifiedBun
 	return checks
 }
 
+// readSBOM is sbom.Read; attestedSBOM calls it once per attested SBOM of
+// an artifact (a test counts the calls).
+var readSBOM = sbom.Read
+
 // parsedSBOM is an attested SBOM read once for the label check and the
 // policy: the same predicate is parsed once per artifact.
 type parsedSBOM struct {
@@ -74,7 +78,7 @@ func (g *gathered) attestedSBOM(st *attest.Statement, evidence string, logger *s
 	if p, ok := g.sboms[sum]; ok {
 		return p.graph, p.err
 	}
-	graph, err := sbom.Read(bytes.NewReader(st.Predicate), evidence, sbom.WithLogger(logger))
+	graph, err := readSBOM(bytes.NewReader(st.Predicate), evidence, sbom.WithLogger(logger))
 	if g.sboms == nil {
 		g.sboms = map[[sha256.Size]byte]parsedSBOM{}
 	}
