@@ -204,9 +204,12 @@ func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
 			BuilderID:    c.String("builder-id"),
 		}),
 	}
-	for flag, opt := range map[string]func(string) verify.Option{"bundle": verify.WithBundle, "trusted-root": verify.WithTrustedRoot, keyFlag: verify.WithKey} {
-		if v := c.String(flag); v != "" {
-			opts = append(opts, opt(v))
+	for _, f := range []struct {
+		flag string
+		opt  func(string) verify.Option
+	}{{"bundle", verify.WithBundle}, {"trusted-root", verify.WithTrustedRoot}, {keyFlag, verify.WithKey}} {
+		if v := c.String(f.flag); v != "" {
+			opts = append(opts, f.opt(v))
 		}
 	}
 	if c.Bool("offline") {
