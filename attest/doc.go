@@ -1,7 +1,9 @@
 // Package attest verifies signed evidence about artifacts: Sigstore bundles
 // (message signatures and DSSE envelopes, keyless and key-based), the
-// in-toto statements inside them, SLSA provenance v0.2 and v1, and in-toto
-// layouts with their links.
+// in-toto statements inside them, SLSA provenance v0.2 and v1; in-toto
+// layouts with their links are verified by the subpackage layout. Key-based
+// signatures without a transparency log are checked by KeyOnlyVerifier, and
+// VSAs against the certifier keys a caller trusts by Certifiers.
 //
 // Invariants:
 //   - nothing is trusted because the evidence says so: identities, keys,

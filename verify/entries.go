@@ -22,10 +22,6 @@ const (
 	MaxDirectoryDepth = 32
 )
 
-// CheckEntry is the check of a directory entry that is not verified as
-// an artifact: refused (a FAIL), or evidence verify did not read (a SKIP).
-const CheckEntry = "entry"
-
 // Expansion is what verify does with its arguments: the artifacts to
 // verify, and every directory entry that is not one, with why. Nothing in
 // a directory is dropped in silence.
@@ -95,7 +91,7 @@ func (w *walker) artifact(path string) {
 
 func (w *walker) refuse(path string, e *reason.Error) {
 	subject := policy.Subject{Name: path}
-	v := policy.Decide(subject, []policy.Check{failCheck(CheckEntry, subject, e, "")})
+	v := policy.Decide(subject, []policy.Check{failCheck(vocab.CheckEntry, subject, e, "")})
 	w.exp.items = append(w.exp.items, expansionItem{artifact: -1, refused: &v})
 }
 
@@ -202,7 +198,7 @@ func (r *Runner) VerifyExpansion(ctx context.Context, exp *Expansion) ([]policy.
 		v := verdicts[it.artifact]
 		for _, file := range exp.evidence[exp.Artifacts[it.artifact]] {
 			if !readBy(v, file) {
-				v.Checks = append(v.Checks, policy.Check{ID: CheckEntry, Subject: v.Subject, Status: policy.StatusSkip, Reason: reason.EvidenceUnread,
+				v.Checks = append(v.Checks, policy.Check{ID: vocab.CheckEntry, Subject: v.Subject, Status: policy.StatusSkip, Reason: reason.EvidenceUnread,
 					Message:  fmt.Sprintf("%s is evidence of %s that no check read", file, v.Subject.Name),
 					Hint:     "verify reads Sigstore bundles beside the artifact, and with --policy its SBOM and VSAs; check other evidence with the tool that made it",
 					Evidence: file})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -71,7 +72,7 @@ func TestExpand(t *testing.T) {
 		t.Fatalf("evidence = %q, want %q", exp.evidence, wantEvidence)
 	}
 	for _, it := range exp.items {
-		if v := it.refused; v != nil && (v.Status != policy.StatusFail || len(v.Checks) != 1 || v.Checks[0].ID != CheckEntry || v.Checks[0].Hint == "" || !v.Checks[0].Required) {
+		if v := it.refused; v != nil && (v.Status != policy.StatusFail || len(v.Checks) != 1 || v.Checks[0].ID != vocab.CheckEntry || v.Checks[0].Hint == "" || !v.Checks[0].Required) {
 			t.Fatalf("refused entry: %+v", v)
 		}
 	}

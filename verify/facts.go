@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -28,7 +29,7 @@ type FactsDocument struct {
 //
 // A fact that was not checked is left out, never guessed.
 func Facts(verdicts []policy.Verdict) FactsDocument {
-	doc := FactsDocument{MediaType: sbom.FactsMediaType, Components: []sbom.ComponentFact{}}
+	doc := FactsDocument{MediaType: vocab.MediaTypeSBOMFacts, Components: []sbom.ComponentFact{}}
 	for _, v := range verdicts {
 		digest := v.Subject.Digest["sha256"]
 		if digest == "" {
@@ -37,9 +38,9 @@ func Facts(verdicts []policy.Verdict) FactsDocument {
 		f := sbom.ComponentFact{SHA256: digest, Evidence: "sovcheck verify " + v.Subject.Name}
 		for _, c := range v.Checks {
 			switch {
-			case c.ID == "signature":
+			case c.ID == vocab.CheckSignature:
 				f.Signed = orTrue(f.Signed, c.Status == policy.StatusPass)
-			case c.ID == "provenance" || strings.HasPrefix(c.ID, "provenance."):
+			case c.ID == vocab.CheckProvenance || strings.HasPrefix(c.ID, vocab.CheckProvenance+"."):
 				f.Provenance = andTrue(f.Provenance, c.Status == policy.StatusPass)
 			case c.ID == CheckRebuild && c.Status != policy.StatusSkip:
 				f.Reproducible = boolPtr(c.Status == policy.StatusPass)

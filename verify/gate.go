@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -81,7 +79,7 @@ func Gate(input string, o GateOptions) (*GateResult, error) {
 	res := &GateResult{Input: input, Policy: o.Policy.Name(), PolicySHA256: o.Policy.SHA256()}
 	var vsas []*vsaResult
 	for _, f := range o.VSAs {
-		v := pr.certifiers().check(f)
+		v := checkVSA(pr.certs, f)
 		switch v.check.Status {
 		case policy.StatusFail:
 			res.Rejected = append(res.Rejected, v.check)
@@ -152,44 +150,4 @@ func dependencyName(c sbom.Component) string {
 		return c.Name + "@" + c.Version
 	}
 	return c.Name
-}
-
-// WriteGateText writes the result for CI logs: one line per uncertified
-// dependency with the fix, one per VSA that did not count, then a summary.
-func WriteGateText(w io.Writer, r *GateResult) error {
-	var b strings.Builder
-	for _, f := range r.Uncertified {
-		c := f.Certification
-		fmt.Fprintf(&b, "UNCERTIFIED %s", f.Dependency)
-		if f.Location != "" {
-			fmt.Fprintf(&b, " (%s)", f.Location)
-		}
-		fmt.Fprintf(&b, " [%s]: %s", c.Reason, c.Message)
-		if c.Hint != "" {
-			fmt.Fprintf(&b, "; fix: %s", c.Hint)
-		}
-		b.WriteByte('\n')
-	}
-	for _, c := range r.Rejected {
-		fmt.Fprintf(&b, "REJECTED %s [%s]: %s", c.Evidence, c.Reason, c.Message)
-		if c.Hint != "" {
-			fmt.Fprintf(&b, "; fix: %s", c.Hint)
-		}
-		b.WriteByte('\n')
-	}
-	for _, c := range r.Unused {
-		fmt.Fprintf(&b, "UNUSED %s [%s]: %s\n", c.Evidence, c.Reason, c.Message)
-	}
-	status := "PASS"
-	if !r.Passed() {
-		status = "FAIL"
-	}
-	fmt.Fprintf(&b, "%s: %d of %d dependencies of %s certified under policy %s (sha256 %s)",
-		status, r.Dependencies-len(r.Uncertified), r.Dependencies, r.Input, r.Policy, r.PolicySHA256)
-	if n := len(r.Rejected); n > 0 {
-		fmt.Fprintf(&b, "; %d VSA%s rejected", n, map[bool]string{true: "", false: "s"}[n == 1])
-	}
-	b.WriteByte('\n')
-	_, err := io.WriteString(w, b.String())
-	return err
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/oci/ocitest"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
@@ -90,19 +89,19 @@ func newKey(t *testing.T, alg, pubPath string) crypto.Signer {
 	return k
 }
 
-func (f *ociFixture) keylessOpts() Options {
-	return Options{TrustedRoot: f.root, Offline: false, Identity: &attest.Identity{Subject: ociIdentity, Issuer: ociIssuer},
+func (f *ociFixture) keylessOpts() config {
+	return config{TrustedRoot: f.root, Offline: false, Identity: &Identity{Subject: ociIdentity, Issuer: ociIssuer},
 		OCI: OCIOptions{InsecureRegistries: []string{f.reg.Host}}}
 }
 
-func (f *ociFixture) keyOpts() Options {
-	return Options{TrustedRoot: f.root, Key: f.pub, OCI: OCIOptions{InsecureRegistries: []string{f.reg.Host}}}
+func (f *ociFixture) keyOpts() config {
+	return config{TrustedRoot: f.root, Key: f.pub, OCI: OCIOptions{InsecureRegistries: []string{f.reg.Host}}}
 }
 
 // verifyOne runs one artifact and returns its verdict.
-func runOne(t *testing.T, opts Options, arg string) policy.Verdict {
+func runOne(t *testing.T, opts config, arg string) policy.Verdict {
 	t.Helper()
-	r, err := New(opts)
+	r, err := New(withConfig(opts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,13 +154,13 @@ func TestImageKeylessSignature(t *testing.T) {
 	if got := "sha256:" + v.Subject.Digest["sha256"]; got != f.digest {
 		t.Fatalf("subject digest = %s, want %s", got, f.digest)
 	}
-	if !hasCheck(v, CheckImage, policy.StatusPass, "") || !hasCheck(v, CheckPayload, policy.StatusPass, "") || !hasCheck(v, vocab.CheckIdentity, policy.StatusPass, "") {
+	if !hasCheck(v, vocab.CheckImage, policy.StatusPass, "") || !hasCheck(v, vocab.CheckPayload, policy.StatusPass, "") || !hasCheck(v, vocab.CheckIdentity, policy.StatusPass, "") {
 		t.Fatalf("missing checks:\n%s", describe(v))
 	}
 
 	t.Run("wrong identity", func(t *testing.T) {
 		o := f.keylessOpts()
-		o.Identity = &attest.Identity{Subject: "https://github.com/evil/app/.github/workflows/release.yml@refs/tags/v1.4.0", Issuer: ociIssuer}
+		o.Identity = &Identity{Subject: "https://github.com/evil/app/.github/workflows/release.yml@refs/tags/v1.4.0", Issuer: ociIssuer}
 		wantFail(t, runOne(t, o, f.ref), reason.IdentityMismatch)
 	})
 	t.Run("pinned by digest", func(t *testing.T) {
@@ -242,7 +241,7 @@ func TestImageKeyWithoutTlog(t *testing.T) {
 	o.OCI.InsecureIgnoreTlog = true
 	v := runOne(t, o, f.ref)
 	wantPass(t, v)
-	if !hasCheck(v, CheckTlog, policy.StatusSkip, reason.TlogMissing) {
+	if !hasCheck(v, vocab.CheckTlog, policy.StatusSkip, reason.TlogMissing) {
 		t.Fatalf("the skipped log check is not reported:\n%s", describe(v))
 	}
 	t.Run("air-gapped, no trusted root", func(t *testing.T) {
@@ -271,7 +270,7 @@ func TestImageKeyWithoutTlog(t *testing.T) {
 	t.Run("flag without key", func(t *testing.T) {
 		o := f.keylessOpts()
 		o.OCI.InsecureIgnoreTlog = true
-		if _, err := New(o); !IsConfigError(err) || reason.CodeOf(err, "") != reason.InputMalformed {
+		if _, err := New(withConfig(o)); !IsConfigError(err) || reason.CodeOf(err, "") != reason.InputMalformed {
 			t.Fatalf("New = %v, want a configuration error", err)
 		}
 	})
@@ -331,7 +330,7 @@ func TestImageIndexPlatforms(t *testing.T) {
 	}
 	v := runOne(t, f.keyOpts(), ref)
 	wantPass(t, v)
-	if n := countChecks(v, CheckPlatform, policy.StatusPass); n != 2 {
+	if n := countChecks(v, vocab.CheckPlatform, policy.StatusPass); n != 2 {
 		t.Fatalf("%d platform checks, want 2:\n%s", n, describe(v))
 	}
 	o.OCI.Platform = "linux/arm64"
@@ -374,7 +373,7 @@ func TestImageLayoutBundleFileAndSBOM(t *testing.T) {
 	// No signature at all: the unsigned SBOM is reported, not counted.
 	v := runOne(t, o, arg)
 	wantFail(t, v, reason.EvidenceMissing)
-	if !hasCheck(v, CheckSBOM, policy.StatusSkip, reason.EvidenceMissing) || !hasCheck(v, CheckBlobs, policy.StatusPass, "") {
+	if !hasCheck(v, vocab.CheckSBOM, policy.StatusSkip, reason.EvidenceMissing) || !hasCheck(v, vocab.CheckBlobs, policy.StatusPass, "") {
 		t.Fatalf("checks:\n%s", describe(v))
 	}
 
@@ -399,7 +398,7 @@ func TestImageLayoutBundleFileAndSBOM(t *testing.T) {
 	}
 	v = runOne(t, o, arg)
 	wantPass(t, v)
-	if !hasCheck(v, CheckSBOM, policy.StatusPass, "") {
+	if !hasCheck(v, vocab.CheckSBOM, policy.StatusPass, "") {
 		t.Fatalf("signed SBOM not reported:\n%s", describe(v))
 	}
 
@@ -444,7 +443,7 @@ func TestImageRegistryFailuresAreVerdicts(t *testing.T) {
 	o.OCI.InsecureRegistries = append(o.OCI.InsecureRegistries, reg.Host)
 	o.OCI.Timeout = 200 * time.Millisecond
 	start := time.Now()
-	r, err := New(o)
+	r, err := New(withConfig(o))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +479,7 @@ func TestManyImagesConcurrently(t *testing.T) {
 	}
 	o := f.keyOpts()
 	o.Concurrency = 8
-	r, err := New(o)
+	r, err := New(withConfig(o))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ certification: {list: certs}
 func TestLoadPolicy(t *testing.T) {
 	dir := t.TempDir()
 	path := writeDataPolicy(t, dir)
-	p, data, err := LoadPolicy(path, testNow)
+	p, data, err := LoadPolicy(path, testNow, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestLoadPolicy(t *testing.T) {
 	}
 
 	t.Run("default", func(t *testing.T) {
-		p, data, err := LoadPolicy(DefaultPolicy, testNow)
+		p, data, err := LoadPolicy(DefaultPolicy, testNow, nil)
 		if err != nil || p.Name() != "sovcheck-default" || data.KEV != nil {
 			t.Fatalf("LoadPolicy(default) = %v, %+v, %v", p, data, err)
 		}
@@ -113,7 +113,7 @@ func TestLoadPolicy(t *testing.T) {
 	t.Run("changed data file", func(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "data", "kev.json"), `{"vulnerabilities": []}`)
 		defer writeFile(t, filepath.Join(dir, "data", "kev.json"), `{"vulnerabilities": [{"cveID": "CVE-2021-23337"}]}`+"\n")
-		_, _, err := LoadPolicy(path, testNow)
+		_, _, err := LoadPolicy(path, testNow, nil)
 		var fe *policy.FileError
 		if !errors.As(err, &fe) || fe.Problems[0].Code != reason.DataDigestMismatch || fe.Problems[0].Line != 7 {
 			t.Fatalf("err = %v, want %s at line 7", err, reason.DataDigestMismatch)
@@ -125,14 +125,14 @@ func TestLoadPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		pp := writeFile(t, filepath.Join(d, "p.yaml"), policyHead+"data:\n  - {name: osv, kind: advisories, path: osv, sha256: "+strings.Repeat("0", 64)+"}\n")
-		_, _, err := LoadPolicy(pp, testNow)
+		_, _, err := LoadPolicy(pp, testNow, nil)
 		var fe *policy.FileError
 		if !errors.As(err, &fe) || fe.Problems[0].Code != reason.InputUnreadable || !strings.Contains(fe.Problems[0].Msg, "not a regular file") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("missing policy", func(t *testing.T) {
-		_, _, err := LoadPolicy(filepath.Join(dir, "nope.yaml"), testNow)
+		_, _, err := LoadPolicy(filepath.Join(dir, "nope.yaml"), testNow, nil)
 		if reason.CodeOf(err, "") != reason.InputUnreadable {
 			t.Fatalf("err = %v", err)
 		}
@@ -141,7 +141,7 @@ func TestLoadPolicy(t *testing.T) {
 		d := t.TempDir()
 		reg := writeFile(t, filepath.Join(d, "r.yaml"), "stewards: [1, 2\n")
 		pp := writeFile(t, filepath.Join(d, "p.yaml"), policyHead+"data:\n  - {name: r, kind: trust-registry, path: r.yaml, sha256: "+fileSHA(t, reg)+"}\n")
-		if _, _, err := LoadPolicy(pp, testNow); err == nil {
+		if _, _, err := LoadPolicy(pp, testNow, nil); err == nil {
 			t.Fatal("a malformed trust registry was accepted")
 		}
 	})
@@ -155,12 +155,12 @@ func TestPolicyFacts(t *testing.T) {
 	writeFile(t, art+".cdx.json", sbomOf(t, art))
 	dir := filepath.Dir(art)
 	pp := writeDataPolicy(t, dir)
-	p, data, err := LoadPolicy(pp, testNow)
+	p, data, err := LoadPolicy(pp, testNow, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}
-	r, err := New(Options{TrustedRoot: root, Identity: id, Policy: &PolicyOptions{Policy: p, Data: data, Now: func() time.Time { return testNow }}})
+	id := &Identity{Subject: benchIdentity, Issuer: benchIssuer}
+	r, err := New(withConfig(config{TrustedRoot: root, Identity: id, Policy: &PolicyOptions{Policy: p, Data: data, Now: func() time.Time { return testNow }}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestPolicyFacts(t *testing.T) {
 	}
 
 	// Without a policy: no facts, and the verdict is what it was.
-	r, err = New(Options{TrustedRoot: root, Identity: id})
+	r, err = New(withConfig(config{TrustedRoot: root, Identity: id}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,11 +206,11 @@ func TestPolicyFacts(t *testing.T) {
 
 func TestPolicyOptionErrors(t *testing.T) {
 	paths, root := writeSigned(t, 2)
-	p, _, err := LoadPolicy(DefaultPolicy, testNow)
+	p, _, err := LoadPolicy(DefaultPolicy, testNow, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}
+	id := &Identity{Subject: benchIdentity, Issuer: benchIssuer}
 	dir := t.TempDir()
 	newKey(t, "ecdsa-p256", filepath.Join(dir, "k.pub"))
 	for name, o := range map[string]*PolicyOptions{
@@ -222,12 +222,12 @@ func TestPolicyOptionErrors(t *testing.T) {
 		"key the policy ignores": {Policy: p, CertifierKeys: []string{filepath.Join(dir, "k.pub")}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if r, err := New(Options{TrustedRoot: root, Identity: id, Policy: o}); r != nil || !IsConfigError(err) {
+			if r, err := New(withConfig(config{TrustedRoot: root, Identity: id, Policy: o})); r != nil || !IsConfigError(err) {
 				t.Fatalf("New = %v, %v; want a configuration error", r, err)
 			}
 		})
 	}
-	r, err := New(Options{TrustedRoot: root, Identity: id, Policy: &PolicyOptions{Policy: p, SBOM: paths[0]}})
+	r, err := New(withConfig(config{TrustedRoot: root, Identity: id, Policy: &PolicyOptions{Policy: p, SBOM: paths[0]}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,15 +283,16 @@ func (f *vsaFixture) sign(t *testing.T, name string, key crypto.Signer, bundle b
 	return writeFile(t, filepath.Join(f.dir, name), string(env))
 }
 
-func (f *vsaFixture) certifiers(t *testing.T, withKey bool) certifiers {
+func (f *vsaFixture) certifiers(t *testing.T, withKey bool) *attest.Certifiers {
 	t.Helper()
 	id, err := vocab.KeyID(f.cert.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := certifiers{keys: map[string]crypto.PublicKey{}, ids: map[string]bool{id: true}, fps: map[string]string{}}
+	cs := attest.NewCertifiers()
+	cs.Trust(id)
 	if withKey {
-		if err := cs.add(id, f.cert.Public()); err != nil {
+		if err := cs.Add(id, f.cert.Public()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -303,7 +304,7 @@ func TestCheckVSA(t *testing.T) {
 	cs := f.certifiers(t, true)
 	for _, bundle := range []bool{false, true} {
 		file := f.sign(t, fmt.Sprintf("good-%v.json", bundle), f.cert, bundle)
-		r := cs.check(file)
+		r := checkVSA(cs, file)
 		if r.check.Status != policy.StatusPass || r.vsa == nil || r.keyID == "" {
 			t.Fatalf("bundle %v: %+v", bundle, r.check)
 		}
@@ -317,7 +318,7 @@ func TestCheckVSA(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		file   func() string
-		cs     certifiers
+		cs     *attest.Certifiers
 		status policy.Status
 		code   string
 	}{
@@ -346,7 +347,7 @@ func TestCheckVSA(t *testing.T) {
 		}, cs, policy.StatusFail, reason.PredicateTypeMismatch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := tc.cs.check(tc.file())
+			r := checkVSA(tc.cs, tc.file())
 			if r.check.Status != tc.status || r.check.Reason != tc.code || (tc.status != policy.StatusPass && r.vsa != nil && tc.status == policy.StatusFail) {
 				t.Fatalf("check = %+v, want %s %s", r.check, tc.status, tc.code)
 			}
@@ -356,7 +357,7 @@ func TestCheckVSA(t *testing.T) {
 		})
 	}
 	failed := newVSAFixture(t, attest.VSAFailed)
-	r := failed.certifiers(t, true).check(failed.sign(t, "failed.json", failed.cert, false))
+	r := checkVSA(failed.certifiers(t, true), failed.sign(t, "failed.json", failed.cert, false))
 	if r.check.Status != policy.StatusSkip || r.check.Reason != reason.PolicyUncertified {
 		t.Fatalf("a FAILED VSA: %+v", r.check)
 	}
@@ -429,7 +430,7 @@ func TestGate(t *testing.T) {
 	}
 	pp := writeFile(t, filepath.Join(dir, "ci.yaml"), policyHead+"data:\n  - {name: certs, kind: certifications, path: certs.yaml, sha256: "+fileSHA(t, certs)+
 		"}\ncertification:\n  list: certs\n  certifiers:\n    - |\n"+indentLines(string(pub), "      "))
-	p, _, err := LoadPolicy(pp, testNow)
+	p, _, err := LoadPolicy(pp, testNow, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,12 +442,8 @@ func TestGate(t *testing.T) {
 	if res.Passed() || res.Dependencies != 2 || len(res.Uncertified) != 1 || res.Uncertified[0].Dependency != "pkg:golang/example.com/b@v1.0.0" {
 		t.Fatalf("gate = %+v", res)
 	}
-	var out strings.Builder
-	if err := WriteGateText(&out, res); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "UNCERTIFIED pkg:golang/example.com/b@v1.0.0 ("+sum+":3) [POLICY_UNCERTIFIED]") || !strings.Contains(out.String(), "\nFAIL: 1 of 2 dependencies") {
-		t.Fatalf("text:\n%s", out.String())
+	if f := res.Uncertified[0]; f.Location != sum+":3" || f.Certification.Reason != reason.PolicyUncertified {
+		t.Fatalf("uncertified = %+v", f)
 	}
 
 	// A VSA about the component's sha256 certifies it in an SBOM.

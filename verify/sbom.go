@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
-
-// CheckSBOMLabels is the check id of an attested SBOM's systemic-risk
-// assessment.
-const CheckSBOMLabels = "sbom.labels"
 
 // sbomLabelChecks assesses the SBOMs carried by verified attestations (a
 // CycloneDX or SPDX predicate, as `cosign attest --type cyclonedx` makes
@@ -22,7 +20,7 @@ const CheckSBOMLabels = "sbom.labels"
 // files: the grade and the worst component, as information for the reader
 // and the policy. The check is not required; a signed SBOM that does not
 // parse fails it, since the publisher vouched for it.
-func sbomLabelChecks(subject policy.Subject, verified []verifiedBundle) []policy.Check {
+func sbomLabelChecks(g *gathered, subject policy.Subject, verified []verifiedBundle, logger *slog.Logger) []policy.Check {
 	var checks []policy.Check
 	seen := map[[sha256.Size]byte]bool{} // the same SBOM found twice (referrer and tag) is assessed once
 	for _, vb := range verified {
@@ -30,22 +28,22 @@ func sbomLabelChecks(subject policy.Subject, verified []verifiedBundle) []policy
 		if st == nil || (st.PredicateType != vocab.PredicateCycloneDX && st.PredicateType != vocab.PredicateSPDX) {
 			continue
 		}
-		if sum := sha256.Sum256(st.Predicate); seen[sum] {
+		sum := sha256.Sum256(st.Predicate)
+		if seen[sum] {
 			continue
-		} else {
-			seen[sum] = true
 		}
-		g, err := sbom.Read(bytes.NewReader(st.Predicate), vb.evidence)
+		seen[sum] = true
+		graph, err := g.attestedSBOM(st, vb.evidence, logger)
 		if err != nil {
-			checks = append(checks, failCheck(CheckSBOMLabels, subject, reason.As(err, sbom.CodeMalformed, "the signed SBOM cannot be read; ask the publisher for a valid one"), vb.evidence))
+			checks = append(checks, failCheck(vocab.CheckSBOMLabels, subject, reason.As(err, sbom.CodeMalformed, "the signed SBOM cannot be read; ask the publisher for a valid one"), vb.evidence))
 			continue
 		}
 		a, err := sbom.NewAssessor()
 		if err != nil {
-			checks = append(checks, failCheck(CheckSBOMLabels, subject, reason.As(err, reason.InternalError, ""), vb.evidence))
+			checks = append(checks, failCheck(vocab.CheckSBOMLabels, subject, reason.As(err, reason.InternalError, ""), vb.evidence))
 			continue
 		}
-		rep := a.Assess(g)
+		rep := a.Assess(graph)
 		msg := fmt.Sprintf("signed SBOM (%s %s, %d components): product grade %s, worst component risk %d/100; %.0f%% not assessed without data files",
 			rep.Product.Format, rep.Product.SpecVersion, rep.Product.Components, rep.Product.Grade, rep.Product.Risk, 100*rep.Coverage.Unassessed)
 		if len(rep.Components) > 0 {
@@ -56,8 +54,34 @@ func sbomLabelChecks(subject policy.Subject, verified []verifiedBundle) []policy
 			}
 			msg += fmt.Sprintf("; worst: %s@%s (%s)", worst.Name, worst.Version, strings.Join(labels, ", "))
 		}
-		checks = append(checks, policy.Check{ID: CheckSBOMLabels, Subject: subject, Status: policy.StatusPass, Message: msg, Evidence: vb.evidence,
+		checks = append(checks, policy.Check{ID: vocab.CheckSBOMLabels, Subject: subject, Status: policy.StatusPass, Message: msg, Evidence: vb.evidence,
 			Hint: "run 'sovcheck sbom labels' on the SBOM with --registry, --vulns and --kev for a full assessment"})
 	}
 	return checks
+}
+
+// readSBOM is sbom.Read; attestedSBOM calls it once per attested SBOM of
+// an artifact (a test counts the calls).
+var readSBOM = sbom.Read
+
+// parsedSBOM is an attested SBOM read once for the label check and the
+// policy: the same predicate is parsed once per artifact.
+type parsedSBOM struct {
+	graph *sbom.Graph
+	err   error
+}
+
+// attestedSBOM reads the SBOM predicate of a verified attestation, once;
+// reading takes no clock, so the label check and the policy share it.
+func (g *gathered) attestedSBOM(st *attest.Statement, evidence string, logger *slog.Logger) (*sbom.Graph, error) {
+	sum := sha256.Sum256(st.Predicate)
+	if p, ok := g.sboms[sum]; ok {
+		return p.graph, p.err
+	}
+	graph, err := readSBOM(bytes.NewReader(st.Predicate), evidence, sbom.WithLogger(logger))
+	if g.sboms == nil {
+		g.sboms = map[[sha256.Size]byte]parsedSBOM{}
+	}
+	g.sboms[sum] = parsedSBOM{graph, err}
+	return graph, err
 }

@@ -9,13 +9,10 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
-
-// CheckSBOMBound is the check that the SBOM a policy judges describes the
-// artifact under verification.
-const CheckSBOMBound = "sbom.bound"
 
 const hintSBOMNotBound = "give the artifact's own SBOM: one generated from the artifact records its sha256 " +
 	"(CycloneDX metadata.component.hashes, the SPDX checksum of the described package), or attest it " +
@@ -35,17 +32,17 @@ const hintSBOMNotBound = "give the artifact's own SBOM: one generated from the a
 func sbomBinding(subject policy.Subject, artifactName string, graph *sbom.Graph, source string, attested *attest.Statement) policy.Check {
 	digest := strings.ToLower(subject.Digest["sha256"])
 	pass := func(msg string) policy.Check {
-		return policy.Check{ID: CheckSBOMBound, Subject: subject, Status: policy.StatusPass, Evidence: source, Message: msg}
+		return policy.Check{ID: vocab.CheckSBOMBound, Subject: subject, Status: policy.StatusPass, Evidence: source, Message: msg}
 	}
 	if attested != nil {
 		if _, ok := attested.MatchSubject(digest); ok {
 			return pass("the SBOM is the predicate of a verified attestation whose subject is the artifact")
 		}
-		return failCheck(CheckSBOMBound, subject, boundError("the SBOM attestation is about other artifacts",
+		return failCheck(vocab.CheckSBOMBound, subject, boundError("the SBOM attestation is about other artifacts",
 			attested.SubjectSummary(), digest), source)
 	}
 	if graph.Root < 0 {
-		return failCheck(CheckSBOMBound, subject, boundError("the SBOM names no product (no CycloneDX metadata.component, no single SPDX described package), so it cannot name the artifact",
+		return failCheck(vocab.CheckSBOMBound, subject, boundError("the SBOM names no product (no CycloneDX metadata.component, no single SPDX described package), so it cannot name the artifact",
 			"no product", digest), source)
 	}
 	root := &graph.Components[graph.Root]
@@ -67,14 +64,14 @@ func sbomBinding(subject policy.Subject, artifactName string, graph *sbom.Graph,
 		}
 	}
 	if len(recorded) > 0 {
-		return failCheck(CheckSBOMBound, subject, boundError("the SBOM describes other bytes: its product "+productTitle(graph)+" records another sha256",
+		return failCheck(vocab.CheckSBOMBound, subject, boundError("the SBOM describes other bytes: its product "+productTitle(graph)+" records another sha256",
 			strings.Join(recorded, ", "), digest), source)
 	}
 	if nameMatches(graph, artifactName) {
 		return pass(fmt.Sprintf("warning: the SBOM's product %s matches the artifact by name and version only; it records no digest, so nothing shows it describes these bytes",
 			productTitle(graph)))
 	}
-	return failCheck(CheckSBOMBound, subject, boundError("the SBOM's product "+productTitle(graph)+" records no digest and its name and version do not match the artifact "+quoted(artifactName),
+	return failCheck(vocab.CheckSBOMBound, subject, boundError("the SBOM's product "+productTitle(graph)+" records no digest and its name and version do not match the artifact "+quoted(artifactName),
 		productTitle(graph), digest), source)
 }
 
@@ -131,7 +128,7 @@ func sbomProfileFacts(subject policy.Subject, sum *policy.SBOM, profile, source 
 		rep, err = sbom.CheckProfileFile(source, profile, opts...)
 	}
 	if err != nil {
-		c := failCheck(CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX"), source)
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX"), source)
 		return &c
 	}
 	sum.Profile, sum.ProfileConformant, sum.ProfileGaps = profile, rep.Conformant, len(rep.Gaps)

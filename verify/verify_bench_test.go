@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
 )
 
@@ -54,7 +53,7 @@ func writeSigned(tb testing.TB, n int) ([]string, string) {
 
 func BenchmarkVerifyKeyless(b *testing.B) {
 	paths, root := writeSigned(b, 100)
-	r, err := New(Options{TrustedRoot: root, Identity: &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}})
+	r, err := New(WithTrustedRoot(root), WithIdentity(Identity{Subject: benchIdentity, Issuer: benchIssuer}))
 	if err != nil {
 		b.Fatal(err)
 	}

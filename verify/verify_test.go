@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -17,7 +16,7 @@ func TestVerifyKeepsOrderAndIsolatesFailures(t *testing.T) {
 	if err := os.WriteFile(paths[4], []byte("changed"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := New(Options{TrustedRoot: root, Identity: &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}, Concurrency: 3})
+	r, err := New(withConfig(config{TrustedRoot: root, Identity: &Identity{Subject: benchIdentity, Issuer: benchIssuer}, Concurrency: 3}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +39,7 @@ func TestVerifyKeepsOrderAndIsolatesFailures(t *testing.T) {
 
 func TestVerifyCancelled(t *testing.T) {
 	paths, root := writeSigned(t, 2)
-	r, err := New(Options{TrustedRoot: root, Identity: &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}})
+	r, err := New(withConfig(config{TrustedRoot: root, Identity: &Identity{Subject: benchIdentity, Issuer: benchIssuer}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,20 +52,20 @@ func TestVerifyCancelled(t *testing.T) {
 
 func TestNewConfigErrors(t *testing.T) {
 	_, root := writeSigned(t, 1)
-	id := &attest.Identity{Subject: benchIdentity, Issuer: benchIssuer}
+	id := &Identity{Subject: benchIdentity, Issuer: benchIssuer}
 	for _, tc := range []struct {
 		name string
-		opts Options
+		opts config
 		code string
 	}{
-		{"no signer", Options{TrustedRoot: root}, reason.EvidenceMissing},
-		{"both signers", Options{TrustedRoot: root, Identity: id, Key: "k.pub"}, reason.InputMalformed},
-		{"offline without root", Options{Offline: true, Identity: id}, reason.TrustRootMissing},
-		{"unreadable root", Options{TrustedRoot: filepath.Join(t.TempDir(), "nope.json"), Identity: id}, reason.TrustRootMissing},
-		{"layout only with provenance flags", Options{Layout: &attest.LayoutOptions{}, Provenance: attest.ProvenanceRequirements{SourceTag: "v1"}}, reason.EvidenceMissing},
+		{"no signer", config{TrustedRoot: root}, reason.EvidenceMissing},
+		{"both signers", config{TrustedRoot: root, Identity: id, Key: "k.pub"}, reason.InputMalformed},
+		{"offline without root", config{Offline: true, Identity: id}, reason.TrustRootMissing},
+		{"unreadable root", config{TrustedRoot: filepath.Join(t.TempDir(), "nope.json"), Identity: id}, reason.TrustRootMissing},
+		{"layout only with provenance flags", config{Layout: &Layout{}, Provenance: Provenance{SourceTag: "v1"}}, reason.EvidenceMissing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := New(tc.opts)
+			r, err := New(withConfig(tc.opts))
 			var ce *ConfigError
 			if r != nil || !errors.As(err, &ce) || ce.Reason.Code != tc.code {
 				t.Fatalf("New = %v, %v; want ConfigError %s", r, err, tc.code)

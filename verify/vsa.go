@@ -4,16 +4,16 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 )
 
@@ -64,144 +64,51 @@ func (pr *policyRun) vsas(g *gathered) []*vsaResult {
 	if g.art.Path != "" {
 		for _, s := range VSASuffixes {
 			if fi, err := os.Stat(g.art.Path + s); err == nil && fi.Mode().IsRegular() {
-				r := pr.certifiers().check(g.art.Path + s)
+				r := checkVSA(pr.certs, g.art.Path+s)
 				r.beside = true
 				out = append(out, r)
 			}
 		}
 	}
 	for _, f := range pr.opts.VSAs {
-		out = append(out, pr.certifiers().check(f))
+		out = append(out, checkVSA(pr.certs, f))
 	}
 	return out
 }
 
-func (pr *policyRun) certifiers() certifiers { return pr.certs }
-
-// certifiers are the keys a policy trusts to sign VSAs.
-type certifiers struct {
-	keys map[string]crypto.PublicKey // the keys at hand, by id
-	ids  map[string]bool             // every id the policy trusts
-	fps  map[string]string           // DSSE keyid (attest.EnvelopeKeyID) of each key at hand -> id
-}
-
-func (cs certifiers) add(id string, pub crypto.PublicKey) error {
-	fp, err := attest.EnvelopeKeyID(pub)
-	if err != nil {
-		return configErr(err, reason.KeyInvalid, "")
-	}
-	cs.keys[id], cs.fps[fp] = pub, id
-	return nil
-}
-
-// keyID maps a signature's keyid, a hint only, to a certifier key id: the
-// DSSE fingerprint of a key at hand, or sha256:<hex> / <hex>.
-func (cs certifiers) keyID(hint string) string {
-	if id, ok := cs.fps[hint]; ok {
-		return id
-	}
-	return strings.ToLower(strings.TrimPrefix(hint, "sha256:"))
-}
-
-// check reads a VSA file and verifies its signature with the certifier
-// keys. A VSA that does not parse, or whose signature fails with the
-// certifier key it names, is a FAIL: it was changed after signing. A VSA
-// signed by a key the policy does not trust is a SKIP: not counted.
-func (cs certifiers) check(file string) *vsaResult {
+// checkVSA reads a VSA file and verifies its signature with the certifier
+// keys (attest.Certifiers.VerifyVSA). A VSA that does not parse, or whose
+// signature fails with the certifier key it names, is a FAIL: it was
+// changed after signing. A VSA that is not counted, or that certifies a
+// FAILED verification, is a SKIP.
+func checkVSA(certs *attest.Certifiers, file string) *vsaResult {
 	r := &vsaResult{file: file}
-	fail := func(e *reason.Error) *vsaResult {
-		r.check = failCheck(CheckVSA, policy.Subject{}, e, file)
-		return r
-	}
-	skip := func(code, msg, hint string) *vsaResult {
-		r.check = policy.Check{ID: CheckVSA, Status: policy.StatusSkip, Reason: code, Message: msg, Hint: hint, Evidence: file}
-		return r
-	}
 	data, err := readUpTo(file, attest.MaxBundleSize+1)
 	if err != nil {
-		return fail(reason.Wrap(err, reason.InputUnreadable, "check the VSA path", "reading VSA"))
+		r.check = failCheck(vocab.CheckVSA, policy.Subject{}, reason.Wrap(err, reason.InputUnreadable, "check the VSA path", "reading VSA"), file)
+		return r
 	}
-	env, err := attest.ReadEnvelope(data)
-	if err != nil {
-		return fail(reason.As(err, reason.BundleMalformed, "give the VSA written by 'sovcheck attest vsa'"))
+	cv, err := certs.VerifyVSA(data)
+	var nc *attest.NotCountedError
+	switch {
+	case errors.As(err, &nc):
+		r.check = policy.Check{ID: vocab.CheckVSA, Status: policy.StatusSkip, Reason: nc.Reason.Code, Message: nc.Reason.Msg, Hint: nc.Reason.Hint, Evidence: file}
+		return r
+	case err != nil:
+		r.check = failCheck(vocab.CheckVSA, policy.Subject{}, reason.As(err, reason.BundleMalformed, ""), file)
+		return r
 	}
-	if env.Certificate {
-		return skip(reason.KeyMismatch, "VSA signed keylessly; certifiers are keys the policy names",
-			"ask the certifier for a VSA signed with its key")
-	}
-	var named []string // certifier ids the signatures and the bundle name
-	if id := cs.keyID(env.KeyHint); cs.ids[id] {
-		named = append(named, id)
-	}
-	for _, sig := range env.Signatures {
-		id := cs.keyID(sig.KeyID)
-		if cs.ids[id] && !slices.Contains(named, id) {
-			named = append(named, id)
-		}
-		if len(named) > 0 && !cs.ids[id] {
-			id = named[0]
-		}
-		for _, kid := range cs.order(id) {
-			if verifyKeySignature(cs.keys[kid], env.PAE(), sig.Sig) {
-				r.keyID = kid
-				break
-			}
-		}
-		if r.keyID != "" {
-			break
-		}
-	}
-	if r.keyID == "" {
-		for _, id := range named {
-			if cs.keys[id] != nil {
-				return fail(&reason.Error{Code: reason.SignatureInvalid, Msg: "VSA signature does not verify with the certifier key it names",
-					Want: "sha256:" + id, Hint: "the VSA was changed after it was signed; ask the certifier for the original"})
-			}
-		}
-		const keyHint = "give the certifier's public key with --certifier-key FILE, or put the PEM key in certification.certifiers"
-		if len(named) > 0 {
-			return skip(reason.EvidenceMissing, fmt.Sprintf("VSA names certifier key sha256:%s, which the policy trusts by id; its public key is not at hand", named[0]), keyHint)
-		}
-		if missing := len(cs.ids) - len(cs.keys); missing > 0 {
-			return skip(reason.EvidenceMissing, fmt.Sprintf("VSA not signed by a certifier key at hand; the public key of %d certifier%s the policy names by id is not at hand",
-				missing, map[bool]string{true: "", false: "s"}[missing == 1]), keyHint)
-		}
-		return skip(reason.KeyMismatch, "VSA not signed by a certifier key the policy trusts; not counted",
-			"ask for a VSA signed by a certifier the policy names in certification.certifiers")
-	}
-	st, err := attest.ParseStatement(env.PayloadType, env.Payload)
-	if err != nil {
-		return fail(reason.As(err, reason.StatementMalformed, ""))
-	}
-	vsa, err := attest.ParseVSA(st)
-	if err != nil {
-		return fail(reason.As(err, reason.StatementMalformed, ""))
-	}
-	r.statement, r.vsa, r.payload = st, vsa, sha256.Sum256(env.Payload)
+	vsa := cv.VSA
+	r.keyID, r.statement, r.vsa, r.payload = cv.KeyID, cv.Statement, vsa, cv.PayloadSHA256
 	msg := fmt.Sprintf("%s verified: signed by certifier key sha256:%s; %s under policy %s (sha256:%s), verified %s",
-		env.Form, r.keyID, vsa.VerificationResult, vsa.Policy.URI, orNone(vsa.Policy.Digest["sha256"]), vsa.TimeVerified)
+		cv.Form, r.keyID, vsa.VerificationResult, vsa.Policy.URI, orNone(vsa.Policy.Digest["sha256"]), vsa.TimeVerified)
 	if vsa.VerificationResult != attest.VSAPassed {
-		return skip(reason.PolicyUncertified, msg, "the certifier verified the artifact and it failed: the VSA certifies nothing")
+		r.check = policy.Check{ID: vocab.CheckVSA, Status: policy.StatusSkip, Reason: reason.PolicyUncertified, Message: msg,
+			Hint: "the certifier verified the artifact and it failed: the VSA certifies nothing", Evidence: file}
+		return r
 	}
-	r.check = policy.Check{ID: CheckVSA, Status: policy.StatusPass, Message: msg, Evidence: file}
+	r.check = policy.Check{ID: vocab.CheckVSA, Status: policy.StatusPass, Message: msg, Evidence: file}
 	return r
-}
-
-// order lists the key ids to try for a signature: the one it names first,
-// then the others, sorted.
-func (cs certifiers) order(named string) []string {
-	var ids []string
-	if cs.keys[named] != nil {
-		ids = append(ids, named)
-	}
-	var rest []string
-	for id := range cs.keys {
-		if id != named {
-			rest = append(rest, id)
-		}
-	}
-	sort.Strings(rest)
-	return append(ids, rest...)
 }
 
 func orNone(s string) string {
@@ -267,4 +174,12 @@ func NewVSA(o Outcome, opts VSAOptions) ([]byte, error) {
 		}
 	}
 	return attest.NewVSAStatement([]attest.Subject{{Name: o.Name, Digest: map[string]string{"sha256": digest}}}, vsa)
+}
+
+// SignVSA signs a VSA statement made by NewVSA with the certifier's key,
+// once, and returns it as a DSSE envelope and as a Sigstore bundle v0.3
+// without transparency log entry, checked with the certifier's public key
+// alone (attest.SignStatementWithKey).
+func SignVSA(statement []byte, key crypto.Signer) (envelope, bundle []byte, err error) {
+	return attest.SignStatementWithKey(statement, key)
 }

@@ -11,13 +11,10 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/wasm"
 )
-
-// CheckWasmCapabilities is the check id of reading a WebAssembly
-// artifact's imports.
-const CheckWasmCapabilities = "wasm.capabilities"
 
 // isWasmFile reports whether path names a WebAssembly binary: by its
 // extension, or by the \0asm header.
@@ -47,7 +44,7 @@ func (r *Runner) wasmChecks(ctx context.Context, subject policy.Subject, art att
 	if err != nil {
 		re := reason.As(err, reason.WasmMalformed, "")
 		g.wasm = policy.Wasm{Error: re.Code, Evidence: art.Name}
-		return []policy.Check{failCheck(CheckWasmCapabilities, subject, re, art.Name)}
+		return []policy.Check{failCheck(vocab.CheckWasmCapabilities, subject, re, art.Name)}
 	}
 	g.wasm = wasmFact(m, art.Name)
 	ambient := "no ambient authority"
@@ -62,7 +59,7 @@ func (r *Runner) wasmChecks(ctx context.Context, subject policy.Subject, art att
 	if m.WASI != "" {
 		wasi = ", WASI " + m.WASI
 	}
-	return []policy.Check{{ID: CheckWasmCapabilities, Subject: subject, Status: policy.StatusPass, Evidence: art.Name,
+	return []policy.Check{{ID: vocab.CheckWasmCapabilities, Subject: subject, Status: policy.StatusPass, Evidence: art.Name,
 		Message: fmt.Sprintf("%s%s, %d imports: capabilities %s; %s", m.Kind, wasi, len(m.Imports), caps, ambient)}}
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/verify"
 )
@@ -65,16 +64,6 @@ certification.certifiers. A failed verification still writes its FAILED VSA, and
 	}
 }
 
-// attestFailure is a verification that failed while its attestation was
-// written: exit 1.
-type attestFailure struct {
-	msg string
-	vf  *verdictFailure
-}
-
-func (e *attestFailure) Error() string { return e.msg }
-func (e *attestFailure) Unwrap() error { return e.vf }
-
 func runAttestVSA(c *cli.Context) error {
 	if c.String("key") == "" {
 		return &usageError{err: errors.New("no --key given"), hint: "give the certifier's private key: --key certifier.key"}
@@ -94,10 +83,11 @@ func runAttestVSA(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if opts.Policy, err = policyOptions(c, true); err != nil {
+	po, err := policyOptions(c, true)
+	if err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
-	runner, err := verify.New(opts)
+	runner, err := verify.New(append(opts, verify.WithPolicy(*po))...)
 	if err != nil {
 		return err
 	}
@@ -107,11 +97,11 @@ func runAttestVSA(c *cli.Context) error {
 	}
 	o := outcomes[0]
 	statement, err := verify.NewVSA(o, verify.VSAOptions{VerifierID: c.String("verifier-id"), Version: version(),
-		ResourceURI: c.String("resource-uri"), PolicyURI: c.String("policy"), Time: opts.Policy.Now()})
+		ResourceURI: c.String("resource-uri"), PolicyURI: c.String("policy"), Time: po.Now()})
 	if err != nil {
 		return err
 	}
-	envelope, bundle, err := attest.SignStatementWithKey(statement, key)
+	envelope, bundle, err := verify.SignVSA(statement, key)
 	if err != nil {
 		return err
 	}
@@ -124,9 +114,9 @@ func runAttestVSA(c *cli.Context) error {
 		return fmt.Errorf("writing VSA: %w", err)
 	}
 	if !o.Verdict.Passed() {
-		msg := fmt.Sprintf("%s failed verification under policy %s (%s); the VSA says FAILED", o.Verdict.Subject.Name, opts.Policy.Policy.Name(), o.Verdict.Reason)
-		return &attestFailure{msg: msg, vf: &verdictFailure{failed: 1, total: 1,
-			hint: "run 'sovcheck verify ARTIFACT --policy FILE --explain' with the same evidence flags (--key for --publisher-key) to see each failed check and what to do"}}
+		msg := fmt.Sprintf("%s failed verification under policy %s (%s); the VSA says FAILED", o.Verdict.Subject.Name, po.Policy.Name(), o.Verdict.Reason)
+		return &verdictFailure{msg: msg, failed: 1, total: 1,
+			hint: "run 'sovcheck verify ARTIFACT --policy FILE --explain' with the same evidence flags (--key for --publisher-key) to see each failed check and what to do"}
 	}
 	return nil
 }

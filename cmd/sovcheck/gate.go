@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/verify"
 )
 
@@ -41,15 +42,6 @@ EXIT STATUS:
 	}
 }
 
-// gateFailure is a gate that found uncertified dependencies: exit 1.
-type gateFailure struct {
-	msg string
-	vf  *verdictFailure
-}
-
-func (e *gateFailure) Error() string { return e.msg }
-func (e *gateFailure) Unwrap() error { return e.vf }
-
 func runGate(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return &usageError{err: fmt.Errorf("gate takes one dependency list, got %d arguments", c.NArg()),
@@ -67,7 +59,12 @@ func runGate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := verify.WriteGateText(c.App.Writer, res); err != nil {
+	doc := &report.Gate{Input: res.Input, Policy: res.Policy, PolicySHA256: res.PolicySHA256, Dependencies: res.Dependencies,
+		Rejected: res.Rejected, Unused: res.Unused}
+	for _, f := range res.Uncertified {
+		doc.Uncertified = append(doc.Uncertified, report.GateFinding(f))
+	}
+	if err := report.WriteGateText(c.App.Writer, doc); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if !res.Passed() {
@@ -76,8 +73,8 @@ func runGate(c *cli.Context) error {
 		if len(res.Rejected) > 0 {
 			msg += fmt.Sprintf(", and %d VSA%s did not verify", len(res.Rejected), map[bool]string{true: "", false: "s"}[len(res.Rejected) == 1])
 		}
-		return &gateFailure{msg: msg, vf: &verdictFailure{failed: n + len(res.Rejected), total: res.Dependencies,
-			hint: "each line on stdout names a dependency and its fix"}}
+		return &verdictFailure{msg: msg, failed: n + len(res.Rejected), total: res.Dependencies,
+			hint: "each line on stdout names a dependency and its fix"}
 	}
 	return nil
 }

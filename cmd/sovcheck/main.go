@@ -77,14 +77,19 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.err.Error() }
 
-// verdictFailure says that at least one verdict failed: exit 1. hint,
-// when set, replaces the hint that points at the report.
+// verdictFailure says that at least one verdict, dependency, grade or
+// rebuild failed: exit 1, the one exit wrapper of every command. msg, when
+// set, replaces the count of failed artifacts; hint, when set, replaces
+// the hint that points at the report.
 type verdictFailure struct {
 	failed, total int
-	hint          string
+	msg, hint     string
 }
 
 func (e *verdictFailure) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
 	return fmt.Sprintf("%d of %d artifact%s failed verification", e.failed, e.total, map[bool]string{true: "", false: "s"}[e.total == 1])
 }
 

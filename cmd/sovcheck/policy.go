@@ -8,8 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/internal/reason"
-	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/verify"
 )
 
@@ -34,7 +32,7 @@ func policyCommand() *cli.Command {
 				Description:        "Redirect it to a file, edit it, then run 'sovcheck policy check FILE'.",
 				CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 				Action: func(c *cli.Context) error {
-					return printFixed(c, "init", policy.InitTemplate())
+					return printFixed(c, "init", verify.PolicyTemplate())
 				},
 			},
 			{
@@ -56,7 +54,7 @@ from their pin. Exit 0 when the policy is valid, 2 otherwise.`,
 				Usage:              "print the embedded default policy, which --policy default applies",
 				CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 				Action: func(c *cli.Context) error {
-					return printFixed(c, "show-default", policy.DefaultSource())
+					return printFixed(c, "show-default", verify.DefaultPolicySource())
 				},
 			},
 		},
@@ -79,7 +77,7 @@ func runPolicyCheck(c *cli.Context) error {
 		return &usageError{err: fmt.Errorf("policy check takes one FILE, got %d arguments", c.NArg()), hint: "run 'sovcheck policy check procurement.yaml'"}
 	}
 	path := c.Args().First()
-	p, _, err := verify.LoadPolicy(path, time.Now())
+	p, _, err := verify.LoadPolicy(path, time.Now(), nil)
 	if err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
@@ -92,13 +90,12 @@ func runPolicyCheck(c *cli.Context) error {
 // reportFileProblems prints every problem but the last and returns the
 // last, so that each appears as one "error" line with its "hint" line.
 func reportFileProblems(w io.Writer, err error) error {
-	var fe *policy.FileError
-	if !errors.As(err, &fe) || len(fe.Problems) < 2 {
+	problems := verify.PolicyProblems(err)
+	if len(problems) < 2 {
 		return err
 	}
-	for _, pr := range fe.Problems[:len(fe.Problems)-1] {
-		printError(w, fe.Format(pr), pr.Hint)
+	for _, pr := range problems[:len(problems)-1] {
+		printError(w, pr.Msg, pr.Hint)
 	}
-	last := fe.Problems[len(fe.Problems)-1]
-	return &reason.Error{Code: last.Code, Msg: fe.Format(last), Hint: last.Hint}
+	return problems[len(problems)-1]
 }

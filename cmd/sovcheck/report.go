@@ -54,15 +54,6 @@ EXIT STATUS:
 	}
 }
 
-// reportFailure is a report whose results hold a failure: exit 1.
-type reportFailure struct {
-	msg string
-	vf  *verdictFailure
-}
-
-func (e *reportFailure) Error() string { return e.msg }
-func (e *reportFailure) Unwrap() error { return e.vf }
-
 func runReport(c *cli.Context) error {
 	format := c.String("format")
 	if !report.ValidDocumentFormat(format) {
@@ -92,10 +83,7 @@ func runReport(c *cli.Context) error {
 	}
 	d := docs.Decide(minGrade)
 	if d.Failed > 0 {
-		return &reportFailure{
-			msg: fmt.Sprintf("%d of %d verdicts, rebuilds and grades in the results failed", d.Failed, d.Decided),
-			vf:  &verdictFailure{failed: d.Failed, total: d.Decided},
-		}
+		return &verdictFailure{msg: fmt.Sprintf("%d of %d verdicts, rebuilds and grades in the results failed", d.Failed, d.Decided), failed: d.Failed, total: d.Decided}
 	}
 	return nil
 }

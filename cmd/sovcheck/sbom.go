@@ -103,15 +103,6 @@ func (f sbomFlags) Bool(name string) bool            { return f.ctx(name).Bool(n
 func (f sbomFlags) Int(name string) int              { return f.ctx(name).Int(name) }
 func (f sbomFlags) StringSlice(name string) []string { return f.ctx(name).StringSlice(name) }
 
-// gradeFailure is a product graded worse than --min-grade: exit 1.
-type gradeFailure struct {
-	msg string
-	vf  *verdictFailure
-}
-
-func (e *gradeFailure) Error() string { return e.msg }
-func (e *gradeFailure) Unwrap() error { return e.vf }
-
 func runSBOMLabels(c *cli.Context) error {
 	fl := sbomFlags{c}
 	format := fl.String("format")
@@ -165,10 +156,7 @@ func runSBOMLabels(c *cli.Context) error {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if minGrade != "" && rep.Product.Grade.Worse(minGrade) {
-		return &gradeFailure{
-			msg: fmt.Sprintf("%s is graded %s, worse than --min-grade %s", args[0], rep.Product.Grade, minGrade),
-			vf:  &verdictFailure{failed: 1, total: 1},
-		}
+		return &verdictFailure{msg: fmt.Sprintf("%s is graded %s, worse than --min-grade %s", args[0], rep.Product.Grade, minGrade), failed: 1, total: 1}
 	}
 	return nil
 }
@@ -289,8 +277,5 @@ func portfolioGradeFailure(rep *sbom.PortfolioReport, minGrade sbom.Grade) error
 	if failed == 0 {
 		return nil
 	}
-	return &gradeFailure{
-		msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade),
-		vf:  &verdictFailure{failed: failed, total: len(rep.Products)},
-	}
+	return &verdictFailure{msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade), failed: failed, total: len(rep.Products)}
 }

@@ -100,9 +100,8 @@ func runSBOMCheck(c *cli.Context) error {
 		}
 	}
 	if failed > 0 {
-		return &gradeFailure{msg: fmt.Sprintf("%d of %d SBOMs do not conform to %s", failed, len(res.Reports), profile),
-			vf: &verdictFailure{failed: failed, total: len(res.Reports),
-				hint: fmt.Sprintf("stdout lists every gap: the field, the section that requires it, the component and where it sits [%s]", reason.SBOMProfileGaps)}}
+		return &verdictFailure{msg: fmt.Sprintf("%d of %d SBOMs do not conform to %s", failed, len(res.Reports), profile), failed: failed, total: len(res.Reports),
+			hint: fmt.Sprintf("stdout lists every gap: the field, the section that requires it, the component and where it sits [%s]", reason.SBOMProfileGaps)}
 	}
 	return nil
 }

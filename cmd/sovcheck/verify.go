@@ -10,12 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/vocab"
-	"github.com/sovcheck/sovcheck/policy"
-	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/report"
-	"github.com/sovcheck/sovcheck/sbom"
 	"github.com/sovcheck/sovcheck/verify"
 )
 
@@ -93,7 +89,7 @@ func verifyFlags(keyFlag string) []cli.Flag {
 		&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
 		&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
 		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules, build caches and checkouts"},
-		&cli.DurationFlag{Name: "rebuild-timeout", Value: rebuild.DefaultTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
+		&cli.DurationFlag{Name: "rebuild-timeout", Value: verify.DefaultRebuildTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
 	}, ociFlags()...)
 }
@@ -123,14 +119,18 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if opts.Policy, err = policyOptions(c, false); err != nil {
+	po, err := policyOptions(c, false)
+	if err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
+	}
+	if po != nil {
+		opts = append(opts, verify.WithPolicy(*po))
 	}
 	expansion, err := verify.Expand(c.Args().Slice(), c.Bool("recursive"))
 	if err != nil {
 		return &usageError{err: err, hint: "name files, directories holding artifacts, or sha256:<hex> digests"}
 	}
-	runner, err := verify.New(opts)
+	runner, err := verify.New(opts...)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func runVerify(c *cli.Context) error {
 			failed++
 		}
 	}
-	if failed > 0 || !policy.AllPassed(verdicts) {
+	if failed > 0 || len(verdicts) == 0 {
 		return &verdictFailure{failed: failed, total: len(verdicts)}
 	}
 	return nil
@@ -184,7 +184,7 @@ func policyOptions(c *cli.Context, required bool) (*verify.PolicyOptions, error)
 		return nil, nil
 	}
 	now := time.Now()
-	p, data, err := verify.LoadPolicy(path, now, sbom.WithLogger(newLogger(c)), sbom.WithClock(func() time.Time { return now }))
+	p, data, err := verify.LoadPolicy(path, now, newLogger(c))
 	if err != nil {
 		return nil, err
 	}
@@ -193,50 +193,61 @@ func policyOptions(c *cli.Context, required bool) (*verify.PolicyOptions, error)
 }
 
 // verifyOptions reads the flags of verifyFlags.
-func verifyOptions(c *cli.Context, keyFlag string) (verify.Options, error) {
-	opts := verify.Options{
-		Bundle:      c.String("bundle"),
-		TrustedRoot: c.String("trusted-root"),
-		Offline:     c.Bool("offline"),
-		Key:         c.String(keyFlag),
-		Concurrency: c.Int("concurrency"),
-		Logger:      newLogger(c),
-		Provenance: attest.ProvenanceRequirements{
+func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
+	opts := []verify.Option{
+		verify.WithLogger(newLogger(c)),
+		verify.WithConcurrency(max(c.Int("concurrency"), 0)),
+		verify.WithProvenance(verify.Provenance{
 			SourceURI:    c.String("source-uri"),
 			SourceTag:    c.String("source-tag"),
 			SourceBranch: c.String("source-branch"),
 			BuilderID:    c.String("builder-id"),
-		},
+		}),
+	}
+	for _, f := range []struct {
+		flag string
+		opt  func(string) verify.Option
+	}{{"bundle", verify.WithBundle}, {"trusted-root", verify.WithTrustedRoot}, {keyFlag, verify.WithKey}} {
+		if v := c.String(f.flag); v != "" {
+			opts = append(opts, f.opt(v))
+		}
+	}
+	if c.Bool("offline") {
+		opts = append(opts, verify.WithOffline())
 	}
 	layout, err := layoutFlags(c)
 	if err != nil {
-		return opts, err
+		return nil, err
 	}
-	opts.Layout = layout
+	if layout != nil {
+		opts = append(opts, verify.WithLayout(*layout))
+	}
 	if c.Bool("rebuild") {
 		if c.Duration("rebuild-timeout") < 0 {
-			return opts, &usageError{err: errors.New("--rebuild-timeout is negative"), hint: "give a duration such as 30m, or 0 to wait forever"}
+			return nil, &usageError{err: errors.New("--rebuild-timeout is negative"), hint: "give a duration such as 30m, or 0 to wait forever"}
 		}
 		timeout := c.Duration("rebuild-timeout")
 		if timeout == 0 {
 			timeout = -1 // no bound
 		}
-		opts.Rebuild = &verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir"), Timeout: timeout}
+		opts = append(opts, verify.WithRebuild(verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir"), Timeout: timeout}))
 	} else if c.String("source") != "" || c.String("cache-dir") != "" || c.IsSet("rebuild-timeout") {
-		return opts, &usageError{err: errors.New("--source, --cache-dir and --rebuild-timeout need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
+		return nil, &usageError{err: errors.New("--source, --cache-dir and --rebuild-timeout need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
 	}
 	id, err := identityFlags(c, keyFlag)
 	if err != nil {
-		return opts, err
+		return nil, err
 	}
-	opts.Identity = id
-	opts.OCI = ociOptions(c)
+	if id != nil {
+		opts = append(opts, verify.WithIdentity(*id))
+	}
+	opts = append(opts, verify.WithImages(ociOptions(c)))
 	if t := c.String("type"); t != "" {
 		uri, err := vocab.ResolvePredicateType(t)
 		if err != nil {
-			return opts, &usageError{err: err, hint: "use a known --type name or the predicate type URI"}
+			return nil, &usageError{err: err, hint: "use a known --type name or the predicate type URI"}
 		}
-		opts.PredicateType = uri
+		opts = append(opts, verify.WithPredicateType(uri))
 	}
 	return opts, nil
 }
@@ -244,14 +255,14 @@ func verifyOptions(c *cli.Context, keyFlag string) (verify.Options, error) {
 // identityFlags returns the keyless identity, or nil when no keyless flag
 // is set. Half an identity is a usage error: both the subject and the
 // issuer must be pinned.
-func identityFlags(c *cli.Context, keyFlag string) (*attest.Identity, error) {
-	id := attest.Identity{
+func identityFlags(c *cli.Context, keyFlag string) (*verify.Identity, error) {
+	id := verify.Identity{
 		Subject:       c.String("certificate-identity"),
 		SubjectRegexp: c.String("certificate-identity-regexp"),
 		Issuer:        c.String("certificate-oidc-issuer"),
 		IssuerRegexp:  c.String("certificate-oidc-issuer-regexp"),
 	}
-	if id == (attest.Identity{}) {
+	if id == (verify.Identity{}) {
 		return nil, nil
 	}
 	switch {
@@ -271,8 +282,8 @@ func identityFlags(c *cli.Context, keyFlag string) (*attest.Identity, error) {
 	return &id, nil
 }
 
-// layoutFlags returns the in-toto layout options, or nil without --layout.
-func layoutFlags(c *cli.Context) (*attest.LayoutOptions, error) {
+// layoutFlags returns the in-toto layout, or nil without --layout.
+func layoutFlags(c *cli.Context) (*verify.Layout, error) {
 	path := c.String("layout")
 	if path == "" {
 		if len(c.StringSlice("layout-key")) > 0 || c.String("links") != "" || c.Bool("allow-inspections") {
@@ -288,7 +299,7 @@ func layoutFlags(c *cli.Context) (*attest.LayoutOptions, error) {
 	if links == "" {
 		return nil, &usageError{err: errors.New("--layout needs the directory of link metadata"), hint: "add --links DIR"}
 	}
-	return &attest.LayoutOptions{LayoutPath: path, LayoutKeyPaths: keys, LinkDir: links, AllowInspections: c.Bool("allow-inspections")}, nil
+	return &verify.Layout{Path: path, KeyPaths: keys, LinkDir: links, AllowInspections: c.Bool("allow-inspections")}, nil
 }
 
 // ociFlags are the flags of container image arguments.

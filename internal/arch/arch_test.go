@@ -108,11 +108,6 @@ var fixtures = []string{"internal/sigstoretest", "internal/intototest", "interna
 //   - file:  a path over maxFileLines
 //   - func:  "path:Func" or "path:Type.Method" over maxFuncLines
 var pending = []struct{ kind, what, branch string }{
-	{"arrow", "cmd/sovcheck -> attest", "pipeline"},
-	{"arrow", "cmd/sovcheck -> policy", "pipeline"},
-	{"file", "attest/layout.go", "pipeline"},
-	{"file", "verify/oci.go", "pipeline"},
-	{"func", "attest/layout.go:layoutVerifier.verify", "pipeline"},
 	{"func", "bench/vulns/gen/main.go:compareResults", "vulnsfin"},
 }
 

@@ -22,7 +22,7 @@ var codeFiles = []string{
 	"internal/reason/rebuild.go",
 	"internal/reason/report.go",
 	"internal/reason/sbom.go",
-	"attest/layout.go",
+	"attest/layout/codes.go",
 }
 
 var codeValue = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)

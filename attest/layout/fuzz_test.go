@@ -1,4 +1,4 @@
-package attest
+package layout
 
 import (
 	"os"
@@ -10,11 +10,11 @@ import (
 	"github.com/sovcheck/sovcheck/internal/intototest"
 )
 
-// layoutFuzzSeeds adds the files in testdata/layout and a fresh supply
+// fuzzSeeds adds the files in testdata/layout and a fresh supply
 // chain (Metablock and DSSE, with an ECDSA key whose PEM holds newlines).
-func layoutFuzzSeeds(f *testing.F) {
+func fuzzSeeds(f *testing.F) {
 	f.Helper()
-	seeds, err := filepath.Glob(filepath.Join("testdata", "layout", "*.json"))
+	seeds, err := filepath.Glob(filepath.Join("..", "testdata", "layout", "*.json"))
 	if err != nil || len(seeds) == 0 {
 		f.Fatalf("no seeds in testdata/layout: %v", err)
 	}
@@ -29,7 +29,7 @@ func layoutFuzzSeeds(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	layout := intototest.NewLayout(layoutTestNow, []in_toto.Step{
+	layout := intototest.NewLayout(testNow, []in_toto.Step{
 		intototest.NewStep("build", 1, [][]string{{"ALLOW", "*"}}, [][]string{{"MATCH", "*", "IN", "out", "WITH", "MATERIALS", "IN", "in", "FROM", "build"}}, []string{"make"}, k),
 	}, k)
 	link := intototest.NewLink("build", nil, map[string]in_toto.HashObj{"app": intototest.SHA256([]byte("app"))}, "make")
@@ -47,16 +47,16 @@ func layoutFuzzSeeds(f *testing.F) {
 // FuzzLayoutParse parses and validates arbitrary bytes as a root layout:
 // no panic, and an error means no result.
 func FuzzLayoutParse(f *testing.F) {
-	layoutFuzzSeeds(f)
+	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		md, layout, err := layoutParseLayout(data, "root.layout")
+		md, layout, err := parseLayout(data, "root.layout")
 		if err != nil {
 			if md != nil {
 				t.Fatalf("error %v with a result", err)
 			}
 			return
 		}
-		if err := layoutValidate(layout); err != nil {
+		if err := validate(layout); err != nil {
 			return
 		}
 		if _, _, err := in_toto.LoadLayoutCertificates(layout, nil); err != nil {
@@ -69,9 +69,9 @@ func FuzzLayoutParse(f *testing.F) {
 // FuzzLayoutParseLink parses arbitrary bytes as a link file of step
 // "build": no panic, and an error means no result.
 func FuzzLayoutParseLink(f *testing.F) {
-	layoutFuzzSeeds(f)
+	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		l, err := layoutParseLink(data, "build.00000000.link", "build", "")
+		l, err := parseLink(data, "build.00000000.link", "build", "")
 		if err != nil {
 			if l.md != nil || l.keyID != "" {
 				t.Fatalf("error %v with a result", err)
@@ -79,7 +79,7 @@ func FuzzLayoutParseLink(f *testing.F) {
 			return
 		}
 		if sub, ok := l.md.GetPayload().(in_toto.Layout); ok {
-			_ = layoutValidate(sub)
+			_ = validate(sub)
 		}
 	})
 }

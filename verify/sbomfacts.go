@@ -1,0 +1,126 @@
+package verify
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
+)
+
+// sbomFacts finds the SBOM the policy judges, assesses it with the
+// policy's data and returns the check that reports it, or nil when the
+// artifact has no SBOM.
+func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (*policy.Check, []policy.Vulnerability, policy.SBOM) {
+	now := pr.opts.Now
+	opts := []sbom.Option{sbom.WithLogger(r.logger), sbom.WithClock(now)}
+	var graph *sbom.Graph
+	var err error
+	var attested *attest.Statement
+	source := pr.opts.SBOM
+	switch {
+	case source != "":
+		graph, err = sbom.ReadFile(source, opts...)
+	case g.art.Path != "":
+		for _, s := range SBOMSuffixes {
+			if fi, statErr := os.Stat(g.art.Path + s); statErr == nil && fi.Mode().IsRegular() {
+				source = g.art.Path + s
+				break
+			}
+		}
+		if source != "" {
+			graph, err = sbom.ReadFile(source, opts...)
+		}
+	}
+	if source == "" {
+		// A signed SBOM attestation, as cosign attest --type cyclonedx
+		// makes them.
+		for _, vb := range g.verified {
+			if st := vb.res.Statement; st != nil && (st.PredicateType == vocab.PredicateCycloneDX || st.PredicateType == vocab.PredicateSPDX) {
+				source, attested = vb.evidence, st
+				graph, err = g.attestedSBOM(st, vb.evidence, r.logger)
+				break
+			}
+		}
+	}
+	if source == "" {
+		return nil, nil, policy.SBOM{}
+	}
+	if err != nil {
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
+		return &c, nil, policy.SBOM{}
+	}
+	bound := sbomBinding(subject, g.art.Name, graph, source, attested)
+	if bound.Status != policy.StatusPass {
+		return &bound, nil, policy.SBOM{}
+	}
+	if strings.HasPrefix(bound.Message, "warning:") {
+		r.logger.Warn(bound.Message, "sbom", source)
+	}
+	data, err := pr.vexData(g)
+	if err != nil {
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeVEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
+		return &c, nil, policy.SBOM{}
+	}
+	a, err := sbom.NewAssessor(slices.Concat(opts, []sbom.Option{sbom.WithScoring(pr.assessConfig()), sbom.WithData(data)})...)
+	if err != nil {
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.InternalError, ""), source)
+		return &c, nil, policy.SBOM{}
+	}
+	rep := a.Assess(graph)
+	sum := policy.SBOM{Present: true, Source: source, Quality: 1 - rep.Coverage.Unassessed, ProductGrade: string(rep.Product.Grade), Components: []policy.Component{}}
+	if profile := pr.opts.Policy.SBOMProfile(); profile != "" {
+		if c := sbomProfileFacts(subject, &sum, profile, source, attested, opts); c != nil {
+			return c, nil, policy.SBOM{}
+		}
+	}
+	var vulns []policy.Vulnerability
+	for _, cr := range rep.Components {
+		c := policy.Component{Ref: cr.Ref, Name: cr.Name, Version: cr.Version, PURL: cr.PURL, SHA256: cr.SHA256, Upstream: cr.Upstream,
+			Supplier: cr.Supplier, Jurisdiction: cr.Jurisdiction, Licence: licenceExpression(cr.Licences), Grade: string(cr.Grade),
+			Labels: []string{}, Pointer: cr.Location, VSAs: []policy.VSA{}}
+		for _, l := range cr.Labels {
+			c.Labels = append(c.Labels, string(l.Label))
+		}
+		sum.Components = append(sum.Components, c)
+		for _, vr := range cr.Vulnerabilities {
+			if vr.Suppressed {
+				continue // a trusted VEX statement says not_affected: listed in the report
+			}
+			vulns = append(vulns, policy.Vulnerability{ID: vr.ID, Component: cr.Ref, Severity: vr.Severity, KnownExploited: vr.KnownExploited, Record: vr.Record})
+		}
+	}
+	sum.Advisories = advisoryFacts(rep)
+	sum.Services = serviceFacts(rep.Services)
+	c := policy.Check{ID: vocab.CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
+		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
+			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,
+			bound.Message)}
+	c.Message += suppressionNote(rep.Suppressions)
+	return &c, vulns, sum
+}
+
+func orUngraded(g sbom.Grade) string {
+	if g == "" {
+		return "none"
+	}
+	return string(g)
+}
+
+// licenceExpression joins the licences an SBOM gives a component into one
+// SPDX expression: all of them apply.
+func licenceExpression(ls []string) string {
+	if len(ls) == 1 {
+		return ls[0]
+	}
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = "(" + l + ")"
+	}
+	return strings.Join(parts, " AND ")
+}

@@ -1,0 +1,100 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/policy"
+)
+
+// fileSource is an artifact given as a file or as sha256:<hex>: its
+// evidence is --bundle, or the files beside it (EvidenceSuffixes).
+type fileSource struct {
+	r   *Runner
+	arg string
+}
+
+func (s *fileSource) close() {}
+
+// evidence hashes the file (or reads the digest), reads a WebAssembly
+// module's capabilities and checks the in-toto layout, then verifies every
+// bundle of the evidence files against the artifact.
+func (s *fileSource) evidence(ctx context.Context, g *gathered) ([]policy.Check, []coverage, bool) {
+	r := s.r
+	art, rerr := resolveArtifact(s.arg)
+	if rerr != nil {
+		return []policy.Check{failCheck("artifact", g.subject, rerr, s.arg)}, nil, false
+	}
+	g.subject.Digest = map[string]string{"sha256": subjectOf(art)}
+	g.art = art
+	subject := g.subject
+
+	checks := r.wasmChecks(ctx, subject, art, g)
+	if r.opts.Layout != nil {
+		checks = append(checks, r.layoutCheck(ctx, subject, art))
+	}
+	if r.verifier == nil {
+		return checks, nil, false
+	}
+	files := []string{r.opts.Bundle}
+	if r.opts.Bundle == "" {
+		files = discoverEvidence(art)
+	}
+	if len(files) == 0 {
+		hint := "give --bundle FILE, or put the bundle beside the artifact as ARTIFACT.sigstore.json"
+		if art.Path == "" {
+			hint = "a digest has no neighbours to search: give --bundle FILE"
+		}
+		return append(checks, failCheck(vocab.CheckSignature, subject,
+			reason.New(reason.EvidenceMissing, hint, "no signature evidence found for %s", s.arg), "")), nil, false
+	}
+	for _, file := range files {
+		checks = append(checks, s.verifyFile(file, art, g)...)
+	}
+	return checks, []coverage{{subject, g.verified}}, true
+}
+
+// verifyFile verifies the bundles of one evidence file against art and
+// records those that verified in g.
+func (s *fileSource) verifyFile(file string, art attest.Artifact, g *gathered) []policy.Check {
+	bundles, err := readBundleFile(file)
+	if err != nil {
+		return []policy.Check{failCheck("bundle", g.subject, reason.As(err, reason.BundleMalformed, ""), file)}
+	}
+	var checks []policy.Check
+	for i := range bundles {
+		evidence := file
+		if bundles[i].Line > 0 {
+			evidence = fmt.Sprintf("%s:%d", file, bundles[i].Line)
+		}
+		res, findings := s.r.verifier.Verify(&bundles[i], art)
+		// In a JSON-lines file of several attestations, one about
+		// other artifacts is not this artifact's evidence.
+		if len(bundles) > 1 && len(findings) == 1 && findings[0].Check == vocab.CheckSubject && reason.CodeOf(findings[0].Err, "") == reason.SubjectMismatch {
+			checks = append(checks, policy.Check{ID: vocab.CheckSubject, Subject: g.subject, Status: policy.StatusSkip,
+				Reason: reason.SubjectMismatch, Message: "attestation is about other artifacts", Evidence: evidence})
+			continue
+		}
+		for _, f := range findings {
+			checks = append(checks, findingCheck(f, g.subject, evidence, true))
+		}
+		if res != nil {
+			g.verified = append(g.verified, verifiedBundle{res, evidence})
+		}
+	}
+	return checks
+}
+
+// checks rebuilds the artifact when asked: a file's bytes, or a digest,
+// are what a rebuild is compared with.
+func (s *fileSource) checks(ctx context.Context, g *gathered) []policy.Check {
+	if s.r.opts.Rebuild == nil {
+		return nil
+	}
+	var rc []policy.Check
+	rc, g.rebuild = s.r.rebuildChecks(ctx, g.subject, g.art, g.verified)
+	return rc
+}
