@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,7 +28,8 @@ import (
 // ordered leaves the question open instead of answering "not affected".
 type Advisories struct {
 	source     string
-	advisories []osvAdvisory
+	limits     Limits
+	advisories []*osvEntry
 	byPackage  map[osvPackageKey][]osvAffectedRef
 	// ecosystems holds every ecosystem (without release) the data covers.
 	ecosystems map[string]bool
@@ -43,25 +45,51 @@ type osvAffectedRef struct {
 	affected int
 }
 
+// osvAdvisory is the rest of an advisory, decoded when a component's
+// package has it.
 type osvAdvisory struct {
-	ID               string          `json:"id"`
 	Aliases          []string        `json:"aliases"`
 	Summary          string          `json:"summary"`
-	Modified         string          `json:"modified"`
-	Withdrawn        string          `json:"withdrawn"`
 	Affected         []osvAffected   `json:"affected"`
 	Severity         []osvSeverity   `json:"severity"`
 	DatabaseSpecific json.RawMessage `json:"database_specific"`
-	file             string
-	modified         time.Time
+}
+
+// osvEntry is one advisory as loaded: what the index needs is decoded
+// (and the whole document checked to be JSON) when the data is read; the
+// rest only when a component's package has the advisory, since a product
+// touches few of an ecosystem's advisories.
+type osvEntry struct {
+	osvIndexed
+	file     string
+	modified time.Time
+	// raw holds the document read from a directory; zf names the entry
+	// of an archive held in memory (read again on first use).
+	raw  []byte
+	zf   *zip.File
+	once sync.Once
+	full *osvAdvisory
+	err  error
+}
+
+// osvIndexed is the part of an advisory the index is built from.
+type osvIndexed struct {
+	ID        string `json:"id"`
+	Modified  string `json:"modified"`
+	Withdrawn string `json:"withdrawn"`
+	Affected  []struct {
+		Package osvPackage `json:"package"`
+	} `json:"affected"`
+}
+
+type osvPackage struct {
+	Ecosystem string `json:"ecosystem"`
+	Name      string `json:"name"`
 }
 
 type osvAffected struct {
-	Package struct {
-		Ecosystem string `json:"ecosystem"`
-		Name      string `json:"name"`
-	} `json:"package"`
-	Ranges []struct {
+	Package osvPackage `json:"package"`
+	Ranges  []struct {
 		Type   string       `json:"type"`
 		Events []RangeEvent `json:"events"`
 	} `json:"ranges"`
@@ -102,24 +130,38 @@ type osvLoader struct {
 	limits Limits
 	mu     sync.Mutex
 	total  int64
-	advs   []osvAdvisory
+	advs   []*osvEntry
 }
 
+// osvJob is one advisory to read: a file of a directory, or zf, an entry
+// of an archive held in memory.
 type osvJob struct {
 	name string
-	open func() (io.ReadCloser, int64, error)
+	path string
+	zf   *zip.File
+}
+
+func (j osvJob) open() (io.ReadCloser, int64, error) {
+	if j.zf != nil {
+		rc, err := j.zf.Open()
+		return rc, int64(j.zf.UncompressedSize64), err
+	}
+	f, err := os.Open(j.path)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
 }
 
 // loadDir reads *.json advisories and *.zip archives of advisories (the
 // layout of osv.dev exports and of osv-scanner's offline databases).
 func (l *osvLoader) loadDir(root string) error {
 	var jobs []osvJob
-	var zips []io.Closer
-	defer func() {
-		for _, z := range zips {
-			z.Close()
-		}
-	}()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -129,11 +171,10 @@ func (l *osvLoader) loadDir(root string) error {
 		case d.IsDir():
 			return nil
 		case strings.HasSuffix(name, ".zip"):
-			zr, closer, err := l.openZip(p)
+			zr, err := l.openZip(p)
 			if err != nil {
-				return dataMalformed(err, hintOSV, "opening OSV zip %q", p)
+				return err
 			}
-			zips = append(zips, closer)
 			rel, _ := filepath.Rel(root, p)
 			jobs, err = l.zipJobs(zr, filepath.ToSlash(rel)+"!", jobs)
 			return err
@@ -144,18 +185,7 @@ func (l *osvLoader) loadDir(root string) error {
 			return tooMany("OSV advisories", l.limits.MaxAdvisories, "load one ecosystem's advisories, or raise the advisory limit")
 		}
 		rel, _ := filepath.Rel(root, p)
-		jobs = append(jobs, osvJob{name: filepath.ToSlash(rel), open: func() (io.ReadCloser, int64, error) {
-			f, err := os.Open(p)
-			if err != nil {
-				return nil, 0, err
-			}
-			st, err := f.Stat()
-			if err != nil {
-				f.Close()
-				return nil, 0, err
-			}
-			return f, st.Size(), nil
-		}})
+		jobs = append(jobs, osvJob{name: filepath.ToSlash(rel), path: p})
 		return nil
 	})
 	if err != nil {
@@ -165,11 +195,10 @@ func (l *osvLoader) loadDir(root string) error {
 }
 
 func (l *osvLoader) loadZip(path string) error {
-	zr, closer, err := l.openZip(path)
+	zr, err := l.openZip(path)
 	if err != nil {
-		return dataMalformed(err, hintOSV, "opening OSV zip %q", path)
+		return err
 	}
-	defer closer.Close()
 	jobs, err := l.zipJobs(zr, "", nil)
 	if err != nil {
 		return err
@@ -177,30 +206,27 @@ func (l *osvLoader) loadZip(path string) error {
 	return l.run(jobs)
 }
 
-// openZip opens an advisory archive. One within the total advisory limit
-// is read whole: tens of thousands of small entries then inflate from
-// memory instead of costing a read each.
-func (l *osvLoader) openZip(path string) (*zip.Reader, io.Closer, error) {
+// openZip reads an advisory archive whole: tens of thousands of small
+// entries then inflate from memory, and an advisory a component needs is
+// decoded in full from there later. An archive larger than the total
+// advisory limit is refused before it is read.
+func (l *osvLoader) openZip(path string) (*zip.Reader, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the OSV data", "opening OSV zip %q", path)
 	}
 	if st.Size() > l.limits.MaxAdvisoryTotalBytes {
-		zr, err := zip.OpenReader(path)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &zr.Reader, zr, nil
+		return nil, tooLarge("OSV zip "+quoteName(path), st.Size(), l.limits.MaxAdvisoryTotalBytes, "load one ecosystem's advisories, or raise the total advisory limit")
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the OSV data", "reading OSV zip %q", path)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, nil, err
+		return nil, dataMalformed(err, hintOSV, "opening OSV zip %q", path)
 	}
-	return zr, io.NopCloser(nil), nil
+	return zr, nil
 }
 
 // zipJobs adds a job per *.json entry of zr; prefix names the archive in
@@ -213,15 +239,12 @@ func (l *osvLoader) zipJobs(zr *zip.Reader, prefix string, jobs []osvJob) ([]osv
 		if len(jobs) >= l.limits.MaxAdvisories {
 			return nil, tooMany("OSV advisories", l.limits.MaxAdvisories, "load one ecosystem's advisories, or raise the advisory limit")
 		}
-		jobs = append(jobs, osvJob{name: prefix + f.Name, open: func() (io.ReadCloser, int64, error) {
-			rc, err := f.Open()
-			return rc, int64(f.UncompressedSize64), err
-		}})
+		jobs = append(jobs, osvJob{name: prefix + f.Name, zf: f})
 	}
 	return jobs, nil
 }
 
-// run decodes advisories in parallel; the index is built afterwards in a
+// run reads advisories in parallel; the index is built afterwards in a
 // fixed order, so results do not depend on scheduling.
 func (l *osvLoader) run(jobs []osvJob) error {
 	workers := min(runtime.GOMAXPROCS(0), 8)
@@ -232,14 +255,17 @@ func (l *osvLoader) run(jobs []osvJob) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte // reused: an archive entry is read again when needed
 			for j := range ch {
-				adv, err := l.decode(j)
+				var e *osvEntry
+				var err error
+				e, buf, err = l.read(j, buf)
 				l.mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
 				if err == nil {
-					l.advs = append(l.advs, adv)
+					l.advs = append(l.advs, e)
 				}
 				l.mu.Unlock()
 			}
@@ -259,48 +285,117 @@ func (l *osvLoader) run(jobs []osvJob) error {
 	return firstErr
 }
 
-func (l *osvLoader) decode(j osvJob) (osvAdvisory, error) {
-	rc, size, err := j.open()
+// read reads one advisory into buf (grown as needed and returned for
+// reuse) and decodes what the index needs.
+func (l *osvLoader) read(j osvJob, buf []byte) (*osvEntry, []byte, error) {
+	data, err := l.limits.readAdvisory(j, buf)
 	if err != nil {
-		return osvAdvisory{}, reason.Wrap(err, reason.InputUnreadable, "check the OSV data", "opening advisory %q", j.name)
-	}
-	defer rc.Close()
-	if size > l.limits.MaxAdvisoryBytes {
-		return osvAdvisory{}, tooLarge("OSV advisory "+quoteName(j.name), size, l.limits.MaxAdvisoryBytes, "remove the oversized advisory, or raise the advisory size limit")
-	}
-	data, err := readLimited(rc, l.limits.MaxAdvisoryBytes, "OSV advisory "+quoteName(j.name), "remove the oversized advisory, or raise the advisory size limit")
-	if err != nil {
-		return osvAdvisory{}, err
+		return nil, buf, err
 	}
 	l.mu.Lock()
 	l.total += int64(len(data))
 	over := l.total > l.limits.MaxAdvisoryTotalBytes
 	l.mu.Unlock()
 	if over {
-		return osvAdvisory{}, tooLarge("OSV advisories in total", l.total, l.limits.MaxAdvisoryTotalBytes, "load one ecosystem's advisories, or raise the total advisory limit")
+		return nil, data, tooLarge("OSV advisories in total", l.total, l.limits.MaxAdvisoryTotalBytes, "load one ecosystem's advisories, or raise the total advisory limit")
 	}
-	return parseAdvisory(data, j.name)
+	e, err := indexAdvisory(data, j.name)
+	if err != nil {
+		return nil, data, err
+	}
+	if j.zf != nil {
+		e.zf = j.zf
+	} else {
+		e.raw = bytes.Clone(data)
+	}
+	return e, data, nil
 }
 
+// readAdvisory reads one advisory into buf, failing with INPUT_TOO_LARGE
+// past the advisory limit. The size the archive or file system reports
+// sizes the first allocation; it is never trusted as a bound.
+func (lim Limits) readAdvisory(j osvJob, buf []byte) ([]byte, error) {
+	rc, size, err := j.open()
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check the OSV data", "opening advisory %q", j.name)
+	}
+	defer rc.Close()
+	limit := lim.MaxAdvisoryBytes
+	what, hint := "OSV advisory "+quoteName(j.name), "remove the oversized advisory, or raise the advisory size limit"
+	if size > limit {
+		return nil, tooLarge(what, size, limit, hint)
+	}
+	buf = buf[:0]
+	if want := min(max(size, 512), limit) + 1; int64(cap(buf)) < want {
+		buf = make([]byte, 0, want)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(len(buf)))))
+		}
+		n, err := rc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, tooLarge(what, int64(len(buf)), limit, hint)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, reason.Wrap(err, reason.InputUnreadable, "check the OSV data", "reading %s", what)
+		}
+	}
+}
+
+// indexAdvisory decodes what the index needs of one advisory and checks
+// that the whole document is JSON.
+func indexAdvisory(data []byte, name string) (*osvEntry, error) {
+	e := &osvEntry{}
+	if err := json.Unmarshal(data, &e.osvIndexed); err != nil {
+		return nil, dataMalformed(err, hintOSV, "decoding OSV advisory %q", name)
+	}
+	if e.ID == "" {
+		return nil, reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: no id", name)
+	}
+	if e.Modified != "" {
+		t, err := time.Parse(time.RFC3339Nano, e.Modified)
+		if err != nil {
+			return nil, dataMalformed(err, hintOSV, "decoding OSV advisory %q: modified", name)
+		}
+		e.modified = t.UTC()
+	}
+	e.file = name
+	return e, nil
+}
+
+// advisory decodes the whole advisory once, on first use; safe for
+// concurrent use.
+func (e *osvEntry) advisory(lim Limits) (*osvAdvisory, error) {
+	e.once.Do(func() {
+		data := e.raw
+		if e.zf != nil {
+			if data, e.err = lim.readAdvisory(osvJob{name: e.file, zf: e.zf}, nil); e.err != nil {
+				return
+			}
+		}
+		a, err := parseAdvisory(data, e.file)
+		if err == nil && len(a.Affected) != len(e.Affected) {
+			err = reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: got %d affected entries, want %d", e.file, len(a.Affected), len(e.Affected))
+		}
+		e.full, e.err, e.raw = &a, err, nil
+	})
+	return e.full, e.err
+}
+
+// parseAdvisory decodes the rest of an advisory indexAdvisory accepted.
 func parseAdvisory(data []byte, name string) (osvAdvisory, error) {
 	var a osvAdvisory
 	if err := json.Unmarshal(data, &a); err != nil {
 		return a, dataMalformed(err, hintOSV, "decoding OSV advisory %q", name)
 	}
-	if a.ID == "" {
-		return a, reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: no id", name)
-	}
 	if len(a.Summary) > 200 {
 		a.Summary = a.Summary[:200]
 	}
-	if a.Modified != "" {
-		t, err := time.Parse(time.RFC3339Nano, a.Modified)
-		if err != nil {
-			return a, dataMalformed(err, hintOSV, "decoding OSV advisory %q: modified", name)
-		}
-		a.modified = t.UTC()
-	}
-	a.file = name
 	for k := range a.Affected {
 		aff := &a.Affected[k]
 		vectors, at := aff.Severity, fmt.Sprintf("/affected/%d/severity", k)
@@ -321,7 +416,7 @@ func (l *osvLoader) index(source string) *Advisories {
 		}
 		return l.advs[i].file < l.advs[j].file
 	})
-	db := &Advisories{source: source, advisories: l.advs, byPackage: map[osvPackageKey][]osvAffectedRef{}, ecosystems: map[string]bool{}}
+	db := &Advisories{source: source, limits: l.limits, advisories: l.advs, byPackage: map[osvPackageKey][]osvAffectedRef{}, ecosystems: map[string]bool{}}
 	for i, a := range db.advisories {
 		if a.modified.After(db.asOf) {
 			db.asOf = a.modified
@@ -415,22 +510,27 @@ func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
 	release := distroRelease(eco, p)
 	var res osvResult
 	for _, ref := range db.byPackage[osvPackageKey{eco, osvPackageName(eco, name)}] {
-		a := &db.advisories[ref.advisory]
-		aff := &a.Affected[ref.affected]
+		e := db.advisories[ref.advisory]
 		if release != "" {
-			if _, rel, has := strings.Cut(aff.Package.Ecosystem, ":"); has && !releaseMatches(eco, rel, release) {
+			if _, rel, has := strings.Cut(e.Affected[ref.affected].Package.Ecosystem, ":"); has && !releaseMatches(eco, rel, release) {
 				continue
 			}
 		}
+		a, err := e.advisory(db.limits)
+		if err != nil {
+			res.open = append(res.open, fmt.Sprintf("advisory %s: %v [%s]", e.ID, err, reason.CodeOf(err, CodeDataMalformed)))
+			continue
+		}
+		aff := &a.Affected[ref.affected]
 		hit, why := affects(aff, eco, version)
 		if why != "" {
-			res.open = append(res.open, fmt.Sprintf("advisory %s: %s", a.ID, why))
+			res.open = append(res.open, fmt.Sprintf("advisory %s: %s", e.ID, why))
 			continue
 		}
 		if hit {
 			res.matches = append(res.matches, osvMatch{
-				ID: a.ID, Aliases: a.Aliases, Summary: a.Summary, Severity: aff.severity, SeverityNotes: aff.severityNotes,
-				Record: fmt.Sprintf("%s#/affected/%d", a.file, ref.affected), Ecosystem: eco, Package: name,
+				ID: e.ID, Aliases: a.Aliases, Summary: a.Summary, Severity: aff.severity, SeverityNotes: aff.severityNotes,
+				Record: fmt.Sprintf("%s#/affected/%d", e.file, ref.affected), Ecosystem: eco, Package: name,
 			})
 		}
 	}
