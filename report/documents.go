@@ -38,12 +38,13 @@ type Input struct {
 // LabelsDocument is the assessment of one product by `sovcheck sbom
 // labels` (media type LabelsMediaType).
 type LabelsDocument struct {
-	MediaType  string      `json:"mediaType"`
-	AsOf       string      `json:"asOf"`
-	Product    Product     `json:"product"`
-	Coverage   Coverage    `json:"coverage"`
-	Components []Component `json:"components"`
-	Warnings   []string    `json:"warnings,omitempty"`
+	MediaType  string       `json:"mediaType"`
+	AsOf       string       `json:"asOf"`
+	Product    Product      `json:"product"`
+	Coverage   Coverage     `json:"coverage"`
+	Components []Component  `json:"components"`
+	Warnings   []string     `json:"warnings,omitempty"`
+	Data       []DataSource `json:"data,omitempty"` // advisories.go
 }
 
 // Product is the graded product of an SBOM.

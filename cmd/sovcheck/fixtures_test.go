@@ -33,6 +33,7 @@ import (
 //	flipbyte FILE                           changes the last byte of FILE
 //	intoto-chain [flags] DIR ARTIFACT       a signed in-toto layout, keys and links for ARTIFACT
 //	legacy-envelope BUNDLE OUT              the bundle's DSSE envelope alone, certificate in "cert" (pre-bundle SLSA generator)
+//	osv-zip DIR OUT                         the advisories DIR/*.json as an all.zip with a stable sha256
 func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"sigstore-ca":     cmdSigstoreCA,
@@ -48,6 +49,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"wasm-build":      cmdWasmBuild, // wasm_fixtures_test.go
 		"wasm-bytes":      cmdWasmBytes,
 		"wasm-sbom":       cmdWasmSBOM,
+		"osv-zip":         cmdOSVZip, // osv_fixtures_test.go
 	}
 }
 
