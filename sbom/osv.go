@@ -3,7 +3,6 @@ package sbom
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/package-url/packageurl-go"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -49,11 +49,11 @@ type osvAffectedRef struct {
 // osvAdvisory is the rest of an advisory, decoded when a component's
 // package has it.
 type osvAdvisory struct {
-	Aliases          []string        `json:"aliases"`
-	Summary          string          `json:"summary"`
-	Affected         []osvAffected   `json:"affected"`
-	Severity         []osvSeverity   `json:"severity"`
-	DatabaseSpecific json.RawMessage `json:"database_specific"`
+	Aliases          []string       `json:"aliases"`
+	Summary          string         `json:"summary"`
+	Affected         []osvAffected  `json:"affected"`
+	Severity         []osvSeverity  `json:"severity"`
+	DatabaseSpecific jsontext.Value `json:"database_specific"`
 }
 
 // osvEntry is one advisory as loaded: what the index needs is decoded
@@ -94,9 +94,9 @@ type osvAffected struct {
 		Type   string       `json:"type"`
 		Events []RangeEvent `json:"events"`
 	} `json:"ranges"`
-	Versions          []string        `json:"versions"`
-	Severity          []osvSeverity   `json:"severity"`
-	EcosystemSpecific json.RawMessage `json:"ecosystem_specific"`
+	Versions          []string       `json:"versions"`
+	Severity          []osvSeverity  `json:"severity"`
+	EcosystemSpecific jsontext.Value `json:"ecosystem_specific"`
 	severity          severityInfo
 	severityNotes     []string
 }
@@ -352,9 +352,9 @@ func (lim Limits) readAdvisory(j osvJob, buf []byte) ([]byte, error) {
 // that the whole document is JSON.
 func indexAdvisory(data []byte, name string) (*osvEntry, error) {
 	e := &osvEntry{}
-	// The index pass reads every advisory of the data, so it uses the
-	// faster decoder of JSON v2 (case-sensitive names as the OSV schema
-	// writes them; duplicate names and invalid UTF-8 are malformed).
+	// Advisories are decoded with JSON v2: every advisory of the data
+	// passes here, and v2 is faster (names are case-sensitive as the OSV
+	// schema writes them; duplicate names and invalid UTF-8 are malformed).
 	if err := jsonv2.Unmarshal(data, &e.osvIndexed); err != nil {
 		return nil, dataMalformed(err, hintOSV, "decoding OSV advisory %q", name)
 	}
@@ -394,7 +394,7 @@ func (e *osvEntry) advisory(lim Limits) (*osvAdvisory, error) {
 // parseAdvisory decodes the rest of an advisory indexAdvisory accepted.
 func parseAdvisory(data []byte, name string) (osvAdvisory, error) {
 	var a osvAdvisory
-	if err := json.Unmarshal(data, &a); err != nil {
+	if err := jsonv2.Unmarshal(data, &a); err != nil {
 		return a, dataMalformed(err, hintOSV, "decoding OSV advisory %q", name)
 	}
 	if len(a.Summary) > 200 {
