@@ -175,6 +175,9 @@ func JUnit(w io.Writer, docs *Documents, opts Options) error {
 			{Name: "source", Value: p.Doc.Product.Source}, {Name: "grade", Value: string(p.Doc.Product.Grade)},
 			{Name: "unassessed", Value: percent(p.Doc.Coverage.Unassessed)},
 		}}}
+		if a := p.Doc.AdvisoriesAsOf(); a != "" {
+			s.Properties.Properties = append(s.Properties.Properties, junitProperty{Name: "advisoriesAsOf", Value: a})
+		}
 		s.add(gradeCase(p.Title, string(p.Doc.Product.Grade), worstWhy(p), opts.MinGrade))
 		suites = append(suites, s)
 	}

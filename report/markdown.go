@@ -255,6 +255,9 @@ func mdProduct(p productView) string {
 		d.Product.Components, percent(d.Coverage.Unassessed))
 	fmt.Fprintf(&b, "SBOM %s, %s %s, as of %s; worst component risk %d/100.\n\n", mdCode(d.Product.Source), mdText(string(d.Product.Format)), mdText(d.Product.SpecVersion),
 		mdText(d.AsOf), d.Product.Risk)
+	if a := d.AdvisoriesAsOf(); a != "" {
+		fmt.Fprintf(&b, "Advisories as of %s.\n\n", mdText(a))
+	}
 	for _, c := range d.Product.Caps {
 		fmt.Fprintf(&b, "Capped at %s: %s\n\n", mdText(string(c.Grade)), mdText(c.Reason))
 	}

@@ -42,6 +42,9 @@ type sarifLog struct {
 type sarifRun struct {
 	Tool    sarifTool     `json:"tool"`
 	Results []sarifResult `json:"results"`
+	// Properties holds "advisoriesAsOf": how fresh the advisory data of
+	// the SBOM findings is.
+	Properties map[string]any `json:"properties,omitempty"`
 }
 
 type sarifTool struct {
@@ -190,6 +193,9 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		Tool:    sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: strings.TrimPrefix(strings.TrimPrefix(toolName(), "sovcheck"), " "), InformationURI: "https://" + modulePath, Rules: rules}},
 		Results: results,
 	}}}
+	if asOf := advisoriesAsOf(v.Products); len(asOf) > 0 {
+		log.Runs[0].Properties = map[string]any{"advisoriesAsOf": asOf}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

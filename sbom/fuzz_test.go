@@ -137,11 +137,12 @@ func FuzzOSVAdvisory(f *testing.F) {
 	}
 	f.Add([]byte(testAdvisories["DEBIAN-CVE-2024-3094.json"]), debPURL("liblzma5", "5.6.0-0.2", "xz-utils"), "d.json")
 	f.Fuzz(func(t *testing.T, data []byte, purl, name string) {
-		a, err := parseAdvisory(data, name)
+		e, err := indexAdvisory(data, name)
 		if err != nil {
 			return
 		}
-		l := &osvLoader{advs: []osvAdvisory{a}}
+		e.raw = data
+		l := &osvLoader{limits: DefaultLimits(), advs: []*osvEntry{e}}
 		db := l.index("osv")
 		if p, ok := parsePURL(purl); ok {
 			db.match(purl, p)

@@ -2,20 +2,16 @@ package sbom
 
 import (
 	"archive/zip"
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/package-url/packageurl-go"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -27,7 +23,8 @@ import (
 // ordered leaves the question open instead of answering "not affected".
 type Advisories struct {
 	source     string
-	advisories []osvAdvisory
+	limits     Limits
+	advisories []*osvEntry
 	byPackage  map[osvPackageKey][]osvAffectedRef
 	// ecosystems holds every ecosystem (without release) the data covers.
 	ecosystems map[string]bool
@@ -43,31 +40,57 @@ type osvAffectedRef struct {
 	affected int
 }
 
+// osvAdvisory is the rest of an advisory, decoded when a component's
+// package has it.
 type osvAdvisory struct {
-	ID               string          `json:"id"`
-	Aliases          []string        `json:"aliases"`
-	Summary          string          `json:"summary"`
-	Modified         string          `json:"modified"`
-	Withdrawn        string          `json:"withdrawn"`
-	Affected         []osvAffected   `json:"affected"`
-	Severity         []osvSeverity   `json:"severity"`
-	DatabaseSpecific json.RawMessage `json:"database_specific"`
-	file             string
-	modified         time.Time
+	Aliases          []string       `json:"aliases"`
+	Summary          string         `json:"summary"`
+	Affected         []osvAffected  `json:"affected"`
+	Severity         []osvSeverity  `json:"severity"`
+	DatabaseSpecific jsontext.Value `json:"database_specific"`
+}
+
+// osvEntry is one advisory as loaded: what the index needs is decoded
+// (and the whole document checked to be JSON) when the data is read; the
+// rest only when a component's package has the advisory, since a product
+// touches few of an ecosystem's advisories.
+type osvEntry struct {
+	osvIndexed
+	file     string
+	modified time.Time
+	// raw holds the document read from a directory; zf names the entry
+	// of an archive held in memory (read again on first use).
+	raw  []byte
+	zf   *zip.File
+	once sync.Once
+	full *osvAdvisory
+	err  error
+}
+
+// osvIndexed is the part of an advisory the index is built from.
+type osvIndexed struct {
+	ID        string `json:"id"`
+	Modified  string `json:"modified"`
+	Withdrawn string `json:"withdrawn"`
+	Affected  []struct {
+		Package osvPackage `json:"package"`
+	} `json:"affected"`
+}
+
+type osvPackage struct {
+	Ecosystem string `json:"ecosystem"`
+	Name      string `json:"name"`
 }
 
 type osvAffected struct {
-	Package struct {
-		Ecosystem string `json:"ecosystem"`
-		Name      string `json:"name"`
-	} `json:"package"`
-	Ranges []struct {
+	Package osvPackage `json:"package"`
+	Ranges  []struct {
 		Type   string       `json:"type"`
 		Events []RangeEvent `json:"events"`
 	} `json:"ranges"`
-	Versions          []string        `json:"versions"`
-	Severity          []osvSeverity   `json:"severity"`
-	EcosystemSpecific json.RawMessage `json:"ecosystem_specific"`
+	Versions          []string       `json:"versions"`
+	Severity          []osvSeverity  `json:"severity"`
+	EcosystemSpecific jsontext.Value `json:"ecosystem_specific"`
 	severity          severityInfo
 	severityNotes     []string
 }
@@ -98,209 +121,58 @@ func LoadAdvisories(path string, opts ...Option) (*Advisories, error) {
 	return l.index(path), nil
 }
 
-type osvLoader struct {
-	limits Limits
-	mu     sync.Mutex
-	total  int64
-	advs   []osvAdvisory
-}
-
-type osvJob struct {
-	name string
-	open func() (io.ReadCloser, int64, error)
-}
-
-// loadDir reads *.json advisories and *.zip archives of advisories (the
-// layout of osv.dev exports and of osv-scanner's offline databases).
-func (l *osvLoader) loadDir(root string) error {
-	var jobs []osvJob
-	var zips []io.Closer
-	defer func() {
-		for _, z := range zips {
-			z.Close()
-		}
-	}()
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+// indexAdvisory decodes what the index needs of one advisory and checks
+// that the whole document is JSON.
+func indexAdvisory(data []byte, name string) (*osvEntry, error) {
+	e := &osvEntry{}
+	// Advisories are decoded with JSON v2: every advisory of the data
+	// passes here, and v2 is faster (names are case-sensitive as the OSV
+	// schema writes them; duplicate names and invalid UTF-8 are malformed).
+	if err := jsonv2.Unmarshal(data, &e.osvIndexed); err != nil {
+		return nil, dataMalformed(err, hintOSV, "decoding OSV advisory %q", name)
+	}
+	if e.ID == "" {
+		return nil, reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: no id", name)
+	}
+	if e.Modified != "" {
+		t, err := time.Parse(time.RFC3339Nano, e.Modified)
 		if err != nil {
-			return err
+			return nil, dataMalformed(err, hintOSV, "decoding OSV advisory %q: modified", name)
 		}
-		name := strings.ToLower(d.Name())
-		switch {
-		case d.IsDir():
-			return nil
-		case strings.HasSuffix(name, ".zip"):
-			zr, closer, err := l.openZip(p)
-			if err != nil {
-				return dataMalformed(err, hintOSV, "opening OSV zip %q", p)
+		e.modified = t.UTC()
+	}
+	e.file = name
+	return e, nil
+}
+
+// advisory decodes the whole advisory once, on first use; safe for
+// concurrent use.
+func (e *osvEntry) advisory(lim Limits) (*osvAdvisory, error) {
+	e.once.Do(func() {
+		data := e.raw
+		if e.zf != nil {
+			if data, e.err = lim.readAdvisory(osvJob{name: e.file, zf: e.zf}, nil); e.err != nil {
+				return
 			}
-			zips = append(zips, closer)
-			rel, _ := filepath.Rel(root, p)
-			jobs, err = l.zipJobs(zr, filepath.ToSlash(rel)+"!", jobs)
-			return err
-		case !strings.HasSuffix(name, ".json"):
-			return nil
 		}
-		if len(jobs) >= l.limits.MaxAdvisories {
-			return tooMany("OSV advisories", l.limits.MaxAdvisories, "load one ecosystem's advisories, or raise the advisory limit")
+		a, err := parseAdvisory(data, e.file)
+		if err == nil && len(a.Affected) != len(e.Affected) {
+			err = reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: got %d affected entries, want %d", e.file, len(a.Affected), len(e.Affected))
 		}
-		rel, _ := filepath.Rel(root, p)
-		jobs = append(jobs, osvJob{name: filepath.ToSlash(rel), open: func() (io.ReadCloser, int64, error) {
-			f, err := os.Open(p)
-			if err != nil {
-				return nil, 0, err
-			}
-			st, err := f.Stat()
-			if err != nil {
-				f.Close()
-				return nil, 0, err
-			}
-			return f, st.Size(), nil
-		}})
-		return nil
+		e.full, e.err, e.raw = &a, err, nil
 	})
-	if err != nil {
-		return reason.As(err, reason.InputUnreadable, "check the OSV directory and its permissions")
-	}
-	return l.run(jobs)
+	return e.full, e.err
 }
 
-func (l *osvLoader) loadZip(path string) error {
-	zr, closer, err := l.openZip(path)
-	if err != nil {
-		return dataMalformed(err, hintOSV, "opening OSV zip %q", path)
-	}
-	defer closer.Close()
-	jobs, err := l.zipJobs(zr, "", nil)
-	if err != nil {
-		return err
-	}
-	return l.run(jobs)
-}
-
-// openZip opens an advisory archive. One within the total advisory limit
-// is read whole: tens of thousands of small entries then inflate from
-// memory instead of costing a read each.
-func (l *osvLoader) openZip(path string) (*zip.Reader, io.Closer, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st.Size() > l.limits.MaxAdvisoryTotalBytes {
-		zr, err := zip.OpenReader(path)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &zr.Reader, zr, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return zr, io.NopCloser(nil), nil
-}
-
-// zipJobs adds a job per *.json entry of zr; prefix names the archive in
-// records ("npm/all.zip!GHSA-....json").
-func (l *osvLoader) zipJobs(zr *zip.Reader, prefix string, jobs []osvJob) ([]osvJob, error) {
-	for _, f := range zr.File {
-		if f.FileInfo().IsDir() || !strings.HasSuffix(strings.ToLower(f.Name), ".json") {
-			continue
-		}
-		if len(jobs) >= l.limits.MaxAdvisories {
-			return nil, tooMany("OSV advisories", l.limits.MaxAdvisories, "load one ecosystem's advisories, or raise the advisory limit")
-		}
-		jobs = append(jobs, osvJob{name: prefix + f.Name, open: func() (io.ReadCloser, int64, error) {
-			rc, err := f.Open()
-			return rc, int64(f.UncompressedSize64), err
-		}})
-	}
-	return jobs, nil
-}
-
-// run decodes advisories in parallel; the index is built afterwards in a
-// fixed order, so results do not depend on scheduling.
-func (l *osvLoader) run(jobs []osvJob) error {
-	workers := min(runtime.GOMAXPROCS(0), 8)
-	ch := make(chan osvJob)
-	var wg sync.WaitGroup
-	var firstErr error
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				adv, err := l.decode(j)
-				l.mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if err == nil {
-					l.advs = append(l.advs, adv)
-				}
-				l.mu.Unlock()
-			}
-		}()
-	}
-	for _, j := range jobs {
-		l.mu.Lock()
-		stop := firstErr != nil
-		l.mu.Unlock()
-		if stop {
-			break
-		}
-		ch <- j
-	}
-	close(ch)
-	wg.Wait()
-	return firstErr
-}
-
-func (l *osvLoader) decode(j osvJob) (osvAdvisory, error) {
-	rc, size, err := j.open()
-	if err != nil {
-		return osvAdvisory{}, reason.Wrap(err, reason.InputUnreadable, "check the OSV data", "opening advisory %q", j.name)
-	}
-	defer rc.Close()
-	if size > l.limits.MaxAdvisoryBytes {
-		return osvAdvisory{}, tooLarge("OSV advisory "+quoteName(j.name), size, l.limits.MaxAdvisoryBytes, "remove the oversized advisory, or raise the advisory size limit")
-	}
-	data, err := readLimited(rc, l.limits.MaxAdvisoryBytes, "OSV advisory "+quoteName(j.name), "remove the oversized advisory, or raise the advisory size limit")
-	if err != nil {
-		return osvAdvisory{}, err
-	}
-	l.mu.Lock()
-	l.total += int64(len(data))
-	over := l.total > l.limits.MaxAdvisoryTotalBytes
-	l.mu.Unlock()
-	if over {
-		return osvAdvisory{}, tooLarge("OSV advisories in total", l.total, l.limits.MaxAdvisoryTotalBytes, "load one ecosystem's advisories, or raise the total advisory limit")
-	}
-	return parseAdvisory(data, j.name)
-}
-
+// parseAdvisory decodes the rest of an advisory indexAdvisory accepted.
 func parseAdvisory(data []byte, name string) (osvAdvisory, error) {
 	var a osvAdvisory
-	if err := json.Unmarshal(data, &a); err != nil {
+	if err := jsonv2.Unmarshal(data, &a); err != nil {
 		return a, dataMalformed(err, hintOSV, "decoding OSV advisory %q", name)
-	}
-	if a.ID == "" {
-		return a, reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: no id", name)
 	}
 	if len(a.Summary) > 200 {
 		a.Summary = a.Summary[:200]
 	}
-	if a.Modified != "" {
-		t, err := time.Parse(time.RFC3339Nano, a.Modified)
-		if err != nil {
-			return a, dataMalformed(err, hintOSV, "decoding OSV advisory %q: modified", name)
-		}
-		a.modified = t.UTC()
-	}
-	a.file = name
 	for k := range a.Affected {
 		aff := &a.Affected[k]
 		vectors, at := aff.Severity, fmt.Sprintf("/affected/%d/severity", k)
@@ -321,7 +193,7 @@ func (l *osvLoader) index(source string) *Advisories {
 		}
 		return l.advs[i].file < l.advs[j].file
 	})
-	db := &Advisories{source: source, advisories: l.advs, byPackage: map[osvPackageKey][]osvAffectedRef{}, ecosystems: map[string]bool{}}
+	db := &Advisories{source: source, limits: l.limits, advisories: l.advs, byPackage: map[osvPackageKey][]osvAffectedRef{}, ecosystems: map[string]bool{}}
 	for i, a := range db.advisories {
 		if a.modified.After(db.asOf) {
 			db.asOf = a.modified
@@ -415,22 +287,27 @@ func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
 	release := distroRelease(eco, p)
 	var res osvResult
 	for _, ref := range db.byPackage[osvPackageKey{eco, osvPackageName(eco, name)}] {
-		a := &db.advisories[ref.advisory]
-		aff := &a.Affected[ref.affected]
+		e := db.advisories[ref.advisory]
 		if release != "" {
-			if _, rel, has := strings.Cut(aff.Package.Ecosystem, ":"); has && !releaseMatches(eco, rel, release) {
+			if _, rel, has := strings.Cut(e.Affected[ref.affected].Package.Ecosystem, ":"); has && !releaseMatches(eco, rel, release) {
 				continue
 			}
 		}
+		a, err := e.advisory(db.limits)
+		if err != nil {
+			res.open = append(res.open, fmt.Sprintf("advisory %s: %v [%s]", e.ID, err, reason.CodeOf(err, CodeDataMalformed)))
+			continue
+		}
+		aff := &a.Affected[ref.affected]
 		hit, why := affects(aff, eco, version)
 		if why != "" {
-			res.open = append(res.open, fmt.Sprintf("advisory %s: %s", a.ID, why))
+			res.open = append(res.open, fmt.Sprintf("advisory %s: %s", e.ID, why))
 			continue
 		}
 		if hit {
 			res.matches = append(res.matches, osvMatch{
-				ID: a.ID, Aliases: a.Aliases, Summary: a.Summary, Severity: aff.severity, SeverityNotes: aff.severityNotes,
-				Record: fmt.Sprintf("%s#/affected/%d", a.file, ref.affected), Ecosystem: eco, Package: name,
+				ID: e.ID, Aliases: a.Aliases, Summary: a.Summary, Severity: aff.severity, SeverityNotes: aff.severityNotes,
+				Record: fmt.Sprintf("%s#/affected/%d", e.file, ref.affected), Ecosystem: eco, Package: name,
 			})
 		}
 	}

@@ -132,7 +132,7 @@ var errNoSeverity = errors.New("no severity stated")
 // is skipped and named), then affected[].ecosystem_specific.severity,
 // then database_specific.severity. notes names vectors that could not be
 // read.
-func severityOf(vectors []osvSeverity, vectorsAt string, ecoSpecific, dbSpecific json.RawMessage, affectedAt string) (info severityInfo, notes []string) {
+func severityOf(vectors []osvSeverity, vectorsAt string, ecoSpecific, dbSpecific []byte, affectedAt string) (info severityInfo, notes []string) {
 	best := -1.0
 	for i, s := range vectors {
 		score, level, err := ScoreCVSS(s.Type, s.Score)
@@ -159,7 +159,7 @@ func severityOf(vectors []osvSeverity, vectorsAt string, ecoSpecific, dbSpecific
 
 // fieldSeverity reads {"severity": "HIGH"} from a database- or
 // ecosystem-specific object.
-func fieldSeverity(raw json.RawMessage) (string, error) {
+func fieldSeverity(raw []byte) (string, error) {
 	if len(raw) == 0 {
 		return "", errNoSeverity
 	}

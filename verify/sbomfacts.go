@@ -101,7 +101,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
 			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,
 			bound.Message)}
-	c.Message += suppressionNote(rep.Suppressions)
+	c.Message += vulnerabilityNote(rep)
 	return &c, vulns, sum
 }
 

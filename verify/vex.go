@@ -95,15 +95,23 @@ func advisoryFacts(rep *sbom.Report) policy.Advisories {
 	return a
 }
 
-// suppressionNote lists the findings trusted VEX statements suppressed,
-// with their sources, for the sbom.assessed check.
-func suppressionNote(sup []sbom.Suppression) string {
-	if len(sup) == 0 {
-		return ""
+// vulnerabilityNote says, for the sbom.assessed check, how fresh the
+// advisory data is (its newest "modified") when advisories were matched,
+// and lists the findings trusted VEX statements suppressed, with their
+// sources.
+func vulnerabilityNote(rep *sbom.Report) string {
+	var note string
+	for _, d := range rep.Data {
+		if d.Kind == "osv" {
+			note = fmt.Sprintf("; advisories as of %s (%d advisor%s)", d.AsOf, d.Records, map[bool]string{true: "y", false: "ies"}[d.Records == 1])
+		}
 	}
-	parts := make([]string, 0, len(sup))
-	for _, s := range sup {
+	if len(rep.Suppressions) == 0 {
+		return note
+	}
+	parts := make([]string, 0, len(rep.Suppressions))
+	for _, s := range rep.Suppressions {
 		parts = append(parts, fmt.Sprintf("%s on %s (%s)", s.Vulnerability, s.Component, s.Source))
 	}
-	return "; suppressed by VEX: " + strings.Join(parts, ", ")
+	return note + "; suppressed by VEX: " + strings.Join(parts, ", ")
 }

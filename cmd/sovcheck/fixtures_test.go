@@ -34,6 +34,7 @@ import (
 //	intoto-chain [flags] DIR ARTIFACT       a signed in-toto layout, keys and links for ARTIFACT
 //	legacy-envelope BUNDLE OUT              the bundle's DSSE envelope alone, certificate in "cert" (pre-bundle SLSA generator)
 //	demo DIR                                the demo material of `make demo` (internal/demo)
+//	osv-zip DIR OUT                         the advisories DIR/*.json as an all.zip with a stable sha256
 func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"sigstore-ca":     cmdSigstoreCA,
@@ -49,7 +50,8 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"wasm-build":      cmdWasmBuild, // wasm_fixtures_test.go
 		"wasm-bytes":      cmdWasmBytes,
 		"wasm-sbom":       cmdWasmSBOM,
-		"demo":            cmdDemo, // demo_fixtures_test.go
+		"demo":            cmdDemo,   // demo_fixtures_test.go
+		"osv-zip":         cmdOSVZip, // osv_fixtures_test.go
 	}
 }
 
