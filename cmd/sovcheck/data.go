@@ -37,15 +37,15 @@ then labels offline: single-maintainer, anonymous-maintainer, abandoned, depreca
 Sources: the Go module proxy (--goproxy, default the first entry of $GOPROXY, else
 https://proxy.golang.org) for pkg:golang; Debian Packages or Sources indices (--debian-index,
 plain, .gz, .xz or .lz4, as in /var/lib/apt/lists) for pkg:deb/debian. A lookup that fails is
-recorded and counted; its package stays unknown.`,
+recorded and counted; its package stays unknown.` + dataPullMoreHelp,
 			CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
-			Flags: []cli.Flag{
+			Flags: append([]cli.Flag{
 				&cli.StringFlag{Name: "out", Usage: "write the snapshot to `FILE`", Required: true},
 				&cli.StringFlag{Name: "goproxy", Usage: "Go module proxy `URL` (http(s):// or file://)"},
 				&cli.StringSliceFlag{Name: "debian-index", Usage: "Debian Packages or Sources index `FILE` (repeat)"},
 				&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 8, Usage: "lookups at once"},
 				&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time limit per lookup"},
-			},
+			}, dataPullFlags()...),
 			Action: runDataPull,
 		}},
 	}
@@ -108,6 +108,11 @@ func runDataPull(c *cli.Context) error {
 		return err
 	}
 	sources = append(sources, gp)
+	more, err := moreDataSources(c, opts)
+	if err != nil {
+		return err
+	}
+	sources = append(sources, more...)
 	if isTerminal(c.App.ErrWriter) {
 		opts = append(opts, data.WithProgress(func(done, total int) {
 			fmt.Fprintf(c.App.ErrWriter, "\rlooked up %d of %d packages", done, total)
