@@ -132,6 +132,9 @@ func runDataPull(c *cli.Context) error {
 	if err := os.WriteFile(c.String("out"), append(b, '\n'), 0o644); err != nil {
 		return reason.Wrap(err, reason.InputUnreadable, "check that the --out directory exists and is writable", "writing %s", c.String("out"))
 	}
+	if err := signSnapshot(c, c.String("out")); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.App.Writer, "%s: %d packages, %d with facts, %d unknown (%d lookups failed), %d sources\n",
 		c.String("out"), rd.Counts.Packages, rd.Counts.Found, rd.Counts.Unknown, len(rd.Failures), len(rd.Sources))
 	return nil

@@ -39,6 +39,7 @@ import and leaves the snapshot unchanged. The flags repeat.`,
 			&cli.StringSliceFlag{Name: data.ImportCriticality, Usage: "OpenSSF criticality_score output `FILE` (CSV or JSON)"},
 			&cli.StringSliceFlag{Name: data.ImportKEV, Usage: "CISA KEV catalogue `FILE` (JSON)"},
 			&cli.StringSliceFlag{Name: data.ImportOSV, Usage: "OSV advisories zip `FILE`"},
+			dataSignFlag,
 		},
 		Action: runDataImport,
 	}
@@ -75,6 +76,9 @@ func runDataImport(c *cli.Context) error {
 		}
 	}
 	if err := writeSnapshot(into, rd); err != nil {
+		return err
+	}
+	if err := signSnapshot(c, into); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "%s: %d sources, %d packages, %d repositories, %d exploited, %d advisories\n",

@@ -15,6 +15,7 @@ import (
 func dataPullFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "npm-registry", Usage: "npm registry `URL` (default $npm_config_registry, else https://registry.npmjs.org)"},
+		dataSignFlag,
 	}
 }
 

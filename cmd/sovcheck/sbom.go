@@ -78,6 +78,7 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-data-age", Usage: "advisory data older than `DAYS` (its newest modified date) answers no vulnerability question"},
 		&cli.StringFlag{Name: "facts", Usage: "provenance facts `FILE` from sovcheck verify/rebuild"},
 		&cli.StringFlag{Name: "data", Usage: "risk data snapshot `FILE` from sovcheck data pull (maintainers, releases, deprecations)"},
+		dataKeyFlag,
 		&cli.StringFlag{Name: "scoring", Usage: "YAML `FILE` overriding weights and cut-offs"},
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
 		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
@@ -210,6 +211,9 @@ func loadSBOMData(fl sbomFlags, opts []sbom.Option) (sbom.Data, error) {
 		d.VEX = append(d.VEX, v.Trust("given with --vex"))
 	}
 	if p := fl.String("data"); p != "" {
+		if err := verifyRiskDataFlag(fl.String("data-key"), p); err != nil {
+			return d, err
+		}
 		if d.Risk, err = sbom.LoadRiskData(p, opts...); err != nil {
 			return d, err
 		}
