@@ -52,4 +52,3 @@ func VerifyStatementWithKey(data []byte, pub crypto.PublicKey, sha256Hex string)
 	}
 	return st, nil
 }
-
