@@ -72,6 +72,10 @@ func runDataPull(c *cli.Context) error {
 	}
 	logger := newLogger(c)
 	opts := []data.Option{data.WithLogger(logger), data.WithConcurrency(c.Int("jobs")), data.WithTimeout(c.Duration("timeout"))}
+	opts, cache, err := withDataCache(c, opts)
+	if err != nil {
+		return err
+	}
 	files, skipped, err := sbom.CollectInputs(c.Args().Slice())
 	if err != nil {
 		return err
@@ -137,5 +141,6 @@ func runDataPull(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "%s: %d packages, %d with facts, %d unknown (%d lookups failed), %d sources\n",
 		c.String("out"), rd.Counts.Packages, rd.Counts.Found, rd.Counts.Unknown, len(rd.Failures), len(rd.Sources))
+	printCacheStats(c, cache)
 	return nil
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,6 +18,8 @@ func dataPullFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "npm-registry", Usage: "npm registry `URL` (default $npm_config_registry, else https://registry.npmjs.org)"},
 		dataSignFlag,
+		&cli.StringFlag{Name: "cache", Usage: "keep registry responses in `DIR`: a rerun reuses them, an interrupted run resumes"},
+		&cli.DurationFlag{Name: "cache-max-age", Value: 24 * time.Hour, Usage: "read a cached response again when it is older than this"},
 	}
 }
 
@@ -39,3 +43,28 @@ func moreDataSources(c *cli.Context, opts []data.Option) ([]data.Source, error) 
 const dataPullMoreHelp = `
 The npm registry (--npm-registry) for pkg:npm: maintainers, the latest version's publish time,
 deprecation and repository.`
+
+// withDataCache adds the response cache when --cache is given.
+func withDataCache(c *cli.Context, opts []data.Option) ([]data.Option, *data.Cache, error) {
+	dir := c.String("cache")
+	if dir == "" {
+		return opts, nil, nil
+	}
+	if c.Duration("cache-max-age") <= 0 {
+		return nil, nil, &usageError{err: fmt.Errorf("--cache-max-age %v is not positive", c.Duration("cache-max-age")), hint: "give how long a cached response stays fresh, e.g. 24h"}
+	}
+	cache, err := data.OpenCache(dir, c.Duration("cache-max-age"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(opts, data.WithCache(cache)), cache, nil
+}
+
+// printCacheStats says how much of the pull the cache answered.
+func printCacheStats(c *cli.Context, cache *data.Cache) {
+	if cache == nil {
+		return
+	}
+	hits, fetched := cache.Stats()
+	fmt.Fprintf(c.App.Writer, "cache: %d responses reused, %d fetched\n", hits, fetched)
+}
