@@ -12,6 +12,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -100,4 +101,40 @@ func readSigned(path string, limit int64) ([]byte, error) {
 			Got: fmt.Sprintf("more than %d bytes", limit), Want: fmt.Sprintf("at most %d bytes", limit), Hint: "check that the right file was given"}
 	}
 	return b, nil
+}
+
+// checkRiskDataSignature checks, when the policy names a key for a pinned
+// risk-data snapshot, the bundle beside it (file + RiskDataSignatureSuffix)
+// against content, the bytes the pin was checked on. A failure is a
+// problem at the line that names the snapshot.
+func checkRiskDataSignature(policyPath string, df policy.DataFile, content []byte, file string) error {
+	if df.Key == "" {
+		return nil
+	}
+	keyPath := df.Key
+	if !filepath.IsAbs(keyPath) {
+		keyPath = filepath.Join(filepath.Dir(policyPath), keyPath)
+	}
+	err := func() error {
+		kf, err := os.Open(keyPath)
+		if err != nil {
+			return reason.Wrap(err, reason.InputUnreadable, "put the public key at the path the policy's key names, relative to the policy", "reading key %s", df.Key)
+		}
+		defer kf.Close()
+		pub, err := attest.ReadPublicKey(kf)
+		if err != nil {
+			return err
+		}
+		bundle, err := readSigned(file+RiskDataSignatureSuffix, attest.MaxBundleSize)
+		if err != nil {
+			return reason.Wrap(err, reason.EvidenceMissing, "put the bundle 'sovcheck data pull --key' wrote beside the snapshot", "reading the snapshot's signature %s", filepath.Base(file)+RiskDataSignatureSuffix)
+		}
+		return VerifyRiskData(content, bundle, pub)
+	}()
+	if err == nil {
+		return nil
+	}
+	re := reason.As(err, reason.SignatureInvalid, "")
+	return &policy.FileError{Name: policyPath, Problems: []policy.Problem{{Pos: df.Pos, Code: re.Code, Path: "data[" + df.Name + "]",
+		Msg: "risk data " + df.Name + " is not signed by the policy's key: " + re.Error(), Hint: re.Hint}}}
 }

@@ -47,7 +47,7 @@ recorded and counted; its package stays unknown.` + dataPullMoreHelp,
 				&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time limit per lookup"},
 			}, dataPullFlags()...),
 			Action: runDataPull,
-		}, dataImportCommand()},
+		}, dataImportCommand(), dataSignCommand()},
 	}
 }
 

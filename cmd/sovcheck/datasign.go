@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/sbom"
 	"github.com/sovcheck/sovcheck/verify"
 )
 
@@ -47,4 +49,32 @@ func verifyRiskDataFlag(keyPath, snapshot string) error {
 		return nil
 	}
 	return verify.VerifyRiskDataFile(snapshot, keyPath)
+}
+
+func dataSignCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sign",
+		Usage:     "sign a risk data snapshot with a key; the bundle is written beside it",
+		ArgsUsage: "SNAPSHOT",
+		Description: `Signs the snapshot as data pull --key and data import --key do: an in-toto statement naming
+the file by sha256, in a DSSE envelope, in a Sigstore bundle v0.3 written to
+SNAPSHOT` + verify.RiskDataSignatureSuffix + `. The snapshot itself is not changed, so a policy's sha256 pin
+still holds. 'sovcheck sbom labels --data-key' and a policy's data entry with key: check it.`,
+		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
+		Flags:              []cli.Flag{&cli.StringFlag{Name: "key", Usage: "the PEM private key `FILE` (ECDSA or Ed25519)", Required: true}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return &usageError{err: fmt.Errorf("got %d arguments, want one snapshot", c.NArg()), hint: "run 'sovcheck data sign --key k.pem risk-data.json'"}
+			}
+			path := c.Args().First()
+			if _, err := sbom.LoadRiskData(path); err != nil {
+				return err
+			}
+			if err := signSnapshot(c, path); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "%s%s\n", path, verify.RiskDataSignatureSuffix)
+			return nil
+		},
+	}
 }
