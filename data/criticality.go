@@ -30,7 +30,7 @@ func parseCriticality(r io.Reader) (*imported, error) {
 	if firstByte(br) == '{' {
 		return parseCriticalityJSON(br)
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(&lineLimiter{r: br, limit: MaxImportRecordBytes})
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if err != nil {
@@ -153,4 +153,24 @@ func (in *imported) criticalityDone() (*imported, error) {
 		return nil, reason.New(reason.RiskDataMalformed, "", "no criticality result in the file")
 	}
 	return in, nil
+}
+
+// lineLimiter fails a read once a line runs over limit bytes: a CSV
+// reader would otherwise hold a line of any length in memory.
+type lineLimiter struct {
+	r     io.Reader
+	limit int
+	line  int // bytes since the last newline
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			l.line = 0
+		} else if l.line++; l.line > l.limit {
+			return 0, tooMany("bytes in one line", l.limit)
+		}
+	}
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,4 +259,16 @@ func FuzzImportOSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzImport(t, func(b []byte) (*imported, error) { return readOSVZip(bytes.NewReader(b), int64(len(b)), nil) }, b)
 	})
+}
+
+func TestCriticalityLineLimit(t *testing.T) {
+	l := &lineLimiter{r: strings.NewReader("a,b\n" + strings.Repeat("x", 100)), limit: 10}
+	_, err := io.ReadAll(l)
+	if reason.CodeOf(err, "") != reason.InputTooLarge {
+		t.Errorf("over-long line: %v", err)
+	}
+	in, err := parseCriticality(&lineLimiter{r: strings.NewReader(criticalityCSV), limit: 1 << 20})
+	if err != nil || in.records != 2 {
+		t.Errorf("lines within the limit: %v", err)
+	}
 }
