@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/data"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // dataPullFlags are data pull's flags beyond the Go proxy and Debian
@@ -67,4 +68,20 @@ func printCacheStats(c *cli.Context, cache *data.Cache) {
 	}
 	hits, fetched := cache.Stats()
 	fmt.Fprintf(c.App.Writer, "cache: %d responses reused, %d fetched\n", hits, fetched)
+}
+
+// maxFailuresShown is the most failed lookups data pull lists; the
+// snapshot records them all.
+const maxFailuresShown = 20
+
+// printFailures lists the failed lookups, each with its code, under the
+// count.
+func printFailures(c *cli.Context, rd *sbom.RiskData) {
+	for i, f := range rd.Failures {
+		if i == maxFailuresShown {
+			fmt.Fprintf(c.App.Writer, "  and %d more failed lookups: see \"failures\" in the snapshot\n", len(rd.Failures)-i)
+			break
+		}
+		fmt.Fprintf(c.App.Writer, "  %s %s: %s\n", f.Code, f.Key, f.Message)
+	}
 }
