@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -73,11 +75,11 @@ func VerifyRiskDataFile(path, keyPath string) error {
 	}
 	snapshot, err := readSigned(path, sbom.DefaultLimits().MaxDataFileBytes)
 	if err != nil {
-		return reason.As(err, reason.InputUnreadable, "check the --data path")
+		return reason.Wrap(err, reason.CodeOf(err, reason.InputUnreadable), "check the --data path", "reading risk data %s", path)
 	}
 	bundle, err := readSigned(path+RiskDataSignatureSuffix, attest.MaxBundleSize)
 	if err != nil {
-		return fail(reason.Wrap(err, reason.EvidenceMissing, "sign the snapshot with 'sovcheck data pull --key' (or data import --key), or give no key", "reading %s", path+RiskDataSignatureSuffix))
+		return fail(reason.Wrap(err, reason.CodeOf(err, reason.EvidenceMissing), "sign the snapshot with 'sovcheck data pull --key' (or data import --key), or give no key", "reading %s", path+RiskDataSignatureSuffix))
 	}
 	if err := VerifyRiskData(snapshot, bundle, pub); err != nil {
 		return fail(err)
@@ -85,19 +87,20 @@ func VerifyRiskDataFile(path, keyPath string) error {
 	return nil
 }
 
-// readSigned reads a whole file of at most limit bytes.
+// readSigned reads a whole file of at most limit bytes; its errors do not
+// name the path, which callers name as the user gave it.
 func readSigned(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "", "reading %s", path)
+		return nil, err
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "", "reading %s", path)
+		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "reading " + path + ": file too large",
+		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "file too large",
 			Got: fmt.Sprintf("more than %d bytes", limit), Want: fmt.Sprintf("at most %d bytes", limit), Hint: "check that the right file was given"}
 	}
 	return b, nil
@@ -127,7 +130,10 @@ func checkRiskDataSignature(policyPath string, df policy.DataFile, content []byt
 		}
 		bundle, err := readSigned(file+RiskDataSignatureSuffix, attest.MaxBundleSize)
 		if err != nil {
-			return reason.Wrap(err, reason.EvidenceMissing, "put the bundle 'sovcheck data pull --key' wrote beside the snapshot", "reading the snapshot's signature %s", filepath.Base(file)+RiskDataSignatureSuffix)
+			if errors.Is(err, fs.ErrNotExist) {
+				err = fs.ErrNotExist // without the absolute path
+			}
+			return reason.Wrap(err, reason.CodeOf(err, reason.EvidenceMissing), "put the bundle 'sovcheck data pull --key' wrote beside the snapshot", "reading the snapshot's signature %s", filepath.Base(file)+RiskDataSignatureSuffix)
 		}
 		return VerifyRiskData(content, bundle, pub)
 	}()
