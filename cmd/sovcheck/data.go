@@ -20,7 +20,7 @@ func dataCommand() *cli.Command {
 	return &cli.Command{
 		Name:               "data",
 		Usage:              "gather risk data once (network), for offline labelling",
-		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
+		CustomHelpTemplate: cli.SubcommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{err: fmt.Errorf("unknown data command %q", c.Args().First()), hint: "run 'sovcheck data pull --help'"}
