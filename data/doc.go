@@ -8,7 +8,14 @@
 // retractions in go.mod) and Debian's Packages and Sources index files as
 // apt stores them, plain or compressed with gzip, xz or lz4 (DebianIndex:
 // Maintainer and Uploaders, teams told apart from people, source package,
-// homepage).
+// homepage). The npm registry API (NPMRegistry: maintainers, the latest
+// version's publish time and deprecation, repository) is a third.
+//
+// Import reads files a user brings from a connected machine into a
+// snapshot, each in its publisher's format: OpenSSF Scorecard results,
+// OpenSSF criticality_score output, CISA's KEV catalogue, OSV zips. Cache
+// keeps registry responses on disk so that a pull run again reuses them
+// and an interrupted one resumes.
 //
 // # Invariants
 //

@@ -29,6 +29,7 @@ type GoProxy struct {
 	client *http.Client
 	now    func() time.Time
 	limit  int64
+	cache  *cache // nil for file:// proxies, read in place
 }
 
 // NewGoProxy returns a source for the proxy at base (https://proxy.golang.org,
@@ -44,7 +45,11 @@ func NewGoProxy(base string, client *http.Client, opts ...Option) (*GoProxy, err
 	if client == nil {
 		client = http.DefaultClient
 	}
-	return &GoProxy{base: strings.TrimSuffix(base, "/"), client: client, now: o.now, limit: o.limits.MaxResponseBytes}, nil
+	g := &GoProxy{base: strings.TrimSuffix(base, "/"), client: client, now: o.now, limit: o.limits.MaxResponseBytes, cache: o.cache}
+	if strings.HasPrefix(base, "file://") {
+		g.cache = nil
+	}
+	return g, nil
 }
 
 // Kind is "goproxy".
@@ -64,9 +69,9 @@ func (g *GoProxy) Lookup(ctx context.Context, key string) (*sbom.PackageFacts, [
 	var srcs []sbom.RiskDataSource
 	get := func(rel string) ([]byte, string, error) {
 		u := g.base + "/" + esc + "/" + rel
-		body, err := g.fetch(ctx, u)
+		body, fetched, err := g.cache.get(ctx, g.Kind(), u, g.limit, func(ctx context.Context) ([]byte, error) { return g.fetch(ctx, u) }, g.now)
 		if err == nil {
-			srcs = append(srcs, sourceRecord(g.Kind(), u, g.now(), body))
+			srcs = append(srcs, sourceRecord(g.Kind(), u, fetched, body))
 		}
 		return body, u, err
 	}

@@ -55,6 +55,7 @@ type options struct {
 	now         func() time.Time
 	progress    func(done, total int)
 	limits      Limits
+	cache       *Cache
 }
 
 // WithConcurrency bounds the lookups in flight (default 8).
@@ -113,6 +114,18 @@ func WithLimits(l Limits) Option {
 			return errors.New("data limits must be positive")
 		}
 		o.limits = l
+		return nil
+	}
+}
+
+// WithCache keeps registry responses in c, so that a rerun reuses them and
+// a killed run resumes.
+func WithCache(c *Cache) Option {
+	return func(o *options) error {
+		if c == nil {
+			return errors.New("nil cache")
+		}
+		o.cache = c
 		return nil
 	}
 }

@@ -22,13 +22,16 @@ type DataFile struct {
 	Pos    Pos    // where the policy names the file
 	// MaxAgeDays is the staleness limit of a risk-data snapshot; 0: none.
 	MaxAgeDays int
+	// Key is the public key file that must sign a risk-data snapshot, as
+	// the policy writes it; "" when no signature is required.
+	Key string
 }
 
 // DataFiles lists the policy's data files in the order written.
 func (p *Policy) DataFiles() []DataFile {
 	out := make([]DataFile, 0, len(p.doc.Data))
 	for _, d := range p.doc.Data {
-		out = append(out, DataFile{Name: d.Name, Kind: d.Kind, Path: d.Path, SHA256: d.SHA256, Pos: d.pos, MaxAgeDays: d.MaxAgeDays})
+		out = append(out, DataFile{Name: d.Name, Kind: d.Kind, Path: d.Path, SHA256: d.SHA256, Pos: d.pos, MaxAgeDays: d.MaxAgeDays, Key: d.Key})
 	}
 	return out
 }

@@ -118,6 +118,9 @@ type dataFileSpec struct {
 	// MaxAgeDays: a risk-data snapshot older than this is stale (0: no
 	// limit).
 	MaxAgeDays int `yaml:"maxAgeDays"`
+	// Key: a risk-data snapshot must be signed by this PEM public key
+	// (path relative to the policy; the bundle beside the snapshot).
+	Key string `yaml:"key"`
 
 	pos, sumPos Pos // where the entry and its sha256 are written
 }

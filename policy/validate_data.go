@@ -38,6 +38,9 @@ func (v *validator) data() {
 		case d.MaxAgeDays > 0 && d.Kind != DataRiskData:
 			v.ps.at(path+".maxAgeDays", "maxAgeDays applies to kind risk-data only", "maxAgeDays given for kind %q", d.Kind)
 		}
+		if d.Key != "" && d.Kind != DataRiskData {
+			v.ps.at(path+".key", "key applies to kind risk-data only", "key given for kind %q", d.Kind)
+		}
 		if d.Path == "" {
 			v.missing(path, "path", "give the file's path, relative to the policy file")
 		}

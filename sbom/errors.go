@@ -6,16 +6,6 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
-// The reason codes of package sbom are internal/reason's. These names
-// remain for the vulnerability matching of this package and for package
-// verify until their call sites write reason.X.
-const (
-	CodeMalformed     = reason.SBOMMalformed
-	CodeDataMalformed = reason.SBOMDataMalformed
-	CodeNotBound      = reason.SBOMNotBound
-	CodeVEXMalformed  = reason.VEXMalformed
-)
-
 func tooLarge(what string, got, limit int64, hint string) *reason.Error {
 	return &reason.Error{
 		Code: reason.InputTooLarge,

@@ -10,10 +10,6 @@ import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
-// vocab.MediaTypeSBOMFacts is the vocabulary's, under the name package verify
-// still uses.
-const FactsMediaType = vocab.MediaTypeSBOMFacts
-
 // Facts are per-component results of provenance checks (signature,
 // provenance attestation, reproducible rebuild), as sovcheck verify and
 // rebuild produce them. They feed the labels no-provenance, unsigned and

@@ -68,12 +68,12 @@ func parseKEV(data []byte, name string) (*KEV, error) {
 		return nil, dataMalformed(err, hintKEV, "decoding KEV catalog %s", quoteName(name))
 	}
 	if f.Vulnerabilities == nil {
-		return nil, reason.New(CodeDataMalformed, hintKEV, "decoding KEV catalog %s: no \"vulnerabilities\" list", quoteName(name))
+		return nil, reason.New(reason.SBOMDataMalformed, hintKEV, "decoding KEV catalog %s: no \"vulnerabilities\" list", quoteName(name))
 	}
 	k := &KEV{source: name, version: f.CatalogVersion, byCVE: map[string]int{}, entries: *f.Vulnerabilities}
 	for i, e := range k.entries {
 		if !cveRE().MatchString(e.CVEID) {
-			return nil, reason.Mismatch(CodeDataMalformed, hintKEV, "reading KEV catalog "+quoteName(name)+" vulnerabilities["+itoa(i)+"].cveID", e.CVEID, "CVE-YYYY-NNNN")
+			return nil, reason.Mismatch(reason.SBOMDataMalformed, hintKEV, "reading KEV catalog "+quoteName(name)+" vulnerabilities["+itoa(i)+"].cveID", e.CVEID, "CVE-YYYY-NNNN")
 		}
 		if _, dup := k.byCVE[e.CVEID]; !dup {
 			k.byCVE[e.CVEID] = i

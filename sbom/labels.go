@@ -5,14 +5,6 @@ import "github.com/sovcheck/sovcheck/internal/vocab"
 // Label is a systemic-risk label; internal/vocab defines every one.
 type Label = vocab.Label
 
-// LabelKnownVulnerable and LabelKnownExploited are the vocabulary's, under
-// the names the vulnerability matching of this package and package verify
-// still use.
-const (
-	LabelKnownVulnerable = vocab.LabelKnownVulnerable
-	LabelKnownExploited  = vocab.LabelKnownExploited
-)
-
 // Dimension groups labels by the data they need, for the coverage report.
 type Dimension string
 

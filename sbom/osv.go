@@ -132,7 +132,7 @@ func indexAdvisory(data []byte, name string) (*osvEntry, error) {
 		return nil, dataMalformed(err, hintOSV, "decoding OSV advisory %q", name)
 	}
 	if e.ID == "" {
-		return nil, reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: no id", name)
+		return nil, reason.New(reason.SBOMDataMalformed, hintOSV, "decoding OSV advisory %q: no id", name)
 	}
 	if e.Modified != "" {
 		t, err := time.Parse(time.RFC3339Nano, e.Modified)
@@ -157,7 +157,7 @@ func (e *osvEntry) advisory(lim Limits) (*osvAdvisory, error) {
 		}
 		a, err := parseAdvisory(data, e.file)
 		if err == nil && len(a.Affected) != len(e.Affected) {
-			err = reason.New(CodeDataMalformed, hintOSV, "decoding OSV advisory %q: got %d affected entries, want %d", e.file, len(a.Affected), len(e.Affected))
+			err = reason.New(reason.SBOMDataMalformed, hintOSV, "decoding OSV advisory %q: got %d affected entries, want %d", e.file, len(a.Affected), len(e.Affected))
 		}
 		e.full, e.err, e.raw = &a, err, nil
 	})
@@ -295,7 +295,7 @@ func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
 		}
 		a, err := e.advisory(db.limits)
 		if err != nil {
-			res.open = append(res.open, fmt.Sprintf("advisory %s: %v [%s]", e.ID, err, reason.CodeOf(err, CodeDataMalformed)))
+			res.open = append(res.open, fmt.Sprintf("advisory %s: %v [%s]", e.ID, err, reason.CodeOf(err, reason.SBOMDataMalformed)))
 			continue
 		}
 		aff := &a.Affected[ref.affected]

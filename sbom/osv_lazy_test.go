@@ -27,7 +27,7 @@ func TestOSVDecodedOnUse(t *testing.T) {
 			t.Errorf("%s: as-of %s, want 2024-05-01 (from the index, before any full decode)", path, got)
 		}
 		ids, open := matchIDs(t, db, "pkg:npm/badpkg@1.0.0")
-		if len(ids) != 0 || !strings.Contains(open, "advisory GHSA-bad:") || !strings.Contains(open, CodeDataMalformed) {
+		if len(ids) != 0 || !strings.Contains(open, "advisory GHSA-bad:") || !strings.Contains(open, reason.SBOMDataMalformed) {
 			t.Errorf("%s: a malformed advisory must leave the question open with its code: matched %v, open %q", path, ids, open)
 		}
 		// Asked again (another component of the same package): same answer.

@@ -164,22 +164,22 @@ func TestLoadAdvisoriesFailures(t *testing.T) {
 	bad := map[string]string{"BAD.json": `{"id":`}
 	dir, zipPath := writeAdvisoryDir(t, bad)
 	_, err = LoadAdvisories(dir)
-	wantCode(t, err, CodeDataMalformed)
+	wantCode(t, err, reason.SBOMDataMalformed)
 	_, err = LoadAdvisories(zipPath)
-	wantCode(t, err, CodeDataMalformed)
+	wantCode(t, err, reason.SBOMDataMalformed)
 
 	dir, _ = writeAdvisoryDir(t, map[string]string{"NOID.json": `{"affected":[]}`})
 	_, err = LoadAdvisories(dir)
-	wantCode(t, err, CodeDataMalformed)
+	wantCode(t, err, reason.SBOMDataMalformed)
 
 	notZip := filepath.Join(t.TempDir(), "osv.zip")
 	if err := os.WriteFile(notZip, []byte("not a zip"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err = LoadAdvisories(notZip)
-	wantCode(t, err, CodeDataMalformed)
+	wantCode(t, err, reason.SBOMDataMalformed)
 	_, err = LoadAdvisories(filepath.Dir(notZip))
-	wantCode(t, err, CodeDataMalformed)
+	wantCode(t, err, reason.SBOMDataMalformed)
 
 	dir, zipPath = writeAdvisoryDir(t, map[string]string{"BIG.json": `{"id":"BIG","summary":"` + strings.Repeat("x", 4096) + `"}`})
 	small := DefaultLimits()

@@ -27,6 +27,11 @@ type RiskData struct {
 	Packages []PackageFacts     `json:"packages"`
 	Failures []RiskDataFailure  `json:"failures,omitempty"`
 	Counts   RiskDataLookupStat `json:"counts"`
+	// Imported facts, from files a user brought ('sovcheck data import'):
+	// stored, each naming its source; labelling does not read them yet.
+	Repositories []RepositoryFacts `json:"repositories,omitempty"`
+	Exploited    []ExploitedFact   `json:"exploited,omitempty"`
+	Advisories   []AdvisoryFact    `json:"advisories,omitempty"`
 
 	source string
 	asOf   time.Time
@@ -42,6 +47,9 @@ type RiskDataSource struct {
 	FetchedAt string `json:"fetchedAt"`
 	SHA256    string `json:"sha256"`
 	Bytes     int64  `json:"bytes"`
+	// AsOf is the date the source itself states (a Scorecard run's date,
+	// a KEV catalogue's release), when it states one (RFC 3339).
+	AsOf string `json:"asOf,omitempty"`
 }
 
 // Maintainer is a person or team with release rights.
@@ -170,6 +178,9 @@ func parseRiskData(data []byte, name string) (*RiskData, error) {
 			}
 		}
 		rd.byKey[p.Key] = i
+	}
+	if err := rd.checkImported(ids); err != nil {
+		return nil, bad("%s", err)
 	}
 	return rd, nil
 }
@@ -301,4 +312,97 @@ func retractedCovers(r, v string) bool {
 		return semver.Compare(lo, v) <= 0 && semver.Compare(v, hi) <= 0
 	}
 	return semver.Compare(strings.TrimSpace(r), v) == 0
+}
+
+// RepositoryFacts are imported facts about a source repository, keyed by
+// its URL (https://github.com/OWNER/REPO, lower case).
+type RepositoryFacts struct {
+	Repository  string            `json:"repository"`
+	Scorecard   *ScorecardFacts   `json:"scorecard,omitempty"`
+	Criticality *CriticalityFacts `json:"criticality,omitempty"`
+}
+
+// ScorecardFacts is one OpenSSF Scorecard result (JSON format v2).
+type ScorecardFacts struct {
+	Source string `json:"source"` // a RiskDataSource id
+	Record string `json:"record"` // where in the source
+	Date   string `json:"date"`
+	// Score is the aggregate score, 0 to 10; -1 when Scorecard could not
+	// compute it.
+	Score  float64          `json:"score"`
+	Commit string           `json:"commit,omitempty"`
+	Checks []ScorecardCheck `json:"checks"`
+}
+
+// ScorecardCheck is one check's score, 0 to 10, or -1 (inconclusive).
+type ScorecardCheck struct {
+	Name  string `json:"name"`
+	Score int    `json:"score"`
+}
+
+// CriticalityFacts is one OpenSSF criticality_score result.
+type CriticalityFacts struct {
+	Source string `json:"source"`
+	Record string `json:"record"`
+	// Score is default_score (criticality_score before v2), 0 to 1.
+	Score float64 `json:"score"`
+	// Signals are the other columns as given (legacy.contributor_count,
+	// depsdev.dependent_count, ...).
+	Signals map[string]string `json:"signals,omitempty"`
+}
+
+// ExploitedFact is one entry of CISA's Known Exploited Vulnerabilities
+// catalogue.
+type ExploitedFact struct {
+	ID         string `json:"id"` // CVE-YYYY-NNNN
+	Source     string `json:"source"`
+	Record     string `json:"record"`
+	Vendor     string `json:"vendor,omitempty"`
+	Product    string `json:"product,omitempty"`
+	DateAdded  string `json:"dateAdded"`
+	DueDate    string `json:"dueDate,omitempty"`
+	Ransomware string `json:"ransomware,omitempty"` // knownRansomwareCampaignUse
+}
+
+// AdvisoryFact is an OSV advisory affecting packages of the snapshot,
+// without its version ranges (labelling reads those from the OSV data
+// itself, --vulns).
+type AdvisoryFact struct {
+	ID       string   `json:"id"`
+	Source   string   `json:"source"`
+	Record   string   `json:"record"`
+	Modified string   `json:"modified"`
+	Aliases  []string `json:"aliases,omitempty"`
+	// Packages are the package keys the advisory names.
+	Packages  []string `json:"packages"`
+	Withdrawn string   `json:"withdrawn,omitempty"`
+}
+
+// checkImported checks that every imported fact names a source of the
+// snapshot, and that repositories and ids are listed once.
+func (rd *RiskData) checkImported(ids map[string]bool) error {
+	seen := map[string]bool{}
+	for i, r := range rd.Repositories {
+		if r.Repository == "" || seen[r.Repository] {
+			return fmt.Errorf("repositories[%d]: repository %q is empty or listed twice", i, r.Repository)
+		}
+		seen[r.Repository] = true
+		if r.Scorecard != nil && !ids[r.Scorecard.Source] {
+			return fmt.Errorf("repositories[%d].scorecard: source %q is not among the sources", i, r.Scorecard.Source)
+		}
+		if r.Criticality != nil && !ids[r.Criticality.Source] {
+			return fmt.Errorf("repositories[%d].criticality: source %q is not among the sources", i, r.Criticality.Source)
+		}
+	}
+	for i, e := range rd.Exploited {
+		if !ids[e.Source] {
+			return fmt.Errorf("exploited[%d] (%s): source %q is not among the sources", i, e.ID, e.Source)
+		}
+	}
+	for i, a := range rd.Advisories {
+		if !ids[a.Source] {
+			return fmt.Errorf("advisories[%d] (%s): source %q is not among the sources", i, a.ID, a.Source)
+		}
+	}
+	return nil
 }

@@ -124,11 +124,11 @@ func parseVEX(data []byte, name string) (*VEX, error) {
 	case probe.Document != nil && probe.Document.CSAFVersion != "":
 		v.format = VEXFormatCSAF
 		if probe.Document.Category != "csaf_vex" {
-			return nil, reason.Mismatch(CodeVEXMalformed, hintVEX, "reading CSAF document "+quoteName(name)+" document.category", probe.Document.Category, "csaf_vex")
+			return nil, reason.Mismatch(reason.VEXMalformed, hintVEX, "reading CSAF document "+quoteName(name)+" document.category", probe.Document.Category, "csaf_vex")
 		}
 		err = v.readCSAF(data)
 	default:
-		return nil, reason.New(CodeVEXMalformed, hintVEX, "reading VEX document %s: neither OpenVEX (@context), CycloneDX (bomFormat) nor CSAF (document.csaf_version)", quoteName(name))
+		return nil, reason.New(reason.VEXMalformed, hintVEX, "reading VEX document %s: neither OpenVEX (@context), CycloneDX (bomFormat) nor CSAF (document.csaf_version)", quoteName(name))
 	}
 	if err != nil {
 		return nil, vexMalformed(err, "reading %s document %s", v.format, quoteName(name))
@@ -140,7 +140,7 @@ func parseVEX(data []byte, name string) (*VEX, error) {
 }
 
 func vexMalformed(err error, format string, args ...any) *reason.Error {
-	return reason.Wrap(err, CodeVEXMalformed, hintVEX, format, args...)
+	return reason.Wrap(err, reason.VEXMalformed, hintVEX, format, args...)
 }
 
 func (v *VEX) readOpenVEX(data []byte) error {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 const openVEXDoc = `{
@@ -72,7 +73,7 @@ func TestVEXTrustedNotAffectedSuppresses(t *testing.T) {
 				t.Fatalf("not suppressed: %+v, grade %s", c.Vulnerabilities, c.Grade)
 			}
 			for _, l := range c.Labels {
-				if l.Label == LabelKnownVulnerable {
+				if l.Label == vocab.LabelKnownVulnerable {
 					t.Errorf("a suppressed finding still fires known-vulnerable")
 				}
 			}
@@ -142,7 +143,7 @@ func TestReadVEXFailures(t *testing.T) {
 			if v != nil {
 				t.Errorf("got a document with an error")
 			}
-			wantCode(t, err, CodeVEXMalformed)
+			wantCode(t, err, reason.VEXMalformed)
 		})
 	}
 	small := DefaultLimits()

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // VEXFinding is what a VEX statement says about one finding.
@@ -71,38 +73,38 @@ func (x *ruleCtx) vulnerability() {
 	switch {
 	case db != nil && stale:
 		if !assessed {
-			x.unknown(staleWhy, LabelKnownVulnerable, LabelKnownExploited)
+			x.unknown(staleWhy, vocab.LabelKnownVulnerable, vocab.LabelKnownExploited)
 			return
 		}
 	case db != nil && db.Len() == 0:
 		if !assessed {
-			x.unknown("the advisory data holds no advisories", LabelKnownVulnerable, LabelKnownExploited)
+			x.unknown("the advisory data holds no advisories", vocab.LabelKnownVulnerable, vocab.LabelKnownExploited)
 			return
 		}
 	case db != nil:
 		p, ok := parsePURL(c.PURL)
 		if !ok {
 			if !assessed {
-				x.unknown("no purl to match OSV advisories", LabelKnownVulnerable, LabelKnownExploited)
+				x.unknown("no purl to match OSV advisories", vocab.LabelKnownVulnerable, vocab.LabelKnownExploited)
 				return
 			}
 			break
 		}
 		res := db.match(c.PURL, p)
 		if res.uncovered != "" && !assessed {
-			x.unknown(res.uncovered, LabelKnownVulnerable, LabelKnownExploited)
+			x.unknown(res.uncovered, vocab.LabelKnownVulnerable, vocab.LabelKnownExploited)
 			return
 		}
 		for _, m := range res.matches {
 			hits = append(hits, hit{id: m.ID, aliases: m.Aliases, record: m.Record, summary: m.Summary, sev: m.Severity, notes: m.SeverityNotes})
 		}
 		for _, why := range res.open {
-			x.unknown(why, LabelKnownVulnerable)
+			x.unknown(why, vocab.LabelKnownVulnerable)
 		}
 		assessed = assessed || res.uncovered == ""
 	}
 	if !assessed && len(hits) == 0 {
-		x.unknown("no OSV advisories given", LabelKnownVulnerable, LabelKnownExploited)
+		x.unknown("no OSV advisories given", vocab.LabelKnownVulnerable, vocab.LabelKnownExploited)
 		return
 	}
 	slices.SortFunc(hits, func(p, q hit) int { return cmp.Or(cmp.Compare(p.id, q.id), cmp.Compare(p.record, q.record)) })
@@ -146,7 +148,7 @@ func (x *ruleCtx) vulnerability() {
 			}
 			detail += fmt.Sprintf("; VEX (%s, %s): %s", trust, v.VEX.Source, v.VEX.Status)
 		}
-		x.fire(LabelKnownVulnerable, rule, h.field, h.record, detail)
+		x.fire(vocab.LabelKnownVulnerable, rule, h.field, h.record, detail)
 		for _, id := range ids {
 			e, ki, ok := x.a.data.KEV.lookup(id)
 			if !ok {
@@ -155,14 +157,14 @@ func (x *ruleCtx) vulnerability() {
 			v.KnownExploited = true
 			if !exploitedSeen[id] {
 				exploitedSeen[id] = true
-				x.fire(LabelKnownExploited, "vulnerability/kev-listed", "", fmt.Sprintf("%s#/vulnerabilities/%d", x.a.data.KEV.source, ki),
+				x.fire(vocab.LabelKnownExploited, "vulnerability/kev-listed", "", fmt.Sprintf("%s#/vulnerabilities/%d", x.a.data.KEV.source, ki),
 					fmt.Sprintf("%s is in the KEV catalog since %s (%s)", id, e.DateAdded, e.VulnerabilityName))
 			}
 		}
 		x.r.Vulnerabilities = append(x.r.Vulnerabilities, v)
 	}
 	if len(exploitedSeen) == 0 && live > 0 && x.a.data.KEV == nil {
-		x.unknown("no KEV catalog given", LabelKnownExploited)
+		x.unknown("no KEV catalog given", vocab.LabelKnownExploited)
 	}
 }
 
@@ -186,7 +188,7 @@ func (a *Assessor) severityFloor(r *ComponentResult) {
 		return
 	}
 	if f, ok := a.cfg.SeverityFloors[worst]; ok && f > r.Risk {
-		r.Risk, r.RiskFloor = f, &RiskFloor{Label: LabelKnownVulnerable, Value: f, Severity: worst}
+		r.Risk, r.RiskFloor = f, &RiskFloor{Label: vocab.LabelKnownVulnerable, Value: f, Severity: worst}
 	}
 }
 
@@ -238,7 +240,7 @@ func (a *Assessor) vulnerabilitySummary(rs []ComponentResult, warnings []string)
 	open := 0
 	for i := range rs {
 		for _, u := range rs[i].Unassessed {
-			if slices.Contains(u.Labels, LabelKnownVulnerable) {
+			if slices.Contains(u.Labels, vocab.LabelKnownVulnerable) {
 				open++
 				break
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // vulnBOM is a product with a Go module whose path has capitals, an npm
@@ -181,7 +183,7 @@ func TestNoAdvisoryDataIsUnassessed(t *testing.T) {
 	for _, c := range r.Components {
 		for _, u := range c.Unassessed {
 			for _, l := range u.Labels {
-				if l == LabelKnownVulnerable {
+				if l == vocab.LabelKnownVulnerable {
 					t.Errorf("%s: known-vulnerable unassessed: %s", c.Name, u.Reason)
 				}
 			}

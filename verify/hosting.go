@@ -29,6 +29,9 @@ func serviceFacts(rs []sbom.ServiceResult) []policy.Service {
 // error at the line that names it, since its facts no longer describe
 // the registries.
 func readRiskData(policyPath string, df policy.DataFile, content []byte, file string, now time.Time, opts []sbom.Option) (*sbom.RiskData, error) {
+	if err := checkRiskDataSignature(policyPath, df, content, file); err != nil {
+		return nil, err
+	}
 	rd, err := sbom.ReadRiskData(bytes.NewReader(content), file, opts...)
 	if err != nil || df.MaxAgeDays == 0 {
 		return rd, err

@@ -35,7 +35,7 @@ func sbomLabelChecks(g *gathered, subject policy.Subject, verified []verifiedBun
 		seen[sum] = true
 		graph, err := g.attestedSBOM(st, vb.evidence, logger)
 		if err != nil {
-			checks = append(checks, failCheck(vocab.CheckSBOMLabels, subject, reason.As(err, sbom.CodeMalformed, "the signed SBOM cannot be read; ask the publisher for a valid one"), vb.evidence))
+			checks = append(checks, failCheck(vocab.CheckSBOMLabels, subject, reason.As(err, reason.SBOMMalformed, "the signed SBOM cannot be read; ask the publisher for a valid one"), vb.evidence))
 			continue
 		}
 		a, err := sbom.NewAssessor()

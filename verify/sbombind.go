@@ -76,7 +76,7 @@ func sbomBinding(subject policy.Subject, artifactName string, graph *sbom.Graph,
 }
 
 func boundError(msg, got, digest string) *reason.Error {
-	return &reason.Error{Code: sbom.CodeNotBound, Msg: msg, Got: got, Want: "sha256:" + digest, Hint: hintSBOMNotBound}
+	return &reason.Error{Code: reason.SBOMNotBound, Msg: msg, Got: got, Want: "sha256:" + digest, Hint: hintSBOMNotBound}
 }
 
 func productTitle(g *sbom.Graph) string {
@@ -128,7 +128,7 @@ func sbomProfileFacts(subject policy.Subject, sum *policy.SBOM, profile, source 
 		rep, err = sbom.CheckProfileFile(source, profile, opts...)
 	}
 	if err != nil {
-		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX"), source)
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.SBOMMalformed, "give the artifact's SBOM as CycloneDX or SPDX"), source)
 		return &c
 	}
 	sum.Profile, sum.ProfileConformant, sum.ProfileGaps = profile, rep.Conformant, len(rep.Gaps)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -55,8 +56,8 @@ func TestSBOMBinding(t *testing.T) {
 			if c.Status != tc.status || !strings.Contains(c.Message, tc.want) {
 				t.Fatalf("got %s %q, want %s with %q", c.Status, c.Message, tc.status, tc.want)
 			}
-			if c.Status == policy.StatusFail && (c.Reason != sbom.CodeNotBound || c.Hint == "" || c.Want != "sha256:"+digest) {
-				t.Fatalf("failure %+v: want %s with a hint and the artifact's digest", c, sbom.CodeNotBound)
+			if c.Status == policy.StatusFail && (c.Reason != reason.SBOMNotBound || c.Hint == "" || c.Want != "sha256:"+digest) {
+				t.Fatalf("failure %+v: want %s with a hint and the artifact's digest", c, reason.SBOMNotBound)
 			}
 		})
 	}

@@ -52,7 +52,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		return nil, nil, policy.SBOM{}
 	}
 	if err != nil {
-		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.SBOMMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
 		return &c, nil, policy.SBOM{}
 	}
 	bound := sbomBinding(subject, g.art.Name, graph, source, attested)
@@ -64,7 +64,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	data, err := pr.vexData(g)
 	if err != nil {
-		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, sbom.CodeVEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
+		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.VEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
 		return &c, nil, policy.SBOM{}
 	}
 	a, err := sbom.NewAssessor(slices.Concat(opts, []sbom.Option{sbom.WithScoring(pr.assessConfig()), sbom.WithData(data)})...)

@@ -85,7 +85,7 @@ func advisoryFacts(rep *sbom.Report) policy.Advisories {
 	a.Assessed = a.Total
 	for _, c := range rep.Components {
 		for _, u := range c.Unassessed {
-			if slices.Contains(u.Labels, sbom.LabelKnownVulnerable) {
+			if slices.Contains(u.Labels, vocab.LabelKnownVulnerable) {
 				a.Assessed--
 				break
 			}

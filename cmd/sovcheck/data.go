@@ -20,7 +20,7 @@ func dataCommand() *cli.Command {
 	return &cli.Command{
 		Name:               "data",
 		Usage:              "gather risk data once (network), for offline labelling",
-		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
+		CustomHelpTemplate: cli.SubcommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{err: fmt.Errorf("unknown data command %q", c.Args().First()), hint: "run 'sovcheck data pull --help'"}
@@ -37,17 +37,17 @@ then labels offline: single-maintainer, anonymous-maintainer, abandoned, depreca
 Sources: the Go module proxy (--goproxy, default the first entry of $GOPROXY, else
 https://proxy.golang.org) for pkg:golang; Debian Packages or Sources indices (--debian-index,
 plain, .gz, .xz or .lz4, as in /var/lib/apt/lists) for pkg:deb/debian. A lookup that fails is
-recorded and counted; its package stays unknown.`,
+recorded and counted; its package stays unknown.` + dataPullMoreHelp,
 			CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
-			Flags: []cli.Flag{
+			Flags: append([]cli.Flag{
 				&cli.StringFlag{Name: "out", Usage: "write the snapshot to `FILE`", Required: true},
 				&cli.StringFlag{Name: "goproxy", Usage: "Go module proxy `URL` (http(s):// or file://)"},
 				&cli.StringSliceFlag{Name: "debian-index", Usage: "Debian Packages or Sources index `FILE` (repeat)"},
 				&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: 8, Usage: "lookups at once"},
 				&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "time limit per lookup"},
-			},
+			}, dataPullFlags()...),
 			Action: runDataPull,
-		}},
+		}, dataImportCommand(), dataSignCommand()},
 	}
 }
 
@@ -72,6 +72,10 @@ func runDataPull(c *cli.Context) error {
 	}
 	logger := newLogger(c)
 	opts := []data.Option{data.WithLogger(logger), data.WithConcurrency(c.Int("jobs")), data.WithTimeout(c.Duration("timeout"))}
+	opts, cache, err := withDataCache(c, opts)
+	if err != nil {
+		return err
+	}
 	files, skipped, err := sbom.CollectInputs(c.Args().Slice())
 	if err != nil {
 		return err
@@ -108,6 +112,11 @@ func runDataPull(c *cli.Context) error {
 		return err
 	}
 	sources = append(sources, gp)
+	more, err := moreDataSources(c, opts)
+	if err != nil {
+		return err
+	}
+	sources = append(sources, more...)
 	if isTerminal(c.App.ErrWriter) {
 		opts = append(opts, data.WithProgress(func(done, total int) {
 			fmt.Fprintf(c.App.ErrWriter, "\rlooked up %d of %d packages", done, total)
@@ -127,7 +136,12 @@ func runDataPull(c *cli.Context) error {
 	if err := os.WriteFile(c.String("out"), append(b, '\n'), 0o644); err != nil {
 		return reason.Wrap(err, reason.InputUnreadable, "check that the --out directory exists and is writable", "writing %s", c.String("out"))
 	}
+	if err := signSnapshot(c, c.String("out")); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.App.Writer, "%s: %d packages, %d with facts, %d unknown (%d lookups failed), %d sources\n",
 		c.String("out"), rd.Counts.Packages, rd.Counts.Found, rd.Counts.Unknown, len(rd.Failures), len(rd.Sources))
+	printFailures(c, rd)
+	printCacheStats(c, cache)
 	return nil
 }

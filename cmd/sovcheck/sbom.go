@@ -77,6 +77,8 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-data-age", Usage: "advisory data older than `DAYS` (its newest modified date) answers no vulnerability question"},
 		&cli.StringFlag{Name: "facts", Usage: "provenance facts `FILE` from sovcheck verify/rebuild"},
 		&cli.StringFlag{Name: "data", Usage: "risk data snapshot `FILE` from sovcheck data pull (maintainers, releases, deprecations)"},
+		dataKeyFlag,
+		dataKeyFlag,
 		&cli.StringFlag{Name: "scoring", Usage: "YAML `FILE` overriding weights and cut-offs"},
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
 		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
@@ -247,6 +249,11 @@ func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, 
 	cfg.AllowedJurisdictions = append(cfg.AllowedJurisdictions, fl.StringSlice("allow-jurisdiction")...)
 	if days := fl.Int("max-data-age"); days != 0 {
 		cfg.MaxAdvisoryAgeDays = days
+	}
+	if p := fl.String("data"); p != "" {
+		if err := verifyRiskDataFlag(fl.String("data-key"), p); err != nil {
+			return nil, nil, err
+		}
 	}
 	data, err := sbom.LoadData(c.Context, sbom.DataFiles{
 		Registry: fl.String("registry"), Mapping: fl.String("mapping"), Advisories: fl.String("vulns"), KEV: fl.String("kev"),
