@@ -50,6 +50,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"wasm-bytes":      cmdWasmBytes,
 		"wasm-sbom":       cmdWasmSBOM,
 		"demo":            cmdDemo, // demo_fixtures_test.go
+		"tuf-repo":        cmdTUFRepo,
 	}
 }
 

@@ -151,6 +151,7 @@ func commands() []*cli.Command {
 		reportCommand(),
 		wasmCommand(),
 		dataCommand(),
+		trustCommand(),
 		versionCommand(),
 	}
 }
