@@ -105,6 +105,21 @@ func (s *TrustSnapshot) Check(now time.Time, maxAge time.Duration) error {
 	return nil
 }
 
+// CheckTrustAge is the --max-trust-age requirement on the trust material
+// verification rests on: nothing when maxAge is zero; otherwise the
+// snapshot must pass Check, and a plain trusted root (s nil), whose age
+// nothing records, fails with TRUST_SNAPSHOT_INVALID.
+func CheckTrustAge(s *TrustSnapshot, now time.Time, maxAge time.Duration) error {
+	if maxAge <= 0 {
+		return nil
+	}
+	if s == nil {
+		return reason.New(reason.TrustSnapshotInvalid, "give a snapshot written by 'sovcheck trust pull' as --trusted-root, or drop --max-trust-age",
+			"the trusted root records no as-of time, so its age is unknown")
+	}
+	return s.Check(now, maxAge)
+}
+
 // ParsedTrustedRoot parses the snapshot's trusted root.
 func (s *TrustSnapshot) ParsedTrustedRoot() (*root.TrustedRoot, error) {
 	return ReadTrustedRoot(bytes.NewReader(s.TrustedRoot))
