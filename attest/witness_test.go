@@ -351,3 +351,37 @@ func FuzzVerifyCheckpointWitnesses(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkVerifyCheckpointWitnesses measures a 3-of-5 quorum on one
+// checkpoint, the witness share of a witnessed verify.
+func BenchmarkVerifyCheckpointWitnesses(b *testing.B) {
+	skey, vkey, err := note.GenerateKey(rand.Reader, "log.example")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ls, _ := note.NewSigner(skey)
+	lv, _ := note.NewVerifier(vkey)
+	signers := []note.Signer{ls}
+	var lines []string
+	for i := range 5 {
+		wskey, wvkey, _ := note.GenerateKey(rand.Reader, fmt.Sprintf("witness-%d", i))
+		ws, _ := tdnote.NewSignerForCosignatureV1(wskey)
+		lines = append(lines, fmt.Sprintf("%s op-%d", wvkey, i))
+		if i < 3 {
+			signers = append(signers, ws)
+		}
+	}
+	list, err := ParseWitnessList(strings.NewReader(strings.Join(lines, "\n")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cp, err := note.Sign(&note.Note{Text: checkpointText(1000)}, signers...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := VerifyCheckpointWitnesses(cp, lv, list, 3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
