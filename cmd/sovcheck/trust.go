@@ -12,8 +12,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/verify"
 )
 
 // trustShowMediaType identifies the JSON of 'sovcheck trust show'.
@@ -95,15 +95,15 @@ func runTrustPull(c *cli.Context) error {
 		}
 		cache = filepath.Join(dir, "sovcheck", "tuf")
 	}
-	opts := []attest.PullOption{attest.WithPullLogger(newLogger(c))}
+	opts := []verify.TrustPullOption{verify.WithTrustPullLogger(newLogger(c))}
 	if url != "" {
 		rootJSON, err := os.ReadFile(rootPath)
 		if err != nil {
 			return &usageError{err: fmt.Errorf("reading --tuf-root: %w", err), hint: "give the TUF root.json the repository's operator published"}
 		}
-		opts = append(opts, attest.WithTUFRepository(url, rootJSON))
+		opts = append(opts, verify.WithTUFRepository(url, rootJSON))
 	}
-	s, err := attest.PullTrustSnapshot(cache, opts...)
+	s, err := verify.PullTrustSnapshot(cache, opts...)
 	if err != nil {
 		return err
 	}
@@ -137,8 +137,8 @@ type trustShowDoc struct {
 	Status      string                  `json:"status"` // PASS or FAIL
 	Reason      string                  `json:"reason,omitempty"`
 	Message     string                  `json:"message,omitempty"`
-	Metadata    []attest.TUFRole        `json:"tufMetadata"`
-	Targets     []attest.SnapshotTarget `json:"targets"`
+	Metadata    []verify.TUFRole        `json:"tufMetadata"`
+	Targets     []verify.SnapshotTarget `json:"targets"`
 	TrustedRoot trustRootSummary        `json:"trustedRoot"`
 }
 
@@ -186,7 +186,7 @@ func runTrustShow(c *cli.Context) error {
 		return reason.Wrap(err, reason.InputUnreadable, "check the path of the trust snapshot", "opening trust snapshot")
 	}
 	defer f.Close()
-	s, err := attest.ReadTrustSnapshot(f)
+	s, err := verify.ReadTrustSnapshot(f)
 	if err != nil {
 		return err
 	}
