@@ -279,6 +279,21 @@ func openCheckpoint(checkpoint []byte, logVerifier note.Verifier) (*note.Note, e
 	return n, nil
 }
 
+// CheckpointWithoutCosignatures returns the checkpoint with the log's
+// signature only, after checking it as VerifyCheckpointWitnesses does. A
+// Rekor v1 checkpoint must be handed to sigstore-go in this form: Rekor
+// v1's signed-note reader (used by sigstore-go v1.3.0 for v1 entries)
+// requires every signature on the note to be the log's, so a cosigned v1
+// checkpoint fails its log check. Rekor v2 entries need no stripping.
+func CheckpointWithoutCosignatures(checkpoint []byte, logVerifier note.Verifier) ([]byte, error) {
+	n, err := openCheckpoint(checkpoint, logVerifier)
+	if err != nil {
+		return nil, err
+	}
+	first, _, _ := strings.Cut(string(checkpoint[len(n.Text)+1:]), "\n")
+	return []byte(n.Text + "\n" + first + "\n"), nil
+}
+
 // signatureKey returns the name and key hash of a note signature line
 // ("— NAME BASE64"), which note.Open has already checked for form.
 func signatureKey(line string) (string, uint32, error) {

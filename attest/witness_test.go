@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/sigstoretest"
 )
 
 type testWitness struct {
@@ -221,6 +223,9 @@ func TestVerifyCheckpointWitnessesLogSignature(t *testing.T) {
 			if c := reason.CodeOf(err, ""); c != reason.CheckpointInvalid && c != reason.InputTooLarge {
 				t.Fatalf("got %v, want %s", err, reason.CheckpointInvalid)
 			}
+			if out, err := CheckpointWithoutCosignatures(n, lg.verifier); out != nil || err == nil {
+				t.Errorf("CheckpointWithoutCosignatures accepted it")
+			}
 		})
 	}
 	if _, err := VerifyCheckpointWitnesses(signNote(t, text, lg.signer, a.signer), lg.verifier, list, 0); err == nil {
@@ -383,5 +388,103 @@ func BenchmarkVerifyCheckpointWitnesses(b *testing.B) {
 		if _, err := VerifyCheckpointWitnesses(cp, lv, list, 3); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestVerifyEntryWitnessesVirtualSigstore takes the checkpoint from the
+// log entry of Rekor v1 and Rekor v2 bundles made by the same server-side
+// code the logs run, has two witnesses cosign it, and checks the quorum
+// through the trusted root, as verify does.
+func TestVerifyEntryWitnessesVirtualSigstore(t *testing.T) {
+	auth, err := sigstoretest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	trJSON, err := auth.TrustedRootJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := ReadTrustedRoot(bytes.NewReader(trJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := newTestWitness(t, "witness-a"), newTestWitness(t, "witness-b")
+	list := witnessList(t, a.vkey+" op-a EU", b.vkey+" op-b CH")
+	for name, tlog := range map[string]sigstoretest.Tlog{"rekor v1": sigstoretest.TlogV1Proof, "rekor v2": sigstoretest.TlogV2} {
+		t.Run(name, func(t *testing.T) {
+			raw, err := auth.SignBlob(testArtifact, sigstoretest.SignOptions{Identity: testIdentity, Issuer: testIssuer, Tlog: tlog, TSA: sigstoretest.TSAWithCerts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bdl bundle.Bundle
+			if err := bdl.UnmarshalJSON(raw); err != nil {
+				t.Fatal(err)
+			}
+			entry := bdl.GetVerificationMaterial().GetTlogEntries()[0]
+			// Without cosignatures: the log signature verifies, no quorum.
+			_, err = VerifyEntryWitnesses(entry, tr, list, 2)
+			wantCode(t, err, reason.WitnessQuorumNotMet)
+
+			cp := entry.GetInclusionProof().GetCheckpoint()
+			logVerifier, err := LogCheckpointVerifier(tr.RekorLogs()[hex.EncodeToString(entry.GetLogId().GetKeyId())])
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := note.Open([]byte(cp.Envelope), note.VerifierList(logVerifier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cosigned, err := note.Sign(n, a.signer, b.signer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp.Envelope = string(cosigned)
+			res, err := VerifyEntryWitnesses(entry, tr, list, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(res.Operators) != "[op-a op-b]" || res.Cosignatures[0].Jurisdiction != "EU" {
+				t.Errorf("got %+v", res)
+			}
+			// sigstore-go's log check: a cosigned Rekor v2 checkpoint passes
+			// as it is; a Rekor v1 one only without its cosignatures.
+			v, err := NewVerifier(WithTrustedMaterial(tr), WithIdentity(Identity{Subject: testIdentity, Issuer: testIssuer}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bundleErr := func() error {
+				_, findings := v.Verify(&ParsedBundle{Bundle: &bdl, Version: "v0.3"}, testArtifactRef())
+				for _, f := range findings {
+					if f.Err != nil {
+						return f.Err
+					}
+				}
+				return nil
+			}
+			err = bundleErr()
+			if tlog == sigstoretest.TlogV2 && err != nil {
+				t.Errorf("cosigned Rekor v2 bundle: %v", err)
+			}
+			if tlog == sigstoretest.TlogV1Proof {
+				if err == nil {
+					t.Error("sigstore-go now accepts a cosigned Rekor v1 checkpoint: CheckpointWithoutCosignatures is no longer needed")
+				}
+				stripped, err := CheckpointWithoutCosignatures(cosigned, logVerifier)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cp.Envelope = string(stripped)
+				if err := bundleErr(); err != nil {
+					t.Errorf("Rekor v1 bundle with the log signature only: %v", err)
+				}
+				if _, err := VerifyEntryWitnesses(entry, tr, list, 1); err == nil {
+					t.Error("stripped checkpoint still reached a quorum")
+				}
+				cp.Envelope = string(cosigned)
+			}
+			// The twin: a quorum of three from a list of two operators.
+			_, err = VerifyEntryWitnesses(entry, tr, list, 3)
+			wantCode(t, err, reason.WitnessQuorumNotMet)
+		})
 	}
 }
