@@ -199,13 +199,9 @@ func VerifyCheckpointWitnesses(checkpoint []byte, logVerifier note.Verifier, lis
 	if quorum < 1 {
 		return nil, fmt.Errorf("verifying checkpoint witnesses: got quorum %d, want at least 1", quorum)
 	}
-	n, err := openCheckpoint(checkpoint, logVerifier)
+	n, cp, err := openCheckpoint(checkpoint, logVerifier)
 	if err != nil {
 		return nil, err
-	}
-	var cp log.Checkpoint
-	if _, err := cp.Unmarshal([]byte(n.Text)); err != nil {
-		return nil, reason.Wrap(err, reason.CheckpointInvalid, "the log entry's checkpoint is not a C2SP checkpoint", "parsing checkpoint body")
 	}
 	res := &WitnessResult{Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash), Quorum: quorum}
 	byID := map[string]*Witness{}
@@ -255,28 +251,32 @@ func orNone(s []string) string {
 }
 
 // openCheckpoint verifies the log's signature on the note and that it is
-// the note's first signature.
-func openCheckpoint(checkpoint []byte, logVerifier note.Verifier) (*note.Note, error) {
+// the note's first signature, and parses the checkpoint body.
+func openCheckpoint(checkpoint []byte, logVerifier note.Verifier) (*note.Note, *log.Checkpoint, error) {
 	const hint = "the checkpoint must be signed by the log named in the trusted root, with the log's signature first"
 	if len(checkpoint) > MaxCheckpointSize {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "checkpoint exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxCheckpointSize), Hint: hint}
+		return nil, nil, &reason.Error{Code: reason.InputTooLarge, Msg: "checkpoint exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxCheckpointSize), Hint: hint}
 	}
 	n, err := note.Open(checkpoint, note.VerifierList(logVerifier))
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
 		if errors.As(err, &unverified) {
-			return nil, reason.New(reason.CheckpointInvalid, hint, "checkpoint carries no signature of log %s+%08x", logVerifier.Name(), logVerifier.KeyHash())
+			return nil, nil, reason.New(reason.CheckpointInvalid, hint, "checkpoint carries no signature of log %s+%08x", logVerifier.Name(), logVerifier.KeyHash())
 		}
-		return nil, reason.Wrap(err, reason.CheckpointInvalid, hint, "opening checkpoint note")
+		return nil, nil, reason.Wrap(err, reason.CheckpointInvalid, hint, "opening checkpoint note")
 	}
 	// note.Open splits text and signatures at the last blank line; the
 	// signature block starts right after n.Text and its blank line.
 	first, _, _ := strings.Cut(string(checkpoint[len(n.Text)+1:]), "\n")
 	name, hash, err := signatureKey(first)
 	if err != nil || name != logVerifier.Name() || hash != logVerifier.KeyHash() {
-		return nil, reason.New(reason.CheckpointInvalid, hint, "checkpoint's first signature is %s+%08x, not the log's %s+%08x", name, hash, logVerifier.Name(), logVerifier.KeyHash())
+		return nil, nil, reason.New(reason.CheckpointInvalid, hint, "checkpoint's first signature is %s+%08x, not the log's %s+%08x", name, hash, logVerifier.Name(), logVerifier.KeyHash())
 	}
-	return n, nil
+	var cp log.Checkpoint
+	if _, err := cp.Unmarshal([]byte(n.Text)); err != nil {
+		return nil, nil, reason.Wrap(err, reason.CheckpointInvalid, "the log entry's checkpoint is not a C2SP checkpoint", "parsing checkpoint body")
+	}
+	return n, &cp, nil
 }
 
 // CheckpointWithoutCosignatures returns the checkpoint with the log's
@@ -286,7 +286,7 @@ func openCheckpoint(checkpoint []byte, logVerifier note.Verifier) (*note.Note, e
 // requires every signature on the note to be the log's, so a cosigned v1
 // checkpoint fails its log check. Rekor v2 entries need no stripping.
 func CheckpointWithoutCosignatures(checkpoint []byte, logVerifier note.Verifier) ([]byte, error) {
-	n, err := openCheckpoint(checkpoint, logVerifier)
+	n, _, err := openCheckpoint(checkpoint, logVerifier)
 	if err != nil {
 		return nil, err
 	}
