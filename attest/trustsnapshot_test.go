@@ -20,9 +20,9 @@ import (
 
 const testSigningConfig = `{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json"}`
 
-// newTUFServer serves a fresh TUF repository holding a trusted root from a
-// fresh virtual Sigstore, and a signing config, on loopback.
-func newTUFServer(t *testing.T) (*tuftest.Repo, *httptest.Server, []byte) {
+// virtualTrustedRoot returns the trusted root of a fresh virtual Sigstore,
+// and the Authority that made it.
+func virtualTrustedRoot(t *testing.T) ([]byte, *sigstoretest.Authority) {
 	t.Helper()
 	auth, err := sigstoretest.New()
 	if err != nil {
@@ -32,12 +32,27 @@ func newTUFServer(t *testing.T) (*tuftest.Repo, *httptest.Server, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo, err := tuftest.New(time.Now(), map[string][]byte{TrustedRootTarget: trJSON, SigningConfigTarget: []byte(testSigningConfig)})
+	return trJSON, auth
+}
+
+// serveTUF serves a fresh TUF repository holding targets on loopback.
+func serveTUF(t *testing.T, targets map[string][]byte) (*tuftest.Repo, *httptest.Server) {
+	t.Helper()
+	repo, err := tuftest.New(time.Now(), targets)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(repo)
 	t.Cleanup(srv.Close)
+	return repo, srv
+}
+
+// newTUFServer serves a fresh TUF repository holding a trusted root from a
+// fresh virtual Sigstore, and a signing config, on loopback.
+func newTUFServer(t *testing.T) (*tuftest.Repo, *httptest.Server, []byte) {
+	t.Helper()
+	trJSON, _ := virtualTrustedRoot(t)
+	repo, srv := serveTUF(t, map[string][]byte{TrustedRootTarget: trJSON, SigningConfigTarget: []byte(testSigningConfig)})
 	return repo, srv, trJSON
 }
 
@@ -86,20 +101,8 @@ func TestPullTrustSnapshot(t *testing.T) {
 }
 
 func TestPullTrustSnapshotWithoutSigningConfig(t *testing.T) {
-	auth, err := sigstoretest.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	trJSON, err := auth.TrustedRootJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo, err := tuftest.New(time.Now(), map[string][]byte{TrustedRootTarget: trJSON})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(repo)
-	defer srv.Close()
+	trJSON, _ := virtualTrustedRoot(t)
+	repo, srv := serveTUF(t, map[string][]byte{TrustedRootTarget: trJSON})
 	s, err := pull(t, repo, srv, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -108,12 +111,7 @@ func TestPullTrustSnapshotWithoutSigningConfig(t *testing.T) {
 		t.Errorf("got signing config %q and %d targets, want none and 1", s.SigningConfig, len(s.Targets))
 	}
 	// The twin: a repository without a trusted root gives no snapshot.
-	empty, err := tuftest.New(time.Now(), map[string][]byte{SigningConfigTarget: []byte(testSigningConfig)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv2 := httptest.NewServer(empty)
-	defer srv2.Close()
+	empty, srv2 := serveTUF(t, map[string][]byte{SigningConfigTarget: []byte(testSigningConfig)})
 	_, err = pull(t, empty, srv2, t.TempDir())
 	wantCode(t, err, reason.TrustRootMissing)
 }
@@ -347,12 +345,7 @@ func TestPullTrustSnapshotInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo, err := tuftest.New(time.Now(), map[string][]byte{TrustedRootTarget: trJSON})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(repo)
-	defer srv.Close()
+	repo, srv := serveTUF(t, map[string][]byte{TrustedRootTarget: trJSON})
 	s, err := pull(t, repo, srv, t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -396,14 +396,7 @@ func BenchmarkVerifyCheckpointWitnesses(b *testing.B) {
 // code the logs run, has two witnesses cosign it, and checks the quorum
 // through the trusted root, as verify does.
 func TestVerifyEntryWitnessesVirtualSigstore(t *testing.T) {
-	auth, err := sigstoretest.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	trJSON, err := auth.TrustedRootJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
+	trJSON, auth := virtualTrustedRoot(t)
 	tr, err := ReadTrustedRoot(bytes.NewReader(trJSON))
 	if err != nil {
 		t.Fatal(err)
