@@ -15,7 +15,6 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
-	"github.com/sovcheck/sovcheck/internal/tuftest"
 )
 
 const testSigningConfig = `{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json"}`
@@ -36,9 +35,9 @@ func virtualTrustedRoot(t *testing.T) ([]byte, *sigstoretest.Authority) {
 }
 
 // serveTUF serves a fresh TUF repository holding targets on loopback.
-func serveTUF(t *testing.T, targets map[string][]byte) (*tuftest.Repo, *httptest.Server) {
+func serveTUF(t *testing.T, targets map[string][]byte) (*sigstoretest.TUFRepo, *httptest.Server) {
 	t.Helper()
-	repo, err := tuftest.New(time.Now(), targets)
+	repo, err := sigstoretest.NewTUFRepo(time.Now(), targets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,14 +48,14 @@ func serveTUF(t *testing.T, targets map[string][]byte) (*tuftest.Repo, *httptest
 
 // newTUFServer serves a fresh TUF repository holding a trusted root from a
 // fresh virtual Sigstore, and a signing config, on loopback.
-func newTUFServer(t *testing.T) (*tuftest.Repo, *httptest.Server, []byte) {
+func newTUFServer(t *testing.T) (*sigstoretest.TUFRepo, *httptest.Server, []byte) {
 	t.Helper()
 	trJSON, _ := virtualTrustedRoot(t)
 	repo, srv := serveTUF(t, map[string][]byte{TrustedRootTarget: trJSON, SigningConfigTarget: []byte(testSigningConfig)})
 	return repo, srv, trJSON
 }
 
-func pull(t *testing.T, repo *tuftest.Repo, srv *httptest.Server, cache string) (*TrustSnapshot, error) {
+func pull(t *testing.T, repo *sigstoretest.TUFRepo, srv *httptest.Server, cache string) (*TrustSnapshot, error) {
 	t.Helper()
 	return PullTrustSnapshot(cache, WithTUFRepository(srv.URL, repo.RootJSON()))
 }
@@ -138,9 +137,9 @@ func TestPullTrustSnapshotRootRotation(t *testing.T) {
 }
 
 func TestPullTrustSnapshotExpired(t *testing.T) {
-	for name, expire := range map[string]func(*tuftest.Repo) error{
-		"timestamp": (*tuftest.Repo).ExpireTimestamp,
-		"snapshot":  (*tuftest.Repo).ExpireSnapshot,
+	for name, expire := range map[string]func(*sigstoretest.TUFRepo) error{
+		"timestamp": (*sigstoretest.TUFRepo).ExpireTimestamp,
+		"snapshot":  (*sigstoretest.TUFRepo).ExpireSnapshot,
 	} {
 		t.Run(name, func(t *testing.T) {
 			repo, srv, _ := newTUFServer(t)

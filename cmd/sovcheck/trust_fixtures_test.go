@@ -16,11 +16,11 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sovcheck/sovcheck/attest"
-	"github.com/sovcheck/sovcheck/internal/tuftest"
+	"github.com/sovcheck/sovcheck/internal/sigstoretest"
 )
 
 // tufRepos holds the TUF repository each script serves, keyed by script.
-var tufRepos sync.Map // *testscript.TestScript -> *tuftest.Repo
+var tufRepos sync.Map // *testscript.TestScript -> *sigstoretest.TUFRepo
 
 // cmdTUFRepo serves a real TUF repository (go-tuf v2 metadata, fresh keys)
 // on loopback for the trust scripts, and changes it as an attacker or a
@@ -55,7 +55,7 @@ func cmdTUFRepo(ts *testscript.TestScript, neg bool, args []string) {
 	if !ok {
 		ts.Fatalf("tuf-repo %s: run 'tuf-repo serve' first", args[0])
 	}
-	repo := v.(*tuftest.Repo)
+	repo := v.(*sigstoretest.TUFRepo)
 	var err error
 	switch {
 	case args[0] == "rotate-root":
@@ -84,7 +84,7 @@ func cmdTUFRepo(ts *testscript.TestScript, neg bool, args []string) {
 func tufServe(ts *testscript.TestScript) {
 	trJSON, err := fixedTrustedRoot()
 	ts.Check(err)
-	repo, err := tuftest.New(time.Now(), map[string][]byte{
+	repo, err := sigstoretest.NewTUFRepo(time.Now(), map[string][]byte{
 		attest.TrustedRootTarget:   trJSON,
 		attest.SigningConfigTarget: []byte(`{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json"}`),
 	})

@@ -1,4 +1,17 @@
-package tuftest
+package sigstoretest
+
+// A TUFRepo is the TUF repository through which a Sigstore deployment
+// publishes its trusted root and signing config: fresh Ed25519 keys for the
+// four top-level roles, metadata made and signed with go-tuf v2's metadata
+// API, served over HTTP (consistent snapshots, targets prefixed with their
+// sha256) so that a TUF client fetches it exactly as it fetches Sigstore's
+// public-good repository.
+//
+// Besides publishing, a TUFRepo can do what an attacker or a careless
+// operator does: rotate the root key (with or without the old key's
+// signature), let timestamp or snapshot metadata expire, change a target's
+// bytes behind its metadata, and serve an older timestamp again (a
+// rollback).
 
 import (
 	"crypto"
@@ -16,8 +29,8 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
 
-// Repo is a TUF repository held in memory. It is safe for concurrent use.
-type Repo struct {
+// TUFRepo is a TUF repository held in memory. It is safe for concurrent use.
+type TUFRepo struct {
 	mu         sync.Mutex
 	now        time.Time
 	keys       map[string]ed25519.PrivateKey
@@ -30,13 +43,13 @@ type Repo struct {
 	timestamps map[int64][]byte  // every timestamp.json published, by version
 }
 
-var roles = []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP}
+var tufRoles = []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP}
 
-// New makes a repository whose metadata is valid from now (root for a year,
+// NewTUFRepo makes a repository whose metadata is valid from now (root for a year,
 // targets and snapshot for 30 days, timestamp for 7 days), holding the
 // given targets, and publishes version 1 of every role.
-func New(now time.Time, targets map[string][]byte) (*Repo, error) {
-	r := &Repo{
+func NewTUFRepo(now time.Time, targets map[string][]byte) (*TUFRepo, error) {
+	r := &TUFRepo{
 		now:        now.UTC().Truncate(time.Second),
 		keys:       map[string]ed25519.PrivateKey{},
 		files:      map[string][]byte{},
@@ -46,7 +59,7 @@ func New(now time.Time, targets map[string][]byte) (*Repo, error) {
 	r.targets = metadata.Targets(r.now.AddDate(0, 0, 30))
 	r.snapshot = metadata.Snapshot(r.now.AddDate(0, 0, 30))
 	r.timestamp = metadata.Timestamp(r.now.AddDate(0, 0, 7))
-	for _, role := range roles {
+	for _, role := range tufRoles {
 		_, priv, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
 			return nil, fmt.Errorf("generating %s key: %w", role, err)
@@ -76,24 +89,14 @@ func New(now time.Time, targets map[string][]byte) (*Repo, error) {
 }
 
 // RootJSON is version 1 of root.json: the trust anchor a client starts from.
-func (r *Repo) RootJSON() []byte {
+func (r *TUFRepo) RootJSON() []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]byte(nil), r.rootV1...)
 }
 
-// Versions returns the current version of each top-level role.
-func (r *Repo) Versions() map[string]int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return map[string]int64{
-		metadata.ROOT: r.root.Signed.Version, metadata.TARGETS: r.targets.Signed.Version,
-		metadata.SNAPSHOT: r.snapshot.Signed.Version, metadata.TIMESTAMP: r.timestamp.Signed.Version,
-	}
-}
-
 // ServeHTTP serves the published files; anything else is 404.
-func (r *Repo) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+func (r *TUFRepo) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	data, ok := r.files[strings.TrimPrefix(req.URL.Path, "/")]
 	r.mu.Unlock()
@@ -106,7 +109,7 @@ func (r *Repo) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // SetTarget adds or replaces a target and publishes new targets, snapshot
 // and timestamp versions.
-func (r *Repo) SetTarget(name string, data []byte) error {
+func (r *TUFRepo) SetTarget(name string, data []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.addTarget(name, data); err != nil {
@@ -120,13 +123,13 @@ func (r *Repo) SetTarget(name string, data []byte) error {
 
 // RotateRoot replaces the root key with a fresh one and publishes the next
 // root version, signed by the old and the new key as TUF requires.
-func (r *Repo) RotateRoot() error { return r.rotateRoot(true) }
+func (r *TUFRepo) RotateRoot() error { return r.rotateRoot(true) }
 
 // RotateRootUnsigned is RotateRoot without the old key's signature: a root
 // a client must refuse.
-func (r *Repo) RotateRootUnsigned() error { return r.rotateRoot(false) }
+func (r *TUFRepo) RotateRootUnsigned() error { return r.rotateRoot(false) }
 
-func (r *Repo) rotateRoot(crossSign bool) error {
+func (r *TUFRepo) rotateRoot(crossSign bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	old := r.keys[metadata.ROOT]
@@ -162,7 +165,7 @@ func (r *Repo) rotateRoot(crossSign bool) error {
 
 // ExpireTimestamp publishes a new timestamp version that expired an hour
 // before the repository's clock.
-func (r *Repo) ExpireTimestamp() error {
+func (r *TUFRepo) ExpireTimestamp() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.timestamp.Signed.Expires = r.now.Add(-time.Hour)
@@ -172,7 +175,7 @@ func (r *Repo) ExpireTimestamp() error {
 
 // ExpireSnapshot publishes a new snapshot version (and a timestamp naming
 // it) whose snapshot expired an hour before the repository's clock.
-func (r *Repo) ExpireSnapshot() error {
+func (r *TUFRepo) ExpireSnapshot() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.snapshot.Signed.Expires = r.now.Add(-time.Hour)
@@ -183,7 +186,7 @@ func (r *Repo) ExpireSnapshot() error {
 
 // TamperTarget changes the served bytes of a target without touching the
 // signed metadata that names its length and hashes.
-func (r *Repo) TamperTarget(name string) error {
+func (r *TUFRepo) TamperTarget(name string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	tf, ok := r.targets.Signed.Targets[name]
@@ -202,7 +205,7 @@ func (r *Repo) TamperTarget(name string) error {
 
 // ServeTimestamp serves an earlier published timestamp.json again: a
 // rollback, or a freeze when version is the current one.
-func (r *Repo) ServeTimestamp(version int64) error {
+func (r *TUFRepo) ServeTimestamp(version int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	data, ok := r.timestamps[version]
@@ -213,7 +216,7 @@ func (r *Repo) ServeTimestamp(version int64) error {
 	return nil
 }
 
-func (r *Repo) addTarget(name string, data []byte) error {
+func (r *TUFRepo) addTarget(name string, data []byte) error {
 	tf, err := metadata.TargetFile().FromBytes(name, data, "sha256")
 	if err != nil {
 		return fmt.Errorf("describing target %q: %w", name, err)
@@ -224,16 +227,16 @@ func (r *Repo) addTarget(name string, data []byte) error {
 	return nil
 }
 
-func signerFor(key ed25519.PrivateKey) (signature.Signer, error) {
+func tufSigner(key ed25519.PrivateKey) (signature.Signer, error) {
 	return signature.LoadSigner(key, crypto.Hash(0))
 }
 
 // publishRoot signs root with the current root key and any extra keys and
 // serves it as VERSION.root.json.
-func (r *Repo) publishRoot(extra ...ed25519.PrivateKey) error {
+func (r *TUFRepo) publishRoot(extra ...ed25519.PrivateKey) error {
 	r.root.ClearSignatures()
 	for _, k := range append([]ed25519.PrivateKey{r.keys[metadata.ROOT]}, extra...) {
-		s, err := signerFor(k)
+		s, err := tufSigner(k)
 		if err != nil {
 			return fmt.Errorf("loading root signer: %w", err)
 		}
@@ -252,7 +255,7 @@ func (r *Repo) publishRoot(extra ...ed25519.PrivateKey) error {
 // publishTop signs and serves targets, snapshot and timestamp at their
 // current versions, the snapshot naming the targets version and the
 // timestamp naming the snapshot version.
-func (r *Repo) publishTop() error {
+func (r *TUFRepo) publishTop() error {
 	r.snapshot.Signed.Meta["targets.json"] = metadata.MetaFile(r.targets.Signed.Version)
 	r.timestamp.Signed.Meta["snapshot.json"] = metadata.MetaFile(r.snapshot.Signed.Version)
 	sign := func(role string, md interface {
@@ -260,7 +263,7 @@ func (r *Repo) publishTop() error {
 		Sign(signature.Signer) (*metadata.Signature, error)
 	}) error {
 		md.ClearSignatures()
-		s, err := signerFor(r.keys[role])
+		s, err := tufSigner(r.keys[role])
 		if err != nil {
 			return fmt.Errorf("loading %s signer: %w", role, err)
 		}
