@@ -52,6 +52,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"wasm-sbom":       cmdWasmSBOM,
 		"demo":            cmdDemo,   // demo_fixtures_test.go
 		"osv-zip":         cmdOSVZip, // osv_fixtures_test.go
+		"tuf-repo":        cmdTUFRepo,
 	}
 }
 

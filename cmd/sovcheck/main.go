@@ -156,6 +156,7 @@ func commands() []*cli.Command {
 		reportCommand(),
 		wasmCommand(),
 		dataCommand(),
+		trustCommand(),
 		versionCommand(),
 	}
 }

@@ -124,3 +124,45 @@ const (
 	// maxAgeDays.
 	RiskDataStale = "RISK_DATA_STALE"
 )
+
+// No single point of trust: trust snapshots pulled through TUF, and witness
+// cosignatures on transparency-log checkpoints.
+const (
+	// TrustSnapshotInvalid: a trust snapshot does not decode, misses a TUF
+	// role, its targets do not match their digests, or it is dated in the
+	// future.
+	TrustSnapshotInvalid = "TRUST_SNAPSHOT_INVALID"
+	// TrustSnapshotExpired: the TUF metadata a trust snapshot rests on has
+	// expired.
+	TrustSnapshotExpired = "TRUST_SNAPSHOT_EXPIRED"
+	// TrustSnapshotStale: a trust snapshot is older than --max-trust-age.
+	TrustSnapshotStale = "TRUST_SNAPSHOT_STALE"
+	// TUFFetchFailed: the TUF repository could not be reached or read.
+	TUFFetchFailed = "TUF_FETCH_FAILED"
+	// TUFMetadataExpired: the TUF repository serves expired metadata.
+	TUFMetadataExpired = "TUF_METADATA_EXPIRED"
+	// TUFRollback: the TUF repository serves a metadata version older
+	// than one already seen (rollback or freeze).
+	TUFRollback = "TUF_ROLLBACK"
+	// TUFSignatureInvalid: TUF metadata lacks a threshold of valid
+	// signatures from the keys the trusted root names.
+	TUFSignatureInvalid = "TUF_SIGNATURE_INVALID"
+	// TUFTargetMismatch: a TUF target or metadata file does not match the
+	// length or digest its signed metadata gives.
+	TUFTargetMismatch = "TUF_TARGET_MISMATCH"
+	// WitnessListInvalid: a witness list file does not parse, exceeds its
+	// limits or names a witness twice.
+	WitnessListInvalid = "WITNESS_LIST_INVALID"
+	// CheckpointInvalid: a checkpoint note does not parse, or its first
+	// signature is not a valid signature of the log.
+	CheckpointInvalid = "CHECKPOINT_INVALID"
+	// WitnessUnknown: a cosignature by a witness the list does not name;
+	// it counts for nothing.
+	WitnessUnknown = "WITNESS_UNKNOWN"
+	// CosignatureInvalid: a cosignature by a listed witness does not verify
+	// over this checkpoint; it counts for nothing.
+	CosignatureInvalid = "COSIGNATURE_INVALID"
+	// WitnessQuorumNotMet: fewer valid cosignatures from distinct operators
+	// than the required quorum.
+	WitnessQuorumNotMet = "WITNESS_QUORUM_NOT_MET"
+)
