@@ -78,7 +78,6 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "facts", Usage: "provenance facts `FILE` from sovcheck verify/rebuild"},
 		&cli.StringFlag{Name: "data", Usage: "risk data snapshot `FILE` from sovcheck data pull (maintainers, releases, deprecations)"},
 		dataKeyFlag,
-		dataKeyFlag,
 		&cli.StringFlag{Name: "scoring", Usage: "YAML `FILE` overriding weights and cut-offs"},
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
 		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
