@@ -66,10 +66,12 @@ var allowed = map[string][]string{
 	"wasm":          with(),
 	"attest":        with(anchor),
 	"attest/layout": with(anchor, "attest"),
-	"rebuild":       with(sandbox, "attest"),
-	"sbom":          with("wasm"),
-	"data":          with("sbom"),
-	"portfolio":     with("sbom"),
+	// Not attest: report reads rebuild's results, and report stands below
+	// the crypto stack (TestBelowTheCryptoStack).
+	"rebuild":   with(sandbox),
+	"sbom":      with("wasm"),
+	"data":      with("sbom"),
+	"portfolio": with("sbom"),
 
 	// Verdicts and their rendering: pure, below the crypto stack.
 	"policy": {vocab, reason, anchor},
@@ -246,6 +248,46 @@ func TestLeavesImportNothing(t *testing.T) {
 		if (from == "policy" || from == "report") && (slices.Contains(allow, "attest") || slices.Contains(allow, "wasm")) {
 			t.Errorf("%s may import attest or wasm; it stands below the crypto stack", from)
 		}
+	}
+}
+
+// cryptoStack are the packages a renderer or the policy engine must not
+// reach, directly or through another package: sovcheck's signature
+// verification and the Sigstore, TUF and gRPC stacks below it.
+var cryptoStack = []string{
+	module + "/attest",
+	"github.com/sigstore/sigstore-go/",
+	"github.com/sigstore/sigstore/",
+	"github.com/theupdateframework/",
+	"google.golang.org/grpc",
+	"github.com/in-toto/in-toto-golang/",
+}
+
+// TestBelowTheCryptoStack checks what policy and report depend on, through
+// every package between: the table above only sees direct imports.
+func TestBelowTheCryptoStack(t *testing.T) {
+	root := moduleRoot(t)
+	for _, pkg := range []string{"policy", "report"} {
+		c := exec.Command("go", "list", "-deps", "./"+pkg)
+		c.Dir = root
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("running go list -deps ./%s: %v", pkg, err)
+		}
+		n := 0
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		for sc.Scan() {
+			dep := sc.Text()
+			if strings.Contains(dep, ".") {
+				n++
+			}
+			for _, bad := range cryptoStack {
+				if dep == bad || strings.HasPrefix(dep, bad) {
+					t.Errorf("%s depends on %s: it must stand below the crypto stack", pkg, dep)
+				}
+			}
+		}
+		t.Logf("%s depends on %d packages outside the standard library", pkg, n)
 	}
 }
 
