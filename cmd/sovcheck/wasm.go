@@ -1,16 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/wasm"
 )
 
@@ -51,70 +47,16 @@ func runWasmCaps(c *cli.Context) error {
 	if !c.Args().Present() {
 		return &usageError{err: errors.New("no module given"), hint: "run 'sovcheck wasm caps plugin.wasm'"}
 	}
-	type entry struct {
-		File string `json:"file"`
-		*wasm.Module
-	}
-	var mods []entry
+	var mods []report.WasmCaps
 	for _, path := range c.Args().Slice() {
 		m, err := wasm.ReadFile(c.Context, path, wasm.WithLogger(newLogger(c)))
 		if err != nil {
 			return err
 		}
-		mods = append(mods, entry{path, m})
+		mods = append(mods, report.WasmCaps{File: path, Module: m})
 	}
-	w := c.App.Writer
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			MediaType string  `json:"mediaType"`
-			Modules   []entry `json:"modules"`
-		}{vocab.MediaTypeWasmCaps, mods})
+		return report.WasmCapsJSON(c.App.Writer, mods)
 	}
-	for i, e := range mods {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		writeWasmText(w, e.File, e.Module)
-	}
-	return nil
-}
-
-func writeWasmText(w io.Writer, file string, m *wasm.Module) {
-	wasi := "no WASI"
-	if m.WASI != "" {
-		wasi = "WASI " + m.WASI
-	}
-	fmt.Fprintf(w, "%s: %s, %s, %d bytes, sha256 %s\n", file, m.Kind, wasi, m.Size, m.SHA256)
-	caps := make([]string, len(m.Capabilities))
-	for i, c := range m.Capabilities {
-		caps[i] = string(c)
-	}
-	fmt.Fprintf(w, "  capabilities: %s\n", orNoneList(caps))
-	var amb []string
-	for _, c := range m.AmbientCapabilities() {
-		amb = append(amb, string(c))
-	}
-	fmt.Fprintf(w, "  ambient authority: %s\n", orNoneList(amb))
-	if len(m.Imports) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "  imports:\n")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, im := range m.Imports {
-		name := im.Name
-		if im.Module != "" {
-			name = im.Module + "." + im.Name
-		}
-		fmt.Fprintf(tw, "    %s\t%s\n", name, im.Capability)
-	}
-	tw.Flush()
-}
-
-func orNoneList(list []string) string {
-	if len(list) == 0 {
-		return "none"
-	}
-	return strings.Join(list, ", ")
+	return report.WasmCapsText(c.App.Writer, mods)
 }
