@@ -79,10 +79,6 @@ type verifiedBundle struct {
 	evidence string
 }
 
-// decide is policy.Decide; verifyArtifact calls it once per artifact (a
-// test counts the calls).
-var decide = policy.Decide
-
 // verifyArtifact is the pipeline of one artifact: resolve it to an
 // evidence source, verify its bundles, apply the attestation checks to
 // what they cover, run the source's checks, gather the facts, and decide
@@ -107,7 +103,7 @@ func (r *Runner) verifyArtifact(ctx context.Context, arg string) Outcome {
 		o.Name = filepath.Base(g.art.Path)
 	}
 	if r.policy == nil {
-		o.Verdict = decide(g.subject, checks)
+		o.Verdict = policy.Decide(g.subject, checks)
 		return o
 	}
 	return r.policy.evaluate(r, o, g, checks)
