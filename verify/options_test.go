@@ -82,10 +82,10 @@ func TestDecidedOnce(t *testing.T) {
 // though both the label check and the policy assess it.
 func TestAttestedSBOMParsedOnce(t *testing.T) {
 	var reads atomic.Int64
-	defer func(r func(io.Reader, string, ...sbom.Option) (*sbom.Graph, error)) { readSBOM = r }(readSBOM)
-	readSBOM = func(r io.Reader, name string, opts ...sbom.Option) (*sbom.Graph, error) {
+	defer func(r func(io.Reader, string, ...sbom.Option) (*sbom.Document, error)) { readSBOM = r }(readSBOM)
+	readSBOM = func(r io.Reader, name string, opts ...sbom.Option) (*sbom.Document, error) {
 		reads.Add(1)
-		return sbom.Read(r, name, opts...)
+		return sbom.ReadDocument(r, name, opts...)
 	}
 	dir := t.TempDir()
 	ca, err := sigstoretest.New()
