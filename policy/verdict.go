@@ -39,6 +39,10 @@ type Check struct {
 	Got      string  `json:"got,omitempty"`
 	Want     string  `json:"want,omitempty"`
 	Evidence string  `json:"evidence,omitempty"` // the evidence file the check read, as the user named it
+	// AdvisoriesAsOf is how fresh the advisory data the check read is: its
+	// newest "modified" (RFC 3339), or "unknown" when none states it;
+	// empty when the check read no advisories.
+	AdvisoriesAsOf string `json:"advisoriesAsOf,omitempty"`
 }
 
 // Verdict is the decision for one subject.
