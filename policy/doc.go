@@ -6,7 +6,10 @@
 //     check passed and no check failed;
 //   - a zero or unknown status is a FAIL, and a required check that was
 //     skipped is a FAIL;
-//   - the package is pure: no I/O, no clock, no globals;
+//   - Decide is the one place a verdict is decided (Result.Verdict adds
+//     the policy's checks and calls it once); Decided counts its calls;
+//   - the package is pure: no I/O, no clock, and no globals but that
+//     count, which no result reads;
 //   - it stands below the crypto stack: of sovcheck it imports only the
 //     vocabulary (internal/vocab), the reason codes (internal/reason) and
 //     internal/anchor, so that report, which renders its results, does not

@@ -521,11 +521,15 @@ func TestResultIntoVerdict(t *testing.T) {
 	v := Decide(f.Artifact, f.Checks)
 	res := Evaluate(p, NewFacts(v), testNow)
 	// NewFacts carries no signers or provenance: the knock-outs fail.
-	if got := res.Apply(v); got.Passed() || got.Reason != reason.PolicySignatureMissing {
+	if got := res.Verdict(f.Checks); got.Passed() || got.Reason != reason.PolicySignatureMissing {
 		t.Fatalf("verdict with failing policy: %s %s", got.Status, got.Reason)
 	}
 	res = Evaluate(p, f, testNow)
-	got := res.Apply(v)
+	before := Decided()
+	got := res.Verdict(f.Checks)
+	if n := Decided() - before; n != 1 {
+		t.Fatalf("Result.Verdict decided %d verdicts, want 1", n)
+	}
 	if !got.Passed() {
 		t.Fatalf("verdict with passing policy failed: %s", got.Reason)
 	}
@@ -595,7 +599,7 @@ waivers:
 	if res.VerificationResult() != VSAFailed {
 		t.Errorf("VSA result %s", res.VerificationResult())
 	}
-	if v := res.Apply(Decide(res.Subject, goodFacts().Checks)); v.Passed() || v.Reason != reason.PolicyGradeExceeded {
+	if v := res.Verdict(goodFacts().Checks); v.Passed() || v.Reason != reason.PolicyGradeExceeded {
 		t.Errorf("verdict %s %s", v.Status, v.Reason)
 	}
 }

@@ -138,12 +138,12 @@ func (r *Result) Checks() []Check {
 	return out
 }
 
-// Apply adds the policy's checks to a verdict of the same subject and
-// decides it again, failing closed as Decide does: the verdict passes only
-// if its own checks and the policy both pass.
-func (r *Result) Apply(v Verdict) Verdict {
-	checks := append(slices.Clone(v.Checks), r.Checks()...)
-	out := Decide(v.Subject, checks)
-	out.Policy = r
-	return out
+// Verdict decides the verdict of the result's subject once: the checks
+// given and the policy's own (Checks), failing closed as Decide does, so
+// that the verdict passes only if the checks and the policy both pass. The
+// verdict carries the result.
+func (r *Result) Verdict(checks []Check) Verdict {
+	v := Decide(r.Subject, append(slices.Clone(checks), r.Checks()...))
+	v.Policy = r
+	return v
 }

@@ -63,7 +63,7 @@ func sampleDocuments(t testing.TB) *Documents {
 	t.Helper()
 	verdicts := sampleVerdicts()
 	pol := samplePolicy(verdicts[0].Subject)
-	verdicts[0] = pol.Apply(verdicts[0])
+	verdicts[0] = pol.Verdict(verdicts[0].Checks)
 	docs := &Documents{}
 	inputs := []struct {
 		name string

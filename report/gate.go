@@ -8,34 +8,9 @@ import (
 	"github.com/sovcheck/sovcheck/policy"
 )
 
-// Gate is what `sovcheck gate` found for one dependency list: the
-// certification status of every dependency under the policy.
-type Gate struct {
-	Input        string
-	Policy       string // the policy's name
-	PolicySHA256 string
-	Dependencies int // distinct dependencies judged
-	Uncertified  []GateFinding
-	// Rejected are VSAs that do not verify; they fail the gate.
-	Rejected []policy.Check
-	// Unused are VSAs not counted.
-	Unused []policy.Check
-}
-
-// GateFinding is one dependency that is not certified.
-type GateFinding struct {
-	Dependency    string // purl, or name@version without one
-	Location      string // where the input lists it
-	Certification policy.Certification
-}
-
-// Passed reports whether every dependency is certified and every VSA
-// given verified.
-func (r *Gate) Passed() bool { return len(r.Uncertified) == 0 && len(r.Rejected) == 0 }
-
-// WriteGateText writes the result for CI logs: one line per uncertified
+// WriteGateText writes the result of `sovcheck gate` for CI logs: one line per uncertified
 // dependency with the fix, one per VSA that did not count, then a summary.
-func WriteGateText(w io.Writer, r *Gate) error {
+func WriteGateText(w io.Writer, r *policy.GateResult) error {
 	var b strings.Builder
 	for _, f := range r.Uncertified {
 		c := f.Certification

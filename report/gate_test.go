@@ -9,8 +9,8 @@ import (
 )
 
 func TestWriteGateText(t *testing.T) {
-	g := &Gate{Input: "go.sum", Policy: "ci", PolicySHA256: "abc", Dependencies: 3,
-		Uncertified: []GateFinding{{Dependency: "pkg:golang/example.com/b@v1.0.0", Location: "go.sum:3",
+	g := &policy.GateResult{Input: "go.sum", Policy: "ci", PolicySHA256: "abc", Dependencies: 3,
+		Uncertified: []policy.GateFinding{{Dependency: "pkg:golang/example.com/b@v1.0.0", Location: "go.sum:3",
 			Certification: policy.Certification{Reason: reason.PolicyUncertified, Message: "not on the list", Hint: "certify it"}}},
 		Rejected: []policy.Check{{Evidence: "b.vsa.json", Reason: reason.SignatureInvalid, Message: "changed", Hint: "ask again"}},
 		Unused:   []policy.Check{{Evidence: "c.vsa.json", Reason: reason.KeyMismatch, Message: "not trusted"}},

@@ -121,6 +121,9 @@ func JUnit(w io.Writer, docs *Documents, opts Options) error {
 		if a.Policy != nil && a.Policy.Points != nil {
 			props = append(props, junitProperty{Name: "points", Value: fmt.Sprintf("%d/%d", a.Policy.Points.Earned, a.Policy.Points.Maximum)})
 		}
+		if asOf := verdictAsOf(vd); len(asOf) > 0 {
+			props = append(props, junitProperty{Name: "advisoriesAsOf", Value: strings.Join(asOf, ", ")})
+		}
 		s.Properties = &junitProperties{props}
 		for _, c := range vd.Checks {
 			tc := junitCase{Name: c.ID, Classname: vd.Subject.Name}

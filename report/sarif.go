@@ -43,7 +43,7 @@ type sarifRun struct {
 	Tool    sarifTool     `json:"tool"`
 	Results []sarifResult `json:"results"`
 	// Properties holds "advisoriesAsOf": how fresh the advisory data of
-	// the SBOM findings is.
+	// the SBOM findings and of the verdicts' checks is.
 	Properties map[string]any `json:"properties,omitempty"`
 }
 
@@ -193,7 +193,7 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		Tool:    sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: strings.TrimPrefix(strings.TrimPrefix(toolName(), "sovcheck"), " "), InformationURI: "https://" + modulePath, Rules: rules}},
 		Results: results,
 	}}}
-	if asOf := advisoriesAsOf(v.Products); len(asOf) > 0 {
+	if asOf := advisoriesAsOf(v.Products, v.Artifacts); len(asOf) > 0 {
 		log.Runs[0].Properties = map[string]any{"advisoriesAsOf": asOf}
 	}
 	enc := json.NewEncoder(w)

@@ -27,8 +27,11 @@
 //     verdict is given; a problem with one artifact or its evidence is a
 //     FAIL in that artifact's verdict, never a silent skip;
 //   - what is required comes from the options, never from the evidence;
-//   - policy.Decide runs once per artifact; an attested SBOM is parsed
-//     once;
+//   - each artifact's verdict is decided once, at the end of its
+//     pipeline (policy.Decide, or policy.Result.Verdict under a policy);
+//   - each SBOM of an artifact is read once and assessed once: under a
+//     policy with the policy's scoring and data, which the sbom.labels
+//     check of an attested SBOM then reports too;
 //   - artifacts are verified concurrently and verdicts come back in the
 //     order the artifacts were given;
 //   - every entry of a directory argument is an artifact, the evidence of

@@ -24,39 +24,13 @@ type GateOptions struct {
 	Logger        *slog.Logger
 }
 
-// GateResult is the certification status of every dependency of one input.
-type GateResult struct {
-	Input        string
-	Policy       string // the policy's name
-	PolicySHA256 string
-	Dependencies int // distinct dependencies judged
-	Uncertified  []GateFinding
-	// Rejected are VSAs that do not verify: changed after signing, or
-	// corrupt. They fail the gate: evidence that was given must hold.
-	Rejected []policy.Check
-	// Unused are VSAs not counted: signed by a key the policy does not
-	// trust, a FAILED verification, or about no dependency of the input.
-	Unused []policy.Check
-}
-
-// GateFinding is one dependency that is not certified.
-type GateFinding struct {
-	Dependency    string // purl, or name@version without one
-	Location      string // where the input lists it
-	Certification policy.Certification
-}
-
-// Passed reports whether every dependency is certified and every VSA
-// given verified.
-func (r *GateResult) Passed() bool { return len(r.Uncertified) == 0 && len(r.Rejected) == 0 }
-
 // Gate reads a dependency list (go.sum, package-lock.json, go.mod, or a
 // CycloneDX or SPDX SBOM) and certifies each dependency under the policy:
 // a PASSED VSA from a certifier key the policy trusts, or an unexpired
 // entry of the policy's certification list. A dependency with neither
 // purl nor sha256 cannot be certified. Unreadable input and VSA files
 // are errors (no verdict); a VSA that does not verify is a finding.
-func Gate(input string, o GateOptions) (*GateResult, error) {
+func Gate(input string, o GateOptions) (*policy.GateResult, error) {
 	if o.Policy == nil {
 		return nil, &ConfigError{reason.New(reason.InputMalformed, "give --policy FILE", "gate without a policy")}
 	}
@@ -76,7 +50,7 @@ func Gate(input string, o GateOptions) (*GateResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &GateResult{Input: input, Policy: o.Policy.Name(), PolicySHA256: o.Policy.SHA256()}
+	res := &policy.GateResult{Input: input, Policy: o.Policy.Name(), PolicySHA256: o.Policy.SHA256()}
 	var vsas []*vsaResult
 	for _, f := range o.VSAs {
 		v := checkVSA(pr.certs, f)
@@ -118,7 +92,7 @@ func Gate(input string, o GateOptions) (*GateResult, error) {
 			cert = o.Policy.Certify(pc, at)
 		}
 		if !cert.Certified {
-			res.Uncertified = append(res.Uncertified, GateFinding{Dependency: id, Location: c.Location, Certification: cert})
+			res.Uncertified = append(res.Uncertified, policy.GateFinding{Dependency: id, Location: c.Location, Certification: cert})
 		}
 	}
 	for j, v := range vsas {

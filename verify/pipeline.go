@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -58,8 +57,8 @@ type gathered struct {
 	art      attest.Artifact // Path empty for digests and images
 	verified []verifiedBundle
 	rebuild  *rebuild.Result
-	wasm     policy.Wasm                      // what a WebAssembly artifact imports (wasm.go)
-	sboms    map[[sha256.Size]byte]parsedSBOM // attested SBOMs by predicate sha256 (sbom.go)
+	wasm     policy.Wasm // what a WebAssembly artifact imports (wasm.go)
+	sboms    sbomCache   // each SBOM read and assessed once (sbom.go)
 }
 
 // add records verified bundles once each: an image index's evidence
@@ -79,10 +78,6 @@ type verifiedBundle struct {
 	evidence string
 }
 
-// decide is policy.Decide; verifyArtifact calls it once per artifact (a
-// test counts the calls).
-var decide = policy.Decide
-
 // verifyArtifact is the pipeline of one artifact: resolve it to an
 // evidence source, verify its bundles, apply the attestation checks to
 // what they cover, run the source's checks, gather the facts, and decide
@@ -98,7 +93,7 @@ func (r *Runner) verifyArtifact(ctx context.Context, arg string) Outcome {
 	if ok {
 		for _, c := range covered {
 			checks = append(checks, r.attestationChecks(c.subject, c.verified)...)
-			checks = append(checks, sbomLabelChecks(g, c.subject, c.verified, r.logger)...)
+			checks = append(checks, r.sbomLabelChecks(g, c.subject, c.verified)...)
 		}
 		checks = append(checks, src.checks(ctx, g)...)
 	}
@@ -107,7 +102,7 @@ func (r *Runner) verifyArtifact(ctx context.Context, arg string) Outcome {
 		o.Name = filepath.Base(g.art.Path)
 	}
 	if r.policy == nil {
-		o.Verdict = decide(g.subject, checks)
+		o.Verdict = policy.Decide(g.subject, checks)
 		return o
 	}
 	return r.policy.evaluate(r, o, g, checks)

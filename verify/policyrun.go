@@ -122,11 +122,10 @@ func (pr *policyRun) preflight(artifacts []string) error {
 
 // evaluate gathers the facts of one artifact from its checks and from
 // what verifying it established, evaluates the policy on them, and
-// decides the verdict: the checks, those the facts added (the SBOM the
-// policy judges, VSAs, unreadable provenance) and the policy's rules.
-// policy.Decide runs once, so that the facts see the checks as the
-// verdict model reads them (a required check skipped is a failure);
-// Result.Apply then adds the rules' checks to that verdict.
+// decides the verdict once: the checks, those the facts added (the SBOM
+// the policy judges, VSAs, unreadable provenance) and the policy's rules.
+// The facts see the checks settled, as the verdict reads them (a required
+// check skipped is a failure).
 func (pr *policyRun) evaluate(r *Runner, o Outcome, g *gathered, checks []policy.Check) Outcome {
 	subject := g.subject
 	f := &policy.Facts{Artifact: subject}
@@ -168,10 +167,10 @@ func (pr *policyRun) evaluate(r *Runner, o Outcome, g *gathered, checks []policy
 		extra = append(extra, ch)
 	}
 
-	v := decide(subject, append(checks, extra...))
-	f.Checks = slices.Clone(v.Checks)
+	checks = append(checks, extra...)
+	f.Checks = policy.Settle(checks)
 	res := policy.Evaluate(pr.opts.Policy, f, pr.opts.Now())
-	o.Verdict, o.Facts = res.Apply(v), f
+	o.Verdict, o.Facts = res.Verdict(checks), f
 	return o
 }
 

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -115,18 +114,12 @@ func nameMatches(g *sbom.Graph, artifactName string) bool {
 	return name != "" && version != "" && strings.Contains(base, name) && strings.Contains(base, version)
 }
 
-// sbomProfileFacts checks the SBOM read from source (or the predicate of
-// attested) against the conformance profile the policy requires and
-// records the result in sum. An SBOM that the reader accepted but the
+// sbomProfileFacts checks the SBOM document read from source (the bytes
+// it kept, not read again) against the conformance profile the policy
+// requires and records the result in sum. An SBOM that the reader accepted but the
 // profile check cannot read is a FAIL.
-func sbomProfileFacts(subject policy.Subject, sum *policy.SBOM, profile, source string, attested *attest.Statement, opts []sbom.Option) *policy.Check {
-	var rep *sbom.ProfileReport
-	var err error
-	if attested != nil {
-		rep, err = sbom.CheckProfile(bytes.NewReader(attested.Predicate), source, profile, opts...)
-	} else {
-		rep, err = sbom.CheckProfileFile(source, profile, opts...)
-	}
+func sbomProfileFacts(subject policy.Subject, sum *policy.SBOM, profile, source string, doc *sbom.Document) *policy.Check {
+	rep, err := doc.CheckProfile(profile)
 	if err != nil {
 		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.SBOMMalformed, "give the artifact's SBOM as CycloneDX or SPDX"), source)
 		return &c

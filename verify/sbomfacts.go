@@ -3,7 +3,6 @@ package verify
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/sovcheck/sovcheck/attest"
@@ -13,19 +12,19 @@ import (
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
-// sbomFacts finds the SBOM the policy judges, assesses it with the
-// policy's data and returns the check that reports it, or nil when the
+// sbomFacts finds the SBOM the policy judges and returns the check that
+// reports the policy's assessment of it (the one assessment of that SBOM:
+// the label check of an attested SBOM shares it), or nil when the
 // artifact has no SBOM.
 func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (*policy.Check, []policy.Vulnerability, policy.SBOM) {
-	now := pr.opts.Now
-	opts := []sbom.Option{sbom.WithLogger(r.logger), sbom.WithClock(now)}
-	var graph *sbom.Graph
+	opts := []sbom.Option{sbom.WithLogger(r.logger), sbom.WithClock(pr.opts.Now)}
+	var doc *sbom.Document
 	var err error
 	var attested *attest.Statement
 	source := pr.opts.SBOM
 	switch {
 	case source != "":
-		graph, err = sbom.ReadFile(source, opts...)
+		doc, err = sbom.ReadDocumentFile(source, opts...)
 	case g.art.Path != "":
 		for _, s := range SBOMSuffixes {
 			if fi, statErr := os.Stat(g.art.Path + s); statErr == nil && fi.Mode().IsRegular() {
@@ -34,7 +33,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 			}
 		}
 		if source != "" {
-			graph, err = sbom.ReadFile(source, opts...)
+			doc, err = sbom.ReadDocumentFile(source, opts...)
 		}
 	}
 	if source == "" {
@@ -43,7 +42,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		for _, vb := range g.verified {
 			if st := vb.res.Statement; st != nil && (st.PredicateType == vocab.PredicateCycloneDX || st.PredicateType == vocab.PredicateSPDX) {
 				source, attested = vb.evidence, st
-				graph, err = g.attestedSBOM(st, vb.evidence, r.logger)
+				doc, err = g.attestedSBOM(r, st, vb.evidence)
 				break
 			}
 		}
@@ -55,27 +54,21 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.SBOMMalformed, "give the artifact's SBOM as CycloneDX or SPDX JSON"), source)
 		return &c, nil, policy.SBOM{}
 	}
-	bound := sbomBinding(subject, g.art.Name, graph, source, attested)
+	bound := sbomBinding(subject, g.art.Name, doc.Graph, source, attested)
 	if bound.Status != policy.StatusPass {
 		return &bound, nil, policy.SBOM{}
 	}
 	if strings.HasPrefix(bound.Message, "warning:") {
 		r.logger.Warn(bound.Message, "sbom", source)
 	}
-	data, err := pr.vexData(g)
-	if err != nil {
-		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.VEXMalformed, "give an OpenVEX, CycloneDX VEX or CSAF VEX document"), source)
+	rep, rerr := r.assessment(g, doc)
+	if rerr != nil {
+		c := failCheck(vocab.CheckSBOMAssessed, subject, rerr, source)
 		return &c, nil, policy.SBOM{}
 	}
-	a, err := sbom.NewAssessor(slices.Concat(opts, []sbom.Option{sbom.WithScoring(pr.assessConfig()), sbom.WithData(data)})...)
-	if err != nil {
-		c := failCheck(vocab.CheckSBOMAssessed, subject, reason.As(err, reason.InternalError, ""), source)
-		return &c, nil, policy.SBOM{}
-	}
-	rep := a.Assess(graph)
 	sum := policy.SBOM{Present: true, Source: source, Quality: 1 - rep.Coverage.Unassessed, ProductGrade: string(rep.Product.Grade), Components: []policy.Component{}}
 	if profile := pr.opts.Policy.SBOMProfile(); profile != "" {
-		if c := sbomProfileFacts(subject, &sum, profile, source, attested, opts); c != nil {
+		if c := sbomProfileFacts(subject, &sum, profile, source, doc); c != nil {
 			return c, nil, policy.SBOM{}
 		}
 	}
@@ -97,7 +90,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	sum.Advisories = advisoryFacts(rep)
 	sum.Services = serviceFacts(rep.Services)
-	c := policy.Check{ID: vocab.CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source,
+	c := policy.Check{ID: vocab.CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source, AdvisoriesAsOf: rep.AdvisoriesAsOf(),
 		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
 			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,
 			bound.Message)}

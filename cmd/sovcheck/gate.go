@@ -59,12 +59,7 @@ func runGate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := &report.Gate{Input: res.Input, Policy: res.Policy, PolicySHA256: res.PolicySHA256, Dependencies: res.Dependencies,
-		Rejected: res.Rejected, Unused: res.Unused}
-	for _, f := range res.Uncertified {
-		doc.Uncertified = append(doc.Uncertified, report.GateFinding(f))
-	}
-	if err := report.WriteGateText(c.App.Writer, doc); err != nil {
+	if err := report.WriteGateText(c.App.Writer, res); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if !res.Passed() {
