@@ -10,6 +10,7 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -44,14 +45,14 @@ type ParsedBundle struct {
 // .intoto.jsonl convention), from r. It reads at most MaxEvidenceFileSize
 // bytes and fails with INPUT_TOO_LARGE past that.
 func ReadBundles(r io.Reader) ([]ParsedBundle, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxEvidenceFileSize+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the evidence file is readable", "reading bundle")
-	}
-	if len(data) > MaxEvidenceFileSize {
+	data, err := boundedio.ReadAll(r, MaxEvidenceFileSize)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "evidence file exceeds the size limit",
 			Got: fmt.Sprintf("more than %d bytes", MaxEvidenceFileSize), Want: fmt.Sprintf("at most %d bytes", MaxEvidenceFileSize),
 			Hint: "a Sigstore bundle is a few KiB; check that the right file was given"}
+	}
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the evidence file is readable", "reading bundle")
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
@@ -20,6 +21,17 @@ func ReadAll(r io.Reader, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	return data, nil
+}
+
+// ReadFile reads the file at path like ReadAll: its errors are those of
+// opening and reading the file, or TooLarge("input", limit).
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadAll(f, limit)
 }
 
 // Reader yields the bytes of another reader up to a limit, so that a

@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -188,5 +191,21 @@ func TestReaderPassesReaderErrors(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "12345,6789" {
 		t.Fatalf("entries read: %q", got)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("12345"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := ReadFile(p, 5); err != nil || string(data) != "12345" {
+		t.Fatalf("at the limit: got %q, %v", data, err)
+	}
+	if _, err := ReadFile(p, 4); reason.CodeOf(err, "") != reason.InputTooLarge {
+		t.Fatalf("over the limit: got %v", err)
+	}
+	if _, err := ReadFile(p+".missing", 5); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing file: got %v, want the file system's error", err)
 	}
 }
