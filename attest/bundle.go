@@ -12,6 +12,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Limits on bundle input. A bundle of a real release is a few tens of KiB;
@@ -28,10 +29,10 @@ const (
 
 // Bundle media types sovcheck understands, by bundle version.
 var bundleMediaTypes = map[string]string{
-	"application/vnd.dev.sigstore.bundle+json;version=0.1": "v0.1",
-	"application/vnd.dev.sigstore.bundle+json;version=0.2": "v0.2",
-	"application/vnd.dev.sigstore.bundle+json;version=0.3": "v0.3",
-	"application/vnd.dev.sigstore.bundle.v0.3+json":        "v0.3",
+	vocab.MediaTypeBundleV01:       "v0.1",
+	vocab.MediaTypeBundleV02:       "v0.2",
+	vocab.MediaTypeBundleV03Legacy: "v0.3",
+	vocab.MediaTypeBundleV03:       "v0.3",
 }
 
 // ParsedBundle is one Sigstore bundle read from an evidence file.

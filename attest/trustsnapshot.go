@@ -19,10 +19,8 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
-
-// TrustSnapshotMediaType names the JSON document PullTrustSnapshot writes.
-const TrustSnapshotMediaType = "application/vnd.sovcheck.trust-snapshot.v1+json"
 
 // Limits of a trust snapshot: the file as a whole, and each TUF metadata
 // file or target read while pulling one. The public-good trusted root and
@@ -142,8 +140,8 @@ func ReadTrustSnapshot(r io.Reader) (*TrustSnapshot, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, reason.Wrap(err, reason.TrustSnapshotInvalid, hint, "decoding trust snapshot")
 	}
-	if s.MediaType != TrustSnapshotMediaType {
-		return nil, reason.Mismatch(reason.TrustSnapshotInvalid, hint, "trust snapshot media type", s.MediaType, TrustSnapshotMediaType)
+	if s.MediaType != vocab.MediaTypeTrustSnapshot {
+		return nil, reason.Mismatch(reason.TrustSnapshotInvalid, hint, "trust snapshot media type", s.MediaType, vocab.MediaTypeTrustSnapshot)
 	}
 	if s.AsOf.IsZero() {
 		return nil, reason.New(reason.TrustSnapshotInvalid, hint, "trust snapshot has no as-of time")
@@ -199,7 +197,7 @@ func ReadTrustedRootOrSnapshotFile(path string) (*root.TrustedRoot, *TrustSnapsh
 	var head struct {
 		MediaType string `json:"mediaType"`
 	}
-	if json.Unmarshal(data, &head) == nil && head.MediaType == TrustSnapshotMediaType {
+	if json.Unmarshal(data, &head) == nil && head.MediaType == vocab.MediaTypeTrustSnapshot {
 		s, err := ReadTrustSnapshot(bytes.NewReader(data))
 		if err != nil {
 			return nil, nil, err
@@ -285,7 +283,7 @@ func PullTrustSnapshot(cacheDir string, opts ...PullOption) (*TrustSnapshot, err
 		return nil, tufError(err, "refreshing TUF repository %s", cfg.url)
 	}
 	metaDir := filepath.Join(cacheDir, tuf.URLToPath(cfg.url))
-	s := &TrustSnapshot{MediaType: TrustSnapshotMediaType, AsOf: cfg.now().UTC().Truncate(time.Second), Repository: cfg.url}
+	s := &TrustSnapshot{MediaType: vocab.MediaTypeTrustSnapshot, AsOf: cfg.now().UTC().Truncate(time.Second), Repository: cfg.url}
 	targets, err := s.readRoles(metaDir)
 	if err != nil {
 		return nil, err
