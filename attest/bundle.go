@@ -10,7 +10,9 @@ import (
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // Limits on bundle input. A bundle of a real release is a few tens of KiB;
@@ -27,10 +29,10 @@ const (
 
 // Bundle media types sovcheck understands, by bundle version.
 var bundleMediaTypes = map[string]string{
-	"application/vnd.dev.sigstore.bundle+json;version=0.1": "v0.1",
-	"application/vnd.dev.sigstore.bundle+json;version=0.2": "v0.2",
-	"application/vnd.dev.sigstore.bundle+json;version=0.3": "v0.3",
-	"application/vnd.dev.sigstore.bundle.v0.3+json":        "v0.3",
+	vocab.MediaTypeBundleV01:       "v0.1",
+	vocab.MediaTypeBundleV02:       "v0.2",
+	vocab.MediaTypeBundleV03Legacy: "v0.3",
+	vocab.MediaTypeBundleV03:       "v0.3",
 }
 
 // ParsedBundle is one Sigstore bundle read from an evidence file.
@@ -44,14 +46,14 @@ type ParsedBundle struct {
 // .intoto.jsonl convention), from r. It reads at most MaxEvidenceFileSize
 // bytes and fails with INPUT_TOO_LARGE past that.
 func ReadBundles(r io.Reader) ([]ParsedBundle, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxEvidenceFileSize+1))
-	if err != nil {
-		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the evidence file is readable", "reading bundle")
-	}
-	if len(data) > MaxEvidenceFileSize {
+	data, err := boundedio.ReadAll(r, MaxEvidenceFileSize)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "evidence file exceeds the size limit",
 			Got: fmt.Sprintf("more than %d bytes", MaxEvidenceFileSize), Want: fmt.Sprintf("at most %d bytes", MaxEvidenceFileSize),
 			Hint: "a Sigstore bundle is a few KiB; check that the right file was given"}
+	}
+	if err != nil {
+		return nil, reason.Wrap(err, reason.InputUnreadable, "check that the evidence file is readable", "reading bundle")
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {

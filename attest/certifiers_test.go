@@ -44,7 +44,7 @@ func TestCertifiersVerifyVSA(t *testing.T) {
 	}
 	for name, data := range map[string][]byte{"DSSE envelope": envelope, "bundle": bundle} {
 		cv, err := trusted.VerifyVSA(data)
-		if err != nil || cv.KeyID != id || cv.VSA.VerificationResult != VSAPassed {
+		if err != nil || cv.KeyID != id || cv.VSA.VerificationResult != vocab.VSAPassed {
 			t.Fatalf("%s: %+v, %v", name, cv, err)
 		}
 	}
@@ -52,7 +52,7 @@ func TestCertifiersVerifyVSA(t *testing.T) {
 	// A changed payload: the signature no longer verifies with the key the
 	// VSA names.
 	other := testVSA()
-	other.VerificationResult, other.VerifiedLevels = VSAFailed, []string{VSAFailed}
+	other.VerificationResult, other.VerifiedLevels = vocab.VSAFailed, []string{vocab.VSAFailed}
 	rawOther, err := NewVSAStatement(testSubject, other)
 	if err != nil {
 		t.Fatal(err)

@@ -62,7 +62,7 @@ func FuzzParseStatement(f *testing.F) {
 	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v0.1","subject":[],"predicateType":"x"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		st, err := ParseStatement(InTotoPayloadType, data)
+		st, err := ParseStatement(vocab.InTotoPayloadType, data)
 		if err != nil && st != nil {
 			t.Fatalf("error %v with non-nil result", err)
 		}
@@ -78,7 +78,7 @@ func FuzzParseProvenance(f *testing.F) {
 	f.Add(vocab.PredicateSLSAProvenanceV1, []byte(`{"buildDefinition":{"externalParameters":{"workflow":{"repository":"https://github.com/a/b","ref":"refs/heads/main"}},"resolvedDependencies":[{"uri":"git+https://github.com/a/b@refs/heads/main"}]},"runDetails":{"builder":{"id":"b"}}}`))
 	f.Add("x", []byte(`{}`))
 	f.Fuzz(func(t *testing.T, predicateType string, predicate []byte) {
-		st := &Statement{Type: StatementTypeV1, PredicateType: predicateType, Predicate: predicate, Subject: []Subject{{Name: "a"}}}
+		st := &Statement{Type: vocab.StatementTypeV1, PredicateType: predicateType, Predicate: predicate, Subject: []Subject{{Name: "a"}}}
 		p, err := ParseProvenance(st)
 		if err != nil && p != nil {
 			t.Fatalf("error %v with non-nil result", err)

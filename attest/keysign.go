@@ -120,9 +120,6 @@ func EnvelopeKeyID(pub crypto.PublicKey) (string, error) {
 	return id, nil
 }
 
-// bundleV03MediaType is the media type of the bundles SignKeyBundle writes.
-const bundleV03MediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-
 // SignStatementWithKey signs an in-toto statement with key, once, and
 // returns the signed DSSE envelope in two forms: as DSSE's JSON, and as a
 // Sigstore bundle v0.3 whose public key hint is the key's id (hex sha256
@@ -141,7 +138,7 @@ func SignStatementWithKey(statement []byte, key crypto.Signer) (envelope, bundle
 	if err != nil {
 		return nil, nil, err
 	}
-	env := &Envelope{PayloadType: InTotoPayloadType, Payload: statement}
+	env := &Envelope{PayloadType: vocab.InTotoPayloadType, Payload: statement}
 	sig, err := signMessage(key, env.PAE())
 	if err != nil {
 		return nil, nil, err
@@ -155,12 +152,12 @@ func SignStatementWithKey(statement []byte, key crypto.Signer) (envelope, bundle
 		return nil, nil, fmt.Errorf("encoding DSSE envelope: %w", err)
 	}
 	pb := &protobundle.Bundle{
-		MediaType: bundleV03MediaType,
+		MediaType: vocab.MediaTypeBundleV03,
 		VerificationMaterial: &protobundle.VerificationMaterial{
 			Content: &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: id}},
 		},
 		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
-			Payload: statement, PayloadType: InTotoPayloadType, Signatures: []*protodsse.Signature{{Sig: sig, Keyid: fp}},
+			Payload: statement, PayloadType: vocab.InTotoPayloadType, Signatures: []*protodsse.Signature{{Sig: sig, Keyid: fp}},
 		}},
 	}
 	if _, err := bundle.NewBundle(pb); err != nil {

@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func TestVerifyStatementWithKey(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
 	digest := strings.Repeat("ab", 32)
-	st, _ := json.Marshal(Statement{Type: StatementTypeV1, PredicateType: "https://example.com/p", Predicate: json.RawMessage(`{}`),
+	st, _ := json.Marshal(Statement{Type: vocab.StatementTypeV1, PredicateType: "https://example.com/p", Predicate: json.RawMessage(`{}`),
 		Subject: []Subject{{Name: "f", Digest: map[string]string{"sha256": digest}}}})
 	envelope, bundle, err := SignStatementWithKey(st, key)
 	if err != nil {

@@ -6,17 +6,11 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
-// In-toto statement types and the DSSE payload type that carries them.
-const (
-	StatementTypeV01  = "https://in-toto.io/Statement/v0.1"
-	StatementTypeV1   = "https://in-toto.io/Statement/v1"
-	InTotoPayloadType = "application/vnd.in-toto+json"
-
-	// MaxSubjects is the most subjects read from one statement.
-	MaxSubjects = 100_000
-)
+// MaxSubjects is the most subjects read from one statement.
+const MaxSubjects = 100_000
 
 // Subject is one subject of an in-toto statement.
 type Subject struct {
@@ -34,17 +28,17 @@ type Statement struct {
 
 // ParseStatement parses an in-toto statement from a DSSE payload.
 func ParseStatement(payloadType string, payload []byte) (*Statement, error) {
-	if payloadType != InTotoPayloadType {
+	if payloadType != vocab.InTotoPayloadType {
 		return nil, &reason.Error{Code: reason.StatementMalformed, Msg: "DSSE payload is not an in-toto statement",
-			Got: payloadType, Want: InTotoPayloadType, Hint: "sovcheck verifies DSSE envelopes that carry in-toto statements"}
+			Got: payloadType, Want: vocab.InTotoPayloadType, Hint: "sovcheck verifies DSSE envelopes that carry in-toto statements"}
 	}
 	var st Statement
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, reason.Wrap(err, reason.StatementMalformed, "the signed payload is not valid JSON; the attestation is corrupt", "parsing in-toto statement")
 	}
-	if st.Type != StatementTypeV01 && st.Type != StatementTypeV1 {
+	if st.Type != vocab.StatementTypeV01 && st.Type != vocab.StatementTypeV1 {
 		return nil, &reason.Error{Code: reason.StatementMalformed, Msg: "unknown in-toto statement type",
-			Got: st.Type, Want: StatementTypeV1, Hint: "sovcheck reads in-toto statements v0.1 and v1"}
+			Got: st.Type, Want: vocab.StatementTypeV1, Hint: "sovcheck reads in-toto statements v0.1 and v1"}
 	}
 	if st.PredicateType == "" {
 		return nil, reason.New(reason.StatementMalformed, "the attestation is incomplete; ask the publisher for a valid one", "in-toto statement has no predicateType")

@@ -9,6 +9,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tuf"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -18,13 +19,12 @@ const MaxTrustedRootSize = 8 << 20
 
 // ReadTrustedRoot reads a Sigstore trusted_root.json.
 func ReadTrustedRoot(r io.Reader) (*root.TrustedRoot, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxTrustedRootSize+1))
+	data, err := boundedio.ReadAll(r, MaxTrustedRootSize)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return nil, trustedRootTooLarge()
+	}
 	if err != nil {
 		return nil, reason.Wrap(err, reason.TrustRootInvalid, "check that the trusted root file is readable", "reading trusted root")
-	}
-	if len(data) > MaxTrustedRootSize {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "trusted root exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxTrustedRootSize),
-			Hint: "give Sigstore's trusted_root.json"}
 	}
 	tr, err := root.NewTrustedRootFromJSON(data)
 	if err != nil {
@@ -34,6 +34,11 @@ func ReadTrustedRoot(r io.Reader) (*root.TrustedRoot, error) {
 		return nil, reason.New(reason.TrustRootInvalid, "the trusted root names no certificate authority and no transparency log; give a complete trusted_root.json", "trusted root is empty")
 	}
 	return tr, nil
+}
+
+func trustedRootTooLarge() *reason.Error {
+	return &reason.Error{Code: reason.InputTooLarge, Msg: "trusted root exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxTrustedRootSize),
+		Hint: "give Sigstore's trusted_root.json"}
 }
 
 // ReadTrustedRootFile reads a trusted_root.json from path.

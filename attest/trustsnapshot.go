@@ -17,11 +17,10 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/tuf"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
-
-// TrustSnapshotMediaType names the JSON document PullTrustSnapshot writes.
-const TrustSnapshotMediaType = "application/vnd.sovcheck.trust-snapshot.v1+json"
 
 // Limits of a trust snapshot: the file as a whole, and each TUF metadata
 // file or target read while pulling one. The public-good trusted root and
@@ -130,19 +129,19 @@ func (s *TrustSnapshot) ParsedTrustedRoot() (*root.TrustedRoot, error) {
 // expiry, the targets' digests, and trust material that parses.
 func ReadTrustSnapshot(r io.Reader) (*TrustSnapshot, error) {
 	const hint = "give a snapshot written by 'sovcheck trust pull'"
-	data, err := io.ReadAll(io.LimitReader(r, MaxTrustSnapshotSize+1))
+	data, err := boundedio.ReadAll(r, MaxTrustSnapshotSize)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "trust snapshot exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxTrustSnapshotSize), Hint: hint}
+	}
 	if err != nil {
 		return nil, reason.Wrap(err, reason.TrustSnapshotInvalid, hint, "reading trust snapshot")
-	}
-	if len(data) > MaxTrustSnapshotSize {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "trust snapshot exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxTrustSnapshotSize), Hint: hint}
 	}
 	var s TrustSnapshot
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, reason.Wrap(err, reason.TrustSnapshotInvalid, hint, "decoding trust snapshot")
 	}
-	if s.MediaType != TrustSnapshotMediaType {
-		return nil, reason.Mismatch(reason.TrustSnapshotInvalid, hint, "trust snapshot media type", s.MediaType, TrustSnapshotMediaType)
+	if s.MediaType != vocab.MediaTypeTrustSnapshot {
+		return nil, reason.Mismatch(reason.TrustSnapshotInvalid, hint, "trust snapshot media type", s.MediaType, vocab.MediaTypeTrustSnapshot)
 	}
 	if s.AsOf.IsZero() {
 		return nil, reason.New(reason.TrustSnapshotInvalid, hint, "trust snapshot has no as-of time")
@@ -188,6 +187,9 @@ func ReadTrustedRootOrSnapshotFile(path string) (*root.TrustedRoot, *TrustSnapsh
 		return nil, nil, reason.Wrap(err, reason.TrustRootMissing, "check the --trusted-root path", "opening trusted root")
 	}
 	defer f.Close()
+	// One byte past the larger limit is read on purpose and not judged
+	// here: ReadTrustSnapshot or ReadTrustedRoot, whichever the bytes turn
+	// out to be, refuses them with its own message.
 	data, err := io.ReadAll(io.LimitReader(f, MaxTrustSnapshotSize+1))
 	if err != nil {
 		return nil, nil, reason.Wrap(err, reason.TrustRootInvalid, "check that the trusted root file is readable", "reading trusted root %q", path)
@@ -195,7 +197,7 @@ func ReadTrustedRootOrSnapshotFile(path string) (*root.TrustedRoot, *TrustSnapsh
 	var head struct {
 		MediaType string `json:"mediaType"`
 	}
-	if json.Unmarshal(data, &head) == nil && head.MediaType == TrustSnapshotMediaType {
+	if json.Unmarshal(data, &head) == nil && head.MediaType == vocab.MediaTypeTrustSnapshot {
 		s, err := ReadTrustSnapshot(bytes.NewReader(data))
 		if err != nil {
 			return nil, nil, err
@@ -281,7 +283,7 @@ func PullTrustSnapshot(cacheDir string, opts ...PullOption) (*TrustSnapshot, err
 		return nil, tufError(err, "refreshing TUF repository %s", cfg.url)
 	}
 	metaDir := filepath.Join(cacheDir, tuf.URLToPath(cfg.url))
-	s := &TrustSnapshot{MediaType: TrustSnapshotMediaType, AsOf: cfg.now().UTC().Truncate(time.Second), Repository: cfg.url}
+	s := &TrustSnapshot{MediaType: vocab.MediaTypeTrustSnapshot, AsOf: cfg.now().UTC().Truncate(time.Second), Repository: cfg.url}
 	targets, err := s.readRoles(metaDir)
 	if err != nil {
 		return nil, err
@@ -358,20 +360,14 @@ func (s *TrustSnapshot) readRoles(dir string) (map[string]*metadata.TargetFiles,
 	return targets, nil
 }
 
+// readLimited reads a file of at most limit bytes; past it, the error
+// names the file.
 func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
+	data, err := boundedio.ReadFile(path, limit)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return nil, fmt.Errorf("%s exceeds %d bytes", path, limit)
 	}
-	return data, nil
+	return data, err
 }
 
 // tufError gives a go-tuf failure its reason code.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 const testSigningConfig = `{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json"}`
@@ -80,7 +81,7 @@ func TestPullTrustSnapshot(t *testing.T) {
 	if !bytes.Equal(s.TrustedRoot, trJSON) || string(s.SigningConfig) != testSigningConfig {
 		t.Errorf("snapshot holds other trust material than the repository serves")
 	}
-	if s.Repository != srv.URL || s.MediaType != TrustSnapshotMediaType {
+	if s.Repository != srv.URL || s.MediaType != vocab.MediaTypeTrustSnapshot {
 		t.Errorf("got repository %q media type %q", s.Repository, s.MediaType)
 	}
 	for i, role := range []string{"root", "targets", "snapshot", "timestamp"} {
@@ -325,7 +326,7 @@ func TestReadTrustSnapshot(t *testing.T) {
 }
 
 func FuzzReadTrustSnapshot(f *testing.F) {
-	f.Add([]byte(`{"mediaType":"` + TrustSnapshotMediaType + `","asOf":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"mediaType":"` + vocab.MediaTypeTrustSnapshot + `","asOf":"2026-01-01T00:00:00Z"}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ReadTrustSnapshot(bytes.NewReader(data))

@@ -19,12 +19,6 @@ import (
 // policy, with the result. sovcheck writes them (`sovcheck attest vsa`) and
 // reads them as evidence of certification.
 
-// VSA results.
-const (
-	VSAPassed = "PASSED"
-	VSAFailed = "FAILED"
-)
-
 // Limits on a VSA predicate.
 const (
 	// MaxVSAInputs is the most input attestations read from one VSA.
@@ -92,9 +86,9 @@ func (v *VSA) Validate() error {
 			Got: fmt.Sprint(len(v.InputAttestations)), Want: fmt.Sprintf("at most %d", MaxVSAInputs), Hint: "split the verification"}
 	}
 	switch v.VerificationResult {
-	case VSAPassed, VSAFailed:
+	case vocab.VSAPassed, vocab.VSAFailed:
 	default:
-		return bad("verificationResult %q: want %s or %s", v.VerificationResult, VSAPassed, VSAFailed)
+		return bad("verificationResult %q: want %s or %s", v.VerificationResult, vocab.VSAPassed, vocab.VSAFailed)
 	}
 	if len(v.VerifiedLevels) == 0 {
 		return bad("has no verifiedLevels")
@@ -106,8 +100,8 @@ func (v *VSA) Validate() error {
 	tracks := map[string]bool{}
 	for _, l := range v.VerifiedLevels {
 		switch {
-		case l == VSAFailed:
-			if v.VerificationResult != VSAFailed {
+		case l == vocab.VSAFailed:
+			if v.VerificationResult != vocab.VSAFailed {
 				return bad("verifiedLevels says FAILED, verificationResult %s", v.VerificationResult)
 			}
 		case slsaLevel().MatchString(l):
@@ -143,7 +137,7 @@ func NewVSAStatement(subjects []Subject, v VSA) ([]byte, error) {
 		Subject       []Subject `json:"subject"`
 		PredicateType string    `json:"predicateType"`
 		Predicate     VSA       `json:"predicate"`
-	}{StatementTypeV1, subjects, vocab.PredicateVSA, v}
+	}{vocab.StatementTypeV1, subjects, vocab.PredicateVSA, v}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

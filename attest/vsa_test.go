@@ -27,7 +27,7 @@ func testVSA() VSA {
 		ResourceURI:        "pkg:golang/example.com/tool@v1.2.0",
 		Policy:             ResourceDescriptor{URI: "procurement.yaml", Digest: map[string]string{"sha256": strings.Repeat("ab", 32)}},
 		InputAttestations:  []ResourceDescriptor{{URI: "tool.intoto.jsonl", Digest: map[string]string{"sha256": strings.Repeat("cd", 32)}}},
-		VerificationResult: VSAPassed,
+		VerificationResult: vocab.VSAPassed,
 		VerifiedLevels:     []string{"SLSA_BUILD_LEVEL_1"},
 		SLSAVersion:        "1.0",
 	}
@@ -40,11 +40,11 @@ func TestVSARoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ParseStatement(InTotoPayloadType, raw)
+	st, err := ParseStatement(vocab.InTotoPayloadType, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Type != StatementTypeV1 || st.PredicateType != vocab.PredicateVSA || st.Subject[0].Name != "tool" {
+	if st.Type != vocab.StatementTypeV1 || st.PredicateType != vocab.PredicateVSA || st.Subject[0].Name != "tool" {
 		t.Fatalf("statement = %+v", st)
 	}
 	v, err := ParseVSA(st)
@@ -80,7 +80,7 @@ func TestVSAInvalid(t *testing.T) {
 		{"no levels", func(v *VSA) { v.VerifiedLevels = nil }, "verifiedLevels"},
 		{"bad level", func(v *VSA) { v.VerifiedLevels = []string{"LEVEL_3"} }, "SLSA_<TRACK>_LEVEL_<N>"},
 		{"track twice", func(v *VSA) { v.VerifiedLevels = []string{"SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2"} }, "twice"},
-		{"FAILED level on a pass", func(v *VSA) { v.VerifiedLevels = []string{VSAFailed} }, "says FAILED"},
+		{"FAILED level on a pass", func(v *VSA) { v.VerifiedLevels = []string{vocab.VSAFailed} }, "says FAILED"},
 		{"too many inputs", func(v *VSA) { v.InputAttestations = make([]ResourceDescriptor, MaxVSAInputs+1) }, "too many input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestVSAInvalid(t *testing.T) {
 		t.Fatal("a VSA without subject was written")
 	}
 	failed := testVSA()
-	failed.VerificationResult, failed.VerifiedLevels = VSAFailed, []string{VSAFailed}
+	failed.VerificationResult, failed.VerifiedLevels = vocab.VSAFailed, []string{vocab.VSAFailed}
 	if _, err := NewVSAStatement(testSubject, failed); err != nil {
 		t.Fatalf("a FAILED VSA: %v", err)
 	}

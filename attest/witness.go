@@ -26,6 +26,7 @@ import (
 	tdnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -64,12 +65,12 @@ type WitnessList struct {
 // witness list is configuration, and half of it is not what the user meant.
 func ParseWitnessList(r io.Reader) (*WitnessList, error) {
 	const hint = "write one witness per line: NAME+HASH+BASE64KEY [OPERATOR [JURISDICTION]]"
-	data, err := io.ReadAll(io.LimitReader(r, MaxWitnessListSize+1))
+	data, err := boundedio.ReadAll(r, MaxWitnessListSize)
+	if reason.CodeOf(err, "") == reason.InputTooLarge {
+		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "witness list exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxWitnessListSize), Hint: hint}
+	}
 	if err != nil {
 		return nil, reason.Wrap(err, reason.WitnessListInvalid, hint, "reading witness list")
-	}
-	if len(data) > MaxWitnessListSize {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "witness list exceeds the size limit", Want: fmt.Sprintf("at most %d bytes", MaxWitnessListSize), Hint: hint}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), MaxWitnessLineLength)

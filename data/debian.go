@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -20,6 +21,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/sbom"
 )
@@ -61,7 +63,7 @@ func NewDebianIndex(path string, opts ...Option) (*DebianIndex, error) {
 	if err != nil {
 		return nil, reason.Wrap(err, reason.RiskDataMalformed, "give a Packages or Sources file, plain or compressed with gzip, xz or lz4", "opening Debian index %s", path)
 	}
-	idx, n, err := parseDebianIndex(io.LimitReader(r, o.limits.MaxIndexBytes+1), o.limits.MaxIndexBytes)
+	idx, n, err := parseDebianIndex(r, o.limits.MaxIndexBytes)
 	if err != nil {
 		return nil, reason.As(err, reason.RiskDataMalformed, "")
 	}
@@ -90,11 +92,17 @@ func decompress(r *bufio.Reader) (io.Reader, error) {
 	return r, nil
 }
 
-// parseDebianIndex reads RFC 822-style paragraphs. A Packages paragraph
-// maps its Package; a Sources paragraph maps each of its Binary packages.
+// parseDebianIndex reads RFC 822-style paragraphs, at most limit bytes of
+// r. A Packages paragraph maps its Package; a Sources paragraph maps each
+// of its Binary packages.
 func parseDebianIndex(r io.Reader, limit int64) (*DebianIndex, int64, error) {
 	idx := &DebianIndex{binaries: map[string]*debEntry{}}
-	sc := bufio.NewScanner(r)
+	tooLarge := &reason.Error{Code: reason.InputTooLarge, Msg: "Debian index exceeds the limit",
+		Got: fmt.Sprintf("more than %d bytes", limit), Want: fmt.Sprintf("at most %d bytes", limit), Hint: "give one index file of one suite and component"}
+	// The bounded reader stops reading after the limit; the count of the
+	// lines read stops a line that crosses it, which the scanner still
+	// hands out once the reader has failed.
+	sc := bufio.NewScanner(boundedio.NewReader(r, limit, tooLarge))
 	sc.Buffer(make([]byte, 64<<10), maxDebLine)
 	var read int64
 	fields := map[string]string{}
@@ -139,8 +147,7 @@ func parseDebianIndex(r io.Reader, limit int64) (*DebianIndex, int64, error) {
 		line := sc.Text()
 		read += int64(len(line)) + 1
 		if read > limit {
-			return nil, read, &reason.Error{Code: reason.InputTooLarge, Msg: "Debian index exceeds the limit",
-				Got: fmt.Sprintf("more than %d bytes", limit), Want: fmt.Sprintf("at most %d bytes", limit), Hint: "give one index file of one suite and component"}
+			return nil, read, tooLarge
 		}
 		switch {
 		case strings.TrimSpace(line) == "":
@@ -164,7 +171,10 @@ func parseDebianIndex(r io.Reader, limit int64) (*DebianIndex, int64, error) {
 			fields[last] = strings.TrimSpace(value)
 		}
 	}
-	if err := sc.Err(); err != nil {
+	switch err := sc.Err(); {
+	case errors.Is(err, tooLarge):
+		return nil, read, tooLarge
+	case err != nil:
 		return nil, read, reason.Wrap(err, reason.RiskDataMalformed, "the index is truncated or has an over-long line; fetch it again", "reading Debian index")
 	}
 	if err := flush(); err != nil {

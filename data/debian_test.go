@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,4 +157,23 @@ func FuzzDebianIndex(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDebianIndexLimit cuts an index at a line end (the bounded reader
+// fails) and inside a line (the line count fails): both are the same
+// INPUT_TOO_LARGE, and an index of exactly the limit is read.
+func TestDebianIndexLimit(t *testing.T) {
+	const index = "Package: a\n\nPackage: b\n"
+	const msg = "Debian index exceeds the limit: got \"more than %d bytes\", want \"at most %d bytes\""
+	for _, limit := range []int64{11, 12, 16} {
+		idx, _, err := parseDebianIndex(strings.NewReader(index), limit)
+		var re *reason.Error
+		if idx != nil || !errors.As(err, &re) || re.Code != reason.InputTooLarge || err.Error() != fmt.Sprintf(msg, limit, limit) || re.Hint == "" {
+			t.Errorf("limit %d: got %v, %v", limit, idx, err)
+		}
+	}
+	idx, n, err := parseDebianIndex(strings.NewReader(index), int64(len(index)))
+	if err != nil || len(idx.binaries) != 2 || n != int64(len(index)) {
+		t.Errorf("at the limit: got %d packages, %d bytes, %v", len(idx.binaries), n, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func TestCertifiers(t *testing.T) {
@@ -52,7 +53,7 @@ func TestCertifiers(t *testing.T) {
 func TestVSAPolicies(t *testing.T) {
 	accepted, other := hexSHA("accepted policy"), hexSHA("other policy")
 	p := mustLoad(t, "certification:\n  certifiers: [\"sha256:"+testCertKey+"\"]\n  policies: [\"sha256:"+strings.ToUpper(accepted)+"\"]\n")
-	vsa := VSA{CertifierKeyID: testCertKey, Result: VSAPassed, PolicyDigest: accepted, Evidence: "x.vsa.json"}
+	vsa := VSA{CertifierKeyID: testCertKey, Result: vocab.VSAPassed, PolicyDigest: accepted, Evidence: "x.vsa.json"}
 	c := Component{PURL: "pkg:golang/example.com/x@v1.0.0", VSAs: []VSA{vsa}}
 	if got := p.Certify(c, testNow); !got.Certified || got.By != "vsa" {
 		t.Fatalf("VSA under an accepted policy: %+v", got)

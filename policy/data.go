@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // DataFile is a data file the policy names, pinned by sha256. The caller
@@ -231,7 +232,7 @@ func (p *Policy) certify(purl, sha string, vsas []VSA, now time.Time) Certificat
 	}
 	var otherPolicy []string // VSAs of trusted certifiers issued under policies this one does not accept
 	for _, v := range vsas {
-		if v.Result != VSAPassed || !p.certKeys[strings.ToLower(v.CertifierKeyID)] {
+		if v.Result != vocab.VSAPassed || !p.certKeys[strings.ToLower(v.CertifierKeyID)] {
 			continue
 		}
 		if digest := strings.ToLower(v.PolicyDigest); len(p.certPols) > 0 && !p.certPols[digest] {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 const certListHeader = "apiVersion: sovcheck.dev/v1alpha1\nkind: CertificationList\n"
@@ -120,9 +121,9 @@ func TestCertify(t *testing.T) {
 		{"by digest", Component{Name: "tool", SHA256: testArtifactSHA}, true, "list", ""},
 		{"unlisted", Component{PURL: "pkg:npm/lodash@4.17.21"}, false, "", ""},
 		{"no purl", Component{Name: "lodash"}, false, "", ""},
-		{"VSA", Component{PURL: "pkg:npm/lodash@4.17.21", VSAs: []VSA{{CertifierKeyID: strings.ToUpper(testCertKey), Result: VSAPassed, Evidence: "lodash.vsa.json"}}}, true, "vsa", ""},
-		{"failed VSA", Component{PURL: "pkg:npm/lodash@4.17.21", VSAs: []VSA{{CertifierKeyID: testCertKey, Result: VSAFailed}}}, false, "", ""},
-		{"VSA from an unknown certifier", Component{PURL: "pkg:npm/lodash@4.17.21", VSAs: []VSA{{CertifierKeyID: testKeyID, Result: VSAPassed}}}, false, "", ""},
+		{"VSA", Component{PURL: "pkg:npm/lodash@4.17.21", VSAs: []VSA{{CertifierKeyID: strings.ToUpper(testCertKey), Result: vocab.VSAPassed, Evidence: "lodash.vsa.json"}}}, true, "vsa", ""},
+		{"failed VSA", Component{PURL: "pkg:npm/lodash@4.17.21", VSAs: []VSA{{CertifierKeyID: testCertKey, Result: vocab.VSAFailed}}}, false, "", ""},
+		{"VSA from an unknown certifier", Component{PURL: "pkg:npm/lodash@4.17.21", VSAs: []VSA{{CertifierKeyID: testKeyID, Result: vocab.VSAPassed}}}, false, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := p.Certify(tc.c, testNow)

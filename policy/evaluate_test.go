@@ -268,22 +268,22 @@ certification:
 		{"artifact not listed", func(f *Facts) { f.Artifact.Digest["sha256"] = hexSHA("other") }, RuleCertifiedArtifact, RuleFail, reason.PolicyUncertified, ""},
 		{"artifact VSA from a trusted certifier", func(f *Facts) {
 			f.Artifact.Digest["sha256"] = hexSHA("other")
-			f.VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAPassed, Evidence: "tool.vsa.json"}}
+			f.VSAs = []VSA{{CertifierKeyID: testCertKey, Result: vocab.VSAPassed, Evidence: "tool.vsa.json"}}
 		}, RuleCertifiedArtifact, RulePass, "", "vsa"},
 		{"artifact VSA that failed", func(f *Facts) {
 			f.Artifact.Digest["sha256"] = hexSHA("other")
-			f.VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAFailed}}
+			f.VSAs = []VSA{{CertifierKeyID: testCertKey, Result: vocab.VSAFailed}}
 		}, RuleCertifiedArtifact, RuleFail, reason.PolicyUncertified, ""},
 		{"artifact VSA from another certifier", func(f *Facts) {
 			f.Artifact.Digest["sha256"] = hexSHA("other")
-			f.VSAs = []VSA{{CertifierKeyID: testKeyID, Result: VSAPassed}}
+			f.VSAs = []VSA{{CertifierKeyID: testKeyID, Result: vocab.VSAPassed}}
 		}, RuleCertifiedArtifact, RuleFail, reason.PolicyUncertified, ""},
 		{"components: expired entry", nil, RuleCertifiedComponent, RuleFail, reason.PolicyUncertified, "expired on 2026-01-31"},
 		{"components: VSA covers the expired entry", func(f *Facts) {
-			f.SBOM.Components[1].VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAPassed}}
+			f.SBOM.Components[1].VSAs = []VSA{{CertifierKeyID: testCertKey, Result: vocab.VSAPassed}}
 		}, RuleCertifiedComponent, RulePass, "", ""},
 		{"components: another version", func(f *Facts) {
-			f.SBOM.Components[1].VSAs = []VSA{{CertifierKeyID: testCertKey, Result: VSAPassed}}
+			f.SBOM.Components[1].VSAs = []VSA{{CertifierKeyID: testCertKey, Result: vocab.VSAPassed}}
 			f.SBOM.Components[2].PURL = "pkg:golang/gopkg.in/yaml.v3@v3.0.0"
 		}, RuleCertifiedComponent, RuleFail, reason.PolicyUncertified, "yaml.v3@v3.0.0"},
 	} {
@@ -596,7 +596,7 @@ waivers:
 	if len(checks) != len(want)-1 {
 		t.Errorf("%d checks, want %d", len(checks), len(want)-1)
 	}
-	if res.VerificationResult() != VSAFailed {
+	if res.VerificationResult() != vocab.VSAFailed {
 		t.Errorf("VSA result %s", res.VerificationResult())
 	}
 	if v := res.Verdict(goodFacts().Checks); v.Passed() || v.Reason != reason.PolicyGradeExceeded {

@@ -138,12 +138,6 @@ type Vulnerability struct {
 	Record string `json:"record"`
 }
 
-// VSA results.
-const (
-	VSAPassed = "PASSED"
-	VSAFailed = "FAILED"
-)
-
 // VSA is a Verification Summary Attestation whose signature verified.
 type VSA struct {
 	CertifierKeyID string `json:"certifierKeyId"` // hex sha256 of the signing key's PKIX DER

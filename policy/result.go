@@ -93,9 +93,9 @@ func (r *Result) Passed() bool { return r.Status == StatusPass }
 // Attestation records it: PASSED or FAILED.
 func (r *Result) VerificationResult() string {
 	if r.Passed() {
-		return VSAPassed
+		return vocab.VSAPassed
 	}
-	return VSAFailed
+	return vocab.VSAFailed
 }
 
 // Rule returns the result of the rule with the given id.

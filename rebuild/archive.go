@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -164,12 +165,8 @@ func gunzipSummary(name string) (string, gzip.Header, bool, error) {
 	hdr := zr.Header
 	h := sha256.New()
 	head := &headCapture{limit: 512}
-	n, err := io.Copy(io.MultiWriter(h, head), io.LimitReader(zr, MaxArchiveBytes+1))
-	if err != nil {
+	if _, err := io.Copy(io.MultiWriter(h, head), boundedio.NewReader(zr, MaxArchiveBytes, errArchiveTooLarge)); err != nil {
 		return "", hdr, false, err
-	}
-	if n > MaxArchiveBytes {
-		return "", hdr, false, errArchiveTooLarge
 	}
 	return hex.EncodeToString(h.Sum(nil)), hdr, sniffArchive(head.buf) == kindTar, nil
 }
@@ -237,15 +234,15 @@ func readZipEntries(zr *zip.Reader) ([]archiveEntry, error) {
 				return nil, fmt.Errorf("reading %s: %w", f.Name, err)
 			}
 			h := sha256.New()
-			n, err := io.Copy(h, io.LimitReader(rc, MaxArchiveBytes-total+1))
+			n, err := io.Copy(h, boundedio.NewReader(rc, MaxArchiveBytes-total, errArchiveTooLarge))
 			rc.Close()
+			if errors.Is(err, errArchiveTooLarge) {
+				return nil, err
+			}
 			if err != nil {
 				return nil, fmt.Errorf("reading %s: %w", f.Name, err)
 			}
 			total += n
-			if total > MaxArchiveBytes {
-				return nil, errArchiveTooLarge
-			}
 			e.Fields["sha256"] = hex.EncodeToString(h.Sum(nil))
 		}
 		entries = append(entries, e)
@@ -273,8 +270,9 @@ func fileTarEntries(name string, gzipped bool) ([]archiveEntry, error) {
 
 func readTarEntries(r io.Reader) ([]archiveEntry, error) {
 	tr := tar.NewReader(r)
+	// One bounded reader over the tar reader bounds all entries together.
+	contents := boundedio.NewReader(tr, MaxArchiveBytes, errArchiveTooLarge)
 	var entries []archiveEntry
-	var total int64
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -298,13 +296,12 @@ func readTarEntries(r io.Reader) ([]archiveEntry, error) {
 		}
 		if hdr.Typeflag == tar.TypeReg {
 			h := sha256.New()
-			n, err := io.Copy(h, io.LimitReader(tr, MaxArchiveBytes-total+1))
+			_, err := io.Copy(h, contents)
+			if errors.Is(err, errArchiveTooLarge) {
+				return nil, err
+			}
 			if err != nil {
 				return nil, fmt.Errorf("reading %s: %w", hdr.Name, err)
-			}
-			total += n
-			if total > MaxArchiveBytes {
-				return nil, errArchiveTooLarge
 			}
 			e.Fields["sha256"] = hex.EncodeToString(h.Sum(nil))
 		}

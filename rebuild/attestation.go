@@ -21,14 +21,6 @@ import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
-// PredicateRebuild is the predicate type of sovcheck's rebuild
-// attestation: an in-toto statement whose subject is the artifact, saying
-// how it was rebuilt and what came out.
-const PredicateRebuild = "https://sovcheck.dev/rebuild/v1"
-
-// RebuilderID identifies sovcheck as the rebuilder in attestations.
-const RebuilderID = "https://sovcheck.dev/rebuild"
-
 // MaxKeyBytes is the largest PEM key file read.
 const MaxKeyBytes = 64 << 10
 
@@ -79,7 +71,7 @@ func NewRebuildStatement(res *Result, in AttestationInput) ([]byte, error) {
 			"attesting rebuild of %s: nothing was rebuilt", artifactName(res))
 	}
 	var p RebuildPredicate
-	p.Rebuilder.ID = RebuilderID
+	p.Rebuilder.ID = vocab.RebuilderID
 	p.Rebuilder.Version = in.RebuilderVersion
 	p.Recipe.BuildType = res.Recipe.BuildType
 	p.Recipe.Source = res.Recipe.Source
@@ -104,9 +96,9 @@ func NewRebuildStatement(res *Result, in AttestationInput) ([]byte, error) {
 		PredicateType string           `json:"predicateType"`
 		Predicate     RebuildPredicate `json:"predicate"`
 	}{
-		Type:          statementV1,
+		Type:          vocab.StatementTypeV1,
 		Subject:       []any{map[string]any{"name": res.Subject.Name, "digest": map[string]string{"sha256": res.Subject.SHA256}}},
-		PredicateType: PredicateRebuild,
+		PredicateType: vocab.PredicateRebuild,
 		Predicate:     p,
 	}
 	out, err := json.Marshal(st)
@@ -202,7 +194,7 @@ func SignStatement(ctx context.Context, statement []byte, key crypto.Signer) ([]
 	if err != nil {
 		return nil, fmt.Errorf("creating DSSE signer: %w", err)
 	}
-	env, err := es.SignPayload(ctx, inTotoPayloadType, statement)
+	env, err := es.SignPayload(ctx, vocab.InTotoPayloadType, statement)
 	if err != nil {
 		return nil, fmt.Errorf("signing statement: %w", err)
 	}

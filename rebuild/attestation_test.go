@@ -64,7 +64,7 @@ func attestedResult() *Result {
 		ArtifactSHA256: strings.Repeat("1", 64),
 		Subject:        Subject{Name: "tool-linux-amd64", SHA256: strings.Repeat("1", 64)},
 		Status:         StatusMatch,
-		Recipe: &Recipe{BuildType: BuildTypeGoBuilder, Source: Source{URI: "https://example.test/tool", Commit: strings.Repeat("a", 40)},
+		Recipe: &Recipe{BuildType: vocab.BuildTypeGoBuilder, Source: Source{URI: "https://example.test/tool", Commit: strings.Repeat("a", 40)},
 			Toolchain: "go1.26.8", Steps: []Step{{Command: []string{"go", "build", "-o", "tool"}}}, Output: "tool"},
 		Toolchain:     &Toolchain{Version: "go1.26.8", Origin: ToolchainFromHost, GOROOT: "/usr/local/go"},
 		Sandbox:       SandboxInfo{Method: SandboxNamespaces, Hermetic: true, Namespaces: sandbox.Namespaces},
@@ -137,7 +137,7 @@ func TestRebuildAttestation(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := st.Predicate
-			if st.Type != statementV1 || st.PredicateType != PredicateRebuild || st.Subject[0].Name != "tool-linux-amd64" ||
+			if st.Type != vocab.StatementTypeV1 || st.PredicateType != vocab.PredicateRebuild || st.Subject[0].Name != "tool-linux-amd64" ||
 				st.Subject[0].Digest["sha256"] != strings.Repeat("1", 64) || p.Result != StatusMatch || !p.Sandbox.Hermetic ||
 				p.Toolchain.Version != "go1.26.8" || p.RebuiltDigest["sha256"] != strings.Repeat("1", 64) ||
 				p.Recipe.Provenance.Digest["sha256"] != strings.Repeat("2", 64) || p.StartedOn != "2025-01-02T03:04:05Z" {

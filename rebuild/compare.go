@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -57,7 +58,7 @@ func (r *run) compare(ctx context.Context, dir, output string) error {
 		r.finish(StatusMismatch, why)
 		return nil
 	}
-	sum, err := readerSHA256(io.LimitReader(f, MaxOutputBytes))
+	sum, err := readerSHA256(boundedio.NewReader(f, MaxOutputBytes, nil)) // a file grown since Stat fails
 	if err != nil {
 		return fmt.Errorf("hashing rebuilt %s: %w", rec.Output, err)
 	}

@@ -6,10 +6,10 @@
 //
 // Recipes (ReadRecipes):
 //   - the SLSA GitHub generator's Go builder, SLSA provenance v0.2
-//     (BuildTypeGoBuilder): buildConfig.steps replayed verbatim in a real
+//     (vocab.BuildTypeGoBuilder): buildConfig.steps replayed verbatim in a real
 //     git checkout of materials[0] at its commit, with the Go version taken
 //     from the command path;
-//   - sovcheck's own recipe, SLSA provenance v1 (BuildTypeSovcheckGo),
+//   - sovcheck's own recipe, SLSA provenance v1 (vocab.BuildTypeSovcheckGo),
 //     written by NewRecipeStatement from a local build, which RecordRecipe
 //     runs (record.go) with a cleared environment, as the sandbox would;
 //   - Go module zips (CheckModuleZip): recreated from git at the tag and

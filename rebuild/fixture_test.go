@@ -296,7 +296,7 @@ func (p provenance) statement() []byte {
 	}
 	pred := map[string]any{
 		"builder":   map[string]any{"id": "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_go_slsa3.yml@refs/tags/v2.1.0"},
-		"buildType": BuildTypeGoBuilder,
+		"buildType": vocab.BuildTypeGoBuilder,
 		"invocation": map[string]any{
 			"configSource": map[string]any{"uri": "git+" + fxRepoURI + "@refs/tags/v1.0.0", "digest": map[string]string{"sha1": p.commit}},
 		},
@@ -313,7 +313,7 @@ func (p provenance) statement() []byte {
 		},
 	}
 	st := map[string]any{
-		"_type":         statementV01,
+		"_type":         vocab.StatementTypeV01,
 		"predicateType": vocab.PredicateSLSAProvenanceV02,
 		"subject":       []map[string]any{{"name": fxBinary, "digest": map[string]string{"sha256": p.subject}}},
 		"predicate":     pred,

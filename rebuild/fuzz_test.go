@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func FuzzReadRecipes(f *testing.F) {
 	for _, name := range []string{"gobuilder.intoto.json", "sovcheck-recipe.intoto.json"} {
 		stmt := readTestdata(f, name)
 		f.Add(stmt)
-		f.Add(envelopeJSON(f, inTotoPayloadType, stmt))
-		f.Add(bundleJSON(f, inTotoPayloadType, stmt))
+		f.Add(envelopeJSON(f, vocab.InTotoPayloadType, stmt))
+		f.Add(bundleJSON(f, vocab.InTotoPayloadType, stmt))
 	}
 	f.Add([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":""}` + "\n" + `{"_type":"x"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -51,7 +52,7 @@ func FuzzProvenanceLines(f *testing.F) {
 	stmt := readTestdata(f, "gobuilder.intoto.json")
 	big := provenanceLines(f, 3, 20<<10)
 	f.Add(big)
-	f.Add(bytes.Join([][]byte{envelopeJSON(f, inTotoPayloadType, stmt), bundleJSON(f, inTotoPayloadType, stmt)}, []byte("\r\n")))
+	f.Add(bytes.Join([][]byte{envelopeJSON(f, vocab.InTotoPayloadType, stmt), bundleJSON(f, vocab.InTotoPayloadType, stmt)}, []byte("\r\n")))
 	f.Add([]byte("{}\n\n  \n[]"))
 	f.Add([]byte("{\"a\":\n1}"))
 	f.Fuzz(func(t *testing.T, data []byte) {

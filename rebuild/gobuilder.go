@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // checkoutMarker names the directory into which the Go builder checks out
@@ -77,7 +78,7 @@ func parseGoBuilder(raw json.RawMessage) (*Recipe, error) {
 	if len(p.Materials) == 0 {
 		return nil, malformed("Go builder provenance has no materials; the source is unknown")
 	}
-	rec := &Recipe{BuildType: BuildTypeGoBuilder}
+	rec := &Recipe{BuildType: vocab.BuildTypeGoBuilder}
 	src := p.Materials[0]
 	uri, ref, _ := strings.Cut(strings.TrimPrefix(src.URI, "git+"), "@")
 	rec.Source = Source{URI: uri, Ref: ref, Commit: strings.ToLower(src.Digest["sha1"])}

@@ -191,12 +191,7 @@ func readFile(path string, limit int64) ([]byte, error) {
 // of the file system, or INPUT_TOO_LARGE, for callers that word their
 // own.
 func readLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := boundedio.ReadAll(f, limit)
+	data, err := boundedio.ReadFile(name, limit)
 	if reason.CodeOf(err, "") == reason.InputTooLarge {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("%s is larger than %d bytes", filepath.Base(name), limit)}
 	}

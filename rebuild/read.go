@@ -35,10 +35,6 @@ const (
 
 // In-toto and SLSA identifiers read by the recipe readers.
 const (
-	statementV01       = "https://in-toto.io/Statement/v0.1"
-	statementV1        = "https://in-toto.io/Statement/v1"
-	inTotoPayloadType  = "application/vnd.in-toto+json"
-	bundleMediaPrefix  = "application/vnd.dev.sigstore.bundle"
 	provenanceReadHint = "give the provenance as an in-toto statement, a DSSE envelope or a Sigstore bundle (one per line in .intoto.jsonl)"
 )
 
@@ -92,7 +88,7 @@ func ReadRecipes(r io.Reader) ([]*Recipe, error) {
 	}
 	if len(recipes) == 0 {
 		return nil, reason.Wrap(ErrNoRecipe, reason.RecipeUnsupported,
-			"sovcheck replays the SLSA GitHub generator's Go builder and "+BuildTypeSovcheckGo+" recipes",
+			"sovcheck replays the SLSA GitHub generator's Go builder and "+vocab.BuildTypeSovcheckGo+" recipes",
 			"finding a build recipe in the provenance (%s)", strings.Join(skipped, "; "))
 	}
 	return recipes, nil
@@ -194,7 +190,7 @@ func statementOf(doc []byte) (*statement, error) {
 		return nil, reason.Wrap(err, reason.ProvenanceMalformed, provenanceReadHint, "parsing provenance")
 	}
 	switch {
-	case strings.HasPrefix(probe.MediaType, bundleMediaPrefix):
+	case strings.HasPrefix(probe.MediaType, vocab.MediaTypeBundlePrefix):
 		var b protobundle.Bundle
 		if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(doc, &b); err != nil {
 			return nil, reason.Wrap(err, reason.BundleMalformed, provenanceReadHint, "parsing Sigstore bundle")
@@ -212,7 +208,7 @@ func statementOf(doc []byte) (*statement, error) {
 		}
 		return parseStatement(probe.PayloadType, payload)
 	case probe.Type != "":
-		return parseStatement(inTotoPayloadType, doc)
+		return parseStatement(vocab.InTotoPayloadType, doc)
 	}
 	return nil, reason.New(reason.ProvenanceMalformed, provenanceReadHint,
 		"provenance is neither an in-toto statement, a DSSE envelope nor a Sigstore bundle")
@@ -232,9 +228,9 @@ func decodeBase64(s string) ([]byte, error) {
 }
 
 func parseStatement(payloadType string, payload []byte) (*statement, error) {
-	if payloadType != inTotoPayloadType {
+	if payloadType != vocab.InTotoPayloadType {
 		return nil, &reason.Error{Code: reason.StatementMalformed, Msg: "DSSE payload is not an in-toto statement",
-			Got: payloadType, Want: inTotoPayloadType, Hint: provenanceReadHint}
+			Got: payloadType, Want: vocab.InTotoPayloadType, Hint: provenanceReadHint}
 	}
 	if len(payload) > MaxPayloadBytes {
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "in-toto statement too large",
@@ -244,9 +240,9 @@ func parseStatement(payloadType string, payload []byte) (*statement, error) {
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, reason.Wrap(err, reason.StatementMalformed, provenanceReadHint, "parsing in-toto statement")
 	}
-	if st.Type != statementV01 && st.Type != statementV1 {
+	if st.Type != vocab.StatementTypeV01 && st.Type != vocab.StatementTypeV1 {
 		return nil, &reason.Error{Code: reason.StatementMalformed, Msg: "unknown in-toto statement type",
-			Got: st.Type, Want: statementV1, Hint: "sovcheck reads in-toto statements v0.1 and v1"}
+			Got: st.Type, Want: vocab.StatementTypeV1, Hint: "sovcheck reads in-toto statements v0.1 and v1"}
 	}
 	if len(st.Subject) == 0 {
 		return nil, reason.New(reason.StatementMalformed, "a provenance must name the artifacts it is about", "in-toto statement has no subject")
@@ -285,16 +281,16 @@ func recipeOf(st *statement) (*Recipe, error) {
 	var rec *Recipe
 	var err error
 	switch {
-	case st.PredicateType == vocab.PredicateSLSAProvenanceV02 && probe.BuildType == BuildTypeGoBuilder:
+	case st.PredicateType == vocab.PredicateSLSAProvenanceV02 && probe.BuildType == vocab.BuildTypeGoBuilder:
 		rec, err = parseGoBuilder(st.Predicate)
-	case st.PredicateType == vocab.PredicateSLSAProvenanceV1 && probe.BuildDefinition.BuildType == BuildTypeSovcheckGo:
+	case st.PredicateType == vocab.PredicateSLSAProvenanceV1 && probe.BuildDefinition.BuildType == vocab.BuildTypeSovcheckGo:
 		rec, err = parseSovcheckRecipe(st.Predicate)
 	default:
 		bt := probe.BuildType
 		if bt == "" {
 			bt = probe.BuildDefinition.BuildType
 		}
-		err = unsupported("build type %q is not one sovcheck replays (the SLSA GitHub generator's Go builder, %s)", bt, BuildTypeSovcheckGo)
+		err = unsupported("build type %q is not one sovcheck replays (the SLSA GitHub generator's Go builder, %s)", bt, vocab.BuildTypeSovcheckGo)
 	}
 	if err == nil {
 		rec.Subjects = st.subjects()

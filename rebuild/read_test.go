@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -60,7 +61,7 @@ func TestReadRecipesGoBuilder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Recipe{
-		BuildType: BuildTypeGoBuilder,
+		BuildType: vocab.BuildTypeGoBuilder,
 		Source:    Source{URI: "https://github.com/example/tool", Ref: "refs/tags/v1.2.3", Commit: strings.Repeat("a", 40)},
 		Toolchain: "go1.22.5",
 		Steps: []Step{
@@ -88,7 +89,7 @@ func TestReadRecipesSovcheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := recs[0]
-	if r.BuildType != BuildTypeSovcheckGo || r.Toolchain != "go1.26.8" || r.Output != "bin/tool" ||
+	if r.BuildType != vocab.BuildTypeSovcheckGo || r.Toolchain != "go1.26.8" || r.Output != "bin/tool" ||
 		r.Source.URI != "https://example.com/tool" || r.CheckoutDir != "/src/tool" || len(r.Steps) != 1 {
 		t.Fatalf("recipe = %+v", r)
 	}
@@ -146,10 +147,10 @@ func TestReadRecipesForms(t *testing.T) {
 	}
 	other := []byte(`{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://cyclonedx.org/bom","subject":[{"name":"x","digest":{"sha256":"00"}}],"predicate":{}}`)
 	forms := map[string][]byte{
-		"envelope":              envelopeJSON(t, inTotoPayloadType, stmt),
-		"bundle":                bundleJSON(t, inTotoPayloadType, stmt),
-		"jsonl with other kind": append(append(envelopeJSON(t, inTotoPayloadType, other), '\n'), envelopeJSON(t, inTotoPayloadType, compact.Bytes())...),
-		"url-safe base64": []byte(strings.Replace(string(envelopeJSON(t, inTotoPayloadType, stmt)),
+		"envelope":              envelopeJSON(t, vocab.InTotoPayloadType, stmt),
+		"bundle":                bundleJSON(t, vocab.InTotoPayloadType, stmt),
+		"jsonl with other kind": append(append(envelopeJSON(t, vocab.InTotoPayloadType, other), '\n'), envelopeJSON(t, vocab.InTotoPayloadType, compact.Bytes())...),
+		"url-safe base64": []byte(strings.Replace(string(envelopeJSON(t, vocab.InTotoPayloadType, stmt)),
 			base64.StdEncoding.EncodeToString(stmt), base64.URLEncoding.EncodeToString(stmt), 1)),
 	}
 	for name, doc := range forms {
@@ -453,7 +454,7 @@ func provenanceLines(t testing.TB, n, size int) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		line := bundleJSON(t, inTotoPayloadType, stmt)
+		line := bundleJSON(t, vocab.InTotoPayloadType, stmt)
 		if len(line) < size {
 			t.Fatalf("line %d has %d bytes, want at least %d", i+1, len(line), size)
 		}

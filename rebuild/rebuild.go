@@ -12,6 +12,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sandbox"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // RebuildAll rebuilds the artifacts with up to jobs rebuilds at once.
@@ -160,9 +161,9 @@ func (r *run) doubtSource() {
 
 func buildTypeName(bt string) string {
 	switch bt {
-	case BuildTypeGoBuilder:
+	case vocab.BuildTypeGoBuilder:
 		return "SLSA Go builder recipe"
-	case BuildTypeSovcheckGo:
+	case vocab.BuildTypeSovcheckGo:
 		return "sovcheck Go recipe"
 	}
 	return bt

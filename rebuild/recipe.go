@@ -21,16 +21,6 @@ const (
 	MaxSubjects   = 1000
 )
 
-// Build types sovcheck replays.
-const (
-	// BuildTypeGoBuilder is the SLSA GitHub generator's Go builder (SLSA
-	// provenance v0.2).
-	BuildTypeGoBuilder = "https://github.com/slsa-framework/slsa-github-generator/go@v1"
-	// BuildTypeSovcheckGo is sovcheck's own replayable Go recipe (SLSA
-	// provenance v1); see sovrecipe.go for its parameters.
-	BuildTypeSovcheckGo = "https://sovcheck.dev/rebuild/go@v1"
-)
-
 // Recipe is a build recipe read from provenance, normalised for replay.
 type Recipe struct {
 	BuildType string    `json:"buildType"`

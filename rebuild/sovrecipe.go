@@ -15,7 +15,7 @@ import (
 )
 
 // sovcheck's replayable recipe is SLSA provenance v1 whose buildType is
-// BuildTypeSovcheckGo. Its external parameters are everything a replay
+// vocab.BuildTypeSovcheckGo. Its external parameters are everything a replay
 // needs; its internal parameters record where the original build ran, so
 // that builds without -trimpath can match too:
 //
@@ -69,10 +69,6 @@ type resourceDesc struct {
 	Digest map[string]string `json:"digest"`
 }
 
-// RecipeBuilderID names `sovcheck attest recipe` as the builder of recipes
-// it writes.
-const RecipeBuilderID = "https://sovcheck.dev/attest-recipe@v1"
-
 func parseSovcheckRecipe(raw json.RawMessage) (*Recipe, error) {
 	var p slsaV1Predicate
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -81,7 +77,7 @@ func parseSovcheckRecipe(raw json.RawMessage) (*Recipe, error) {
 	}
 	x := p.BuildDefinition.ExternalParameters
 	rec := &Recipe{
-		BuildType: BuildTypeSovcheckGo,
+		BuildType: vocab.BuildTypeSovcheckGo,
 		Source:    Source{URI: strings.TrimPrefix(x.Source.URI, "git+"), Commit: strings.ToLower(x.Source.Commit)},
 		Toolchain: x.Toolchain,
 		Steps:     []Step{{Command: x.Command, Dir: x.WorkingDir, Env: x.Env}},
@@ -161,7 +157,7 @@ func NewRecipeStatement(ctx context.Context, spec RecipeSpec) ([]byte, *Recipe, 
 		return nil, nil, err
 	}
 	var p slsaV1Predicate
-	p.BuildDefinition.BuildType = BuildTypeSovcheckGo
+	p.BuildDefinition.BuildType = vocab.BuildTypeSovcheckGo
 	x := &p.BuildDefinition.ExternalParameters
 	x.Source.URI = uri
 	x.Source.Commit = commit
@@ -172,7 +168,7 @@ func NewRecipeStatement(ctx context.Context, spec RecipeSpec) ([]byte, *Recipe, 
 	x.Output = filepath.ToSlash(rel)
 	p.BuildDefinition.InternalParameters = sovcheckInternal{CheckoutDir: filepath.ToSlash(src), GOROOT: spec.GOROOT}
 	p.BuildDefinition.ResolvedDependencies = []resourceDesc{{URI: gitURI(uri), Digest: map[string]string{"gitCommit": commit}}}
-	p.RunDetails.Builder.ID = RecipeBuilderID
+	p.RunDetails.Builder.ID = vocab.RecipeBuilderID
 
 	raw, err := json.Marshal(p)
 	if err != nil {
@@ -187,7 +183,7 @@ func NewRecipeStatement(ctx context.Context, spec RecipeSpec) ([]byte, *Recipe, 
 		return nil, nil, err
 	}
 	st := map[string]any{
-		"_type":         statementV1,
+		"_type":         vocab.StatementTypeV1,
 		"subject":       []map[string]any{{"name": path.Base(x.Output), "digest": map[string]string{"sha256": sum}}},
 		"predicateType": vocab.PredicateSLSAProvenanceV1,
 		"predicate":     p,

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -80,7 +81,8 @@ func releaseVersionFile(goPath string) (version, goroot string, ok bool) {
 		return "", "", false
 	}
 	defer f.Close()
-	line, err := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
+	// A VERSION file whose first line is longer than this is no release's.
+	line, err := bufio.NewReader(boundedio.NewReader(f, 256, nil)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", "", false
 	}

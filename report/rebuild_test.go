@@ -19,7 +19,7 @@ func rebuiltResult() *rebuild.Result {
 		ArtifactSHA256: strings.Repeat("1", 64),
 		Subject:        rebuild.Subject{Name: "tool-linux-amd64", SHA256: strings.Repeat("1", 64)},
 		Status:         rebuild.StatusMatch,
-		Recipe: &rebuild.Recipe{BuildType: rebuild.BuildTypeGoBuilder, Source: rebuild.Source{URI: "https://example.test/tool", Commit: strings.Repeat("a", 40)},
+		Recipe: &rebuild.Recipe{BuildType: vocab.BuildTypeGoBuilder, Source: rebuild.Source{URI: "https://example.test/tool", Commit: strings.Repeat("a", 40)},
 			Toolchain: "go1.26.8", Steps: []rebuild.Step{{Command: []string{"go", "build", "-o", "tool"}}}, Output: "tool"},
 		Toolchain:     &rebuild.Toolchain{Version: "go1.26.8", Origin: rebuild.ToolchainFromHost, GOROOT: "/usr/local/go"},
 		Sandbox:       rebuild.SandboxInfo{Method: rebuild.SandboxNamespaces, Hermetic: true, Namespaces: []string{"ipc", "mount", "net", "pid", "user", "uts"}},

@@ -256,8 +256,8 @@ func newVSAFixture(t *testing.T, result string) *vsaFixture {
 	f.cert = newKey(t, "ecdsa-p256", f.certPub)
 	f.other = newKey(t, "ed25519", filepath.Join(dir, "other.pub"))
 	levels := []string{"SLSA_BUILD_LEVEL_1"}
-	if result == attest.VSAFailed {
-		levels = []string{attest.VSAFailed}
+	if result == vocab.VSAFailed {
+		levels = []string{vocab.VSAFailed}
 	}
 	st, err := attest.NewVSAStatement([]attest.Subject{{Name: "tool", Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}}}, attest.VSA{
 		Verifier: attest.VSAVerifier{ID: VerifierID}, TimeVerified: "2026-10-01T00:00:00Z", ResourceURI: "pkg:generic/tool@1.0.0",
@@ -300,7 +300,7 @@ func (f *vsaFixture) certifiers(t *testing.T, withKey bool) *attest.Certifiers {
 }
 
 func TestCheckVSA(t *testing.T) {
-	f := newVSAFixture(t, attest.VSAPassed)
+	f := newVSAFixture(t, vocab.VSAPassed)
 	cs := f.certifiers(t, true)
 	for _, bundle := range []bool{false, true} {
 		file := f.sign(t, fmt.Sprintf("good-%v.json", bundle), f.cert, bundle)
@@ -311,7 +311,7 @@ func TestCheckVSA(t *testing.T) {
 		if !r.about("", hex.EncodeToString(f.art.SHA256)) || !r.about("pkg:generic/tool@1.0.0", "") || r.about("pkg:generic/tool@2.0.0", "") {
 			t.Fatal("about() matches the wrong things")
 		}
-		if fact := r.fact(); fact.Result != policy.VSAPassed || fact.PolicyDigest != strings.Repeat("ab", 32) || fact.CertifierKeyID != r.keyID {
+		if fact := r.fact(); fact.Result != vocab.VSAPassed || fact.PolicyDigest != strings.Repeat("ab", 32) || fact.CertifierKeyID != r.keyID {
 			t.Fatalf("fact = %+v", fact)
 		}
 	}
@@ -335,7 +335,7 @@ func TestCheckVSA(t *testing.T) {
 		{"key not at hand, DSSE", func() string { return f.sign(t, "byid.json", f.cert, false) }, f.certifiers(t, false), policy.StatusSkip, reason.EvidenceMissing},
 		{"key not at hand, bundle", func() string { return f.sign(t, "byid-bundle.json", f.cert, true) }, f.certifiers(t, false), policy.StatusSkip, reason.EvidenceMissing},
 		{"not a VSA", func() string {
-			st, _ := attest.ParseStatement(attest.InTotoPayloadType, f.statement)
+			st, _ := attest.ParseStatement(vocab.InTotoPayloadType, f.statement)
 			st.PredicateType = vocab.PredicateSLSAProvenanceV1
 			raw := fmt.Sprintf(`{"_type":%q,"subject":[{"name":"tool","digest":{"sha256":%q}}],"predicateType":%q,"predicate":{}}`,
 				st.Type, hex.EncodeToString(f.art.SHA256), st.PredicateType)
@@ -356,7 +356,7 @@ func TestCheckVSA(t *testing.T) {
 			}
 		})
 	}
-	failed := newVSAFixture(t, attest.VSAFailed)
+	failed := newVSAFixture(t, vocab.VSAFailed)
 	r := checkVSA(failed.certifiers(t, true), failed.sign(t, "failed.json", failed.cert, false))
 	if r.check.Status != policy.StatusSkip || r.check.Reason != reason.PolicyUncertified {
 		t.Fatalf("a FAILED VSA: %+v", r.check)
@@ -371,7 +371,7 @@ func TestNewVSA(t *testing.T) {
 	o := Outcome{Verdict: pass, Name: "tool", Facts: &policy.Facts{Provenance: []policy.Provenance{{BuilderID: "b"}}}}
 	read := func(raw []byte) *attest.VSA {
 		t.Helper()
-		st, err := attest.ParseStatement(attest.InTotoPayloadType, raw)
+		st, err := attest.ParseStatement(vocab.InTotoPayloadType, raw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,7 +389,7 @@ func TestNewVSA(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := read(raw)
-	if v.VerificationResult != attest.VSAPassed || v.VerifiedLevels[0] != "SLSA_BUILD_LEVEL_1" || v.Policy.URI != "dir/p.yaml" ||
+	if v.VerificationResult != vocab.VSAPassed || v.VerifiedLevels[0] != "SLSA_BUILD_LEVEL_1" || v.Policy.URI != "dir/p.yaml" ||
 		v.Policy.Digest["sha256"] != res.Policy.SHA256 || v.ResourceURI != "tool" || v.Verifier.ID != VerifierID ||
 		v.Verifier.Version["sovcheck"] != "v1.0.0" || v.TimeVerified != "2026-11-01T12:00:00Z" {
 		t.Fatalf("VSA = %+v", v)
@@ -401,7 +401,7 @@ func TestNewVSA(t *testing.T) {
 	}
 	o.Verdict = policy.Decide(subject, []policy.Check{{ID: "signature", Status: policy.StatusFail, Required: true}})
 	o.Verdict.Policy = res
-	if v := read(must(NewVSA(o, VSAOptions{Time: testNow}))); v.VerificationResult != attest.VSAFailed || v.VerifiedLevels[0] != attest.VSAFailed {
+	if v := read(must(NewVSA(o, VSAOptions{Time: testNow}))); v.VerificationResult != vocab.VSAFailed || v.VerifiedLevels[0] != vocab.VSAFailed {
 		t.Fatalf("VSA of a failed verdict = %+v", v)
 	}
 	if _, err := NewVSA(Outcome{Verdict: pass, Name: "tool"}, VSAOptions{Time: testNow}); err == nil {
@@ -421,7 +421,7 @@ func must(b []byte, err error) []byte {
 }
 
 func TestGate(t *testing.T) {
-	f := newVSAFixture(t, attest.VSAPassed)
+	f := newVSAFixture(t, vocab.VSAPassed)
 	dir := f.dir
 	certs := writeFile(t, filepath.Join(dir, "certs.yaml"), "apiVersion: sovcheck.dev/v1alpha1\nkind: CertificationList\nentries:\n  - purl: pkg:golang/example.com/a\n")
 	pub, err := os.ReadFile(f.certPub)

@@ -32,7 +32,7 @@ const (
 // SignRiskData signs the bytes of a snapshot file called name.
 func SignRiskData(snapshot []byte, name string, key crypto.Signer) ([]byte, error) {
 	sum := sha256.Sum256(snapshot)
-	st := attest.Statement{Type: attest.StatementTypeV1, PredicateType: RiskDataPredicateType,
+	st := attest.Statement{Type: vocab.StatementTypeV1, PredicateType: RiskDataPredicateType,
 		Subject:   []attest.Subject{{Name: filepath.Base(name), Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}}},
 		Predicate: json.RawMessage(fmt.Sprintf(`{"mediaType":%q}`, vocab.MediaTypeRiskData))}
 	payload, err := json.Marshal(st)

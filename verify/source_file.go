@@ -26,7 +26,7 @@ func (s *fileSource) evidence(ctx context.Context, g *gathered) ([]policy.Check,
 	r := s.r
 	art, rerr := resolveArtifact(s.arg)
 	if rerr != nil {
-		return []policy.Check{failCheck("artifact", g.subject, rerr, s.arg)}, nil, false
+		return []policy.Check{failCheck(vocab.CheckArtifact, g.subject, rerr, s.arg)}, nil, false
 	}
 	g.subject.Digest = map[string]string{"sha256": subjectOf(art)}
 	g.art = art
@@ -62,7 +62,7 @@ func (s *fileSource) evidence(ctx context.Context, g *gathered) ([]policy.Check,
 func (s *fileSource) verifyFile(file string, art attest.Artifact, g *gathered) []policy.Check {
 	bundles, err := readBundleFile(file)
 	if err != nil {
-		return []policy.Check{failCheck("bundle", g.subject, reason.As(err, reason.BundleMalformed, ""), file)}
+		return []policy.Check{failCheck(vocab.CheckBundle, g.subject, reason.As(err, reason.BundleMalformed, ""), file)}
 	}
 	var checks []policy.Check
 	for i := range bundles {

@@ -183,7 +183,7 @@ func (s *imageSource) verifyEvidence(e oci.Evidence, subject policy.Subject) can
 	}
 	pb, err := attest.ParseBundle(e.Bundle)
 	if err != nil {
-		c.checks = []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), e.Source)}
+		c.checks = []policy.Check{failCheck(vocab.CheckBundle, subject, reason.As(err, reason.BundleMalformed, ""), e.Source)}
 		return c
 	}
 	digest, err := vocab.ParseSHA256(strings.TrimPrefix(e.Subject, "sha256:"))
@@ -228,12 +228,12 @@ func (s *imageSource) bundleFileCandidates(file, digest string, subject policy.S
 	bundles, err := readBundleFile(file)
 	if err != nil {
 		return []candidate{{subject: digest, evidence: file, required: true,
-			checks: []policy.Check{failCheck("bundle", subject, reason.As(err, reason.BundleMalformed, ""), file)}}}
+			checks: []policy.Check{failCheck(vocab.CheckBundle, subject, reason.As(err, reason.BundleMalformed, ""), file)}}}
 	}
 	raw, err := vocab.ParseSHA256(strings.TrimPrefix(digest, "sha256:"))
 	if err != nil {
 		return []candidate{{subject: digest, evidence: file, required: true,
-			checks: []policy.Check{failCheck("bundle", subject, reason.Wrap(err, reason.InputMalformed, "the image digest is not a sha256 digest", "reading image digest"), file)}}}
+			checks: []policy.Check{failCheck(vocab.CheckBundle, subject, reason.Wrap(err, reason.InputMalformed, "the image digest is not a sha256 digest", "reading image digest"), file)}}}
 	}
 	var out []candidate
 	for i := range bundles {

@@ -102,7 +102,7 @@ func checkVSA(certs *attest.Certifiers, file string) *vsaResult {
 	r.keyID, r.statement, r.vsa, r.payload = cv.KeyID, cv.Statement, vsa, cv.PayloadSHA256
 	msg := fmt.Sprintf("%s verified: signed by certifier key sha256:%s; %s under policy %s (sha256:%s), verified %s",
 		cv.Form, r.keyID, vsa.VerificationResult, vsa.Policy.URI, orNone(vsa.Policy.Digest["sha256"]), vsa.TimeVerified)
-	if vsa.VerificationResult != attest.VSAPassed {
+	if vsa.VerificationResult != vocab.VSAPassed {
 		r.check = policy.Check{ID: vocab.CheckVSA, Status: policy.StatusSkip, Reason: reason.PolicyUncertified, Message: msg,
 			Hint: "the certifier verified the artifact and it failed: the VSA certifies nothing", Evidence: file}
 		return r
@@ -150,8 +150,8 @@ func NewVSA(o Outcome, opts VSAOptions) ([]byte, error) {
 		ResourceURI:        opts.ResourceURI,
 		Policy:             attest.ResourceDescriptor{URI: opts.PolicyURI, Digest: map[string]string{"sha256": res.Policy.SHA256}},
 		InputAttestations:  o.Inputs,
-		VerificationResult: attest.VSAFailed,
-		VerifiedLevels:     []string{attest.VSAFailed},
+		VerificationResult: vocab.VSAFailed,
+		VerifiedLevels:     []string{vocab.VSAFailed},
 		SLSAVersion:        "1.0",
 	}
 	if vsa.Verifier.ID == "" {
@@ -167,7 +167,7 @@ func NewVSA(o Outcome, opts VSAOptions) ([]byte, error) {
 		vsa.Policy.URI = filepath.ToSlash(res.Policy.File)
 	}
 	if v.Passed() {
-		vsa.VerificationResult = attest.VSAPassed
+		vsa.VerificationResult = vocab.VSAPassed
 		vsa.VerifiedLevels = []string{"SLSA_BUILD_LEVEL_0"}
 		if len(o.Facts.Provenance) > 0 {
 			vsa.VerifiedLevels = []string{"SLSA_BUILD_LEVEL_1"}

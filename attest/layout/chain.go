@@ -60,7 +60,7 @@ func (v *verifier) verify(md in_toto.Metadata, layout in_toto.Layout, keys []own
 		steps[i] = s
 	}
 	if err := in_toto.VerifyArtifacts(steps, reduced); err != nil {
-		return nil, nil, reason.Wrap(err, CodeRuleViolated,
+		return nil, nil, reason.Wrap(err, reason.LayoutRuleViolated,
 			"an artifact was changed, added or removed between steps against the layout's rules; find out which step reported it", "verifying artifact rules")
 	}
 	if err := v.runInspections(layout, reduced); err != nil {
@@ -146,7 +146,7 @@ func acceptLinks(layout in_toto.Layout, links map[string][]linkFile, rootPool, i
 			if depth > 0 {
 				where = "the sublayout's directory <step>.<keyid prefix> beside its link file"
 			}
-			return nil, reason.New(CodeLinkMissing,
+			return nil, reason.New(reason.LayoutLinkMissing,
 				fmt.Sprintf("the step needs links from %d functionary(ies); copy the link files in-toto-run wrote for it into %s", step.Threshold, where),
 				"verifying step %q: no file named %s.<keyid prefix>.link in %s", step.Name, step.Name, dirLabel(linkDir, depth))
 		}
@@ -164,7 +164,7 @@ func acceptLinks(layout in_toto.Layout, links map[string][]linkFile, rootPool, i
 			if len(rejected) > 0 {
 				msg += " (rejected " + strings.Join(rejected, "; ") + ")"
 			}
-			return nil, &reason.Error{Code: CodeThresholdNotMet, Msg: msg,
+			return nil, &reason.Error{Code: reason.LayoutThresholdNotMet, Msg: msg,
 				Got:  fmt.Sprintf("%d valid link(s)", n),
 				Want: fmt.Sprintf("at least %d", step.Threshold),
 				Hint: "each link must be signed by a distinct functionary the layout names for the step; collect the missing functionaries' links"}

@@ -28,17 +28,17 @@ func (v *verifier) runInspections(layout in_toto.Layout, reduced map[string]in_t
 		v.log.Info("running inspection", "name", in.Name, "command", in.Run)
 		md, err := in_toto.InTotoRun(in.Name, "", []string{"."}, []string{"."}, in.Run, in_toto.Key{}, []string{"sha256"}, nil, nil, false, false, false)
 		if err != nil {
-			return reason.Wrap(err, CodeInspectionFailed, "check that the inspection's program is installed and the working directory is readable",
+			return reason.Wrap(err, reason.LayoutInspectionFailed, "check that the inspection's program is installed and the working directory is readable",
 				"running inspection %q", in.Name)
 		}
 		link, ok := md.GetPayload().(in_toto.Link)
 		if !ok {
-			return reason.New(CodeInspectionFailed, "report this to the sovcheck maintainers", "running inspection %q: no link recorded", in.Name)
+			return reason.New(reason.LayoutInspectionFailed, "report this to the sovcheck maintainers", "running inspection %q: no link recorded", in.Name)
 		}
 		if rv := link.ByProducts["return-value"]; rv != float64(0) {
 			stderr, _ := link.ByProducts["stderr"].(string)
 			v.log.Debug("inspection failed", "name", in.Name, "stderr", stderr)
-			return &reason.Error{Code: CodeInspectionFailed,
+			return &reason.Error{Code: reason.LayoutInspectionFailed,
 				Msg: fmt.Sprintf("running inspection %q (%s): %s", in.Name, strings.Join(in.Run, " "), excerpt(stderr)),
 				Got: fmt.Sprintf("exit status %v", rv), Want: "exit status 0",
 				Hint: "the inspection rejected the final product, or needs files in the working directory that are not there"}
@@ -49,7 +49,7 @@ func (v *verifier) runInspections(layout in_toto.Layout, reduced map[string]in_t
 		mds[k] = md
 	}
 	if err := in_toto.VerifyArtifacts(items, mds); err != nil {
-		return reason.Wrap(err, CodeRuleViolated,
+		return reason.Wrap(err, reason.LayoutRuleViolated,
 			"the files the inspection saw in the working directory do not meet its rules; run the verification where the final product was unpacked",
 			"verifying inspection artifact rules")
 	}

@@ -371,7 +371,7 @@ func TestVerifyLayoutLinks(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
 		f.writeLink(f.links, f.build, f.builder)
 		res, err := Verify(context.Background(), f.options())
-		wantCode(t, res, err, CodeLinkMissing, `step "package"`)
+		wantCode(t, res, err, reason.LayoutLinkMissing, `step "package"`)
 	})
 	t.Run("missing link directory", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
@@ -386,14 +386,14 @@ func TestVerifyLayoutLinks(t *testing.T) {
 		f.writeLink(f.links, f.build, stranger)
 		f.writeLink(f.links, f.pkg, f.packager)
 		res, err := Verify(context.Background(), f.options())
-		wantCode(t, res, err, CodeThresholdNotMet, "not a functionary of the step", `"0 valid link(s)"`)
+		wantCode(t, res, err, reason.LayoutThresholdNotMet, "not a functionary of the step", `"0 valid link(s)"`)
 	})
 	t.Run("signed by another step's functionary", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
 		f.writeLink(f.links, f.build, f.packager)
 		f.writeLink(f.links, f.pkg, f.packager)
 		res, err := Verify(context.Background(), f.options())
-		wantCode(t, res, err, CodeThresholdNotMet, `step "build"`)
+		wantCode(t, res, err, reason.LayoutThresholdNotMet, `step "build"`)
 	})
 	t.Run("tampered link", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
@@ -403,7 +403,7 @@ func TestVerifyLayoutLinks(t *testing.T) {
 			return bytes.Replace(b, []byte(f.build.Products["app"]["sha256"]), []byte(strings.Repeat("0", 64)), 1)
 		})
 		res, err := Verify(context.Background(), o)
-		wantCode(t, res, err, CodeThresholdNotMet, "signature does not verify")
+		wantCode(t, res, err, reason.LayoutThresholdNotMet, "signature does not verify")
 	})
 	t.Run("link renamed to another step", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
@@ -481,7 +481,7 @@ func TestVerifyLayoutThreshold(t *testing.T) {
 	t.Run("not met", func(t *testing.T) {
 		f, _ := setup(t)
 		res, err := Verify(context.Background(), f.write())
-		wantCode(t, res, err, CodeThresholdNotMet, `step "build"`, `got "1 valid link(s)", want "at least 2"`)
+		wantCode(t, res, err, reason.LayoutThresholdNotMet, `step "build"`, `got "1 valid link(s)", want "at least 2"`)
 	})
 	t.Run("functionaries disagree", func(t *testing.T) {
 		f, second := setup(t)
@@ -512,13 +512,13 @@ func TestVerifyLayoutRules(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
 		f.build.Products["app"] = intototest.SHA256([]byte("backdoored binary\n"))
 		res, err := Verify(context.Background(), f.write())
-		wantCode(t, res, err, CodeRuleViolated, "package", "disallowed")
+		wantCode(t, res, err, reason.LayoutRuleViolated, "package", "disallowed")
 	})
 	t.Run("unexpected material", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
 		f.build.Materials["Makefile.evil"] = intototest.SHA256([]byte("x"))
 		res, err := Verify(context.Background(), f.write())
-		wantCode(t, res, err, CodeRuleViolated, "Makefile.evil")
+		wantCode(t, res, err, reason.LayoutRuleViolated, "Makefile.evil")
 	})
 	t.Run("empty rule", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
@@ -619,7 +619,7 @@ func TestVerifyLayoutInspections(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := Verify(context.Background(), o)
-		wantCode(t, res, err, CodeRuleViolated, "app.tar.gz")
+		wantCode(t, res, err, reason.LayoutRuleViolated, "app.tar.gz")
 	})
 	t.Run("rule violated", func(t *testing.T) {
 		t.Chdir(t.TempDir())
@@ -628,7 +628,7 @@ func TestVerifyLayoutInspections(t *testing.T) {
 		o := f.write()
 		o.AllowInspections = true
 		res, err := Verify(context.Background(), o)
-		wantCode(t, res, err, CodeRuleViolated, "ran.txt")
+		wantCode(t, res, err, reason.LayoutRuleViolated, "ran.txt")
 	})
 	t.Run("failed", func(t *testing.T) {
 		t.Chdir(t.TempDir())
@@ -637,7 +637,7 @@ func TestVerifyLayoutInspections(t *testing.T) {
 		o := f.write()
 		o.AllowInspections = true
 		res, err := Verify(context.Background(), o)
-		wantCode(t, res, err, CodeInspectionFailed, "bad signature", `got "exit status 3"`)
+		wantCode(t, res, err, reason.LayoutInspectionFailed, "bad signature", `got "exit status 3"`)
 	})
 	t.Run("program missing", func(t *testing.T) {
 		t.Chdir(t.TempDir())
@@ -646,7 +646,7 @@ func TestVerifyLayoutInspections(t *testing.T) {
 		o := f.write()
 		o.AllowInspections = true
 		res, err := Verify(context.Background(), o)
-		wantCode(t, res, err, CodeInspectionFailed, "sovcheck-no-such-program")
+		wantCode(t, res, err, reason.LayoutInspectionFailed, "sovcheck-no-such-program")
 	})
 }
 
@@ -713,7 +713,7 @@ func TestVerifyLayoutSublayoutFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := Verify(context.Background(), f.options())
-		wantCode(t, res, err, CodeLinkMissing, "verifying sublayout "+f.packager.LinkName("package"), `step "sign"`)
+		wantCode(t, res, err, reason.LayoutLinkMissing, "verifying sublayout "+f.packager.LinkName("package"), `step "sign"`)
 	})
 	t.Run("sublayout rule violated", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
@@ -722,7 +722,7 @@ func TestVerifyLayoutSublayoutFailures(t *testing.T) {
 			sub.Steps[0].ExpectedMaterials = [][]string{{"DISALLOW", "app"}}
 		})
 		res, err := Verify(context.Background(), f.options())
-		wantCode(t, res, err, CodeRuleViolated, "verifying sublayout")
+		wantCode(t, res, err, reason.LayoutRuleViolated, "verifying sublayout")
 	})
 	t.Run("sublayout summary violates the superlayout", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)
@@ -730,7 +730,7 @@ func TestVerifyLayoutSublayoutFailures(t *testing.T) {
 		f.writeLink(f.links, f.build, f.builder)
 		f.writeSublayout(nil)
 		res, err := Verify(context.Background(), f.options())
-		wantCode(t, res, err, CodeRuleViolated, "package")
+		wantCode(t, res, err, reason.LayoutRuleViolated, "package")
 	})
 	t.Run("sublayout expired", func(t *testing.T) {
 		f := newFixture(t, intototest.Ed25519, false)

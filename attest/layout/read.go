@@ -5,7 +5,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/in-toto/in-toto-golang/in_toto"
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -85,18 +85,18 @@ func (v *verifier) readFile(p, what string) ([]byte, error) {
 			Got: fi.Mode().Type().String(), Want: "regular file", Hint: "give the " + what + " as a plain file"}
 	}
 	limit := min(int64(MaxFileSize), v.budget)
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, reason.Wrap(pathErr(err), reason.InputUnreadable, "check that the "+what+" file is readable", "reading %s %q", what, filepath.Base(p))
-	}
-	if int64(len(data)) > limit {
-		if limit < MaxFileSize {
-			return nil, reason.New(reason.InputTooLarge, "check that --links names the directory of this supply chain's links",
-				"reading %s %q: the layout and its links exceed the total size limit of %d bytes", what, filepath.Base(p), MaxTotalSize)
-		}
+	data, err := boundedio.ReadAll(f, limit)
+	tooLarge := reason.CodeOf(err, "") == reason.InputTooLarge
+	switch {
+	case tooLarge && limit < MaxFileSize:
+		return nil, reason.New(reason.InputTooLarge, "check that --links names the directory of this supply chain's links",
+			"reading %s %q: the layout and its links exceed the total size limit of %d bytes", what, filepath.Base(p), MaxTotalSize)
+	case tooLarge:
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: fmt.Sprintf("reading %s %q: file exceeds the size limit", what, filepath.Base(p)),
 			Got: fmt.Sprintf("more than %d bytes", MaxFileSize), Want: fmt.Sprintf("at most %d bytes", MaxFileSize),
 			Hint: "in-toto " + what + " files are a few KiB; check that the right file was given"}
+	case err != nil:
+		return nil, reason.Wrap(pathErr(err), reason.InputUnreadable, "check that the "+what+" file is readable", "reading %s %q", what, filepath.Base(p))
 	}
 	v.budget -= int64(len(data))
 	return data, nil

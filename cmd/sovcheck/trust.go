@@ -13,11 +13,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/verify"
 )
-
-// trustShowMediaType identifies the JSON of 'sovcheck trust show'.
-const trustShowMediaType = "application/vnd.sovcheck.trust-show.v1+json"
 
 func trustCommand() *cli.Command {
 	return &cli.Command{
@@ -195,7 +193,7 @@ func runTrustShow(c *cli.Context) error {
 		return err
 	}
 	expires, role := s.Expires()
-	doc := trustShowDoc{MediaType: trustShowMediaType, File: filepath.Base(path), Repository: s.Repository, AsOf: s.AsOf,
+	doc := trustShowDoc{MediaType: vocab.MediaTypeTrustShow, File: filepath.Base(path), Repository: s.Repository, AsOf: s.AsOf,
 		Expires: expires, ExpiresRole: role, CheckedAt: now, Status: "PASS", Metadata: s.Metadata, Targets: s.Targets,
 		TrustedRoot: trustRootSummary{len(tr.FulcioCertificateAuthorities()), len(tr.RekorLogs()), len(tr.CTLogs()), len(tr.TimestampingAuthorities())}}
 	checkErr := s.Check(now, c.Duration("max-age"))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
@@ -15,15 +16,66 @@ import (
 // failure their own way test for it with reason.CodeOf. A failing reader's
 // error is returned as it is.
 func ReadAll(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err := io.ReadAll(NewReader(r, limit, nil))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > limit {
-		return nil, TooLarge("input", limit)
-	}
 	return data, nil
 }
+
+// ReadFile reads the file at path like ReadAll: its errors are those of
+// opening and reading the file, or TooLarge("input", limit).
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadAll(f, limit)
+}
+
+// Reader yields the bytes of another reader up to a limit, so that a
+// caller can hash or parse input while it streams and still stop at the
+// limit. See NewReader.
+type Reader struct {
+	r        io.Reader
+	limit    int64
+	tooLarge error
+	n        int64 // bytes taken from r, at most limit+1
+}
+
+// NewReader returns a reader that yields r's bytes and fails with tooLarge
+// as soon as more than limit bytes were read: it yields the first limit
+// bytes, then tooLarge on the read that finds one more, and on every read
+// after. A nil tooLarge is TooLarge("input", limit), ReadAll's error; a
+// negative limit is 0. The
+// errors of r, io.EOF among them, pass through unchanged and do not stick,
+// so a Reader over a *tar.Reader bounds the sum of all its entries.
+func NewReader(r io.Reader, limit int64, tooLarge error) *Reader {
+	limit = max(limit, 0)
+	if tooLarge == nil {
+		tooLarge = TooLarge("input", limit)
+	}
+	return &Reader{r: r, limit: limit, tooLarge: tooLarge}
+}
+
+func (b *Reader) Read(p []byte) (int, error) {
+	if b.n > b.limit {
+		return 0, b.tooLarge
+	}
+	if room := b.limit + 1 - b.n; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if over := b.n - b.limit; over > 0 {
+		return n - int(over), b.tooLarge
+	}
+	return n, err
+}
+
+// N returns the number of bytes yielded so far, at most the limit.
+func (b *Reader) N() int64 { return min(b.n, b.limit) }
 
 // TooLarge is the INPUT_TOO_LARGE error of what, read past limit bytes.
 func TooLarge(what string, limit int64) *reason.Error {
@@ -45,7 +97,9 @@ type Want struct {
 // are DIGEST_MISMATCH: the source serves other bytes than the descriptor
 // names.
 func Verify(r io.Reader, want Want) io.Reader {
-	return &verifier{r: io.LimitReader(r, want.Size+1), want: want, h: sha256.New()}
+	v := &verifier{want: want, h: sha256.New()}
+	v.r = NewReader(r, want.Size, v.mismatch(" size differs from its descriptor", fmt.Sprintf("more than %d bytes", want.Size), fmt.Sprintf("%d bytes", want.Size)))
+	return v
 }
 
 type verifier struct {
@@ -62,10 +116,6 @@ func (v *verifier) Read(p []byte) (int, error) {
 	}
 	n, err := v.r.Read(p)
 	v.n += int64(n)
-	if v.n > v.want.Size {
-		v.err = v.mismatch(" size differs from its descriptor", fmt.Sprintf("more than %d bytes", v.want.Size), fmt.Sprintf("%d bytes", v.want.Size))
-		return 0, v.err
-	}
 	v.h.Write(p[:n])
 	switch {
 	case err == io.EOF:

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 const (
@@ -209,7 +210,7 @@ func signProvenance(ca *sigstoretest.Authority, commit, goVersion, digest string
 		}}},
 		"materials": []any{map[string]any{"uri": source, "digest": map[string]string{"sha1": commit}}},
 	}
-	statement, err := sigstoretest.Statement(map[string]string{binaryName: digest}, "https://slsa.dev/provenance/v0.2", predicate)
+	statement, err := sigstoretest.Statement(map[string]string{binaryName: digest}, vocab.PredicateSLSAProvenanceV02, predicate)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // cosign's signature and attestation images (the .sig and .att tags, and
@@ -23,28 +24,15 @@ const (
 	AnnotationBundle      = "dev.sigstore.cosign/bundle"
 	AnnotationRFC3161     = "dev.sigstore.cosign/rfc3161timestamp"
 
-	// MediaTypeSimpleSigning is a .sig layer: a simple signing payload.
-	MediaTypeSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json"
-	// MediaTypeDSSE is a .att layer: a DSSE envelope.
-	MediaTypeDSSE = "application/vnd.dsse.envelope.v1+json"
 	// SimpleSigningType is the critical.type of cosign's image signatures.
 	SimpleSigningType = "cosign container image signature"
 
-	// Artifact types of evidence attached as OCI 1.1 referrers: Sigstore
-	// bundles (cosign --new-bundle-format), and cosign's legacy layers
-	// (--registry-referrers-mode=oci-1-1 and attestations written as
-	// referrers).
-	ArtifactTypeBundleV03      = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	ArtifactTypeCosignSig      = "application/vnd.dev.cosign.artifact.sig.v1+json"
-	ArtifactTypeInToto         = "application/vnd.in-toto+json"
-	bundleMediaTypeV01         = "application/vnd.dev.sigstore.bundle+json;version=0.1"
-	bundleMediaTypePrefix      = "application/vnd.dev.sigstore.bundle"
 	maxCosignAnnotationEntries = 64
 )
 
 // isBundleType reports whether an artifact or layer media type is a
 // Sigstore bundle of any version.
-func isBundleType(mt string) bool { return strings.HasPrefix(mt, bundleMediaTypePrefix) }
+func isBundleType(mt string) bool { return strings.HasPrefix(mt, vocab.MediaTypeBundlePrefix) }
 
 // SimpleSigning is the claim of a cosign image signature payload.
 type SimpleSigning struct {
@@ -102,9 +90,9 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "signature layer has too many annotations", Got: fmt.Sprint(len(annotations)),
 			Want: fmt.Sprintf("at most %d", maxCosignAnnotationEntries), Hint: "the layer is not a cosign signature"}
 	}
-	b := map[string]any{"mediaType": bundleMediaTypeV01}
+	b := map[string]any{"mediaType": vocab.MediaTypeBundleV01}
 	switch mediaType {
-	case MediaTypeSimpleSigning:
+	case vocab.MediaTypeSimpleSigning:
 		sig, err := decodeB64(annotations[AnnotationSignature])
 		if err != nil || len(sig) == 0 {
 			return nil, reason.New(reason.SignatureMalformed, "the signature layer lacks its signature annotation "+AnnotationSignature+" or it is not base64",
@@ -115,7 +103,7 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 			"messageDigest": map[string]any{"algorithm": "SHA2_256", "digest": sum[:]},
 			"signature":     sig,
 		}
-	case MediaTypeDSSE:
+	case vocab.MediaTypeDSSE:
 		var env struct {
 			PayloadType string `json:"payloadType"`
 			Payload     string `json:"payload"`
@@ -146,7 +134,7 @@ func LegacyBundle(mediaType string, layer []byte, annotations map[string]string)
 		}
 	default:
 		return nil, &reason.Error{Code: reason.MediaTypeUnknown, Msg: "unknown signature layer media type", Got: orNone(mediaType),
-			Want: MediaTypeSimpleSigning + " or " + MediaTypeDSSE, Hint: "sovcheck reads cosign's signature and attestation layers and Sigstore bundles"}
+			Want: vocab.MediaTypeSimpleSigning + " or " + vocab.MediaTypeDSSE, Hint: "sovcheck reads cosign's signature and attestation layers and Sigstore bundles"}
 	}
 
 	vm := map[string]any{}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // EvidenceKind says what format a piece of evidence came in.
@@ -147,9 +148,9 @@ func (img *Image) tagEvidence(ctx context.Context, digest, suffix string, kind E
 // layerEvidence converts each layer of a cosign signature or attestation
 // manifest into Evidence.
 func (img *Image) layerEvidence(ctx context.Context, m *manifest, digest, source, label string, kind EvidenceKind) []Evidence {
-	wantType := MediaTypeSimpleSigning
+	wantType := vocab.MediaTypeSimpleSigning
 	if kind == EvidenceAttestation {
-		wantType = MediaTypeDSSE
+		wantType = vocab.MediaTypeDSSE
 	}
 	var out []Evidence
 	for i, l := range m.Image.Layers {
@@ -241,7 +242,7 @@ func (img *Image) referrerEvidence(ctx context.Context, digest string) ([]Eviden
 		if at == string(types.OCIEmptyJSON) {
 			at = ""
 		}
-		if at != "" && !isBundleType(at) && at != ArtifactTypeCosignSig && at != ArtifactTypeInToto {
+		if at != "" && !isBundleType(at) && at != vocab.ArtifactTypeCosignSig && at != vocab.InTotoPayloadType {
 			continue
 		}
 		m, err := img.manifestFor(ctx, d)
@@ -255,9 +256,9 @@ func (img *Image) referrerEvidence(ctx context.Context, digest string) ([]Eviden
 		kind := EvidenceBundle
 		switch {
 		case isBundleType(at):
-		case at == ArtifactTypeCosignSig:
+		case at == vocab.ArtifactTypeCosignSig:
 			kind = EvidenceSignature
-		case at == ArtifactTypeInToto:
+		case at == vocab.InTotoPayloadType:
 			kind = EvidenceAttestation
 		default:
 			continue
@@ -310,7 +311,7 @@ func (img *Image) bundleLayers(ctx context.Context, m *manifest, digest, source,
 	}
 	if len(out) == 0 {
 		out = append(out, Evidence{Kind: EvidenceBundle, Subject: digest, Source: source, Label: label, Err: &reason.Error{Code: reason.MediaTypeUnknown,
-			Msg: "bundle referrer has no bundle layer", Got: layerTypes(m.Image.Layers), Want: ArtifactTypeBundleV03,
+			Msg: "bundle referrer has no bundle layer", Got: layerTypes(m.Image.Layers), Want: vocab.MediaTypeBundleV03,
 			Hint: "the referrer claims to carry a Sigstore bundle but does not"}})
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -43,7 +44,7 @@ func TestParseManifest(t *testing.T) {
 		}
 	}
 	m, _ := parseManifest(readTestdata(t, "referrer-bundle.json"), "")
-	if m.ArtifactType() != ArtifactTypeBundleV03 || m.Subject() == nil {
+	if m.ArtifactType() != vocab.MediaTypeBundleV03 || m.Subject() == nil {
 		t.Fatalf("referrer: artifact type %q subject %v", m.ArtifactType(), m.Subject())
 	}
 
@@ -167,7 +168,7 @@ func TestLegacyBundle(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		var doc map[string]any
-		if err := json.Unmarshal(b, &doc); err != nil || doc["mediaType"] != bundleMediaTypeV01 {
+		if err := json.Unmarshal(b, &doc); err != nil || doc["mediaType"] != vocab.MediaTypeBundleV01 {
 			t.Fatalf("%s: bundle %s", name, b)
 		}
 	}
@@ -198,9 +199,9 @@ func TestLegacyBundle(t *testing.T) {
 		{"log id not hex", sig.MediaType, sig.Layer, without(AnnotationBundle, `{"SignedEntryTimestamp":"AA==","Payload":{"body":"eyJraW5kIjoiaCIsImFwaVZlcnNpb24iOiIxIn0=","integratedTime":1,"logIndex":1,"logID":"zz"}}`), reason.SignatureMalformed},
 		{"timestamp not JSON", sig.MediaType, sig.Layer, without(AnnotationRFC3161, "x"), reason.SignatureMalformed},
 		{"unknown media type", "application/octet-stream", sig.Layer, sig.Annotations, reason.MediaTypeUnknown},
-		{"envelope not JSON", MediaTypeDSSE, []byte("x"), nil, reason.SignatureMalformed},
-		{"envelope without signature", MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[]}`), nil, reason.SignatureMalformed},
-		{"envelope of two signatures", MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[{"sig":"AA=="},{"sig":"AA=="}]}`), nil, reason.SignatureMalformed},
+		{"envelope not JSON", vocab.MediaTypeDSSE, []byte("x"), nil, reason.SignatureMalformed},
+		{"envelope without signature", vocab.MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[]}`), nil, reason.SignatureMalformed},
+		{"envelope of two signatures", vocab.MediaTypeDSSE, []byte(`{"payloadType":"t","payload":"e30=","signatures":[{"sig":"AA=="},{"sig":"AA=="}]}`), nil, reason.SignatureMalformed},
 		{"huge layer", sig.MediaType, make([]byte, MaxEvidenceSize+1), sig.Annotations, reason.InputTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -395,6 +395,7 @@ func (s *registryStore) readTags() {
 		var doc struct {
 			Tags []string `json:"tags"`
 		}
+		// A page cut at the limit fails to decode, and the listing stops.
 		err = json.NewDecoder(io.LimitReader(resp.Body, maxTagListPage)).Decode(&doc)
 		link := resp.Header.Get("Link")
 		resp.Body.Close()

@@ -21,6 +21,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/oci/ocitest"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // fixture is an in-memory registry holding team/app:1.4, behind a handler
@@ -458,7 +459,7 @@ func TestReferrerLoop(t *testing.T) {
 			if strings.Contains(r.URL.Path, "/referrers/") {
 				h, _ := v1.NewHash(f.digest)
 				idx, _ := json.Marshal(v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex,
-					Manifests: []v1.Descriptor{{MediaType: types.OCIManifestSchema1, Digest: h, Size: 10, ArtifactType: oci.ArtifactTypeBundleV03}}})
+					Manifests: []v1.Descriptor{{MediaType: types.OCIManifestSchema1, Digest: h, Size: 10, ArtifactType: vocab.MediaTypeBundleV03}}})
 				w.Header().Set("Content-Type", string(types.OCIImageIndex))
 				w.Write(idx)
 				return

@@ -16,13 +16,13 @@ import (
 // module root. A new file of codes is added here.
 var codeFiles = []string{
 	"internal/reason/codes.go",
+	"internal/reason/layout.go",
 	"internal/reason/oci.go",
 	"internal/reason/policy.go",
 	"internal/reason/portfolio.go",
 	"internal/reason/rebuild.go",
 	"internal/reason/report.go",
 	"internal/reason/sbom.go",
-	"attest/layout/codes.go",
 }
 
 var codeValue = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)

@@ -18,18 +18,16 @@ import (
 	rekortilespb "github.com/sigstore/rekor-tiles/v2/pkg/generated/protobuf"
 	"github.com/sigstore/rekor/pkg/types"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
-
-// InTotoPayloadType is the DSSE payload type SignDSSE writes.
-const InTotoPayloadType = "application/vnd.in-toto+json"
 
 // The bundle versions SignOptions.BundleVersion accepts, with the media type
 // each one writes.
 var bundleMediaTypes = map[string]string{
-	"v0.1":        "application/vnd.dev.sigstore.bundle+json;version=0.1",
-	"v0.2":        "application/vnd.dev.sigstore.bundle+json;version=0.2",
-	"v0.3":        "application/vnd.dev.sigstore.bundle.v0.3+json",
-	"v0.3-legacy": "application/vnd.dev.sigstore.bundle+json;version=0.3",
+	"v0.1":        vocab.MediaTypeBundleV01,
+	"v0.2":        vocab.MediaTypeBundleV02,
+	"v0.3":        vocab.MediaTypeBundleV03,
+	"v0.3-legacy": vocab.MediaTypeBundleV03Legacy,
 }
 
 // SignOptions describes one signature and the evidence its bundle carries.
@@ -94,7 +92,7 @@ func (a *Authority) SignBlob(artifact []byte, o SignOptions) ([]byte, error) {
 // SignDSSE returns a serialized bundle with a DSSE envelope of payload type
 // application/vnd.in-toto+json over payload (see Statement).
 func (a *Authority) SignDSSE(payload []byte, o SignOptions) ([]byte, error) {
-	b, err := a.sign(payload, InTotoPayloadType, o)
+	b, err := a.sign(payload, vocab.InTotoPayloadType, o)
 	if err != nil {
 		return nil, fmt.Errorf("signing dsse envelope: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 var (
@@ -684,7 +685,7 @@ func TestStatement(t *testing.T) {
 	if err := json.Unmarshal(st, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Type != sigstoretest.StatementType || len(doc.Subject) != 2 || doc.Subject[0].Name != "a.tar.gz" ||
+	if doc.Type != vocab.StatementTypeV1 || len(doc.Subject) != 2 || doc.Subject[0].Name != "a.tar.gz" ||
 		doc.Subject[0].Digest["sha256"] != sha256Hex([]byte("a")) || doc.PredicateType != "https://sovcheck.test/predicate" || doc.Predicate != nil {
 		t.Errorf("statement: got %s", st)
 	}

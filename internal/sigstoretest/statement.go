@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-)
 
-// StatementType is the in-toto Statement v1 type URI.
-const StatementType = "https://in-toto.io/Statement/v1"
+	"github.com/sovcheck/sovcheck/internal/vocab"
+)
 
 type statementSubject struct {
 	Name   string            `json:"name"`
@@ -33,7 +32,7 @@ func Statement(subjects map[string]string, predicateType string, predicate any) 
 	if predicateType == "" {
 		return nil, fmt.Errorf("%w: writing statement: got empty predicate type", ErrInvalidOptions)
 	}
-	s := statement{Type: StatementType, PredicateType: predicateType}
+	s := statement{Type: vocab.StatementTypeV1, PredicateType: predicateType}
 	for name, digest := range subjects {
 		if raw, err := hex.DecodeString(digest); err != nil || len(raw) != 32 || hex.EncodeToString(raw) != digest {
 			return nil, fmt.Errorf("%w: writing statement: subject %q: got digest %q, want 64 lowercase hex digits", ErrInvalidOptions, name, digest)

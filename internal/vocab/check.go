@@ -33,6 +33,10 @@ const (
 	CheckEntry            = "entry"             // a directory entry verify does not verify
 	CheckWasmCapabilities = "wasm.capabilities" // the capabilities a Wasm module imports
 
+	// Reading the argument and its evidence files.
+	CheckArtifact = "artifact" // the argument read and hashed
+	CheckBundle   = "bundle"   // an evidence file read as Sigstore bundles
+
 	// OCI images.
 	CheckImage    = "image"    // the argument resolved and pinned to a digest
 	CheckPlatform = "platform" // the platforms verified, and what covers each

@@ -1,8 +1,10 @@
 // Package vocab is sovcheck's leaf vocabulary: the names every package
 // shares, each defined once. It holds sha256 digests, public keys and their
-// ids, predicate types and their --type aliases, source-URI normalisation,
-// check ids, grades, systemic-risk labels, severities, Wasm capability
-// names and the media types of sovcheck's JSON documents.
+// ids, predicate types and their --type aliases, in-toto statement types,
+// SLSA build types and VSA results, source-URI normalisation, check ids,
+// grades, systemic-risk labels, severities, Wasm capability names, the
+// media types of sovcheck's JSON documents and those of the Sigstore
+// bundles and cosign evidence it reads.
 //
 // Invariants:
 //   - vocab imports only the standard library, never a package of sovcheck;

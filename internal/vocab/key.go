@@ -57,6 +57,8 @@ func (e *KeyError) Unwrap() error { return e.Err }
 func ReadPublicKey(r io.Reader) (crypto.PublicKey, error) {
 	// vocab is a leaf and cannot use internal/boundedio: the limit is
 	// applied here, with the same one-byte-over check.
+	// Not boundedio.ReadAll: boundedio imports vocab, and vocab imports
+	// nothing of sovcheck.
 	data, err := io.ReadAll(io.LimitReader(r, MaxKeyFileSize+1))
 	if err != nil {
 		return nil, &KeyError{Problem: KeyUnreadable, Msg: "reading public key", Hint: "check that the key file is readable", Err: err}

@@ -16,6 +16,34 @@ const (
 	PredicateVSA               = "https://slsa.dev/verification_summary/v1"
 	PredicateLink              = "https://in-toto.io/Link/v1"
 	PredicateOpenVEX           = "https://openvex.dev/ns"
+
+	// PredicateRebuild is the predicate type of sovcheck's rebuild
+	// attestation: an in-toto statement whose subject is the artifact,
+	// saying how it was rebuilt and what came out.
+	PredicateRebuild = "https://sovcheck.dev/rebuild/v1"
+)
+
+// The verificationResult of a Verification Summary Attestation, and the
+// level a failed one lists.
+const (
+	VSAPassed = "PASSED"
+	VSAFailed = "FAILED"
+)
+
+// Build types of the SLSA provenance sovcheck replays, and sovcheck's id
+// as a rebuilder.
+const (
+	// BuildTypeGoBuilder is the SLSA GitHub generator's Go builder (SLSA
+	// provenance v0.2).
+	BuildTypeGoBuilder = "https://github.com/slsa-framework/slsa-github-generator/go@v1"
+	// BuildTypeSovcheckGo is sovcheck's own replayable Go recipe (SLSA
+	// provenance v1).
+	BuildTypeSovcheckGo = "https://sovcheck.dev/rebuild/go@v1"
+	// RebuilderID identifies sovcheck as the rebuilder in attestations.
+	RebuilderID = "https://sovcheck.dev/rebuild"
+	// RecipeBuilderID identifies 'sovcheck attest recipe' as the builder
+	// of the recipes it writes.
+	RecipeBuilderID = "https://sovcheck.dev/attest-recipe@v1"
 )
 
 // predicateAliases follows cosign's --type names, so its users can move over.

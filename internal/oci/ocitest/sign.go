@@ -16,6 +16,7 @@ import (
 
 	"github.com/sovcheck/sovcheck/internal/oci"
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
+	"github.com/sovcheck/sovcheck/internal/vocab"
 )
 
 // CosignSignPredicateType is the predicate type of cosign's image
@@ -78,7 +79,7 @@ func (s Signer) SignPayload(p Place, digest string, payload []byte) error {
 	}
 	ann := parts.annotations()
 	ann[oci.AnnotationSignature] = base64.StdEncoding.EncodeToString(parts.sig)
-	return AppendLayer(p, tagFor(digest, "sig"), payload, oci.MediaTypeSimpleSigning, ann)
+	return AppendLayer(p, tagFor(digest, "sig"), payload, vocab.MediaTypeSimpleSigning, ann)
 }
 
 // Attest appends a cosign attestation of digest (an in-toto statement with
@@ -99,7 +100,7 @@ func (s Signer) Attest(p Place, digest, predicateType string, predicate []byte) 
 	ann := parts.annotations()
 	ann[oci.AnnotationSignature] = ""
 	ann["predicateType"] = predicateType
-	return AppendLayer(p, tagFor(digest, "att"), parts.envelope, oci.MediaTypeDSSE, ann)
+	return AppendLayer(p, tagFor(digest, "att"), parts.envelope, vocab.MediaTypeDSSE, ann)
 }
 
 // AttachBundle attaches a Sigstore bundle v0.3 with a DSSE attestation of
@@ -114,7 +115,7 @@ func (s Signer) AttachBundle(p Place, digest, predicateType string, predicate []
 	if err != nil {
 		return "", err
 	}
-	return AttachReferrer(p, digest, oci.ArtifactTypeBundleV03, bundle, oci.ArtifactTypeBundleV03,
+	return AttachReferrer(p, digest, vocab.MediaTypeBundleV03, bundle, vocab.MediaTypeBundleV03,
 		map[string]string{"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": predicateType})
 }
 
