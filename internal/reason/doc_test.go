@@ -22,6 +22,7 @@ var codeFiles = []string{
 	"internal/reason/rebuild.go",
 	"internal/reason/report.go",
 	"internal/reason/sbom.go",
+	"internal/reason/trust.go",
 	"attest/layout/codes.go",
 }
 
