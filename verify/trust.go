@@ -270,7 +270,7 @@ func (o rootOutcome) reachedSignature() bool {
 func (t *trustRun) verifyOne(root *trustRoot, pb *attest.ParsedBundle, art attest.Artifact) rootOutcome {
 	if id, ok := unknownLog(root, pb); !ok {
 		return rootOutcome{root: root, findings: []attest.Finding{{Check: vocab.CheckSignature, Err: reason.New(reason.TlogInvalid,
-			"the bundle was logged by a transparency log this root does not hold", "%s holds no transparency log with key id %s", root.label(), id)}}}
+			"the bundle was logged by a transparency log this root does not hold", "no transparency log with key id %s", id)}}}
 	}
 	res, findings := root.verifier.Verify(pb, art)
 	return rootOutcome{root: root, res: res, findings: findings}
@@ -336,8 +336,7 @@ func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*a
 					"bundle chains only to %s, which the trust rule (%s) does not name", root.label(), t.rule)}}, nil
 			}
 		}
-		f := failed[0]
-		return nil, t.prefixFailure(f), nil
+		return nil, t.prefixFailure(failed), nil
 	}
 	var names, missing []string
 	for _, o := range chained {
@@ -374,13 +373,22 @@ func (t *trustRun) nameRoots(findings []attest.Finding, chained []rootOutcome) [
 	return out
 }
 
-// prefixFailure names the root a failed signature check was made against.
-func (t *trustRun) prefixFailure(o rootOutcome) []attest.Finding {
+// prefixFailure gives the failure under the first root, naming it and
+// the other roots that did not validate the bundle either.
+func (t *trustRun) prefixFailure(failed []rootOutcome) []attest.Finding {
+	o := failed[0]
+	var others []string
+	for _, x := range failed[1:] {
+		others = append(others, x.root.Name)
+	}
 	out := slices.Clone(o.findings)
 	for i, f := range out {
 		if f.Err != nil && f.Check == vocab.CheckSignature {
 			e := *f.Err
 			e.Msg = o.root.label() + ": " + e.Msg
+			if len(others) > 0 {
+				e.Msg += "; not validated by " + strings.Join(others, ", ") + " either"
+			}
 			out[i].Err = &e
 		}
 	}
