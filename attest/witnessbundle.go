@@ -2,13 +2,12 @@ package attest
 
 import (
 	"fmt"
-
 	"strings"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	"github.com/sigstore/sigstore-go/pkg/bundle"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/root"
-	"google.golang.org/protobuf/encoding/protojson"
+	"golang.org/x/mod/sumdb/note"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -23,7 +22,7 @@ import (
 // log's signature is still verified there (a checkpoint whose first
 // signature is a witness's fails), and the cosignatures are checked on the
 // original by VerifyEntryWitnesses.
-func WithLogSignatureOnly(pb *ParsedBundle) (*ParsedBundle, error) {
+func WithLogSignatureOnly(pb *ParsedBundle) *ParsedBundle {
 	cosigned := false
 	for _, e := range pb.Bundle.GetVerificationMaterial().GetTlogEntries() {
 		if _, ok := firstSignatureOnly(e.GetInclusionProof().GetCheckpoint().GetEnvelope()); ok {
@@ -31,25 +30,26 @@ func WithLogSignatureOnly(pb *ParsedBundle) (*ParsedBundle, error) {
 		}
 	}
 	if !cosigned {
-		return pb, nil
+		return pb
 	}
-	clone, _ := proto.Clone(pb.Bundle.Bundle).(*protobundle.Bundle)
-	for _, e := range clone.GetVerificationMaterial().GetTlogEntries() {
-		if cp := e.GetInclusionProof().GetCheckpoint(); cp != nil {
-			if stripped, ok := firstSignatureOnly(cp.GetEnvelope()); ok {
-				cp.Envelope = stripped
-			}
+	// A shallow copy: only the cosigned checkpoints differ, and the
+	// bundle is not parsed again.
+	old := pb.Bundle.Bundle
+	vm := old.GetVerificationMaterial()
+	entries := make([]*protorekor.TransparencyLogEntry, len(vm.GetTlogEntries()))
+	for i, e := range vm.GetTlogEntries() {
+		entries[i] = e
+		if stripped, ok := firstSignatureOnly(e.GetInclusionProof().GetCheckpoint().GetEnvelope()); ok {
+			c, _ := proto.Clone(e).(*protorekor.TransparencyLogEntry)
+			c.InclusionProof.Checkpoint.Envelope = stripped
+			entries[i] = c
 		}
 	}
-	data, err := protojson.Marshal(clone)
-	if err != nil {
-		return nil, reason.Wrap(err, reason.BundleMalformed, "re-create the bundle", "encoding bundle without cosignatures")
-	}
-	b := &bundle.Bundle{}
-	if err := b.UnmarshalJSON(data); err != nil {
-		return nil, reason.Wrap(err, reason.BundleMalformed, "re-create the bundle", "reading bundle without cosignatures")
-	}
-	return &ParsedBundle{Bundle: b, Version: pb.Version, Line: pb.Line}, nil
+	nb := &protobundle.Bundle{MediaType: old.GetMediaType(), Content: old.Content, VerificationMaterial: &protobundle.VerificationMaterial{
+		Content: vm.Content, TlogEntries: entries, TimestampVerificationData: vm.GetTimestampVerificationData()}}
+	b := *pb.Bundle // keeps what the bundle's media type allows
+	b.Bundle = nb
+	return &ParsedBundle{Bundle: &b, Version: pb.Version, Line: pb.Line}
 }
 
 // firstSignatureOnly returns a signed note cut after its first signature
@@ -91,3 +91,23 @@ func (r *WitnessResult) Describe() string {
 	}
 	return "cosignatures: " + strings.Join(parts, ", ")
 }
+
+// VerifyVerifiedEntryWitnesses is VerifyEntryWitnesses for the entry of a
+// bundle whose log evidence Verify has already accepted in the form
+// WithLogSignatureOnly gives it: the checkpoint's first signature line,
+// the one the log signature check verified over the same text, is then
+// only required to name the log's key, and the cosignatures are verified.
+// It must not be called for a bundle that did not verify.
+func VerifyVerifiedEntryWitnesses(entry *protorekor.TransparencyLogEntry, tm root.TrustedMaterial, list *WitnessList, quorum int) (*WitnessResult, error) {
+	checkpoint, v, err := entryCheckpoint(entry, tm)
+	if err != nil {
+		return nil, err
+	}
+	return VerifyCheckpointWitnesses(checkpoint, verifiedLog{v}, list, quorum)
+}
+
+// verifiedLog is a log's note verifier whose signature was verified
+// elsewhere over the same note text.
+type verifiedLog struct{ note.Verifier }
+
+func (verifiedLog) Verify([]byte, []byte) bool { return true }

@@ -229,10 +229,7 @@ func (t *trustRun) checks(subject policy.Subject) []policy.Check {
 // checked on the bundle as given.
 func (r *Runner) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact) (*attest.SignatureResult, []attest.Finding) {
 	t := r.trust
-	logOnly, err := attest.WithLogSignatureOnly(pb)
-	if err != nil {
-		return nil, []attest.Finding{{Check: vocab.CheckSignature, Err: reason.As(err, reason.BundleMalformed, "")}}
-	}
+	logOnly := attest.WithLogSignatureOnly(pb)
 	if !t.named {
 		res, findings := r.verifier.Verify(logOnly, art)
 		if res == nil {

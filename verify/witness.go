@@ -24,7 +24,7 @@ func (t *trustRun) witnessed(pb *attest.ParsedBundle, root *trustRoot, res *atte
 	}
 	var passed []string
 	for _, e := range entries {
-		wr, err := attest.VerifyEntryWitnesses(e, root.verifier.TrustedMaterial(), t.witnesses, t.quorum)
+		wr, err := attest.VerifyVerifiedEntryWitnesses(e, root.verifier.TrustedMaterial(), t.witnesses, t.quorum)
 		if err != nil {
 			re := reason.As(err, reason.CheckpointInvalid, "")
 			if wr != nil {
