@@ -356,18 +356,28 @@ func LogCheckpointVerifier(tl *root.TransparencyLog) (note.Verifier, error) {
 // a checkpoint (a v0.1 bundle's inclusion promise only) cannot be
 // witnessed and fails with CHECKPOINT_INVALID.
 func VerifyEntryWitnesses(entry *protorekor.TransparencyLogEntry, tm root.TrustedMaterial, list *WitnessList, quorum int) (*WitnessResult, error) {
+	checkpoint, v, err := entryCheckpoint(entry, tm)
+	if err != nil {
+		return nil, err
+	}
+	return VerifyCheckpointWitnesses(checkpoint, v, list, quorum)
+}
+
+// entryCheckpoint returns the checkpoint of a log entry and the note
+// verifier of its log in tm.
+func entryCheckpoint(entry *protorekor.TransparencyLogEntry, tm root.TrustedMaterial) ([]byte, note.Verifier, error) {
 	envelope := entry.GetInclusionProof().GetCheckpoint().GetEnvelope()
 	if envelope == "" {
-		return nil, reason.New(reason.CheckpointInvalid, "witnessing needs a bundle whose log entry carries an inclusion proof with a checkpoint (bundle v0.2 or later)", "transparency log entry has no checkpoint")
+		return nil, nil, reason.New(reason.CheckpointInvalid, "witnessing needs a bundle whose log entry carries an inclusion proof with a checkpoint (bundle v0.2 or later)", "transparency log entry has no checkpoint")
 	}
 	keyID := hex.EncodeToString(entry.GetLogId().GetKeyId())
 	tl, ok := tm.RekorLogs()[keyID]
 	if !ok {
-		return nil, reason.New(reason.TlogInvalid, "give the trusted root of the log that made this entry", "no transparency log with key id %s in the trusted root", keyID)
+		return nil, nil, reason.New(reason.TlogInvalid, "give the trusted root of the log that made this entry", "no transparency log with key id %s in the trusted root", keyID)
 	}
 	v, err := LogCheckpointVerifier(tl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return VerifyCheckpointWitnesses([]byte(envelope), v, list, quorum)
+	return []byte(envelope), v, nil
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/rebuild"
@@ -48,6 +49,15 @@ type config struct {
 	Policy      *PolicyOptions
 	Concurrency int // default GOMAXPROCS
 	Logger      *slog.Logger
+
+	// Several named trusted roots, the rule they must meet, the age of
+	// trust snapshots and witnessed checkpoints (trust.go, witness.go).
+	TrustedRoots  []TrustRoot
+	TrustRule     *TrustRule
+	MaxTrustAge   time.Duration
+	Witnesses     string
+	WitnessQuorum int
+	TrustNow      func() time.Time
 }
 
 // Identity is the keyless signer an artifact's signatures must come from:
@@ -175,4 +185,80 @@ func WithConcurrency(n int) Option {
 // WithLogger logs progress to l; default: discard.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error { c.Logger = l; return nil }
+}
+
+// TrustRoot is a trusted root named on the command line or in a policy: a
+// Sigstore trusted_root.json or a trust snapshot, and the operator that
+// answers for it (the root's name when none is given).
+type TrustRoot struct {
+	Name     string
+	Path     string
+	Operator string
+}
+
+// WithNamedTrustedRoot adds a named trusted root. Each bundle is verified
+// against every named root on its own, never against their union, and the
+// TrustRule decides which of them must validate it. The first named root
+// is also the run's trusted root for everything that needs one root.
+func WithNamedTrustedRoot(tr TrustRoot) Option {
+	return func(c *config) error {
+		if !validTrustName(tr.Name) || tr.Path == "" {
+			return configUsage("name each root with letters, digits, '.', '_' or '-', as NAME=FILE", "invalid trusted root %q=%q", tr.Name, tr.Path)
+		}
+		for _, o := range c.TrustedRoots {
+			if o.Name == tr.Name {
+				return configUsage("give each trusted root its own name", "trusted root %q named twice", tr.Name)
+			}
+		}
+		if tr.Operator == "" {
+			tr.Operator = tr.Name
+		}
+		c.TrustedRoots = append(c.TrustedRoots, tr)
+		c.TrustedRoot = c.TrustedRoots[0].Path
+		return nil
+	}
+}
+
+// WithTrustRule sets the rule the named trusted roots must meet
+// (ParseTrustRule); default: any of them.
+func WithTrustRule(rule TrustRule) Option {
+	return func(c *config) error { c.TrustRule = &rule; return nil }
+}
+
+// WithMaxTrustAge requires the trust material to be a trust snapshot
+// pulled at most d before verification, whose TUF metadata has not
+// expired; a check of every verdict says whether it is.
+func WithMaxTrustAge(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return configUsage("give a positive duration such as 168h", "maximum trust age %s is not positive", d)
+		}
+		c.MaxTrustAge = d
+		return nil
+	}
+}
+
+// WithWitnesses requires the checkpoint of every transparency-log entry to
+// be cosigned by witnesses of at least quorum distinct operators from the
+// witness list in path.
+func WithWitnesses(path string, quorum int) Option {
+	return func(c *config) error {
+		if path == "" || quorum < 1 {
+			return configUsage("give --witnesses FILE with --witness-quorum K of 1 or more", "witness list %q with quorum %d", path, quorum)
+		}
+		c.Witnesses, c.WitnessQuorum = path, quorum
+		return nil
+	}
+}
+
+// WithTrustClock sets the clock trust snapshots are judged by (default
+// time.Now).
+func WithTrustClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return configUsage("give a clock", "trust clock is nil")
+		}
+		c.TrustNow = now
+		return nil
+	}
 }

@@ -90,6 +90,7 @@ func (r *Runner) verifyArtifact(ctx context.Context, arg string) Outcome {
 	}
 	defer src.close()
 	checks, covered, ok := src.evidence(ctx, g)
+	checks = append(r.trust.checks(g.subject), checks...)
 	if ok {
 		for _, c := range covered {
 			checks = append(checks, r.attestationChecks(c.subject, c.verified)...)

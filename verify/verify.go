@@ -47,6 +47,7 @@ type Runner struct {
 	rebuild  rebuilder
 	images   imageClient
 	policy   *policyRun // nil without a policy
+	trust    *trustRun  // the roots, rule, trust age and witnesses (trust.go); nil without a verifier
 }
 
 // New validates the options and loads the trust configuration: the
@@ -87,6 +88,9 @@ func New(opts ...Option) (*Runner, error) {
 			"no signer to verify against")}
 	}
 	if r.verifier, r.keyOnly, err = newVerifier(cfg, r.logger); err != nil {
+		return nil, err
+	}
+	if r.trust, err = newTrustRun(r, cfg); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -138,7 +142,7 @@ func loadTrustedMaterial(cfg config, logger *slog.Logger) (root.TrustedMaterial,
 		return root.TrustedMaterialCollection{}, nil
 	}
 	if cfg.TrustedRoot != "" {
-		tr, err := attest.ReadTrustedRootFile(cfg.TrustedRoot)
+		tr, _, err := attest.ReadTrustedRootOrSnapshotFile(cfg.TrustedRoot)
 		if err != nil {
 			return nil, configErr(err, reason.TrustRootInvalid, "")
 		}

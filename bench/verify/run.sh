@@ -108,3 +108,49 @@ if [[ -n $cosign ]]; then
   end=$(date +%s.%N)
   python3 -c "c=($end-$start)/$m*$N; print(f'  cosign, one process per bundle: {c:.1f} s for $N (scaled from $m); ratio sovcheck/cosign {$wall/c:.3f}')"
 fi
+
+# 4. No single point of trust: the same bundles, their checkpoints cosigned
+# by 3 of 5 witnesses, verified against 3 named roots (the validating one
+# last, so the other two are asked first) with a 3-of-5 witness quorum,
+# beside the single-root verify of sections 2 and 3. Target: at most 1.2x.
+echo "== 4. 3 roots and a 3-of-5 witness quorum vs one root"
+w="$work/data/witnessed"
+trust="--trusted-root eu=$work/data/roots/eu.json --trusted-root ch=$work/data/roots/ch.json --trusted-root pgi=$root --witnesses $work/data/witnesses.txt --witness-quorum 3"
+py interleave "$RUNS" 3 \
+  "single-root=$sov verify $a --bundle $a.sigstore.json $id --trusted-root $root --offline" \
+  "3-roots+3of5=$sov verify $w/a0000 --bundle $w/a0000.sigstore.json $id $trust --offline" |
+  tee "$work/trust-one.txt"
+python3 - "$work/trust-one.txt" <<'PY'
+import re, sys
+m = dict((n, (float(w), float(c))) for n, w, c in re.findall(r"^  (\S+) +wall median +([\d.]+) ms.*CPU median +([\d.]+) ms", open(sys.argv[1]).read(), re.M))
+(sw, sc), (tw, tc) = m["single-root"], m["3-roots+3of5"]
+print(f"  one bundle, process start included: ratio 3-roots+3of5/single-root wall {tw/sw:.2f}, CPU {tc/sc:.2f} (target <= 1.2)")
+PY
+if command -v valgrind >/dev/null; then
+  py callgrind "$CALLGRIND_RUNS" \
+    "single-root=$sov verify $a --bundle $a.sigstore.json $id --trusted-root $root --offline" \
+    "3-roots+3of5=$sov verify $w/a0000 --bundle $w/a0000.sigstore.json $id $trust --offline" | tee "$work/trust-ins.txt"
+  python3 - "$work/trust-ins.txt" <<'PY'
+import re, sys
+m = dict((n, float(v)) for n, v in re.findall(r"^  (\S+) +([\d.]+) M instructions", open(sys.argv[1]).read(), re.M))
+print(f"  ratio 3-roots+3of5/single-root: instructions {m['3-roots+3of5']/m['single-root']:.2f} (target <= 1.2)")
+PY
+fi
+for mode in single trust; do
+  flags="--trusted-root $root"
+  dir="$work/data/artifacts"
+  if [[ $mode == trust ]]; then flags=$trust; dir=$w; fi
+  /usr/bin/time -f "%e %U %S" -o "$work/$mode.time" "$sov" verify "$dir" $id $flags --offline --format json >"$work/$mode.json"
+done
+python3 - "$work/single.time" "$work/trust.time" "$work/trust.json" "$N" <<'PY'
+import json, sys
+def cpu(p):
+    wall, user, sys_ = map(float, open(p).read().split())
+    return wall, user + sys_
+sw, sc = cpu(sys.argv[1])
+tw, tc = cpu(sys.argv[2])
+doc = json.load(open(sys.argv[3]))
+assert doc["summary"]["passed"] == int(sys.argv[4]), doc["summary"]
+print(f"  {sys.argv[4]} bundles in one call: single root CPU {sc:.2f} s, 3 roots + 3-of-5 witnesses CPU {tc:.2f} s; "
+      f"ratio CPU {tc/sc:.2f}, wall {tw/sw:.2f} (target <= 1.2)")
+PY

@@ -53,6 +53,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"demo":            cmdDemo,   // demo_fixtures_test.go
 		"osv-zip":         cmdOSVZip, // osv_fixtures_test.go
 		"tuf-repo":        cmdTUFRepo,
+		"witness":         cmdWitness, // witness_fixtures_test.go
 	}
 }
 

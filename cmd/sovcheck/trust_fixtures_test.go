@@ -26,7 +26,9 @@ var tufRepos sync.Map // *testscript.TestScript -> *sigstoretest.TUFRepo
 // on loopback for the trust scripts, and changes it as an attacker or a
 // careless operator would.
 //
-//	tuf-repo serve                  start it; $TUF_URL is its URL, tuf-root.json its version 1 root
+//	tuf-repo serve [ROOT]           start it; $TUF_URL is its URL, tuf-root.json its version 1 root;
+//	                                its trusted root is ROOT when given
+//	tuf-repo freeze FILE -N         as freeze, dated N days before today
 //	tuf-repo rotate-root            publish root v2 signed by the old and new root keys
 //	tuf-repo rotate-root-unsigned   publish root v2 signed by the new key only
 //	tuf-repo expire-timestamp       publish a timestamp that has expired
@@ -41,7 +43,7 @@ func cmdTUFRepo(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: tuf-repo serve|rotate-root|rotate-root-unsigned|expire-timestamp|expire-snapshot|tamper|publish|serve-timestamp|freeze")
 	}
 	if args[0] == "serve" {
-		tufServe(ts)
+		tufServe(ts, args[1:])
 		return
 	}
 	if args[0] == "freeze" {
@@ -81,9 +83,13 @@ func cmdTUFRepo(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 }
 
-func tufServe(ts *testscript.TestScript) {
+func tufServe(ts *testscript.TestScript, args []string) {
 	trJSON, err := fixedTrustedRoot()
 	ts.Check(err)
+	if len(args) == 1 { // a trusted root of a virtual Sigstore (sigstore-ca)
+		trJSON, err = os.ReadFile(ts.MkAbs(args[0]))
+		ts.Check(err)
+	}
 	repo, err := sigstoretest.NewTUFRepo(time.Now(), map[string][]byte{
 		attest.TrustedRootTarget:   trJSON,
 		attest.SigningConfigTarget: []byte(`{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json"}`),
@@ -129,6 +135,9 @@ func fixedTrustedRoot() ([]byte, error) {
 // data, outside the targets' digests, so the snapshot stays valid.
 func tufFreeze(ts *testscript.TestScript, path, date string) {
 	day, err := time.Parse(time.DateOnly, date)
+	if days, derr := strconv.Atoi(date); derr == nil && days < 0 {
+		day, err = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, days), nil
+	}
 	ts.Check(err)
 	data, err := os.ReadFile(path)
 	ts.Check(err)

@@ -75,7 +75,6 @@ func verifyFlags(keyFlag string) []cli.Flag {
 		&cli.StringFlag{Name: "certificate-oidc-issuer", Usage: "keyless: the exact OIDC issuer of the certificate"},
 		&cli.StringFlag{Name: "certificate-oidc-issuer-regexp", Usage: "keyless: a regexp the whole OIDC issuer must match"},
 		&cli.StringFlag{Name: keyFlag, Usage: "key-based: PEM public key `FILE` (ECDSA, Ed25519 or RSA)"},
-		&cli.StringFlag{Name: "trusted-root", Usage: "Sigstore trusted_root.json `FILE` for offline verification"},
 		&cli.BoolFlag{Name: "offline", Usage: "never use the network (needs --trusted-root)"},
 		&cli.StringFlag{Name: "type", Usage: "required predicate type of an attestation: " + strings.Join(vocab.PredicateAliases(), ", ") + ", or a URI"},
 		&cli.StringFlag{Name: "source-uri", Usage: "provenance: the source repository, e.g. github.com/acme/tool"},
@@ -91,7 +90,7 @@ func verifyFlags(keyFlag string) []cli.Flag {
 		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules, build caches and checkouts"},
 		&cli.DurationFlag{Name: "rebuild-timeout", Value: verify.DefaultRebuildTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
-	}, ociFlags()...)
+	}, append(trustFlags(), ociFlags()...)...)
 }
 
 // policyFlags are the flags of a procurement policy run.
@@ -207,7 +206,7 @@ func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
 	for _, f := range []struct {
 		flag string
 		opt  func(string) verify.Option
-	}{{"bundle", verify.WithBundle}, {"trusted-root", verify.WithTrustedRoot}, {keyFlag, verify.WithKey}} {
+	}{{"bundle", verify.WithBundle}, {keyFlag, verify.WithKey}} {
 		if v := c.String(f.flag); v != "" {
 			opts = append(opts, f.opt(v))
 		}
@@ -215,6 +214,11 @@ func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
 	if c.Bool("offline") {
 		opts = append(opts, verify.WithOffline())
 	}
+	trust, err := trustOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, trust...)
 	layout, err := layoutFlags(c)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ var codeFiles = []string{
 	"internal/reason/rebuild.go",
 	"internal/reason/report.go",
 	"internal/reason/sbom.go",
+	"internal/reason/trust.go",
 }
 
 var codeValue = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)

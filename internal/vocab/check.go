@@ -45,6 +45,9 @@ const (
 	CheckPayload  = "payload"  // a cosign signature's claimed image digest
 	CheckTlog     = "tlog"     // a transparency log check skipped on request
 
+	CheckTrust     = "trust"     // the age of the trust material (--max-trust-age)
+	CheckWitnesses = "witnesses" // witness cosignatures on a log entry's checkpoint
+
 	// CheckPolicyPrefix starts the id of every check a policy rule yields:
 	// policy:<rule id>.
 	CheckPolicyPrefix = "policy:"

@@ -1,6 +1,11 @@
 // Command gen writes N signed artifacts for sovcheck's verification
 // benchmark: a trusted root of a fresh virtual Sigstore, and for each
 // artifact its keyless Sigstore bundle beside it (ARTIFACT.sigstore.json).
+// For the no-single-point-of-trust measurement it also writes the trusted
+// roots of two more virtual Sigstores (roots/eu.json, roots/ch.json), a
+// list of five witnesses of distinct operators (witnesses.txt) and, under
+// witnessed/, the same artifacts with their bundles' checkpoints cosigned
+// by three of the five.
 package main
 
 import (
@@ -9,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sovcheck/sovcheck/internal/sigstoretest"
 )
@@ -33,7 +40,37 @@ func run(dir string, n, size int) error {
 	if dir == "" {
 		return fmt.Errorf("-out is required")
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "artifacts"), 0o755); err != nil {
+	for _, sub := range []string{"artifacts", "witnessed", "roots"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"eu", "ch"} {
+		other, err := sigstoretest.New()
+		if err != nil {
+			return err
+		}
+		root, err := other.TrustedRootJSON()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "roots", name+".json"), root, 0o644); err != nil {
+			return err
+		}
+	}
+	var list []byte
+	var cosigners []note.Signer
+	for i := range 5 {
+		w, err := sigstoretest.NewWitness(fmt.Sprintf("witness-%d", i))
+		if err != nil {
+			return err
+		}
+		list = fmt.Appendf(list, "%s operator-%d\n", w.VerifierKey, i)
+		if i < 3 {
+			cosigners = append(cosigners, w.Signer())
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "witnesses.txt"), list, 0o644); err != nil {
 		return err
 	}
 	ca, err := sigstoretest.New()
@@ -61,6 +98,17 @@ func run(dir string, n, size int) error {
 			return err
 		}
 		if err := os.WriteFile(path+".sigstore.json", b, 0o644); err != nil {
+			return err
+		}
+		cosigned, err := sigstoretest.Cosign(b, cosigners...)
+		if err != nil {
+			return err
+		}
+		path = filepath.Join(dir, "witnessed", fmt.Sprintf("a%04d", i))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path+".sigstore.json", cosigned, 0o644); err != nil {
 			return err
 		}
 	}
