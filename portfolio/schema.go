@@ -67,9 +67,7 @@ var migrations = [][]string{
 			risk INTEGER NOT NULL,
 			grade TEXT NOT NULL,
 			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
-		`CREATE INDEX components_upstream ON components (upstream_id)`,
-		`CREATE INDEX components_package ON components (package_id)`,
-		`CREATE INDEX components_name ON components (name_id)`,
+		componentIndexes[0].ddl, componentIndexes[1].ddl, componentIndexes[2].ddl,
 		// current holds each product's latest snapshot: the portfolio of
 		// today, kept up to date in the transaction that adds a snapshot.
 		`CREATE TABLE current (
@@ -78,6 +76,16 @@ var migrations = [][]string{
 			as_of TEXT NOT NULL)`,
 		`CREATE INDEX current_snapshot ON current (snapshot_id)`,
 	},
+}
+
+// componentIndexes are the where-used indexes of the components table.
+// A bulk load into an empty SQLite store drops them and builds them once
+// at its end (sorting once is cheaper than keeping three B-trees in order
+// row by row); Open builds any that a crashed bulk load left missing.
+var componentIndexes = []struct{ name, ddl string }{
+	{"components_upstream", `CREATE INDEX components_upstream ON components (upstream_id)`},
+	{"components_package", `CREATE INDEX components_package ON components (package_id)`},
+	{"components_name", `CREATE INDEX components_name ON components (name_id)`},
 }
 
 // schemaVersion is the schema this sovcheck writes.
