@@ -517,11 +517,14 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 			return false, s.classify(err, "writing components to")
 		}
 	}
-	// The product's latest snapshot by date, the later one on a tie.
-	_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO current (product, snapshot_id, as_of) VALUES (?, ?, ?)
-		ON CONFLICT (product) DO UPDATE SET snapshot_id = excluded.snapshot_id, as_of = excluded.as_of
-		WHERE excluded.as_of > current.as_of OR (excluded.as_of = current.as_of AND excluded.snapshot_id > current.snapshot_id)`),
-		productKey(rec, w.bySource), id, w.asOf)
+	// The product's latest snapshot by date; on a tie the greater source,
+	// then the greater digest (latestFirst), whichever was inserted first.
+	_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO current (product, snapshot_id, as_of, source, digest) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (product) DO UPDATE SET snapshot_id = excluded.snapshot_id, as_of = excluded.as_of,
+			source = excluded.source, digest = excluded.digest
+		WHERE excluded.as_of > current.as_of OR (excluded.as_of = current.as_of AND
+			(excluded.source > current.source OR (excluded.source = current.source AND excluded.digest > current.digest)))`),
+		productKey(rec, w.bySource), id, w.asOf, rec.Source, j.digest)
 	if err != nil {
 		return false, s.classify(err, "updating the current portfolio in")
 	}

@@ -24,7 +24,9 @@
 //	components  per snapshot: name, version, purl, versionless purl,
 //	            upstream id, supplier, labels, signals, grade, and the
 //	            component's parent on a shortest path from the product root
-//	current     each product's latest snapshot (by date, then by insertion)
+//	current     each product's latest snapshot: the latest date, then the
+//	            greater source, then the greater digest (byte order), so
+//	            the order in which parallel writers insert does not count
 //
 // A product is identified by the name its SBOM gives it (the source file
 // when it gives none); its snapshots are its history.

@@ -7,8 +7,8 @@ const storeFormat = "sovcheck-portfolio"
 
 // migrations create and upgrade the schema; migration i takes the store
 // from schema version i to i+1. The statements are written once for both
-// SQLite and PostgreSQL: {{id}} and {{real}} are the only words that
-// differ, and {{clustered}}. A released migration is never edited, only appended to.
+// SQLite and PostgreSQL: {{id}}, {{real}}, {{clustered}} and {{bytes}}
+// are the only words that differ. A released migration is never edited, only appended to.
 var migrations = [][]string{
 	{
 		`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -76,7 +76,25 @@ var migrations = [][]string{
 			as_of TEXT NOT NULL)`,
 		`CREATE INDEX current_snapshot ON current (snapshot_id)`,
 	},
+	{
+		// Two SBOMs of one product with one date: the current one is the
+		// greater source, then the greater digest, compared byte by byte
+		// on both databases, whatever order parallel writers insert them
+		// in (schema 1 took the later insertion).
+		`ALTER TABLE current ADD COLUMN source TEXT COLLATE {{bytes}} NOT NULL DEFAULT ''`,
+		`ALTER TABLE current ADD COLUMN digest TEXT COLLATE {{bytes}} NOT NULL DEFAULT ''`,
+		`DELETE FROM current`,
+		`INSERT INTO current (product, snapshot_id, as_of, source, digest)
+			SELECT product, id, as_of, source, digest FROM (SELECT id, product, as_of, source, digest,
+				ROW_NUMBER() OVER (PARTITION BY product ORDER BY ` + latestFirst + `) AS rn FROM snapshots) t
+			WHERE rn = 1`,
+	},
 }
+
+// latestFirst orders the snapshots of a product from the one that counts
+// as current: the latest date, then the greater source, then the greater
+// digest. The upsert in writer.insert keeps the same order.
+const latestFirst = `as_of DESC, source COLLATE {{bytes}} DESC, digest COLLATE {{bytes}} DESC`
 
 // componentIndexes are the where-used indexes of the components table.
 // A bulk load into an empty SQLite store drops them and builds them once
@@ -100,17 +118,18 @@ type dialect struct {
 	// order (SQLite: one B-tree less per row; PostgreSQL always keeps a
 	// heap).
 	clustered string
-	dollar    bool // placeholders are $1, $2, ... instead of ?
+	bytes     string // the collation that compares text byte by byte
+	dollar    bool   // placeholders are $1, $2, ... instead of ?
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY", real: "REAL", clustered: " WITHOUT ROWID"}
-	postgresDialect = dialect{name: "postgres", id: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", real: "DOUBLE PRECISION", dollar: true}
+	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY", real: "REAL", clustered: " WITHOUT ROWID", bytes: "BINARY"}
+	postgresDialect = dialect{name: "postgres", id: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", real: "DOUBLE PRECISION", bytes: `"C"`, dollar: true}
 )
 
 // ddl fills in the dialect's words.
 func (d dialect) ddl(stmt string) string {
-	return strings.NewReplacer("{{id}}", d.id, "{{real}}", d.real, "{{clustered}}", d.clustered).Replace(stmt)
+	return strings.NewReplacer("{{id}}", d.id, "{{real}}", d.real, "{{clustered}}", d.clustered, "{{bytes}}", d.bytes).Replace(stmt)
 }
 
 // q rewrites ? placeholders for the dialect. Queries hold no literal

@@ -233,7 +233,7 @@ func (s *Store) Diff(ctx context.Context, since string) (*Diff, error) {
 	if _, err := time.Parse(time.DateOnly, since); err != nil {
 		return nil, reason.New(reason.PortfolioQueryInvalid, "write the date as YYYY-MM-DD", "reading --since %q: not a date", since)
 	}
-	then := `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY product ORDER BY as_of DESC, id DESC) AS rn
+	then := `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY product ORDER BY ` + s.d.ddl(latestFirst) + `) AS rn
 		FROM snapshots WHERE as_of < ?) t WHERE rn = 1`
 	now := `SELECT snapshot_id FROM current`
 	before, err := s.view(ctx, then, since)
