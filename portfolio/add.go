@@ -517,6 +517,9 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 			return false, s.classify(err, "writing components to")
 		}
 	}
+	if err := w.insertServices(ctx, id, j); err != nil {
+		return false, err
+	}
 	// The product's latest snapshot by date; on a tie the greater source,
 	// then the greater digest (latestFirst), whichever was inserted first.
 	_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO current (product, snapshot_id, as_of, source, digest) VALUES (?, ?, ?, ?, ?)

@@ -24,6 +24,10 @@
 //	components  per snapshot: name, version, purl, versionless purl,
 //	            upstream id, supplier, labels, signals, grade, and the
 //	            component's parent on a shortest path from the product root
+//	services    per snapshot: each hosted service (CycloneDX services) with
+//	            its provider (indexed, case and spacing folded), trust
+//	            boundary, and the service as judged (endpoints, trust zone,
+//	            data flows, hosting labels)
 //	current     each product's latest snapshot: the latest date, then the
 //	            greater source, then the greater digest (byte order), so
 //	            the order in which parallel writers insert does not count
@@ -48,7 +52,8 @@
 // package sbom, the order vulnerability matching uses); a version that
 // cannot be compared is reported as undetermined, never dropped. Paths
 // through the dependency graph are walked up the stored shortest-path tree
-// in one recursive query. Report rebuilds an sbom.Portfolio from the
+// in one recursive query. A hosting question (NewHostingQuery) finds the
+// products that run a service on a provider. Report rebuilds an sbom.Portfolio from the
 // current snapshots, so the portfolio view from the store equals 'sovcheck
 // sbom labels --portfolio' on the same SBOMs. Diff compares the portfolio
 // before a date with today's.

@@ -89,6 +89,24 @@ var migrations = [][]string{
 				ROW_NUMBER() OVER (PARTITION BY product ORDER BY ` + latestFirst + `) AS rn FROM snapshots) t
 			WHERE rn = 1`,
 	},
+	{
+		// The hosted services of each snapshot (CycloneDX services): the
+		// provider as the SBOM names it and as where looks it up (case
+		// and spacing folded, indexed), whether the service crosses a
+		// trust boundary (NULL when the SBOM does not say), and the whole
+		// judged service (endpoints, trust zone, data flows, labels) as
+		// JSON for report.
+		`CREATE TABLE services (
+			snapshot_id BIGINT NOT NULL REFERENCES snapshots(id),
+			idx INTEGER NOT NULL,
+			name TEXT NOT NULL,
+			provider TEXT NOT NULL,
+			provider_key TEXT NOT NULL,
+			crosses_trust_boundary INTEGER,
+			result TEXT NOT NULL,
+			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
+		`CREATE INDEX services_provider ON services (provider_key)`,
+	},
 }
 
 // latestFirst orders the snapshots of a product from the one that counts

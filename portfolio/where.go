@@ -21,6 +21,9 @@ type Query struct {
 	Package  string `json:"package,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Upstream string `json:"upstream,omitempty"`
+	// Provider asks which products run a hosted service on a provider
+	// (case and spacing folded); it is asked alone.
+	Provider string `json:"provider,omitempty"`
 	// Versions restricts the component versions, in the ecosystem's order.
 	Versions Range `json:"versions,omitempty"`
 	// History asks every snapshot ever stored, not only each product's
@@ -61,6 +64,17 @@ func NewQuery(subject, upstream, versions string, history bool) (Query, error) {
 	return q, nil
 }
 
+// NewHostingQuery builds the question "which products run a service on
+// provider", over each product's latest snapshot or, with history, over
+// every snapshot.
+func NewHostingQuery(provider string, history bool) (Query, error) {
+	q := Query{Subject: provider, Provider: provider, History: history}
+	if strings.TrimSpace(provider) == "" {
+		return q, reason.New(reason.PortfolioQueryInvalid, "name a provider, as the SBOMs' services name it", "asking where hosted: no provider given")
+	}
+	return q, nil
+}
+
 // WhereResult answers a where-used question.
 type WhereResult struct {
 	MediaType string `json:"mediaType"`
@@ -71,6 +85,8 @@ type WhereResult struct {
 	// Undetermined are components of the package whose version could not
 	// be placed in the range; they are neither in nor out.
 	Undetermined []Match `json:"undetermined,omitempty"`
+	// Services answer a hosting question (Query.Provider).
+	Services []ServiceMatch `json:"services,omitempty"`
 }
 
 // Match is one component of one product snapshot.
@@ -107,6 +123,17 @@ const maxPathDepth = 256
 // Where answers q over each product's latest snapshot (or every snapshot
 // with q.History).
 func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
+	if q.Provider != "" {
+		services, err := s.hosted(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		products := map[string]bool{}
+		for _, m := range services {
+			products[m.Product] = true
+		}
+		return &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Products: len(products), Matches: []Match{}, Services: services}, nil
+	}
 	from := `components c JOIN current cur ON cur.snapshot_id = c.snapshot_id`
 	if q.History {
 		from = `components c`
