@@ -70,7 +70,7 @@ func TestMigrateCurrentTieBreak(t *testing.T) {
 	// Back to schema 1, with a's snapshot current.
 	for _, stmt := range []string{
 		`UPDATE current SET snapshot_id = (SELECT id FROM snapshots WHERE source = '` + a + `')`,
-		`ALTER TABLE current DROP COLUMN source`, `ALTER TABLE current DROP COLUMN digest`,
+		`ALTER TABLE current DROP COLUMN source`, `ALTER TABLE current DROP COLUMN digest`, `DROP TABLE services`,
 		`UPDATE meta SET value = '1' WHERE key = 'schema'`,
 	} {
 		if _, err := st.db.Exec(stmt); err != nil {
