@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,6 +148,12 @@ func runPortfolioAdd(c *cli.Context) error {
 		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding *.json, *.xml or go.mod files"}
 	}
 	mine := portfolio.Shard(files, shard, shards)
+	// The live heap of an add is a few SBOMs in flight whatever the
+	// portfolio size, so collecting at 5x instead of 2x of it costs some
+	// tens of MiB and saves about a tenth of the CPU; GOGC still rules.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	st, err := openStore(c)
 	if err != nil {
 		return err
