@@ -94,6 +94,10 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 	if err != nil {
 		return nil, err
 	}
+	bulk, err := s.startBulk(ctx, len(files))
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -163,7 +167,10 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 			continue // drain
 		}
 		added, err := w.insert(ctx, j)
-		if err == nil && (w.pending >= w.s.batch() || len(out) == 0) {
+		// Commit when the batch is full, or when no SBOM waits and the
+		// transaction has been open a while (readers and other writers
+		// see progress; a crash loses little work).
+		if err == nil && (w.pending >= w.s.batch() || (len(out) == 0 && time.Since(w.begun) >= commitAfter)) {
 			err = w.commit()
 		}
 		if err != nil {
@@ -181,11 +188,38 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 	if storeErr == nil {
 		storeErr = w.commit()
 	}
+	if bulk {
+		// Built even after a failure: what was committed is kept. A
+		// cancelled context leaves them to the next Open.
+		if err := s.createIndexes(context.WithoutCancel(ctx)); err != nil && storeErr == nil {
+			storeErr = err
+		}
+	}
 	slices.SortFunc(sum.Failures, func(x, y sbom.Failure) int { return cmp.Compare(x.Source, y.Source) })
 	if storeErr != nil {
 		return sum, storeErr
 	}
 	return sum, context.Cause(ctx)
+}
+
+// minBulk is the number of SBOMs from which an add into an empty SQLite
+// store builds the where-used indexes at the end instead of row by row.
+const minBulk = 64
+
+// startBulk drops the where-used indexes when an add of at least minBulk
+// SBOMs starts on an empty SQLite store, and reports whether it did.
+func (s *Store) startBulk(ctx context.Context, files int) (bool, error) {
+	if s.d.name != "sqlite" || files < minBulk {
+		return false, nil
+	}
+	var empty bool
+	if err := s.db.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM components)`).Scan(&empty); err != nil {
+		return false, s.classify(err, "reading")
+	}
+	if !empty {
+		return false, nil
+	}
+	return true, s.dropIndexes(ctx)
 }
 
 // judge reads one file; skipped is set when its digest is already stored.
@@ -280,8 +314,11 @@ func (s *Store) batch() int {
 	if s.d.name == "postgres" {
 		return 1
 	}
-	return 32
+	return 256
 }
+
+// commitAfter is how long a transaction stays open while no SBOM waits.
+const commitAfter = 250 * time.Millisecond
 
 // writer writes snapshots in transactions of up to maxBatch SBOMs.
 type writer struct {
@@ -290,6 +327,7 @@ type writer struct {
 	asOf        string
 	bySource    bool
 	tx          *sql.Tx
+	begun       time.Time
 	pending     int
 	rows        *sql.Stmt // componentBatch rows
 	// terms caches term ids; cleared when full, and when a transaction
@@ -392,10 +430,17 @@ func (w *writer) commit() error {
 	return nil
 }
 
-// componentInsert is the INSERT of n component rows.
-func componentInsert(n int) string {
+// componentInsert is the INSERT of n component rows. On SQLite a failing
+// row rolls the whole transaction back (OR ROLLBACK), which the writer
+// does anyway on any error: SQLite then keeps no statement journal, a
+// copy of every page the statement changes.
+func (d dialect) componentInsert(n int) string {
 	var q strings.Builder
-	q.WriteString(`INSERT INTO components (snapshot_id, idx, name_id, version, purl, package_id, upstream_id, supplier, parent,
+	q.WriteString(`INSERT `)
+	if !d.dollar {
+		q.WriteString(`OR ROLLBACK `)
+	}
+	q.WriteString(`INTO components (snapshot_id, idx, name_id, version, purl, package_id, upstream_id, supplier, parent,
 		dependents_signal, dominated_signal, fragility, assessed, sandboxed, labels, risk, grade) VALUES `)
 	for k := range n {
 		if k > 0 {
@@ -424,7 +469,8 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 		if w.tx, err = s.db.BeginTx(ctx, nil); err != nil {
 			return false, s.classify(err, "writing to")
 		}
-		if w.rows, err = w.tx.PrepareContext(ctx, s.d.q(componentInsert(componentBatch))); err != nil {
+		w.begun = time.Now()
+		if w.rows, err = w.tx.PrepareContext(ctx, s.d.q(s.d.componentInsert(componentBatch))); err != nil {
 			return false, s.classify(err, "writing to")
 		}
 	}
@@ -465,17 +511,23 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 		if len(batch) == componentBatch {
 			_, err = w.rows.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, s.d.q(componentInsert(len(batch))), args...)
+			_, err = tx.ExecContext(ctx, s.d.q(s.d.componentInsert(len(batch))), args...)
 		}
 		if err != nil {
 			return false, s.classify(err, "writing components to")
 		}
 	}
-	// The product's latest snapshot by date, the later one on a tie.
-	_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO current (product, snapshot_id, as_of) VALUES (?, ?, ?)
-		ON CONFLICT (product) DO UPDATE SET snapshot_id = excluded.snapshot_id, as_of = excluded.as_of
-		WHERE excluded.as_of > current.as_of OR (excluded.as_of = current.as_of AND excluded.snapshot_id > current.snapshot_id)`),
-		productKey(rec, w.bySource), id, w.asOf)
+	if err := w.insertServices(ctx, id, j); err != nil {
+		return false, err
+	}
+	// The product's latest snapshot by date; on a tie the greater source,
+	// then the greater digest (latestFirst), whichever was inserted first.
+	_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO current (product, snapshot_id, as_of, source, digest) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (product) DO UPDATE SET snapshot_id = excluded.snapshot_id, as_of = excluded.as_of,
+			source = excluded.source, digest = excluded.digest
+		WHERE excluded.as_of > current.as_of OR (excluded.as_of = current.as_of AND
+			(excluded.source > current.source OR (excluded.source = current.source AND excluded.digest > current.digest)))`),
+		productKey(rec, w.bySource), id, w.asOf, rec.Source, j.digest)
 	if err != nil {
 		return false, s.classify(err, "updating the current portfolio in")
 	}

@@ -24,15 +24,23 @@
 //	components  per snapshot: name, version, purl, versionless purl,
 //	            upstream id, supplier, labels, signals, grade, and the
 //	            component's parent on a shortest path from the product root
-//	current     each product's latest snapshot (by date, then by insertion)
+//	services    per snapshot: each hosted service (CycloneDX services) with
+//	            its provider (indexed, case and spacing folded), trust
+//	            boundary, and the service as judged (endpoints, trust zone,
+//	            data flows, hosting labels)
+//	current     each product's latest snapshot: the latest date, then the
+//	            greater source, then the greater digest (byte order), so
+//	            the order in which parallel writers insert does not count
 //
 // A product is identified by the name its SBOM gives it (the source file
 // when it gives none); its snapshots are its history.
 //
 // # Ingestion
 //
-// AddFiles reads and judges SBOMs in parallel through package sbom and
-// writes each in its own transaction: memory holds a few SBOMs at a time,
+// AddFiles reads and judges SBOMs in parallel through package sbom while
+// one writer stores them, an SBOM never split across transactions (SQLite
+// batches up to 256 per transaction; a first bulk load into an empty
+// SQLite store builds the where-used indexes once at its end): memory holds a few SBOMs at a time,
 // whatever the size of the portfolio; a crash leaves every SBOM stored
 // whole or not at all; an SBOM whose digest is stored is skipped, so the
 // next add resumes. Concurrent writers (two processes on one SQLite file,
@@ -46,7 +54,8 @@
 // package sbom, the order vulnerability matching uses); a version that
 // cannot be compared is reported as undetermined, never dropped. Paths
 // through the dependency graph are walked up the stored shortest-path tree
-// in one recursive query. Report rebuilds an sbom.Portfolio from the
+// in one recursive query. A hosting question (NewHostingQuery) finds the
+// products that run a service on a provider. Report rebuilds an sbom.Portfolio from the
 // current snapshots, so the portfolio view from the store equals 'sovcheck
 // sbom labels --portfolio' on the same SBOMs. Diff compares the portfolio
 // before a date with today's.

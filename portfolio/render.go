@@ -34,6 +34,9 @@ func (q Query) question() string {
 	if q.Upstream != "" {
 		parts = append(parts, "upstream "+q.Upstream)
 	}
+	if q.Provider != "" {
+		parts = append(parts, "provider "+q.Provider)
+	}
 	if len(q.Versions) > 0 {
 		parts = append(parts, "versions "+q.Versions.String())
 	}
@@ -58,6 +61,35 @@ func (m Match) component() string {
 	return m.Component
 }
 
+func (m ServiceMatch) title() string {
+	return Match{Product: m.Product, ProductVersion: m.ProductVersion}.title()
+}
+
+// service describes a hosted service on one line: name, endpoints, trust
+// boundary and zone, hosting labels.
+func (m ServiceMatch) service() string {
+	sv := &m.Service
+	parts := []string{sv.Name}
+	if len(sv.Endpoints) > 0 {
+		parts = append(parts, "endpoints "+strings.Join(sv.Endpoints, " "))
+	}
+	switch {
+	case sv.CrossesTrustBoundary == nil:
+		parts = append(parts, "trust boundary unknown")
+	case *sv.CrossesTrustBoundary:
+		parts = append(parts, "crosses the trust boundary")
+	default:
+		parts = append(parts, "inside the trust boundary")
+	}
+	if sv.TrustZone != "" {
+		parts = append(parts, "zone "+sv.TrustZone)
+	}
+	if ls := m.labels(); len(ls) > 0 {
+		parts = append(parts, "labels "+strings.Join(ls, ","))
+	}
+	return strings.Join(parts, "; ")
+}
+
 func (m Match) path() string {
 	if len(m.Path) == 0 {
 		return "(no path: the SBOM gives no dependency path from the product)"
@@ -69,6 +101,13 @@ func (m Match) path() string {
 // product snapshot and component, with its path.
 func WriteWhereText(w io.Writer, r *WhereResult) error {
 	ew := &errWriter{w: w}
+	if r.Query.Provider != "" {
+		ew.printf("Where hosted: %s: %d products, %d services\n", r.Query.question(), r.Products, len(r.Services))
+		for _, m := range r.Services {
+			ew.printf("  %s (grade %s, %s, %s)\n    service %s\n", m.title(), m.Grade, m.AsOf, m.Source, m.service())
+		}
+		return ew.err
+	}
 	ew.printf("Where used: %s: %d products, %d components\n", r.Query.question(), r.Products, len(r.Matches))
 	for _, m := range r.Matches {
 		ew.printf("  %s (grade %s, %s, %s)\n    %s\n    path: %s\n", m.title(), m.Grade, m.AsOf, m.Source, m.component(), m.path())
@@ -91,7 +130,14 @@ var whereHTML = sync.OnceValue(func() *template.Template {
 </head>
 <body>
 <h1>Where used: {{.Question}}</h1>
-<p>{{.R.Products}} products, {{len .R.Matches}} components.</p>
+{{if .R.Query.Provider}}<p>{{.R.Products}} products, {{len .Services}} services.</p>
+<table>
+<thead><tr><th>Product</th><th>Grade</th><th>As of</th><th>Service</th><th>SBOM</th></tr></thead>
+<tbody>
+{{range .Services}}<tr><td>{{.Product}}</td><td>{{.Grade}}</td><td>{{.AsOf}}</td><td>{{.Service}}</td><td>{{.Source}}</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p>{{.R.Products}} products, {{len .R.Matches}} components.</p>
 <table>
 <thead><tr><th>Product</th><th>Grade</th><th>As of</th><th>Component</th><th>Upstream</th><th>Path</th><th>SBOM</th></tr></thead>
 <tbody>
@@ -106,7 +152,7 @@ var whereHTML = sync.OnceValue(func() *template.Template {
 {{range .Undetermined}}<tr><td>{{.Product}}</td><td>{{.Component}}</td><td>{{.Reason}}</td></tr>
 {{end}}</tbody>
 </table>
-{{end}}</body>
+{{end}}{{end}}</body>
 </html>
 `))
 })
@@ -121,17 +167,24 @@ func WriteWhereHTML(w io.Writer, r *WhereResult) error {
 		}
 		return out
 	}
+	type serviceRow struct{ Product, Grade, AsOf, Service, Source string }
+	services := make([]serviceRow, len(r.Services))
+	for i, m := range r.Services {
+		services[i] = serviceRow{m.title(), string(m.Grade), m.AsOf, m.service(), m.Source}
+	}
 	return whereHTML().Execute(w, struct {
 		Question              string
 		R                     *WhereResult
 		Matches, Undetermined []row
-	}{r.Query.question(), r, rows(r.Matches), rows(r.Undetermined)})
+		Services              []serviceRow
+	}{r.Query.question(), r, rows(r.Matches), rows(r.Undetermined), services})
 }
 
 // Rule ids of where-used answers in SARIF.
 const (
 	ruleWhereUsed    = "portfolio-where-used"
 	ruleUndetermined = "portfolio-where-undetermined"
+	ruleWhereHosted  = "portfolio-where-hosted"
 )
 
 // WriteWhereSARIF writes a where-used answer as SARIF 2.1.0: one result
@@ -170,9 +223,24 @@ func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
 	for _, m := range r.Matches {
 		add(m, ruleWhereUsed, "note", fmt.Sprintf("%s contains %s; path: %s", m.title(), m.component(), m.path()))
 	}
+	for _, m := range r.Services {
+		var loc location
+		loc.PhysicalLocation.ArtifactLocation.URI = m.Source
+		results = append(results, result{RuleID: ruleWhereHosted, Level: "note", Message: msg{fmt.Sprintf("%s runs service %s", m.title(), m.service())},
+			Locations: []location{loc}, Properties: map[string]any{"product": m.Product, "productVersion": m.ProductVersion, "digest": m.Digest,
+				"asOf": m.AsOf, "service": m.Service.Name, "provider": m.Service.Provider, "endpoints": m.Service.Endpoints,
+				"crossesTrustBoundary": m.Service.CrossesTrustBoundary, "trustZone": m.Service.TrustZone, "labels": m.labels()}})
+	}
 	for _, m := range r.Undetermined {
 		add(m, ruleUndetermined, "warning", fmt.Sprintf("%s contains %s, whose version could not be placed in %s: %s",
 			m.title(), m.component(), r.Query.Versions, m.Reason))
+	}
+	rules := []rule{
+		{ID: ruleWhereUsed, ShortDescription: msg{"a product of the portfolio contains the component asked for"}},
+		{ID: ruleUndetermined, ShortDescription: msg{"a product contains the package, but its version could not be compared"}},
+	}
+	if r.Query.Provider != "" {
+		rules = []rule{{ID: ruleWhereHosted, ShortDescription: msg{"a product of the portfolio runs a service on the provider asked for"}}}
 	}
 	doc := map[string]any{
 		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -180,10 +248,7 @@ func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
 		"runs": []any{map[string]any{
 			"tool": map[string]any{"driver": map[string]any{
 				"name": "sovcheck", "version": toolVersion, "informationUri": "https://github.com/sovcheck/sovcheck",
-				"rules": []rule{
-					{ID: ruleWhereUsed, ShortDescription: msg{"a product of the portfolio contains the component asked for"}},
-					{ID: ruleUndetermined, ShortDescription: msg{"a product contains the package, but its version could not be compared"}},
-				},
+				"rules": rules,
 			}},
 			"properties": map[string]any{"question": r.Query.question()},
 			"results":    results,

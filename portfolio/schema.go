@@ -7,8 +7,8 @@ const storeFormat = "sovcheck-portfolio"
 
 // migrations create and upgrade the schema; migration i takes the store
 // from schema version i to i+1. The statements are written once for both
-// SQLite and PostgreSQL: {{id}} and {{real}} are the only words that
-// differ, and {{clustered}}. A released migration is never edited, only appended to.
+// SQLite and PostgreSQL: {{id}}, {{real}}, {{clustered}} and {{bytes}}
+// are the only words that differ. A released migration is never edited, only appended to.
 var migrations = [][]string{
 	{
 		`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -67,9 +67,7 @@ var migrations = [][]string{
 			risk INTEGER NOT NULL,
 			grade TEXT NOT NULL,
 			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
-		`CREATE INDEX components_upstream ON components (upstream_id)`,
-		`CREATE INDEX components_package ON components (package_id)`,
-		`CREATE INDEX components_name ON components (name_id)`,
+		componentIndexes[0].ddl, componentIndexes[1].ddl, componentIndexes[2].ddl,
 		// current holds each product's latest snapshot: the portfolio of
 		// today, kept up to date in the transaction that adds a snapshot.
 		`CREATE TABLE current (
@@ -78,6 +76,52 @@ var migrations = [][]string{
 			as_of TEXT NOT NULL)`,
 		`CREATE INDEX current_snapshot ON current (snapshot_id)`,
 	},
+	{
+		// Two SBOMs of one product with one date: the current one is the
+		// greater source, then the greater digest, compared byte by byte
+		// on both databases, whatever order parallel writers insert them
+		// in (schema 1 took the later insertion).
+		`ALTER TABLE current ADD COLUMN source TEXT COLLATE {{bytes}} NOT NULL DEFAULT ''`,
+		`ALTER TABLE current ADD COLUMN digest TEXT COLLATE {{bytes}} NOT NULL DEFAULT ''`,
+		`DELETE FROM current`,
+		`INSERT INTO current (product, snapshot_id, as_of, source, digest)
+			SELECT product, id, as_of, source, digest FROM (SELECT id, product, as_of, source, digest,
+				ROW_NUMBER() OVER (PARTITION BY product ORDER BY ` + latestFirst + `) AS rn FROM snapshots) t
+			WHERE rn = 1`,
+	},
+	{
+		// The hosted services of each snapshot (CycloneDX services): the
+		// provider as the SBOM names it and as where looks it up (case
+		// and spacing folded, indexed), whether the service crosses a
+		// trust boundary (NULL when the SBOM does not say), and the whole
+		// judged service (endpoints, trust zone, data flows, labels) as
+		// JSON for report.
+		`CREATE TABLE services (
+			snapshot_id BIGINT NOT NULL REFERENCES snapshots(id),
+			idx INTEGER NOT NULL,
+			name TEXT NOT NULL,
+			provider TEXT NOT NULL,
+			provider_key TEXT NOT NULL,
+			crosses_trust_boundary INTEGER,
+			result TEXT NOT NULL,
+			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
+		`CREATE INDEX services_provider ON services (provider_key)`,
+	},
+}
+
+// latestFirst orders the snapshots of a product from the one that counts
+// as current: the latest date, then the greater source, then the greater
+// digest. The upsert in writer.insert keeps the same order.
+const latestFirst = `as_of DESC, source COLLATE {{bytes}} DESC, digest COLLATE {{bytes}} DESC`
+
+// componentIndexes are the where-used indexes of the components table.
+// A bulk load into an empty SQLite store drops them and builds them once
+// at its end (sorting once is cheaper than keeping three B-trees in order
+// row by row); Open builds any that a crashed bulk load left missing.
+var componentIndexes = []struct{ name, ddl string }{
+	{"components_upstream", `CREATE INDEX components_upstream ON components (upstream_id)`},
+	{"components_package", `CREATE INDEX components_package ON components (package_id)`},
+	{"components_name", `CREATE INDEX components_name ON components (name_id)`},
 }
 
 // schemaVersion is the schema this sovcheck writes.
@@ -92,17 +136,18 @@ type dialect struct {
 	// order (SQLite: one B-tree less per row; PostgreSQL always keeps a
 	// heap).
 	clustered string
-	dollar    bool // placeholders are $1, $2, ... instead of ?
+	bytes     string // the collation that compares text byte by byte
+	dollar    bool   // placeholders are $1, $2, ... instead of ?
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY", real: "REAL", clustered: " WITHOUT ROWID"}
-	postgresDialect = dialect{name: "postgres", id: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", real: "DOUBLE PRECISION", dollar: true}
+	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY", real: "REAL", clustered: " WITHOUT ROWID", bytes: "BINARY"}
+	postgresDialect = dialect{name: "postgres", id: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", real: "DOUBLE PRECISION", bytes: `"C"`, dollar: true}
 )
 
 // ddl fills in the dialect's words.
 func (d dialect) ddl(stmt string) string {
-	return strings.NewReplacer("{{id}}", d.id, "{{real}}", d.real, "{{clustered}}", d.clustered).Replace(stmt)
+	return strings.NewReplacer("{{id}}", d.id, "{{real}}", d.real, "{{clustered}}", d.clustered, "{{bytes}}", d.bytes).Replace(stmt)
 }
 
 // q rewrites ? placeholders for the dialect. Queries hold no literal

@@ -105,8 +105,16 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// WAL lets where and report read while add writes; immediate
 		// transactions make concurrent writers queue instead of failing
 		// on a lock upgrade; the busy timeout is how long they queue.
+		// synchronous(NORMAL) in WAL mode keeps the store consistent
+		// through a crash (a power loss may lose the last commits, never
+		// half of one). A checkpoint every 64 MiB of WAL instead of 4 MiB
+		// copies pages that many commits touch (index and tree pages)
+		// once instead of many times. Foreign keys are declared for
+		// PostgreSQL, which checks them; on SQLite the one writer takes
+		// every id it refers to from its own transaction, and checking
+		// them would cost four B-tree lookups per component row.
 		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
 		s.db, err = sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, s.classify(err, "opening")
@@ -210,7 +218,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if s.db.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "format").Scan(&format) == nil &&
 		s.db.QueryRowContext(ctx, s.d.q(`SELECT value FROM meta WHERE key = ?`), "schema").Scan(&current) == nil &&
 		format == storeFormat && current == strconv.Itoa(schemaVersion) {
-		return nil
+		return s.ensureIndexes(ctx)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -251,6 +259,47 @@ func (s *Store) migrate(ctx context.Context) error {
 		return s.classify(err, "migrating")
 	}
 	s.log.Info("portfolio store schema", "store", s.Location(), "from", version, "to", schemaVersion)
+	return nil
+}
+
+// ensureIndexes builds the where-used indexes a bulk load that did not
+// finish left missing (SQLite only: PostgreSQL never drops them).
+func (s *Store) ensureIndexes(ctx context.Context) error {
+	if s.d.name != "sqlite" {
+		return nil
+	}
+	names := make([]any, len(componentIndexes))
+	for i, ix := range componentIndexes {
+		names[i] = ix.name
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (?, ?, ?)`, names...).Scan(&n); err != nil {
+		return s.classify(err, "reading the indexes of")
+	}
+	if n >= len(componentIndexes) {
+		return nil
+	}
+	return s.createIndexes(ctx)
+}
+
+// createIndexes builds the where-used indexes that are missing.
+func (s *Store) createIndexes(ctx context.Context) error {
+	for _, ix := range componentIndexes {
+		if _, err := s.db.ExecContext(ctx, strings.Replace(ix.ddl, "CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)); err != nil {
+			return s.classify(err, "indexing")
+		}
+	}
+	return nil
+}
+
+// dropIndexes drops the where-used indexes before a bulk load into an
+// empty SQLite store; createIndexes builds them again at its end.
+func (s *Store) dropIndexes(ctx context.Context) error {
+	for _, ix := range componentIndexes {
+		if _, err := s.db.ExecContext(ctx, `DROP INDEX IF EXISTS `+ix.name); err != nil {
+			return s.classify(err, "preparing a bulk load into")
+		}
+	}
 	return nil
 }
 

@@ -95,6 +95,7 @@ func (s *Store) dataSources(ctx context.Context) ([]sbom.DataSource, error) {
 // order they were added.
 func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductRecord) error) error {
 	heads := map[int64]*sbom.ProductRecord{}
+	digests := map[int64]string{}
 	sources := map[string]bool{}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.digest, s.name, s.version, s.purl, s.source, s.format, s.spec_version,
 		s.risk, s.computed_grade, s.grade, s.caps, s.coverage, s.components
@@ -123,11 +124,15 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 		sources[rec.Source] = true
 		rec.Components = make([]sbom.ComponentRecord, 0, n)
 		heads[id] = rec
+		digests[id] = digest
 	}
 	if err := rows.Err(); err != nil {
 		return s.classify(err, "reading snapshots from")
 	}
 	rows.Close()
+	if err := s.currentServices(ctx, heads, digests); err != nil {
+		return err
+	}
 
 	rows, err = s.db.QueryContext(ctx, `SELECT c.snapshot_id, c.idx, tn.term, c.version, c.purl, tu.term, c.supplier, c.parent,
 		c.dependents_signal, c.dominated_signal, c.fragility, c.assessed, c.sandboxed, c.labels, c.risk, c.grade
@@ -233,7 +238,7 @@ func (s *Store) Diff(ctx context.Context, since string) (*Diff, error) {
 	if _, err := time.Parse(time.DateOnly, since); err != nil {
 		return nil, reason.New(reason.PortfolioQueryInvalid, "write the date as YYYY-MM-DD", "reading --since %q: not a date", since)
 	}
-	then := `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY product ORDER BY as_of DESC, id DESC) AS rn
+	then := `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY product ORDER BY ` + s.d.ddl(latestFirst) + `) AS rn
 		FROM snapshots WHERE as_of < ?) t WHERE rn = 1`
 	now := `SELECT snapshot_id FROM current`
 	before, err := s.view(ctx, then, since)

@@ -3,6 +3,7 @@ package portfolio
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -21,6 +22,9 @@ type Query struct {
 	Package  string `json:"package,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Upstream string `json:"upstream,omitempty"`
+	// Provider asks which products run a hosted service on a provider
+	// (case and spacing folded); it is asked alone.
+	Provider string `json:"provider,omitempty"`
 	// Versions restricts the component versions, in the ecosystem's order.
 	Versions Range `json:"versions,omitempty"`
 	// History asks every snapshot ever stored, not only each product's
@@ -61,6 +65,17 @@ func NewQuery(subject, upstream, versions string, history bool) (Query, error) {
 	return q, nil
 }
 
+// NewHostingQuery builds the question "which products run a service on
+// provider", over each product's latest snapshot or, with history, over
+// every snapshot.
+func NewHostingQuery(provider string, history bool) (Query, error) {
+	q := Query{Subject: provider, Provider: provider, History: history}
+	if strings.TrimSpace(provider) == "" {
+		return q, reason.New(reason.PortfolioQueryInvalid, "name a provider, as the SBOMs' services name it", "asking where hosted: no provider given")
+	}
+	return q, nil
+}
+
 // WhereResult answers a where-used question.
 type WhereResult struct {
 	MediaType string `json:"mediaType"`
@@ -71,6 +86,8 @@ type WhereResult struct {
 	// Undetermined are components of the package whose version could not
 	// be placed in the range; they are neither in nor out.
 	Undetermined []Match `json:"undetermined,omitempty"`
+	// Services answer a hosting question (Query.Provider).
+	Services []ServiceMatch `json:"services,omitempty"`
 }
 
 // Match is one component of one product snapshot.
@@ -101,12 +118,27 @@ type key struct {
 	idx  int
 }
 
+// maxWalkVersions bounds the versions listed in the query that walks
+// paths; with more, the walk starts from every version of the package.
+const maxWalkVersions = 500
+
 // maxPathDepth bounds the walk up from a component to its product.
 const maxPathDepth = 256
 
 // Where answers q over each product's latest snapshot (or every snapshot
 // with q.History).
 func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
+	if q.Provider != "" {
+		services, err := s.hosted(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		products := map[string]bool{}
+		for _, m := range services {
+			products[m.Product] = true
+		}
+		return &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Products: len(products), Matches: []Match{}, Services: services}, nil
+	}
 	from := `components c JOIN current cur ON cur.snapshot_id = c.snapshot_id`
 	if q.History {
 		from = `components c`
@@ -128,9 +160,8 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 		return nil, s.classify(err, "querying")
 	}
 	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
-	at := map[key]*Match{}
 	var all []*Match
-	deep := 0
+	parents := map[*Match]int{}
 	for rows.Next() {
 		m := &Match{}
 		var parent int
@@ -140,24 +171,16 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 			return nil, s.classify(err, "reading matches from")
 		}
 		all = append(all, m)
-		switch {
-		case parent == sbom.ParentRoot:
-			m.Path = []string{m.title(), m.component()}
-		case parent >= 0:
-			at[key{m.snapshot, m.idx}] = m
-			deep++
-		}
+		parents[m] = parent
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.classify(err, "reading matches from")
 	}
 	rows.Close()
-	if deep > 0 {
-		if err := s.paths(ctx, from, where, args, at); err != nil {
-			return nil, err
-		}
-	}
+	// Versions are placed in the range first, so that paths are walked
+	// only for the components answered.
 	products := map[string]bool{}
+	var kept []*Match
 	for _, m := range all {
 		if len(q.Versions) > 0 {
 			typ, v, ok := sbom.PackageVersion(m.PURL)
@@ -167,15 +190,49 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 			in, err := q.Versions.Contains(typ, v)
 			if err != nil {
 				m.Reason = err.Error()
-				res.Undetermined = append(res.Undetermined, *m)
+				kept = append(kept, m)
 				continue
 			}
 			if !in {
 				continue
 			}
 		}
-		res.Matches = append(res.Matches, *m)
+		kept = append(kept, m)
 		products[m.Product] = true
+	}
+	at := map[key]*Match{}
+	versions := map[string]bool{}
+	for _, m := range kept {
+		switch parent := parents[m]; {
+		case parent == sbom.ParentRoot:
+			m.Path = []string{m.title(), m.component()}
+		case parent >= 0:
+			at[key{m.snapshot, m.idx}] = m
+			versions[m.Version] = true
+		}
+	}
+	if len(at) > 0 {
+		// A range keeps some versions of the package: the walk starts
+		// from those versions only (a superset of the matches kept).
+		if len(q.Versions) > 0 && len(versions) <= maxWalkVersions {
+			marks := make([]string, 0, len(versions))
+			list := slices.Sorted(maps.Keys(versions))
+			for _, v := range list {
+				marks = append(marks, "?")
+				args = append(args, v)
+			}
+			where += " AND c.version IN (" + strings.Join(marks, ", ") + ")"
+		}
+		if err := s.paths(ctx, from, where, args, at); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range kept {
+		if m.Reason != "" {
+			res.Undetermined = append(res.Undetermined, *m)
+		} else {
+			res.Matches = append(res.Matches, *m)
+		}
 	}
 	res.Products = len(products)
 	sortMatches(res.Matches)

@@ -31,6 +31,8 @@ type ProductRecord struct {
 	Coverage Coverage
 	// Components are the non-root components in document order.
 	Components []ComponentRecord
+	// Services are the product's hosted services with their labels.
+	Services []ServiceResult
 }
 
 // ComponentRecord is one component of a ProductRecord.
@@ -100,6 +102,7 @@ func (a *Assessor) Record(g *Graph) *ProductRecord {
 	}
 	rec.ComputedGrade = a.cfg.gradeOf(rec.Risk)
 	rec.Grade, _ = applyCaps(rec.ComputedGrade, st.caps)
+	rec.Services = a.assessServices(g)
 	return rec
 }
 
@@ -167,9 +170,14 @@ func (p *Portfolio) AddRecord(rec *ProductRecord) error {
 		upIDs[i] = c.Upstream
 		suppliers[i] = c.Supplier
 	}
+	var services []Service
+	for _, sr := range rec.Services {
+		services = append(services, sr.Service)
+	}
 	return p.addCompact(compactProduct{
 		name: rec.Name, version: rec.Version, source: rec.Source, format: rec.Format, specVersion: rec.SpecVersion,
 		caps: slices.Clone(rec.Caps), coverage: rec.Coverage, comps: comps, upstreams: upIDs, suppliers: suppliers,
+		services: services,
 	})
 }
 

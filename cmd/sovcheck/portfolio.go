@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,6 +148,12 @@ func runPortfolioAdd(c *cli.Context) error {
 		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding *.json, *.xml or go.mod files"}
 	}
 	mine := portfolio.Shard(files, shard, shards)
+	// The live heap of an add is a few SBOMs in flight whatever the
+	// portfolio size, so collecting at 5x instead of 2x of it costs some
+	// tens of MiB and saves about a tenth of the CPU; GOGC still rules.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	st, err := openStore(c)
 	if err != nil {
 		return err
@@ -201,11 +208,16 @@ version); NAME is a component name. --upstream asks across ecosystems (src:xz is
 Alpine xz-libs and RPM xz-libs alike). --versions restricts versions in the ecosystem's own order
 (Debian, RPM, Alpine, SemVer for npm, Go, Cargo...); a version that cannot be compared is listed
 as undetermined, never dropped. Each answer names the product, its grade, the SBOM and a shortest
-path through the dependency graph. Each product's latest SBOM is asked; --history asks all.`,
+path through the dependency graph. Each product's latest SBOM is asked; --history asks all.
+
+--provider asks instead which products run a hosted service (CycloneDX services) on a provider,
+named as the SBOMs name it (case and spacing do not matter): each answer names the service, its
+endpoints, whether it crosses a trust boundary, its trust zone and its hosting labels.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Flags: []cli.Flag{storeFlag(),
 			&cli.StringFlag{Name: "upstream", Usage: "upstream `ID` (src:NAME, a versionless purl, a repository URL)"},
 			&cli.StringFlag{Name: "versions", Usage: "version `RANGE`, e.g. '>=5.6.0, <5.6.2'"},
+			&cli.StringFlag{Name: "provider", Usage: "which products run a hosted service on `PROVIDER` (asked alone)"},
 			&cli.BoolFlag{Name: "history", Usage: "ask every snapshot ever stored, not only each product's latest"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, html, sarif"},
 		},
@@ -223,7 +235,16 @@ func runPortfolioWhere(c *cli.Context) error {
 	if c.NArg() > 1 {
 		return &usageError{err: fmt.Errorf("%d subjects given, want one", c.NArg()), hint: "ask one purl or name at a time"}
 	}
-	q, err := portfolio.NewQuery(c.Args().First(), c.String("upstream"), c.String("versions"), c.Bool("history"))
+	var q portfolio.Query
+	var err error
+	if c.IsSet("provider") {
+		if c.Args().Present() || c.String("upstream") != "" || c.String("versions") != "" {
+			return &usageError{err: errors.New("--provider is asked alone"), hint: "drop the purl, name, --upstream and --versions, or --provider"}
+		}
+		q, err = portfolio.NewHostingQuery(c.String("provider"), c.Bool("history"))
+	} else {
+		q, err = portfolio.NewQuery(c.Args().First(), c.String("upstream"), c.String("versions"), c.Bool("history"))
+	}
 	if err != nil {
 		return err
 	}
