@@ -158,13 +158,17 @@ func commands() []*cli.Command {
 		dataCommand(),
 		trustCommand(),
 		versionCommand(),
+		completionCommand(),
 	}
 }
 
 // run is main without os.Exit, so tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(append([]string{"sovcheck"}, interspersed(app, args)...))
+	args, err := interspersed(app, args)
+	if err == nil {
+		err = app.Run(append([]string{"sovcheck"}, args...))
+	}
 	return exitCode(stderr, err)
 }
 
