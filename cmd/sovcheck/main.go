@@ -165,11 +165,17 @@ func commands() []*cli.Command {
 // run is main without os.Exit, so tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	args, err := interspersed(app, args)
+	unsetEmptyEnv(app.Commands)
+	cl, err := interspersed(app, args)
 	if err == nil {
-		err = app.Run(append([]string{"sovcheck"}, args...))
+		app.Metadata = map[string]any{commandLineKey: cl}
+		err = app.Run(append([]string{"sovcheck"}, cl.args...))
 	}
-	return exitCode(stderr, err)
+	code := exitCode(stderr, err)
+	if env := cl.fromEnvironment(); code == exitNoVerdict && len(env) > 0 {
+		fmt.Fprintf(stderr, "sovcheck: hint: taken from the environment: %s\n", strings.Join(env, ", "))
+	}
+	return code
 }
 
 // exitCode is the one place where errors become exit codes and stderr text.
