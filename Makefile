@@ -12,13 +12,37 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 10s
 DEMO        := bin/demo
 
-.PHONY: all build test check fmt vet staticcheck race fuzz bench demo clean
+.PHONY: all build reproduce test check fmt vet staticcheck race fuzz bench demo clean
 
 all: build
 
-## build: the sovcheck binary, reproducible (-trimpath, no cgo)
+## build: the sovcheck binary, reproducible (-trimpath, no cgo), stamped with
+## its commit and whether the tree was modified, which `sovcheck version` and
+## the reports name. -buildvcs=true overrides the GOFLAGS above for this one
+## build: the stamp (vcs.revision, vcs.time = the commit's time, vcs.modified)
+## and the module version derived from it are functions of the commit alone,
+## so the same commit still builds the same bytes on any machine and path
+## (`make reproduce` checks it). The go command finds the repository only
+## where .git is a directory: a build in a `git worktree` (where .git is a
+## file) carries no stamp, and says so below.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -tags $(TAGS) -o $(BIN) ./cmd/sovcheck
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=true -tags $(TAGS) -o $(BIN) ./cmd/sovcheck
+	@$(GO) version -m $(BIN) | grep -q 'vcs.revision=' || \
+	  echo "note: $(BIN) carries no VCS stamp (not a git clone); 'sovcheck version' says 'commit unknown'" >&2
+
+## reproduce: build HEAD in two fresh clones at different paths; both must be
+## stamped with HEAD, clean, and identical to the byte
+reproduce:
+	@set -e; rev=$$(git rev-parse HEAD); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for d in one other/two; do \
+	  git clone -q --no-checkout . "$$tmp/$$d"; git -C "$$tmp/$$d" checkout -q "$$rev"; \
+	  $(MAKE) -s -C "$$tmp/$$d" build; \
+	  $(GO) version -m "$$tmp/$$d/$(BIN)" | grep -q "vcs.revision=$$rev" || { echo "$$d: no VCS stamp of $$rev" >&2; exit 1; }; \
+	  $(GO) version -m "$$tmp/$$d/$(BIN)" | grep -q "vcs.modified=false" || { echo "$$d: stamped as modified" >&2; exit 1; }; \
+	done; \
+	"$$tmp/one/$(BIN)" version; \
+	sha256sum "$$tmp/one/$(BIN)" "$$tmp/other/two/$(BIN)" | sed "s|$$tmp/||"; \
+	cmp "$$tmp/one/$(BIN)" "$$tmp/other/two/$(BIN)" && echo "reproducible: both builds of $$rev are identical"
 
 ## test: every test, end-to-end scripts included
 test:

@@ -20,7 +20,7 @@ func dataPullFlags() []cli.Flag {
 		&cli.StringFlag{Name: "npm-registry", Usage: "npm registry `URL` (default $npm_config_registry, else https://registry.npmjs.org)"},
 		dataSignFlag,
 		&cli.StringFlag{Name: "cache", Usage: "keep registry responses in `DIR`: a rerun reuses them, an interrupted run resumes"},
-		&cli.DurationFlag{Name: "cache-max-age", Value: 24 * time.Hour, Usage: "read a cached response again when it is older than this"},
+		&cli.DurationFlag{Name: "cache-max-age", Value: 24 * time.Hour, Usage: "read a cached response again when it is older than `DURATION`"},
 	}
 }
 

@@ -34,7 +34,7 @@ EXIT STATUS:
 			return &usageError{err: err, hint: "run 'sovcheck gate --help' for usage"}
 		},
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` with a certification section"},
+			&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` with a certification section", EnvVars: []string{"SOVCHECK_POLICY"}},
 			&cli.StringSliceFlag{Name: "vsa", Usage: "a VSA `FILE` (DSSE envelope or Sigstore bundle) of a dependency (repeat for several)"},
 			&cli.StringSliceFlag{Name: "certifier-key", Usage: "PEM public key `FILE` of a certifier the policy names by key id (repeat for several)"},
 		},

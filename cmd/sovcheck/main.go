@@ -41,6 +41,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sovcheck/sovcheck/internal/buildinfo"
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
@@ -102,7 +103,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:                  "sovcheck",
 		Usage:                 "verify signatures, provenance and rebuilds of software artifacts for procurement and CI",
-		Version:               version(),
+		Version:               buildinfo.String(),
 		Writer:                stdout,
 		ErrWriter:             stderr,
 		HideHelpCommand:       true,
@@ -158,14 +159,24 @@ func commands() []*cli.Command {
 		dataCommand(),
 		trustCommand(),
 		versionCommand(),
+		completionCommand(),
 	}
 }
 
 // run is main without os.Exit, so tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(append([]string{"sovcheck"}, interspersed(app, args)...))
-	return exitCode(stderr, err)
+	unsetEmptyEnv(app.Commands)
+	cl, err := interspersed(app, args)
+	if err == nil {
+		app.Metadata = map[string]any{commandLineKey: cl}
+		err = app.Run(append([]string{"sovcheck"}, cl.args...))
+	}
+	code := exitCode(stderr, err)
+	if env := cl.fromEnvironment(); code == exitNoVerdict && len(env) > 0 {
+		fmt.Fprintf(stderr, "sovcheck: hint: taken from the environment: %s\n", strings.Join(env, ", "))
+	}
+	return code
 }
 
 // exitCode is the one place where errors become exit codes and stderr text.
@@ -203,32 +214,28 @@ func printError(w io.Writer, msg, hint string) {
 	}
 }
 
-func version() string {
-	v := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	return v
-}
-
 func versionCommand() *cli.Command {
 	return &cli.Command{
 		Name:               "version",
-		Usage:              "print sovcheck's version and the Go toolchain that built it",
+		Usage:              "name this build: module version, commit, clean or dirty tree, Go toolchain",
+		Description: "Prints one line, the same that HTML and SARIF reports name the build by:\n" +
+			"   sovcheck VERSION (commit REVISION, clean|dirty, GOVERSION)\n" +
+			"'make build' stamps the commit (-buildvcs=true); 'go install MODULE@VERSION' names the\n" +
+			"module version and its sum; a build without either says 'commit unknown'.",
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return &usageError{err: fmt.Errorf("version takes no arguments"), hint: "run 'sovcheck version'"}
 			}
-			goVersion := "unknown"
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				goVersion = bi.GoVersion
-			}
-			fmt.Fprintf(c.App.Writer, "sovcheck %s (%s)\n", version(), goVersion)
+			fmt.Fprintf(c.App.Writer, "sovcheck %s\n", buildinfo.String())
 			return nil
 		},
 	}
 }
+
+// version is the module version alone ("(devel)" when unknown), as
+// sovcheck's own attestations and SARIF runs record it.
+func version() string { return buildinfo.Read().Version }
 
 // newLogger logs to stderr with -v, and nowhere otherwise.
 func newLogger(c *cli.Context) *slog.Logger {

@@ -72,7 +72,7 @@ func portfolioAddCommand() *cli.Command {
 		&cli.StringFlag{Name: "shard", Usage: "take only shard `I/N` of the files (0 <= I < N), for N workers on one store"},
 		&cli.StringFlag{Name: "product-by", Value: "name", Usage: "identify products by the `KEY` name the SBOM states, or by source (the file name as given)"},
 	}, sbomDataFlags()...)
-	flags = append(flags, &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"})
+	flags = append(flags, &cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json"})
 	return &cli.Command{
 		Name:      "add",
 		Usage:     "read, judge and store SBOMs; an SBOM already in the store is skipped",
@@ -219,7 +219,7 @@ endpoints, whether it crosses a trust boundary, its trust zone and its hosting l
 			&cli.StringFlag{Name: "versions", Usage: "version `RANGE`, e.g. '>=5.6.0, <5.6.2'"},
 			&cli.StringFlag{Name: "provider", Usage: "which products run a hosted service on `PROVIDER` (asked alone)"},
 			&cli.BoolFlag{Name: "history", Usage: "ask every snapshot ever stored, not only each product's latest"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, html, sarif"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, html, sarif"},
 		},
 		Action: runPortfolioWhere,
 	}
@@ -281,8 +281,8 @@ func portfolioReportCommand() *cli.Command {
 same report as 'sovcheck sbom labels --portfolio' gives on the same SBOMs, without reading them.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Flags: []cli.Flag{storeFlag(),
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, html, markdown, sarif, junit"},
-			&cli.IntFlag{Name: "top", Value: 20, Usage: "rows per text table, and shared upstreams and suppliers in JSON (0: all)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, html, markdown, sarif, junit"},
+			&cli.IntFlag{Name: "top", Value: 20, Usage: "`N` rows per text table, and shared upstreams and suppliers in JSON (0: all)"},
 			&cli.StringFlag{Name: "min-grade", Usage: "exit 1 when a product's grade is worse than `GRADE` (A..G)"},
 		},
 		Action: runPortfolioReport,
@@ -337,7 +337,7 @@ upstreams the portfolio as a whole gained and lost. Dates are the --as-of of 'po
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Flags: []cli.Flag{storeFlag(),
 			&cli.StringFlag{Name: "since", Required: true, Usage: "compare with the portfolio before `DATE` (YYYY-MM-DD)"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json"},
 		},
 		Action: runPortfolioDiff,
 	}

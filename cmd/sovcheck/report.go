@@ -46,9 +46,9 @@ EXIT STATUS:
 			return &usageError{err: err, hint: "run 'sovcheck report --help' for usage"}
 		},
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.DocumentFormats, ", ")},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.DocumentFormats, ", ")},
 			&cli.StringFlag{Name: "min-grade", Usage: "fail products graded worse than `GRADE` (A best .. G)"},
-			&cli.StringFlag{Name: "title", Usage: "title of HTML and Markdown reports (default: sovcheck report)"},
+			&cli.StringFlag{Name: "title", Usage: "`TITLE` of HTML and Markdown reports (default: sovcheck report)"},
 		},
 		Action: runReport,
 	}

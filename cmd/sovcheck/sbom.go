@@ -82,8 +82,8 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "allow-jurisdiction", Usage: "allowed jurisdiction `CODE` (ISO 3166-1 alpha-2 or EU; repeat) for foreign-single-source"},
 		&cli.StringFlag{Name: "as-of", Usage: "judge abandonment and certificates on this `DATE` (YYYY-MM-DD; default today)"},
 		&cli.StringFlag{Name: "min-grade", Usage: "exit 1 when a product's grade is worse than `GRADE` (A..G)"},
-		&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, html, markdown, sarif, junit"},
-		&cli.IntFlag{Name: "top", Value: 20, Usage: "rows per text table, and shared upstreams and suppliers in portfolio JSON (0: all)"},
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, html, markdown, sarif, junit", EnvVars: []string{"SOVCHECK_FORMAT"}},
+		&cli.IntFlag{Name: "top", Value: 20, Usage: "`N` rows per text table, and shared upstreams and suppliers in portfolio JSON (0: all)"},
 	}
 }
 

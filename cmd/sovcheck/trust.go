@@ -68,7 +68,7 @@ with their sha256, and what the trusted root names. Exit status 1 when the snaps
 --as-of (default now) or, with --max-age, is older than that.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 			&cli.StringFlag{Name: "as-of", Usage: "judge expiry at `TIME` (RFC 3339, or YYYY-MM-DD; default now)"},
 			&cli.DurationFlag{Name: "max-age", Usage: "fail a snapshot pulled longer than `DURATION` ago (e.g. 720h)"},
 		},

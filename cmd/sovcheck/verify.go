@@ -53,7 +53,7 @@ flags ask is checked.`,
 		},
 		Flags: append(append(verifyFlags(verifyKeyFlag), policyFlags()...),
 			&cli.BoolFlag{Name: "explain", Usage: "with --policy, text format: after the report, print why each artifact lost points or failed the policy"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.Formats, ", "), EnvVars: []string{"SOVCHECK_FORMAT"}},
 			&cli.StringFlag{Name: "facts-out", Usage: "also write what was verified per artifact sha256 to `FILE`, for 'sovcheck sbom labels --facts'"},
 			&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "verify the files in the subdirectories of a directory ARTIFACT too; without it a subdirectory fails the run (ENTRY_SUBDIRECTORY)"},
 		),
@@ -69,34 +69,34 @@ const verifyKeyFlag = "key"
 // verify and attest vsa; keyFlag names the publisher's public key.
 func verifyFlags(keyFlag string) []cli.Flag {
 	return append([]cli.Flag{
-		&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle (or JSON lines of bundles) for a single `ARTIFACT`"},
-		&cli.StringFlag{Name: "certificate-identity", Usage: "keyless: the signer's exact certificate identity (SAN)"},
-		&cli.StringFlag{Name: "certificate-identity-regexp", Usage: "keyless: a regexp the whole certificate identity must match"},
-		&cli.StringFlag{Name: "certificate-oidc-issuer", Usage: "keyless: the exact OIDC issuer of the certificate"},
-		&cli.StringFlag{Name: "certificate-oidc-issuer-regexp", Usage: "keyless: a regexp the whole OIDC issuer must match"},
+		&cli.StringFlag{Name: "bundle", Usage: "Sigstore bundle `FILE` (or JSON lines of bundles) for a single ARTIFACT"},
+		&cli.StringFlag{Name: "certificate-identity", Usage: "keyless: the signer's exact certificate `IDENTITY` (SAN)"},
+		&cli.StringFlag{Name: "certificate-identity-regexp", Usage: "keyless: a `REGEXP` the whole certificate identity must match"},
+		&cli.StringFlag{Name: "certificate-oidc-issuer", Usage: "keyless: the exact OIDC issuer `URL` of the certificate"},
+		&cli.StringFlag{Name: "certificate-oidc-issuer-regexp", Usage: "keyless: a `REGEXP` the whole OIDC issuer must match"},
 		&cli.StringFlag{Name: keyFlag, Usage: "key-based: PEM public key `FILE` (ECDSA, Ed25519 or RSA)"},
-		&cli.BoolFlag{Name: "offline", Usage: "never use the network (needs --trusted-root)"},
-		&cli.StringFlag{Name: "type", Usage: "required predicate type of an attestation: " + strings.Join(vocab.PredicateAliases(), ", ") + ", or a URI"},
-		&cli.StringFlag{Name: "source-uri", Usage: "provenance: the source repository, e.g. github.com/acme/tool"},
-		&cli.StringFlag{Name: "source-tag", Usage: "provenance: the git tag the artifact was built from"},
-		&cli.StringFlag{Name: "source-branch", Usage: "provenance: the git branch the artifact was built from"},
-		&cli.StringFlag{Name: "builder-id", Usage: "provenance: the trusted builder id (with or without @ref)"},
+		&cli.BoolFlag{Name: "offline", Usage: "never use the network (needs --trusted-root)", EnvVars: []string{"SOVCHECK_OFFLINE"}},
+		&cli.StringFlag{Name: "type", Usage: "required predicate `TYPE` of an attestation: " + strings.Join(vocab.PredicateAliases(), ", ") + ", or a URI"},
+		&cli.StringFlag{Name: "source-uri", Usage: "provenance: the source repository `URI`, e.g. github.com/acme/tool"},
+		&cli.StringFlag{Name: "source-tag", Usage: "provenance: the git `TAG` the artifact was built from"},
+		&cli.StringFlag{Name: "source-branch", Usage: "provenance: the git `BRANCH` the artifact was built from"},
+		&cli.StringFlag{Name: "builder-id", Usage: "provenance: the trusted builder `ID` (with or without @ref)"},
 		&cli.StringFlag{Name: "layout", Usage: "in-toto layout `FILE`; each artifact must be a final product of the verified supply chain"},
 		&cli.StringSliceFlag{Name: "layout-key", Usage: "PEM public key `FILE` of a layout owner (repeat for several; each must have signed)"},
 		&cli.StringFlag{Name: "links", Usage: "`DIR` holding the in-toto link metadata of the layout's steps"},
 		&cli.BoolFlag{Name: "allow-inspections", Usage: "run the inspections of the layout: they execute programs named in the layout"},
 		&cli.BoolFlag{Name: "rebuild", Usage: "rebuild each artifact from the recipe in its verified provenance, in a sandbox without network, and require the same bytes"},
 		&cli.StringFlag{Name: "source", Usage: "with --rebuild: git checkout `DIR` or git URL holding the recipe's commit (default: the recipe's source URI)"},
-		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules, build caches and checkouts"},
+		&cli.StringFlag{Name: "cache-dir", Usage: "with --rebuild: `DIR` for toolchains, modules, build caches and checkouts", EnvVars: []string{"SOVCHECK_CACHE_DIR"}},
 		&cli.DurationFlag{Name: "rebuild-timeout", Value: verify.DefaultRebuildTimeout, Usage: "with --rebuild: give up each rebuild after `DURATION` (a failed check, REBUILD_TIMEOUT); 0 waits forever"},
-		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "artifacts verified at once (default: number of CPUs)"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"j"}, Usage: "`N` artifacts verified at once", DefaultText: "number of CPUs"},
 	}, append(trustFlags(), ociFlags()...)...)
 }
 
 // policyFlags are the flags of a procurement policy run.
 func policyFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` to evaluate on each artifact ('" + verify.DefaultPolicy + "': the embedded default policy)"},
+		&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` to evaluate on each artifact ('" + verify.DefaultPolicy + "': the embedded default policy)", EnvVars: []string{"SOVCHECK_POLICY"}},
 		&cli.StringFlag{Name: "sbom", Usage: "with --policy: the SBOM `FILE` of the one artifact (default: ARTIFACT.cdx.json or ARTIFACT.spdx.json beside it, or a verified SBOM attestation)"},
 		&cli.StringSliceFlag{Name: "vsa", Usage: "with --policy: a VSA `FILE` (DSSE envelope or Sigstore bundle) of the artifact or of a dependency (repeat for several; ARTIFACT.vsa.json is found beside it)"},
 		&cli.StringSliceFlag{Name: "certifier-key", Usage: "with --policy: PEM public key `FILE` of a certifier the policy names by key id (repeat for several)"},
@@ -235,7 +235,7 @@ func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
 			timeout = -1 // no bound
 		}
 		opts = append(opts, verify.WithRebuild(verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir"), Timeout: timeout}))
-	} else if c.String("source") != "" || c.String("cache-dir") != "" || c.IsSet("rebuild-timeout") {
+	} else if c.String("source") != "" || flagGiven(c, "cache-dir") || c.IsSet("rebuild-timeout") {
 		return nil, &usageError{err: errors.New("--source, --cache-dir and --rebuild-timeout need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
 	}
 	id, err := identityFlags(c, keyFlag)
@@ -312,7 +312,7 @@ func ociFlags() []cli.Flag {
 		&cli.StringFlag{Name: "platform", Usage: "images: verify only this platform of a multi-platform index, `OS/ARCH[/VARIANT]` (default: every platform)"},
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "images: reach registry `HOST[:PORT]` over plain HTTP (repeat for several); a warning is printed"},
 		&cli.BoolFlag{Name: "insecure-ignore-tlog", Usage: "images, with --key: accept signatures without a transparency log entry (cosign sign --tlog-upload=false)"},
-		&cli.DurationFlag{Name: "registry-timeout", Value: 2 * time.Minute, Usage: "images: time limit for the registry work on one image"},
+		&cli.DurationFlag{Name: "registry-timeout", Value: 2 * time.Minute, Usage: "images: time limit (`DURATION`) for the registry work on one image"},
 	}
 }
 

@@ -14,12 +14,12 @@ import (
 // trust snapshots and witnessed checkpoints.
 func trustFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "trusted-root", Usage: "Sigstore trusted_root.json or trust snapshot `FILE` for offline verification; NAME=FILE names one of several roots (repeat), each checked on its own"},
+		&cli.StringSliceFlag{Name: "trusted-root", Usage: "Sigstore trusted_root.json or trust snapshot `FILE` for offline verification; NAME=FILE names one of several roots (repeat), each checked on its own", EnvVars: []string{"SOVCHECK_TRUSTED_ROOT"}},
 		&cli.StringSliceFlag{Name: "trusted-root-operator", Usage: "`NAME=OPERATOR`: the operator answering for a named root (default: its name; repeat)"},
-		&cli.StringFlag{Name: "trusted-root-rule", Usage: "which named roots must validate each bundle: any, all, or a number K of distinct operators, optionally :NAME,NAME of the roots that count (default any)"},
+		&cli.StringFlag{Name: "trusted-root-rule", Usage: "`RULE`: which named roots must validate each bundle: any, all, or a number K of distinct operators, optionally :NAME,NAME of the roots that count", DefaultText: "any"},
 		&cli.DurationFlag{Name: "max-trust-age", Usage: "fail unless each trusted root is a trust snapshot pulled at most `DURATION` ago whose TUF metadata has not expired"},
 		&cli.StringFlag{Name: "witnesses", Usage: "witness list `FILE`: one C2SP note verifier key per line, optionally with operator and jurisdiction"},
-		&cli.IntFlag{Name: "witness-quorum", Usage: "with --witnesses: valid cosignatures from at least `K` distinct operators on every checkpoint (default 1)"},
+		&cli.IntFlag{Name: "witness-quorum", Usage: "with --witnesses: valid cosignatures from at least `K` distinct operators on every checkpoint", DefaultText: "1"},
 	}
 }
 

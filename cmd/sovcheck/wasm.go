@@ -32,7 +32,7 @@ know). filesystem, sockets, http, host and unknown are ambient authority.
 'sovcheck verify FILE.wasm --policy P' judges them against the policy's wasm.allowedCapabilities.`,
 			CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"},
+				&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 			},
 			Action: runWasmCaps,
 		}},

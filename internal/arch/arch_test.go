@@ -37,13 +37,14 @@ const (
 	anchor    = "internal/anchor"
 	sandbox   = "internal/sandbox"
 	oci       = "internal/oci"
+	buildinfo = "internal/buildinfo"
 	cmd       = "cmd/sovcheck"
 	anyButCmd = "*" // development tools: anything but cmd/sovcheck
 )
 
 // base is what every package may import: the leaf vocabulary, the reason
-// codes and the bounded reader.
-var base = []string{vocab, reason, boundedio}
+// codes, the bounded reader and the name of the running build.
+var base = []string{vocab, reason, boundedio, buildinfo}
 
 func with(extra ...string) []string { return append(slices.Clone(base), extra...) }
 
@@ -61,6 +62,7 @@ var allowed = map[string][]string{
 	anchor:    {vocab, reason},
 	sandbox:   {vocab, reason},
 	oci:       with(),
+	buildinfo: {},
 
 	// Evidence and checks.
 	"wasm":          with(),
