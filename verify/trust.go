@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sovcheck/sovcheck/attest"
@@ -44,9 +45,11 @@ func (r TrustRule) String() string {
 	return kind + " of " + strings.Join(r.Roots, ", ")
 }
 
-var trustNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var trustNameRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+})
 
-func validTrustName(s string) bool { return trustNameRe.MatchString(s) }
+func validTrustName(s string) bool { return trustNameRe().MatchString(s) }
 
 // ParseTrustRule reads a rule as written on the command line: any, all or
 // a number K, optionally followed by a colon and the comma-separated names

@@ -216,8 +216,8 @@ func printError(w io.Writer, msg, hint string) {
 
 func versionCommand() *cli.Command {
 	return &cli.Command{
-		Name:               "version",
-		Usage:              "name this build: module version, commit, clean or dirty tree, Go toolchain",
+		Name:  "version",
+		Usage: "name this build: module version, commit, clean or dirty tree, Go toolchain",
 		Description: "Prints one line, the same that HTML and SARIF reports name the build by:\n" +
 			"   sovcheck VERSION (commit REVISION, clean|dirty, GOVERSION)\n" +
 			"'make build' stamps the commit (-buildvcs=true); 'go install MODULE@VERSION' names the\n" +
