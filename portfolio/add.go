@@ -119,45 +119,7 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 		}
 	}
 
-	jobs := make(chan string)
-	out := make(chan judged, in.Workers)
-	var wg sync.WaitGroup
-	for range in.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range jobs {
-				j, skipped, err := s.judge(ctx, in, f)
-				switch {
-				case err != nil:
-					re := reason.As(err, reason.InputUnreadable, "check the file")
-					finish(&sbom.Failure{Source: f, Code: re.Code, Message: re.Error(), Hint: re.Hint}, false)
-				case skipped:
-					finish(nil, true)
-				default:
-					select {
-					case out <- j:
-					case <-ctx.Done():
-						return
-					}
-				}
-			}
-		}()
-	}
-	go func() {
-		defer close(jobs)
-		for _, f := range files {
-			select {
-			case jobs <- f:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() {
-		wg.Wait()
-		close(out)
-	}()
+	out := s.judgeAll(ctx, in, files, finish)
 
 	w := &writer{s: s, judgementID: judgementID, asOf: asOf, bySource: in.BySource}
 	defer w.rollback()
@@ -200,6 +162,52 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 		return sum, storeErr
 	}
 	return sum, context.Cause(ctx)
+}
+
+// judgeAll judges files on in.Workers goroutines and sends each SBOM to
+// store on the channel it returns, closed when all are judged or ctx is
+// done; a failed or skipped file is reported to finish instead.
+func (s *Store) judgeAll(ctx context.Context, in Ingest, files []string, finish func(*sbom.Failure, bool)) <-chan judged {
+	jobs := make(chan string)
+	out := make(chan judged, in.Workers)
+	var wg sync.WaitGroup
+	for range in.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range jobs {
+				j, skipped, err := s.judge(ctx, in, f)
+				switch {
+				case err != nil:
+					re := reason.As(err, reason.InputUnreadable, "check the file")
+					finish(&sbom.Failure{Source: f, Code: re.Code, Message: re.Error(), Hint: re.Hint}, false)
+				case skipped:
+					finish(nil, true)
+				default:
+					select {
+					case out <- j:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, f := range files {
+			select {
+			case jobs <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	return out
 }
 
 // minBulk is the number of SBOMs from which an add into an empty SQLite
