@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"log/slog"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -134,6 +137,44 @@ func (a *Assessor) Assess(g *Graph) *Report {
 	return st.report(a)
 }
 
+// parallelFrom is the number of components from which one product's
+// components are judged on every CPU. Judging a component reads the
+// graph, the assessment's blast radius and the data files, and writes
+// only its own result (advisories are decoded once, under their own
+// sync.Once), so the results are the same in any order. A portfolio
+// judges its products concurrently already; its SBOMs are mostly below
+// this size.
+const parallelFrom = 2048
+
+// forEachComponent calls judge(k) for k in [0, n): in order on one
+// goroutine below parallelFrom, else in chunks on GOMAXPROCS goroutines.
+func forEachComponent(n int, judge func(k int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < parallelFrom || workers < 2 {
+		for k := range n {
+			judge(k)
+		}
+		return
+	}
+	const chunk = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= n {
+					return
+				}
+				for k := start; k < min(start+chunk, n); k++ {
+					judge(k)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // assessment is the working state of one product's assessment.
 type assessment struct {
 	g       *Graph
@@ -158,16 +199,16 @@ func (a *Assessor) assess(g *Graph) *assessment {
 		st.blast = analyzeBlast(g, int(st.tDep))
 	}
 	supplierShare := a.supplierShares(g)
-	st.results = make([]ComponentResult, 0, m)
 	st.index = make([]int, 0, m)
 	for i := range g.Components {
-		if i == g.Root {
-			continue
+		if i != g.Root {
+			st.index = append(st.index, i)
 		}
-		r := a.component(g, i, st, supplierShare)
-		st.results = append(st.results, r)
-		st.index = append(st.index, i)
 	}
+	st.results = make([]ComponentResult, len(st.index))
+	forEachComponent(len(st.index), func(k int) {
+		st.results[k] = a.component(g, st.index[k], st, supplierShare)
+	})
 	st.caps = a.caps(g, st.results)
 	return st
 }
