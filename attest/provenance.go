@@ -181,22 +181,14 @@ func CheckProvenance(st *Statement, cert *certificate.Summary, req ProvenanceReq
 	return out
 }
 
-func builderMatches(got, want string) bool {
-	if strings.Contains(want, "@") {
-		return got == want
-	}
-	base, _, _ := strings.Cut(got, "@")
-	return base == want
-}
-
 func checkBuilder(p *Provenance, cert *certificate.Summary, want string) Finding {
-	if !builderMatches(p.BuilderID, want) {
+	if !vocab.BuilderMatches(p.BuilderID, want) {
 		return Finding{Check: vocab.CheckBuilderID, Err: &reason.Error{Code: reason.BuilderIDMismatch, Msg: "provenance names another builder",
 			Got: p.BuilderID, Want: want, Hint: "the artifact was built by another builder than the one you trust; check --builder-id"}}
 	}
 	// A GitHub Actions builder signs as its workflow: the certificate's
 	// build signer must be the builder the provenance names.
-	if cert != nil && cert.BuildSignerURI != "" && !builderMatches(cert.BuildSignerURI, want) {
+	if cert != nil && cert.BuildSignerURI != "" && !vocab.BuilderMatches(cert.BuildSignerURI, want) {
 		return Finding{Check: vocab.CheckBuilderID, Err: &reason.Error{Code: reason.BuilderIDMismatch, Msg: "signing certificate names another builder than the provenance",
 			Got: cert.BuildSignerURI, Want: want, Hint: "the provenance claims a builder that did not sign it; do not trust this artifact"}}
 	}

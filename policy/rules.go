@@ -168,7 +168,7 @@ func (ctx *evalContext) provenance() *outcome {
 
 func (s *artifactRules) provenanceProblems(pv Provenance) []string {
 	var out []string
-	if len(s.builderIDs) > 0 && !slices.ContainsFunc(s.builderIDs, func(want string) bool { return builderMatches(pv.BuilderID, want) }) {
+	if len(s.builderIDs) > 0 && !slices.ContainsFunc(s.builderIDs, func(want string) bool { return vocab.BuilderMatches(pv.BuilderID, want) }) {
 		out = append(out, fmt.Sprintf("builder %q not trusted", pv.BuilderID))
 	}
 	if len(s.sourceRepos) > 0 && !slices.Contains(s.sourceRepos, vocab.NormalizeSourceURI(pv.SourceURI)) {
@@ -182,16 +182,6 @@ func (s *artifactRules) provenanceProblems(pv Provenance) []string {
 		}
 	}
 	return out
-}
-
-// builderMatches compares builder ids as slsa-verifier does: a wanted id
-// without "@" matches any version of that builder.
-func builderMatches(got, want string) bool {
-	if strings.Contains(want, "@") {
-		return got == want
-	}
-	base, _, _ := strings.Cut(got, "@")
-	return base == want
 }
 
 func anyGlob(patterns []string, s string) bool {

@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
@@ -91,20 +91,13 @@ func VerifyRiskDataFile(path, keyPath string) error {
 // readSigned reads a whole file of at most limit bytes; its errors do not
 // name the path, which callers name as the user gave it.
 func readSigned(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	b, err := boundedio.ReadFile(path, limit)
+	if re, ok := errors.AsType[*reason.Error](err); ok && re.Code == reason.InputTooLarge {
+		c := *re
+		c.Msg, c.Hint = "file too large", "check that the right file was given"
+		return nil, &c
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, &reason.Error{Code: reason.InputTooLarge, Msg: "file too large",
-			Got: fmt.Sprintf("more than %d bytes", limit), Want: fmt.Sprintf("at most %d bytes", limit), Hint: "check that the right file was given"}
-	}
-	return b, nil
+	return b, err
 }
 
 // checkRiskDataSignature checks, when the policy names a key for a pinned

@@ -93,3 +93,14 @@ func NormalizeSourceURI(uri string) string {
 	uri = strings.TrimSuffix(strings.TrimSuffix(uri, "/"), ".git")
 	return uri
 }
+
+// BuilderMatches compares builder ids as slsa-verifier does: a wanted id
+// with "@" must be the builder's id exactly; one without matches any
+// version of that builder.
+func BuilderMatches(got, want string) bool {
+	if strings.Contains(want, "@") {
+		return got == want
+	}
+	base, _, _ := strings.Cut(got, "@")
+	return base == want
+}

@@ -117,3 +117,23 @@ func TestNamesAreDistinct(t *testing.T) {
 		caps[c] = true
 	}
 }
+
+func TestBuilderMatches(t *testing.T) {
+	const b = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_go_slsa3.yml"
+	for _, tc := range []struct {
+		got, want string
+		match     bool
+	}{
+		{b + "@refs/tags/v2.0.0", b, true},
+		{b + "@refs/tags/v2.0.0", b + "@refs/tags/v2.0.0", true},
+		{b, b, true},
+		{b + "@refs/tags/v2.0.0", b + "@refs/tags/v1.9.0", false},
+		{b, b + "@refs/tags/v2.0.0", false},
+		{b + "-evil@refs/tags/v2.0.0", b, false},
+		{"", b, false},
+	} {
+		if got := BuilderMatches(tc.got, tc.want); got != tc.match {
+			t.Errorf("BuilderMatches(%q, %q) = %v, want %v", tc.got, tc.want, got, tc.match)
+		}
+	}
+}
