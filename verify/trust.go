@@ -310,10 +310,10 @@ func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*a
 			return nil, o.findings, nil // not this artifact's evidence, or malformed: alike under every root
 		}
 		if !o.chained() {
+			// Under rule all the rule is already lost, but the other roots
+			// are still tried: the failure names those that validated the
+			// bundle whatever the order the roots were given in.
 			failed = append(failed, o)
-			if t.rule.Kind == TrustRuleAll {
-				break
-			}
 			continue
 		}
 		if o.res == nil {
