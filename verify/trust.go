@@ -310,15 +310,15 @@ func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*a
 			return nil, o.findings, nil // not this artifact's evidence, or malformed: alike under every root
 		}
 		if !o.chained() {
+			// Under rule all the rule is already lost, but the other roots
+			// are still tried: the failure names those that validated the
+			// bundle whatever the order the roots were given in.
 			failed = append(failed, o)
-			if t.rule.Kind == TrustRuleAll {
-				break
-			}
 			continue
 		}
-		if o.res == nil {
-			return nil, t.nameRoots(o.findings, []rootOutcome{o}), nil // the chain verified; the signer is wrong
-		}
+		// A chain that verified counts for the rule even when the signer
+		// is wrong (no result): the signer is the same under every root,
+		// and the signature check must not pass on a rule not met.
 		chained = append(chained, o)
 		operators[root.Operator] = true
 		if t.rule.Kind == TrustRuleAll && len(chained) == need || t.rule.Kind != TrustRuleAll && len(operators) >= need {
@@ -350,11 +350,19 @@ func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*a
 	if t.rule.Kind != TrustRuleAll {
 		got, want = fmt.Sprintf("%d distinct operators", len(operators)), fmt.Sprintf("at least %d distinct operators", need)
 	}
-	return nil, []attest.Finding{{Check: vocab.CheckSignature, Err: &reason.Error{Code: reason.TrustRuleNotMet,
+	findings := []attest.Finding{{Check: vocab.CheckSignature, Err: &reason.Error{Code: reason.TrustRuleNotMet,
 		Msg:  fmt.Sprintf("bundle validated by %s; not by %s (trust rule: %s)", strings.Join(names, ", "), orNone(strings.Join(missing, ", ")), t.rule),
 		Got:  got,
 		Want: want,
-		Hint: "the rule needs agreement between independent roots: sign through the missing instances, or check the roots given"}}}, nil
+		Hint: "the rule needs agreement between independent roots: sign through the missing instances, or check the roots given"}}}
+	if chained[0].res == nil { // the signer is wrong as well: say so too
+		for _, f := range chained[0].findings {
+			if f.Check != vocab.CheckSignature && f.Err != nil {
+				findings = append(findings, f)
+			}
+		}
+	}
+	return nil, findings, nil
 }
 
 // nameRoots appends the roots that validated the signature to the passing
