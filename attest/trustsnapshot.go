@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sovcheck/sovcheck/attest/trustdoc"
+
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tuf"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -55,20 +57,12 @@ type TrustSnapshot struct {
 	SigningConfig []byte `json:"signingConfig,omitempty"`
 }
 
-// TUFRole is one top-level TUF metadata file as the client accepted it.
-type TUFRole struct {
-	Role    string    `json:"role"`
-	Version int64     `json:"version"`
-	Expires time.Time `json:"expires"`
-}
-
-// SnapshotTarget is a TUF target copied into the snapshot, with the digest
-// and length the signed targets metadata gave for it.
-type SnapshotTarget struct {
-	Name   string `json:"name"`
-	SHA256 string `json:"sha256"`
-	Length int64  `json:"length"`
-}
+// TUFRole and SnapshotTarget are the snapshot's records of its TUF
+// metadata and targets (package trustdoc, which report renders).
+type (
+	TUFRole        = trustdoc.TUFRole
+	SnapshotTarget = trustdoc.SnapshotTarget
+)
 
 // Expires is the earliest expiry of the snapshot's TUF metadata: after it,
 // the repository no longer vouches for the trust material, and the role

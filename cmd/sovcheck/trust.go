@@ -4,16 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
-	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/verify"
 )
 
@@ -123,30 +121,6 @@ func runTrustPull(c *cli.Context) error {
 	return nil
 }
 
-// trustShowDoc is the JSON of 'sovcheck trust show'.
-type trustShowDoc struct {
-	MediaType   string                  `json:"mediaType"`
-	File        string                  `json:"file"`
-	Repository  string                  `json:"repository"`
-	AsOf        time.Time               `json:"asOf"`
-	Expires     time.Time               `json:"expires"`
-	ExpiresRole string                  `json:"expiresRole"`
-	CheckedAt   time.Time               `json:"checkedAt"`
-	Status      string                  `json:"status"` // PASS or FAIL
-	Reason      string                  `json:"reason,omitempty"`
-	Message     string                  `json:"message,omitempty"`
-	Metadata    []verify.TUFRole        `json:"tufMetadata"`
-	Targets     []verify.SnapshotTarget `json:"targets"`
-	TrustedRoot trustRootSummary        `json:"trustedRoot"`
-}
-
-type trustRootSummary struct {
-	CertificateAuthorities  int `json:"certificateAuthorities"`
-	TransparencyLogs        int `json:"transparencyLogs"`
-	CTLogs                  int `json:"ctLogs"`
-	TimestampingAuthorities int `json:"timestampingAuthorities"`
-}
-
 // trustFailure is a snapshot that failed its check: exit 1 with the check's
 // message and hint.
 type trustFailure struct {
@@ -178,64 +152,19 @@ func runTrustShow(c *cli.Context) error {
 		}
 		now = t.UTC()
 	}
-	path := c.Args().First()
-	f, err := os.Open(path)
-	if err != nil {
-		return reason.Wrap(err, reason.InputUnreadable, "check the path of the trust snapshot", "opening trust snapshot")
-	}
-	defer f.Close()
-	s, err := verify.ReadTrustSnapshot(f)
+	doc, re, err := verify.ShowTrustSnapshot(c.Args().First(), now, c.Duration("max-age"))
 	if err != nil {
 		return err
 	}
-	tr, err := s.ParsedTrustedRoot()
-	if err != nil {
-		return err
-	}
-	expires, role := s.Expires()
-	doc := trustShowDoc{MediaType: vocab.MediaTypeTrustShow, File: filepath.Base(path), Repository: s.Repository, AsOf: s.AsOf,
-		Expires: expires, ExpiresRole: role, CheckedAt: now, Status: "PASS", Metadata: s.Metadata, Targets: s.Targets,
-		TrustedRoot: trustRootSummary{len(tr.FulcioCertificateAuthorities()), len(tr.RekorLogs()), len(tr.CTLogs()), len(tr.TimestampingAuthorities())}}
-	checkErr := s.Check(now, c.Duration("max-age"))
-	var re *reason.Error
-	if checkErr != nil {
-		re = reason.As(checkErr, reason.TrustSnapshotInvalid, "pull the snapshot again")
-		doc.Status, doc.Reason, doc.Message = "FAIL", re.Code, re.Error()
-	}
+	write := report.TrustShowText
 	if format == "json" {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			return fmt.Errorf("writing trust snapshot summary: %w", err)
-		}
-	} else if err := writeTrustShowText(c.App.Writer, doc); err != nil {
+		write = report.TrustShowJSON
+	}
+	if err := write(c.App.Writer, doc); err != nil {
 		return fmt.Errorf("writing trust snapshot summary: %w", err)
 	}
 	if re != nil {
 		return &trustFailure{re: re, vf: &verdictFailure{failed: 1, total: 1, hint: re.Hint}}
 	}
 	return nil
-}
-
-func writeTrustShowText(w io.Writer, d trustShowDoc) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "trust snapshot %s: %s\n", d.File, d.Status)
-	if d.Status != "PASS" {
-		fmt.Fprintf(tw, "  reason\t%s: %s\n", d.Reason, d.Message)
-	}
-	fmt.Fprintf(tw, "  repository\t%s\n", d.Repository)
-	fmt.Fprintf(tw, "  as of\t%s\n", d.AsOf.Format(time.RFC3339))
-	fmt.Fprintf(tw, "  expires\t%s (TUF %s metadata)\n", d.Expires.Format(time.RFC3339), d.ExpiresRole)
-	fmt.Fprintf(tw, "  checked at\t%s\n", d.CheckedAt.Format(time.RFC3339))
-	fmt.Fprintf(tw, "  trusted root\t%d certificate authorities, %d transparency logs, %d CT logs, %d timestamping authorities\n",
-		d.TrustedRoot.CertificateAuthorities, d.TrustedRoot.TransparencyLogs, d.TrustedRoot.CTLogs, d.TrustedRoot.TimestampingAuthorities)
-	fmt.Fprintln(tw, "TUF metadata:")
-	for _, m := range d.Metadata {
-		fmt.Fprintf(tw, "  %s\tversion %d\texpires %s\n", m.Role, m.Version, m.Expires.Format(time.RFC3339))
-	}
-	fmt.Fprintln(tw, "targets:")
-	for _, t := range d.Targets {
-		fmt.Fprintf(tw, "  %s\tsha256:%s\t%d bytes\n", t.Name, t.SHA256, t.Length)
-	}
-	return tw.Flush()
 }
