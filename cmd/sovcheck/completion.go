@@ -144,12 +144,7 @@ func writeBashCompletion(w io.Writer, root *completionNode) {
 	fmt.Fprint(w, "# bash completion for sovcheck: source <(sovcheck completion bash)\n_sovcheck() {\n")
 	fmt.Fprint(w, "    local cur=${COMP_WORDS[COMP_CWORD]} path= word i subs= flags=\n")
 	fmt.Fprint(w, "    for ((i = 1; i < COMP_CWORD; i++)); do\n        word=${COMP_WORDS[i]}\n        case \"$path/$word\" in\n")
-	var paths []string
-	root.walk(func(n *completionNode) {
-		if n.path != "" {
-			paths = append(paths, shellQuote("/"+n.path))
-		}
-	})
+	paths := root.casePaths()
 	fmt.Fprintf(w, "        %s) path=$path/$word ;;\n        esac\n    done\n    case \"$path\" in\n", strings.Join(paths, "|"))
 	root.walk(func(n *completionNode) {
 		subs, flags := n.words()
@@ -163,17 +158,24 @@ func writeBashCompletion(w io.Writer, root *completionNode) {
 	fmt.Fprint(w, "    else\n        COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\"))\n    fi\n}\ncomplete -o default -F _sovcheck sovcheck\n")
 }
 
-// writeZshCompletion writes a zsh completion function on the same plan
-// as bash's, with descriptions.
-func writeZshCompletion(w io.Writer, root *completionNode) {
-	fmt.Fprint(w, "#compdef sovcheck\n# zsh completion for sovcheck: sovcheck completion zsh > \"${fpath[1]}/_sovcheck\"\n_sovcheck() {\n")
-	fmt.Fprint(w, "    local path_= word i\n    local -a subs flags\n    for ((i = 2; i < CURRENT; i++)); do\n        word=${words[i]}\n        case \"$path_/$word\" in\n")
+// casePaths are the command paths below root as shell case patterns,
+// quoted: /sbom, /sbom/labels, ...
+func (root *completionNode) casePaths() []string {
 	var paths []string
 	root.walk(func(n *completionNode) {
 		if n.path != "" {
 			paths = append(paths, shellQuote("/"+n.path))
 		}
 	})
+	return paths
+}
+
+// writeZshCompletion writes a zsh completion function on the same plan
+// as bash's, with descriptions.
+func writeZshCompletion(w io.Writer, root *completionNode) {
+	fmt.Fprint(w, "#compdef sovcheck\n# zsh completion for sovcheck: sovcheck completion zsh > \"${fpath[1]}/_sovcheck\"\n_sovcheck() {\n")
+	fmt.Fprint(w, "    local path_= word i\n    local -a subs flags\n    for ((i = 2; i < CURRENT; i++)); do\n        word=${words[i]}\n        case \"$path_/$word\" in\n")
+	paths := root.casePaths()
 	fmt.Fprintf(w, "        %s) path_=$path_/$word ;;\n        esac\n    done\n    case \"$path_\" in\n", strings.Join(paths, "|"))
 	root.walk(func(n *completionNode) {
 		label := "''"
