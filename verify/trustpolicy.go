@@ -73,8 +73,8 @@ func loadTrustFiles(policyPath string, p *policy.Policy) (*policy.Policy, error)
 // configuration, refusing roots or witnesses given on the command line as
 // well.
 func applyPolicyTrust(cfg *config) error {
-	if cfg.Policy == nil {
-		return nil
+	if cfg.Policy == nil || cfg.Policy.Policy == nil {
+		return nil // newPolicyRun says what is wrong
 	}
 	t := cfg.Policy.Policy.Trust()
 	if t == nil {
@@ -212,7 +212,7 @@ func trustAges(cfg config) []trustAge {
 	if cfg.MaxTrustAge > 0 {
 		ages = append(ages, trustAge{max: cfg.MaxTrustAge})
 	}
-	if cfg.Policy != nil {
+	if cfg.Policy != nil && cfg.Policy.Policy != nil {
 		if t := cfg.Policy.Policy.Trust(); t != nil && t.MaxAge > 0 {
 			ages = append(ages, trustAge{max: t.MaxAge, warn: t.Warn, fromPolicy: true})
 		}
