@@ -133,6 +133,7 @@ func (v *validator) trust() {
 	}
 	tp := &trustPolicy{sections: make([]*TrustRule, len(d.Artifacts))}
 	var names []string
+	operators := map[string]string{} // root name -> operator
 	for i := range t.Roots {
 		r := &t.Roots[i]
 		path := fmt.Sprintf("trust.roots[%d]", i)
@@ -155,9 +156,10 @@ func (v *validator) trust() {
 		if f.Operator == "" {
 			f.Operator = r.Name
 		}
+		operators[r.Name] = f.Operator
 		tp.files = append(tp.files, f)
 	}
-	tp.rule = v.trustRule("trust.rule", t.Rule, nil, names)
+	tp.rule = v.trustRule("trust.rule", t.Rule, nil, names, operators)
 	if t.Rule != "" && len(t.Roots) == 0 {
 		v.ps.at("trust.rule", "name the roots under trust.roots", "a trust rule needs trust.roots")
 	}
@@ -174,7 +176,7 @@ func (v *validator) trust() {
 		if at.Rule == "" {
 			v.missing(path, "rule", "use any, all or a number K of distinct operators")
 		}
-		r := v.trustRule(path+".rule", at.Rule, at.Roots, names)
+		r := v.trustRule(path+".rule", at.Rule, at.Roots, names, operators)
 		for j, n := range at.Roots {
 			if !slices.Contains(names, n) {
 				v.ps.at(fmt.Sprintf("%s.roots[%d]", path, j), "name a root listed under trust.roots", "no root named %q", n)
@@ -203,9 +205,9 @@ func (v *validator) trustFile(path, file, sum string) *TrustFile {
 	return &TrustFile{Path: file, SHA256: hexSum, Pos: v.ps.posAt(path), sumPos: v.ps.posAt(path + ".sha256")}
 }
 
-// trustRule reads any, all or a number K; K may not exceed the roots that
-// count, whose operators must be distinct for K to be reachable.
-func (v *validator) trustRule(path, s string, counted, names []string) TrustRule {
+// trustRule reads any, all or a number K; K may not exceed the distinct
+// operators of the roots that count, or the rule could never be met.
+func (v *validator) trustRule(path, s string, counted, names []string, operators map[string]string) TrustRule {
 	r := TrustRule{Kind: vocab.TrustRuleAny, Roots: counted, Pos: v.ps.posAt(path)}
 	const hint = "use any, all or a number K of roots of distinct operators"
 	switch s {
@@ -219,12 +221,18 @@ func (v *validator) trustRule(path, s string, counted, names []string) TrustRule
 			return r
 		}
 		r.Kind, r.K = vocab.TrustRuleK, k
-		n := len(names)
+		roots := names
 		if len(counted) > 0 {
-			n = len(counted)
+			roots = counted
 		}
-		if k > n {
-			v.ps.at(path, "lower K, or count more roots", "trust rule wants roots of %d distinct operators, but %d roots count", k, n)
+		distinct := map[string]bool{}
+		for _, n := range roots {
+			if op, ok := operators[n]; ok {
+				distinct[op] = true
+			}
+		}
+		if k > len(distinct) {
+			v.ps.at(path, "lower K, or count roots of more operators", "trust rule wants roots of %d distinct operators, but the roots that count have %d", k, len(distinct))
 		}
 	}
 	return r

@@ -84,7 +84,7 @@ func TestWithTrustFilePin(t *testing.T) {
 
 // FuzzLoadTrust: any trust section either loads or is rejected; a loaded
 // one answers TrustRuleFor and Trust without panic, and a K rule never
-// wants more roots than it counts.
+// wants more distinct operators than the roots it counts have.
 func FuzzLoadTrust(f *testing.F) {
 	f.Add([]byte("trust:\n  roots:\n    - {name: a, path: a.json, sha256: " + sha256Hex(nil) + "}\n  rule: 1\n"))
 	f.Add([]byte("trust:\n  maxTrustAge: 3d\n  staleTrust: warn\n"))
@@ -100,12 +100,14 @@ func FuzzLoadTrust(f *testing.F) {
 			if !ok {
 				continue
 			}
-			n := len(r.Roots)
-			if n == 0 {
-				n = len(p.Trust().Roots)
+			ops := map[string]bool{}
+			for _, root := range p.Trust().Roots {
+				if len(r.Roots) == 0 || slices.Contains(r.Roots, root.Name) {
+					ops[root.Operator] = true
+				}
 			}
-			if r.Kind == vocab.TrustRuleK && (r.K < 1 || r.K > n) {
-				t.Fatalf("rule %+v counts %d roots", r, n)
+			if r.Kind == vocab.TrustRuleK && (r.K < 1 || r.K > len(ops)) {
+				t.Fatalf("rule %+v: the roots that count have %d operators", r, len(ops))
 			}
 		}
 	})
