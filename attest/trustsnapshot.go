@@ -188,6 +188,12 @@ func ReadTrustedRootOrSnapshotFile(path string) (*root.TrustedRoot, *TrustSnapsh
 	if err != nil {
 		return nil, nil, reason.Wrap(err, reason.TrustRootInvalid, "check that the trusted root file is readable", "reading trusted root %q", path)
 	}
+	return ReadTrustedRootOrSnapshot(data)
+}
+
+// ReadTrustedRootOrSnapshot is ReadTrustedRootOrSnapshotFile for bytes
+// already read (and checked against a pin) by the caller.
+func ReadTrustedRootOrSnapshot(data []byte) (*root.TrustedRoot, *TrustSnapshot, error) {
 	var head struct {
 		MediaType string `json:"mediaType"`
 	}

@@ -27,6 +27,7 @@ type document struct {
 	Rules           []ruleSpec            `yaml:"rules"`
 	Wasm            *wasmSection          `yaml:"wasm"`
 	Hosting         *hostingSection       `yaml:"hosting"`
+	Trust           *trustSection         `yaml:"trust"` // trust.go
 }
 
 type metadata struct {
@@ -44,6 +45,7 @@ type artifactSection struct {
 	Attestations []string        `yaml:"attestations"`
 	Provenance   *provenanceSpec `yaml:"provenance"`
 	Rebuild      *rebuildSpec    `yaml:"rebuild"`
+	Trust        *artifactTrust  `yaml:"trust"` // trust.go
 }
 
 type signatureSpec struct {

@@ -65,6 +65,7 @@ type Policy struct {
 	ruleIDs   map[string]bool // every rule id the policy evaluates
 	data      map[string]*dataFileSpec
 	certs     *certificationList
+	trust     *trustPolicy // nil without a trust section (trust.go)
 	costLimit uint64
 	// evalCostLimit is the CEL cost budget of one evaluation, all rules together.
 	evalCostLimit uint64
@@ -250,6 +251,7 @@ func (v *validator) validate() {
 	v.rules()
 	v.wasm()
 	v.hosting()
+	v.trust()
 	v.waivers()
 }
 

@@ -191,9 +191,11 @@ func WithLogger(l *slog.Logger) Option {
 // Sigstore trusted_root.json or a trust snapshot, and the operator that
 // answers for it (the root's name when none is given).
 type TrustRoot struct {
-	Name     string
-	Path     string
-	Operator string
+	Name         string
+	Path         string
+	Operator     string
+	Jurisdiction string // "" when not given; the policy's trust.roots give it
+	content      []byte // the bytes a policy pinned; nil: read Path
 }
 
 // WithNamedTrustedRoot adds a named trusted root. Each bundle is verified

@@ -101,6 +101,9 @@ func LoadPolicy(path string, now time.Time, logger *slog.Logger) (*policy.Policy
 			return nil, sbom.Data{}, err
 		}
 	}
+	if p, err = loadTrustFiles(path, p); err != nil {
+		return nil, sbom.Data{}, err
+	}
 	return p, d, nil
 }
 

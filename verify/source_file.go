@@ -70,7 +70,7 @@ func (s *fileSource) verifyFile(file string, art attest.Artifact, g *gathered) [
 		if bundles[i].Line > 0 {
 			evidence = fmt.Sprintf("%s:%d", file, bundles[i].Line)
 		}
-		res, findings := s.r.verifyBundle(&bundles[i], art)
+		res, findings := s.r.verifyBundle(&bundles[i], art, g.subject.Name)
 		// In a JSON-lines file of several attestations, one about
 		// other artifacts is not this artifact's evidence.
 		if len(bundles) > 1 && len(findings) == 1 && findings[0].Check == vocab.CheckSubject && reason.CodeOf(findings[0].Err, "") == reason.SubjectMismatch {

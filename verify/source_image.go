@@ -257,7 +257,7 @@ func (s *imageSource) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact,
 	if keyOnly {
 		res, findings = r.keyOnly.Verify(pb, art, payload)
 	} else {
-		res, findings = r.verifyBundle(pb, art)
+		res, findings = r.verifyBundle(pb, art, subject.Name)
 	}
 	var checks []policy.Check
 	for _, f := range findings {

@@ -19,9 +19,9 @@ import (
 // Trust rule kinds: any named root, all of them, or K of distinct
 // operators.
 const (
-	TrustRuleAny = "any"
-	TrustRuleAll = "all"
-	TrustRuleK   = "k"
+	TrustRuleAny = vocab.TrustRuleAny
+	TrustRuleAll = vocab.TrustRuleAll
+	TrustRuleK   = vocab.TrustRuleK
 )
 
 // TrustRule says which named trusted roots must validate a bundle: any of
@@ -87,31 +87,42 @@ type trustRoot struct {
 }
 
 func (t *trustRoot) label() string {
-	if t.Operator == t.Name {
+	var about []string
+	if t.Operator != t.Name {
+		about = append(about, "operator "+t.Operator)
+	}
+	if t.Jurisdiction != "" {
+		about = append(about, "jurisdiction "+t.Jurisdiction)
+	}
+	if len(about) == 0 {
 		return "trusted root " + t.Name
 	}
-	return fmt.Sprintf("trusted root %s (operator %s)", t.Name, t.Operator)
+	return fmt.Sprintf("trusted root %s (%s)", t.Name, strings.Join(about, ", "))
 }
 
 // trustRun is what the run trusts beyond the signer: its roots (one
-// unnamed root unless roots were named), the rule they must meet, the
-// maximum age of trust snapshots and the witnesses of checkpoints.
+// unnamed root unless roots were named), the rule they must meet (the
+// policy's per artifact when it names the roots: trustpolicy.go), the
+// maximum ages of trust snapshots and the witnesses of checkpoints.
 type trustRun struct {
-	roots     []*trustRoot
-	named     bool
-	rule      TrustRule
-	allowed   []*trustRoot // the roots the rule names, in the order given
-	maxAge    time.Duration
-	now       func() time.Time
-	witnesses *attest.WitnessList
-	quorum    int
+	roots       []*trustRoot
+	named       bool
+	rule        TrustRule
+	allowed     []*trustRoot // the roots the rule names, in the order given
+	policy      *policy.Policy
+	ages        []trustAge
+	now         func() time.Time
+	witnessSets []witnessSet
 }
 
 // newTrustRun builds a verifier per named root (the run's verifier is the
 // first root's), reads trust snapshots for their age, and reads the
 // witness list.
 func newTrustRun(r *Runner, cfg config) (*trustRun, error) {
-	t := &trustRun{maxAge: cfg.MaxTrustAge, now: cfg.TrustNow, quorum: cfg.WitnessQuorum, rule: TrustRule{Kind: TrustRuleAny}}
+	t := &trustRun{ages: trustAges(cfg), now: cfg.TrustNow, rule: TrustRule{Kind: TrustRuleAny}}
+	if cfg.Policy != nil {
+		t.policy = cfg.Policy.Policy
+	}
 	if t.now == nil {
 		t.now = time.Now
 	}
@@ -126,7 +137,7 @@ func newTrustRun(r *Runner, cfg config) (*trustRun, error) {
 			return nil, configUsage("a trust rule needs named roots: give --trusted-root NAME=FILE", "trust rule given without named trusted roots")
 		}
 		root := &trustRoot{TrustRoot: TrustRoot{Name: "default", Path: cfg.TrustedRoot, Operator: "default"}, verifier: r.verifier}
-		if err := root.readSnapshot(); err != nil {
+		if err := root.readSnapshot(cfg); err != nil {
 			return nil, err
 		}
 		t.roots = []*trustRoot{root}
@@ -142,7 +153,7 @@ func newTrustRun(r *Runner, cfg config) (*trustRun, error) {
 			}
 			root.verifier = v
 		}
-		if err := root.readSnapshot(); err != nil {
+		if err := root.readSnapshot(cfg); err != nil {
 			return nil, namedRootErr(err, tr.Name)
 		}
 		t.roots = append(t.roots, root)
@@ -166,7 +177,14 @@ func newTrustRun(r *Runner, cfg config) (*trustRun, error) {
 		if err != nil {
 			return nil, configErr(err, reason.WitnessListInvalid, "")
 		}
-		t.witnesses = list
+		t.witnessSets = []witnessSet{{list: list, quorum: cfg.WitnessQuorum, source: "--witnesses"}}
+	}
+	if t.policy != nil {
+		sets, err := policyWitnesses(t.policy)
+		if err != nil {
+			return nil, err
+		}
+		t.witnessSets = append(t.witnessSets, sets...)
 	}
 	return t, nil
 }
@@ -185,11 +203,12 @@ func namedRootErr(err error, name string) error {
 
 // readSnapshot reads the root's file again for its trust snapshot, when
 // the age of trust material is required: a plain trusted root has none.
-func (t *trustRoot) readSnapshot() error {
+func (t *trustRoot) readSnapshot(cfg config) error {
 	if t.Path == "" {
 		return nil
 	}
-	_, s, err := attest.ReadTrustedRootOrSnapshotFile(t.Path)
+	cfg.TrustedRoot = t.Path
+	_, s, err := readTrustedRoot(cfg)
 	if err != nil {
 		return configErr(err, reason.TrustRootInvalid, "")
 	}
@@ -200,37 +219,23 @@ func (t *trustRoot) readSnapshot() error {
 // checks are the trust checks of every verdict: with a maximum trust age,
 // one per root, saying whether its snapshot is fresh enough.
 func (t *trustRun) checks(subject policy.Subject) []policy.Check {
-	if t == nil || t.maxAge <= 0 {
+	if t == nil || len(t.ages) == 0 {
 		return nil
 	}
 	now := t.now()
 	var checks []policy.Check
 	for _, root := range t.roots {
-		if err := attest.CheckTrustAge(root.snapshot, now, t.maxAge); err != nil {
-			e := reason.As(err, reason.TrustSnapshotInvalid, "")
-			if t.named {
-				e.Msg = root.label() + ": " + e.Msg
-			}
-			checks = append(checks, failCheck(vocab.CheckTrust, subject, e, root.Path))
-			continue
-		}
-		s := root.snapshot
-		expires, role := s.Expires()
-		msg := fmt.Sprintf("trust snapshot of %s from %s is %s old (at most %s); TUF %s metadata expires %s",
-			s.AsOf.UTC().Format(time.RFC3339), s.Repository, now.Sub(s.AsOf).Truncate(time.Second), t.maxAge, role, expires.UTC().Format(time.RFC3339))
-		if t.named {
-			msg = root.label() + ": " + msg
-		}
-		checks = append(checks, policy.Check{ID: vocab.CheckTrust, Subject: subject, Status: policy.StatusPass, Required: true, Message: msg, Evidence: root.Path})
+		checks = append(checks, t.ageCheck(root, subject, now))
 	}
 	return checks
 }
 
 // verifyBundle verifies one bundle against the run's trusted roots under
-// the trust rule, then its checkpoints' witnesses. sigstore-go is given
+// the trust rule of the artifact called name, then its checkpoints'
+// witnesses. sigstore-go is given
 // the bundle with its checkpoints' log signatures only; the witnesses are
 // checked on the bundle as given.
-func (r *Runner) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact) (*attest.SignatureResult, []attest.Finding) {
+func (r *Runner) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact, name string) (*attest.SignatureResult, []attest.Finding) {
 	t := r.trust
 	logOnly := attest.WithLogSignatureOnly(pb)
 	if !t.named {
@@ -240,7 +245,7 @@ func (r *Runner) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact) (*at
 		}
 		return t.witnessed(pb, t.roots[0], res, findings)
 	}
-	res, findings, root := t.verifyNamed(logOnly, art)
+	res, findings, root := t.verifyNamed(logOnly, art, t.ruleFor(name))
 	if res == nil {
 		return nil, findings
 	}
@@ -294,17 +299,17 @@ func unknownLog(root *trustRoot, pb *attest.ParsedBundle) (string, bool) {
 // order given, each on its own (never their union), until the rule is
 // met; when none of them validates, the other roots are tried so that a
 // bundle chaining only to those fails with its own reason.
-func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*attest.SignatureResult, []attest.Finding, *trustRoot) {
+func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact, ar appliedRule) (*attest.SignatureResult, []attest.Finding, *trustRoot) {
 	need := 1
-	switch t.rule.Kind {
+	switch ar.rule.Kind {
 	case TrustRuleAll:
-		need = len(t.allowed)
+		need = len(ar.allowed)
 	case TrustRuleK:
-		need = t.rule.K
+		need = ar.rule.K
 	}
 	var chained, failed []rootOutcome
 	operators := map[string]bool{}
-	for _, root := range t.allowed {
+	for _, root := range ar.allowed {
 		o := t.verifyOne(root, pb, art)
 		if !o.reachedSignature() {
 			return nil, o.findings, nil // not this artifact's evidence, or malformed: alike under every root
@@ -321,19 +326,19 @@ func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*a
 		// and the signature check must not pass on a rule not met.
 		chained = append(chained, o)
 		operators[root.Operator] = true
-		if t.rule.Kind == TrustRuleAll && len(chained) == need || t.rule.Kind != TrustRuleAll && len(operators) >= need {
-			return chained[0].res, t.nameRoots(chained[0].findings, chained), chained[0].root
+		if ar.rule.Kind == TrustRuleAll && len(chained) == need || ar.rule.Kind != TrustRuleAll && len(operators) >= need {
+			return chained[0].res, nameRoots(chained[0].findings, chained, ar.rule), chained[0].root
 		}
 	}
 	if len(chained) == 0 {
 		for _, root := range t.roots {
-			if slices.Contains(t.allowed, root) {
+			if slices.Contains(ar.allowed, root) {
 				continue
 			}
 			if o := t.verifyOne(root, pb, art); o.chained() {
 				return nil, []attest.Finding{{Check: vocab.CheckSignature, Err: reason.New(reason.TrustRootNotAllowed,
 					"the bundle chains to a root this artifact's trust rule does not count; sign with an instance the rule names, or change the rule",
-					"bundle chains only to %s, which the trust rule (%s) does not name", root.label(), t.rule)}}, nil
+					"bundle chains only to %s, which the trust rule (%s) does not name", root.label(), ar.rule)}}, nil
 			}
 		}
 		return nil, t.prefixFailure(failed), nil
@@ -347,11 +352,11 @@ func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*a
 	}
 	got := strconv.Itoa(len(chained))
 	want := fmt.Sprintf("%d roots", need)
-	if t.rule.Kind != TrustRuleAll {
+	if ar.rule.Kind != TrustRuleAll {
 		got, want = fmt.Sprintf("%d distinct operators", len(operators)), fmt.Sprintf("at least %d distinct operators", need)
 	}
 	findings := []attest.Finding{{Check: vocab.CheckSignature, Err: &reason.Error{Code: reason.TrustRuleNotMet,
-		Msg:  fmt.Sprintf("bundle validated by %s; not by %s (trust rule: %s)", strings.Join(names, ", "), orNone(strings.Join(missing, ", ")), t.rule),
+		Msg:  fmt.Sprintf("bundle validated by %s; not by %s (trust rule: %s)", strings.Join(names, ", "), orNone(strings.Join(missing, ", ")), ar.rule),
 		Got:  got,
 		Want: want,
 		Hint: "the rule needs agreement between independent roots: sign through the missing instances, or check the roots given"}}}
@@ -367,7 +372,7 @@ func (t *trustRun) verifyNamed(pb *attest.ParsedBundle, art attest.Artifact) (*a
 
 // nameRoots appends the roots that validated the signature to the passing
 // signature finding.
-func (t *trustRun) nameRoots(findings []attest.Finding, chained []rootOutcome) []attest.Finding {
+func nameRoots(findings []attest.Finding, chained []rootOutcome, rule TrustRule) []attest.Finding {
 	var names []string
 	for _, o := range chained {
 		names = append(names, o.root.label())
@@ -375,7 +380,7 @@ func (t *trustRun) nameRoots(findings []attest.Finding, chained []rootOutcome) [
 	out := slices.Clone(findings)
 	for i, f := range out {
 		if f.Check == vocab.CheckSignature && f.Err == nil {
-			out[i].Message = fmt.Sprintf("%s; validated by %s (trust rule: %s)", f.Message, strings.Join(names, ", "), t.rule)
+			out[i].Message = fmt.Sprintf("%s; validated by %s (trust rule: %s)", f.Message, strings.Join(names, ", "), rule)
 		}
 	}
 	return out

@@ -59,6 +59,9 @@ func New(opts ...Option) (*Runner, error) {
 			return nil, err
 		}
 	}
+	if err := applyPolicyTrust(&cfg); err != nil {
+		return nil, err
+	}
 	r := &Runner{opts: cfg, logger: cfg.Logger}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
@@ -142,7 +145,7 @@ func loadTrustedMaterial(cfg config, logger *slog.Logger) (root.TrustedMaterial,
 		return root.TrustedMaterialCollection{}, nil
 	}
 	if cfg.TrustedRoot != "" {
-		tr, _, err := attest.ReadTrustedRootOrSnapshotFile(cfg.TrustedRoot)
+		tr, _, err := readTrustedRoot(cfg)
 		if err != nil {
 			return nil, configErr(err, reason.TrustRootInvalid, "")
 		}

@@ -54,6 +54,7 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"osv-zip":         cmdOSVZip, // osv_fixtures_test.go
 		"tuf-repo":        cmdTUFRepo,
 		"witness":         cmdWitness, // witness_fixtures_test.go
+		"pin":             cmdPin,     // trustpolicy_fixtures_test.go
 	}
 }
 

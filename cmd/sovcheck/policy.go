@@ -82,8 +82,12 @@ func runPolicyCheck(c *cli.Context) error {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
 	n := len(p.DataFiles())
-	fmt.Fprintf(c.App.Writer, "%s: valid policy %q (sha256 %s): %d rules, %d waivers, %d data file%s checked\n",
-		path, p.Name(), p.SHA256(), p.RuleCount(), p.WaiverCount(), n, map[bool]string{true: "", false: "s"}[n == 1])
+	trust := ""
+	if t := p.Trust(); t != nil && len(t.Roots)+len(t.Witnesses) > 0 {
+		trust = fmt.Sprintf(", %d trusted roots and %d witness lists checked", len(t.Roots), len(t.Witnesses))
+	}
+	fmt.Fprintf(c.App.Writer, "%s: valid policy %q (sha256 %s): %d rules, %d waivers, %d data file%s checked%s\n",
+		path, p.Name(), p.SHA256(), p.RuleCount(), p.WaiverCount(), n, map[bool]string{true: "", false: "s"}[n == 1], trust)
 	return nil
 }
 

@@ -8,4 +8,7 @@ const (
 	// TrustRootNotAllowed: a bundle chains only to trusted roots the trust
 	// rule does not name.
 	TrustRootNotAllowed = "TRUST_ROOT_NOT_ALLOWED"
+	// TrustPinMismatch: a trusted root or witness list named by the
+	// policy's trust section has another sha256 than the policy pins.
+	TrustPinMismatch = "TRUST_PIN_MISMATCH"
 )
