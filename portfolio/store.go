@@ -113,8 +113,12 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// PostgreSQL, which checks them; on SQLite the one writer takes
 		// every id it refers to from its own transaction, and checking
 		// them would cost four B-tree lookups per component row.
+		// Temporary data goes to files (temp_store FILE): in memory,
+		// SQLite's sorter never spills, so building the where-used
+		// indexes after a bulk load would hold every component row's
+		// key at once (720 MiB at 9 million rows; 300 MiB with files).
 		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=cache_size(-65536)&_pragma=temp_store(FILE)"
 		s.db, err = sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, s.classify(err, "opening")

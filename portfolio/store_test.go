@@ -56,3 +56,18 @@ func TestDamagedStoreIsCorrupt(t *testing.T) {
 		t.Error("opening a damaged store changed it")
 	}
 }
+
+// SQLite's sorter spills to temporary files only when temporary data is
+// not kept in memory: with temp_store MEMORY, building the where-used
+// indexes after a bulk load holds every component's key at once, and
+// memory grows with the portfolio (bench/portfolio measures it).
+func TestSQLiteTemporaryDataOnDisk(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "store.db"))
+	var mode int
+	if err := st.db.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 1 {
+		t.Errorf("temp_store = %d, want 1 (FILE)", mode)
+	}
+}
