@@ -145,11 +145,18 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	var conds []string
 	var args []any
-	for _, f := range []struct{ col, val string }{{"c.package_id", q.Package}, {"c.name_id", q.Name}, {"c.upstream_id", q.Upstream}} {
+	for _, f := range []struct{ col, val string }{{"c.package_id", q.Package}, {"c.name_id", q.Name}} {
 		if f.val != "" {
 			conds = append(conds, f.col+" = (SELECT id FROM terms WHERE term = ?)")
 			args = append(args, f.val)
 		}
+	}
+	if q.Upstream != "" {
+		// An upstream is asked as written (a mapping file's own id) and in
+		// the form components carry it: src:xz-utils is src:xz, a
+		// repository URL is vcs:HOST/PATH.
+		conds = append(conds, "c.upstream_id IN (SELECT id FROM terms WHERE term IN (?, ?))")
+		args = append(args, q.Upstream, sbom.CanonicalUpstream(q.Upstream))
 	}
 	where := strings.Join(conds, " AND ")
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT s.id, s.name, s.version, s.source, s.digest, s.as_of, s.grade,

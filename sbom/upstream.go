@@ -141,6 +141,22 @@ func normalizeUpstreamKey(k string) (string, error) {
 	return "", fmt.Errorf("want src:NAME, pkg:TYPE/NAME or a repository URL")
 }
 
+// CanonicalUpstream brings an upstream id as a person writes it (src:NAME,
+// a purl, a repository URL) into the form components carry: normalised,
+// with the well-known source renames applied (src:xz-utils is src:xz). An
+// id in none of those forms, such as a mapping file's own id, is returned
+// as given.
+func CanonicalUpstream(id string) string {
+	k, err := normalizeUpstreamKey(id)
+	if err != nil {
+		return id
+	}
+	if a, ok := sourceAliases[k]; ok {
+		return a
+	}
+	return k
+}
+
 // resolvedUpstream is a component's upstream project and how it was found.
 type resolvedUpstream struct {
 	ID    string

@@ -1,0 +1,73 @@
+package portfolio
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
+)
+
+// A store whose meta table is damaged is corrupt, not foreign: its
+// tables are a store's, and the hint must send the user to a backup, not
+// to another path. The file is left as it was.
+func TestDamagedStoreIsCorrupt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	location := filepath.Join(dir, "store.db")
+	st := open(t, location)
+	sboms := filepath.Join(dir, "sboms")
+	writeFixtures(t, sboms)
+	if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-10-01")}, collect(t, sboms)); err != nil {
+		t.Fatal(err)
+	}
+	var root, pageSize int
+	if err := st.db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE name = 'meta'`).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := os.Stat(location + "-wal"); err == nil {
+		t.Fatal("the write-ahead log outlived Close; the damage below would not be read")
+	}
+
+	// Its twin, undamaged, opens.
+	st = open(t, location)
+	st.Close()
+
+	b, err := os.ReadFile(location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b[(root-1)*pageSize:root*pageSize], bytes.Repeat([]byte{0xab}, pageSize))
+	if err := os.WriteFile(location, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(ctx, location)
+	if reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt || !strings.Contains(err.Error(), "malformed") {
+		t.Errorf("damaged meta page: %v, want %s (malformed)", err, reason.PortfolioStoreCorrupt)
+	}
+	if after, _ := os.ReadFile(location); !bytes.Equal(after, b) {
+		t.Error("opening a damaged store changed it")
+	}
+}
+
+// SQLite's sorter spills to temporary files only when temporary data is
+// not kept in memory: with temp_store MEMORY, building the where-used
+// indexes after a bulk load holds every component's key at once, and
+// memory grows with the portfolio (bench/portfolio measures it).
+func TestSQLiteTemporaryDataOnDisk(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "store.db"))
+	var mode int
+	if err := st.db.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 1 {
+		t.Errorf("temp_store = %d, want 1 (FILE)", mode)
+	}
+}
