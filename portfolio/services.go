@@ -27,8 +27,13 @@ type ServiceMatch struct {
 	idx int
 }
 
-// labels lists the hosting labels that fired on the service.
-func (m ServiceMatch) labels() []string {
+// Title names the product snapshot of a service: product@version.
+func (m ServiceMatch) Title() string {
+	return Match{Product: m.Product, ProductVersion: m.ProductVersion}.Title()
+}
+
+// LabelNames are the hosting labels of the service.
+func (m ServiceMatch) LabelNames() []string {
 	out := make([]string, len(m.Service.Labels))
 	for i, f := range m.Service.Labels {
 		out[i] = string(f.Label)

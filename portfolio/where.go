@@ -112,6 +112,23 @@ type Match struct {
 	idx      int
 }
 
+// Title names the product snapshot of a match: product@version.
+func (m Match) Title() string {
+	t := m.Product
+	if m.ProductVersion != "" {
+		t += "@" + m.ProductVersion
+	}
+	return t
+}
+
+// ComponentRef names the component of a match: name@version.
+func (m Match) ComponentRef() string {
+	if m.Version != "" {
+		return m.Component + "@" + m.Version
+	}
+	return m.Component
+}
+
 // key names one component of one snapshot.
 type key struct {
 	snap int64
@@ -212,7 +229,7 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	for _, m := range kept {
 		switch parent := parents[m]; {
 		case parent == sbom.ParentRoot:
-			m.Path = []string{m.title(), m.component()}
+			m.Path = []string{m.Title(), m.ComponentRef()}
 		case parent >= 0:
 			at[key{m.snapshot, m.idx}] = m
 			versions[m.Version] = true
@@ -304,11 +321,11 @@ func (s *Store) paths(ctx context.Context, from, where string, args []any, at ma
 			continue
 		}
 		m.Path = make([]string, 0, len(hops)+2)
-		m.Path = append(m.Path, m.title())
+		m.Path = append(m.Path, m.Title())
 		for _, h := range hops {
 			m.Path = append(m.Path, h.name)
 		}
-		m.Path = append(m.Path, m.component())
+		m.Path = append(m.Path, m.ComponentRef())
 	}
 	return nil
 }

@@ -261,11 +261,11 @@ func runPortfolioWhere(c *cli.Context) error {
 	case "json":
 		err = sbom.WriteJSON(c.App.Writer, res)
 	case "html":
-		err = portfolio.WriteWhereHTML(c.App.Writer, res)
+		err = report.WriteWhereHTML(c.App.Writer, res)
 	case "sarif":
-		err = portfolio.WriteWhereSARIF(c.App.Writer, res, version())
+		err = report.WriteWhereSARIF(c.App.Writer, res, version())
 	default:
-		err = portfolio.WriteWhereText(c.App.Writer, res)
+		err = report.WriteWhereText(c.App.Writer, res)
 	}
 	if err != nil {
 		return fmt.Errorf("writing answer: %w", err)
@@ -360,7 +360,7 @@ func runPortfolioDiff(c *cli.Context) error {
 	if format == "json" {
 		err = sbom.WriteJSON(c.App.Writer, d)
 	} else {
-		err = portfolio.WriteDiffText(c.App.Writer, d)
+		err = report.WriteDiffText(c.App.Writer, d)
 	}
 	if err != nil {
 		return fmt.Errorf("writing diff: %w", err)

@@ -78,7 +78,7 @@ var allowed = map[string][]string{
 
 	// Verdicts and their rendering: pure, below the crypto stack.
 	"policy": {vocab, reason, anchor},
-	"report": with("policy", "sbom", "rebuild", "wasm", "attest/trustdoc"),
+	"report": with("policy", "sbom", "rebuild", "wasm", "portfolio", "attest/trustdoc"),
 
 	// Orchestration and the command line.
 	"verify": with("attest", "attest/layout", "attest/trustdoc", "rebuild", "sbom", "wasm", "policy", oci),

@@ -1,4 +1,4 @@
-package portfolio
+package report
 
 import (
 	"fmt"
@@ -7,23 +7,15 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sovcheck/sovcheck/portfolio"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
-// errWriter keeps the first write error.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
-}
+// The answers of 'sovcheck portfolio where' and 'portfolio diff' as text,
+// HTML and SARIF, fed portfolio's typed answers.
 
 // question renders a query as a person reads it.
-func (q Query) question() string {
+func whereQuestion(q portfolio.Query) string {
 	var parts []string
 	switch {
 	case q.Package != "":
@@ -46,28 +38,9 @@ func (q Query) question() string {
 	return strings.Join(parts, ", ")
 }
 
-func (m Match) title() string {
-	t := m.Product
-	if m.ProductVersion != "" {
-		t += "@" + m.ProductVersion
-	}
-	return t
-}
-
-func (m Match) component() string {
-	if m.Version != "" {
-		return m.Component + "@" + m.Version
-	}
-	return m.Component
-}
-
-func (m ServiceMatch) title() string {
-	return Match{Product: m.Product, ProductVersion: m.ProductVersion}.title()
-}
-
 // service describes a hosted service on one line: name, endpoints, trust
 // boundary and zone, hosting labels.
-func (m ServiceMatch) service() string {
+func hostedService(m portfolio.ServiceMatch) string {
 	sv := &m.Service
 	parts := []string{sv.Name}
 	if len(sv.Endpoints) > 0 {
@@ -84,13 +57,13 @@ func (m ServiceMatch) service() string {
 	if sv.TrustZone != "" {
 		parts = append(parts, "zone "+sv.TrustZone)
 	}
-	if ls := m.labels(); len(ls) > 0 {
+	if ls := m.LabelNames(); len(ls) > 0 {
 		parts = append(parts, "labels "+strings.Join(ls, ","))
 	}
 	return strings.Join(parts, "; ")
 }
 
-func (m Match) path() string {
+func matchPath(m portfolio.Match) string {
 	if len(m.Path) == 0 {
 		return "(no path: the SBOM gives no dependency path from the product)"
 	}
@@ -99,23 +72,23 @@ func (m Match) path() string {
 
 // WriteWhereText writes a where-used answer for people: one line per
 // product snapshot and component, with its path.
-func WriteWhereText(w io.Writer, r *WhereResult) error {
+func WriteWhereText(w io.Writer, r *portfolio.WhereResult) error {
 	ew := &errWriter{w: w}
 	if r.Query.Provider != "" {
-		ew.printf("Where hosted: %s: %d products, %d services\n", r.Query.question(), r.Products, len(r.Services))
+		ew.printf("Where hosted: %s: %d products, %d services\n", whereQuestion(r.Query), r.Products, len(r.Services))
 		for _, m := range r.Services {
-			ew.printf("  %s (grade %s, %s, %s)\n    service %s\n", m.title(), m.Grade, m.AsOf, m.Source, m.service())
+			ew.printf("  %s (grade %s, %s, %s)\n    service %s\n", m.Title(), m.Grade, m.AsOf, m.Source, hostedService(m))
 		}
 		return ew.err
 	}
-	ew.printf("Where used: %s: %d products, %d components\n", r.Query.question(), r.Products, len(r.Matches))
+	ew.printf("Where used: %s: %d products, %d components\n", whereQuestion(r.Query), r.Products, len(r.Matches))
 	for _, m := range r.Matches {
-		ew.printf("  %s (grade %s, %s, %s)\n    %s\n    path: %s\n", m.title(), m.Grade, m.AsOf, m.Source, m.component(), m.path())
+		ew.printf("  %s (grade %s, %s, %s)\n    %s\n    path: %s\n", m.Title(), m.Grade, m.AsOf, m.Source, m.ComponentRef(), matchPath(m))
 	}
 	if len(r.Undetermined) > 0 {
 		ew.printf("Undetermined (%d): the version could not be placed in the range\n", len(r.Undetermined))
 		for _, m := range r.Undetermined {
-			ew.printf("  %s: %s: %s\n", m.title(), m.component(), m.Reason)
+			ew.printf("  %s: %s: %s\n", m.Title(), m.ComponentRef(), m.Reason)
 		}
 	}
 	return ew.err
@@ -158,26 +131,26 @@ var whereHTML = sync.OnceValue(func() *template.Template {
 })
 
 // WriteWhereHTML writes a where-used answer as a self-contained page.
-func WriteWhereHTML(w io.Writer, r *WhereResult) error {
+func WriteWhereHTML(w io.Writer, r *portfolio.WhereResult) error {
 	type row struct{ Product, Grade, AsOf, Component, Upstream, Path, Source, Reason string }
-	rows := func(ms []Match) []row {
+	rows := func(ms []portfolio.Match) []row {
 		out := make([]row, len(ms))
 		for i, m := range ms {
-			out[i] = row{m.title(), string(m.Grade), m.AsOf, m.component(), m.Upstream, m.path(), m.Source, m.Reason}
+			out[i] = row{m.Title(), string(m.Grade), m.AsOf, m.ComponentRef(), m.Upstream, matchPath(m), m.Source, m.Reason}
 		}
 		return out
 	}
 	type serviceRow struct{ Product, Grade, AsOf, Service, Source string }
 	services := make([]serviceRow, len(r.Services))
 	for i, m := range r.Services {
-		services[i] = serviceRow{m.title(), string(m.Grade), m.AsOf, m.service(), m.Source}
+		services[i] = serviceRow{m.Title(), string(m.Grade), m.AsOf, hostedService(m), m.Source}
 	}
 	return whereHTML().Execute(w, struct {
 		Question              string
-		R                     *WhereResult
+		R                     *portfolio.WhereResult
 		Matches, Undetermined []row
 		Services              []serviceRow
-	}{r.Query.question(), r, rows(r.Matches), rows(r.Undetermined), services})
+	}{whereQuestion(r.Query), r, rows(r.Matches), rows(r.Undetermined), services})
 }
 
 // Rule ids of where-used answers in SARIF.
@@ -190,7 +163,7 @@ const (
 // WriteWhereSARIF writes a where-used answer as SARIF 2.1.0: one result
 // per component found, located in the SBOM that lists it; undetermined
 // versions are warnings.
-func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
+func WriteWhereSARIF(w io.Writer, r *portfolio.WhereResult, toolVersion string) error {
 	type msg struct {
 		Text string `json:"text"`
 	}
@@ -213,7 +186,7 @@ func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
 		ShortDescription msg    `json:"shortDescription"`
 	}
 	results := []result{}
-	add := func(m Match, id, level, text string) {
+	add := func(m portfolio.Match, id, level, text string) {
 		var loc location
 		loc.PhysicalLocation.ArtifactLocation.URI = m.Source
 		results = append(results, result{RuleID: id, Level: level, Message: msg{text}, Locations: []location{loc},
@@ -221,19 +194,19 @@ func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
 				"version": m.Version, "purl": m.PURL, "upstream": m.Upstream, "digest": m.Digest, "asOf": m.AsOf, "path": m.Path}})
 	}
 	for _, m := range r.Matches {
-		add(m, ruleWhereUsed, "note", fmt.Sprintf("%s contains %s; path: %s", m.title(), m.component(), m.path()))
+		add(m, ruleWhereUsed, "note", fmt.Sprintf("%s contains %s; path: %s", m.Title(), m.ComponentRef(), matchPath(m)))
 	}
 	for _, m := range r.Services {
 		var loc location
 		loc.PhysicalLocation.ArtifactLocation.URI = m.Source
-		results = append(results, result{RuleID: ruleWhereHosted, Level: "note", Message: msg{fmt.Sprintf("%s runs service %s", m.title(), m.service())},
+		results = append(results, result{RuleID: ruleWhereHosted, Level: "note", Message: msg{fmt.Sprintf("%s runs service %s", m.Title(), hostedService(m))},
 			Locations: []location{loc}, Properties: map[string]any{"product": m.Product, "productVersion": m.ProductVersion, "digest": m.Digest,
 				"asOf": m.AsOf, "service": m.Service.Name, "provider": m.Service.Provider, "endpoints": m.Service.Endpoints,
-				"crossesTrustBoundary": m.Service.CrossesTrustBoundary, "trustZone": m.Service.TrustZone, "labels": m.labels()}})
+				"crossesTrustBoundary": m.Service.CrossesTrustBoundary, "trustZone": m.Service.TrustZone, "labels": m.LabelNames()}})
 	}
 	for _, m := range r.Undetermined {
 		add(m, ruleUndetermined, "warning", fmt.Sprintf("%s contains %s, whose version could not be placed in %s: %s",
-			m.title(), m.component(), r.Query.Versions, m.Reason))
+			m.Title(), m.ComponentRef(), r.Query.Versions, m.Reason))
 	}
 	rules := []rule{
 		{ID: ruleWhereUsed, ShortDescription: msg{"a product of the portfolio contains the component asked for"}},
@@ -250,7 +223,7 @@ func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
 				"name": "sovcheck", "version": toolVersion, "informationUri": "https://github.com/sovcheck/sovcheck",
 				"rules": rules,
 			}},
-			"properties": map[string]any{"question": r.Query.question()},
+			"properties": map[string]any{"question": whereQuestion(r.Query)},
 			"results":    results,
 		}},
 	}
@@ -258,7 +231,7 @@ func WriteWhereSARIF(w io.Writer, r *WhereResult, toolVersion string) error {
 }
 
 // WriteDiffText writes a portfolio diff for people.
-func WriteDiffText(w io.Writer, d *Diff) error {
+func WriteDiffText(w io.Writer, d *portfolio.Diff) error {
 	ew := &errWriter{w: w}
 	ew.printf("Portfolio since %s: %d products entered, %d changed; upstreams: %d entered, %d left\n",
 		d.Since, len(d.Entered), len(d.Changed), len(d.UpstreamsEntered), len(d.UpstreamsLeft))

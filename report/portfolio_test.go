@@ -1,0 +1,77 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/portfolio"
+	"github.com/sovcheck/sovcheck/sbom"
+)
+
+// TestWhereHostedText renders a hosting answer: each service on one line
+// with its endpoints, trust boundary, zone and labels; a service whose
+// trust boundary the SBOM does not give says so.
+func TestWhereHostedText(t *testing.T) {
+	yes := true
+	q, err := portfolio.NewHostingQuery("Example Cloud", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &portfolio.WhereResult{Query: q, Products: 2, Services: []portfolio.ServiceMatch{
+		{Product: "billing", Source: "billing.cdx.json", AsOf: "2026-12-01", Grade: "B",
+			Service: sbom.ServiceResult{Service: sbom.Service{Name: "ledger"}}},
+		{Product: "shop", ProductVersion: "2.0", Source: "shop.cdx.json", AsOf: "2026-12-01", Grade: "C",
+			Service: sbom.ServiceResult{Service: sbom.Service{Name: "checkout", Endpoints: []string{"https://pay.example/api"}, CrossesTrustBoundary: &yes, TrustZone: "dmz"},
+				Labels: []sbom.Finding{{Label: vocab.LabelCrossesTrustBoundary}}}},
+	}}
+	var out bytes.Buffer
+	if err := WriteWhereText(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Where hosted: provider Example Cloud: 2 products, 2 services\n",
+		"  shop@2.0 (grade C, 2026-12-01, shop.cdx.json)\n    service checkout; endpoints https://pay.example/api; crosses the trust boundary; zone dmz; labels " + string(vocab.LabelCrossesTrustBoundary) + "\n",
+		"    service ledger; trust boundary unknown\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("text answer lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestWhereUsedText renders a where-used answer with a path, and one with
+// none and an undetermined version (the twin: nothing is made up).
+func TestWhereUsedText(t *testing.T) {
+	q, err := portfolio.NewQuery("pkg:deb/debian/xz-utils", "", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &portfolio.WhereResult{Query: q, Products: 1,
+		Matches: []portfolio.Match{{Product: "app", ProductVersion: "1.0", Source: "app.cdx.json", AsOf: "2026-12-01", Grade: "E",
+			Component: "xz-utils", Version: "5.6.0", Upstream: "src:xz-utils", Path: []string{"app@1.0", "liblzma5@5.6.0", "xz-utils@5.6.0"}}},
+		Undetermined: []portfolio.Match{{Product: "old", Component: "xz-utils", Version: "weird", Reason: "not a Debian version"}},
+	}
+	var out bytes.Buffer
+	if err := WriteWhereText(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Where used: pkg:deb/debian/xz-utils: 1 products, 1 components\n",
+		"    xz-utils@5.6.0\n    path: app@1.0 > liblzma5@5.6.0 > xz-utils@5.6.0\n",
+		"Undetermined (1): the version could not be placed in the range\n  old: xz-utils@weird: not a Debian version\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("text answer lacks %q:\n%s", want, out.String())
+		}
+	}
+	r.Matches[0].Path = nil
+	out.Reset()
+	if err := WriteWhereText(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "path: (no path: the SBOM gives no dependency path from the product)") {
+		t.Errorf("a match without a path:\n%s", out.String())
+	}
+}
