@@ -72,6 +72,12 @@ type provenanceSpec struct {
 type rebuildSpec struct {
 	Required       string   `yaml:"required"`
 	Normalisations []string `yaml:"normalisations"`
+	// Independent rebuilders that must agree: rebuilders.go.
+	Independent           int             `yaml:"independent"`
+	DistinctOperators     bool            `yaml:"distinctOperators"`
+	DistinctJurisdictions bool            `yaml:"distinctJurisdictions"`
+	Self                  *partySpec      `yaml:"self"`
+	Rebuilders            []rebuilderSpec `yaml:"rebuilders"`
 }
 
 type sbomSection struct {

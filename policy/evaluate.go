@@ -194,6 +194,7 @@ func (ctx *evalContext) plan() []rule {
 	add(RuleAttestations, ActionFail, (*evalContext).attestations)
 	add(RuleProvenance, ActionFail, (*evalContext).provenance)
 	add(RuleRebuild, ActionFail, (*evalContext).rebuild)
+	add(RuleRebuildIndependent, ActionFail, (*evalContext).independentRebuilds)
 	add(RuleSBOMRequired, ActionFail, (*evalContext).sbomRequiredRule)
 	add(RuleSBOMQuality, ActionFail, (*evalContext).sbomQuality)
 	add(RuleSBOMProfile, ActionFail, (*evalContext).sbomProfileRule)

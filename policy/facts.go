@@ -8,8 +8,8 @@ import "slices"
 // established", never "fine": rules that need it fail.
 //
 // CEL rules see the same facts as variables named by the JSON names:
-// artifact, checks, signers, predicateTypes, provenance, rebuild, sbom,
-// vulnerabilities, vsas and wasm, plus now (a timestamp).
+// artifact, checks, signers, predicateTypes, provenance, rebuild,
+// rebuilds, sbom, vulnerabilities, vsas and wasm, plus now (a timestamp).
 type Facts struct {
 	Artifact Subject `json:"artifact"`
 	// Checks are the checks of the verdict, as verify produced them.
@@ -24,6 +24,9 @@ type Facts struct {
 	Provenance []Provenance `json:"provenance"`
 	// Rebuild is the rebuild outcome; the zero value means not attempted.
 	Rebuild Rebuild `json:"rebuild"`
+	// Rebuilds are the rebuild attestations of other rebuilders whose
+	// signature verified with a key the policy pins (rebuilders.go).
+	Rebuilds []RebuildAttestation `json:"rebuilds,omitempty"`
 	// SBOM summarises the assessed SBOM; Present is false without one.
 	SBOM SBOM `json:"sbom"`
 	// Vulnerabilities are the known vulnerabilities of the SBOM's components.
@@ -66,6 +69,8 @@ type Rebuild struct {
 	Status string   `json:"status"` // MATCH, MISMATCH, SKIP, or empty when not attempted
 	Reason string   `json:"reason"` // reason code for MISMATCH and SKIP
 	Causes []string `json:"causes"` // cause codes of the differences found on MISMATCH
+	// Rebuilt is the sha256 of what the rebuild produced, when it ran.
+	Rebuilt string `json:"rebuilt,omitempty"`
 	// Evidence names the rebuild log or attestation the outcome came from.
 	Evidence string `json:"evidence"`
 }

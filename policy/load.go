@@ -85,6 +85,7 @@ type artifactRules struct {
 	rebuild            string
 	allowedCauses      map[string]bool
 	normalisations     []string
+	independent        *independentRule // rebuilders.go; nil: none required
 }
 
 type identityMatcher struct {

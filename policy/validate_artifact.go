@@ -69,12 +69,14 @@ func (v *validator) artifact(path string, s *artifactSection) *artifactRules {
 		case rebuildNone, rebuildMatch, rebuildEquivalent:
 			r.rebuild = rb.Required
 		case "":
-			v.missing(rpath, "required", "say 'required: match' (bit for bit) or 'required: equivalent'")
+			if rb.Independent == 0 {
+				v.missing(rpath, "required", "say 'required: match' (bit for bit) or 'required: equivalent'")
+			}
 		default:
 			v.ps.at(rpath+".required", "use none, match or equivalent", "unknown rebuild requirement %q", rb.Required)
 		}
-		if len(rb.Normalisations) > 0 && rb.Required != rebuildEquivalent {
-			v.ps.at(rpath+".normalisations", "normalisations apply to 'required: equivalent' only", "normalisations given without 'required: equivalent'")
+		if len(rb.Normalisations) > 0 && rb.Required != rebuildEquivalent && rb.Independent == 0 {
+			v.ps.at(rpath+".normalisations", "normalisations apply to 'required: equivalent' or 'independent' only", "normalisations given without 'required: equivalent' or 'independent'")
 		}
 		r.allowedCauses = map[string]bool{}
 		for i, n := range rb.Normalisations {
@@ -91,6 +93,7 @@ func (v *validator) artifact(path string, s *artifactSection) *artifactRules {
 		if r.rebuild != rebuildNone {
 			v.p.ruleIDs[RuleRebuild] = true
 		}
+		v.independent(rpath, rb, r)
 	}
 	return r
 }

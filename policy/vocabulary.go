@@ -54,6 +54,10 @@ var normalisations = map[string][]string{
 	"vcs-stamp": {reason.VCSStampMismatch},
 	// Only -ldflags -X values (version strings stamped at build) differ.
 	"ldflags-x": {reason.LdflagsMismatch},
+	// Archives equal after OSS Rebuild's stabilisation (entry times,
+	// order, owners, modes, gzip framing), as an ArtifactEquivalence
+	// attestation states; no difference of a local rebuild is covered.
+	vocab.NormalisationOSSStabilize: {},
 }
 
 func normalisationNames() []string {

@@ -18,7 +18,7 @@ var EvidenceSuffixes = []string{".sigstore.json", ".sigstore", ".intoto.jsonl", 
 
 // nonArtifactSuffixes are files in a release directory that are evidence or
 // keys, not artifacts.
-var nonArtifactSuffixes = append([]string{".cdx.json", ".spdx.json", ".vsa.json", ".pub", ".sig", ".pem", ".crt"}, EvidenceSuffixes...)
+var nonArtifactSuffixes = append(append([]string{".cdx.json", ".spdx.json", ".vsa.json", ".pub", ".sig", ".pem", ".crt"}, EvidenceSuffixes...), RebuildSuffixes...)
 
 func isEvidenceName(name string) bool {
 	for _, s := range nonArtifactSuffixes {

@@ -46,6 +46,11 @@ type PolicyOptions struct {
 	// CertifierKeys are PEM public key files of certifiers that the policy
 	// names by key id only; each must be one of the policy's certifiers.
 	CertifierKeys []string
+	// RebuilderKeys are PEM public key files of rebuilders the policy
+	// pins by key id only; RebuildAttestations is a directory of rebuild
+	// attestation files (rebuilders.go).
+	RebuilderKeys       []string
+	RebuildAttestations string
 	// Now is the evaluation time; default time.Now.
 	Now func() time.Time
 }
@@ -56,6 +61,9 @@ type policyRun struct {
 	// certs are the certifier keys at hand (those the policy gives in full
 	// and those of CertifierKeys) and the ids of all the policy trusts.
 	certs *attest.Certifiers
+	// rebuilders are the keys of the rebuilders the policy names; nil
+	// when it names none.
+	rebuilders *rebuilderSet
 }
 
 func newPolicyRun(o *PolicyOptions) (*policyRun, error) {
@@ -95,6 +103,11 @@ func newPolicyRun(o *PolicyOptions) (*policyRun, error) {
 			return nil, configErr(err, reason.KeyInvalid, "")
 		}
 	}
+	rs, err := newRebuilderSet(o.Policy, o.RebuilderKeys, o.RebuildAttestations)
+	if err != nil {
+		return nil, err
+	}
+	pr.rebuilders = rs
 	for _, f := range append(slices.Clone(o.VSAs), o.SBOM) {
 		if f == "" {
 			continue
@@ -166,6 +179,7 @@ func (pr *policyRun) evaluate(r *Runner, o Outcome, g *gathered, checks []policy
 		}
 		extra = append(extra, ch)
 	}
+	extra = append(extra, pr.rebuilders.rebuildAttestations(f, g)...)
 
 	checks = append(checks, extra...)
 	f.Checks = policy.Settle(checks)
@@ -229,7 +243,7 @@ func signerFacts(f *policy.Facts, g *gathered) []policy.Check {
 // failing check.
 func rebuildFact(g *gathered, checks []policy.Check) policy.Rebuild {
 	if res := g.rebuild; res != nil {
-		rb := policy.Rebuild{Status: string(res.Status), Causes: []string{}}
+		rb := policy.Rebuild{Status: string(res.Status), Causes: []string{}, Rebuilt: res.RebuiltSHA256}
 		if res.Reason != nil {
 			rb.Reason = res.Reason.Code
 		}

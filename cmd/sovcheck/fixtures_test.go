@@ -35,6 +35,7 @@ import (
 //	legacy-envelope BUNDLE OUT              the bundle's DSSE envelope alone, certificate in "cert" (pre-bundle SLSA generator)
 //	demo DIR                                the demo material of `make demo` (internal/demo)
 //	osv-zip DIR OUT                         the advisories DIR/*.json as an all.zip with a stable sha256
+//	rebuild-attest [flags] FORMAT KEY ARTIFACT OUT  a signed rebuild attestation (sovcheck, oss, oss-rebuild)
 func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"sigstore-ca":     cmdSigstoreCA,
@@ -53,8 +54,9 @@ func fixtureCommands() map[string]func(ts *testscript.TestScript, neg bool, args
 		"demo":            cmdDemo,   // demo_fixtures_test.go
 		"osv-zip":         cmdOSVZip, // osv_fixtures_test.go
 		"tuf-repo":        cmdTUFRepo,
-		"witness":         cmdWitness, // witness_fixtures_test.go
-		"pin":             cmdPin,     // trustpolicy_fixtures_test.go
+		"witness":         cmdWitness,       // witness_fixtures_test.go
+		"pin":             cmdPin,           // trustpolicy_fixtures_test.go
+		"rebuild-attest":  cmdRebuildAttest, // rebuilders_fixtures_test.go
 	}
 }
 

@@ -43,7 +43,9 @@ Procurement policy: --policy FILE ('sovcheck policy init' writes one; --policy d
 embedded default) is evaluated on what was verified: the signers, attestation types and SLSA
 provenance, the rebuild (--rebuild), the SBOM (ARTIFACT.cdx.json or ARTIFACT.spdx.json beside
 the artifact, --sbom FILE, or a verified SBOM attestation) assessed with the data files the
-policy pins, and VSAs of certifiers the policy trusts (ARTIFACT.vsa.json, --vsa FILE). Its
+policy pins, VSAs of certifiers the policy trusts (ARTIFACT.vsa.json, --vsa FILE), and the
+rebuild attestations of the rebuilders it names (ARTIFACT.rebuild.json,
+ARTIFACT.rebuild.intoto.jsonl, --rebuild-attestations DIR). Its
 rules join each verdict as policy:<rule> checks; the JSON report carries the points and every
 rule's evidence, and --explain prints why points were lost. Without --policy, only what the
 flags ask is checked.`,
@@ -100,6 +102,8 @@ func policyFlags() []cli.Flag {
 		&cli.StringFlag{Name: "sbom", Usage: "with --policy: the SBOM `FILE` of the one artifact (default: ARTIFACT.cdx.json or ARTIFACT.spdx.json beside it, or a verified SBOM attestation)"},
 		&cli.StringSliceFlag{Name: "vsa", Usage: "with --policy: a VSA `FILE` (DSSE envelope or Sigstore bundle) of the artifact or of a dependency (repeat for several; ARTIFACT.vsa.json is found beside it)"},
 		&cli.StringSliceFlag{Name: "certifier-key", Usage: "with --policy: PEM public key `FILE` of a certifier the policy names by key id (repeat for several)"},
+		&cli.StringFlag{Name: "rebuild-attestations", Usage: "with --policy: a `DIR` of rebuild attestations by the rebuilders the policy names (*.json, *.jsonl; ARTIFACT.rebuild.json and ARTIFACT.rebuild.intoto.jsonl are found beside it)"},
+		&cli.StringSliceFlag{Name: "rebuilder-key", Usage: "with --policy: PEM public key `FILE` of a rebuilder the policy names by key id (repeat for several)"},
 	}
 }
 
@@ -175,7 +179,7 @@ func policyOptions(c *cli.Context, required bool) (*verify.PolicyOptions, error)
 		if required {
 			return nil, &usageError{err: errors.New("no --policy given"), hint: "give --policy FILE; 'sovcheck policy init > procurement.yaml' writes a starting point"}
 		}
-		for _, f := range []string{"sbom", "vsa", "certifier-key"} {
+		for _, f := range []string{"sbom", "vsa", "certifier-key", "rebuild-attestations", "rebuilder-key"} {
 			if c.IsSet(f) {
 				return nil, &usageError{err: fmt.Errorf("--%s needs --policy", f), hint: "add --policy FILE (or --policy " + verify.DefaultPolicy + ")"}
 			}
@@ -188,7 +192,8 @@ func policyOptions(c *cli.Context, required bool) (*verify.PolicyOptions, error)
 		return nil, err
 	}
 	return &verify.PolicyOptions{Policy: p, Data: data, SBOM: c.String("sbom"), VSAs: c.StringSlice("vsa"),
-		CertifierKeys: c.StringSlice("certifier-key"), Now: func() time.Time { return now }}, nil
+		CertifierKeys: c.StringSlice("certifier-key"), RebuilderKeys: c.StringSlice("rebuilder-key"),
+		RebuildAttestations: c.String("rebuild-attestations"), Now: func() time.Time { return now }}, nil
 }
 
 // verifyOptions reads the flags of verifyFlags.

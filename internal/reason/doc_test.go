@@ -21,6 +21,7 @@ var codeFiles = []string{
 	"internal/reason/policy.go",
 	"internal/reason/portfolio.go",
 	"internal/reason/rebuild.go",
+	"internal/reason/rebuilders.go",
 	"internal/reason/report.go",
 	"internal/reason/sbom.go",
 	"internal/reason/trust.go",

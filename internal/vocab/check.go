@@ -20,6 +20,9 @@ const (
 	// Rebuilds.
 	CheckRebuild         = "rebuild"
 	CheckRebuildHermetic = "rebuild.hermetic"
+	// CheckRebuildAttestation: a rebuild attestation made by another
+	// rebuilder, verified with a key the policy pins.
+	CheckRebuildAttestation = "rebuild.attestation"
 
 	// SBOMs.
 	CheckSBOM         = "sbom"          // an SBOM attached with cosign's .sbom tag

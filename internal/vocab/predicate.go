@@ -46,6 +46,22 @@ const (
 	RecipeBuilderID = "https://sovcheck.dev/attest-recipe@v1"
 )
 
+// OSS Rebuild's attestations are SLSA provenance v1 statements told apart
+// by their build type.
+const (
+	// BuildTypeOSSRebuild: a rebuild of a package's artifact; the subject
+	// is the rebuilt artifact ("rebuild/NAME").
+	BuildTypeOSSRebuild = "https://docs.oss-rebuild.dev/builds/Rebuild@v0.1"
+	// BuildTypeOSSArtifactEquivalence: the published artifact (the
+	// subject) compared with a rebuild, bit for bit or after stabilising
+	// both.
+	BuildTypeOSSArtifactEquivalence = "https://docs.oss-rebuild.dev/builds/ArtifactEquivalence@v0.1"
+	// NormalisationOSSStabilize names OSS Rebuild's stabilisation of
+	// archives (entry times, order, owners and modes, gzip framing), under
+	// which an ArtifactEquivalence attestation may find two artifacts equal.
+	NormalisationOSSStabilize = "oss-rebuild-stabilize"
+)
+
 // predicateAliases follows cosign's --type names, so its users can move over.
 var predicateAliases = map[string]string{
 	"slsaprovenance":   PredicateSLSAProvenanceV02,
