@@ -122,10 +122,29 @@ func (ctx *evalContext) attestations() *outcome {
 		}
 	}
 	if len(missing) > 0 {
-		return failed(reason.PolicyAttestationMissing, "no verified attestation of type "+strings.Join(missing, ", "),
-			"publish the attestation as a signed bundle beside the artifact (ARTIFACT.intoto.jsonl)", ev...)
+		hint := "publish the attestation as a signed bundle beside the artifact (ARTIFACT.intoto.jsonl)"
+		if other := ctx.otherProvenanceVersion(missing); other != "" {
+			hint = "the artifact has verified SLSA provenance " + other + "; to accept any SLSA provenance version, " +
+				"drop the version from attestations and require provenance (provenance: {required: true})"
+		}
+		return failed(reason.PolicyAttestationMissing, "no verified attestation of type "+strings.Join(missing, ", "), hint, ev...)
 	}
 	return passed("verified attestations of every required type", ev...)
+}
+
+// otherProvenanceVersion names the SLSA provenance the artifact has when
+// the policy misses another version of it, so that the verdict does not
+// read as if the artifact had no provenance at all.
+func (ctx *evalContext) otherProvenanceVersion(missing []string) string {
+	if !slices.ContainsFunc(missing, vocab.IsSLSAProvenance) {
+		return ""
+	}
+	for _, t := range ctx.f.PredicateTypes {
+		if vocab.IsSLSAProvenance(t) && !slices.Contains(missing, t) {
+			return t
+		}
+	}
+	return ""
 }
 
 func (ctx *evalContext) provenance() *outcome {

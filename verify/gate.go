@@ -34,6 +34,11 @@ func Gate(input string, o GateOptions) (*policy.GateResult, error) {
 	if o.Policy == nil {
 		return nil, &ConfigError{reason.New(reason.InputMalformed, "give --policy FILE", "gate without a policy")}
 	}
+	if !o.Policy.Certifies() {
+		return nil, &ConfigError{reason.New(reason.PolicyInvalid,
+			"add a certification section (a certification list pinned under data:, or trusted certifier keys); 'sovcheck policy init' shows one",
+			"policy %s names no certification: the gate would certify no dependency", o.Policy.Name())}
+	}
 	now := o.Now
 	if now == nil {
 		now = time.Now
