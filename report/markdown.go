@@ -118,7 +118,11 @@ func mdHead(v *view) string {
 		facts = append(facts, fmt.Sprintf("%d more", n))
 	}
 	if v.Points != nil {
-		facts = append(facts, fmt.Sprintf("**%d/%d** %s (%d to pass)", v.Points.Earned, v.Points.Maximum, v.PointsNote, v.Points.Pass))
+		pts := fmt.Sprintf("**%d/%d** %s (%d to pass)", v.Points.Earned, v.Points.Maximum, v.PointsNote, v.Points.Pass)
+		if v.KnockOut != "" {
+			pts += ", FAIL by knock-out: " + mdText(v.KnockOut)
+		}
+		facts = append(facts, pts)
 	}
 	if len(facts) > 0 {
 		b.WriteString(strings.Join(facts, " · ") + "\n\n")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
@@ -57,6 +58,7 @@ type view struct {
 	Headline   []string // summary facts, most important first
 	Points     *policy.Score
 	PointsNote string
+	KnockOut   string // the failed knock-out rules of failed policies, the points threshold aside
 	Artifacts  []artifactView
 	Rebuilds   []rebuildView
 	Products   []productView
@@ -132,6 +134,7 @@ func newView(docs *Documents, opts Options) *view {
 		}
 	}
 	v.Points, v.PointsNote = pointsSummary(policies)
+	v.KnockOut = knockOutRules(policies)
 
 	for i := range docs.Labels {
 		v.Products = append(v.Products, newProductView(&docs.Labels[i], opts.MinGrade))
@@ -179,6 +182,21 @@ func pointsSummary(results []*policy.Result) (*policy.Score, string) {
 		return worst, "points"
 	}
 	return worst, fmt.Sprintf("points, the lowest of %d artifacts", scored)
+}
+
+// knockOutRules names the knock-out rules that failed any of the
+// policies, once each, so that a FAIL beside points above the threshold
+// says what decided it.
+func knockOutRules(results []*policy.Result) string {
+	var rules []string
+	for _, r := range results {
+		for _, id := range knockOuts(r) {
+			if !slices.Contains(rules, id) {
+				rules = append(rules, id)
+			}
+		}
+	}
+	return strings.Join(rules, ", ")
 }
 
 func headline(v *view) []string {

@@ -59,11 +59,6 @@ func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
 		}
 	}
 	v := newView(docs, opts)
-	for _, a := range v.Artifacts {
-		if p := a.Policy; p != nil && p.Points != nil {
-			fmt.Fprintf(&b, "points %d/%d (%d to pass) %s, policy %s\n", p.Points.Earned, p.Points.Maximum, p.Points.Pass, a.Verdict.Subject.Name, p.Policy.Name)
-		}
-	}
 	for _, r := range v.Rebuilds {
 		st := policy.StatusFail
 		switch r.Status {
