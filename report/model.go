@@ -3,10 +3,10 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/buildinfo"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
@@ -34,20 +34,12 @@ const (
 
 const modulePath = "github.com/sovcheck/sovcheck"
 
-// toolName is "sovcheck" and its version when the binary records one.
-func toolName() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Path == modulePath && bi.Main.Version != "" {
-			return "sovcheck " + bi.Main.Version
-		}
-		for _, m := range bi.Deps {
-			if m.Path == modulePath {
-				return "sovcheck " + m.Version
-			}
-		}
-	}
-	return "sovcheck"
-}
+// buildInfo names the running build; tests pin it.
+var buildInfo = buildinfo.Read
+
+// toolName names the exact build that judged, as `sovcheck version` does:
+// "sovcheck VERSION (commit REVISION, clean|dirty, GOVERSION)".
+func toolName() string { return "sovcheck " + buildInfo().String() }
 
 // view is what the HTML and Markdown reports show, computed once.
 type view struct {

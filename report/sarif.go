@@ -56,6 +56,26 @@ type sarifDriver struct {
 	Version        string      `json:"version,omitempty"`
 	InformationURI string      `json:"informationUri"`
 	Rules          []sarifRule `json:"rules"`
+	// Properties name the exact build, as far as it recorded itself:
+	// "build" (the line of `sovcheck version`), "commit", "modified",
+	// "moduleSum".
+	Properties map[string]any `json:"properties,omitempty"`
+}
+
+// sarifBuild is the driver's properties for the running build.
+func sarifBuild() map[string]any {
+	bi := buildInfo()
+	p := map[string]any{"build": bi.String()}
+	if bi.Commit != "" {
+		p["commit"] = bi.Commit
+	}
+	if bi.ModifiedKnown {
+		p["modified"] = bi.Modified
+	}
+	if bi.Sum != "" {
+		p["moduleSum"] = bi.Sum
+	}
+	return p
 }
 
 type sarifRule struct {
@@ -190,7 +210,7 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		results[i].RuleIndex = index[results[i].RuleID]
 	}
 	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{{
-		Tool:    sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: strings.TrimPrefix(strings.TrimPrefix(toolName(), "sovcheck"), " "), InformationURI: "https://" + modulePath, Rules: rules}},
+		Tool:    sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: buildInfo().Version, InformationURI: "https://" + modulePath, Rules: rules, Properties: sarifBuild()}},
 		Results: results,
 	}}}
 	if asOf := advisoriesAsOf(v.Products, v.Artifacts); len(asOf) > 0 {

@@ -3,11 +3,13 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/sovcheck/sovcheck/internal/buildinfo"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
@@ -210,6 +212,42 @@ func TestSARIFLocations(t *testing.T) {
 		f, l, ok := fileLine(in)
 		if f != want.file || l != want.line || ok != want.ok {
 			t.Errorf("fileLine(%q) = %q, %d, %v; want %+v", in, f, l, ok, want)
+		}
+	}
+}
+
+// TestReportsNameTheBuild: SARIF and HTML name the build that judged, a
+// modified tree and a build without a VCS stamp included.
+func TestReportsNameTheBuild(t *testing.T) {
+	defer func(b buildinfo.Info) { testBuild = b }(testBuild)
+	for _, c := range []struct {
+		build    buildinfo.Info
+		sarif    []string
+		notSARIF string
+	}{
+		{buildinfo.Info{Version: "v1.2.3-0.20261204213000-0123456789ab+dirty", Commit: "0123456789abcdef0123456789abcdef01234567", Modified: true, ModifiedKnown: true, GoVersion: "go1.26.0"},
+			[]string{`"commit": "0123456789abcdef0123456789abcdef01234567"`, `"modified": true`, `, dirty, go1.26.0)"`}, ""},
+		{buildinfo.Info{Version: "(devel)", GoVersion: "go1.26.0"},
+			[]string{`"build": "(devel) (commit unknown: built without a VCS stamp, go1.26.0)"`}, `"commit"`},
+	} {
+		testBuild = c.build
+		var s, h bytes.Buffer
+		if err := Render(&s, "sarif", sampleVerdicts(), Style{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range c.sarif {
+			if !strings.Contains(s.String(), want) {
+				t.Errorf("SARIF of %s lacks %s", c.build, want)
+			}
+		}
+		if c.notSARIF != "" && strings.Contains(s.String(), c.notSARIF) {
+			t.Errorf("SARIF of %s has %s", c.build, c.notSARIF)
+		}
+		if err := Render(&h, "html", sampleVerdicts(), Style{}); err != nil {
+			t.Fatal(err)
+		}
+		if want := "Made by sovcheck " + c.build.String(); !strings.Contains(html.UnescapeString(h.String()), want) {
+			t.Errorf("HTML lacks %q", want)
 		}
 	}
 }
