@@ -316,6 +316,10 @@ func (ctx *evalContext) pointsGrade() *outcome {
 		o := failed(reason.PolicyGradeExceeded, fmt.Sprintf("no product grade: 0 of %d points", pt.Maximum), hintSBOM, ev)
 		if !ctx.f.SBOM.Present {
 			o.reason = reason.PolicySBOMMissing
+			if ctx.sbomRequired() {
+				// sbom.required fails and says what to do.
+				o.message, o.hint = fmt.Sprintf("no product grade without an SBOM (%s fails): 0 of %d points", RuleSBOMRequired, pt.Maximum), ""
+			}
 		}
 		o.failPoints = pt.Maximum
 		return o
