@@ -191,6 +191,16 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 				[]sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(f.Source)}}}}, nil, "portfolio", f.Source)
 		}
 	}
+	var props map[string]any
+	if asOf := advisoriesAsOf(v.Products, v.Artifacts); len(asOf) > 0 {
+		props = map[string]any{"advisoriesAsOf": asOf}
+	}
+	return s.write(w, props)
+}
+
+// write writes the log of one run: its rules sorted by id, each result
+// pointing at its rule, and the run's properties.
+func (s *sarifBuilder) write(w io.Writer, props map[string]any) error {
 	ids := make([]string, 0, len(s.rules))
 	for id := range s.rules {
 		ids = append(ids, id)
@@ -210,12 +220,10 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		results[i].RuleIndex = index[results[i].RuleID]
 	}
 	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{{
-		Tool:    sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: buildInfo().Version, InformationURI: "https://" + modulePath, Rules: rules, Properties: sarifBuild()}},
-		Results: results,
+		Tool:       sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: buildInfo().Version, InformationURI: "https://" + modulePath, Rules: rules, Properties: sarifBuild()}},
+		Results:    results,
+		Properties: props,
 	}}}
-	if asOf := advisoriesAsOf(v.Products, v.Artifacts); len(asOf) > 0 {
-		log.Runs[0].Properties = map[string]any{"advisoriesAsOf": asOf}
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

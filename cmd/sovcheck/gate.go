@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -22,8 +24,10 @@ dependencies whose sha256 it names as subject, or whose purl is its resourceUri)
 unexpired entry of the policy's certification list (a pinned data file) by purl or sha256.
 
 Prints one line per dependency that is not certified, with the fix, one line per VSA that
-does not verify (REJECTED) or does not count (UNUSED), then a summary. Certifiers the policy
-names by key id need their public key: --certifier-key FILE.`,
+does not verify (REJECTED) or does not count (UNUSED), then a summary; --format json, sarif
+(code scanning, each finding at its line of the input), junit or markdown (a pull-request
+comment) for CI. Certifiers the policy names by key id need their public key: --certifier-key
+FILE. A policy without a certification section certifies nothing and is refused (exit 2).`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + `
 EXIT STATUS:
    0   every dependency is certified
@@ -37,6 +41,7 @@ EXIT STATUS:
 			&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` with a certification section", EnvVars: []string{"SOVCHECK_POLICY"}},
 			&cli.StringSliceFlag{Name: "vsa", Usage: "a VSA `FILE` (DSSE envelope or Sigstore bundle) of a dependency (repeat for several)"},
 			&cli.StringSliceFlag{Name: "certifier-key", Usage: "PEM public key `FILE` of a certifier the policy names by key id (repeat for several)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.GateFormats, ", "), EnvVars: []string{"SOVCHECK_FORMAT"}},
 		},
 		Action: runGate,
 	}
@@ -46,6 +51,10 @@ func runGate(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return &usageError{err: fmt.Errorf("gate takes one dependency list, got %d arguments", c.NArg()),
 			hint: "run 'sovcheck gate --policy ci.yaml go.sum'"}
+	}
+	format := c.String("format")
+	if !slices.Contains(report.GateFormats, format) {
+		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: " + strings.Join(report.GateFormats, ", ")}
 	}
 	if c.String("policy") == "" {
 		return &usageError{err: errors.New("no --policy given"), hint: "give --policy FILE with a certification section; 'sovcheck policy init' writes a starting point"}
@@ -59,7 +68,7 @@ func runGate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := report.WriteGateText(c.App.Writer, res); err != nil {
+	if err := report.RenderGate(c.App.Writer, format, res); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if !res.Passed() {
