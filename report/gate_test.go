@@ -98,6 +98,24 @@ func TestRenderGateFormats(t *testing.T) {
 	if s := render("markdown", pass); !strings.Contains(s, "sovcheck gate: PASS") {
 		t.Errorf("passing markdown:\n%s", s)
 	}
+	// With a baseline: what it accepted is a note, unchanged; the rest new.
+	g.Baseline = "baseline.json"
+	g.Baselined = []policy.GateFinding{{Dependency: "pkg:golang/example.com/a@v1.0.0", Location: "deps/go.sum:1",
+		Certification: policy.Certification{Reason: reason.PolicyUncertified, Message: "not on the list"}}}
+	g.Dependencies = 4
+	sarif = render("sarif", g)
+	if err := validateSARIF(t, sarifSchema(t), []byte(sarif)); err != nil {
+		t.Errorf("gate SARIF with a baseline does not validate: %v", err)
+	}
+	if !strings.Contains(sarif, `"baselineState": "new"`) || !strings.Contains(sarif, `"baselineState": "unchanged"`) {
+		t.Errorf("SARIF lacks baseline states:\n%s", sarif)
+	}
+	if err := json.Unmarshal([]byte(render("json", g)), &doc); err != nil || doc.Certified != 2 || len(doc.Baselined) != 1 || doc.Baseline != "baseline.json" {
+		t.Errorf("json with a baseline = %+v, %v", doc, err)
+	}
+	if s := render("text", g); !strings.Contains(s, "FAIL: 2 of 4 dependencies of deps/go.sum certified under policy ci (sha256 abc); 1 VSA rejected; 1 uncertified accepted by the baseline baseline.json") {
+		t.Errorf("text with a baseline:\n%s", s)
+	}
 	if err := RenderGate(&strings.Builder{}, "html", g); err == nil {
 		t.Error("html accepted for gate")
 	}

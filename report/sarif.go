@@ -97,6 +97,8 @@ type sarifResult struct {
 	Locations           []sarifLocation   `json:"locations"`
 	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// BaselineState is "new" or "unchanged" when a baseline was given.
+	BaselineState string `json:"baselineState,omitempty"`
 }
 
 type sarifLocation struct {
