@@ -215,6 +215,11 @@ type Certification struct {
 	Hint      string `json:"hint,omitempty"`
 }
 
+// Certifies reports whether the policy has a certification section: a
+// policy without one certifies no dependency, which for a gate is a
+// configuration error rather than one finding per dependency.
+func (p *Policy) Certifies() bool { return p.doc.Certification != nil }
+
 // Certify says whether a dependency is certified at now: it carries a
 // verified VSA with result PASSED signed by a certifier key the policy
 // trusts, or the policy's certification list holds an unexpired entry for

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,7 +157,8 @@ func TestSBOMRules(t *testing.T) {
 		{"absent, not required", "sbom: {required: false}\n", noSBOM, RuleSBOMRequired, RuleSkip, reason.PolicyNotApplicable, ""},
 		{"quality", "sbom: {minQuality: 0.9}\n", nil, RuleSBOMQuality, RulePass, "", ""},
 		{"quality too low", "sbom: {minQuality: 0.9}\n", func(f *Facts) { f.SBOM.Quality = 0.5 }, RuleSBOMQuality, RuleFail, reason.PolicySBOMQuality, "50%"},
-		{"quality without SBOM", "sbom: {minQuality: 0.9}\n", noSBOM, RuleSBOMQuality, RuleFail, reason.PolicySBOMMissing, ""},
+		{"quality without SBOM", "sbom: {minQuality: 0.9}\n", noSBOM, RuleSBOMQuality, RuleSkip, reason.PolicyNotApplicable, "sbom.required fails"},
+		{"no SBOM", "sbom: {minQuality: 0.9}\n", noSBOM, RuleSBOMRequired, RuleFail, reason.PolicySBOMMissing, "no SBOM"},
 		{"quality without SBOM, not required", "sbom: {required: false, minQuality: 0.9}\n", noSBOM, RuleSBOMQuality, RuleSkip, reason.PolicyNotApplicable, ""},
 		{"product grade", "sbom: {maxProductGrade: C}\n", nil, RuleProductGrade, RulePass, "", ""},
 		{"product grade worse", "sbom: {maxProductGrade: C}\n", func(f *Facts) { f.SBOM.ProductGrade = "E" }, RuleProductGrade, RuleFail, reason.PolicyGradeExceeded, "E is worse than C"},
@@ -205,7 +207,7 @@ func TestVulnerabilityRules(t *testing.T) {
 		{"exploited", "", exploited, RuleKnownExploited, RuleFail, reason.PolicyKnownExploited, "CVE-2024-3094"},
 		{"exploited by label", "", func(f *Facts) { f.SBOM.Components[2].Labels = []string{string(vocab.LabelKnownExploited)} }, RuleKnownExploited, RuleFail, reason.PolicyKnownExploited, "yaml.v3"},
 		{"no SBOM and no vulnerability data", "", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleSkip, reason.PolicyNotApplicable, ""},
-		{"no SBOM, required", "sbom: {}\n", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleFail, reason.PolicySBOMMissing, ""},
+		{"no SBOM, required", "sbom: {}\n", func(f *Facts) { f.SBOM = SBOM{}; f.Vulnerabilities = nil }, RuleKnownExploited, RuleSkip, reason.PolicyNotApplicable, "sbom.required fails"},
 		{"within limits", "vulnerabilities: {maximum: {critical: 0, medium: 1}}\n", nil, RuleVulnerabilityLimit, RulePass, "", "1 medium (at most 1)"},
 		{"over a limit", "vulnerabilities: {maximum: {critical: 0, medium: 1}}\n", exploited, RuleVulnerabilityLimit, RuleFail, reason.PolicyVulnerabilityThreshold, "1 critical (at most 0)"},
 		{"unknown severity counts as high", "vulnerabilities: {maximum: {critical: 0, high: 0}}\n", func(f *Facts) { f.Vulnerabilities[0].Severity = "moderate-ish" }, RuleVulnerabilityLimit, RuleFail, reason.PolicyVulnerabilityThreshold, "1 high (at most 0)"},
@@ -687,5 +689,37 @@ func TestExplain(t *testing.T) {
 	f.Signers = append(f.Signers, f.Signers[0])
 	if l := Explain(Evaluate(p, f, testNow)); len(l) != 0 {
 		t.Fatalf("clean result lost %+v", l)
+	}
+}
+
+// TestMissingSBOMIsOneFailure: without the SBOM a policy requires, the
+// verdict says so once, with one hint; the rules that would read it skip,
+// and the grade's points are lost without repeating the hint.
+func TestMissingSBOMIsOneFailure(t *testing.T) {
+	p := mustLoad(t, "sbom: {maxProductGrade: D, forbiddenLabels: [abandoned]}\nlicences: {deny: [SSPL-1.0]}\n"+
+		"vulnerabilities: {knownExploited: knock-out, maximum: {critical: 0}}\npoints: {maximum: 100, pass: 60, grades: {A: 100, B: 90, C: 75, D: 60, E: 30, F: 10, G: 0}}\n")
+	f := goodFacts()
+	f.SBOM, f.Vulnerabilities = SBOM{}, nil
+	res := Evaluate(p, f, testNow)
+	if res.Passed() {
+		t.Fatal("passed without the required SBOM")
+	}
+	var failed, hints []string
+	for _, rr := range res.Rules {
+		if rr.Status == RuleFail {
+			failed = append(failed, rr.ID+" "+rr.Reason)
+		}
+		if rr.Hint != "" {
+			hints = append(hints, rr.ID)
+		}
+	}
+	if want := []string{RuleSBOMRequired + " " + reason.PolicySBOMMissing, RulePointsGrade + " " + reason.PolicySBOMMissing, RulePointsPass + " " + reason.PolicyPointsBelowPass}; !slices.Equal(failed, want) {
+		t.Errorf("failed rules = %q, want %q", failed, want)
+	}
+	if want := []string{RuleSBOMRequired, RulePointsPass}; !slices.Equal(hints, want) {
+		t.Errorf("rules with a hint = %q, want %q", hints, want)
+	}
+	if res.Points == nil || res.Points.Earned != 0 {
+		t.Errorf("points = %+v, want 0 earned", res.Points)
 	}
 }

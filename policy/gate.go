@@ -9,6 +9,13 @@ type GateResult struct {
 	PolicySHA256 string
 	Dependencies int // distinct dependencies judged
 	Uncertified  []GateFinding
+	// Baselined are dependencies that are not certified either but were
+	// accepted before (the gate's --baseline): listed, never failing, so
+	// that a team can adopt the gate on an existing project and fail only
+	// on what it adds.
+	Baselined []GateFinding
+	// Baseline names the baseline file, when one was given.
+	Baseline string
 	// Rejected are VSAs that do not verify: changed after signing, or
 	// corrupt. They fail the gate: evidence that was given must hold.
 	Rejected []Check

@@ -122,10 +122,29 @@ func (ctx *evalContext) attestations() *outcome {
 		}
 	}
 	if len(missing) > 0 {
-		return failed(reason.PolicyAttestationMissing, "no verified attestation of type "+strings.Join(missing, ", "),
-			"publish the attestation as a signed bundle beside the artifact (ARTIFACT.intoto.jsonl)", ev...)
+		hint := "publish the attestation as a signed bundle beside the artifact (ARTIFACT.intoto.jsonl)"
+		if other := ctx.otherProvenanceVersion(missing); other != "" {
+			hint = "the artifact has verified SLSA provenance " + other + "; to accept any SLSA provenance version, " +
+				"drop the version from attestations and require provenance (provenance: {required: true})"
+		}
+		return failed(reason.PolicyAttestationMissing, "no verified attestation of type "+strings.Join(missing, ", "), hint, ev...)
 	}
 	return passed("verified attestations of every required type", ev...)
+}
+
+// otherProvenanceVersion names the SLSA provenance the artifact has when
+// the policy misses another version of it, so that the verdict does not
+// read as if the artifact had no provenance at all.
+func (ctx *evalContext) otherProvenanceVersion(missing []string) string {
+	if !slices.ContainsFunc(missing, vocab.IsSLSAProvenance) {
+		return ""
+	}
+	for _, t := range ctx.f.PredicateTypes {
+		if vocab.IsSLSAProvenance(t) && !slices.Contains(missing, t) {
+			return t
+		}
+	}
+	return ""
 }
 
 func (ctx *evalContext) provenance() *outcome {
@@ -287,6 +306,10 @@ func (ctx *evalContext) pointsGrade() *outcome {
 		o := failed(reason.PolicyGradeExceeded, fmt.Sprintf("no product grade: 0 of %d points", pt.Maximum), hintSBOM, ev)
 		if !ctx.f.SBOM.Present {
 			o.reason = reason.PolicySBOMMissing
+			if ctx.sbomRequired() {
+				// sbom.required fails and says what to do.
+				o.message, o.hint = fmt.Sprintf("no product grade without an SBOM (%s fails): 0 of %d points", RuleSBOMRequired, pt.Maximum), ""
+			}
 		}
 		o.failPoints = pt.Maximum
 		return o

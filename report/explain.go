@@ -13,15 +13,19 @@ import (
 func ExplainText(r *policy.Result) string {
 	var b strings.Builder
 	if r.Points != nil {
-		fmt.Fprintf(&b, "%s: %d of %d points (pass at %d), %s\n", r.Subject.Name, r.Points.Earned, r.Points.Maximum, r.Points.Pass, r.Status)
+		fmt.Fprintf(&b, "%s: %d of %d points (pass at %d), %s%s\n", r.Subject.Name, r.Points.Earned, r.Points.Maximum, r.Points.Pass, r.Status, knockOutNote(r))
 	} else {
-		fmt.Fprintf(&b, "%s: %s\n", r.Subject.Name, r.Status)
+		fmt.Fprintf(&b, "%s: %s%s\n", r.Subject.Name, r.Status, knockOutNote(r))
 	}
 	losses := policy.Explain(r)
 	if len(losses) == 0 {
 		b.WriteString("  nothing lost\n")
 	}
 	for _, l := range losses {
+		if l.Rule == policy.RulePointsPass {
+			// Its hint points to this explanation; the lines above are it.
+			l.Hint = ""
+		}
 		b.WriteString("  " + lossLine(l) + "\n")
 		for _, e := range l.Evidence {
 			b.WriteString("      " + evidenceLine(e) + "\n")
@@ -61,4 +65,25 @@ func lossLine(l policy.Loss) string {
 		s += " (" + l.Hint + ")"
 	}
 	return s
+}
+
+// knockOuts lists the knock-out rules that failed a policy, the points
+// threshold aside: what decided a FAIL that the points do not explain.
+func knockOuts(r *policy.Result) []string {
+	var out []string
+	for _, l := range policy.Explain(r) {
+		if l.KnockOut && l.Rule != policy.RulePointsPass {
+			out = append(out, l.Rule)
+		}
+	}
+	return out
+}
+
+// knockOutNote is ": knocked out by RULE, ..." for a failed policy with
+// failed knock-out rules, and empty otherwise.
+func knockOutNote(r *policy.Result) string {
+	if ko := knockOuts(r); len(ko) > 0 {
+		return ": knocked out by " + strings.Join(ko, ", ")
+	}
+	return ""
 }

@@ -23,7 +23,7 @@ func TestExplainText(t *testing.T) {
 			{ID: "fine", Action: policy.ActionFail, Status: policy.RulePass, Message: "holds"},
 		},
 	}
-	const want = `dist/tool-linux-amd64: 85 of 100 points (pass at 50), FAIL
+	const want = `dist/tool-linux-amd64: 85 of 100 points (pass at 50), FAIL: knocked out by sbom.forbidden-labels, gone
   knock-out  sbom.forbidden-labels: forbidden labels on components (1) (replace them)
       pkg:deb/debian/liblzma5@5.4.1  single-maintainer  at dist/tool.cdx.json#/components/1
   -5 points  two-signers: does not hold: size(signers) >= 2
@@ -31,6 +31,14 @@ func TestExplainText(t *testing.T) {
 `
 	if got := ExplainText(r); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	// Below the threshold alone: no knock-out to name, and no hint that
+	// sends the reader to --explain while reading it.
+	below := &policy.Result{Subject: policy.Subject{Name: "tool"}, Status: policy.StatusFail, Points: &policy.Score{Earned: 40, Maximum: 100, Pass: 60},
+		Rules: []policy.RuleResult{{ID: policy.RulePointsPass, Action: policy.ActionFail, Status: policy.RuleFail, Message: "40 of 100 points; at least 60 needed",
+			Hint: "see why each point was lost (sovcheck verify --explain)"}}}
+	if got := ExplainText(below); got != "tool: 40 of 100 points (pass at 60), FAIL\n  knock-out  points.pass: 40 of 100 points; at least 60 needed\n" {
+		t.Errorf("below the threshold: got %q", got)
 	}
 	clean := &policy.Result{Subject: policy.Subject{Name: "tool"}, Status: policy.StatusPass}
 	if got := ExplainText(clean); got != "tool: PASS\n  nothing lost\n" {

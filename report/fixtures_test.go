@@ -7,9 +7,16 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sovcheck/sovcheck/internal/buildinfo"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
 )
+
+// testBuild is the build the golden reports name: a stamped release, so
+// that they show what an auditor reads (and stay the same on any Go).
+var testBuild = buildinfo.Info{Version: "v1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", ModifiedKnown: true, GoVersion: "go1.26.0"}
+
+func init() { buildInfo = func() buildinfo.Info { return testBuild } }
 
 // samplePolicy is a policy result on the first sample artifact: points,
 // a penalty with SBOM evidence, a warning, a waiver and a rule that did

@@ -48,3 +48,23 @@ func FuzzReadDocument(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGateBaseline: any input is a baseline of named dependencies or an
+// error with no set; nothing panics.
+func FuzzGateBaseline(f *testing.F) {
+	f.Add([]byte(`{"mediaType": "` + vocab.MediaTypeGate + `", "uncertified": [{"dependency": "pkg:golang/example.com/c@v1.0.0"}], "baselined": [{"dependency": "x@1"}]}`))
+	f.Add([]byte(`{"mediaType": "` + vocab.MediaTypeGate + `", "uncertified": [{"dependency": ""}]}`))
+	f.Add([]byte(`{"mediaType": "application/vnd.sovcheck.verify.v1+json"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := parseGateBaseline(data, "baseline.json")
+		if (err == nil) == (set == nil) {
+			t.Fatalf("set %v with error %v", set, err)
+		}
+		for dep := range set {
+			if dep == "" {
+				t.Fatal("an empty dependency accepted")
+			}
+		}
+	})
+}

@@ -39,11 +39,21 @@ func WriteGateText(w io.Writer, r *policy.GateResult) error {
 		status = "FAIL"
 	}
 	fmt.Fprintf(&b, "%s: %d of %d dependencies of %s certified under policy %s (sha256 %s)",
-		status, r.Dependencies-len(r.Uncertified), r.Dependencies, r.Input, r.Policy, r.PolicySHA256)
+		status, r.Dependencies-len(r.Uncertified)-len(r.Baselined), r.Dependencies, r.Input, r.Policy, r.PolicySHA256)
 	if n := len(r.Rejected); n > 0 {
 		fmt.Fprintf(&b, "; %d VSA%s rejected", n, map[bool]string{true: "", false: "s"}[n == 1])
 	}
+	b.WriteString(baselineNote(r))
 	b.WriteByte('\n')
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// baselineNote says how many uncertified dependencies the baseline
+// accepted, when one was given.
+func baselineNote(r *policy.GateResult) string {
+	if r.Baseline == "" {
+		return ""
+	}
+	return fmt.Sprintf("; %d uncertified accepted by the baseline %s", len(r.Baselined), r.Baseline)
 }

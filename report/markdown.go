@@ -118,7 +118,11 @@ func mdHead(v *view) string {
 		facts = append(facts, fmt.Sprintf("%d more", n))
 	}
 	if v.Points != nil {
-		facts = append(facts, fmt.Sprintf("**%d/%d** %s (%d to pass)", v.Points.Earned, v.Points.Maximum, v.PointsNote, v.Points.Pass))
+		pts := fmt.Sprintf("**%d/%d** %s (%d to pass)", v.Points.Earned, v.Points.Maximum, v.PointsNote, v.Points.Pass)
+		if v.KnockOut != "" {
+			pts += ", FAIL by knock-out: " + mdText(v.KnockOut)
+		}
+		facts = append(facts, pts)
 	}
 	if len(facts) > 0 {
 		b.WriteString(strings.Join(facts, " · ") + "\n\n")
@@ -293,7 +297,7 @@ func mdPortfolio(p portfolioView) string {
 	var b strings.Builder
 	d := p.Doc
 	t := d.Totals
-	fmt.Fprintf(&b, "<details><summary>Portfolio: %d products, %d shared upstreams, supplier HHI %.3f</summary>\n\n", t.Products, t.Shared, d.SupplierHHI)
+	fmt.Fprintf(&b, "<details><summary>Portfolio: %d products, %d shared upstreams, supplier HHI %s</summary>\n\n", t.Products, t.Shared, supplierHHI(d))
 	b.WriteString("| Grade | Risk | Product | Worst component |\n|---|---|---|---|\n")
 	for _, pr := range p.Products {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", mdText(string(pr.Grade)), pr.Risk, mdCell(productTitle(pr.Name, pr.Version)), mdCell(pr.Worst))
@@ -350,16 +354,48 @@ func mdRebuildEmoji(s rebuild.Status) string {
 	return "❌"
 }
 
-// wordJoiner follows every "@" taken from an input, so that a hostile
-// string cannot mention people or teams in a pull-request comment.
+// wordJoiner follows an "@" taken from an input where a mention could
+// start, so that a hostile string cannot mention people or teams in a
+// pull-request comment.
 const wordJoiner = "\u2060"
+
+// breakMentions puts a word joiner after each "@" that could start a
+// mention: at the start or after a character that is not a letter, digit
+// or underscore, as GitHub reads mentions. An "@" inside a word (a purl's
+// version, a workflow ref, an e-mail address) mentions no one and stays
+// as it is, so that what a reader copies from the report is what the
+// input said, with no invisible character in it.
+func breakMentions(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	prev := rune(-1)
+	for _, r := range s {
+		b.WriteRune(r)
+		if r == '@' && mentionAfter(prev) {
+			b.WriteString(wordJoiner)
+		}
+		prev = r
+	}
+	return b.String()
+}
+
+// mentionAfter reports whether an "@" after prev (-1: at the start) may
+// start a mention.
+func mentionAfter(prev rune) bool {
+	return prev == -1 || !(unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '_')
+}
 
 // mdText escapes prose taken from an input: HTML and Markdown syntax are
 // shown as typed, line breaks become spaces, so that the text stays
 // inside its table cell or paragraph.
 func mdText(s string) string {
 	var b strings.Builder
+	prev := rune(-1)
 	for _, r := range s {
+		last := prev
+		prev = r
 		switch {
 		case r == '&':
 			b.WriteString("&amp;")
@@ -367,7 +403,7 @@ func mdText(s string) string {
 			b.WriteString("&lt;")
 		case r == '>':
 			b.WriteString("&gt;")
-		case r == '@':
+		case r == '@' && mentionAfter(last):
 			b.WriteString("@" + wordJoiner)
 		case strings.ContainsRune("\\`*_[]|~#!", r):
 			b.WriteByte('\\')
@@ -431,9 +467,9 @@ func mdHTML(s string) string {
 		}
 		return r
 	}, s)
-	return summaryEscaper.Replace(html.EscapeString(s))
+	return summaryEscaper.Replace(html.EscapeString(breakMentions(s)))
 }
 
-var summaryEscaper = strings.NewReplacer("@", "@"+wordJoiner, "[", "&#91;", "]", "&#93;", "*", "&#42;", "_", "&#95;", "`", "&#96;", "|", "&#124;", "~", "&#126;")
+var summaryEscaper = strings.NewReplacer("[", "&#91;", "]", "&#93;", "*", "&#42;", "_", "&#95;", "`", "&#96;", "|", "&#124;", "~", "&#126;")
 
 func mdStatus(s policy.Status) string { return mdEmoji(s) + " " + string(s) }

@@ -126,6 +126,27 @@ func TestMarkdownCode(t *testing.T) {
 	if got := mdText("*x* <b> @team [l](u) a|b\nc"); got != "\\*x\\* &lt;b&gt; @\u2060team \\[l\\](u) a\\|b c" {
 		t.Errorf("mdText = %q", got)
 	}
+	// An "@" inside a word mentions no one and stays as the input wrote
+	// it: a purl, a workflow ref or an e-mail address copied from the
+	// report holds no invisible character. One that starts a word is
+	// still broken.
+	for in, want := range map[string]string{
+		"pkg:golang/golang.org/x/mod@v0.42.0": "pkg:golang/golang.org/x/mod@v0.42.0",
+		"release.yml@refs/tags/v1.2.0":        "release.yml@refs/tags/v1.2.0",
+		"owner procurement@acme.example":      "owner procurement@acme.example",
+		"@everyone (@team) x_@y":              "@\u2060everyone (@\u2060team) x\\_@y",
+		"pkg:npm/@scope/name@1.0":             "pkg:npm/@\u2060scope/name@1.0",
+	} {
+		if got := mdText(in); got != want {
+			t.Errorf("mdText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := mdHTML("github.com/acme/tool@v1.2.0"); got != "github.com/acme/tool@v1.2.0" {
+		t.Errorf("mdHTML of a module version = %q", got)
+	}
+	if got := mdHTML("@team"); got != "@\u2060team" {
+		t.Errorf("mdHTML of a mention = %q", got)
+	}
 }
 
 // stripCodeSpans removes the code spans of md, as a Markdown reader would

@@ -3,9 +3,10 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"runtime/debug"
 	"slices"
+	"strings"
 
+	"github.com/sovcheck/sovcheck/internal/buildinfo"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
@@ -33,20 +34,12 @@ const (
 
 const modulePath = "github.com/sovcheck/sovcheck"
 
-// toolName is "sovcheck" and its version when the binary records one.
-func toolName() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Path == modulePath && bi.Main.Version != "" {
-			return "sovcheck " + bi.Main.Version
-		}
-		for _, m := range bi.Deps {
-			if m.Path == modulePath {
-				return "sovcheck " + m.Version
-			}
-		}
-	}
-	return "sovcheck"
-}
+// buildInfo names the running build; tests pin it.
+var buildInfo = buildinfo.Read
+
+// toolName names the exact build that judged, as `sovcheck version` does:
+// "sovcheck VERSION (commit REVISION, clean|dirty, GOVERSION)".
+func toolName() string { return "sovcheck " + buildInfo().String() }
 
 // view is what the HTML and Markdown reports show, computed once.
 type view struct {
@@ -57,6 +50,7 @@ type view struct {
 	Headline   []string // summary facts, most important first
 	Points     *policy.Score
 	PointsNote string
+	KnockOut   string // the failed knock-out rules of failed policies, the points threshold aside
 	Artifacts  []artifactView
 	Rebuilds   []rebuildView
 	Products   []productView
@@ -132,6 +126,7 @@ func newView(docs *Documents, opts Options) *view {
 		}
 	}
 	v.Points, v.PointsNote = pointsSummary(policies)
+	v.KnockOut = knockOutRules(policies)
 
 	for i := range docs.Labels {
 		v.Products = append(v.Products, newProductView(&docs.Labels[i], opts.MinGrade))
@@ -179,6 +174,21 @@ func pointsSummary(results []*policy.Result) (*policy.Score, string) {
 		return worst, "points"
 	}
 	return worst, fmt.Sprintf("points, the lowest of %d artifacts", scored)
+}
+
+// knockOutRules names the knock-out rules that failed any of the
+// policies, once each, so that a FAIL beside points above the threshold
+// says what decided it.
+func knockOutRules(results []*policy.Result) string {
+	var rules []string
+	for _, r := range results {
+		for _, id := range knockOuts(r) {
+			if !slices.Contains(rules, id) {
+				rules = append(rules, id)
+			}
+		}
+	}
+	return strings.Join(rules, ", ")
 }
 
 func headline(v *view) []string {

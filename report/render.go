@@ -9,6 +9,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // DocumentFormats lists the formats `sovcheck report` renders documents
@@ -59,11 +60,6 @@ func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
 		}
 	}
 	v := newView(docs, opts)
-	for _, a := range v.Artifacts {
-		if p := a.Policy; p != nil && p.Points != nil {
-			fmt.Fprintf(&b, "points %d/%d (%d to pass) %s, policy %s\n", p.Points.Earned, p.Points.Maximum, p.Points.Pass, a.Verdict.Subject.Name, p.Policy.Name)
-		}
-	}
 	for _, r := range v.Rebuilds {
 		st := policy.StatusFail
 		switch r.Status {
@@ -95,8 +91,8 @@ func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
 	}
 	for _, p := range v.Portfolios {
 		t := p.Doc.Totals
-		fmt.Fprintf(&b, "portfolio: %d products, %d components, %d upstreams (%d shared), supplier HHI %.3f, as of %s\n",
-			t.Products, t.Components, t.Upstreams, t.Shared, p.Doc.SupplierHHI, p.Doc.AsOf)
+		fmt.Fprintf(&b, "portfolio: %d products, %d components, %d upstreams (%d shared), supplier HHI %s, as of %s\n",
+			t.Products, t.Components, t.Upstreams, t.Shared, supplierHHI(p.Doc), p.Doc.AsOf)
 		for _, u := range p.Doc.Upstreams[:min(len(p.Doc.Upstreams), 3)] {
 			fmt.Fprintf(&b, "  shared by %s of products: %s (fragility %.2f)\n", percent(u.Share), u.Upstream, u.Fragility)
 		}
@@ -114,4 +110,14 @@ func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// supplierHHI is the portfolio's supplier concentration, or "unknown"
+// when no SBOM names a supplier: an index of 0 would read as "spread over
+// many suppliers", the opposite of "not known".
+func supplierHHI(d *sbom.PortfolioReport) string {
+	if len(d.Suppliers) == 0 {
+		return "unknown (no supplier named)"
+	}
+	return fmt.Sprintf("%.3f", d.SupplierHHI)
 }

@@ -125,6 +125,11 @@ func Text(w io.Writer, verdicts []policy.Verdict, style Style) error {
 	}
 	d := NewVerifyDocument(verdicts)
 	fmt.Fprintf(&b, "%s: %d artifact%s, %d passed, %d failed\n", d.Status, d.Summary.Artifacts, plural(d.Summary.Artifacts), d.Summary.Passed, d.Summary.Failed)
+	for _, v := range verdicts {
+		if p := v.Policy; p != nil && p.Points != nil {
+			fmt.Fprintf(&b, "points %d/%d (%d to pass) %s, policy %s%s\n", p.Points.Earned, p.Points.Maximum, p.Points.Pass, v.Subject.Name, p.Policy.Name, knockOutNote(p))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

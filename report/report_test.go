@@ -6,6 +6,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/vocab"
@@ -106,5 +108,31 @@ func TestColorOnlyWhenAsked(t *testing.T) {
 func TestUnknownFormat(t *testing.T) {
 	if err := Render(&bytes.Buffer{}, "yaml", nil, Style{}); err == nil {
 		t.Fatal("unknown format accepted")
+	}
+}
+
+// TestSupplierHHIUnknown: a portfolio in which no SBOM names a supplier
+// has no supplier concentration to show; 0.000 would read as "spread".
+func TestSupplierHHIUnknown(t *testing.T) {
+	docs := sampleDocuments(t)
+	for _, f := range []string{"text", "markdown"} {
+		var known bytes.Buffer
+		if err := RenderDocuments(&known, f, docs, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`supplier HHI 0\.\d{3}`).Match(known.Bytes()) {
+			t.Errorf("%s: the sample portfolio's supplier HHI is not shown", f)
+		}
+	}
+	p := &docs.Portfolios[0]
+	p.Suppliers, p.SupplierHHI = nil, 0
+	for _, f := range []string{"text", "markdown"} {
+		var buf bytes.Buffer
+		if err := RenderDocuments(&buf, f, docs, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), "supplier HHI unknown (no supplier named)") || strings.Contains(buf.String(), "supplier HHI 0.000") {
+			t.Errorf("%s without suppliers:\n%s", f, buf.String())
+		}
 	}
 }

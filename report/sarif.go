@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -56,13 +57,69 @@ type sarifDriver struct {
 	Version        string      `json:"version,omitempty"`
 	InformationURI string      `json:"informationUri"`
 	Rules          []sarifRule `json:"rules"`
+	// Properties name the exact build, as far as it recorded itself:
+	// "build" (the line of `sovcheck version`), "commit", "modified",
+	// "moduleSum".
+	Properties map[string]any `json:"properties,omitempty"`
+}
+
+// sarifBuild is the driver's properties for the running build.
+func sarifBuild() map[string]any {
+	bi := buildInfo()
+	p := map[string]any{"build": bi.String()}
+	if bi.Commit != "" {
+		p["commit"] = bi.Commit
+	}
+	if bi.ModifiedKnown {
+		p["modified"] = bi.Modified
+	}
+	if bi.Sum != "" {
+		p["moduleSum"] = bi.Sum
+	}
+	return p
 }
 
 type sarifRule struct {
-	ID               string    `json:"id"`
-	Name             string    `json:"name"`
-	ShortDescription sarifText `json:"shortDescription"`
-	Help             sarifText `json:"help"`
+	ID               string          `json:"id"`
+	Name             string          `json:"name"`
+	ShortDescription sarifText       `json:"shortDescription"`
+	Help             sarifText       `json:"help"`
+	HelpURI          string          `json:"helpUri,omitempty"`
+	Properties       *sarifRuleProps `json:"properties,omitempty"`
+}
+
+// sarifRuleProps carry what GitHub code scanning reads beyond SARIF
+// itself: "security-severity" (0.1-10; 9 and above is critical, 7 high,
+// 4 medium, below that low) and tags.
+type sarifRuleProps struct {
+	SecuritySeverity string   `json:"security-severity"`
+	Tags             []string `json:"tags"`
+}
+
+// docsURI is where the reason codes and labels are documented.
+const docsURI = "https://" + modulePath + "/blob/main/docs/"
+
+// ruleDocs gives a rule its documentation link and severity. A label's
+// severity is ten times its default fragility weight (docs/risk.md), the
+// impact labels 4.0 and systemic-fragile 7.0; a reason code's follows the
+// level it is first reported at: an error 8.0, a warning 5.0, a note 2.0.
+func ruleDocs(ruleID, level string) (string, *sarifRuleProps) {
+	tags := []string{"security", "supply-chain"}
+	if l := sbom.Label(ruleID); sbom.LabelHint(l) != "" {
+		sev := 3.0
+		if w, ok := sbom.DefaultConfig().Weights[l]; ok {
+			sev = max(10*w, 0.1)
+		}
+		switch l {
+		case vocab.LabelSystemicFragile:
+			sev = 7
+		case vocab.LabelHighBlastRadius, vocab.LabelPortfolioPervasive:
+			sev = 4
+		}
+		return docsURI + "risk.md#fragility-label-weights", &sarifRuleProps{SecuritySeverity: strconv.FormatFloat(sev, 'f', 1, 64), Tags: append(tags, "sbom")}
+	}
+	sev := map[string]string{"error": "8.0", "warning": "5.0"}[level]
+	return docsURI + "reasons.md", &sarifRuleProps{SecuritySeverity: cmp.Or(sev, "2.0"), Tags: tags}
 }
 
 type sarifText struct {
@@ -77,6 +134,8 @@ type sarifResult struct {
 	Locations           []sarifLocation   `json:"locations"`
 	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// BaselineState is "new" or "unchanged" when a baseline was given.
+	BaselineState string `json:"baselineState,omitempty"`
 }
 
 type sarifLocation struct {
@@ -117,6 +176,7 @@ func (s *sarifBuilder) add(ruleID, description, hint, level, message string, loc
 	r, ok := s.rules[ruleID]
 	if !ok {
 		r = sarifRule{ID: ruleID, Name: ruleName(ruleID), ShortDescription: sarifText{description}, Help: sarifText{noHint}}
+		r.HelpURI, r.Properties = ruleDocs(ruleID, level)
 	}
 	if hint != "" && r.Help.Text == noHint {
 		r.Help.Text = hint
@@ -159,7 +219,7 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		if r.Status == rebuild.StatusSkip {
 			level = "warning"
 		}
-		s.add(id, describeCode(id), help, level, fmt.Sprintf("rebuild %s of %s: %s", r.Status, r.Name, msg),
+		s.add(id, describeCode(id), help, level, fmt.Sprintf("rebuild %s of %s: %s", r.Status, relativePath(r.Name), msg),
 			[]sarifLocation{artifactLocation(r.Name, r.Digest)}, nil, "rebuild", r.Name)
 	}
 	for _, p := range v.Products {
@@ -167,10 +227,20 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 	}
 	for _, p := range v.Portfolios {
 		for _, f := range p.Doc.Failures {
-			s.add(f.Code, describeCode(f.Code), f.Hint, "error", fmt.Sprintf("SBOM %s not read: %s", f.Source, f.Message),
+			s.add(f.Code, describeCode(f.Code), f.Hint, "error", fmt.Sprintf("SBOM %s not read: %s", relativePath(f.Source), f.Message),
 				[]sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(f.Source)}}}}, nil, "portfolio", f.Source)
 		}
 	}
+	var props map[string]any
+	if asOf := advisoriesAsOf(v.Products, v.Artifacts); len(asOf) > 0 {
+		props = map[string]any{"advisoriesAsOf": asOf}
+	}
+	return s.write(w, props)
+}
+
+// write writes the log of one run: its rules sorted by id, each result
+// pointing at its rule, and the run's properties.
+func (s *sarifBuilder) write(w io.Writer, props map[string]any) error {
 	ids := make([]string, 0, len(s.rules))
 	for id := range s.rules {
 		ids = append(ids, id)
@@ -190,12 +260,10 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		results[i].RuleIndex = index[results[i].RuleID]
 	}
 	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{{
-		Tool:    sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: strings.TrimPrefix(strings.TrimPrefix(toolName(), "sovcheck"), " "), InformationURI: "https://" + modulePath, Rules: rules}},
-		Results: results,
+		Tool:       sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: buildInfo().Version, InformationURI: "https://" + modulePath, Rules: rules, Properties: sarifBuild()}},
+		Results:    results,
+		Properties: props,
 	}}}
-	if asOf := advisoriesAsOf(v.Products, v.Artifacts); len(asOf) > 0 {
-		log.Runs[0].Properties = map[string]any{"advisoriesAsOf": asOf}
-	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -215,7 +283,7 @@ func sarifVerdict(s *sarifBuilder, a artifactView) {
 				level = "warning"
 			}
 		}
-		msg := fmt.Sprintf("%s %s of %s", c.Status, c.ID, vd.Subject.Name)
+		msg := fmt.Sprintf("%s %s of %s", c.Status, c.ID, relativePath(vd.Subject.Name))
 		if c.Message != "" {
 			msg += ": " + c.Message
 		}
@@ -252,48 +320,82 @@ func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
 		}
 		loc := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(e.Source)}}}
 		if name := cmp.Or(e.Component, e.Check, e.Label); name != "" {
-			loc.LogicalLocations = []sarifLogical{{Name: name, FullyQualifiedName: e.Source + "#" + e.Pointer}}
+			loc.LogicalLocations = []sarifLogical{{Name: name, FullyQualifiedName: relativePath(e.Source) + "#" + e.Pointer}}
 		}
 		out = append(out, loc)
 	}
 	return out
 }
 
+// sarifProduct reports an SBOM's findings one result per label: the
+// components carrying it, worst first (as the report orders them), the
+// first at the result's location and the next ones as related locations,
+// so that a code-scanning page lists a handful of rules per product, not
+// one alert per component and label.
 func sarifProduct(s *sarifBuilder, d *sbom.Report) {
+	type labelled struct {
+		c *sbom.ComponentResult
+		f sbom.Finding
+	}
+	groups := map[sbom.Label][]labelled{}
+	var order []sbom.Label
 	for i := range d.Components {
 		c := &d.Components[i]
-		level := "note"
-		switch {
-		case c.Grade.Rank() >= vocab.GradeRank("E"):
-			level = "error"
-		case c.Grade.Rank() >= vocab.GradeRank("C"):
-			level = "warning"
-		}
-		file, line := d.Product.Source, 0
-		if f, l, ok := fileLine(c.Location); ok {
-			file, line = f, l
-		}
 		for _, f := range c.Labels {
 			if f.Label == mitigationLabel {
 				continue
 			}
-			where := strings.TrimSpace(f.Field + " " + f.Record)
-			msg := fmt.Sprintf("%s in %s (grade %s, risk %d): %s", c.Title(), productTitle(d.Product.Name, d.Product.Version), c.Grade, c.Risk, f.Detail)
-			if where != "" {
-				msg += " [" + f.Rule + " " + where + "]"
+			if _, seen := groups[f.Label]; !seen {
+				order = append(order, f.Label)
 			}
-			loc := sarifLocation{
-				PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(file)}},
-				LogicalLocations: []sarifLogical{{Name: c.Title(), FullyQualifiedName: d.Product.Source + "#" + c.Location}},
-			}
-			if line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
-			}
-			s.add(string(f.Label), "SBOM component labelled "+string(f.Label),
-				"sovcheck sbom labels explains the label and what to do about it; the message names the SBOM field or data record that fired it",
-				level, msg, []sarifLocation{loc}, nil, d.Product.Source, c.Location, f.Rule)
+			groups[f.Label] = append(groups[f.Label], labelled{c, f})
 		}
 	}
+	product := productTitle(d.Product.Name, d.Product.Version)
+	for _, l := range order {
+		g := groups[l]
+		slices.SortStableFunc(g, func(a, b labelled) int { return cmp.Compare(b.c.Risk, a.c.Risk) })
+		worst := g[0]
+		level := "note"
+		switch {
+		case worst.c.Grade.Rank() >= vocab.GradeRank("E"):
+			level = "error"
+		case worst.c.Grade.Rank() >= vocab.GradeRank("C"):
+			level = "warning"
+		}
+		msg := fmt.Sprintf("%d component%s of %s labelled %s; worst %s (grade %s, risk %d): %s", len(g), plural(len(g)), product, l,
+			worst.c.Title(), worst.c.Grade, worst.c.Risk, worst.f.Detail)
+		if where := strings.TrimSpace(worst.f.Field + " " + worst.f.Record); where != "" {
+			msg += " [" + worst.f.Rule + " " + where + "]"
+		}
+		if len(g) > 1 {
+			msg += fmt.Sprintf("; the others are listed as related locations (at most %d)", sarifRelated)
+		}
+		var related []sarifLocation
+		for _, lc := range g[1:min(len(g), sarifRelated+1)] {
+			related = append(related, componentLocation(d, lc.c))
+		}
+		hint := sbom.LabelHint(l)
+		s.add(string(l), "SBOM components labelled "+string(l), hint, level, msg,
+			[]sarifLocation{componentLocation(d, worst.c)}, related, d.Product.Source, string(l))
+	}
+}
+
+// componentLocation points at a component: the line of the SBOM when the
+// reader recorded one, and the component by name and JSON pointer.
+func componentLocation(d *sbom.Report, c *sbom.ComponentResult) sarifLocation {
+	file, line := d.Product.Source, 0
+	if f, l, ok := fileLine(c.Location); ok {
+		file, line = f, l
+	}
+	loc := sarifLocation{
+		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(file)}},
+		LogicalLocations: []sarifLogical{{Name: c.Title(), FullyQualifiedName: relativePath(d.Product.Source) + "#" + c.Location}},
+	}
+	if line > 0 {
+		loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+	}
+	return loc
 }
 
 // fileLine splits a "file:line" location.
@@ -312,6 +414,7 @@ func fileLine(loc string) (string, int, bool) {
 // artifactLocation points at an artifact: the file as named, and the
 // artifact by name and digest.
 func artifactLocation(name, digest string) sarifLocation {
+	name = relativePath(name)
 	fq := name
 	if digest != "" && digest != name {
 		fq = name + "@" + digest
@@ -328,7 +431,23 @@ func sarifURI(s string) string {
 	if u, err := url.Parse(s); err == nil && len(u.Scheme) > 1 {
 		return u.String()
 	}
-	return (&url.URL{Path: filepath.ToSlash(s)}).String()
+	return (&url.URL{Path: filepath.ToSlash(relativePath(s))}).String()
+}
+
+// relativePath keeps a SARIF log free of the machine's absolute paths,
+// which code scanning cannot place in a repository and which say more
+// about the machine than the finding needs: an absolute path below the
+// working directory becomes relative to it, any other the file's name.
+func relativePath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && filepath.IsLocal(rel) {
+			return rel
+		}
+	}
+	return filepath.Base(p)
 }
 
 // ruleName turns SIGNATURE_INVALID into SignatureInvalid, and

@@ -3,13 +3,18 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"html"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/sovcheck/sovcheck/internal/buildinfo"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // sarifSchema compiles the official SARIF 2.1.0 schema (testdata/README.md
@@ -211,5 +216,94 @@ func TestSARIFLocations(t *testing.T) {
 		if f != want.file || l != want.line || ok != want.ok {
 			t.Errorf("fileLine(%q) = %q, %d, %v; want %+v", in, f, l, ok, want)
 		}
+	}
+}
+
+// TestReportsNameTheBuild: SARIF and HTML name the build that judged, a
+// modified tree and a build without a VCS stamp included.
+func TestReportsNameTheBuild(t *testing.T) {
+	defer func(b buildinfo.Info) { testBuild = b }(testBuild)
+	for _, c := range []struct {
+		build    buildinfo.Info
+		sarif    []string
+		notSARIF string
+	}{
+		{buildinfo.Info{Version: "v1.2.3-0.20261204213000-0123456789ab+dirty", Commit: "0123456789abcdef0123456789abcdef01234567", Modified: true, ModifiedKnown: true, GoVersion: "go1.26.0"},
+			[]string{`"commit": "0123456789abcdef0123456789abcdef01234567"`, `"modified": true`, `, dirty, go1.26.0)"`}, ""},
+		{buildinfo.Info{Version: "(devel)", GoVersion: "go1.26.0"},
+			[]string{`"build": "(devel) (commit unknown: built without a VCS stamp, go1.26.0)"`}, `"commit"`},
+	} {
+		testBuild = c.build
+		var s, h bytes.Buffer
+		if err := Render(&s, "sarif", sampleVerdicts(), Style{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range c.sarif {
+			if !strings.Contains(s.String(), want) {
+				t.Errorf("SARIF of %s lacks %s", c.build, want)
+			}
+		}
+		if c.notSARIF != "" && strings.Contains(s.String(), c.notSARIF) {
+			t.Errorf("SARIF of %s has %s", c.build, c.notSARIF)
+		}
+		if err := Render(&h, "html", sampleVerdicts(), Style{}); err != nil {
+			t.Fatal(err)
+		}
+		if want := "Made by sovcheck " + c.build.String(); !strings.Contains(html.UnescapeString(h.String()), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}
+
+// TestSARIFGroupsAndPaths: an SBOM's findings are one result per label
+// (its other components as related locations), each rule carries the
+// severity and documentation GitHub code scanning shows, and no absolute
+// path of the machine reaches the log.
+func TestSARIFGroupsAndPaths(t *testing.T) {
+	docs := sampleDocuments(t)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs.Labels[0].Product.Source = filepath.Join(wd, "testdata", "shop.cdx.json")
+	docs.Portfolios[0].Failures = append(docs.Portfolios[0].Failures, sbom.Failure{Source: "/elsewhere/secret/notes.txt", Code: "SBOM_FORMAT_UNKNOWN", Message: "not an SBOM"})
+	out := string(renderSARIF(t, docs))
+	if strings.Contains(out, wd) || strings.Contains(out, "/elsewhere") {
+		t.Errorf("SARIF holds an absolute path:\n%s", out)
+	}
+	for _, want := range []string{`"uri": "testdata/shop.cdx.json"`, `"uri": "notes.txt"`, `"helpUri": "https://github.com/sovcheck/sovcheck/blob/main/docs/risk.md#fragility-label-weights"`,
+		`"security-severity": "9.0"`, `"helpUri": "https://github.com/sovcheck/sovcheck/blob/main/docs/reasons.md"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("SARIF lacks %s", want)
+		}
+	}
+	var log sarifLog
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatal(err)
+	}
+	perRule := map[string]int{}
+	for _, r := range log.Runs[0].Results {
+		if strings.Contains(r.Message.Text, " of shop 1.0 labelled ") {
+			perRule[r.RuleID]++
+		}
+	}
+	labelled := map[string]bool{}
+	for _, c := range docs.Labels[0].Components {
+		for _, f := range c.Labels {
+			if f.Label != mitigationLabel {
+				labelled[string(f.Label)] = true
+			}
+		}
+	}
+	if len(perRule) != len(labelled) {
+		t.Errorf("results for %d labels, the SBOM has %d", len(perRule), len(labelled))
+	}
+	for id, n := range perRule {
+		if n != 1 {
+			t.Errorf("label %s: %d results for one product, want 1", id, n)
+		}
+	}
+	if err := validateSARIF(t, sarifSchema(t), []byte(out)); err != nil {
+		t.Errorf("schema: %v", err)
 	}
 }

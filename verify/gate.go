@@ -20,8 +20,13 @@ type GateOptions struct {
 	// CertifierKeys are PEM public key files of certifiers the policy names
 	// by key id only.
 	CertifierKeys []string
-	Now           func() time.Time // default time.Now
-	Logger        *slog.Logger
+	// Baseline holds the dependencies accepted before, by the name a gate
+	// result gives them (a purl with its version): not certified, they are
+	// listed as baselined and do not fail the gate. BaselineFile names it.
+	Baseline     map[string]bool
+	BaselineFile string
+	Now          func() time.Time // default time.Now
+	Logger       *slog.Logger
 }
 
 // Gate reads a dependency list (go.sum, package-lock.json, go.mod, or a
@@ -33,6 +38,11 @@ type GateOptions struct {
 func Gate(input string, o GateOptions) (*policy.GateResult, error) {
 	if o.Policy == nil {
 		return nil, &ConfigError{reason.New(reason.InputMalformed, "give --policy FILE", "gate without a policy")}
+	}
+	if !o.Policy.Certifies() {
+		return nil, &ConfigError{reason.New(reason.PolicyInvalid,
+			"add a certification section (a certification list pinned under data:, or trusted certifier keys); 'sovcheck policy init' shows one",
+			"policy %s names no certification: the gate would certify no dependency", o.Policy.Name())}
 	}
 	now := o.Now
 	if now == nil {
@@ -50,7 +60,7 @@ func Gate(input string, o GateOptions) (*policy.GateResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &policy.GateResult{Input: input, Policy: o.Policy.Name(), PolicySHA256: o.Policy.SHA256()}
+	res := &policy.GateResult{Input: input, Policy: o.Policy.Name(), PolicySHA256: o.Policy.SHA256(), Baseline: o.BaselineFile}
 	var vsas []*vsaResult
 	for _, f := range o.VSAs {
 		v := checkVSA(pr.certs, f)
@@ -91,8 +101,12 @@ func Gate(input string, o GateOptions) (*policy.GateResult, error) {
 		} else {
 			cert = o.Policy.Certify(pc, at)
 		}
-		if !cert.Certified {
-			res.Uncertified = append(res.Uncertified, policy.GateFinding{Dependency: id, Location: c.Location, Certification: cert})
+		switch f := (policy.GateFinding{Dependency: id, Location: c.Location, Certification: cert}); {
+		case cert.Certified:
+		case o.Baseline[id]:
+			res.Baselined = append(res.Baselined, f)
+		default:
+			res.Uncertified = append(res.Uncertified, f)
 		}
 	}
 	for j, v := range vsas {

@@ -465,6 +465,14 @@ func TestGate(t *testing.T) {
 	if _, err := Gate(sum, GateOptions{}); !IsConfigError(err) {
 		t.Fatalf("gate without a policy: %v", err)
 	}
+	// A policy without certification certifies nothing: no verdict, one error.
+	bare, _, err := LoadPolicy(writeFile(t, filepath.Join(dir, "bare.yaml"), policyHead), testNow, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Gate(sum, GateOptions{Policy: bare}); !IsConfigError(err) || res != nil || !strings.Contains(err.Error(), "names no certification") {
+		t.Fatalf("gate under a policy without certification = %+v, %v", res, err)
+	}
 }
 
 func indentLines(s, prefix string) string {

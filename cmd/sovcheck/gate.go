@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -22,8 +24,15 @@ dependencies whose sha256 it names as subject, or whose purl is its resourceUri)
 unexpired entry of the policy's certification list (a pinned data file) by purl or sha256.
 
 Prints one line per dependency that is not certified, with the fix, one line per VSA that
-does not verify (REJECTED) or does not count (UNUSED), then a summary. Certifiers the policy
-names by key id need their public key: --certifier-key FILE.`,
+does not verify (REJECTED) or does not count (UNUSED), then a summary; --format json, sarif
+(code scanning, each finding at its line of the input), junit or markdown (a pull-request
+comment) for CI. Certifiers the policy names by key id need their public key: --certifier-key
+FILE. A policy without a certification section certifies nothing and is refused (exit 2).
+
+To adopt the gate on an existing project, keep the JSON of one run as a baseline
+(--format json > gate-baseline.json) and pass --baseline gate-baseline.json: the dependencies
+it lists are counted as accepted, and only a dependency it does not list (a new one, or a new
+version) fails the gate.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + `
 EXIT STATUS:
    0   every dependency is certified
@@ -37,6 +46,8 @@ EXIT STATUS:
 			&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` with a certification section", EnvVars: []string{"SOVCHECK_POLICY"}},
 			&cli.StringSliceFlag{Name: "vsa", Usage: "a VSA `FILE` (DSSE envelope or Sigstore bundle) of a dependency (repeat for several)"},
 			&cli.StringSliceFlag{Name: "certifier-key", Usage: "PEM public key `FILE` of a certifier the policy names by key id (repeat for several)"},
+			&cli.StringFlag{Name: "baseline", Usage: "accept the dependencies an earlier run's JSON `FILE` (--format json) lists as uncertified: fail only on new ones"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.GateFormats, ", "), EnvVars: []string{"SOVCHECK_FORMAT"}},
 		},
 		Action: runGate,
 	}
@@ -47,6 +58,10 @@ func runGate(c *cli.Context) error {
 		return &usageError{err: fmt.Errorf("gate takes one dependency list, got %d arguments", c.NArg()),
 			hint: "run 'sovcheck gate --policy ci.yaml go.sum'"}
 	}
+	format := c.String("format")
+	if !slices.Contains(report.GateFormats, format) {
+		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: " + strings.Join(report.GateFormats, ", ")}
+	}
 	if c.String("policy") == "" {
 		return &usageError{err: errors.New("no --policy given"), hint: "give --policy FILE with a certification section; 'sovcheck policy init' writes a starting point"}
 	}
@@ -54,12 +69,18 @@ func runGate(c *cli.Context) error {
 	if err != nil {
 		return reportFileProblems(c.App.ErrWriter, err)
 	}
+	var baseline map[string]bool
+	if f := c.String("baseline"); f != "" {
+		if baseline, err = report.ReadGateBaseline(f); err != nil {
+			return err
+		}
+	}
 	res, err := verify.Gate(c.Args().First(), verify.GateOptions{Policy: po.Policy, VSAs: po.VSAs, CertifierKeys: po.CertifierKeys,
-		Now: po.Now, Logger: newLogger(c)})
+		Baseline: baseline, BaselineFile: c.String("baseline"), Now: po.Now, Logger: newLogger(c)})
 	if err != nil {
 		return err
 	}
-	if err := report.WriteGateText(c.App.Writer, res); err != nil {
+	if err := report.RenderGate(c.App.Writer, format, res); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if !res.Passed() {

@@ -31,7 +31,8 @@ verified concurrently, each with its own verdict.
 Keyless:   --certificate-identity ID --certificate-oidc-issuer URL (or the -regexp forms,
            which must match the whole value)
 Key-based: --key cosign.pub
-Air-gapped: --trusted-root trusted_root.json --offline
+Air-gapped: --trusted-root trust.json --offline, with trust.json written on a connected machine
+           by 'sovcheck trust pull --out trust.json' (checked with 'sovcheck trust show')
 
 Container images: registry.example/repo:tag or registry.example/repo@sha256:<hex> (a tag is
 resolved once to a digest), docker://NAME for Docker Hub short names, oci-layout:DIR[:REF],

@@ -15,6 +15,7 @@ const (
 	MediaTypeWasmCaps       = "application/vnd.sovcheck.wasm-caps.v1+json"
 	MediaTypeTrustSnapshot  = "application/vnd.sovcheck.trust-snapshot.v1+json"
 	MediaTypeTrustShow      = "application/vnd.sovcheck.trust-show.v1+json"
+	MediaTypeGate           = "application/vnd.sovcheck.gate.v1+json"
 )
 
 // Media types of Sigstore bundles, by bundle version. v0.3 has two

@@ -62,6 +62,12 @@ const (
 	NormalisationOSSStabilize = "oss-rebuild-stabilize"
 )
 
+// IsSLSAProvenance reports whether a predicate type is SLSA provenance of
+// any version (v0.1, v0.2, v1).
+func IsSLSAProvenance(predicateType string) bool {
+	return strings.HasPrefix(predicateType, "https://slsa.dev/provenance/")
+}
+
 // predicateAliases follows cosign's --type names, so its users can move over.
 var predicateAliases = map[string]string{
 	"slsaprovenance":   PredicateSLSAProvenanceV02,
