@@ -43,10 +43,11 @@ func TestSBOMAssessedOnce(t *testing.T) {
 	sign := func(name string, withSBOM bool) string {
 		art := writeFile(t, filepath.Join(dir, name, "tool"), "tool 1.0.0")
 		var b []byte
+		var err error
 		if withSBOM {
-			st, err := sigstoretest.Statement(map[string]string{"tool": sha256Hex([]byte("tool 1.0.0"))}, vocab.PredicateCycloneDX, json.RawMessage(sbomOf(t, art)))
-			if err != nil {
-				t.Fatal(err)
+			st, serr := sigstoretest.Statement(map[string]string{"tool": sha256Hex([]byte("tool 1.0.0"))}, vocab.PredicateCycloneDX, json.RawMessage(sbomOf(t, art)))
+			if serr != nil {
+				t.Fatal(serr)
 			}
 			b, err = ca.SignDSSE(st, sigstoretest.SignOptions{Identity: benchIdentity, Issuer: benchIssuer})
 		} else {
