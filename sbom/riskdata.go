@@ -113,7 +113,7 @@ func ReadRiskData(r io.Reader, name string, opts ...Option) (*RiskData, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readLimited(r, o.limits.MaxDataFileBytes, "risk data "+quoteName(name), "keep the snapshot under the data file limit")
+	data, err := readLimited(r, o.limits.MaxRiskDataBytes, "risk data "+quoteName(name), "keep the snapshot under the risk data limit: pull for fewer SBOMs at a time")
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func LoadRiskData(path string, opts ...Option) (*RiskData, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readFileLimited(path, o.limits.MaxDataFileBytes, "risk data "+quoteName(path), "keep the snapshot under the data file limit")
+	data, err := readFileLimited(path, o.limits.MaxRiskDataBytes, "risk data "+quoteName(path), "keep the snapshot under the risk data limit: pull for fewer SBOMs at a time")
 	if err != nil {
 		return nil, err
 	}

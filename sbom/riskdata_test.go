@@ -58,6 +58,29 @@ func TestRiskDataRefused(t *testing.T) {
 	}
 }
 
+// A snapshot has its own limit, above the other data files': a pull for
+// a large portfolio (all of a Debian index, imported advisories) is read
+// back however many other data files that size would refuse.
+func TestRiskDataLimit(t *testing.T) {
+	ok := `{"mediaType": "` + vocab.MediaTypeRiskData + `", "asOf": "2026-12-01T00:00:00Z", "sources": [{"id": "s"}], "packages": [{"key": "pkg:npm/a", "source": "s"}], "counts": {}}`
+	if DefaultLimits().MaxRiskDataBytes < 100<<20 {
+		t.Errorf("MaxRiskDataBytes %d, want room for a 100 MB snapshot", DefaultLimits().MaxRiskDataBytes)
+	}
+	l := DefaultLimits()
+	l.MaxDataFileBytes = 10
+	if _, err := ReadRiskData(strings.NewReader(ok), "big.json", WithLimits(l)); err != nil {
+		t.Errorf("snapshot over the data file limit, under the risk data limit: %v", err)
+	}
+	l.MaxRiskDataBytes = int64(len(ok)) - 1
+	if _, err := ReadRiskData(strings.NewReader(ok), "big.json", WithLimits(l)); reason.CodeOf(err, "") != reason.InputTooLarge {
+		t.Errorf("snapshot over the risk data limit: got %v, want %s", err, reason.InputTooLarge)
+	}
+	l.MaxRiskDataBytes = 0
+	if _, err := ReadRiskData(strings.NewReader(ok), "big.json", WithLimits(l)); err == nil {
+		t.Error("zero risk data limit accepted")
+	}
+}
+
 // FuzzReadRiskData: no snapshot panics the reader; an error means no
 // snapshot, and a snapshot read has every package indexed.
 func FuzzReadRiskData(f *testing.F) {
