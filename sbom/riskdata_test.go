@@ -51,6 +51,8 @@ func TestRiskDataRefused(t *testing.T) {
 		"bad release":      strings.Replace(ok, `"source": "s"}`, `"source": "s", "latestRelease": "2026"}`, 1),
 		"unknown field":    strings.Replace(ok, `"counts": {}`, `"counts": {}, "extra": 1`, 1),
 		"duplicate key":    strings.Replace(ok, `}], "counts"`, `}, {"key": "pkg:npm/a", "source": "s"}], "counts"`, 1),
+		"duplicate member": strings.Replace(ok, `"source": "s"}]`, `"source": "s", "source": "s"}]`, 1),
+		"trailing data":    ok + ` {}`,
 	} {
 		if _, err := ReadRiskData(strings.NewReader(doc), name); reason.CodeOf(err, "") != reason.SBOMDataMalformed {
 			t.Errorf("%s: got %v, want %s", name, err, reason.SBOMDataMalformed)
