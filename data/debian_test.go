@@ -78,6 +78,47 @@ Maintainer: "Doe, Jane" <jane@example.org>
 Uploaders: John Roe <john@example.org>, Ann Poe <ann@example.org>
 `
 
+// Several indices (apt keeps a suite's security updates and the suite
+// itself apart) answer together: a package one index lacks is looked up
+// in the next, the first index that knows it answers, and a package none
+// knows is one failure naming every index asked.
+func TestPullSeveralDebianIndices(t *testing.T) {
+	dir := t.TempDir()
+	security := filepath.Join(dir, "security_Packages")
+	main := filepath.Join(dir, "main_Packages")
+	os.WriteFile(security, []byte("Package: bar\nVersion: 3.0-2+deb12u1\nMaintainer: Jane Roe <roe@example.org>\n"), 0o644)
+	os.WriteFile(main, []byte(packagesIndex), 0o644)
+	var sources []Source
+	for _, p := range []string{security, main} {
+		idx, err := NewDebianIndex(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, idx)
+	}
+	keys := []string{"pkg:deb/debian/libfoo1", "pkg:deb/debian/bar", "pkg:deb/debian/nope"}
+	rd, err := Pull(context.Background(), keys, sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.Counts.Found != 2 || rd.Counts.Unknown != 1 || len(rd.Packages) != 2 || len(rd.Failures) != 1 {
+		t.Fatalf("counts %+v, %d packages, failures %+v; want libfoo1 and bar found, nope failed", rd.Counts, len(rd.Packages), rd.Failures)
+	}
+	for _, p := range rd.Packages {
+		want := map[string]string{"pkg:deb/debian/bar": "security_Packages#Package=bar", "pkg:deb/debian/libfoo1": "main_Packages#Package=libfoo1"}[p.Key]
+		if !strings.HasSuffix(p.Record, want) {
+			t.Errorf("%s: record %q, want the first index that knows it (%s)", p.Key, p.Record, want)
+		}
+	}
+	if len(rd.Sources) != 2 {
+		t.Errorf("sources %+v, want both indices", rd.Sources)
+	}
+	f := rd.Failures[0]
+	if f.Key != "pkg:deb/debian/nope" || f.Code != reason.RiskDataNotFound || !strings.Contains(f.Message, "security_Packages") || !strings.Contains(f.Message, "main_Packages") {
+		t.Errorf("failure %+v, want RISK_DATA_NOT_FOUND naming both indices", f)
+	}
+}
+
 func TestDebianIndexCompressions(t *testing.T) {
 	dir := t.TempDir()
 	var gz, xzb, lz bytes.Buffer

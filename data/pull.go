@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -192,24 +193,26 @@ func Pull(ctx context.Context, keys []string, sources []Source, opts ...Option) 
 	sem := make(chan struct{}, o.concurrency)
 	var wg sync.WaitGroup
 	for _, key := range keys {
-		i := slices.IndexFunc(sources, func(s Source) bool { return s.Handles(key) })
-		if i < 0 {
+		var handlers []Source
+		for _, s := range sources {
+			if s.Handles(key) {
+				handlers = append(handlers, s)
+			}
+		}
+		if len(handlers) == 0 {
 			record(key, nil, nil, nil, "")
 			continue
 		}
-		src := sources[i]
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			record(key, nil, nil, reason.Wrap(ctx.Err(), reason.RiskDataLookupFailed, "run the pull again", "looking up %s", key), src.Kind())
+			record(key, nil, nil, reason.Wrap(ctx.Err(), reason.RiskDataLookupFailed, "run the pull again", "looking up %s", key), handlers[0].Kind())
 			continue
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			lctx, cancel := context.WithTimeout(ctx, o.timeout)
-			defer cancel()
-			f, srcs, err := src.Lookup(lctx, key)
-			record(key, f, srcs, err, src.Kind())
+			f, srcs, kind, err := lookupIn(ctx, o.timeout, key, handlers)
+			record(key, f, srcs, err, kind)
 		})
 	}
 	wg.Wait()
@@ -217,6 +220,35 @@ func Pull(ctx context.Context, keys []string, sources []Source, opts ...Option) 
 	slices.SortFunc(rd.Packages, func(a, b sbom.PackageFacts) int { return cmp.Compare(a.Key, b.Key) })
 	slices.SortFunc(rd.Failures, func(a, b sbom.RiskDataFailure) int { return cmp.Compare(a.Key, b.Key) })
 	return rd, nil
+}
+
+// lookupIn asks the sources that handle key in the order given: the first
+// that knows the package answers, and one that does not
+// (reason.RiskDataNotFound) passes it on, as the index of a suite's
+// security updates passes a package to the index of the suite itself. A
+// lookup that fails otherwise stops there: the package stays unknown
+// rather than answered by a source the user ranked lower.
+func lookupIn(ctx context.Context, timeout time.Duration, key string, handlers []Source) (*sbom.PackageFacts, []sbom.RiskDataSource, string, error) {
+	var read []sbom.RiskDataSource
+	var notFound []*reason.Error
+	for _, s := range handlers {
+		lctx, cancel := context.WithTimeout(ctx, timeout)
+		f, srcs, err := s.Lookup(lctx, key)
+		cancel()
+		read = append(read, srcs...)
+		if err == nil || reason.CodeOf(err, "") != reason.RiskDataNotFound {
+			return f, read, s.Kind(), err
+		}
+		notFound = append(notFound, reason.As(err, reason.RiskDataNotFound, ""))
+	}
+	if len(notFound) == 1 {
+		return nil, read, handlers[0].Kind(), notFound[0]
+	}
+	msgs := make([]string, len(notFound))
+	for i, e := range notFound {
+		msgs[i] = e.Error()
+	}
+	return nil, read, handlers[0].Kind(), reason.New(reason.RiskDataNotFound, notFound[0].Hint, "%s", strings.Join(msgs, "; "))
 }
 
 // sourceRecord describes bytes read from url at t.

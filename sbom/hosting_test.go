@@ -18,7 +18,7 @@ const saasBOM = `{
     {"bom-ref": "api", "provider": {"name": "Acme Cloud Inc."}, "name": "Stock ticker API",
      "endpoints": ["https://api.acme.example/v1/ticker"], "authenticated": false, "x-trust-boundary": true,
      "data": [{"flow": "inbound", "classification": "PII"}, {"flow": "outbound", "classification": "PIFI"}],
-     "services": [{"bom-ref": "api-cache", "name": "Ticker cache", "authenticated": true, "x-trust-boundary": false}]},
+     "services": [{"bom-ref": "api-cache", "provider": {"name": "Acme Cloud Inc."}, "name": "Ticker cache", "authenticated": true, "x-trust-boundary": false}]},
     {"bom-ref": "mail", "provider": {"name": "acme cloud"}, "name": "Mail relay",
      "endpoints": ["smtps://mail.acme.example"], "authenticated": true}
   ]
@@ -106,6 +106,47 @@ func TestHostingLabels(t *testing.T) {
 	}
 	if u := rep.Services[2].Unassessed; len(u) == 0 || u[0].Reason != "SBOM does not say whether the service crosses a trust boundary" {
 		t.Errorf("unassessed %+v", u)
+	}
+}
+
+// A nested service without a provider has none: the SaaSBOM example of
+// the CycloneDX bom-examples repository nests an S3 bucket, with no
+// provider, under its own gateway. Nothing is inherited, so its hosting
+// questions and the product's single-provider stay unknown.
+func TestHostingNestedServiceWithoutProvider(t *testing.T) {
+	nested := strings.Replace(saasBOM, `{"bom-ref": "api-cache", "provider": {"name": "Acme Cloud Inc."}, `, `{"bom-ref": "api-cache", `, 1)
+	g, err := Read(strings.NewReader(nested), "saas.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Services) != 3 || g.Services[1].Ref != "api-cache" || g.Services[1].Provider != "" {
+		t.Fatalf("services %+v, want the nested api-cache without a provider", g.Services)
+	}
+	reg, err := ReadRegistry(strings.NewReader(providersRegistry), "registry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.AllowedJurisdictions = []string{"EU"}
+	a, err := NewAssessor(WithScoring(cfg), WithData(Data{Registry: reg}), WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := a.Assess(g)
+	if got := serviceLabels(rep.Services, "api-cache"); len(got) != 0 {
+		t.Errorf("api-cache without a provider: labels %v, want none", got)
+	}
+	if got := serviceLabels(rep.Services, "api"); slices.Contains(got, vocab.LabelSingleProvider) {
+		t.Errorf("api: labels %v, want no single-provider while a provider is unknown", got)
+	}
+	var reasons []string
+	for _, u := range rep.Services[1].Unassessed {
+		reasons = append(reasons, u.Reason)
+	}
+	for _, want := range []string{"no provider in the SBOM", "a service of the product names no provider"} {
+		if !slices.Contains(reasons, want) {
+			t.Errorf("api-cache unassessed %v, want %q", reasons, want)
+		}
 	}
 }
 

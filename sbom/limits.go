@@ -24,9 +24,14 @@ type Limits struct {
 	MaxEdges int
 	// MaxNesting is the deepest nesting of CycloneDX components.
 	MaxNesting int
-	// MaxDataFileBytes is the largest trust registry, mapping, facts or
-	// KEV file read.
+	// MaxDataFileBytes is the largest trust registry, mapping, facts,
+	// VEX or KEV file read.
 	MaxDataFileBytes int64
+	// MaxRiskDataBytes is the largest risk data snapshot read: a pull
+	// for a large portfolio with a whole Debian index, or with imported
+	// advisories, holds far more than the other data files (bookworm
+	// main alone makes some 40 MB).
+	MaxRiskDataBytes int64
 	// MaxAdvisoryBytes is the largest single OSV advisory read.
 	MaxAdvisoryBytes int64
 	// MaxAdvisories is the most OSV advisories loaded from one directory
@@ -51,6 +56,7 @@ func DefaultLimits() Limits {
 		MaxEdges:              10_000_000,
 		MaxNesting:            64,
 		MaxDataFileBytes:      64 << 20,
+		MaxRiskDataBytes:      512 << 20,
 		MaxAdvisoryBytes:      8 << 20,
 		MaxAdvisories:         2_000_000,
 		MaxAdvisoryTotalBytes: 8 << 30,
@@ -61,7 +67,7 @@ func DefaultLimits() Limits {
 
 func (l Limits) validate() error {
 	if l.MaxSBOMBytes <= 0 || l.MaxComponents <= 0 || l.MaxEdges <= 0 || l.MaxNesting <= 0 ||
-		l.MaxDataFileBytes <= 0 || l.MaxAdvisoryBytes <= 0 || l.MaxAdvisories <= 0 ||
+		l.MaxDataFileBytes <= 0 || l.MaxRiskDataBytes <= 0 || l.MaxAdvisoryBytes <= 0 || l.MaxAdvisories <= 0 ||
 		l.MaxAdvisoryTotalBytes <= 0 || l.MaxPortfolioSBOMs <= 0 || l.MaxMemoryBytes <= 0 {
 		return reason.New(reason.SBOMConfigInvalid, "set every limit to a positive value, or start from DefaultLimits()",
 			"validating limits: every limit must be positive, got %+v", l)

@@ -51,10 +51,35 @@ func TestRiskDataRefused(t *testing.T) {
 		"bad release":      strings.Replace(ok, `"source": "s"}`, `"source": "s", "latestRelease": "2026"}`, 1),
 		"unknown field":    strings.Replace(ok, `"counts": {}`, `"counts": {}, "extra": 1`, 1),
 		"duplicate key":    strings.Replace(ok, `}], "counts"`, `}, {"key": "pkg:npm/a", "source": "s"}], "counts"`, 1),
+		"duplicate member": strings.Replace(ok, `"source": "s"}]`, `"source": "s", "source": "s"}]`, 1),
+		"trailing data":    ok + ` {}`,
 	} {
 		if _, err := ReadRiskData(strings.NewReader(doc), name); reason.CodeOf(err, "") != reason.SBOMDataMalformed {
 			t.Errorf("%s: got %v, want %s", name, err, reason.SBOMDataMalformed)
 		}
+	}
+}
+
+// A snapshot has its own limit, above the other data files': a pull for
+// a large portfolio (all of a Debian index, imported advisories) is read
+// back however many other data files that size would refuse.
+func TestRiskDataLimit(t *testing.T) {
+	ok := `{"mediaType": "` + vocab.MediaTypeRiskData + `", "asOf": "2026-12-01T00:00:00Z", "sources": [{"id": "s"}], "packages": [{"key": "pkg:npm/a", "source": "s"}], "counts": {}}`
+	if DefaultLimits().MaxRiskDataBytes < 100<<20 {
+		t.Errorf("MaxRiskDataBytes %d, want room for a 100 MB snapshot", DefaultLimits().MaxRiskDataBytes)
+	}
+	l := DefaultLimits()
+	l.MaxDataFileBytes = 10
+	if _, err := ReadRiskData(strings.NewReader(ok), "big.json", WithLimits(l)); err != nil {
+		t.Errorf("snapshot over the data file limit, under the risk data limit: %v", err)
+	}
+	l.MaxRiskDataBytes = int64(len(ok)) - 1
+	if _, err := ReadRiskData(strings.NewReader(ok), "big.json", WithLimits(l)); reason.CodeOf(err, "") != reason.InputTooLarge {
+		t.Errorf("snapshot over the risk data limit: got %v, want %s", err, reason.InputTooLarge)
+	}
+	l.MaxRiskDataBytes = 0
+	if _, err := ReadRiskData(strings.NewReader(ok), "big.json", WithLimits(l)); err == nil {
+		t.Error("zero risk data limit accepted")
 	}
 }
 

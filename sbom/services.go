@@ -29,13 +29,16 @@ type Service struct {
 }
 
 // readServices flattens the services of a CycloneDX BOM, nested ones
-// included, within the component limits. A nested service without a
-// provider inherits its parent's: it runs on the same provider's
-// infrastructure unless the SBOM says otherwise.
+// included, within the component limits. A service without a provider
+// has none, nested or not: CycloneDX gives the enclosing service's
+// provider no meaning for the services it calls (the SaaSBOM example of
+// the CycloneDX bom-examples repository nests an Amazon S3 bucket, with
+// no provider, under its own API gateway), so the provider stays unknown
+// rather than guessed.
 func readServices(list *[]cdx.Service, loc cdxLoc, l Limits) ([]Service, error) {
 	var out []Service
-	var walk func(ss *[]cdx.Service, parentLoc, parentRef, parentProvider string, depth int) error
-	walk = func(ss *[]cdx.Service, parentLoc, parentRef, parentProvider string, depth int) error {
+	var walk func(ss *[]cdx.Service, parentLoc, parentRef string, depth int) error
+	walk = func(ss *[]cdx.Service, parentLoc, parentRef string, depth int) error {
 		if ss == nil {
 			return nil
 		}
@@ -47,7 +50,7 @@ func readServices(list *[]cdx.Service, loc cdxLoc, l Limits) ([]Service, error) 
 			if len(out) >= l.MaxComponents {
 				return tooMany("services", l.MaxComponents, "split the SBOM")
 			}
-			sv := Service{Ref: s.BOMRef, Name: s.Name, Group: s.Group, Version: s.Version, Provider: parentProvider,
+			sv := Service{Ref: s.BOMRef, Name: s.Name, Group: s.Group, Version: s.Version,
 				Authenticated: s.Authenticated, CrossesTrustBoundary: s.CrossesTrustBoundary, TrustZone: s.TrustZone,
 				Parent: parentRef, Location: loc.item(parentLoc, "services", "service", i)}
 			if s.Provider != nil && s.Provider.Name != "" {
@@ -62,13 +65,13 @@ func readServices(list *[]cdx.Service, loc cdxLoc, l Limits) ([]Service, error) 
 				}
 			}
 			out = append(out, sv)
-			if err := walk(s.Services, sv.Location, s.BOMRef, sv.Provider, depth+1); err != nil {
+			if err := walk(s.Services, sv.Location, s.BOMRef, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := walk(list, loc.root(), "", "", 0); err != nil {
+	if err := walk(list, loc.root(), "", 0); err != nil {
 		return nil, err
 	}
 	return out, nil

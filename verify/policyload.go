@@ -71,8 +71,11 @@ func LoadPolicy(path string, now time.Time, logger *slog.Logger) (*policy.Policy
 			continue
 		}
 		limit := limits.MaxDataFileBytes
-		if df.Kind == policy.DataCertifications {
+		switch df.Kind {
+		case policy.DataCertifications:
 			limit = policy.MaxDataListBytes
+		case policy.DataRiskData:
+			limit = limits.MaxRiskDataBytes
 		}
 		content, err := readFile(file, limit)
 		if reason.CodeOf(err, "") == reason.InputTooLarge {

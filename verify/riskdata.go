@@ -74,7 +74,7 @@ func VerifyRiskDataFile(path, keyPath string) error {
 	if err != nil {
 		return err
 	}
-	snapshot, err := readSigned(path, sbom.DefaultLimits().MaxDataFileBytes)
+	snapshot, err := readSigned(path, sbom.DefaultLimits().MaxRiskDataBytes)
 	if err != nil {
 		return reason.Wrap(err, reason.CodeOf(err, reason.InputUnreadable), "check the --data path", "reading risk data %s", path)
 	}

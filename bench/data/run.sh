@@ -11,16 +11,26 @@
 #      network at all);
 #   3. data pull of the machine's own Debian index (all of bookworm main)
 #      for an SBOM of every package in it, and labelling that SBOM with the
-#      snapshot vs without it (ratio).
+#      snapshot vs without it (ratio);
+#   4. the issue's target: a portfolio of $SBOMS SBOMs x 300 components
+#      (bench/sbom/gen) labelled with a ~100 MB snapshot (that Debian pull
+#      given facts for every package of the portfolio and padded,
+#      bench/data/snapgen) vs without, wall and CPU time (user+sys) and
+#      peak RSS (GNU time); the target is a ratio under 1.20.
 #
 # sovcheck has no lookup cache of its own yet: "warm" is the proxy's.
 #
 # Environment: RUNS (default 3), SOVCHECK (a binary; default: built),
-# APT_INDEX (default: bookworm main from /var/lib/apt/lists).
+# APT_INDEX (default: bookworm main from /var/lib/apt/lists), SBOMS
+# (default 1000), SNAPSHOT_BYTES (default 100000000).
+#
+#   apt-get install time
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
+SBOMS=${SBOMS:-1000}
+SNAPSHOT_BYTES=${SNAPSHOT_BYTES:-100000000}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 APT_INDEX=${APT_INDEX:-/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4}
@@ -90,6 +100,28 @@ if [ -r "$APT_INDEX" ]; then
 	echo "sbom labels without snapshot          ${without}s"
 	echo "sbom labels with snapshot             ${with}s"
 	echo "ratio with / without:                 $(ratio "$with" "$without")"
+
+	echo "== portfolio of $SBOMS SBOMs x 300 components, with a $SNAPSHOT_BYTES-byte snapshot vs without"
+	go run ./bench/sbom/gen -dir "$WORK/bp" -sizes 1000 -sboms "$SBOMS" -per-sbom 300 >/dev/null
+	go run ./bench/data/snapgen -base "$WORK/debian-data.json" -sboms "$WORK/bp/portfolio" -bytes "$SNAPSHOT_BYTES" -out "$WORK/big.json"
+	# best wall and CPU seconds and the peak RSS over RUNS runs.
+	gtime() {
+		local bw="" bc="" rss=0 w c m
+		for _ in $(seq "$RUNS"); do
+			/usr/bin/time -o "$WORK/time" -f "%e %U %S %M" "$@" >/dev/null 2>&1 || true
+			read -r w c m < <(awk '{print $1, $2 + $3, $4}' "$WORK/time")
+			if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc)" = 1 ]; then bw=$w; fi
+			if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc)" = 1 ]; then bc=$c; fi
+			if [ "$m" -gt "$rss" ]; then rss=$m; fi
+		done
+		echo "$bw $bc $((rss / 1024))"
+	}
+	read -r w0 c0 m0 < <(gtime "$SOVCHECK" sbom labels --portfolio "$WORK/bp/portfolio")
+	read -r w1 c1 m1 < <(gtime "$SOVCHECK" sbom labels --portfolio --data "$WORK/big.json" "$WORK/bp/portfolio")
+	echo "snapshot $(du -h "$WORK/big.json" | cut -f1)"
+	echo "without snapshot   wall ${w0}s  cpu ${c0}s  peak ${m0} MiB"
+	echo "with snapshot      wall ${w1}s  cpu ${c1}s  peak ${m1} MiB"
+	echo "ratio with / without: wall $(ratio "$w1" "$w0"), cpu $(ratio "$c1" "$c0")   (target < 1.20)"
 else
 	echo "== Debian: skipped, no apt index at $APT_INDEX (run apt-get update)"
 fi

@@ -142,6 +142,7 @@ func runDataPull(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "%s: %d packages, %d with facts, %d unknown (%d lookups failed), %d sources\n",
 		c.String("out"), rd.Counts.Packages, rd.Counts.Found, rd.Counts.Unknown, len(rd.Failures), len(rd.Sources))
 	printFailures(c, rd)
+	printUnsourced(c, keys, sources)
 	printCacheStats(c, cache)
 	return nil
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -83,5 +86,35 @@ func printFailures(c *cli.Context, rd *sbom.RiskData) {
 			break
 		}
 		fmt.Fprintf(c.App.Writer, "  %s %s: %s\n", f.Code, f.Key, f.Message)
+	}
+}
+
+// printUnsourced gives the unknown count its reason: the packages no
+// source looks up, by purl type. A Debian index answers pkg:deb/debian/
+// only: a pkg:deb purl of another vendor, or of none (pkg:deb/NAME, as
+// some generators write for an installed system), is not taken for
+// Debian's.
+func printUnsourced(c *cli.Context, keys []string, sources []data.Source) {
+	byType := map[string]int{}
+	total := 0
+	for _, k := range slices.Compact(slices.Sorted(slices.Values(keys))) {
+		if slices.ContainsFunc(sources, func(s data.Source) bool { return s.Handles(k) }) {
+			continue
+		}
+		typ, _, _ := strings.Cut(k, "/")
+		byType[typ]++
+		total++
+	}
+	if total == 0 {
+		return
+	}
+	types := slices.SortedFunc(maps.Keys(byType), func(a, b string) int { return cmp.Or(cmp.Compare(byType[b], byType[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%d %s", byType[t], t)
+	}
+	fmt.Fprintf(c.App.Writer, "  no source for %d packages: %s\n", total, strings.Join(parts, ", "))
+	if byType["pkg:deb"] > 0 {
+		fmt.Fprintln(c.App.Writer, "  (--debian-index answers pkg:deb/debian/NAME only: a pkg:deb purl of another vendor, or of none, is not looked up)")
 	}
 }

@@ -93,6 +93,7 @@ var allowed = map[string][]string{
 	// Development tools and this test's package.
 	"internal/cmd/gendemo": {anyButCmd},
 	"bench/data/gen":       {anyButCmd},
+	"bench/data/snapgen":   {anyButCmd},
 	"bench/oci/gen":        {anyButCmd},
 	"bench/policy":         {anyButCmd},
 	"bench/sbom/gen":       {anyButCmd},
