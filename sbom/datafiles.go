@@ -78,6 +78,11 @@ func LoadData(ctx context.Context, f DataFiles, opts ...Option) (Data, error) {
 		if d.Risk, err = LoadRiskData(p, opts...); err != nil {
 			return d, err
 		}
+		// The KEV entries a snapshot carries answer known-exploited when
+		// no catalogue is given on its own; one given on its own wins.
+		if d.KEV == nil {
+			d.KEV = kevFromRiskData(d.Risk)
+		}
 	}
 	if d.Wasm, err = wasmBeside(ctx, f.WasmBeside, o); err != nil {
 		return d, err

@@ -14,6 +14,9 @@ import (
 type KEV struct {
 	source  string
 	version string
+	// list is the JSON pointer of the entries in source: "vulnerabilities"
+	// in CISA's feed, "exploited" in a risk data snapshot.
+	list    string
 	byCVE   map[string]int
 	entries []kevEntry
 }
@@ -70,7 +73,7 @@ func parseKEV(data []byte, name string) (*KEV, error) {
 	if f.Vulnerabilities == nil {
 		return nil, reason.New(reason.SBOMDataMalformed, hintKEV, "decoding KEV catalog %s: no \"vulnerabilities\" list", quoteName(name))
 	}
-	k := &KEV{source: name, version: f.CatalogVersion, byCVE: map[string]int{}, entries: *f.Vulnerabilities}
+	k := &KEV{source: name, version: f.CatalogVersion, list: "vulnerabilities", byCVE: map[string]int{}, entries: *f.Vulnerabilities}
 	for i, e := range k.entries {
 		if !cveRE().MatchString(e.CVEID) {
 			return nil, reason.Mismatch(reason.SBOMDataMalformed, hintKEV, "reading KEV catalog "+quoteName(name)+" vulnerabilities["+itoa(i)+"].cveID", e.CVEID, "CVE-YYYY-NNNN")
@@ -80,6 +83,23 @@ func parseKEV(data []byte, name string) (*KEV, error) {
 		}
 	}
 	return k, nil
+}
+
+// kevFromRiskData is the catalogue a risk data snapshot carries: the
+// entries 'sovcheck data import --kev' stored under "exploited", each
+// traceable to the snapshot's source it came from. Nil when it has none.
+func kevFromRiskData(rd *RiskData) *KEV {
+	if rd == nil || len(rd.Exploited) == 0 {
+		return nil
+	}
+	k := &KEV{source: rd.source, list: "exploited", byCVE: map[string]int{}, entries: make([]kevEntry, len(rd.Exploited))}
+	for i, e := range rd.Exploited {
+		k.entries[i] = kevEntry{CVEID: e.ID, VendorProject: e.Vendor, Product: e.Product, DateAdded: e.DateAdded, Ransomware: e.Ransomware}
+		if _, dup := k.byCVE[e.ID]; !dup {
+			k.byCVE[e.ID] = i
+		}
+	}
+	return k
 }
 
 // Len reports the number of catalog entries.

@@ -26,8 +26,10 @@ type RiskData struct {
 	Packages []PackageFacts     `json:"packages"`
 	Failures []RiskDataFailure  `json:"failures,omitempty"`
 	Counts   RiskDataLookupStat `json:"counts"`
-	// Imported facts, from files a user brought ('sovcheck data import'):
-	// stored, each naming its source; labelling does not read them yet.
+	// Imported facts, from files a user brought ('sovcheck data import'),
+	// each naming its source. Labelling reads Exploited (known-exploited,
+	// when no KEV catalogue is given on its own); Repositories and
+	// Advisories are stored for the record and not read by a label yet.
 	Repositories []RepositoryFacts `json:"repositories,omitempty"`
 	Exploited    []ExploitedFact   `json:"exploited,omitempty"`
 	Advisories   []AdvisoryFact    `json:"advisories,omitempty"`

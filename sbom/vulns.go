@@ -157,8 +157,8 @@ func (x *ruleCtx) vulnerability() {
 			v.KnownExploited = true
 			if !exploitedSeen[id] {
 				exploitedSeen[id] = true
-				x.fire(vocab.LabelKnownExploited, "vulnerability/kev-listed", "", fmt.Sprintf("%s#/vulnerabilities/%d", x.a.data.KEV.source, ki),
-					fmt.Sprintf("%s is in the KEV catalog since %s (%s)", id, e.DateAdded, e.VulnerabilityName))
+				x.fire(vocab.LabelKnownExploited, "vulnerability/kev-listed", "", fmt.Sprintf("%s#/%s/%d", x.a.data.KEV.source, x.a.data.KEV.list, ki),
+					kevMessage(id, e))
 			}
 		}
 		x.r.Vulnerabilities = append(x.r.Vulnerabilities, v)
@@ -264,4 +264,14 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// kevMessage says since when a CVE is in the KEV catalogue, with the
+// catalogue's name for it when it gives one (a snapshot's entries do not).
+func kevMessage(id string, e kevEntry) string {
+	msg := fmt.Sprintf("%s is in the KEV catalog since %s", id, e.DateAdded)
+	if e.VulnerabilityName != "" {
+		msg += " (" + e.VulnerabilityName + ")"
+	}
+	return msg
 }
