@@ -4,11 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/atomicfile"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
@@ -99,22 +100,7 @@ func (c *Cache) put(path string, body []byte, t time.Time) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fail(err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".partial-*")
-	if err != nil {
-		return fail(err)
-	}
-	_, werr := f.Write(body)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(f.Name())
-		return fail(err)
-	}
-	if err := os.Chtimes(f.Name(), t, t); err != nil {
-		os.Remove(f.Name())
-		return fail(err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.Write(path, body, t); err != nil {
 		return fail(err)
 	}
 	return nil

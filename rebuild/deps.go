@@ -13,6 +13,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/sovcheck/sovcheck/internal/atomicfile"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -154,10 +157,7 @@ func (rb *Rebuilder) recordDeps(record, downloadJSON string) {
 	if err != nil {
 		return
 	}
-	tmp := record + ".tmp-" + strconv.Itoa(os.Getpid())
-	if os.WriteFile(tmp, data, 0o644) != nil || os.Rename(tmp, record) != nil {
-		_ = os.Remove(tmp)
-	}
+	_ = atomicfile.Write(record, data, time.Time{}) // a record not written is a download next time
 }
 
 // depsPresent reports whether the module in dir finds what its build

@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
@@ -177,16 +176,7 @@ func gateJUnit(w io.Writer, r *policy.GateResult) error {
 			Skipped: &junitSkipped{Message: "accepted by the baseline " + r.Baseline}})
 	}
 	out := junitSuites{Name: "sovcheck", Tests: s.Tests, Failures: s.Failures, Skipped: s.Skipped, Suites: []junitSuite{s}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeJUnitXML(w, out)
 }
 
 // gateMarkdown writes a pull-request comment: the decision, then a table

@@ -207,6 +207,11 @@ func JUnit(w io.Writer, docs *Documents, opts Options) error {
 		out.Failures += s.Failures
 		out.Skipped += s.Skipped
 	}
+	return writeJUnitXML(w, out)
+}
+
+// writeJUnitXML writes suites as an indented JUnit XML document.
+func writeJUnitXML(w io.Writer, out junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

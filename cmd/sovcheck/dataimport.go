@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/sovcheck/sovcheck/internal/atomicfile"
 
 	"github.com/urfave/cli/v2"
 
@@ -96,21 +97,7 @@ func writeSnapshot(path string, rd *sbom.RiskData) error {
 	fail := func(err error) error {
 		return reason.Wrap(err, reason.InputUnreadable, "check that the snapshot's directory exists and is writable", "writing %s", path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
-	if err != nil {
-		return fail(err)
-	}
-	_, werr := f.Write(append(b, '\n'))
-	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
-		return fail(err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return fail(err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.Write(path, append(b, '\n'), time.Time{}); err != nil {
 		return fail(err)
 	}
 	return nil

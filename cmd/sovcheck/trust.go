@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sovcheck/sovcheck/internal/atomicfile"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -108,11 +110,7 @@ func runTrustPull(c *cli.Context) error {
 		return fmt.Errorf("encoding trust snapshot: %w", err)
 	}
 	out := c.String("out")
-	tmp := out + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if err := os.Rename(tmp, out); err != nil {
+	if err := atomicfile.Write(out, append(data, '\n'), time.Time{}); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	expires, role := s.Expires()

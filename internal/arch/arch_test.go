@@ -31,20 +31,21 @@ const (
 
 // Names of packages, relative to the module, used in the tables.
 const (
-	vocab     = "internal/vocab"
-	reason    = "internal/reason"
-	boundedio = "internal/boundedio"
-	anchor    = "internal/anchor"
-	sandbox   = "internal/sandbox"
-	oci       = "internal/oci"
-	buildinfo = "internal/buildinfo"
-	cmd       = "cmd/sovcheck"
-	anyButCmd = "*" // development tools: anything but cmd/sovcheck
+	vocab      = "internal/vocab"
+	reason     = "internal/reason"
+	boundedio  = "internal/boundedio"
+	anchor     = "internal/anchor"
+	sandbox    = "internal/sandbox"
+	oci        = "internal/oci"
+	buildinfo  = "internal/buildinfo"
+	atomicfile = "internal/atomicfile"
+	cmd        = "cmd/sovcheck"
+	anyButCmd  = "*" // development tools: anything but cmd/sovcheck
 )
 
 // base is what every package may import: the leaf vocabulary, the reason
 // codes, the bounded reader and the name of the running build.
-var base = []string{vocab, reason, boundedio, buildinfo}
+var base = []string{vocab, reason, boundedio, buildinfo, atomicfile}
 
 func with(extra ...string) []string { return append(slices.Clone(base), extra...) }
 
@@ -56,13 +57,14 @@ func with(extra ...string) []string { return append(slices.Clone(base), extra...
 // policy and report stand below attest.
 var allowed = map[string][]string{
 	// The leaves.
-	vocab:     {},
-	reason:    {},
-	boundedio: {vocab, reason},
-	anchor:    {vocab, reason},
-	sandbox:   {vocab, reason},
-	oci:       with(),
-	buildinfo: {},
+	vocab:      {},
+	reason:     {},
+	boundedio:  {vocab, reason},
+	anchor:     {vocab, reason},
+	sandbox:    {vocab, reason},
+	oci:        with(),
+	buildinfo:  {},
+	atomicfile: {},
 
 	// Evidence and checks.
 	"wasm":            with(),
