@@ -43,6 +43,10 @@ type Check struct {
 	// newest "modified" (RFC 3339), or "unknown" when none states it;
 	// empty when the check read no advisories.
 	AdvisoriesAsOf string `json:"advisoriesAsOf,omitempty"`
+	// Grade is the product grade (A to G) of the SBOM an SBOM check
+	// assessed, so that a report can show it beside the verdict; empty
+	// for other checks and for an SBOM without a grade.
+	Grade string `json:"grade,omitempty"`
 }
 
 // Verdict is the decision for one subject.

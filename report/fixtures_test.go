@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,8 +36,8 @@ func samplePolicy(subject policy.Subject) policy.Result {
 				Message: "1 component graded worse than D", Hint: "replace or upgrade liblzma5",
 				Evidence: []policy.Evidence{{Component: "pkg:deb/debian/liblzma5@5.6.0-0.2", Label: "known-exploited", Source: "shop.cdx.json", Pointer: "/components/5", Failed: true}}},
 			{ID: "licences", Action: policy.ActionWarn, Status: policy.RuleFail, Reason: reason.PolicyLicence,
-				Message: "2 components with unknown licences", Hint: "record the licence as an SPDX expression",
-				Evidence: []policy.Evidence{{Component: "pkg:npm/left-pad@1.3.0", Field: "licences", Failed: true}, {Component: "vendor-blob.so", Field: "licences", Failed: true}}},
+				Message: "244 components with unknown licences", Hint: "record the licence as an SPDX expression",
+				Evidence: unknownLicences(12), EvidenceOmitted: 232},
 			{ID: "jurisdiction", Action: policy.ActionFail, Status: policy.RuleWaived, Reason: reason.PolicyJurisdiction,
 				Message:  "1 component from a single foreign source, waived",
 				Evidence: []policy.Evidence{{Component: "pkg:npm/lodash@4.17.20", Label: "foreign-single-source", Source: "stewards.yaml", Pointer: "/stewards/3", Failed: true, Waived: true}},
@@ -44,6 +45,16 @@ func samplePolicy(subject policy.Subject) policy.Result {
 			{ID: "rebuild", Action: policy.ActionFail, Status: policy.RuleSkip, Reason: reason.PolicyNotApplicable, Message: "no rebuild is required for this artifact"},
 		},
 	}
+}
+
+// unknownLicences is the evidence of n components without a licence, a
+// list long enough for the HTML report to fold.
+func unknownLicences(n int) []policy.Evidence {
+	out := []policy.Evidence{{Component: "pkg:npm/left-pad@1.3.0", Field: "licences", Failed: true}, {Component: "vendor-blob.so", Field: "licences", Failed: true}}
+	for i := len(out); i < n; i++ {
+		out = append(out, policy.Evidence{Component: fmt.Sprintf("pkg:golang/example.com/m%02d@v1.0.0", i), Field: "licences", Failed: true})
+	}
+	return out
 }
 
 func mustJSON(t testing.TB, v any) []byte {

@@ -46,6 +46,7 @@ var (
 			"pointsBar":      newPointsBar,
 			"sortedFindings": sortedFindings,
 			"deref":          func(p *float64) float64 { return *p },
+			"foldItems":      func() int { return foldItems },
 		}).ParseFS(templateFiles, "templates/report.html.tmpl"))
 	})
 )

@@ -24,7 +24,7 @@ func renderJUnit(t *testing.T, docs *Documents, opts Options) junitSuites {
 
 func TestJUnitOneCasePerCheck(t *testing.T) {
 	out := renderJUnit(t, sampleDocuments(t), Options{})
-	if out.Tests != 7+2+3+1+7 || out.Failures != 1+2 || out.Skipped != 4+1+7 {
+	if out.Tests != 7+3+3+1+8 || out.Failures != 1+2 || out.Skipped != 4+1+8 {
 		t.Errorf("totals: %d tests, %d failures, %d skipped", out.Tests, out.Failures, out.Skipped)
 	}
 	var id *junitCase
@@ -47,7 +47,7 @@ func TestJUnitGrades(t *testing.T) {
 		minGrade          string
 		failures, skipped int
 	}{
-		{"", 3, 12}, {"G", 4, 4}, {"C", 9, 4},
+		{"", 3, 13}, {"G", 4, 4}, {"C", 10, 4},
 	} {
 		out := renderJUnit(t, docs, Options{MinGrade: c.minGrade})
 		if out.Failures != c.failures || out.Skipped != c.skipped {

@@ -299,11 +299,22 @@ func mdPortfolio(p portfolioView) string {
 	t := d.Totals
 	fmt.Fprintf(&b, "<details><summary>Portfolio: %d products, %d shared upstreams, supplier HHI %s</summary>\n\n", t.Products, t.Shared, supplierHHI(d))
 	b.WriteString("| Grade | Risk | Product | Worst component |\n|---|---|---|---|\n")
-	for _, pr := range p.Products {
+	shown := p.Products[:min(len(p.Products), tableRows)]
+	for _, pr := range shown {
 		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", mdText(string(pr.Grade)), pr.Risk, mdCell(productTitle(pr.Name, pr.Version)), mdCell(pr.Worst))
 	}
-	if p.MoreProducts > 0 {
-		fmt.Fprintf(&b, "\n%d more products are in the JSON result.\n", p.MoreProducts)
+	if more := p.Assessable - len(shown); more > 0 {
+		fmt.Fprintf(&b, "\nThe %d worst of %d assessed products are shown; the other %d are in the JSON result.\n", len(shown), p.Assessable, more)
+	}
+	if len(p.Unassessable) > 0 {
+		fmt.Fprintf(&b, "\nNot assessable (%d), the SBOM lists no components:", len(p.Unassessable))
+		for _, u := range p.Unassessable[:min(len(p.Unassessable), tableRows)] {
+			fmt.Fprintf(&b, " %s", mdCode(u.Source))
+		}
+		if n := len(p.Unassessable) - tableRows; n > 0 {
+			fmt.Fprintf(&b, " and %d more", n)
+		}
+		b.WriteString("\n")
 	}
 	if len(d.Upstreams) > 0 {
 		b.WriteString("\n| Share | Upstream | Fragility | Labels |\n|---|---|---|---|\n")

@@ -30,6 +30,12 @@ const (
 	worstComponents = 10
 	chartRows       = 10
 	tableRows       = 50
+	// portfolioRows bounds the products table of a portfolio; the page
+	// says how many it shows of how many.
+	portfolioRows = 500
+	// foldItems is the longest list shown open; a longer one is folded
+	// under its count.
+	foldItems = 8
 )
 
 const modulePath = "github.com/sovcheck/sovcheck"
@@ -51,6 +57,10 @@ type view struct {
 	Points     *policy.Score
 	PointsNote string
 	KnockOut   string // the failed knock-out rules of failed policies, the points threshold aside
+	// Grade is the product grade of the verified artifacts' SBOMs, the
+	// worst of them when there are several; GradeNote says which.
+	Grade      sbom.Grade
+	GradeNote  string
 	Artifacts  []artifactView
 	Rebuilds   []rebuildView
 	Products   []productView
@@ -66,6 +76,7 @@ type artifactView struct {
 	Counts  checkCounts
 	Policy  *policy.Result
 	Rebuild *rebuildView
+	Grade   sbom.Grade // product grade of the artifact's SBOM, "" without one
 }
 
 type productView struct {
@@ -80,10 +91,21 @@ type productView struct {
 	MoreWorst int
 }
 
+type unassessableProduct struct {
+	Title, Source, Reason string
+}
+
 type portfolioView struct {
-	Doc           *sbom.PortfolioReport
-	Products      []sbom.PortfolioProduct
-	MoreProducts  int
+	Doc      *sbom.PortfolioReport
+	Products []sbom.PortfolioProduct
+	// Assessable counts the products with components, ranked in
+	// Products; MoreProducts of them are only in the JSON result.
+	Assessable   int
+	MoreProducts int
+	// Unassessable are the products whose SBOM lists no components: they
+	// have a grade by rule, not by assessment, and are listed apart.
+	Unassessable  []unassessableProduct
+	GradeChart    barChart
 	Upstreams     []sbom.SharedUpstream
 	MoreUpstreams int
 	UpstreamChart barChart
@@ -105,6 +127,9 @@ func newView(docs *Documents, opts Options) *view {
 				policies = append(policies, vd.Policy)
 			}
 			for _, c := range vd.Checks {
+				if g := sbom.Grade(c.Grade); g.Rank() > a.Grade.Rank() {
+					a.Grade = g
+				}
 				switch c.Status {
 				case policy.StatusPass:
 					a.Counts.Pass++
@@ -125,6 +150,7 @@ func newView(docs *Documents, opts Options) *view {
 			v.Artifacts = append(v.Artifacts, a)
 		}
 	}
+	v.Grade, v.GradeNote = gradeSummary(v.Artifacts)
 	v.Points, v.PointsNote = pointsSummary(policies)
 	v.KnockOut = knockOutRules(policies)
 
@@ -150,6 +176,29 @@ func newView(docs *Documents, opts Options) *view {
 		v.Headline = append([]string{fmt.Sprintf("%d result%s without a verdict or rebuild, which fails", empty, plural(empty))}, v.Headline...)
 	}
 	return v
+}
+
+// gradeSummary is the product grade shown beside the verdict: the only
+// one, or the worst of several.
+func gradeSummary(as []artifactView) (sbom.Grade, string) {
+	var worst sbom.Grade
+	graded := 0
+	for _, a := range as {
+		if a.Grade == "" {
+			continue
+		}
+		graded++
+		if a.Grade.Rank() > worst.Rank() {
+			worst = a.Grade
+		}
+	}
+	switch graded {
+	case 0:
+		return "", ""
+	case 1:
+		return worst, "product grade"
+	}
+	return worst, fmt.Sprintf("worst product grade of %d artifacts", graded)
 }
 
 // pointsSummary is the score shown up front: the only one, or the lowest
@@ -259,11 +308,30 @@ func coverageChart(c sbom.Coverage) barChart {
 }
 
 func newPortfolioView(doc *sbom.PortfolioReport) portfolioView {
-	p := portfolioView{Doc: doc, Products: doc.Products, Upstreams: doc.Upstreams}
-	if len(p.Products) > tableRows {
-		p.MoreProducts = len(p.Products) - tableRows
-		p.Products = p.Products[:tableRows]
+	p := portfolioView{Doc: doc, Upstreams: doc.Upstreams}
+	grades := map[sbom.Grade]int{}
+	for _, pr := range doc.Products {
+		if pr.Components == 0 {
+			why := "the SBOM lists no components"
+			if len(pr.Caps) > 0 {
+				why = pr.Caps[0].Reason
+			}
+			p.Unassessable = append(p.Unassessable, unassessableProduct{productTitle(pr.Name, pr.Version), pr.Source, why})
+			continue
+		}
+		p.Assessable++
+		grades[pr.Grade]++
+		if len(p.Products) < portfolioRows {
+			p.Products = append(p.Products, pr)
+		}
 	}
+	p.MoreProducts = p.Assessable - len(p.Products)
+	var gs []barData
+	for _, g := range vocab.GradeNames() {
+		n := grades[sbom.Grade(g)]
+		gs = append(gs, barData{Label: g, Value: float64(n), Text: fmt.Sprintf("%d (%s)", n, percent(float64(n)/float64(max(p.Assessable, 1)))), Color: gradeColors[g]})
+	}
+	p.GradeChart = newBarChart(gs, 0, chartLayout{chartWidth, 24, 80})
 	if len(p.Upstreams) > tableRows {
 		p.MoreUpstreams = len(p.Upstreams) - tableRows
 		p.Upstreams = p.Upstreams[:tableRows]

@@ -30,7 +30,7 @@ func TestReadEachKind(t *testing.T) {
 		t.Errorf("labels document = %+v", l.Product)
 	}
 	p := docs.Portfolios[0]
-	if p.Totals.Products != 6 || p.Upstreams[0].Upstream != "xz" || p.Suppliers[0].Supplier != "Debian" || len(p.Failures) != 1 {
+	if p.Totals.Products != 7 || p.Upstreams[0].Upstream != "xz" || p.Suppliers[0].Supplier != "Debian" || len(p.Failures) != 1 {
 		t.Errorf("portfolio document = %+v", p.Totals)
 	}
 	if pol := docs.Verify[0].Verdicts[0].Policy; pol == nil || pol.Points.Earned != 82 || len(pol.Rules) != 5 {

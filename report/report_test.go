@@ -25,6 +25,7 @@ func sampleVerdicts() []policy.Verdict {
 		policy.Decide(a, []policy.Check{
 			{ID: "signature", Subject: a, Status: policy.StatusPass, Required: true, Message: "bundle v0.3, message signature verified", Evidence: "dist/tool-linux-amd64.sigstore.json"},
 			{ID: "identity", Subject: a, Status: policy.StatusPass, Required: true, Message: "signed by https://github.com/acme/tool/.github/workflows/release.yml@refs/tags/v1.2.0"},
+			{ID: "sbom.assessed", Subject: a, Status: policy.StatusPass, Message: "SBOM (CycloneDX JSON 1.6, 12 components): product grade D, 72% assessed", Evidence: "dist/tool.cdx.json", Grade: "D"},
 		}),
 		policy.Decide(b, []policy.Check{
 			{ID: "signature", Subject: b, Status: policy.StatusPass, Required: true, Message: "bundle v0.3, DSSE envelope verified"},

@@ -191,7 +191,7 @@ func (s *sarifBuilder) add(ruleID, description, hint, level, message string, loc
 // stable reason codes (for SBOM findings, the label names); each result
 // points at the evidence file or artifact it is about, or the SBOM entry.
 // Passing checks and matching rebuilds are not results.
-func SARIF(w io.Writer, docs *Documents, _ Options) error {
+func SARIF(w io.Writer, docs *Documents, opts Options) error {
 	s := &sarifBuilder{rules: map[string]sarifRule{}}
 	v := newView(docs, Options{})
 	for _, a := range v.Artifacts {
@@ -226,6 +226,7 @@ func SARIF(w io.Writer, docs *Documents, _ Options) error {
 		sarifProduct(s, p.Doc)
 	}
 	for _, p := range v.Portfolios {
+		sarifPortfolio(s, p.Doc, opts.MinGrade)
 		for _, f := range p.Doc.Failures {
 			s.add(f.Code, describeCode(f.Code), f.Hint, "error", fmt.Sprintf("SBOM %s not read: %s", relativePath(f.Source), f.Message),
 				[]sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(f.Source)}}}}, nil, "portfolio", f.Source)

@@ -1,11 +1,11 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
@@ -64,17 +64,24 @@ func WriteSBOMText(w io.Writer, r *sbom.Report, opt SBOMTextOptions) error {
 	}
 	if len(rows) > 0 {
 		ew.printf("Worst components:\n")
-		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "RISK\tGRADE\tCOMPONENT\tUPSTREAM\tWHY\tWHAT TO DO\n")
+		table := [][]string{{"RISK", "GRADE", "COMPONENT", "UPSTREAM", "WHY"}}
+		var todo []sbom.Label
 		for i := range rows {
 			c := &rows[i]
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Risk, c.Grade, c.Title(), upstreamTitle(c.Upstream), why(c.Labels, 3), action(c.Labels))
+			table = append(table, []string{fmt.Sprint(c.Risk), string(c.Grade), c.Title(), upstreamTitle(c.Upstream), why(c.Labels, 2)})
+			if l, ok := actionLabel(c.Labels); ok && !slices.Contains(todo, l) {
+				todo = append(todo, l)
+			}
 		}
-		if ew.err == nil {
-			ew.err = tw.Flush()
-		}
+		writeTable(ew, "", table)
 		if len(rows) < len(r.Components) {
 			ew.printf("(%d of %d components shown)\n", len(rows), len(r.Components))
+		}
+		if len(todo) > 0 {
+			ew.printf("What to do, for the first label of each:\n")
+			for _, l := range todo {
+				writeWrapped(ew, "  "+string(l)+": ", sbom.LabelHint(l))
+			}
 		}
 		ew.printf("\n")
 	}
@@ -92,7 +99,7 @@ func WriteSBOMText(w io.Writer, r *sbom.Report, opt SBOMTextOptions) error {
 	if len(r.Warnings) > 0 {
 		ew.printf("SBOM warnings:\n")
 		for _, wmsg := range r.Warnings {
-			ew.printf("  %s\n", wmsg)
+			writeHanging(ew, "  ", "    ", wmsg)
 		}
 	}
 	return ew.err
@@ -116,30 +123,33 @@ func why(fs []sbom.Finding, n int) string {
 	return strings.Join(names, ", ")
 }
 
-func action(fs []sbom.Finding) string {
+// actionLabel is the label whose hint says what to do first about a
+// component: its heaviest label that is not a mitigation.
+func actionLabel(fs []sbom.Finding) (sbom.Label, bool) {
 	for _, f := range sortedFindings(fs) {
 		if !sbom.LabelMitigates(f.Label) {
-			return sbom.LabelHint(f.Label)
+			return f.Label, true
 		}
 	}
-	return "-"
+	return "", false
 }
 
 func writeCoverage(ew *errWriter, cov sbom.Coverage) {
 	ew.printf("Not assessed: %.0f%% of label questions, for lack of data\n", 100*cov.Unassessed)
-	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
+	width := 0
+	for _, d := range cov.Dimensions {
+		width = max(width, runeLen(string(d.Dimension)))
+	}
 	for _, d := range cov.Dimensions {
 		reasons := make([]string, 0, len(d.Reasons))
 		for _, r := range d.Reasons {
-			reasons = append(reasons, fmt.Sprintf("%s (%d)", r.Reason, r.Components))
+			reasons = append(reasons, fmt.Sprintf("%s (%d);", r.Reason, r.Components))
 		}
-		if len(reasons) == 0 {
-			reasons = append(reasons, "-")
+		text := strings.TrimSuffix(strings.Join(reasons, " "), ";")
+		if text == "" {
+			text = "-"
 		}
-		fmt.Fprintf(tw, "  %s\t%.0f%% assessed\t%s\n", d.Dimension, 100*d.Share, strings.Join(reasons, "; "))
-	}
-	if ew.err == nil {
-		ew.err = tw.Flush()
+		writeWrapped(ew, fmt.Sprintf("  %-*s  %3.0f%% assessed  ", width, d.Dimension, 100*d.Share), text)
 	}
 	ew.printf("\n")
 }
@@ -147,7 +157,7 @@ func writeCoverage(ew *errWriter, cov sbom.Coverage) {
 func writeTrace(ew *errWriter, c *sbom.ComponentResult, cfg *sbom.Config) {
 	imp := c.Impact
 	floor := cfg.ImpactFloor
-	ew.printf("  %s  risk %d, grade %s\n", c.Title(), c.Risk, c.Grade)
+	writeHanging(ew, "  ", "    ", fmt.Sprintf("%s  risk %d, grade %s", c.Title(), c.Risk, c.Grade))
 	ew.printf("    risk = 100 x fragility %.3f x (%.2f + %.2f x impact %.3f)", c.Fragility, floor, 1-floor, imp.Value)
 	if c.RiskFloor != nil {
 		ew.printf(", raised to %d by %s", c.RiskFloor.Value, c.RiskFloor.Label)
@@ -163,11 +173,12 @@ func writeTrace(ew *errWriter, c *sbom.ComponentResult, cfg *sbom.Config) {
 	if imp.Sandboxed {
 		ew.printf(", x %.2f for the sandbox", cfg.SandboxImpactFactor)
 	}
-	ew.printf("\n    upstream %s (%s, %s)", upstreamTitle(c.Upstream), c.UpstreamRule, c.UpstreamField)
-	if c.Supplier != "" {
-		ew.printf(", supplier %s", c.Supplier)
-	}
 	ew.printf("\n")
+	upstream := fmt.Sprintf("%s (%s, %s)", upstreamTitle(c.Upstream), c.UpstreamRule, c.UpstreamField)
+	if c.Supplier != "" {
+		upstream += ", supplier " + c.Supplier
+	}
+	writeHanging(ew, "    upstream ", "      ", upstream)
 	for _, f := range c.Labels {
 		where := f.Field
 		if f.Record != "" {
@@ -179,14 +190,14 @@ func writeTrace(ew *errWriter, c *sbom.ComponentResult, cfg *sbom.Config) {
 		if where != "" {
 			where = " " + where
 		}
-		ew.printf("    %-22s %.2f  %s  [%s]%s\n", f.Label, f.Weight, f.Detail, f.Rule, where)
+		writeWrapped(ew, fmt.Sprintf("    %-22s %.2f  ", f.Label, f.Weight), fmt.Sprintf("%s  [%s]%s", f.Detail, f.Rule, where))
 	}
 	for _, u := range c.Unassessed {
 		names := make([]string, len(u.Labels))
 		for i, l := range u.Labels {
 			names[i] = string(l)
 		}
-		ew.printf("    unknown: %s (%s)\n", strings.Join(names, ", "), u.Reason)
+		writeWrapped(ew, "    unknown: ", fmt.Sprintf("%s (%s)", strings.Join(names, ", "), u.Reason))
 	}
 	ew.printf("\n")
 }
@@ -205,55 +216,60 @@ func WritePortfolioText(w io.Writer, r *sbom.PortfolioReport, opt SBOMTextOption
 		}
 		return n
 	}
-	if len(r.Products) > 0 {
+	var assessed []sbom.PortfolioProduct
+	var empty [][]string
+	for _, p := range r.Products {
+		if p.Components == 0 {
+			why := "the SBOM lists no components"
+			if len(p.Caps) > 0 {
+				why = p.Caps[0].Reason
+			}
+			empty = append(empty, []string{productTitle(p.Name, p.Version), p.Source, why})
+			continue
+		}
+		assessed = append(assessed, p)
+	}
+	if len(assessed) > 0 {
 		ew.printf("Products, worst first:\n")
-		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "GRADE\tRISK\tPRODUCT\tSOURCE\tCOMPONENTS\tWORST\tWHY\n")
-		for _, p := range r.Products[:limit(len(r.Products))] {
+		table := [][]string{{"GRADE", "RISK", "PRODUCT", "SOURCE", "COMPONENTS", "WORST", "WHY"}}
+		for _, p := range assessed[:limit(len(assessed))] {
 			grade := string(p.Grade)
 			if p.Grade != p.ComputedGrade {
 				grade += " (capped)"
 			}
-			labels := make([]string, 0, len(p.WorstLabels))
-			for _, l := range p.WorstLabels {
-				labels = append(labels, string(l))
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", grade, p.Risk, p.Name, p.Source, p.Components, p.Worst, strings.Join(labels, ", "))
+			table = append(table, []string{grade, fmt.Sprint(p.Risk), p.Name, p.Source, fmt.Sprint(p.Components), p.Worst, firstLabels(p.WorstLabels, 1)})
 		}
-		if ew.err == nil {
-			ew.err = tw.Flush()
+		writeTable(ew, "", table)
+		if n := limit(len(assessed)); n < len(assessed) {
+			ew.printf("(%d of %d assessed products shown)\n", n, len(assessed))
 		}
-		if n := limit(len(r.Products)); n < len(r.Products) {
-			ew.printf("(%d of %d products shown)\n", n, len(r.Products))
+		ew.printf("\n")
+	}
+	if len(empty) > 0 {
+		ew.printf("Not assessable (%d), graded by rule:\n", len(empty))
+		writeTable(ew, "  ", append([][]string{{"PRODUCT", "SOURCE", "REASON"}}, empty[:limit(len(empty))]...))
+		if n := limit(len(empty)); n < len(empty) {
+			ew.printf("(%d of %d shown)\n", n, len(empty))
 		}
 		ew.printf("\n")
 	}
 	if len(r.Upstreams) > 0 {
 		ew.printf("Shared upstreams, by share x fragility:\n")
-		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "SCORE\tSHARE\tPRODUCTS\tUPSTREAM\tEXAMPLE\tFRAGILITY\tLABELS\n")
+		table := [][]string{{"SCORE", "SHARE", "PRODUCTS", "UPSTREAM", "EXAMPLE", "FRAGILITY", "LABELS"}}
 		for _, u := range r.Upstreams[:limit(len(r.Upstreams))] {
-			labels := make([]string, 0, len(u.Labels))
-			for _, l := range u.Labels {
-				labels = append(labels, string(l))
-			}
-			fmt.Fprintf(tw, "%.3f\t%.0f%%\t%d\t%s\t%s\t%.3f\t%s\n", u.Score, 100*u.Share, u.Products, u.Upstream, u.Example, u.Fragility, strings.Join(labels, ", "))
+			table = append(table, []string{fmt.Sprintf("%.3f", u.Score), fmt.Sprintf("%.0f%%", 100*u.Share), fmt.Sprint(u.Products), u.Upstream, u.Example,
+				fmt.Sprintf("%.3f", u.Fragility), firstLabels(u.Labels, 1)})
 		}
-		if ew.err == nil {
-			ew.err = tw.Flush()
-		}
+		writeTable(ew, "", table)
 		ew.printf("\n")
 	}
 	if len(r.Suppliers) > 0 {
 		ew.printf("Supplier concentration (HHI %.3f; 1 means a single supplier):\n", r.SupplierHHI)
-		tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "SHARE\tCOMPONENTS\tPRODUCTS\tSUPPLIER\n")
+		table := [][]string{{"SHARE", "COMPONENTS", "PRODUCTS", "SUPPLIER"}}
 		for _, s := range r.Suppliers[:limit(len(r.Suppliers))] {
-			fmt.Fprintf(tw, "%.0f%%\t%d\t%d\t%s\n", 100*s.Share, s.Components, s.Products, s.Supplier)
+			table = append(table, []string{fmt.Sprintf("%.0f%%", 100*s.Share), fmt.Sprint(s.Components), fmt.Sprint(s.Products), s.Supplier})
 		}
-		if ew.err == nil {
-			ew.err = tw.Flush()
-		}
+		writeTable(ew, "", table)
 		ew.printf("\n")
 	} else {
 		ew.printf("Supplier concentration: no SBOM names a supplier\n\n")
@@ -262,7 +278,7 @@ func WritePortfolioText(w io.Writer, r *sbom.PortfolioReport, opt SBOMTextOption
 	if len(r.Failures) > 0 {
 		ew.printf("Not read (%d):\n", len(r.Failures))
 		for _, f := range r.Failures {
-			ew.printf("  %s: %s [%s]\n", f.Source, f.Message, f.Code)
+			writeHanging(ew, "  ", "    ", fmt.Sprintf("%s: %s [%s]", f.Source, f.Message, f.Code))
 		}
 	}
 	return ew.err
@@ -293,7 +309,7 @@ func writeVulnerabilityData(ew *errWriter, r *sbom.Report) {
 	if len(r.Suppressions) > 0 {
 		ew.printf("Suppressed by VEX (not_affected):\n")
 		for _, s := range r.Suppressions {
-			ew.printf("  %s %s: %s [%s]\n", s.Component, s.Vulnerability, s.Justification, s.Source)
+			writeHanging(ew, "  ", "    ", fmt.Sprintf("%s %s: %s [%s]", s.Component, s.Vulnerability, s.Justification, s.Source))
 		}
 	}
 	ew.printf("\n")
@@ -328,15 +344,15 @@ func writeServices(ew *errWriter, rs []sbom.ServiceResult) {
 			if f.Record != "" {
 				trace += ", " + f.Record
 			}
-			ew.printf("    %-25s %s  [%s] %s\n", f.Label, f.Detail, f.Rule, trace)
-			ew.printf("    %-25s what to do: %s\n", "", sbom.LabelHint(f.Label))
+			writeWrapped(ew, fmt.Sprintf("    %-25s ", f.Label), fmt.Sprintf("%s  [%s] %s", f.Detail, f.Rule, trace))
+			writeWrapped(ew, fmt.Sprintf("    %-25s what to do: ", ""), sbom.LabelHint(f.Label))
 		}
 		for _, u := range s.Unassessed {
 			var ls []string
 			for _, l := range u.Labels {
 				ls = append(ls, string(l))
 			}
-			ew.printf("    unknown: %s (%s)\n", strings.Join(ls, ", "), u.Reason)
+			writeWrapped(ew, "    unknown: ", fmt.Sprintf("%s (%s)", strings.Join(ls, ", "), u.Reason))
 		}
 	}
 	ew.printf("\n")
@@ -352,26 +368,20 @@ func writeHosting(ew *errWriter, h *sbom.HostingConcentration, rows int) {
 		hhi = fmt.Sprintf("%.3f; 1 means a single provider", *h.HHI)
 	}
 	ew.printf("Hosting concentration (%d products with hosted services; HHI %s):\n", h.Products, hhi)
-	tw := tabwriter.NewWriter(ew.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "SHARE\tPRODUCTS\tPROVIDER\tJURISDICTION\tLABELS\n")
+	table := [][]string{{"SHARE", "PRODUCTS", "PROVIDER", "JURISDICTION", "LABELS"}}
 	for i, p := range h.Providers {
 		if rows > 0 && i == rows {
 			break
 		}
-		jur := p.Jurisdiction
-		if jur == "" {
-			jur = "unknown"
-		}
-		fmt.Fprintf(tw, "%.0f%%\t%d\t%s\t%s\t%s\n", 100*p.Share, p.Products, p.Name, jur, labelList(p.Labels))
+		table = append(table, []string{fmt.Sprintf("%.0f%%", 100*p.Share), fmt.Sprint(p.Products), p.Name, cmp.Or(p.Jurisdiction, "unknown"), labelList(p.Labels)})
 	}
-	if ew.err == nil {
-		ew.err = tw.Flush()
-	}
+	writeTable(ew, "", table)
 	var js []string
 	for _, j := range h.Jurisdictions {
 		js = append(js, fmt.Sprintf("%s %.0f%%", j.Name, 100*j.Share))
 	}
-	ew.printf("By jurisdiction: %s\n\n", strings.Join(js, ", "))
+	writeWrapped(ew, "By jurisdiction: ", strings.Join(js, ", "))
+	ew.printf("\n")
 }
 
 // hostingProviders returns h's provider rows; h may be nil.
@@ -380,6 +390,14 @@ func hostingProviders(h *sbom.HostingConcentration) []sbom.HostingShare {
 		return nil
 	}
 	return h.Providers
+}
+
+// firstLabels names the first n labels and counts the others.
+func firstLabels(ls []sbom.Label, n int) string {
+	if len(ls) <= n {
+		return labelList(ls)
+	}
+	return fmt.Sprintf("%s +%d", labelList(ls[:n]), len(ls)-n)
 }
 
 func labelList(ls []sbom.Label) string {

@@ -56,7 +56,7 @@ func (r *Runner) sbomLabelChecks(g *gathered, subject policy.Subject, verified [
 			msg += fmt.Sprintf("; worst: %s@%s (%s)", worst.Name, worst.Version, strings.Join(labels, ", "))
 		}
 		checks = append(checks, policy.Check{ID: vocab.CheckSBOMLabels, Subject: subject, Status: policy.StatusPass, Message: msg, Evidence: vb.evidence,
-			AdvisoriesAsOf: rep.AdvisoriesAsOf(), Hint: "run 'sovcheck sbom labels' on the SBOM with --registry, --vulns and --kev for a full assessment"})
+			AdvisoriesAsOf: rep.AdvisoriesAsOf(), Grade: string(rep.Product.Grade), Hint: "run 'sovcheck sbom labels' on the SBOM with --registry, --vulns and --kev for a full assessment"})
 	}
 	return checks
 }

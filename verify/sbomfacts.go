@@ -90,7 +90,7 @@ func (pr *policyRun) sbomFacts(r *Runner, subject policy.Subject, g *gathered) (
 	}
 	sum.Advisories = advisoryFacts(rep)
 	sum.Services = serviceFacts(rep.Services)
-	c := policy.Check{ID: vocab.CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source, AdvisoriesAsOf: rep.AdvisoriesAsOf(),
+	c := policy.Check{ID: vocab.CheckSBOMAssessed, Subject: subject, Status: policy.StatusPass, Evidence: source, AdvisoriesAsOf: rep.AdvisoriesAsOf(), Grade: string(rep.Product.Grade),
 		Message: fmt.Sprintf("SBOM (%s %s, %d component%s): product grade %s, %.0f%% assessed; %s", rep.Product.Format.Title(), rep.Product.SpecVersion,
 			rep.Product.Components, map[bool]string{true: "", false: "s"}[rep.Product.Components == 1], orUngraded(rep.Product.Grade), 100*sum.Quality,
 			bound.Message)}

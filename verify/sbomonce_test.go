@@ -108,6 +108,11 @@ func TestSBOMAssessedOnce(t *testing.T) {
 				if c, ok := byID[id]; !ok || c.Status != policy.StatusPass {
 					t.Fatalf("checks %+v: want %s passed", outs[0].Verdict.Checks, id)
 				}
+				// The grade is a field of the check, for a report to
+				// show beside the verdict.
+				if g := byID[id].Grade; vocab.GradeRank(g) < 0 {
+					t.Errorf("check %s carries grade %q, want A to G", id, g)
+				}
 			}
 			if !tc.policy {
 				return
