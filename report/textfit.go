@@ -3,6 +3,7 @@ package report
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -97,7 +98,7 @@ func writeHanging(ew *errWriter, first, hang, text string) {
 		line, lineLen, empty = hang, runeLen(hang), true
 	}
 	// Each word keeps the spaces before it, unless it starts a line.
-	for _, gapWord := range spacedWords.FindAllString(text, -1) {
+	for _, gapWord := range spacedWords().FindAllString(text, -1) {
 		word := strings.TrimLeft(gapWord, " ")
 		gap, n := len(gapWord)-len(word), runeLen(word)
 		if !empty && lineLen+gap+n > textWidth {
@@ -128,4 +129,4 @@ func writeHanging(ew *errWriter, first, hang, text string) {
 }
 
 // spacedWords matches a word with the spaces before it.
-var spacedWords = regexp.MustCompile(` *[^ ]+`)
+var spacedWords = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` *[^ ]+`) })
