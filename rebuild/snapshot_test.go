@@ -309,7 +309,7 @@ func TestRebuildStopsForUnattestedArtifact(t *testing.T) {
 		t.Skip(err)
 	}
 	building := make(chan struct{}, 1)
-	cache := t.TempDir()
+	cache := teardownTempDir(t)
 	rb := newTestRebuilder(t, f, WithCacheDir(cache), WithProgress(func(p Progress) {
 		if p.Phase == PhaseBuild && !p.Done {
 			building <- struct{}{}
@@ -337,6 +337,34 @@ func TestRebuildStopsForUnattestedArtifact(t *testing.T) {
 	if len(entries) > 40 {
 		t.Errorf("the build went on after the digest was known: %d packages compiled", len(entries))
 	}
+}
+
+// teardownTempDir is t.TempDir for a cache a stopped sandbox wrote into:
+// the build is killed when the digest is known, and the kernel tears the
+// sandbox's mount namespace (its overlay's work directory in the cache)
+// down after the rebuild has returned, so removing the directory is
+// retried for a while instead of failing the test at cleanup.
+func teardownTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "sovcheck-rebuild-cache-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			err := os.RemoveAll(dir)
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("removing %s: %v", dir, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
 }
 
 // TestDepsPresentNeedsEveryGoMod: a record is not enough while a go.mod
