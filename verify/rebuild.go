@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -137,7 +138,10 @@ func rebuildResultChecks(subject policy.Subject, res *rebuild.Result, evidence s
 		c.Reason, c.Message, c.Hint, c.Got, c.Want = e.Code, e.Msg, e.Hint, e.Got, e.Want
 		var causes []string
 		for _, cause := range res.Causes {
-			causes = append(causes, cause.Code)
+			// Each code once: several settings may differ for one reason.
+			if !slices.Contains(causes, cause.Code) {
+				causes = append(causes, cause.Code)
+			}
 		}
 		if len(causes) > 0 {
 			c.Message = fmt.Sprintf("%s (causes: %s)", c.Message, strings.Join(causes, ", "))
