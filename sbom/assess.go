@@ -254,6 +254,21 @@ type ruleCtx struct {
 	c     *Component
 	r     *ComponentResult
 	unass map[string][]Label
+	// facts are the component's entry in the risk data snapshot, looked
+	// up once (factsAt < 0: none); factsDone says whether it was.
+	facts     *PackageFacts
+	factsAt   int
+	factsDone bool
+}
+
+// riskFacts is the component's entry in the risk data snapshot, nil and -1
+// when there is none.
+func (x *ruleCtx) riskFacts() (*PackageFacts, int) {
+	if !x.factsDone {
+		x.facts, x.factsAt = x.a.data.Risk.lookup(x.c.PURL)
+		x.factsDone = true
+	}
+	return x.facts, x.factsAt
 }
 
 func (x *ruleCtx) fire(l Label, rule, field, record, detail string) {
@@ -295,6 +310,7 @@ func (a *Assessor) component(g *Graph, i int, st *assessment, suppliers supplier
 	x.provenance()
 	party, partyRecord := x.stewardship(up)
 	x.riskDataLifecycle()
+	x.riskDataRepository()
 	x.sovereignty(party, partyRecord)
 	x.vulnerability()
 	x.systemic(i, st, suppliers)

@@ -63,6 +63,14 @@ type Config struct {
 	HighFragility float64 `yaml:"highFragility" json:"highFragility"`
 	// AbandonedAfterDays: abandoned fires when the last release is older.
 	AbandonedAfterDays int `yaml:"abandonedAfterDays" json:"abandonedAfterDays"`
+	// WeakPracticesBelow: weak-practices fires when the repository's
+	// OpenSSF Scorecard aggregate score (0 to 10) is below it.
+	WeakPracticesBelow float64 `yaml:"weakPracticesBelow" json:"weakPracticesBelow"`
+	// CriticalProjectAt: critical-project fires when the repository's
+	// OpenSSF criticality score (0 to 1) reaches it; with fragility at
+	// HighFragility it makes the component systemic-fragile, as high
+	// impact does.
+	CriticalProjectAt float64 `yaml:"criticalProjectAt" json:"criticalProjectAt"`
 	// AllowedJurisdictions (ISO 3166-1 alpha-2, or EU) for
 	// foreign-single-source; empty leaves that label unassessed.
 	AllowedJurisdictions []string `yaml:"allowedJurisdictions" json:"allowedJurisdictions"`
@@ -126,6 +134,7 @@ func DefaultConfig() Config {
 			vocab.LabelUncertifiedSteward:    0.10,
 			vocab.LabelDeprecated:            0.30,
 			vocab.LabelRetracted:             0.50,
+			vocab.LabelWeakPractices:         0.20,
 			vocab.LabelForeignSingleSource:   0.25,
 			vocab.LabelUnsandboxedNative:     0.05,
 			vocab.LabelAmbientAuthority:      0.10,
@@ -148,6 +157,8 @@ func DefaultConfig() Config {
 		HighImpact:                         0.6,
 		HighFragility:                      0.5,
 		AbandonedAfterDays:                 730,
+		WeakPracticesBelow:                 4,
+		CriticalProjectAt:                  0.6,
 		SandboxImpactFactor:                0.5,
 		Caps:                               CapConfig{MinIdentifiedShare: 0.5, PoorSBOM: vocab.GradeD, NoGraph: vocab.GradeC, Empty: vocab.GradeG},
 		SeverityFloors:                     map[string]int{SeverityCritical: 45, SeverityHigh: 30, SeverityMedium: 20, SeverityLow: 10},
@@ -230,6 +241,9 @@ func (c *Config) Validate() error {
 	if r, ok := severityRank[c.UnknownSeverity]; !ok || r == severityRank[SeverityUnknown] {
 		return bad("unknownSeverity: got %q, want critical, high, medium or low", c.UnknownSeverity)
 	}
+	if math.IsNaN(c.WeakPracticesBelow) || c.WeakPracticesBelow < 0 || c.WeakPracticesBelow > 10 {
+		return bad("weakPracticesBelow: got %v, want a Scorecard score, 0 to 10", c.WeakPracticesBelow)
+	}
 	if c.MaxAdvisoryAgeDays < 0 {
 		return bad("maxAdvisoryAgeDays: got %d, want 0 (no limit) or more", c.MaxAdvisoryAgeDays)
 	}
@@ -245,7 +259,7 @@ func (c *Config) Validate() error {
 		"impactFloor": c.ImpactFloor, "unknownImpact": c.UnknownImpact, "highBlastRadius": c.HighBlastRadius,
 		"pervasiveShare": c.PervasiveShare, "supplierConcentrationShare": c.SupplierConcentrationShare,
 		"highImpact": c.HighImpact, "highFragility": c.HighFragility, "sandboxImpactFactor": c.SandboxImpactFactor,
-		"caps.minIdentifiedShare": c.Caps.MinIdentifiedShare,
+		"caps.minIdentifiedShare": c.Caps.MinIdentifiedShare, "criticalProjectAt": c.CriticalProjectAt,
 	} {
 		if err := unit(name, v); err != nil {
 			return err

@@ -57,6 +57,7 @@ var labelCatalogue = []labelInfo{
 	{vocab.LabelUncertifiedSteward, DimStewardship, kindFragility, "ask the steward for a certification your policy accepts, or record it in the trust registry"},
 	{vocab.LabelDeprecated, DimStewardship, kindFragility, "move to the replacement the deprecation names, or to a maintained alternative"},
 	{vocab.LabelRetracted, DimStewardship, kindFragility, "upgrade: the author retracted this version"},
+	{vocab.LabelWeakPractices, DimStewardship, kindFragility, "review the project's weakest Scorecard checks with its maintainers (code review, branch protection, dangerous workflows), or vendor a reviewed copy"},
 	{vocab.LabelForeignSingleSource, DimSovereignty, kindFragility, "qualify an alternative source within the allowed jurisdictions and list it in the trust registry"},
 	{vocab.LabelUnsandboxedNative, DimSovereignty, kindFragility, "run the component in a sandbox (Wasm, seccomp, a separate process) where possible"},
 	{vocab.LabelSandboxed, DimSovereignty, kindMitigation, "keep the sandbox; it limits what a compromise of this component reaches"},
@@ -66,7 +67,8 @@ var labelCatalogue = []labelInfo{
 	{vocab.LabelPortfolioPervasive, DimSystemic, kindImpact, "treat this upstream as critical infrastructure: monitor it, fund it, plan a fallback"},
 	{vocab.LabelHighBlastRadius, DimSystemic, kindImpact, "reduce coupling: isolate or replace this choke point of the dependency graph"},
 	{vocab.LabelSupplierConcentration, DimSystemic, kindFragility, "qualify a second supplier for part of the product"},
-	{vocab.LabelSystemicFragile, DimSystemic, kindDerived, "act here first: high impact and high fragility together are the XZ pattern"},
+	{vocab.LabelCriticalProject, DimSystemic, kindImpact, "treat a fragile component of a critical project as the XZ pattern: fund, co-maintain or monitor it"},
+	{vocab.LabelSystemicFragile, DimSystemic, kindDerived, "act here first: high impact (or a critical project) and high fragility together are the XZ pattern"},
 }
 
 var labelIndex = func() map[Label]int {

@@ -100,13 +100,16 @@ type ComponentResult struct {
 	UpstreamField string       `json:"upstreamField"`
 	Supplier      string       `json:"supplier,omitempty"`
 	Steward       *StewardInfo `json:"steward,omitempty"`
-	Labels        []Finding    `json:"labels"`
-	Unassessed    []Unassessed `json:"unassessed,omitempty"`
-	Impact        Impact       `json:"impact"`
-	Fragility     float64      `json:"fragility"`
-	Risk          int          `json:"risk"`
-	RiskFloor     *RiskFloor   `json:"riskFloor,omitempty"`
-	Grade         Grade        `json:"grade"`
+	// Repository is the source repository whose imported Scorecard and
+	// criticality results were read (a snapshot's repositories key).
+	Repository string       `json:"repository,omitempty"`
+	Labels     []Finding    `json:"labels"`
+	Unassessed []Unassessed `json:"unassessed,omitempty"`
+	Impact     Impact       `json:"impact"`
+	Fragility  float64      `json:"fragility"`
+	Risk       int          `json:"risk"`
+	RiskFloor  *RiskFloor   `json:"riskFloor,omitempty"`
+	Grade      Grade        `json:"grade"`
 	// Licences, SHA256 and Jurisdiction repeat the facts policies match
 	// on: the SBOM's licences, its SHA-256 digest, and the jurisdiction of
 	// the steward (or registered supplier), when known.

@@ -41,10 +41,18 @@ func (a *Assessor) rescore(r *ComponentResult, perv float64) {
 	r.Risk, r.RiskFloor = a.riskOf(r.Fragility, r.Impact.Value, r.bits)
 	a.severityFloor(r)
 	r.Grade = a.cfg.gradeOf(r.Risk)
-	if r.Impact.Value >= a.cfg.HighImpact && r.Fragility >= a.cfg.HighFragility && !r.bits.has(vocab.LabelSystemicFragile) {
+	if r.Fragility < a.cfg.HighFragility || r.bits.has(vocab.LabelSystemicFragile) {
+		return
+	}
+	switch {
+	case r.Impact.Value >= a.cfg.HighImpact:
 		r.bits.set(vocab.LabelSystemicFragile)
 		r.Labels = append(r.Labels, Finding{Label: vocab.LabelSystemicFragile, Rule: "systemic/impact-and-fragility",
 			Detail: fmt.Sprintf("impact %.2f >= %.2f and fragility %.2f >= %.2f", r.Impact.Value, a.cfg.HighImpact, r.Fragility, a.cfg.HighFragility)})
+	case r.bits.has(vocab.LabelCriticalProject):
+		r.bits.set(vocab.LabelSystemicFragile)
+		r.Labels = append(r.Labels, Finding{Label: vocab.LabelSystemicFragile, Rule: "systemic/critical-project-and-fragility",
+			Detail: fmt.Sprintf("a critical project (OpenSSF criticality >= %.2f) and fragility %.2f >= %.2f", a.cfg.CriticalProjectAt, r.Fragility, a.cfg.HighFragility)})
 	}
 }
 

@@ -35,8 +35,9 @@ var sourceAliases = map[string]string{
 // unrelated names in different ecosystems.
 type Mapping struct {
 	source string
-	alias  map[string]string // normalised key -> upstream id
-	ids    map[string]bool   // upstream ids
+	alias  map[string]string   // normalised key -> upstream id
+	ids    map[string]bool     // upstream ids
+	vcs    map[string][]string // upstream id -> its repository keys (vcs:...)
 }
 
 type mappingFile struct {
@@ -83,7 +84,7 @@ func parseMapping(data []byte, name string) (*Mapping, error) {
 	if err := dec.Decode(&f); err != nil && err != io.EOF {
 		return nil, dataMalformed(err, hintMapping, "decoding mapping %s", quoteName(name))
 	}
-	m := &Mapping{source: name, alias: map[string]string{}, ids: map[string]bool{}}
+	m := &Mapping{source: name, alias: map[string]string{}, ids: map[string]bool{}, vcs: map[string][]string{}}
 	if f.Upstreams.Kind == 0 {
 		return m, nil
 	}
@@ -113,6 +114,9 @@ func parseMapping(data []byte, name string) (*Mapping, error) {
 					"decoding mapping %s: key %q is listed under both %q and %q", quoteName(name), k, prev, id)
 			}
 			m.alias[nk] = id
+			if strings.HasPrefix(nk, "vcs:") {
+				m.vcs[id] = append(m.vcs[id], nk)
+			}
 		}
 	}
 	return m, nil

@@ -34,7 +34,10 @@ const (
 	// deprecated.
 	LabelDeprecated Label = "deprecated"
 	// LabelRetracted: the author retracted this version.
-	LabelRetracted           Label = "retracted"
+	LabelRetracted Label = "retracted"
+	// LabelWeakPractices: the source repository's OpenSSF Scorecard score
+	// is below the cut-off (imported with 'sovcheck data import').
+	LabelWeakPractices       Label = "weak-practices"
 	LabelForeignSingleSource Label = "foreign-single-source"
 	LabelUnsandboxedNative   Label = "unsandboxed-native"
 	LabelSandboxed           Label = "sandboxed"
@@ -54,17 +57,21 @@ const (
 	LabelPortfolioPervasive    Label = "portfolio-pervasive"
 	LabelHighBlastRadius       Label = "high-blast-radius"
 	LabelSupplierConcentration Label = "supplier-concentration"
-	LabelSystemicFragile       Label = "systemic-fragile"
+	// LabelCriticalProject: the source repository's OpenSSF criticality
+	// score reaches the cut-off: much of the open source world depends on
+	// the project, whatever its place in this product.
+	LabelCriticalProject Label = "critical-project"
+	LabelSystemicFragile Label = "systemic-fragile"
 )
 
 // Labels lists every component label, in report order.
 var Labels = []Label{
 	LabelUnidentifiable, LabelUnverifiableArtifact, LabelOpaqueBinary, LabelUnknownProducer, LabelUnknownLicence, LabelGraphIncomplete,
 	LabelNoProvenance, LabelUnsigned, LabelNotReproducible, LabelLocallyModified,
-	LabelSingleMaintainer, LabelAnonymousMaintainer, LabelAbandoned, LabelUncertifiedSteward, LabelDeprecated, LabelRetracted, LabelForeignSingleSource,
-	LabelUnsandboxedNative, LabelSandboxed, LabelAmbientAuthority,
+	LabelSingleMaintainer, LabelAnonymousMaintainer, LabelAbandoned, LabelUncertifiedSteward, LabelDeprecated, LabelRetracted, LabelWeakPractices,
+	LabelForeignSingleSource, LabelUnsandboxedNative, LabelSandboxed, LabelAmbientAuthority,
 	LabelKnownVulnerable, LabelKnownExploited,
-	LabelPortfolioPervasive, LabelHighBlastRadius, LabelSupplierConcentration, LabelSystemicFragile,
+	LabelPortfolioPervasive, LabelHighBlastRadius, LabelSupplierConcentration, LabelCriticalProject, LabelSystemicFragile,
 }
 
 // Service labels: the labels of hosted services (CycloneDX services, a

@@ -106,8 +106,8 @@ func TestNamesAreDistinct(t *testing.T) {
 		}
 		seen[string(l)] = true
 	}
-	if len(Labels) != 26 || len(ServiceLabels) != 5 {
-		t.Errorf("got %d component and %d service labels, want 26 and 5", len(Labels), len(ServiceLabels))
+	if len(Labels) != 28 || len(ServiceLabels) != 5 {
+		t.Errorf("got %d component and %d service labels, want 28 and 5", len(Labels), len(ServiceLabels))
 	}
 	caps := map[string]bool{}
 	for _, c := range WasmCapabilities {
