@@ -59,6 +59,9 @@ func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
 			return err
 		}
 	}
+	// What follows the verdicts wraps at textWidth, as every table of
+	// sovcheck's text does; the JSON keeps each value whole.
+	ew := &errWriter{w: &b}
 	v := newView(docs, opts)
 	for _, r := range v.Rebuilds {
 		st := policy.StatusFail
@@ -68,36 +71,36 @@ func DocumentsText(w io.Writer, docs *Documents, opts Options) error {
 		case rebuild.StatusSkip:
 			st = policy.StatusSkip
 		}
-		fmt.Fprintf(&b, "%s rebuild %s: %s", opts.Style.status(st), r.Name, r.Status)
+		line := fmt.Sprintf("%s rebuild %s: %s", opts.Style.status(st), r.Name, r.Status)
 		if r.Reason != nil {
-			fmt.Fprintf(&b, " [%s] %s", r.Reason.Code, r.Reason.Message)
+			line += fmt.Sprintf(" [%s] %s", r.Reason.Code, r.Reason.Message)
 		}
-		b.WriteByte('\n')
+		writeHanging(ew, "", "         ", line)
 		for _, c := range r.Causes {
-			fmt.Fprintf(&b, "         %s %s\n", c.Code, c.What)
+			writeHanging(ew, "         ", "           ", c.Code+" "+c.What)
 		}
 		if r.Reason != nil && r.Reason.Hint != "" {
-			fmt.Fprintf(&b, "         hint: %s\n", r.Reason.Hint)
+			writeHanging(ew, "         ", "               ", "hint: "+r.Reason.Hint)
 		}
 	}
 	for _, p := range v.Products {
-		fmt.Fprintf(&b, "grade %s %s (%s, %d components, as of %s); %s not assessed\n", p.Doc.Product.Grade, p.Title, p.Doc.Product.Source,
-			p.Doc.Product.Components, p.Doc.AsOf, percent(p.Doc.Coverage.Unassessed))
+		writeHanging(ew, "", "    ", fmt.Sprintf("grade %s %s (%s, %d components, as of %s); %s not assessed", p.Doc.Product.Grade, p.Title, p.Doc.Product.Source,
+			p.Doc.Product.Components, p.Doc.AsOf, percent(p.Doc.Coverage.Unassessed)))
 		for _, c := range p.Worst[:min(len(p.Worst), 3)] {
 			if len(c.Labels) > 0 {
-				fmt.Fprintf(&b, "  %d %s %s: %s\n", c.Risk, c.Grade, c.Title(), strings.Join(labelsWhy(c.Labels), ", "))
+				writeHanging(ew, "  ", "      ", fmt.Sprintf("%d %s %s: %s", c.Risk, c.Grade, c.Title(), strings.Join(labelsWhy(c.Labels), ", ")))
 			}
 		}
 	}
 	for _, p := range v.Portfolios {
 		t := p.Doc.Totals
-		fmt.Fprintf(&b, "portfolio: %d products, %d components, %d upstreams (%d shared), supplier HHI %s, as of %s\n",
-			t.Products, t.Components, t.Upstreams, t.Shared, supplierHHI(p.Doc), p.Doc.AsOf)
+		writeHanging(ew, "", "    ", fmt.Sprintf("portfolio: %d products, %d components, %d upstreams (%d shared), supplier HHI %s, as of %s",
+			t.Products, t.Components, t.Upstreams, t.Shared, supplierHHI(p.Doc), p.Doc.AsOf))
 		for _, u := range p.Doc.Upstreams[:min(len(p.Doc.Upstreams), 3)] {
-			fmt.Fprintf(&b, "  shared by %s of products: %s (fragility %.2f)\n", percent(u.Share), u.Upstream, u.Fragility)
+			writeHanging(ew, "  ", "      ", fmt.Sprintf("shared by %s of products: %s (fragility %.2f)", percent(u.Share), u.Upstream, u.Fragility))
 		}
 		for _, f := range p.Doc.Failures {
-			fmt.Fprintf(&b, "  not read: %s [%s]\n", f.Source, f.Code)
+			writeHanging(ew, "  ", "      ", fmt.Sprintf("not read: %s [%s]", f.Source, f.Code))
 		}
 	}
 	if len(verdicts) == 0 || len(v.Rebuilds)+len(v.Products)+len(v.Portfolios) > 0 {

@@ -55,6 +55,29 @@ func TestTextFitsWidth(t *testing.T) {
 	}
 }
 
+// TestDocumentsTextFitsWidth: 'sovcheck report' text, one product's and one
+// portfolio's lines with long names and labels, fits textWidth; the
+// unwrapped line would not (the twin checks the input is that wide).
+func TestDocumentsTextFitsWidth(t *testing.T) {
+	docs := sampleDocuments(t)
+	docs.Verify = nil
+	docs.Labels[0].Product.Source = "sboms/" + strings.Repeat("deeply/nested/", 8) + "shop.cdx.json"
+	var text bytes.Buffer
+	if err := RenderDocuments(&text, "text", docs, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if w, line := widest(text.String()); w > textWidth {
+		t.Errorf("a line is %d columns wide, want at most %d:\n%s", w, textWidth, line)
+	}
+	var joined strings.Builder // the lines, unindented, end to end: a word broken at a line's end is whole again
+	for _, l := range strings.Split(text.String(), "\n") {
+		joined.WriteString(strings.TrimSpace(l))
+	}
+	if !strings.Contains(joined.String(), docs.Labels[0].Product.Source) || runeLen(docs.Labels[0].Product.Source) <= textWidth {
+		t.Errorf("the product line lost its source, or the source is not wider than a line:\n%s", text.String())
+	}
+}
+
 // TestTextTableKeepsWhatFits is the twin: a table that fits is written
 // whole, so the cutting above is the width's doing.
 func TestTextTableKeepsWhatFits(t *testing.T) {

@@ -16,13 +16,22 @@
 #      (bench/sbom/gen) labelled with a ~100 MB snapshot (that Debian pull
 #      given facts for every package of the portfolio and padded,
 #      bench/data/snapgen) vs without, wall and CPU time (user+sys) and
-#      peak RSS (GNU time); the target is a ratio under 1.20.
+#      peak RSS (GNU time); the target is a ratio under 1.20;
+#   5. registry scale: a portfolio of $SBOMS SBOMs x 300 components over
+#      $NPM_DISTINCT distinct real npm package names (drawn from the
+#      registry's own list of names, the all-the-package-names package,
+#      fetched with npm pack; bench/data/npmport), pulled from the npm
+#      registry cold (an empty --cache), warm (no --cache: the registry's
+#      and the network's caches are warm) and hot (the --cache of the
+#      first run). Set NPM_SCALE=0 to skip it.
 #
 # sovcheck has no lookup cache of its own yet: "warm" is the proxy's.
 #
 # Environment: RUNS (default 3), SOVCHECK (a binary; default: built),
 # APT_INDEX (default: bookworm main from /var/lib/apt/lists), SBOMS
-# (default 1000), SNAPSHOT_BYTES (default 100000000).
+# (default 1000), SNAPSHOT_BYTES (default 100000000), NPM_SCALE (default
+# 1), NPM_DISTINCT (default 20000), NPM_NAMES (a names.json; default:
+# fetched with npm pack all-the-package-names@2.0.2578).
 #
 #   apt-get install time
 set -euo pipefail
@@ -124,4 +133,21 @@ if [ -r "$APT_INDEX" ]; then
 	echo "ratio with / without: wall $(ratio "$w1" "$w0"), cpu $(ratio "$c1" "$c0")   (target < 1.20)"
 else
 	echo "== Debian: skipped, no apt index at $APT_INDEX (run apt-get update)"
+fi
+
+if [ "${NPM_SCALE:-1}" != 0 ]; then
+	NPM_DISTINCT=${NPM_DISTINCT:-20000}
+	echo "== registry scale: $SBOMS SBOMs x 300 components, $NPM_DISTINCT distinct npm packages, from $(npm config get registry 2>/dev/null || echo the npm registry)"
+	if [ -z "${NPM_NAMES:-}" ]; then
+		(cd "$WORK" && npm pack --silent all-the-package-names@2.0.2578 >/dev/null && tar xzf all-the-package-names-2.0.2578.tgz package/names.json)
+		NPM_NAMES=$WORK/package/names.json
+	fi
+	go run ./bench/data/npmport -names "$NPM_NAMES" -dir "$WORK/npm" -sboms "$SBOMS" -per-sbom 300 -distinct "$NPM_DISTINCT"
+	cold=$(once "$SOVCHECK" data pull --cache "$WORK/npmcache" --out "$WORK/npm-cold.json" "$WORK/npm")
+	warm=$(once "$SOVCHECK" data pull --out "$WORK/npm-warm.json" "$WORK/npm")
+	hot=$(best "$SOVCHECK" data pull --cache "$WORK/npmcache" --out "$WORK/npm-hot.json" "$WORK/npm")
+	"$SOVCHECK" data pull --cache "$WORK/npmcache" --out "$WORK/npm-hot.json" "$WORK/npm" 2>/dev/null | head -1
+	echo "data pull, cold (empty cache)         ${cold}s"
+	echo "data pull, warm (no cache, 2nd run)   ${warm}s"
+	echo "data pull, hot (its cache, best of $RUNS) ${hot}s   (cold / hot: $(ratio "$cold" "$hot"))"
 fi

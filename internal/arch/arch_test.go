@@ -96,6 +96,7 @@ var allowed = map[string][]string{
 	"internal/cmd/gendemo": {anyButCmd},
 	"bench/data/gen":       {anyButCmd},
 	"bench/data/snapgen":   {anyButCmd},
+	"bench/data/npmport":   {anyButCmd},
 	"bench/oci/gen":        {anyButCmd},
 	"bench/policy":         {anyButCmd},
 	"bench/sbom/gen":       {anyButCmd},
