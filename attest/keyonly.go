@@ -76,12 +76,12 @@ func (k *KeyOnlyVerifier) Verify(pb *ParsedBundle, art Artifact, payload []byte)
 		s, ok := stmt.MatchSubject(hexDigest)
 		if !ok {
 			return nil, []Finding{{Check: vocab.CheckSubject, Err: &reason.Error{Code: reason.SubjectMismatch,
-				Msg: "image is not a subject of the attestation", Got: stmt.SubjectSummary(), Want: "sha256:" + hexDigest,
-				Hint: "the attestation is for another image; a re-tagged or changed image has a new digest"}}}
+				Msg: "artifact is not a subject of the attestation", Got: stmt.SubjectSummary(), Want: "sha256:" + hexDigest,
+				Hint: "the attestation is for other bytes: a changed file, or a re-tagged or changed image, has a new digest"}}}
 		}
-		msg := fmt.Sprintf("image is subject %q of the in-toto statement", s.Name)
+		msg := fmt.Sprintf("artifact is subject %q of the in-toto statement", s.Name)
 		if s.Name == "" {
-			msg = "image is an unnamed subject of the in-toto statement"
+			msg = "artifact is an unnamed subject of the in-toto statement"
 		}
 		findings = append(findings, Finding{Check: vocab.CheckSubject, Message: msg})
 		res.Statement = stmt
@@ -104,7 +104,7 @@ func (k *KeyOnlyVerifier) Verify(pb *ParsedBundle, art Artifact, payload []byte)
 	}
 	if !verifyKeySignature(k.key, message, sig) {
 		return sigFail(reason.New(reason.SignatureInvalid,
-			"the signature does not verify with --key: the image was signed with another key, or the signature or payload was changed",
+			"the signature does not verify with --key: the artifact was signed with another key, or the signature or payload was changed",
 			"verifying signature with the given key"))
 	}
 	findings = append([]Finding{{Check: vocab.CheckSignature,

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sovcheck/sovcheck/attest"
+	"github.com/sovcheck/sovcheck/internal/boundedio"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 )
@@ -81,4 +83,22 @@ func discoverEvidence(a attest.Artifact) []string {
 		}
 	}
 	return found
+}
+
+// maxMessageArtifactBytes bounds the artifact read again to check a
+// message signature with the key alone (the signature is over its bytes).
+const maxMessageArtifactBytes = 1 << 30
+
+// readArtifactBytes reads art's file again for a signature over its bytes,
+// and refuses it when the bytes are no longer those hashed at the start.
+func readArtifactBytes(art attest.Artifact) ([]byte, error) {
+	data, err := boundedio.ReadFile(art.Path, maxMessageArtifactBytes)
+	if err != nil {
+		return nil, err
+	}
+	if sum := sha256.Sum256(data); !bytes.Equal(sum[:], art.SHA256) {
+		return nil, reason.New(reason.DigestMismatch, "the artifact changed while it was verified; verify it again",
+			"reading %s again: its sha256 is no longer the one first read", art.Path)
+	}
+	return data, nil
 }

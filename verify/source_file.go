@@ -70,7 +70,7 @@ func (s *fileSource) verifyFile(file string, art attest.Artifact, g *gathered) [
 		if bundles[i].Line > 0 {
 			evidence = fmt.Sprintf("%s:%d", file, bundles[i].Line)
 		}
-		res, findings := s.r.verifyBundle(&bundles[i], art, g.subject.Name)
+		res, findings, keyOnly := s.verifyBundle(&bundles[i], art, g.subject.Name)
 		// In a JSON-lines file of several attestations, one about
 		// other artifacts is not this artifact's evidence.
 		if len(bundles) > 1 && len(findings) == 1 && findings[0].Check == vocab.CheckSubject && reason.CodeOf(findings[0].Err, "") == reason.SubjectMismatch {
@@ -82,10 +82,36 @@ func (s *fileSource) verifyFile(file string, art attest.Artifact, g *gathered) [
 			checks = append(checks, findingCheck(f, g.subject, evidence, true))
 		}
 		if res != nil {
+			if keyOnly {
+				checks = append(checks, tlogNotChecked(g.subject, evidence))
+			}
 			g.verified = append(g.verified, verifiedBundle{res, evidence})
 		}
 	}
 	return checks
+}
+
+// verifyBundle verifies one bundle of a file or digest: with the key alone
+// when the run accepts signatures without a log (--insecure-ignore-tlog)
+// and the bundle has none, or no trusted root was given to check one; with
+// the full verifier otherwise. keyOnly tells which.
+func (s *fileSource) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact, name string) (res *attest.SignatureResult, findings []attest.Finding, keyOnly bool) {
+	r := s.r
+	if r.keyOnly == nil || (pb.HasTlogEntry() && r.opts.TrustedRoot != "") {
+		res, findings = r.verifyBundle(pb, art, name)
+		return res, findings, false
+	}
+	var payload []byte
+	if pb.Bundle.GetMessageSignature() != nil && art.Path != "" {
+		// A message signature signs the artifact's bytes.
+		data, err := readArtifactBytes(art)
+		if err != nil {
+			return nil, []attest.Finding{{Check: vocab.CheckSignature, Err: reason.As(err, reason.InputUnreadable, "")}}, true
+		}
+		payload = data
+	}
+	res, findings = r.keyOnly.Verify(pb, art, payload)
+	return res, findings, true
 }
 
 // checks rebuilds the artifact when asked: a file's bytes, or a digest,

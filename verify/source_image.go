@@ -264,11 +264,17 @@ func (s *imageSource) verifyBundle(pb *attest.ParsedBundle, art attest.Artifact,
 		checks = append(checks, findingCheck(f, subject, evidence, true))
 	}
 	if keyOnly && res != nil {
-		checks = append(checks, policy.Check{ID: vocab.CheckTlog, Subject: subject, Status: policy.StatusSkip, Reason: reason.TlogMissing, Evidence: evidence,
-			Message: "transparency log not checked: --insecure-ignore-tlog accepts key-based signatures without a log entry",
-			Hint:    "sign with upload to a transparency log where you can, and verify with a trusted root"})
+		checks = append(checks, tlogNotChecked(subject, evidence))
 	}
 	return res, checks
+}
+
+// tlogNotChecked records, beside a signature verified with the key alone,
+// what was not checked.
+func tlogNotChecked(subject policy.Subject, evidence string) policy.Check {
+	return policy.Check{ID: vocab.CheckTlog, Subject: subject, Status: policy.StatusSkip, Reason: reason.TlogMissing, Evidence: evidence,
+		Message: "transparency log not checked: --insecure-ignore-tlog accepts key-based signatures without a log entry",
+		Hint:    "sign with upload to a transparency log where you can, and verify with a trusted root"}
 }
 
 // sbomCheck reports an SBOM attached with cosign's .sbom tag. It is

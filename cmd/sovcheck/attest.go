@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/verify"
 )
@@ -131,7 +132,10 @@ uncommitted changes to tracked files) and writes to stdout sovcheck's recipe: an
 statement with SLSA provenance v1 whose buildType is https://sovcheck.dev/rebuild/go@v1,
 naming the source URI and commit, the Go toolchain read from the binary, the command, its
 working directory, the environment given with --env, and --output (the artifact, relative to
---source) as subject. With --key it is signed as a DSSE envelope.
+--source) as subject. With --key it is signed as a DSSE envelope, and --bundle-out FILE
+also writes it as a Sigstore bundle v0.3 with the key's id as hint (no transparency log entry:
+verify it with --key and --insecure-ignore-tlog), which 'sovcheck verify' finds beside the
+artifact as ARTIFACT.sigstore.json.
 
 The build runs as a replay will: GOTOOLCHAIN=local, GOENV=off, TZ=UTC, LC_ALL=C, and of the
 caller's environment only PATH, HOME, TMPDIR, the Go caches and the module proxy settings; what
@@ -150,6 +154,7 @@ Anyone can then replay it: sovcheck rebuild --provenance recipe.json --source DI
 			&cli.StringSliceFlag{Name: "env", Usage: "`KEY=VALUE` to build with and record (repeat; from the rebuild sandbox's allowlist, e.g. CGO_ENABLED=0)"},
 			&cli.StringFlag{Name: "source-uri", Usage: "the repository `URI` to record (default: the checkout's origin remote)"},
 			&cli.StringFlag{Name: "key", Usage: "PEM private key `FILE` (ECDSA or Ed25519) that signs the recipe"},
+			&cli.StringFlag{Name: "bundle-out", Usage: "with --key: also write the signed recipe as a Sigstore bundle v0.3 to `FILE`"},
 		},
 		Action: runAttestRecipe,
 	}
@@ -164,6 +169,9 @@ func runAttestRecipe(c *cli.Context) error {
 	case !c.Args().Present():
 		return &usageError{err: errors.New("no build command given"), hint: "give it after --: sovcheck attest recipe --source DIR --output tool -- go build -trimpath -o tool ."}
 	}
+	if c.String("bundle-out") != "" && c.String("key") == "" {
+		return &usageError{err: errors.New("--bundle-out without --key"), hint: "give the PEM private key that signs the bundle: --key FILE"}
+	}
 	key, err := readSigningKey(c.String("key"))
 	if err != nil {
 		return err
@@ -172,6 +180,15 @@ func runAttestRecipe(c *cli.Context) error {
 		WorkDir: c.String("workdir"), Output: c.String("output"), Command: c.Args().Slice(), Env: c.StringSlice("env"), Log: c.App.ErrWriter})
 	if err != nil {
 		return err
+	}
+	if path := c.String("bundle-out"); path != "" {
+		_, bundle, err := attest.SignStatementWithKey(statement, key)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, bundle, 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
 	}
 	if key != nil {
 		if statement, err = rebuild.SignStatement(c.Context, statement, key); err != nil {

@@ -317,7 +317,7 @@ func ociFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "platform", Usage: "images: verify only this platform of a multi-platform index, `OS/ARCH[/VARIANT]` (default: every platform)"},
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "images: reach registry `HOST[:PORT]` over plain HTTP (repeat for several); a warning is printed"},
-		&cli.BoolFlag{Name: "insecure-ignore-tlog", Usage: "images, with --key: accept signatures without a transparency log entry (cosign sign --tlog-upload=false)"},
+		&cli.BoolFlag{Name: "insecure-ignore-tlog", Usage: "with --key: accept key-based signatures without a transparency log entry (cosign sign --tlog-upload=false), of files and images; each such signature is listed with SKIP tlog [TLOG_MISSING]"},
 		&cli.DurationFlag{Name: "registry-timeout", Value: 2 * time.Minute, Usage: "images: time limit (`DURATION`) for the registry work on one image"},
 	}
 }
