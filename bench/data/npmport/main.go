@@ -100,7 +100,7 @@ func run(namesFile, dir string, sboms, per, distinct int, seed uint64) error {
 		}
 		doc := map[string]any{
 			"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-			"metadata": map[string]any{"component": map[string]string{"type": "application", "bom-ref": "product", "name": fmt.Sprintf("product-%04d", s), "version": "1.0"}},
+			"metadata":     map[string]any{"component": map[string]string{"type": "application", "bom-ref": "product", "name": fmt.Sprintf("product-%04d", s), "version": "1.0"}},
 			"components":   comps,
 			"dependencies": []map[string]any{{"ref": "product", "dependsOn": refs}},
 		}
