@@ -12,7 +12,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 10s
 DEMO        := bin/demo
 
-.PHONY: all build reproduce test check fmt vet staticcheck race fuzz bench demo clean
+.PHONY: all build reproduce test check fmt vet staticcheck race fuzz bench demo release clean
 
 all: build
 
@@ -92,6 +92,22 @@ demo: build
 	./$(BIN) report $(DEMO)/verdict.json && \
 	./$(BIN) report --format html $(DEMO)/verdict.json > $(DEMO)/report.html && \
 	echo "HTML report: $(DEMO)/report.html" && exit $$rc
+
+## release: sovcheck's own release in bin/release, from the commit of this
+## clone (no uncommitted changes): for linux and darwin on amd64 and arm64 a
+## reproducible binary stamped with its commit, its signed sovcheck recipe
+## (a Sigstore bundle beside it, ARTIFACT.sigstore.json), a CycloneDX SBOM of
+## the modules linked into it (ARTIFACT.cdx.json); SHA256SUMS, release.pub and
+## the policy.yaml the release meets. KEY=FILE signs it (without KEY: a
+## throwaway key, release.key, with a warning). REGISTRY=HOST[:PORT]/REPO
+## also pushes the image of the linux binaries, built with
+## go-containerregistry and signed as cosign signs (INSECURE=1: plain HTTP).
+## PLATFORMS=linux/amd64,... or host narrows the platforms. Verify it with:
+##   bin/sovcheck verify bin/release/sovcheck-linux-amd64 --key bin/release/release.pub \
+##     --insecure-ignore-tlog --rebuild --source . --policy bin/release/policy.yaml
+release:
+	$(GO) run ./internal/cmd/release -out bin/release $(if $(KEY),-key $(KEY)) \
+	  $(if $(PLATFORMS),-platforms $(PLATFORMS)) $(if $(REGISTRY),-registry $(REGISTRY)) $(if $(INSECURE),-insecure)
 
 clean:
 	rm -rf bin

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sovcheck/sovcheck/attest"
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/verify"
 )
@@ -182,7 +181,7 @@ func runAttestRecipe(c *cli.Context) error {
 		return err
 	}
 	if path := c.String("bundle-out"); path != "" {
-		_, bundle, err := attest.SignStatementWithKey(statement, key)
+		bundle, err := verify.SignRecipeBundle(statement, key)
 		if err != nil {
 			return err
 		}

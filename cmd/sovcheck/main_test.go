@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -45,6 +47,10 @@ func TestScripts(t *testing.T) {
 			env.Setenv("INTEROP", interopDir)
 			env.Setenv("TOOLCHAIN_CACHE", os.Getenv(toolchainCacheEnv))
 			env.Setenv("TOOLCHAIN_GOPROXY", os.Getenv("GOPROXY"))
+			src := sourceCheckout()
+			env.Setenv("SOVCHECK_SRC", src.dir)
+			env.Setenv("SOVCHECK_HEAD", src.head)
+			env.Setenv("HOST_GOMODCACHE", src.modCache)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -54,6 +60,9 @@ func TestScripts(t *testing.T) {
 			}
 			if cond == "toolchains" {
 				return os.Getenv(toolchainCacheEnv) != "", nil
+			}
+			if cond == "gitsource" {
+				return sourceCheckout().head != "", nil
 			}
 			if cond == "netns" {
 				return netnsTraceable(), nil
@@ -114,3 +123,18 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 func netnsTraceable() bool {
 	return exec.Command("unshare", "-rn", "strace", "-qq", "-f", "-e", "trace=connect", "-o", os.DevNull, "true").Run() == nil
 }
+
+// sourceCheckout is the git checkout this test runs in (the module root),
+// its HEAD commit (empty when the module is not a git checkout, as in a
+// module zip) and the machine's module cache, for the script that releases
+// sovcheck itself from a clone of it.
+var sourceCheckout = sync.OnceValue(func() (s struct{ dir, head, modCache string }) {
+	s.dir, _ = filepath.Abs(filepath.Join("..", ".."))
+	if out, err := exec.Command("git", "-C", s.dir, "rev-parse", "HEAD").Output(); err == nil {
+		s.head = strings.TrimSpace(string(out))
+	}
+	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
+		s.modCache = strings.TrimSpace(string(out))
+	}
+	return s
+})

@@ -34,6 +34,20 @@ const (
 // Sigstore bundle of any version.
 func isBundleType(mt string) bool { return strings.HasPrefix(mt, vocab.MediaTypeBundlePrefix) }
 
+// SimpleSigningPayload is cosign's signed payload for the image digest in
+// repository repo, as 'cosign sign' writes it.
+func SimpleSigningPayload(repo, digest string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"critical": map[string]any{
+			"identity": map[string]string{"docker-reference": repo},
+			"image":    map[string]string{"docker-manifest-digest": digest},
+			"type":     SimpleSigningType,
+		},
+		"optional": nil,
+	})
+	return b
+}
+
 // SimpleSigning is the claim of a cosign image signature payload.
 type SimpleSigning struct {
 	Type           string // critical.type

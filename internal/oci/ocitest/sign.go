@@ -49,17 +49,7 @@ func (s Signer) options(version string, tlog sigstoretest.Tlog) sigstoretest.Sig
 }
 
 // SimpleSigningPayload is cosign's signed payload for an image digest.
-func SimpleSigningPayload(repo, digest string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"critical": map[string]any{
-			"identity": map[string]string{"docker-reference": repo},
-			"image":    map[string]string{"docker-manifest-digest": digest},
-			"type":     oci.SimpleSigningType,
-		},
-		"optional": nil,
-	})
-	return b
-}
+func SimpleSigningPayload(repo, digest string) []byte { return oci.SimpleSigningPayload(repo, digest) }
 
 // Sign appends a cosign signature of digest to its sha256-<hex>.sig tag.
 func (s Signer) Sign(p Place, digest string) error {
