@@ -307,7 +307,7 @@ func productKey(rec *sbom.ProductRecord, bySource bool) string {
 }
 
 // componentColumns are the columns of one component row, in insert order.
-const componentColumns = 17
+const componentColumns = 18
 
 // componentBatch rows go into one INSERT statement.
 const componentBatch = 100
@@ -449,12 +449,12 @@ func (d dialect) componentInsert(n int) string {
 		q.WriteString(`OR ROLLBACK `)
 	}
 	q.WriteString(`INTO components (snapshot_id, idx, name_id, version, purl, package_id, upstream_id, supplier, parent,
-		dependents_signal, dominated_signal, fragility, assessed, sandboxed, labels, risk, grade) VALUES `)
+		dependents_signal, dominated_signal, fragility, assessed, sandboxed, labels, risk, grade, path) VALUES `)
 	for k := range n {
 		if k > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	return q.String()
 }
@@ -505,6 +505,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	paths := pathsFromRoot(rec.Components)
 	args := make([]any, 0, componentBatch*componentColumns)
 	for start := 0; start < len(rec.Components); start += componentBatch {
 		batch := rec.Components[start:min(start+componentBatch, len(rec.Components))]
@@ -514,7 +515,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 			t := 3 * (start + k)
 			args = append(args, id, start+k, ids[t], c.Version, c.PURL, ids[t+1], ids[t+2], c.Supplier, c.Parent,
 				c.DependentsSignal, c.DominatedSignal, c.Fragility, boolInt(c.Assessed), boolInt(c.Sandboxed),
-				joinLabels(c.Labels), c.Risk, string(c.Grade))
+				joinLabels(c.Labels), c.Risk, string(c.Grade), paths[start+k])
 		}
 		if len(batch) == componentBatch {
 			_, err = w.rows.ExecContext(ctx, args...)

@@ -107,6 +107,14 @@ var migrations = [][]string{
 			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
 		`CREATE INDEX services_provider ON services (provider_key)`,
 	},
+	{
+		// Each component's path from its product, written when the
+		// snapshot is added (the names from the direct dependency down to
+		// the component's parent, as a JSON list; "null" when no path
+		// reaches it), so that where answers without walking the graph.
+		// Rows written before this migration keep '' and are walked.
+		`ALTER TABLE components ADD COLUMN path TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // latestFirst orders the snapshots of a product from the one that counts

@@ -71,6 +71,7 @@ func TestMigrateCurrentTieBreak(t *testing.T) {
 	for _, stmt := range []string{
 		`UPDATE current SET snapshot_id = (SELECT id FROM snapshots WHERE source = '` + a + `')`,
 		`ALTER TABLE current DROP COLUMN source`, `ALTER TABLE current DROP COLUMN digest`, `DROP TABLE services`,
+		`ALTER TABLE components DROP COLUMN path`,
 		`UPDATE meta SET value = '1' WHERE key = 'schema'`,
 	} {
 		if _, err := st.db.Exec(stmt); err != nil {

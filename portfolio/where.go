@@ -3,6 +3,7 @@ package portfolio
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -177,7 +178,7 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	where := strings.Join(conds, " AND ")
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT s.id, s.name, s.version, s.source, s.digest, s.as_of, s.grade,
-		c.idx, tn.term, c.version, c.purl, tu.term, c.parent
+		c.idx, tn.term, c.version, c.purl, tu.term, c.parent, c.path
 		FROM `+from+` JOIN snapshots s ON s.id = c.snapshot_id
 		JOIN terms tn ON tn.id = c.name_id JOIN terms tu ON tu.id = c.upstream_id WHERE `+where), args...)
 	if err != nil {
@@ -186,16 +187,21 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
 	var all []*Match
 	parents := map[*Match]int{}
+	stored := map[*Match]string{}
 	for rows.Next() {
 		m := &Match{}
 		var parent int
+		var path string
 		if err := rows.Scan(&m.snapshot, &m.Product, &m.ProductVersion, &m.Source, &m.Digest, &m.AsOf, &m.Grade,
-			&m.idx, &m.Component, &m.Version, &m.PURL, &m.Upstream, &parent); err != nil {
+			&m.idx, &m.Component, &m.Version, &m.PURL, &m.Upstream, &parent, &path); err != nil {
 			rows.Close()
 			return nil, s.classify(err, "reading matches from")
 		}
 		all = append(all, m)
 		parents[m] = parent
+		if path != "" {
+			stored[m] = path
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.classify(err, "reading matches from")
@@ -224,13 +230,44 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 		kept = append(kept, m)
 		products[m.Product] = true
 	}
+	if err := s.setPaths(ctx, q, kept, parents, stored, from, where, args); err != nil {
+		return nil, err
+	}
+	for _, m := range kept {
+		if m.Reason != "" {
+			res.Undetermined = append(res.Undetermined, *m)
+		} else {
+			res.Matches = append(res.Matches, *m)
+		}
+	}
+	res.Products = len(products)
+	sortMatches(res.Matches)
+	sortMatches(res.Undetermined)
+	return res, nil
+}
+
+// setPaths sets the path of each match kept: read from the store where the
+// snapshot's paths were written when it was added, walked up the stored
+// shortest-path tree for rows from before that.
+func (s *Store) setPaths(ctx context.Context, q Query, kept []*Match, parents map[*Match]int, stored map[*Match]string, from, where string, args []any) error {
 	at := map[key]*Match{}
 	versions := map[string]bool{}
 	for _, m := range kept {
 		switch parent := parents[m]; {
 		case parent == sbom.ParentRoot:
 			m.Path = []string{m.Title(), m.ComponentRef()}
+		case parent >= 0 && stored[m] != "":
+			// The path written when the snapshot was added.
+			var chain []string
+			if err := json.Unmarshal([]byte(stored[m]), &chain); err != nil {
+				return reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
+					"reading the path of %s in %s from portfolio store %s: %v", m.ComponentRef(), m.Source, s.Location(), err)
+			}
+			if chain != nil {
+				m.Path = append(append([]string{m.Title()}, chain...), m.ComponentRef())
+			}
 		case parent >= 0:
+			// A row from before paths were stored: walked.
 			at[key{m.snapshot, m.idx}] = m
 			versions[m.Version] = true
 		}
@@ -248,20 +285,10 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 			where += " AND c.version IN (" + strings.Join(marks, ", ") + ")"
 		}
 		if err := s.paths(ctx, from, where, args, at); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for _, m := range kept {
-		if m.Reason != "" {
-			res.Undetermined = append(res.Undetermined, *m)
-		} else {
-			res.Matches = append(res.Matches, *m)
-		}
-	}
-	res.Products = len(products)
-	sortMatches(res.Matches)
-	sortMatches(res.Undetermined)
-	return res, nil
+	return nil
 }
 
 func sortMatches(ms []Match) {
@@ -275,7 +302,7 @@ func sortMatches(ms []Match) {
 // shortest-path tree, in one recursive query, and sets its Path.
 func (s *Store) paths(ctx context.Context, from, where string, args []any, at map[key]*Match) error {
 	rows, err := s.db.QueryContext(ctx, s.d.q(`WITH RECURSIVE chain (snapshot_id, start, node, depth) AS (
-			SELECT c.snapshot_id, c.idx, c.parent, 1 FROM `+from+` WHERE `+where+` AND c.parent >= 0
+			SELECT c.snapshot_id, c.idx, c.parent, 1 FROM `+from+` WHERE `+where+` AND c.parent >= 0 AND c.path = ''
 			UNION ALL
 			SELECT ch.snapshot_id, ch.start, p.parent, ch.depth + 1
 			FROM chain ch JOIN components p ON p.snapshot_id = ch.snapshot_id AND p.idx = ch.node
