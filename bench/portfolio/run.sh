@@ -21,7 +21,9 @@
 # with BASELINE (another sovcheck binary), against that binary.
 #
 # Environment: SIZES (comma list, default 1000,10000; add 100000 when the
-# disk has ~16 GB and the machine an hour), PER_SBOM (300), RUNS (3), WORK
+# machine has an hour: a size over BATCH (default 20000) is generated and
+# added BATCH SBOMs at a time, each batch deleted once stored, with the
+# peak memory of each batch printed), PER_SBOM (300), RUNS (3), WORK
 # (kept when set), SOVCHECK (a sovcheck binary; default: built from this
 # checkout), BASELINE (a sovcheck binary to compare ingestion with).
 #
@@ -76,8 +78,37 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 printf '%-8s %8s %8s %8s %8s %12s %9s %10s %12s %8s %9s\n' SBOMS add_s SBOMs/s x_target cpu_s SBOMs/cpu_s peak_MiB comps B/component readd_s where_ms
 IFS=, read -ra sizes <<<"$SIZES"
 first=""
+BATCH=${BATCH:-20000}
 for n in "${sizes[@]}"; do
 	data=$WORK/data-$n
+	if [ "$n" -gt "$BATCH" ]; then
+		# A portfolio larger than BATCH is generated and added BATCH SBOMs
+		# at a time (products numbered on, so every one is new), each batch
+		# deleted once stored: 100,000 SBOMs need 16 GB otherwise. Peak
+		# memory is printed per batch: the curve as the store grows.
+		store=$WORK/store-$n.db
+		rm -f "$store" "$store-wal" "$store-shm"
+		total_s=0 total_cpu=0 peak=0
+		for ((b = 0; b < n; b += BATCH)); do
+			rm -rf "$data"
+			go run ./bench/sbom/gen -dir "$data" -sizes 1 -sboms "$BATCH" -first "$b" -per-sbom "$PER_SBOM" -advisories 1 >&2
+			read -r s mib cpu < <(timed "$WORK/add.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
+			grep -q "^Added $BATCH SBOMs" "$WORK/add.out" || die "batch $b: $(head -1 "$WORK/add.out")"
+			total_s=$(calc "$total_s + $s") total_cpu=$(calc "$total_cpu + $cpu")
+			[ "$mib" -gt "$peak" ] && peak=$mib
+			printf '  batch %6d-%6d: add %7ss (%6.0f SBOMs/s), %7s CPU s, peak %5s MiB, store %s\n' "$b" "$((b + BATCH))" "$s" "$(calc "$BATCH / $s")" "$cpu" "$mib" "$(du -h "$store" | cut -f1)"
+		done
+		rm -rf "$data"
+		comps=$((n * PER_SBOM))
+		bytes=$(($(stat -c %s "$store") + $(stat -c %s "$store-wal" 2>/dev/null || echo 0)))
+		read -r where_s _ _ < <(best "$WORK/where.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0000 --format json)
+		hits=$(grep -c '"product":' "$WORK/where.json" || true)
+		read -r narrow_s _ _ < <(best "$WORK/narrow.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0019 --format json)
+		nhits=$(grep -c '"product":' "$WORK/narrow.json" || true)
+		printf '%-8s %8s %8.0f %8.2f %8s %12.0f %9s %10s %12.0f %8s %9.0f   (%s matches; src:src-0019 %.0f ms, %s matches)\n' "$n" "$total_s" "$(calc "$n / $total_s")" "$(calc "$n / $total_s / 200")" \
+			"$total_cpu" "$(calc "$n / $total_cpu")" "$peak" "$comps" "$(calc "$bytes / $comps")" "-" "$(calc "$where_s * 1000")" "$hits" "$(calc "$narrow_s * 1000")" "$nhits"
+		continue
+	fi
 	if [ ! -d "$data/portfolio" ]; then
 		go run ./bench/sbom/gen -dir "$data" -sizes 1 -sboms "$n" -per-sbom "$PER_SBOM" -advisories 1 >&2
 	fi
@@ -107,6 +138,7 @@ for n in "${sizes[@]}"; do
 done
 
 n=$first
+[ -z "$n" ] && exit 0
 echo
 echo "portfolio report from the store against sbom labels --portfolio re-reading $n SBOMs:"
 read -r rep_s rep_mib _ < <(best "$WORK/report.json" "$SOVCHECK" portfolio report --store "$WORK/store-$n.db" --format json --top 0)

@@ -34,18 +34,19 @@ func main() {
 	pool := flag.Int("pool", 20000, "distinct packages the portfolio draws from")
 	advisories := flag.Int("advisories", 500, "OSV advisories over the most popular packages")
 	seed := flag.Uint64("seed", 1, "random seed")
+	first := flag.Int("first", 0, "number of the first portfolio product (for a portfolio made in batches)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "gen: error: -dir is required")
 		os.Exit(2)
 	}
-	if err := run(*dir, *sizes, *sboms, *perSBOM, *pool, *advisories, *seed); err != nil {
+	if err := run(*dir, *sizes, *sboms, *perSBOM, *pool, *advisories, *seed, *first); err != nil {
 		fmt.Fprintf(os.Stderr, "gen: error: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, sizes string, sboms, perSBOM, pool, advisories int, seed uint64) error {
+func run(dir, sizes string, sboms, perSBOM, pool, advisories int, seed uint64, first int) error {
 	for _, d := range []string{"single", "portfolio", "osv/osv-scanner/npm", "osv/osv-scanner/Debian"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return err
@@ -66,7 +67,7 @@ func run(dir, sizes string, sboms, perSBOM, pool, advisories int, seed uint64) e
 		}
 	}
 	zipf := rand.NewZipf(rand.New(rand.NewPCG(seed, 7)), 1.07, 8, uint64(pool-1))
-	for p := 0; p < sboms; p++ {
+	for p := first; p < first+sboms; p++ {
 		rng := rand.New(rand.NewPCG(seed, uint64(1_000_000+p)))
 		seen := make(map[int]bool, perSBOM)
 		names := make([]int, 0, perSBOM)
