@@ -11,19 +11,27 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 )
 
-// A store whose meta table is damaged is corrupt, not foreign: its
-// tables are a store's, and the hint must send the user to a backup, not
-// to another path. The file is left as it was.
-func TestDamagedStoreIsCorrupt(t *testing.T) {
-	ctx := context.Background()
+// filledStore is a new SQLite store holding the fixtures' SBOMs, and its
+// path.
+func filledStore(t *testing.T) (*Store, string) {
+	t.Helper()
 	dir := t.TempDir()
 	location := filepath.Join(dir, "store.db")
 	st := open(t, location)
 	sboms := filepath.Join(dir, "sboms")
 	writeFixtures(t, sboms)
-	if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-10-01")}, collect(t, sboms)); err != nil {
+	if _, err := st.AddFiles(context.Background(), Ingest{Assessor: assessor(t, "2026-10-01")}, collect(t, sboms)); err != nil {
 		t.Fatal(err)
 	}
+	return st, location
+}
+
+// A store whose meta table is damaged is corrupt, not foreign: its
+// tables are a store's, and the hint must send the user to a backup, not
+// to another path. The file is left as it was.
+func TestDamagedStoreIsCorrupt(t *testing.T) {
+	ctx := context.Background()
+	st, location := filledStore(t)
 	var root, pageSize int
 	if err := st.db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE name = 'meta'`).Scan(&root); err != nil {
 		t.Fatal(err)
@@ -69,5 +77,36 @@ func TestSQLiteTemporaryDataOnDisk(t *testing.T) {
 	}
 	if mode != 1 {
 		t.Errorf("temp_store = %d, want 1 (FILE)", mode)
+	}
+}
+
+// A store opened for reading maps its file, and answers as a store opened
+// to add does; one opened to add copies pages into its own cache, so the
+// peak memory of an add counts what sovcheck holds.
+func TestForReadingMapsTheFile(t *testing.T) {
+	st, location := filledStore(t)
+	mmapSize := func(st *Store) int64 {
+		var n int64
+		if err := st.db.QueryRow(`PRAGMA mmap_size`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := mmapSize(st); n != 0 {
+		t.Errorf("a store opened to add maps %d bytes, want 0", n)
+	}
+	rd, err := Open(context.Background(), location, ForReading())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if n := mmapSize(rd); n < 1<<30 {
+		t.Errorf("a store opened for reading maps %d bytes, want at least 1 GiB", n)
+	}
+	for _, up := range []string{"src:xz", "src:curl"} {
+		a, b := where(t, st, "", up, ""), where(t, rd, "", up, "")
+		if len(a.Matches) == 0 || !sameJSON(a, b) {
+			t.Errorf("where --upstream %s: %d matches to add, %d for reading, or they differ", up, len(a.Matches), len(b.Matches))
+		}
 	}
 }

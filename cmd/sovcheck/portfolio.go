@@ -51,7 +51,7 @@ func storeFlag() cli.Flag {
 }
 
 // openStore opens the store named by --store, or the default file.
-func openStore(c *cli.Context) (*portfolio.Store, error) {
+func openStore(c *cli.Context, opts ...portfolio.Option) (*portfolio.Store, error) {
 	loc := c.String("store")
 	if loc == "" {
 		dir := os.Getenv("XDG_DATA_HOME")
@@ -64,7 +64,7 @@ func openStore(c *cli.Context) (*portfolio.Store, error) {
 		}
 		loc = filepath.Join(dir, "sovcheck", "portfolio.db")
 	}
-	return portfolio.Open(c.Context, loc, portfolio.WithLogger(newLogger(c)))
+	return portfolio.Open(c.Context, loc, append([]portfolio.Option{portfolio.WithLogger(newLogger(c))}, opts...)...)
 }
 
 func portfolioAddCommand() *cli.Command {
@@ -248,7 +248,7 @@ func runPortfolioWhere(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(c)
+	st, err := openStore(c, portfolio.ForReading())
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func runPortfolioReport(c *cli.Context) error {
 			return &usageError{err: fmt.Errorf("unknown --min-grade %q", g), hint: "use a grade from A (best) to G"}
 		}
 	}
-	st, err := openStore(c)
+	st, err := openStore(c, portfolio.ForReading())
 	if err != nil {
 		return err
 	}
@@ -348,7 +348,7 @@ func runPortfolioDiff(c *cli.Context) error {
 	if format != "text" && format != "json" {
 		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json"}
 	}
-	st, err := openStore(c)
+	st, err := openStore(c, portfolio.ForReading())
 	if err != nil {
 		return err
 	}
