@@ -69,9 +69,11 @@ type judged struct {
 	source string
 	digest string
 	rec    *sbom.ProductRecord
-	// packages are the components' versionless purls, computed by the
-	// worker so the single writer only writes.
-	packages []string
+	// The rest is computed by the worker so that the single writer only
+	// writes: the components' versionless purls, their stored paths and
+	// labels, and the snapshot's caps and coverage as JSON.
+	packages, paths, labels []string
+	caps, coverage          string
 }
 
 // AddFiles reads, judges and stores each file as a snapshot, one
@@ -260,11 +262,21 @@ func (s *Store) judge(ctx context.Context, in Ingest, path string) (judged, bool
 		return judged{}, false, err
 	}
 	rec := in.Assessor.Record(g)
-	packages := make([]string, len(rec.Components))
-	for i := range rec.Components {
-		packages[i] = sbom.PackageKey(rec.Components[i].PURL)
+	caps, err := json.Marshal(rec.Caps)
+	if err != nil {
+		return judged{}, false, fmt.Errorf("encoding caps of %q: %w", path, err)
 	}
-	return judged{source: path, digest: digest, rec: rec, packages: packages}, false, nil
+	cov, err := json.Marshal(rec.Coverage)
+	if err != nil {
+		return judged{}, false, fmt.Errorf("encoding coverage of %q: %w", path, err)
+	}
+	j := judged{source: path, digest: digest, rec: rec, caps: string(caps), coverage: string(cov),
+		packages: make([]string, len(rec.Components)), labels: make([]string, len(rec.Components)), paths: pathsFromRoot(rec.Components)}
+	for i := range rec.Components {
+		j.packages[i] = sbom.PackageKey(rec.Components[i].PURL)
+		j.labels[i] = joinLabels(rec.Components[i].Labels)
+	}
+	return j, false, nil
 }
 
 // judgement stores the assessor's configuration, data sources and date
@@ -307,7 +319,7 @@ func productKey(rec *sbom.ProductRecord, bySource bool) string {
 }
 
 // componentColumns are the columns of one component row, in insert order.
-const componentColumns = 18
+const componentColumns = 19
 
 // componentBatch rows go into one INSERT statement.
 const componentBatch = 100
@@ -338,16 +350,40 @@ type writer struct {
 	begun       time.Time
 	pending     int
 	rows        *sql.Stmt // componentBatch rows
-	// terms caches term ids; cleared when full, and when a transaction
-	// fails (on SQLite the ids of a rolled-back transaction do not exist).
-	terms map[string]int64
+	// terms caches term ids, and idents identity ids; each is cleared
+	// when full, and both when a transaction fails (on SQLite the ids of
+	// a rolled-back transaction do not exist).
+	terms  map[string]int64
+	idents map[ident]int64
 }
+
+// ident is a component's identity: the term ids of its name, versionless
+// purl and upstream.
+type ident struct{ name, pkg, upstream int64 }
 
 // maxCachedTerms bounds the writer's term cache.
 const maxCachedTerms = 1 << 20
 
 // termBatch terms are looked up or inserted per statement.
 const termBatch = 200
+
+// execQuerier is a transaction or the database.
+type execQuerier interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}
+
+// conn is where terms and identities are written: on PostgreSQL they are
+// committed on their own, in sorted order, so that writers adding the
+// same new ones at once neither deadlock nor hold them for the length of
+// an SBOM (one left by a failed SBOM is harmless); on SQLite the one
+// writer holds the database, so they go into its transaction.
+func (w *writer) conn() execQuerier {
+	if w.s.d.name == "postgres" {
+		return w.s.db
+	}
+	return w.tx
+}
 
 // termIDs returns the id of each term, inserting the unknown ones.
 func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
@@ -362,19 +398,8 @@ func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
 			missing = append(missing, t)
 		}
 	}
-	// PostgreSQL: terms are committed on their own, in sorted order, so
-	// that writers adding the same new terms at once neither deadlock nor
-	// hold them for the length of an SBOM; a term left by a failed SBOM is
-	// harmless. SQLite: the one writer holds the database, so terms go
-	// into its transaction.
 	slices.Sort(missing)
-	var db interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	} = w.tx
-	if w.s.d.name == "postgres" {
-		db = w.s.db
-	}
+	db := w.conn()
 	for start := 0; start < len(missing); start += termBatch {
 		batch := missing[start:min(start+termBatch, len(missing))]
 		args := make([]any, len(batch))
@@ -418,10 +443,79 @@ func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
 	return ids, nil
 }
 
+// identBatch identities are looked up or inserted per statement.
+const identBatch = 200
+
+// identIDs returns the id of each identity, inserting the unknown ones.
+func (w *writer) identIDs(ctx context.Context, ids []ident) ([]int64, error) {
+	if w.idents == nil || len(w.idents) > maxCachedTerms {
+		w.idents = map[ident]int64{}
+	}
+	var missing []ident
+	seen := map[ident]bool{}
+	for _, k := range ids {
+		if _, ok := w.idents[k]; !ok && !seen[k] {
+			seen[k] = true
+			missing = append(missing, k)
+		}
+	}
+	slices.SortFunc(missing, func(x, y ident) int {
+		return cmp.Or(cmp.Compare(x.name, y.name), cmp.Compare(x.pkg, y.pkg), cmp.Compare(x.upstream, y.upstream))
+	})
+	db := w.conn()
+	for start := 0; start < len(missing); start += identBatch {
+		batch := missing[start:min(start+identBatch, len(missing))]
+		args := make([]any, 0, 3*len(batch))
+		marks := make([]string, len(batch))
+		for i, k := range batch {
+			args = append(args, k.name, k.pkg, k.upstream)
+			marks[i] = "(?, ?, ?)"
+		}
+		if _, err := db.ExecContext(ctx, w.s.d.q(`INSERT INTO idents (name_id, package_id, upstream_id) VALUES `+strings.Join(marks, ", ")+
+			` ON CONFLICT (name_id, package_id, upstream_id) DO NOTHING`), args...); err != nil {
+			return nil, w.s.classify(err, "writing component identities to")
+		}
+		// Typed, for PostgreSQL: a VALUES list has no column to take its
+		// parameters' type from.
+		for i := range marks {
+			marks[i] = "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
+		}
+		rows, err := db.QueryContext(ctx, w.s.d.q(`SELECT id, name_id, package_id, upstream_id FROM idents
+			WHERE (name_id, package_id, upstream_id) IN (VALUES `+strings.Join(marks, ", ")+`)`), args...)
+		if err != nil {
+			return nil, w.s.classify(err, "reading component identities from")
+		}
+		for rows.Next() {
+			var id int64
+			var k ident
+			if err := rows.Scan(&id, &k.name, &k.pkg, &k.upstream); err != nil {
+				rows.Close()
+				return nil, w.s.classify(err, "reading component identities from")
+			}
+			w.idents[k] = id
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, w.s.classify(err, "reading component identities from")
+		}
+	}
+	out := make([]int64, len(ids))
+	for i, k := range ids {
+		id, ok := w.idents[k]
+		if !ok {
+			return nil, reason.New(reason.PortfolioStoreCorrupt, "check the store",
+				"writing component identities to portfolio store %s: identity %v has no id after insertion", w.s.Location(), k)
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
 func (w *writer) rollback() {
 	if w.tx != nil {
 		w.tx.Rollback()
-		w.tx, w.pending, w.terms = nil, 0, nil
+		w.tx, w.pending, w.terms, w.idents = nil, 0, nil, nil
 	}
 }
 
@@ -432,7 +526,7 @@ func (w *writer) commit() error {
 	err := w.tx.Commit()
 	w.tx, w.pending = nil, 0
 	if err != nil {
-		w.terms = nil
+		w.terms, w.idents = nil, nil
 		return w.s.classify(err, "committing snapshots to")
 	}
 	return nil
@@ -449,12 +543,12 @@ func (d dialect) componentInsert(n int) string {
 		q.WriteString(`OR ROLLBACK `)
 	}
 	q.WriteString(`INTO components (snapshot_id, idx, name_id, version, purl, package_id, upstream_id, supplier, parent,
-		dependents_signal, dominated_signal, fragility, assessed, sandboxed, labels, risk, grade, path) VALUES `)
+		dependents_signal, dominated_signal, fragility, assessed, sandboxed, labels, risk, grade, path, ident_id) VALUES `)
 	for k := range n {
 		if k > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	return q.String()
 }
@@ -465,14 +559,6 @@ func (d dialect) componentInsert(n int) string {
 func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 	s := w.s
 	rec := j.rec
-	caps, err := json.Marshal(rec.Caps)
-	if err != nil {
-		return false, fmt.Errorf("encoding caps of %q: %w", j.source, err)
-	}
-	cov, err := json.Marshal(rec.Coverage)
-	if err != nil {
-		return false, fmt.Errorf("encoding coverage of %q: %w", j.source, err)
-	}
 	if w.tx == nil {
 		if w.tx, err = s.db.BeginTx(ctx, nil); err != nil {
 			return false, s.classify(err, "writing to")
@@ -489,7 +575,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING RETURNING id`),
 		j.digest, productKey(rec, w.bySource), rec.Name, rec.Version, rec.PURL, rec.Source, string(rec.Format), rec.SpecVersion,
 		w.asOf, s.now().UTC().Format(time.RFC3339), w.judgementID, rec.Risk, string(rec.ComputedGrade), string(rec.Grade),
-		string(caps), string(cov), len(rec.Components)).Scan(&id)
+		j.caps, j.coverage, len(rec.Components)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -505,7 +591,14 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	paths := pathsFromRoot(rec.Components)
+	triples := make([]ident, len(rec.Components))
+	for i := range triples {
+		triples[i] = ident{ids[3*i], ids[3*i+1], ids[3*i+2]}
+	}
+	identIDs, err := w.identIDs(ctx, triples)
+	if err != nil {
+		return false, err
+	}
 	args := make([]any, 0, componentBatch*componentColumns)
 	for start := 0; start < len(rec.Components); start += componentBatch {
 		batch := rec.Components[start:min(start+componentBatch, len(rec.Components))]
@@ -515,7 +608,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 			t := 3 * (start + k)
 			args = append(args, id, start+k, ids[t], c.Version, c.PURL, ids[t+1], ids[t+2], c.Supplier, c.Parent,
 				c.DependentsSignal, c.DominatedSignal, c.Fragility, boolInt(c.Assessed), boolInt(c.Sandboxed),
-				joinLabels(c.Labels), c.Risk, string(c.Grade), paths[start+k])
+				j.labels[start+k], c.Risk, string(c.Grade), j.paths[start+k], identIDs[start+k])
 		}
 		if len(batch) == componentBatch {
 			_, err = w.rows.ExecContext(ctx, args...)

@@ -1,6 +1,11 @@
 package portfolio
 
-import "testing"
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
 
 // FuzzParseRange: no panic; an error means no range; a range renders back
 // to one that parses the same.
@@ -36,6 +41,39 @@ func FuzzNewQuery(f *testing.F) {
 		q, err := NewQuery(subject, upstream, versions, false)
 		if err == nil && q.Package == "" && q.Name == "" && q.Upstream == "" {
 			t.Fatalf("a question with nothing to look for: %+v", q)
+		}
+	})
+}
+
+// FuzzDecodePath: a path as the writer stores it (json.Marshal of the
+// names) decodes to those names, through the fast split or the JSON
+// decoder; any other text never panics, and a canonical JSON list
+// decodes as the JSON decoder reads it.
+func FuzzDecodePath(f *testing.F) {
+	for _, s := range []string{"a@1\x00b@2", "", "x", `q"uote`, "<tag>&\x00b", "a\",\"b", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		names := strings.Split(s, "\x00")
+		stored, err := json.Marshal(names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		if err := json.Unmarshal(stored, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodePath(string(stored))
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("%s: %q, %v; want %q", stored, got, err, want)
+		}
+		// Any text: no panic, and canonical JSON reads as JSON.
+		chain, err := decodePath(s)
+		var ref []string
+		if json.Unmarshal([]byte(s), &ref) == nil {
+			if again, _ := json.Marshal(ref); string(again) == s && (err != nil || !slices.Equal(chain, ref)) {
+				t.Fatalf("%s: %q, %v; want %q", s, chain, err, ref)
+			}
 		}
 	})
 }

@@ -67,7 +67,9 @@ var migrations = [][]string{
 			risk INTEGER NOT NULL,
 			grade TEXT NOT NULL,
 			PRIMARY KEY (snapshot_id, idx)){{clustered}}`,
-		componentIndexes[0].ddl, componentIndexes[1].ddl, componentIndexes[2].ddl,
+		`CREATE INDEX components_upstream ON components (upstream_id)`,
+		`CREATE INDEX components_package ON components (package_id)`,
+		`CREATE INDEX components_name ON components (name_id)`,
 		// current holds each product's latest snapshot: the portfolio of
 		// today, kept up to date in the transaction that adds a snapshot.
 		`CREATE TABLE current (
@@ -115,6 +117,35 @@ var migrations = [][]string{
 		// Rows written before this migration keep '' and are walked.
 		`ALTER TABLE components ADD COLUMN path TEXT NOT NULL DEFAULT ''`,
 	},
+	{
+		// An identity is one (name, versionless purl, upstream) triple;
+		// components refer to theirs, and where-used reads one index,
+		// components by identity, instead of one per term: adding a
+		// component costs one index entry instead of three. The term
+		// columns stay in components for report and diff. ident_id
+		// declares no REFERENCES: the rows it is added to hold 0 until
+		// the UPDATE below.
+		`CREATE TABLE idents (
+			id {{id}},
+			name_id BIGINT NOT NULL REFERENCES terms(id),
+			package_id BIGINT NOT NULL REFERENCES terms(id),
+			upstream_id BIGINT NOT NULL REFERENCES terms(id),
+			UNIQUE (name_id, package_id, upstream_id))`,
+		`CREATE INDEX idents_package ON idents (package_id)`,
+		`CREATE INDEX idents_upstream ON idents (upstream_id)`,
+		`INSERT INTO idents (name_id, package_id, upstream_id)
+			SELECT DISTINCT name_id, package_id, upstream_id FROM components ORDER BY name_id, package_id, upstream_id`,
+		`ALTER TABLE components ADD COLUMN ident_id BIGINT NOT NULL DEFAULT 0`,
+		`UPDATE components SET ident_id = (SELECT i.id FROM idents i
+			WHERE i.name_id = components.name_id AND i.package_id = components.package_id AND i.upstream_id = components.upstream_id)`,
+		`DROP INDEX IF EXISTS components_upstream`,
+		`DROP INDEX IF EXISTS components_package`,
+		`DROP INDEX IF EXISTS components_name`,
+		componentIndexes[0].ddl,
+		// What where shows of each snapshot, read from one small index
+		// instead of from rows that carry each snapshot's coverage.
+		`CREATE INDEX snapshots_where ON snapshots (id, name, version, source, digest, as_of, grade)`,
+	},
 }
 
 // latestFirst orders the snapshots of a product from the one that counts
@@ -124,12 +155,10 @@ const latestFirst = `as_of DESC, source COLLATE {{bytes}} DESC, digest COLLATE {
 
 // componentIndexes are the where-used indexes of the components table.
 // A bulk load into an empty SQLite store drops them and builds them once
-// at its end (sorting once is cheaper than keeping three B-trees in order
-// row by row); Open builds any that a crashed bulk load left missing.
+// at its end (sorting once is cheaper than keeping a B-tree in order row
+// by row); Open builds any that a crashed bulk load left missing.
 var componentIndexes = []struct{ name, ddl string }{
-	{"components_upstream", `CREATE INDEX components_upstream ON components (upstream_id)`},
-	{"components_package", `CREATE INDEX components_package ON components (package_id)`},
-	{"components_name", `CREATE INDEX components_name ON components (name_id)`},
+	{"components_ident", `CREATE INDEX components_ident ON components (ident_id)`},
 }
 
 // schemaVersion is the schema this sovcheck writes.
@@ -152,6 +181,15 @@ var (
 	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY", real: "REAL", clustered: " WITHOUT ROWID", bytes: "BINARY"}
 	postgresDialect = dialect{name: "postgres", id: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", real: "DOUBLE PRECISION", bytes: `"C"`, dollar: true}
 )
+
+// indexedBy names the index a SQLite query must read (SQLite takes a
+// table's rowid over a covering index; PostgreSQL chooses on its own).
+func (d dialect) indexedBy(index string) string {
+	if d.name != "sqlite" {
+		return ""
+	}
+	return " INDEXED BY " + index
+}
 
 // ddl fills in the dialect's words.
 func (d dialect) ddl(stmt string) string {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -107,6 +109,61 @@ func TestForReadingMapsTheFile(t *testing.T) {
 		a, b := where(t, st, "", up, ""), where(t, rd, "", up, "")
 		if len(a.Matches) == 0 || !sameJSON(a, b) {
 			t.Errorf("where --upstream %s: %d matches to add, %d for reading, or they differ", up, len(a.Matches), len(b.Matches))
+		}
+	}
+}
+
+// A store of schema 4 (one where-used index per term, no identities) is
+// upgraded: each component gets the identity of its terms, one index
+// replaces the three, and where answers as before.
+func TestMigrateIdentities(t *testing.T) {
+	st, location := filledStore(t)
+	queries := [][3]string{
+		{"", "src:xz", ""}, {"pkg:deb/debian/liblzma5", "", ">=5.6.0, <5.6.2"}, {"xz-libs", "", ""},
+		{"pkg:deb/debian/liblzma5@5.4.1-0.2", "", ""}, {"openssl", "", ""},
+	}
+	before := make([]*WhereResult, len(queries))
+	for i, q := range queries {
+		before[i] = where(t, st, q[0], q[1], q[2])
+	}
+	if len(before[0].Matches) == 0 {
+		t.Fatal("no match for src:xz before the migration: the comparison below would prove nothing")
+	}
+	downgrade(t, st, 4, nil)
+	st.Close()
+	st = open(t, location)
+	for i, q := range queries {
+		if after := where(t, st, q[0], q[1], q[2]); !sameJSON(before[i], after) {
+			t.Errorf("where %q after the migration differs:\n%+v\nwant\n%+v", q, after.Matches, before[i].Matches)
+		}
+	}
+	var unset, indexes int
+	if err := st.db.QueryRow(`SELECT COUNT(*) FROM components WHERE ident_id NOT IN (SELECT id FROM idents)`).Scan(&unset); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'components'`).Scan(&indexes); err != nil {
+		t.Fatal(err)
+	}
+	if unset != 0 || indexes != 1 {
+		t.Errorf("after the migration: %d components without an identity, %d indexes on components; want 0 and 1", unset, indexes)
+	}
+}
+
+// undoSchema5 takes a store from schema 5 back to 4.
+var undoSchema5 = []string{
+	`DROP INDEX components_ident`, `DROP INDEX snapshots_where`, `ALTER TABLE components DROP COLUMN ident_id`, `DROP TABLE idents`,
+	`CREATE INDEX components_upstream ON components (upstream_id)`, `CREATE INDEX components_package ON components (package_id)`,
+	`CREATE INDEX components_name ON components (name_id)`,
+}
+
+// downgrade runs before, then takes the store back to schema 4 and then
+// to version (4 or less: the statements before are what undoes the
+// schemas between).
+func downgrade(t *testing.T, st *Store, version int, before []string) {
+	t.Helper()
+	for _, stmt := range append(append(slices.Clone(before), undoSchema5...), `UPDATE meta SET value = '`+strconv.Itoa(version)+`' WHERE key = 'schema'`) {
+		if _, err := st.db.Exec(stmt); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -68,16 +68,11 @@ func TestMigrateCurrentTieBreak(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to schema 1, with a's snapshot current.
-	for _, stmt := range []string{
+	downgrade(t, st, 1, []string{
 		`UPDATE current SET snapshot_id = (SELECT id FROM snapshots WHERE source = '` + a + `')`,
 		`ALTER TABLE current DROP COLUMN source`, `ALTER TABLE current DROP COLUMN digest`, `DROP TABLE services`,
 		`ALTER TABLE components DROP COLUMN path`,
-		`UPDATE meta SET value = '1' WHERE key = 'schema'`,
-	} {
-		if _, err := st.db.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	st.Close()
 	st = open(t, loc)
 	var source string

@@ -161,9 +161,11 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	if q.History {
 		from = `components c`
 	}
+	// The question picks component identities (name, versionless purl,
+	// upstream); components are found through their identity's index.
 	var conds []string
 	var args []any
-	for _, f := range []struct{ col, val string }{{"c.package_id", q.Package}, {"c.name_id", q.Name}} {
+	for _, f := range []struct{ col, val string }{{"i.package_id", q.Package}, {"i.name_id", q.Name}} {
 		if f.val != "" {
 			conds = append(conds, f.col+" = (SELECT id FROM terms WHERE term = ?)")
 			args = append(args, f.val)
@@ -173,93 +175,212 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 		// An upstream is asked as written (a mapping file's own id) and in
 		// the form components carry it: src:xz-utils is src:xz, a
 		// repository URL is vcs:HOST/PATH.
-		conds = append(conds, "c.upstream_id IN (SELECT id FROM terms WHERE term IN (?, ?))")
+		conds = append(conds, "i.upstream_id IN (SELECT id FROM terms WHERE term IN (?, ?))")
 		args = append(args, q.Upstream, sbom.CanonicalUpstream(q.Upstream))
 	}
-	where := strings.Join(conds, " AND ")
-	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT s.id, s.name, s.version, s.source, s.digest, s.as_of, s.grade,
-		c.idx, tn.term, c.version, c.purl, tu.term, c.parent, c.path
-		FROM `+from+` JOIN snapshots s ON s.id = c.snapshot_id
-		JOIN terms tn ON tn.id = c.name_id JOIN terms tu ON tu.id = c.upstream_id WHERE `+where), args...)
+	identWhere := strings.Join(conds, " AND ")
+	where := `c.ident_id IN (SELECT i.id FROM idents i WHERE ` + identWhere + `)`
+	idents, err := s.identNames(ctx, identWhere, args)
+	if err != nil {
+		return nil, err
+	}
+	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
+	if len(idents) == 0 {
+		return res, nil
+	}
+	// Only the components' own columns are read per match; the snapshot
+	// and the names are read once each.
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT c.snapshot_id, c.idx, c.ident_id, c.version, c.purl, c.parent, c.path
+		FROM `+from+` WHERE `+where), args...)
 	if err != nil {
 		return nil, s.classify(err, "querying")
 	}
-	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
-	var all []*Match
-	parents := map[*Match]int{}
-	stored := map[*Match]string{}
+	var kept []hit
+	snaps := map[int64]*snapshotInfo{}
 	for rows.Next() {
 		m := &Match{}
 		var parent int
+		var identID int64
 		var path string
-		if err := rows.Scan(&m.snapshot, &m.Product, &m.ProductVersion, &m.Source, &m.Digest, &m.AsOf, &m.Grade,
-			&m.idx, &m.Component, &m.Version, &m.PURL, &m.Upstream, &parent, &path); err != nil {
+		if err := rows.Scan(&m.snapshot, &m.idx, &identID, &m.Version, &m.PURL, &parent, &path); err != nil {
 			rows.Close()
 			return nil, s.classify(err, "reading matches from")
 		}
-		all = append(all, m)
-		parents[m] = parent
-		if path != "" {
-			stored[m] = path
+		id, ok := idents[identID]
+		if !ok {
+			rows.Close()
+			return nil, reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
+				"reading matches from portfolio store %s: component identity %d is not stored", s.Location(), identID)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.classify(err, "reading matches from")
-	}
-	rows.Close()
-	// Versions are placed in the range first, so that paths are walked
-	// only for the components answered.
-	products := map[string]bool{}
-	var kept []*Match
-	for _, m := range all {
+		m.Component, m.Upstream = id.name, id.upstream
+		// Versions are placed in the range first, so that snapshots are
+		// read and paths set only for the components answered.
 		if len(q.Versions) > 0 {
 			typ, v, ok := sbom.PackageVersion(m.PURL)
 			if !ok || v == "" {
 				v = m.Version
 			}
 			in, err := q.Versions.Contains(typ, v)
-			if err != nil {
+			switch {
+			case err != nil:
 				m.Reason = err.Error()
-				kept = append(kept, m)
-				continue
-			}
-			if !in {
+			case !in:
 				continue
 			}
 		}
-		kept = append(kept, m)
-		products[m.Product] = true
+		kept = append(kept, hit{m, parent, path})
+		if _, ok := snaps[m.snapshot]; !ok {
+			snaps[m.snapshot] = nil
+		}
 	}
-	if err := s.setPaths(ctx, q, kept, parents, stored, from, where, args); err != nil {
+	if err := rows.Err(); err != nil {
+		return nil, s.classify(err, "reading matches from")
+	}
+	rows.Close()
+	if err := s.snapshotInfos(ctx, snaps); err != nil {
 		return nil, err
 	}
-	for _, m := range kept {
-		if m.Reason != "" {
-			res.Undetermined = append(res.Undetermined, *m)
+	products := map[string]bool{}
+	for _, h := range kept {
+		m := h.m
+		sn := snaps[m.snapshot]
+		if sn == nil {
+			return nil, reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
+				"reading matches from portfolio store %s: snapshot %d is not stored", s.Location(), m.snapshot)
+		}
+		m.Product, m.ProductVersion, m.Source, m.Digest, m.AsOf, m.Grade = sn.product, sn.version, sn.source, sn.digest, sn.asOf, sn.grade
+		if m.Reason == "" {
+			products[m.Product] = true
+		}
+	}
+	if err := s.setPaths(ctx, q, kept, from, where, args); err != nil {
+		return nil, err
+	}
+	// Sorted by snapshot (product, date, digest: ranked once per
+	// snapshot), then component.
+	rank := rankSnapshots(snaps)
+	slices.SortFunc(kept, func(x, y hit) int {
+		return cmp.Or(cmp.Compare(rank[x.m.snapshot], rank[y.m.snapshot]), cmp.Compare(x.m.Component, y.m.Component),
+			cmp.Compare(x.m.Version, y.m.Version), cmp.Compare(x.m.idx, y.m.idx))
+	})
+	res.Matches = make([]Match, 0, len(kept))
+	for _, h := range kept {
+		if h.m.Reason != "" {
+			res.Undetermined = append(res.Undetermined, *h.m)
 		} else {
-			res.Matches = append(res.Matches, *m)
+			res.Matches = append(res.Matches, *h.m)
 		}
 	}
 	res.Products = len(products)
-	sortMatches(res.Matches)
-	sortMatches(res.Undetermined)
 	return res, nil
+}
+
+// hit is a match as read: its parent in the snapshot and its stored path.
+type hit struct {
+	m      *Match
+	parent int
+	path   string
+}
+
+// identName is what a match shows of its component identity.
+type identName struct{ name, upstream string }
+
+// identNames reads the name and upstream of each component identity
+// that cond (over idents i) picks.
+func (s *Store) identNames(ctx context.Context, cond string, args []any) (map[int64]identName, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT i.id, tn.term, tu.term FROM idents i
+		JOIN terms tn ON tn.id = i.name_id JOIN terms tu ON tu.id = i.upstream_id WHERE `+cond), args...)
+	if err != nil {
+		return nil, s.classify(err, "querying")
+	}
+	defer rows.Close()
+	out := map[int64]identName{}
+	for rows.Next() {
+		var id int64
+		var n identName
+		if err := rows.Scan(&id, &n.name, &n.upstream); err != nil {
+			return nil, s.classify(err, "reading component identities from")
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.classify(err, "reading component identities from")
+	}
+	return out, nil
+}
+
+// snapshotInfo is what a match shows of its product snapshot.
+type snapshotInfo struct {
+	product, version, source, digest, asOf string
+	grade                                  sbom.Grade
+}
+
+// snapshotChunk snapshot ids are read per query.
+const snapshotChunk = 1000
+
+// snapshotInfos reads each snapshot whose id is a key of snaps.
+func (s *Store) snapshotInfos(ctx context.Context, snaps map[int64]*snapshotInfo) error {
+	ids := slices.Sorted(maps.Keys(snaps))
+	for start := 0; start < len(ids); start += snapshotChunk {
+		chunk := ids[start:min(start+snapshotChunk, len(ids))]
+		args := make([]any, len(chunk))
+		marks := make([]string, len(chunk))
+		for i, id := range chunk {
+			args[i], marks[i] = id, "?"
+		}
+		rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT id, name, version, source, digest, as_of, grade FROM snapshots`+s.d.indexedBy("snapshots_where")+`
+			WHERE id IN (`+strings.Join(marks, ", ")+`)`), args...)
+		if err != nil {
+			return s.classify(err, "querying")
+		}
+		for rows.Next() {
+			var id int64
+			sn := &snapshotInfo{}
+			if err := rows.Scan(&id, &sn.product, &sn.version, &sn.source, &sn.digest, &sn.asOf, &sn.grade); err != nil {
+				rows.Close()
+				return s.classify(err, "reading snapshots from")
+			}
+			snaps[id] = sn
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return s.classify(err, "reading snapshots from")
+		}
+	}
+	return nil
+}
+
+// rankSnapshots numbers snapshots in the order matches are listed in:
+// product, date, digest.
+func rankSnapshots(snaps map[int64]*snapshotInfo) map[int64]int {
+	ids := slices.Collect(maps.Keys(snaps))
+	slices.SortFunc(ids, func(x, y int64) int {
+		a, b := snaps[x], snaps[y]
+		return cmp.Or(cmp.Compare(a.product, b.product), cmp.Compare(a.asOf, b.asOf), cmp.Compare(a.digest, b.digest))
+	})
+	rank := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		rank[id] = i
+	}
+	return rank
 }
 
 // setPaths sets the path of each match kept: read from the store where the
 // snapshot's paths were written when it was added, walked up the stored
 // shortest-path tree for rows from before that.
-func (s *Store) setPaths(ctx context.Context, q Query, kept []*Match, parents map[*Match]int, stored map[*Match]string, from, where string, args []any) error {
+func (s *Store) setPaths(ctx context.Context, q Query, kept []hit, from, where string, args []any) error {
 	at := map[key]*Match{}
 	versions := map[string]bool{}
-	for _, m := range kept {
-		switch parent := parents[m]; {
+	for _, h := range kept {
+		m := h.m
+		switch parent := h.parent; {
 		case parent == sbom.ParentRoot:
 			m.Path = []string{m.Title(), m.ComponentRef()}
-		case parent >= 0 && stored[m] != "":
+		case parent >= 0 && h.path != "":
 			// The path written when the snapshot was added.
-			var chain []string
-			if err := json.Unmarshal([]byte(stored[m]), &chain); err != nil {
+			chain, err := decodePath(h.path)
+			if err != nil {
 				return reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
 					"reading the path of %s in %s from portfolio store %s: %v", m.ComponentRef(), m.Source, s.Location(), err)
 			}
@@ -291,11 +412,19 @@ func (s *Store) setPaths(ctx context.Context, q Query, kept []*Match, parents ma
 	return nil
 }
 
-func sortMatches(ms []Match) {
-	slices.SortFunc(ms, func(x, y Match) int {
-		return cmp.Or(cmp.Compare(x.Product, y.Product), cmp.Compare(x.AsOf, y.AsOf), cmp.Compare(x.Digest, y.Digest),
-			cmp.Compare(x.Component, y.Component), cmp.Compare(x.Version, y.Version), cmp.Compare(x.idx, y.idx))
-	})
+// decodePath reads a stored path, a JSON list of strings or null. The
+// common case, names without a backslash (the only escape character), is
+// split without a JSON decoder: where reads one path per match.
+func decodePath(p string) ([]string, error) {
+	if p == "null" {
+		return nil, nil
+	}
+	if inner, ok := strings.CutPrefix(p, `["`); ok && strings.HasSuffix(inner, `"]`) && !strings.ContainsRune(inner, '\\') {
+		return strings.Split(inner[:len(inner)-2], `","`), nil
+	}
+	var chain []string
+	err := json.Unmarshal([]byte(p), &chain)
+	return chain, err
 }
 
 // paths walks each hit deeper than a direct dependency up its stored
