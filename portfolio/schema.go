@@ -143,10 +143,15 @@ var migrations = [][]string{
 		`DROP INDEX IF EXISTS components_name`,
 		componentIndexes[0].ddl,
 		// What where shows of each snapshot, read from one small index
-		// instead of from rows that carry each snapshot's coverage.
-		`CREATE INDEX snapshots_where ON snapshots (id, name, version, source, digest, as_of, grade)`,
+		// instead of from rows that carry each snapshot's coverage. SQLite
+		// only: PostgreSQL limits an index entry to about 2.7 kB, which a
+		// long source path could pass, and chooses its own plan.
+		sqliteOnlyMark + `CREATE INDEX snapshots_where ON snapshots (id, name, version, source, digest, as_of, grade)`,
 	},
 }
+
+// sqliteOnlyMark starts a migration statement that only SQLite runs.
+const sqliteOnlyMark = "{{sqlite only}}"
 
 // latestFirst orders the snapshots of a product from the one that counts
 // as current: the latest date, then the greater source, then the greater

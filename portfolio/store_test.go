@@ -105,6 +105,19 @@ func TestForReadingMapsTheFile(t *testing.T) {
 	if n := mmapSize(rd); n != mmapLimit {
 		t.Errorf("a store opened for reading maps %d bytes, want %d", n, mmapLimit)
 	}
+	// The page cache: small for reading, large to add.
+	for _, c := range []struct {
+		st   *Store
+		want int
+	}{{rd, -readingCacheKiB}, {st, -writingCacheKiB}} {
+		var n int
+		if err := c.st.db.QueryRow(`PRAGMA cache_size`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != c.want {
+			t.Errorf("cache_size %d, want %d", n, c.want)
+		}
+	}
 	for _, up := range []string{"src:xz", "src:curl"} {
 		a, b := where(t, st, "", up, ""), where(t, rd, "", up, "")
 		if len(a.Matches) == 0 || !sameJSON(a, b) {
