@@ -46,7 +46,7 @@ reproduce:
 
 ## test: every test, end-to-end scripts included
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 ## check: formatting, vet, staticcheck and the race detector
 check: fmt vet staticcheck race

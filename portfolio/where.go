@@ -163,22 +163,7 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	// The question picks component identities (name, versionless purl,
 	// upstream); components are found through their identity's index.
-	var conds []string
-	var args []any
-	for _, f := range []struct{ col, val string }{{"i.package_id", q.Package}, {"i.name_id", q.Name}} {
-		if f.val != "" {
-			conds = append(conds, f.col+" = (SELECT id FROM terms WHERE term = ?)")
-			args = append(args, f.val)
-		}
-	}
-	if q.Upstream != "" {
-		// An upstream is asked as written (a mapping file's own id) and in
-		// the form components carry it: src:xz-utils is src:xz, a
-		// repository URL is vcs:HOST/PATH.
-		conds = append(conds, "i.upstream_id IN (SELECT id FROM terms WHERE term IN (?, ?))")
-		args = append(args, q.Upstream, sbom.CanonicalUpstream(q.Upstream))
-	}
-	identWhere := strings.Join(conds, " AND ")
+	identWhere, args := identCondition(q)
 	where := `c.ident_id IN (SELECT i.id FROM idents i WHERE ` + identWhere + `)`
 	idents, err := s.identNames(ctx, identWhere, args)
 	if err != nil {
@@ -273,6 +258,27 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	res.Products = len(products)
 	return res, nil
+}
+
+// identCondition is the condition, over idents i, that q asks, and its
+// arguments.
+func identCondition(q Query) (string, []any) {
+	var conds []string
+	var args []any
+	for _, f := range []struct{ col, val string }{{"i.package_id", q.Package}, {"i.name_id", q.Name}} {
+		if f.val != "" {
+			conds = append(conds, f.col+" = (SELECT id FROM terms WHERE term = ?)")
+			args = append(args, f.val)
+		}
+	}
+	if q.Upstream != "" {
+		// An upstream is asked as written (a mapping file's own id) and in
+		// the form components carry it: src:xz-utils is src:xz, a
+		// repository URL is vcs:HOST/PATH.
+		conds = append(conds, "i.upstream_id IN (SELECT id FROM terms WHERE term IN (?, ?))")
+		args = append(args, q.Upstream, sbom.CanonicalUpstream(q.Upstream))
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // hit is a match as read: its parent in the snapshot and its stored path.
