@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -14,11 +15,8 @@ import (
 // purl and upstream.
 type ident struct{ name, pkg, upstream int64 }
 
-// maxCachedTerms bounds the writer's term cache.
+// maxCachedTerms bounds each of the writer's caches (terms, identities).
 const maxCachedTerms = 1 << 20
-
-// termBatch terms are looked up or inserted per statement.
-const termBatch = 200
 
 // execQuerier is a transaction or the database.
 type execQuerier interface {
@@ -40,127 +38,111 @@ func (w *writer) conn() execQuerier {
 
 // termIDs returns the id of each term, inserting the unknown ones.
 func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
-	if w.terms == nil || len(w.terms) > maxCachedTerms {
-		w.terms = map[string]int64{}
-	}
-	var missing []string
-	seen := map[string]bool{}
-	for _, t := range terms {
-		if _, ok := w.terms[t]; !ok && !seen[t] {
-			seen[t] = true
-			missing = append(missing, t)
-		}
-	}
-	slices.Sort(missing)
-	db := w.conn()
-	for start := 0; start < len(missing); start += termBatch {
-		batch := missing[start:min(start+termBatch, len(missing))]
-		args := make([]any, len(batch))
-		marks := make([]string, len(batch))
-		for i, t := range batch {
-			args[i], marks[i] = t, "(?)"
-		}
-		if _, err := db.ExecContext(ctx, w.s.d.q(`INSERT INTO terms (term) VALUES `+strings.Join(marks, ", ")+` ON CONFLICT (term) DO NOTHING`), args...); err != nil {
-			return nil, w.s.classify(err, "writing terms to")
-		}
-		for i := range marks {
-			marks[i] = "?"
-		}
-		rows, err := db.QueryContext(ctx, w.s.d.q(`SELECT id, term FROM terms WHERE term IN (`+strings.Join(marks, ", ")+`)`), args...)
-		if err != nil {
-			return nil, w.s.classify(err, "reading terms from")
-		}
-		for rows.Next() {
-			var id int64
-			var t string
-			if err := rows.Scan(&id, &t); err != nil {
-				rows.Close()
-				return nil, w.s.classify(err, "reading terms from")
-			}
-			w.terms[t] = id
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, w.s.classify(err, "reading terms from")
-		}
-	}
-	ids := make([]int64, len(terms))
-	for i, t := range terms {
-		id, ok := w.terms[t]
-		if !ok {
-			return nil, reason.New(reason.PortfolioStoreCorrupt, "check the store", "writing terms to portfolio store %s: term %q has no id after insertion", w.s.Location(), t)
-		}
-		ids[i] = id
-	}
-	return ids, nil
+	return intern(ctx, w, &w.terms, terms, interner[string]{
+		what:    "terms",
+		compare: strings.Compare,
+		args:    func(t string) []any { return []any{t} },
+		insert:  `INSERT INTO terms (term) VALUES %s ON CONFLICT (term) DO NOTHING`,
+		row:     "(?)",
+		lookup:  `SELECT id, term FROM terms WHERE term IN (%s)`,
+		key:     "?",
+		scan: func(rows *sql.Rows) (t string, id int64, err error) {
+			err = rows.Scan(&id, &t)
+			return t, id, err
+		},
+	})
 }
-
-// identBatch identities are looked up or inserted per statement.
-const identBatch = 200
 
 // identIDs returns the id of each identity, inserting the unknown ones.
 func (w *writer) identIDs(ctx context.Context, ids []ident) ([]int64, error) {
-	if w.idents == nil || len(w.idents) > maxCachedTerms {
-		w.idents = map[ident]int64{}
+	return intern(ctx, w, &w.idents, ids, interner[ident]{
+		what: "component identities",
+		compare: func(x, y ident) int {
+			return cmp.Or(cmp.Compare(x.name, y.name), cmp.Compare(x.pkg, y.pkg), cmp.Compare(x.upstream, y.upstream))
+		},
+		args:   func(k ident) []any { return []any{k.name, k.pkg, k.upstream} },
+		insert: `INSERT INTO idents (name_id, package_id, upstream_id) VALUES %s ON CONFLICT (name_id, package_id, upstream_id) DO NOTHING`,
+		row:    "(?, ?, ?)",
+		lookup: `SELECT id, name_id, package_id, upstream_id FROM idents WHERE (name_id, package_id, upstream_id) IN (VALUES %s)`,
+		// Typed, for PostgreSQL: a VALUES list has no column to take its
+		// parameters' type from.
+		key: "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))",
+		scan: func(rows *sql.Rows) (k ident, id int64, err error) {
+			err = rows.Scan(&id, &k.name, &k.pkg, &k.upstream)
+			return k, id, err
+		},
+	})
+}
+
+// interner says how keys of type K are kept once each in a table with a
+// unique key and an id.
+type interner[K comparable] struct {
+	what    string // the keys, in errors
+	compare func(x, y K) int
+	args    func(K) []any // one key's parameters
+	// insert adds the rows of %s, each written row, ignoring those
+	// already there; lookup reads the id and key of the keys of %s, each
+	// written key.
+	insert, row, lookup, key string
+	scan                     func(*sql.Rows) (K, int64, error)
+}
+
+// internBatch keys are looked up or inserted per statement.
+const internBatch = 200
+
+// intern returns the id of each key, from cache (reset when full) or
+// from the store, inserting the keys it does not hold, in sorted order.
+func intern[K comparable](ctx context.Context, w *writer, cache *map[K]int64, keys []K, in interner[K]) ([]int64, error) {
+	if *cache == nil || len(*cache) > maxCachedTerms {
+		*cache = map[K]int64{}
 	}
-	var missing []ident
-	seen := map[ident]bool{}
-	for _, k := range ids {
-		if _, ok := w.idents[k]; !ok && !seen[k] {
+	known := *cache
+	var missing []K
+	seen := map[K]bool{}
+	for _, k := range keys {
+		if _, ok := known[k]; !ok && !seen[k] {
 			seen[k] = true
 			missing = append(missing, k)
 		}
 	}
-	slices.SortFunc(missing, func(x, y ident) int {
-		return cmp.Or(cmp.Compare(x.name, y.name), cmp.Compare(x.pkg, y.pkg), cmp.Compare(x.upstream, y.upstream))
-	})
+	slices.SortFunc(missing, in.compare)
 	db := w.conn()
-	for start := 0; start < len(missing); start += identBatch {
-		batch := missing[start:min(start+identBatch, len(missing))]
-		args := make([]any, 0, 3*len(batch))
-		marks := make([]string, len(batch))
-		for i, k := range batch {
-			args = append(args, k.name, k.pkg, k.upstream)
-			marks[i] = "(?, ?, ?)"
+	for start := 0; start < len(missing); start += internBatch {
+		batch := missing[start:min(start+internBatch, len(missing))]
+		var args []any
+		for _, k := range batch {
+			args = append(args, in.args(k)...)
 		}
-		if _, err := db.ExecContext(ctx, w.s.d.q(`INSERT INTO idents (name_id, package_id, upstream_id) VALUES `+strings.Join(marks, ", ")+
-			` ON CONFLICT (name_id, package_id, upstream_id) DO NOTHING`), args...); err != nil {
-			return nil, w.s.classify(err, "writing component identities to")
+		list := func(one string) string { return strings.TrimSuffix(strings.Repeat(one+", ", len(batch)), ", ") }
+		if _, err := db.ExecContext(ctx, w.s.d.q(fmt.Sprintf(in.insert, list(in.row))), args...); err != nil {
+			return nil, w.s.classify(err, "writing "+in.what+" to")
 		}
-		// Typed, for PostgreSQL: a VALUES list has no column to take its
-		// parameters' type from.
-		for i := range marks {
-			marks[i] = "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
-		}
-		rows, err := db.QueryContext(ctx, w.s.d.q(`SELECT id, name_id, package_id, upstream_id FROM idents
-			WHERE (name_id, package_id, upstream_id) IN (VALUES `+strings.Join(marks, ", ")+`)`), args...)
+		rows, err := db.QueryContext(ctx, w.s.d.q(fmt.Sprintf(in.lookup, list(in.key))), args...)
 		if err != nil {
-			return nil, w.s.classify(err, "reading component identities from")
+			return nil, w.s.classify(err, "reading "+in.what+" from")
 		}
 		for rows.Next() {
-			var id int64
-			var k ident
-			if err := rows.Scan(&id, &k.name, &k.pkg, &k.upstream); err != nil {
+			k, id, err := in.scan(rows)
+			if err != nil {
 				rows.Close()
-				return nil, w.s.classify(err, "reading component identities from")
+				return nil, w.s.classify(err, "reading "+in.what+" from")
 			}
-			w.idents[k] = id
+			known[k] = id
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, w.s.classify(err, "reading component identities from")
+			return nil, w.s.classify(err, "reading "+in.what+" from")
 		}
 	}
-	out := make([]int64, len(ids))
-	for i, k := range ids {
-		id, ok := w.idents[k]
+	ids := make([]int64, len(keys))
+	for i, k := range keys {
+		id, ok := known[k]
 		if !ok {
 			return nil, reason.New(reason.PortfolioStoreCorrupt, "check the store",
-				"writing component identities to portfolio store %s: identity %v has no id after insertion", w.s.Location(), k)
+				"writing %s to portfolio store %s: %v has no id after insertion", in.what, w.s.Location(), k)
 		}
-		out[i] = id
+		ids[i] = id
 	}
-	return out, nil
+	return ids, nil
 }

@@ -180,3 +180,24 @@ func downgrade(t *testing.T, st *Store, version int, before []string) {
 		}
 	}
 }
+
+// A match whose snapshot row is gone is a corrupt store (exit 2 with a
+// hint), not a match without a product; its twin, the store before the
+// damage, answers.
+func TestWhereMissingSnapshotIsCorrupt(t *testing.T) {
+	st, _ := filledStore(t)
+	q, err := NewQuery("", "src:xz", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Where(context.Background(), q)
+	if err != nil || len(r.Matches) == 0 {
+		t.Fatalf("before the damage: %v, %d matches", err, len(r.Matches))
+	}
+	if _, err := st.db.Exec(`DELETE FROM snapshots WHERE id = ?`, r.Matches[0].snapshot); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Where(context.Background(), q); reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt {
+		t.Errorf("a match without its snapshot: %v, want %s", err, reason.PortfolioStoreCorrupt)
+	}
+}

@@ -3,6 +3,7 @@ package portfolio
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -165,16 +166,10 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	// upstream); components are found through their identity's index.
 	identWhere, args := identCondition(q)
 	where := `c.ident_id IN (SELECT i.id FROM idents i WHERE ` + identWhere + `)`
-	idents, err := s.identNames(ctx, identWhere, args)
-	if err != nil {
-		return nil, err
-	}
 	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
-	if len(idents) == 0 {
-		return res, nil
-	}
 	// Only the components' own columns are read per match; the snapshot
-	// and the names are read once each.
+	// and the names are read afterwards, once each, by id (so that an
+	// add running meanwhile cannot show a match an identity unread).
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT c.snapshot_id, c.idx, c.ident_id, c.version, c.purl, c.parent, c.path
 		FROM `+from+` WHERE `+where), args...)
 	if err != nil {
@@ -182,22 +177,14 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	var kept []hit
 	snaps := map[int64]*snapshotInfo{}
+	idents := map[int64]*identName{}
 	for rows.Next() {
 		m := &Match{}
-		var parent int
-		var identID int64
-		var path string
-		if err := rows.Scan(&m.snapshot, &m.idx, &identID, &m.Version, &m.PURL, &parent, &path); err != nil {
+		var h hit
+		if err := rows.Scan(&m.snapshot, &m.idx, &h.ident, &m.Version, &m.PURL, &h.parent, &h.path); err != nil {
 			rows.Close()
 			return nil, s.classify(err, "reading matches from")
 		}
-		id, ok := idents[identID]
-		if !ok {
-			rows.Close()
-			return nil, reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
-				"reading matches from portfolio store %s: component identity %d is not stored", s.Location(), identID)
-		}
-		m.Component, m.Upstream = id.name, id.upstream
 		// Versions are placed in the range first, so that snapshots are
 		// read and paths set only for the components answered.
 		if len(q.Versions) > 0 {
@@ -213,10 +200,9 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 				continue
 			}
 		}
-		kept = append(kept, hit{m, parent, path})
-		if _, ok := snaps[m.snapshot]; !ok {
-			snaps[m.snapshot] = nil
-		}
+		h.m = m
+		kept = append(kept, h)
+		snaps[m.snapshot], idents[h.ident] = nil, nil
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.classify(err, "reading matches from")
@@ -225,14 +211,18 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	if err := s.snapshotInfos(ctx, snaps); err != nil {
 		return nil, err
 	}
+	if err := s.identNames(ctx, idents); err != nil {
+		return nil, err
+	}
 	products := map[string]bool{}
 	for _, h := range kept {
 		m := h.m
-		sn := snaps[m.snapshot]
-		if sn == nil {
+		sn, id := snaps[m.snapshot], idents[h.ident]
+		if sn == nil || id == nil {
 			return nil, reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
-				"reading matches from portfolio store %s: snapshot %d is not stored", s.Location(), m.snapshot)
+				"reading matches from portfolio store %s: snapshot %d or component identity %d is not stored", s.Location(), m.snapshot, h.ident)
 		}
+		m.Component, m.Upstream = id.name, id.upstream
 		m.Product, m.ProductVersion, m.Source, m.Digest, m.AsOf, m.Grade = sn.product, sn.version, sn.source, sn.digest, sn.asOf, sn.grade
 		if m.Reason == "" {
 			products[m.Product] = true
@@ -281,9 +271,11 @@ func identCondition(q Query) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// hit is a match as read: its parent in the snapshot and its stored path.
+// hit is a match as read: its identity, its parent in the snapshot and
+// its stored path.
 type hit struct {
 	m      *Match
+	ident  int64
 	parent int
 	path   string
 }
@@ -292,27 +284,16 @@ type hit struct {
 type identName struct{ name, upstream string }
 
 // identNames reads the name and upstream of each component identity
-// that cond (over idents i) picks.
-func (s *Store) identNames(ctx context.Context, cond string, args []any) (map[int64]identName, error) {
-	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT i.id, tn.term, tu.term FROM idents i
-		JOIN terms tn ON tn.id = i.name_id JOIN terms tu ON tu.id = i.upstream_id WHERE `+cond), args...)
-	if err != nil {
-		return nil, s.classify(err, "querying")
-	}
-	defer rows.Close()
-	out := map[int64]identName{}
-	for rows.Next() {
-		var id int64
-		var n identName
-		if err := rows.Scan(&id, &n.name, &n.upstream); err != nil {
-			return nil, s.classify(err, "reading component identities from")
-		}
-		out[id] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.classify(err, "reading component identities from")
-	}
-	return out, nil
+// whose id is a key of idents.
+func (s *Store) identNames(ctx context.Context, idents map[int64]*identName) error {
+	return byID(ctx, s, `SELECT i.id, tn.term, tu.term FROM idents i
+		JOIN terms tn ON tn.id = i.name_id JOIN terms tu ON tu.id = i.upstream_id WHERE i.id`, idents, "component identities",
+		func(rows *sql.Rows) (int64, *identName, error) {
+			var id int64
+			n := &identName{}
+			err := rows.Scan(&id, &n.name, &n.upstream)
+			return id, n, err
+		})
 }
 
 // snapshotInfo is what a match shows of its product snapshot.
@@ -321,37 +302,48 @@ type snapshotInfo struct {
 	grade                                  sbom.Grade
 }
 
-// snapshotChunk snapshot ids are read per query.
-const snapshotChunk = 1000
-
 // snapshotInfos reads each snapshot whose id is a key of snaps.
 func (s *Store) snapshotInfos(ctx context.Context, snaps map[int64]*snapshotInfo) error {
-	ids := slices.Sorted(maps.Keys(snaps))
-	for start := 0; start < len(ids); start += snapshotChunk {
-		chunk := ids[start:min(start+snapshotChunk, len(ids))]
+	return byID(ctx, s, `SELECT id, name, version, source, digest, as_of, grade FROM snapshots`+s.d.indexedBy("snapshots_where")+` WHERE id`,
+		snaps, "snapshots", func(rows *sql.Rows) (int64, *snapshotInfo, error) {
+			var id int64
+			sn := &snapshotInfo{}
+			err := rows.Scan(&id, &sn.product, &sn.version, &sn.source, &sn.digest, &sn.asOf, &sn.grade)
+			return id, sn, err
+		})
+}
+
+// idChunk ids are read per query.
+const idChunk = 1000
+
+// byID fills each key of into with the row whose id it is: query ends in
+// the id column, and " IN (...)" is appended for each chunk of ids; scan
+// reads one row. what names the rows in errors.
+func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T, what string, scan func(*sql.Rows) (int64, *T, error)) error {
+	ids := slices.Sorted(maps.Keys(into))
+	for start := 0; start < len(ids); start += idChunk {
+		chunk := ids[start:min(start+idChunk, len(ids))]
 		args := make([]any, len(chunk))
 		marks := make([]string, len(chunk))
 		for i, id := range chunk {
 			args[i], marks[i] = id, "?"
 		}
-		rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT id, name, version, source, digest, as_of, grade FROM snapshots`+s.d.indexedBy("snapshots_where")+`
-			WHERE id IN (`+strings.Join(marks, ", ")+`)`), args...)
+		rows, err := s.db.QueryContext(ctx, s.d.q(query+` IN (`+strings.Join(marks, ", ")+`)`), args...)
 		if err != nil {
 			return s.classify(err, "querying")
 		}
 		for rows.Next() {
-			var id int64
-			sn := &snapshotInfo{}
-			if err := rows.Scan(&id, &sn.product, &sn.version, &sn.source, &sn.digest, &sn.asOf, &sn.grade); err != nil {
+			id, v, err := scan(rows)
+			if err != nil {
 				rows.Close()
-				return s.classify(err, "reading snapshots from")
+				return s.classify(err, "reading "+what+" from")
 			}
-			snaps[id] = sn
+			into[id] = v
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return s.classify(err, "reading snapshots from")
+			return s.classify(err, "reading "+what+" from")
 		}
 	}
 	return nil
