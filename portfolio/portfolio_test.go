@@ -233,7 +233,14 @@ func TestAddWhere(t *testing.T) {
 
 func where(t *testing.T, st *Store, subject, upstream, versions string) *WhereResult {
 	t.Helper()
-	q, err := NewQuery(subject, upstream, versions, false)
+	return whereIn(t, st, subject, upstream, versions, false)
+}
+
+// whereIn asks where, in the current portfolio or, with history, in every
+// snapshot.
+func whereIn(t *testing.T, st *Store, subject, upstream, versions string, history bool) *WhereResult {
+	t.Helper()
+	q, err := NewQuery(subject, upstream, versions, history)
 	if err != nil {
 		t.Fatal(err)
 	}

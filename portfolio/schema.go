@@ -141,14 +141,34 @@ var migrations = [][]string{
 		`DROP INDEX IF EXISTS components_upstream`,
 		`DROP INDEX IF EXISTS components_package`,
 		`DROP INDEX IF EXISTS components_name`,
-		componentIndexes[0].ddl,
+		`CREATE INDEX components_ident ON components (ident_id)`,
 		// What where shows of each snapshot, read from one small index
 		// instead of from rows that carry each snapshot's coverage. SQLite
 		// only: PostgreSQL limits an index entry to about 2.7 kB, which a
 		// long source path could pass, and chooses its own plan.
 		sqliteOnlyMark + `CREATE INDEX snapshots_where ON snapshots (id, name, version, source, digest, as_of, grade)`,
 	},
+	{
+		// SQLite: where-used reads one index that holds what it shows of
+		// each component, ordered by segment (256 consecutive snapshots,
+		// segmentOf), then identity. An add inserts only into the last
+		// segments, a few MB that stay in the page cache, instead of all
+		// over an index the size of the store; where reads each
+		// identity's entries of a segment in one run instead of one
+		// table row per match. PostgreSQL keeps components_ident: it
+		// limits an index entry to about 2.7 kB, which a long path could
+		// pass.
+		sqliteOnlyMark + `DROP INDEX IF EXISTS components_ident`,
+		sqliteOnlyMark + `CREATE INDEX components_where ON components ((snapshot_id >> 8), ident_id, version, purl, parent, path)`,
+	},
 }
+
+// segmentOf is the segment of a component row, as components_where
+// orders them; segmentBits is its shift.
+const (
+	segmentOf   = `(c.snapshot_id >> 8)`
+	segmentBits = 8
+)
 
 // sqliteOnlyMark starts a migration statement that only SQLite runs.
 const sqliteOnlyMark = "{{sqlite only}}"
@@ -158,12 +178,12 @@ const sqliteOnlyMark = "{{sqlite only}}"
 // digest. The upsert in writer.insert keeps the same order.
 const latestFirst = `as_of DESC, source COLLATE {{bytes}} DESC, digest COLLATE {{bytes}} DESC`
 
-// componentIndexes are the where-used indexes of the components table.
-// A bulk load into an empty SQLite store drops them and builds them once
-// at its end (sorting once is cheaper than keeping a B-tree in order row
-// by row); Open builds any that a crashed bulk load left missing.
+// componentIndexes are the where-used indexes of the components table
+// on SQLite. A bulk load into an empty store drops them and builds them
+// once at its end (sorting once is cheaper than keeping a B-tree in order
+// row by row); Open builds any that a crashed bulk load left missing.
 var componentIndexes = []struct{ name, ddl string }{
-	{"components_ident", `CREATE INDEX components_ident ON components (ident_id)`},
+	{"components_where", `CREATE INDEX components_where ON components ((snapshot_id >> 8), ident_id, version, purl, parent, path)`},
 }
 
 // schemaVersion is the schema this sovcheck writes.

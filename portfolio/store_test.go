@@ -3,6 +3,7 @@ package portfolio
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,22 +163,76 @@ func TestMigrateIdentities(t *testing.T) {
 	}
 }
 
-// undoSchema5 takes a store from schema 5 back to 4.
-var undoSchema5 = []string{
-	`DROP INDEX components_ident`, `DROP INDEX snapshots_where`, `ALTER TABLE components DROP COLUMN ident_id`, `DROP TABLE idents`,
-	`CREATE INDEX components_upstream ON components (upstream_id)`, `CREATE INDEX components_package ON components (package_id)`,
-	`CREATE INDEX components_name ON components (name_id)`,
+// undo[v] takes a store from schema v back to v-1 (v > 4).
+var undo = map[int][]string{
+	6: {`DROP INDEX components_where`, `CREATE INDEX components_ident ON components (ident_id)`},
+	5: {
+		`DROP INDEX components_ident`, `DROP INDEX snapshots_where`, `ALTER TABLE components DROP COLUMN ident_id`, `DROP TABLE idents`,
+		`CREATE INDEX components_upstream ON components (upstream_id)`, `CREATE INDEX components_package ON components (package_id)`,
+		`CREATE INDEX components_name ON components (name_id)`,
+	},
 }
 
-// downgrade runs before, then takes the store back to schema 4 and then
-// to version (4 or less: the statements before are what undoes the
-// schemas between).
-func downgrade(t *testing.T, st *Store, version int, before []string) {
+// downgrade takes the store back to version: schemas above 4 are undone
+// one by one down to version (or 4), then the statements of below undo
+// the rest.
+func downgrade(t *testing.T, st *Store, version int, below []string) {
 	t.Helper()
-	for _, stmt := range append(append(slices.Clone(before), undoSchema5...), `UPDATE meta SET value = '`+strconv.Itoa(version)+`' WHERE key = 'schema'`) {
+	var stmts []string
+	for v := schemaVersion; v > max(version, 4); v-- {
+		stmts = append(stmts, undo[v]...)
+	}
+	stmts = append(append(stmts, below...), `UPDATE meta SET value = '`+strconv.Itoa(version)+`' WHERE key = 'schema'`)
+	for _, stmt := range stmts {
 		if _, err := st.db.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A store of schema 5 (where-used by the identity index) is upgraded to
+// one index by segment and identity that holds what where shows: where
+// answers as before, in history too, and components_ident is gone.
+func TestMigrateSegments(t *testing.T) {
+	st, location := filledStore(t)
+	type question struct {
+		pkg, up, versions string
+		history           bool
+	}
+	queries := []question{
+		{"", "src:xz", "", false}, {"", "src:xz", "", true}, {"pkg:deb/debian/liblzma5", "", ">=5.6.0, <5.6.2", false},
+		{"xz-libs", "", "", true}, {"openssl", "", "", false},
+	}
+	ask := func(q question) *WhereResult { t.Helper(); return whereIn(t, st, q.pkg, q.up, q.versions, q.history) }
+	before := make([]*WhereResult, len(queries))
+	for i, q := range queries {
+		before[i] = ask(q)
+	}
+	if len(before[0].Matches) == 0 || len(before[3].Matches) == 0 {
+		t.Fatalf("src:xz: %d matches, xz-libs in history: %d: the comparison below would prove little", len(before[0].Matches), len(before[3].Matches))
+	}
+	downgrade(t, st, 5, nil)
+	st.Close()
+	st = open(t, location)
+	for i, q := range queries {
+		if after := ask(q); !sameJSON(before[i], after) {
+			t.Errorf("where %+v after the migration differs:\n%+v\nwant\n%+v", q, after.Matches, before[i].Matches)
+		}
+	}
+	var names []string
+	rows, err := st.db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'components' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	if rows.Close(); !slices.Equal(names, []string{"components_where"}) {
+		t.Errorf("indexes on components after the migration: %q, want [components_where]", names)
 	}
 }
 
@@ -199,5 +254,42 @@ func TestWhereMissingSnapshotIsCorrupt(t *testing.T) {
 	}
 	if _, err := st.Where(context.Background(), q); reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt {
 		t.Errorf("a match without its snapshot: %v, want %s", err, reason.PortfolioStoreCorrupt)
+	}
+}
+
+// byID reads what it is asked, and only that, whether the ids are few,
+// many and close together (one range read) or many and far apart (a
+// search per id); the twin of each read is an id not asked, left out.
+func TestByID(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "s.db"))
+	if _, err := st.db.Exec(`CREATE TABLE nums (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.Exec(`WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+		INSERT INTO nums SELECT i, 'v' || i FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	for name, step := range map[string]int64{"few": 5000, "dense": 2, "sparse": 7} {
+		into := map[int64]*string{}
+		for id := int64(3); id <= 20000; id += step {
+			into[id] = nil
+		}
+		want := len(into)
+		err := byID(context.Background(), st, `SELECT id, v FROM nums WHERE id`, into, "numbers", func(rows *sql.Rows) (int64, *string, error) {
+			var id int64
+			v := new(string)
+			return id, v, rows.Scan(&id, v)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(into) != want {
+			t.Errorf("%s: %d ids after the read, %d asked", name, len(into), want)
+		}
+		for id, v := range into {
+			if v == nil || *v != "v"+strconv.FormatInt(id, 10) {
+				t.Errorf("%s: id %d read as %v", name, id, v)
+			}
+		}
 	}
 }

@@ -158,20 +158,13 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 		}
 		return &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Products: len(products), Matches: []Match{}, Services: services}, nil
 	}
-	from := `components c JOIN current cur ON cur.snapshot_id = c.snapshot_id`
-	if q.History {
-		from = `components c`
-	}
-	// The question picks component identities (name, versionless purl,
-	// upstream); components are found through their identity's index.
-	identWhere, args := identCondition(q)
-	where := `c.ident_id IN (SELECT i.id FROM idents i WHERE ` + identWhere + `)`
+	src := s.matchSource(q)
 	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
 	// Only the components' own columns are read per match; the snapshot
 	// and the names are read afterwards, once each, by id (so that an
 	// add running meanwhile cannot show a match an identity unread).
-	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT c.snapshot_id, c.idx, c.ident_id, c.version, c.purl, c.parent, c.path
-		FROM `+from+` WHERE `+where), args...)
+	rows, err := s.db.QueryContext(ctx, s.d.q(src.with("")+`SELECT c.snapshot_id, c.idx, c.ident_id, c.version, c.purl, c.parent, c.path
+		FROM `+src.from+` WHERE `+src.where), src.args...)
 	if err != nil {
 		return nil, s.classify(err, "querying")
 	}
@@ -228,14 +221,17 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 			products[m.Product] = true
 		}
 	}
-	if err := s.setPaths(ctx, q, kept, from, where, args); err != nil {
+	if err := s.setPaths(ctx, q, kept, src); err != nil {
 		return nil, err
 	}
 	// Sorted by snapshot (product, date, digest: ranked once per
 	// snapshot), then component.
 	rank := rankSnapshots(snaps)
+	for i := range kept {
+		kept[i].rank = rank[kept[i].m.snapshot]
+	}
 	slices.SortFunc(kept, func(x, y hit) int {
-		return cmp.Or(cmp.Compare(rank[x.m.snapshot], rank[y.m.snapshot]), cmp.Compare(x.m.Component, y.m.Component),
+		return cmp.Or(cmp.Compare(x.rank, y.rank), cmp.Compare(x.m.Component, y.m.Component),
 			cmp.Compare(x.m.Version, y.m.Version), cmp.Compare(x.m.idx, y.m.idx))
 	})
 	res.Matches = make([]Match, 0, len(kept))
@@ -248,6 +244,48 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	}
 	res.Products = len(products)
 	return res, nil
+}
+
+// matchSource is where a question's components are read from: FROM
+// from WHERE where, with args, after the common table expression cte
+// (none when empty).
+type matchSource struct {
+	cte, from, where string
+	args             []any
+}
+
+// with is the WITH clause of a query over m that defines more after m's
+// own table expression; empty when there is none.
+func (m matchSource) with(more string) string {
+	ctes := slices.DeleteFunc([]string{m.cte, more}, func(s string) bool { return s == "" })
+	if len(ctes) == 0 {
+		return ""
+	}
+	return "WITH RECURSIVE " + strings.Join(ctes, ", ") + " "
+}
+
+// matchSource is where q's components are read from. The question picks
+// component identities (name, versionless purl, upstream); on SQLite
+// their components are read from components_where, segment by segment
+// (segs numbers them up to the last snapshot's), so that each identity's
+// entries of a segment are one run of the index; PostgreSQL reads its
+// index by identity.
+func (s *Store) matchSource(q Query) matchSource {
+	identWhere, args := identCondition(q)
+	m := matchSource{from: `components c`, where: `c.ident_id IN (SELECT i.id FROM idents i WHERE ` + identWhere + `)`, args: args}
+	if s.d.name == "sqlite" {
+		m.cte = `segs (s) AS (SELECT 0 UNION ALL SELECT s + 1 FROM segs
+			WHERE s < (SELECT COALESCE(MAX(id), 0) FROM snapshots) >> ` + itoa(segmentBits) + `)`
+		m.from = `components c INDEXED BY components_where`
+		// An IN list, not a join: SQLite then reads the index for each
+		// (segment, identity) pair, where a join with segs lets it scan
+		// the whole index instead.
+		m.where = segmentOf + ` IN (SELECT s FROM segs) AND ` + m.where
+	}
+	if !q.History {
+		m.from += ` JOIN current cur ON cur.snapshot_id = c.snapshot_id`
+	}
+	return m
 }
 
 // identCondition is the condition, over idents i, that q asks, and its
@@ -278,6 +316,7 @@ type hit struct {
 	ident  int64
 	parent int
 	path   string
+	rank   int // of its snapshot, in the order of the answer
 }
 
 // identName is what a match shows of its component identity.
@@ -317,10 +356,36 @@ func (s *Store) snapshotInfos(ctx context.Context, snaps map[int64]*snapshotInfo
 const idChunk = 1000
 
 // byID fills each key of into with the row whose id it is: query ends in
-// the id column, and " IN (...)" is appended for each chunk of ids; scan
-// reads one row. what names the rows in errors.
+// the id column, and " IN (...)" is appended for each chunk of ids, or
+// " BETWEEN ? AND ?" when the ids are many and close together (one range
+// read is then cheaper than a search per id; the rows between that were
+// not asked are skipped); scan reads one row. what names the rows in
+// errors.
 func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T, what string, scan func(*sql.Rows) (int64, *T, error)) error {
+	read := func(cond string, args []any) error {
+		rows, err := s.db.QueryContext(ctx, s.d.q(query+cond), args...)
+		if err != nil {
+			return s.classify(err, "querying")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			id, v, err := scan(rows)
+			if err != nil {
+				return s.classify(err, "reading "+what+" from")
+			}
+			if _, asked := into[id]; asked {
+				into[id] = v
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return s.classify(err, "reading "+what+" from")
+		}
+		return nil
+	}
 	ids := slices.Sorted(maps.Keys(into))
+	if n := int64(len(ids)); n > idChunk && ids[n-1]-ids[0] < denseIDs*n {
+		return read(` BETWEEN ? AND ?`, []any{ids[0], ids[n-1]})
+	}
 	for start := 0; start < len(ids); start += idChunk {
 		chunk := ids[start:min(start+idChunk, len(ids))]
 		args := make([]any, len(chunk))
@@ -328,26 +393,16 @@ func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T,
 		for i, id := range chunk {
 			args[i], marks[i] = id, "?"
 		}
-		rows, err := s.db.QueryContext(ctx, s.d.q(query+` IN (`+strings.Join(marks, ", ")+`)`), args...)
-		if err != nil {
-			return s.classify(err, "querying")
-		}
-		for rows.Next() {
-			id, v, err := scan(rows)
-			if err != nil {
-				rows.Close()
-				return s.classify(err, "reading "+what+" from")
-			}
-			into[id] = v
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return s.classify(err, "reading "+what+" from")
+		if err := read(` IN (`+strings.Join(marks, ", ")+`)`, args); err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// denseIDs: byID reads a range when it asks at least one id in denseIDs
+// of the range.
+const denseIDs = 4
 
 // rankSnapshots numbers snapshots in the order matches are listed in:
 // product, date, digest.
@@ -367,7 +422,7 @@ func rankSnapshots(snaps map[int64]*snapshotInfo) map[int64]int {
 // setPaths sets the path of each match kept: read from the store where the
 // snapshot's paths were written when it was added, walked up the stored
 // shortest-path tree for rows from before that.
-func (s *Store) setPaths(ctx context.Context, q Query, kept []hit, from, where string, args []any) error {
+func (s *Store) setPaths(ctx context.Context, q Query, kept []hit, src matchSource) error {
 	at := map[key]*Match{}
 	versions := map[string]bool{}
 	for _, h := range kept {
@@ -397,13 +452,14 @@ func (s *Store) setPaths(ctx context.Context, q Query, kept []hit, from, where s
 		if len(q.Versions) > 0 && len(versions) <= maxWalkVersions {
 			marks := make([]string, 0, len(versions))
 			list := slices.Sorted(maps.Keys(versions))
+			src.args = slices.Clone(src.args)
 			for _, v := range list {
 				marks = append(marks, "?")
-				args = append(args, v)
+				src.args = append(src.args, v)
 			}
-			where += " AND c.version IN (" + strings.Join(marks, ", ") + ")"
+			src.where += " AND c.version IN (" + strings.Join(marks, ", ") + ")"
 		}
-		if err := s.paths(ctx, from, where, args, at); err != nil {
+		if err := s.paths(ctx, src, at); err != nil {
 			return err
 		}
 	}
@@ -427,16 +483,16 @@ func decodePath(p string) ([]string, error) {
 
 // paths walks each hit deeper than a direct dependency up its stored
 // shortest-path tree, in one recursive query, and sets its Path.
-func (s *Store) paths(ctx context.Context, from, where string, args []any, at map[key]*Match) error {
-	rows, err := s.db.QueryContext(ctx, s.d.q(`WITH RECURSIVE chain (snapshot_id, start, node, depth) AS (
-			SELECT c.snapshot_id, c.idx, c.parent, 1 FROM `+from+` WHERE `+where+` AND c.parent >= 0 AND c.path = ''
+func (s *Store) paths(ctx context.Context, src matchSource, at map[key]*Match) error {
+	rows, err := s.db.QueryContext(ctx, s.d.q(src.with(`chain (snapshot_id, start, node, depth) AS (
+			SELECT c.snapshot_id, c.idx, c.parent, 1 FROM `+src.from+` WHERE `+src.where+` AND c.parent >= 0 AND c.path = ''
 			UNION ALL
 			SELECT ch.snapshot_id, ch.start, p.parent, ch.depth + 1
 			FROM chain ch JOIN components p ON p.snapshot_id = ch.snapshot_id AND p.idx = ch.node
-			WHERE p.parent >= 0 AND ch.depth < `+itoa(maxPathDepth)+`)
+			WHERE p.parent >= 0 AND ch.depth < `+itoa(maxPathDepth)+`)`)+`
 		SELECT ch.snapshot_id, ch.start, ch.depth, tn.term, c.version, c.parent
 		FROM chain ch JOIN components c ON c.snapshot_id = ch.snapshot_id AND c.idx = ch.node
-		JOIN terms tn ON tn.id = c.name_id`), args...)
+		JOIN terms tn ON tn.id = c.name_id`), src.args...)
 	if err != nil {
 		return s.classify(err, "querying paths in")
 	}
