@@ -1,6 +1,10 @@
 package sbom
 
-import "github.com/sovcheck/sovcheck/internal/vocab"
+import (
+	"slices"
+
+	"github.com/sovcheck/sovcheck/internal/vocab"
+)
 
 // Label is a systemic-risk label; internal/vocab defines every one.
 type Label = vocab.Label
@@ -80,6 +84,16 @@ var labelIndex = func() map[Label]int {
 }()
 
 func infoOf(l Label) labelInfo { return labelCatalogue[labelIndex[l]] }
+
+// labelDim is the position in dimensions of each catalogue entry's
+// dimension, -1 for none.
+var labelDim = func() []int {
+	out := make([]int, len(labelCatalogue))
+	for i, info := range labelCatalogue {
+		out[i] = slices.Index(dimensions, info.dim)
+	}
+	return out
+}()
 
 // LabelHint says what a user can do about a label of a component or of a
 // hosted service; "" for a label sovcheck does not know.

@@ -167,26 +167,38 @@ func coverage(rs []ComponentResult, portfolio bool) Coverage {
 		}
 		questions++
 	}
+	// One pass over the components: the dimensions each leaves
+	// unassessed (a bit per dimension), and the reasons, each counted
+	// once per unassessed entry and dimension.
+	dims := make([]DimensionCoverage, len(dimensions))
+	reasons := make([]map[string]int, len(dimensions))
+	for d := range dimensions {
+		dims[d] = DimensionCoverage{Dimension: dimensions[d], Total: len(rs)}
+		reasons[d] = map[string]int{}
+	}
 	unknownCells := 0
-	for _, d := range dimensions {
-		dc := DimensionCoverage{Dimension: d, Total: len(rs)}
-		reasons := map[string]int{}
-		for i := range rs {
-			missing := false
-			for _, u := range rs[i].Unassessed {
-				for _, l := range u.Labels {
-					if infoOf(l).dim == d {
-						missing = true
-						reasons[u.Reason]++
-						break
-					}
+	for i := range rs {
+		var missing uint
+		for _, u := range rs[i].Unassessed {
+			var seen uint
+			for _, l := range u.Labels {
+				if d := labelDim[labelIndex[l]]; d >= 0 && seen&(1<<d) == 0 {
+					seen |= 1 << d
+					reasons[d][u.Reason]++
 				}
 			}
-			if !missing {
-				dc.Assessed++
+			missing |= seen
+			unknownCells += len(u.Labels)
+		}
+		for d := range dims {
+			if missing&(1<<d) == 0 {
+				dims[d].Assessed++
 			}
 		}
-		for reason, n := range reasons {
+	}
+	for d := range dims {
+		dc := &dims[d]
+		for reason, n := range reasons[d] {
 			dc.Reasons = append(dc.Reasons, ReasonCount{Reason: reason, Components: n})
 		}
 		slices.SortFunc(dc.Reasons, func(p, q ReasonCount) int {
@@ -195,13 +207,8 @@ func coverage(rs []ComponentResult, portfolio bool) Coverage {
 		if dc.Total > 0 {
 			dc.Share = round3(float64(dc.Assessed) / float64(dc.Total))
 		}
-		cov.Dimensions = append(cov.Dimensions, dc)
 	}
-	for i := range rs {
-		for _, u := range rs[i].Unassessed {
-			unknownCells += len(u.Labels)
-		}
-	}
+	cov.Dimensions = dims
 	if total := questions * len(rs); total > 0 {
 		cov.Unassessed = round3(float64(unknownCells) / float64(total))
 	}
