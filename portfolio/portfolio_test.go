@@ -273,6 +273,8 @@ func TestReportEqualsSBOMPortfolio(t *testing.T) {
 		dir := t.TempDir()
 		writeFixtures(t, dir)
 		os.Remove(filepath.Join(dir, "junk.json"))
+		// More snapshots than one chunk of the store's parallel read.
+		writeMany(t, dir, 2*recordChunk+7)
 		files := collect(t, dir)
 		a := assessor(t, "2026-11-15")
 		st := open(t, location)

@@ -293,3 +293,31 @@ func TestByID(t *testing.T) {
 		}
 	}
 }
+
+// A snapshot that holds fewer or more components than it says is a
+// corrupt store, in whichever chunk of the parallel read it falls; its
+// twin, the store before the damage, reports.
+func TestReportCountMismatchIsCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	writeMany(t, dir, 3*recordChunk)
+	st := open(t, filepath.Join(t.TempDir(), "s.db"))
+	ctx := context.Background()
+	if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Report(ctx, 0); err != nil {
+		t.Fatalf("before the damage: %v", err)
+	}
+	damaged := int64(2*recordChunk + 5)
+	for _, delta := range []int{1, -1} {
+		if _, err := st.db.Exec(`UPDATE snapshots SET components = components + ? WHERE id = ?`, delta, damaged); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Report(ctx, 0); reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt {
+			t.Errorf("components %+d: %v, want %s", delta, err, reason.PortfolioStoreCorrupt)
+		}
+		if _, err := st.db.Exec(`UPDATE snapshots SET components = components - ? WHERE id = ?`, delta, damaged); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

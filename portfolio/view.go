@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 
@@ -92,9 +93,10 @@ func (s *Store) dataSources(ctx context.Context) ([]sbom.DataSource, error) {
 }
 
 // eachCurrentRecord streams the records of the current snapshots, in the
-// order they were added.
+// order they were added (by id).
 func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductRecord) error) error {
 	heads := map[int64]*sbom.ProductRecord{}
+	counts := map[int64]int{}
 	digests := map[int64]string{}
 	sources := map[string]bool{}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.digest, s.name, s.version, s.purl, s.source, s.format, s.spec_version,
@@ -122,8 +124,7 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 			rec.Source += " (" + digest + ")"
 		}
 		sources[rec.Source] = true
-		rec.Components = make([]sbom.ComponentRecord, 0, n)
-		heads[id] = rec
+		heads[id], counts[id] = rec, n
 		digests[id] = digest
 	}
 	if err := rows.Err(); err != nil {
@@ -134,65 +135,8 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 		return err
 	}
 
-	rows, err = s.db.QueryContext(ctx, `SELECT c.snapshot_id, c.idx, tn.term, c.version, c.purl, tu.term, c.supplier, c.parent,
-		c.dependents_signal, c.dominated_signal, c.fragility, c.assessed, c.sandboxed, c.labels, c.risk, c.grade
-		FROM current cur JOIN components c ON c.snapshot_id = cur.snapshot_id
-		JOIN terms tn ON tn.id = c.name_id JOIN terms tu ON tu.id = c.upstream_id ORDER BY c.snapshot_id, c.idx`)
-	if err != nil {
-		return s.classify(err, "reading components from")
-	}
-	defer rows.Close()
-	var cur *sbom.ProductRecord
-	var curID int64 = -1
-	flush := func() error {
-		if cur == nil {
-			return nil
-		}
-		if len(cur.Components) != cap(cur.Components) {
-			return reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading snapshot of %s from %s: got %d components, want %d",
-				cur.Source, s.Location(), len(cur.Components), cap(cur.Components))
-		}
-		err := fn(cur)
-		delete(heads, curID)
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var idx, assessed, sandboxed int
-		var labels string
-		var c sbom.ComponentRecord
-		if err := rows.Scan(&id, &idx, &c.Name, &c.Version, &c.PURL, &c.Upstream, &c.Supplier, &c.Parent,
-			&c.DependentsSignal, &c.DominatedSignal, &c.Fragility, &assessed, &sandboxed, &labels, &c.Risk, &c.Grade); err != nil {
-			return s.classify(err, "reading components from")
-		}
-		if id != curID {
-			if err := flush(); err != nil {
-				return err
-			}
-			cur, curID = heads[id], id
-		}
-		c.Assessed, c.Sandboxed, c.Labels = assessed != 0, sandboxed != 0, splitLabels(labels)
-		cur.Components = append(cur.Components, c)
-	}
-	if err := rows.Err(); err != nil {
-		return s.classify(err, "reading components from")
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	// Snapshots without components.
-	ids := make([]int64, 0, len(heads))
-	for id := range heads {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		cur, curID = heads[id], id
-		if err := flush(); err != nil {
-			return err
-		}
-	}
-	return nil
+	ids := slices.Sorted(maps.Keys(heads))
+	return s.eachRecord(ctx, ids, heads, counts, fn)
 }
 
 // Diff is what changed in the portfolio between a date and today.
