@@ -96,10 +96,6 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 	if err != nil {
 		return nil, err
 	}
-	bulk, err := s.startBulk(ctx, len(files))
-	if err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -152,13 +148,6 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 	if storeErr == nil {
 		storeErr = w.commit()
 	}
-	if bulk {
-		// Built even after a failure: what was committed is kept. A
-		// cancelled context leaves them to the next Open.
-		if err := s.createIndexes(context.WithoutCancel(ctx)); err != nil && storeErr == nil {
-			storeErr = err
-		}
-	}
 	slices.SortFunc(sum.Failures, func(x, y sbom.Failure) int { return cmp.Compare(x.Source, y.Source) })
 	if storeErr != nil {
 		return sum, storeErr
@@ -210,26 +199,6 @@ func (s *Store) judgeAll(ctx context.Context, in Ingest, files []string, finish 
 		close(out)
 	}()
 	return out
-}
-
-// minBulk is the number of SBOMs from which an add into an empty SQLite
-// store builds the where-used indexes at the end instead of row by row.
-const minBulk = 64
-
-// startBulk drops the where-used indexes when an add of at least minBulk
-// SBOMs starts on an empty SQLite store, and reports whether it did.
-func (s *Store) startBulk(ctx context.Context, files int) (bool, error) {
-	if s.d.name != "sqlite" || files < minBulk {
-		return false, nil
-	}
-	var empty bool
-	if err := s.db.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM components)`).Scan(&empty); err != nil {
-		return false, s.classify(err, "reading")
-	}
-	if !empty {
-		return false, nil
-	}
-	return true, s.dropIndexes(ctx)
 }
 
 // judge reads one file; skipped is set when its digest is already stored.

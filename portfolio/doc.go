@@ -39,8 +39,7 @@
 //
 // AddFiles reads and judges SBOMs in parallel through package sbom while
 // one writer stores them, an SBOM never split across transactions (SQLite
-// batches up to 256 per transaction; a first bulk load into an empty
-// SQLite store builds the where-used indexes once at its end): memory holds a few SBOMs at a time,
+// batches up to 256 per transaction): memory holds a few SBOMs at a time,
 // whatever the size of the portfolio; a crash leaves every SBOM stored
 // whole or not at all; an SBOM whose digest is stored is skipped, so the
 // next add resumes. Concurrent writers (two processes on one SQLite file,

@@ -146,9 +146,10 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// every id it refers to from its own transaction, and checking
 		// them would cost four B-tree lookups per component row.
 		// Temporary data goes to files (temp_store FILE): in memory,
-		// SQLite's sorter never spills, so building the where-used
-		// indexes after a bulk load would hold every component row's
-		// key at once (720 MiB at 9 million rows; 300 MiB with files).
+		// SQLite's sorter never spills, so building a where-used index
+		// (a migration, or ensureIndexes) would hold every component
+		// row's key at once (720 MiB at 9 million rows; 300 MiB with
+		// files).
 		cacheKiB := writingCacheKiB
 		if c.reading {
 			cacheKiB = readingCacheKiB
@@ -309,8 +310,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// ensureIndexes builds the where-used indexes a bulk load that did not
-// finish left missing (SQLite only: PostgreSQL never drops them).
+// ensureIndexes builds the where-used indexes that an older sovcheck's
+// bulk load (which dropped them and built them at its end) left missing
+// when it did not finish (SQLite only: PostgreSQL never drops them).
 func (s *Store) ensureIndexes(ctx context.Context) error {
 	if s.d.name != "sqlite" {
 		return nil
@@ -335,17 +337,6 @@ func (s *Store) createIndexes(ctx context.Context) error {
 	for _, ix := range componentIndexes {
 		if _, err := s.db.ExecContext(ctx, strings.Replace(ix.ddl, "CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)); err != nil {
 			return s.classify(err, "indexing")
-		}
-	}
-	return nil
-}
-
-// dropIndexes drops the where-used indexes before a bulk load into an
-// empty SQLite store; createIndexes builds them again at its end.
-func (s *Store) dropIndexes(ctx context.Context) error {
-	for _, ix := range componentIndexes {
-		if _, err := s.db.ExecContext(ctx, `DROP INDEX IF EXISTS `+ix.name); err != nil {
-			return s.classify(err, "preparing a bulk load into")
 		}
 	}
 	return nil

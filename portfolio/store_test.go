@@ -69,9 +69,9 @@ func TestDamagedStoreIsCorrupt(t *testing.T) {
 }
 
 // SQLite's sorter spills to temporary files only when temporary data is
-// not kept in memory: with temp_store MEMORY, building the where-used
-// indexes after a bulk load holds every component's key at once, and
-// memory grows with the portfolio (bench/portfolio measures it).
+// not kept in memory: with temp_store MEMORY, building a where-used
+// index (a migration) holds every component's key at once, and memory
+// grows with the portfolio.
 func TestSQLiteTemporaryDataOnDisk(t *testing.T) {
 	st := open(t, filepath.Join(t.TempDir(), "store.db"))
 	var mode int
@@ -319,5 +319,28 @@ func TestReportCountMismatchIsCorrupt(t *testing.T) {
 		if _, err := st.db.Exec(`UPDATE snapshots SET components = components - ? WHERE id = ?`, delta, damaged); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A store whose where-used index is missing (an older sovcheck dropped
+// it for a bulk load and crashed before building it again) gets it back
+// when opened, and where answers as before.
+func TestOpenBuildsMissingIndex(t *testing.T) {
+	st, location := filledStore(t)
+	before := where(t, st, "", "src:xz", "")
+	if len(before.Matches) == 0 {
+		t.Fatal("no match for src:xz: the comparison below would prove nothing")
+	}
+	if _, err := st.db.Exec(`DROP INDEX components_where`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st = open(t, location)
+	var n int
+	if err := st.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'components_where'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if after := where(t, st, "", "src:xz", ""); n != 1 || !sameJSON(before, after) {
+		t.Errorf("after reopening: %d components_where indexes, where differs: %v", n, !sameJSON(before, after))
 	}
 }
