@@ -383,7 +383,7 @@ func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T,
 		return nil
 	}
 	ids := slices.Sorted(maps.Keys(into))
-	if n := int64(len(ids)); n > idChunk && ids[n-1]-ids[0] < denseIDs*n {
+	if n := int64(len(ids)); n >= minRange && ids[n-1]-ids[0] < denseIDs*n {
 		return read(` BETWEEN ? AND ?`, []any{ids[0], ids[n-1]})
 	}
 	for start := 0; start < len(ids); start += idChunk {
@@ -400,9 +400,12 @@ func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T,
 	return nil
 }
 
-// denseIDs: byID reads a range when it asks at least one id in denseIDs
-// of the range.
-const denseIDs = 4
+// byID reads a range when it asks at least minRange ids, and at least
+// one id in denseIDs of the range.
+const (
+	minRange = 64
+	denseIDs = 4
+)
 
 // rankSnapshots numbers snapshots in the order matches are listed in:
 // product, date, digest.
