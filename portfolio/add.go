@@ -358,12 +358,7 @@ func (d dialect) componentInsert(n int) string {
 	}
 	q.WriteString(`INTO components (snapshot_id, idx, name_id, version, purl, package_id, upstream_id, supplier, parent,
 		dependents_signal, dominated_signal, fragility, assessed, sandboxed, labels, risk, grade, path, ident_id) VALUES `)
-	for k := range n {
-		if k > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
+	q.WriteString(list("("+list("?", componentColumns)+")", n))
 	return q.String()
 }
 

@@ -113,11 +113,10 @@ func intern[K comparable](ctx context.Context, w *writer, cache *map[K]int64, ke
 		for _, k := range batch {
 			args = append(args, in.args(k)...)
 		}
-		list := func(one string) string { return strings.TrimSuffix(strings.Repeat(one+", ", len(batch)), ", ") }
-		if _, err := db.ExecContext(ctx, w.s.d.q(fmt.Sprintf(in.insert, list(in.row))), args...); err != nil {
+		if _, err := db.ExecContext(ctx, w.s.d.q(fmt.Sprintf(in.insert, list(in.row, len(batch)))), args...); err != nil {
 			return nil, w.s.classify(err, "writing "+in.what+" to")
 		}
-		rows, err := db.QueryContext(ctx, w.s.d.q(fmt.Sprintf(in.lookup, list(in.key))), args...)
+		rows, err := db.QueryContext(ctx, w.s.d.q(fmt.Sprintf(in.lookup, list(in.key, len(batch)))), args...)
 		if err != nil {
 			return nil, w.s.classify(err, "reading "+in.what+" from")
 		}

@@ -3,7 +3,6 @@ package portfolio
 import (
 	"context"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -94,10 +93,8 @@ func (s *Store) eachRecord(ctx context.Context, ids []int64, heads map[int64]*sb
 // store.
 func (s *Store) readComponents(ctx context.Context, c *chunk) error {
 	at := make(map[int64]*sbom.ProductRecord, len(c.ids))
-	args := make([]any, len(c.ids))
-	marks := make([]string, len(c.ids))
 	for i, id := range c.ids {
-		at[id], args[i], marks[i] = c.recs[i], id, "?"
+		at[id] = c.recs[i]
 		// Allocated here, not with the record: memory holds the
 		// components of the chunks in flight only.
 		c.recs[i].Components = make([]sbom.ComponentRecord, 0, c.counts[i])
@@ -105,7 +102,7 @@ func (s *Store) readComponents(ctx context.Context, c *chunk) error {
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT c.snapshot_id, tn.term, c.version, c.purl, tu.term, c.supplier, c.parent,
 		c.dependents_signal, c.dominated_signal, c.fragility, c.assessed, c.sandboxed, c.labels, c.risk, c.grade
 		FROM components c JOIN terms tn ON tn.id = c.name_id JOIN terms tu ON tu.id = c.upstream_id
-		WHERE c.snapshot_id IN (`+strings.Join(marks, ", ")+`) ORDER BY c.snapshot_id, c.idx`), args...)
+		WHERE c.snapshot_id IN (`+list("?", len(c.ids))+`) ORDER BY c.snapshot_id, c.idx`), anys(c.ids)...)
 	if err != nil {
 		return s.classify(err, "reading components from")
 	}
@@ -119,8 +116,9 @@ func (s *Store) readComponents(ctx context.Context, c *chunk) error {
 			&comp.DependentsSignal, &comp.DominatedSignal, &comp.Fragility, &assessed, &sandboxed, &labels, &comp.Risk, &comp.Grade); err != nil {
 			return s.classify(err, "reading components from")
 		}
+		// The query asks c's snapshots only: at[id] is one of them.
 		rec := at[id]
-		if rec == nil || len(rec.Components) == cap(rec.Components) {
+		if len(rec.Components) == cap(rec.Components) {
 			return reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup", "reading snapshot %d from %s: more components than it says it holds", id, s.Location())
 		}
 		comp.Assessed, comp.Sandboxed, comp.Labels = assessed != 0, sandboxed != 0, splitLabels(labels)

@@ -224,6 +224,19 @@ func (d dialect) ddl(stmt string) string {
 	return strings.NewReplacer("{{id}}", d.id, "{{real}}", d.real, "{{clustered}}", d.clustered, "{{bytes}}", d.bytes).Replace(stmt)
 }
 
+// list is n copies of one, comma-separated: the placeholders of an IN
+// list, or the rows of a multi-row VALUES.
+func list(one string, n int) string { return strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") }
+
+// anys is vs as query arguments.
+func anys[T any](vs []T) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
 // q rewrites ? placeholders for the dialect. Queries hold no literal
 // question marks.
 func (d dialect) q(query string) string {

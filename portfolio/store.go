@@ -318,12 +318,11 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		return nil
 	}
 	names := make([]any, len(componentIndexes))
-	marks := make([]string, len(componentIndexes))
 	for i, ix := range componentIndexes {
-		names[i], marks[i] = ix.name, "?"
+		names[i] = ix.name
 	}
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (`+strings.Join(marks, ", ")+`)`, names...).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (`+list("?", len(names))+`)`, names...).Scan(&n); err != nil {
 		return s.classify(err, "reading the indexes of")
 	}
 	if n >= len(componentIndexes) {

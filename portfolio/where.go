@@ -158,7 +158,7 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 		}
 		return &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Products: len(products), Matches: []Match{}, Services: services}, nil
 	}
-	src := s.matchSource(q)
+	src := s.sourceOf(q)
 	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []Match{}}
 	// Only the components' own columns are read per match; the snapshot
 	// and the names are read afterwards, once each, by id (so that an
@@ -264,13 +264,13 @@ func (m matchSource) with(more string) string {
 	return "WITH RECURSIVE " + strings.Join(ctes, ", ") + " "
 }
 
-// matchSource is where q's components are read from. The question picks
+// sourceOf is where q's components are read from. The question picks
 // component identities (name, versionless purl, upstream); on SQLite
 // their components are read from components_where, segment by segment
 // (segs numbers them up to the last snapshot's), so that each identity's
 // entries of a segment are one run of the index; PostgreSQL reads its
 // index by identity.
-func (s *Store) matchSource(q Query) matchSource {
+func (s *Store) sourceOf(q Query) matchSource {
 	identWhere, args := identCondition(q)
 	m := matchSource{from: `components c`, where: `c.ident_id IN (SELECT i.id FROM idents i WHERE ` + identWhere + `)`, args: args}
 	if s.d.name == "sqlite" {
@@ -388,12 +388,7 @@ func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T,
 	}
 	for start := 0; start < len(ids); start += idChunk {
 		chunk := ids[start:min(start+idChunk, len(ids))]
-		args := make([]any, len(chunk))
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			args[i], marks[i] = id, "?"
-		}
-		if err := read(` IN (`+strings.Join(marks, ", ")+`)`, args); err != nil {
+		if err := read(` IN (`+list("?", len(chunk))+`)`, anys(chunk)); err != nil {
 			return err
 		}
 	}
@@ -453,14 +448,9 @@ func (s *Store) setPaths(ctx context.Context, q Query, kept []hit, src matchSour
 		// A range keeps some versions of the package: the walk starts
 		// from those versions only (a superset of the matches kept).
 		if len(q.Versions) > 0 && len(versions) <= maxWalkVersions {
-			marks := make([]string, 0, len(versions))
-			list := slices.Sorted(maps.Keys(versions))
-			src.args = slices.Clone(src.args)
-			for _, v := range list {
-				marks = append(marks, "?")
-				src.args = append(src.args, v)
-			}
-			src.where += " AND c.version IN (" + strings.Join(marks, ", ") + ")"
+			walked := slices.Sorted(maps.Keys(versions))
+			src.args = append(slices.Clone(src.args), anys(walked)...)
+			src.where += " AND c.version IN (" + list("?", len(walked)) + ")"
 		}
 		if err := s.paths(ctx, src, at); err != nil {
 			return err
