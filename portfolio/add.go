@@ -117,7 +117,14 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 		}
 	}
 
-	out := s.judgeAll(ctx, in, files, finish)
+	// Each worker asks whether its SBOM is stored with one statement,
+	// prepared once per connection.
+	stored, err := s.db.PrepareContext(ctx, s.d.q(`SELECT 1 FROM snapshots WHERE digest = ?`))
+	if err != nil {
+		return nil, s.classify(err, "reading")
+	}
+	defer stored.Close()
+	out := s.judgeAll(ctx, in, files, stored, finish)
 
 	w := &writer{s: s, judgementID: judgementID, asOf: asOf, bySource: in.BySource}
 	defer w.rollback()
@@ -157,8 +164,9 @@ func (s *Store) AddFiles(ctx context.Context, in Ingest, files []string) (*AddSu
 
 // judgeAll judges files on in.Workers goroutines and sends each SBOM to
 // store on the channel it returns, closed when all are judged or ctx is
-// done; a failed or skipped file is reported to finish instead.
-func (s *Store) judgeAll(ctx context.Context, in Ingest, files []string, finish func(*sbom.Failure, bool)) <-chan judged {
+// done; a failed or skipped file is reported to finish instead. stored
+// asks whether a digest is stored.
+func (s *Store) judgeAll(ctx context.Context, in Ingest, files []string, stored *sql.Stmt, finish func(*sbom.Failure, bool)) <-chan judged {
 	jobs := make(chan string)
 	out := make(chan judged, in.Workers)
 	var wg sync.WaitGroup
@@ -167,7 +175,7 @@ func (s *Store) judgeAll(ctx context.Context, in Ingest, files []string, finish 
 		go func() {
 			defer wg.Done()
 			for f := range jobs {
-				j, skipped, err := s.judge(ctx, in, f)
+				j, skipped, err := s.judge(ctx, in, f, stored)
 				switch {
 				case err != nil:
 					re := reason.As(err, reason.InputUnreadable, "check the file")
@@ -201,8 +209,9 @@ func (s *Store) judgeAll(ctx context.Context, in Ingest, files []string, finish 
 	return out
 }
 
-// judge reads one file; skipped is set when its digest is already stored.
-func (s *Store) judge(ctx context.Context, in Ingest, path string) (judged, bool, error) {
+// judge reads one file; skipped is set when its digest is already stored
+// (asked with stored).
+func (s *Store) judge(ctx context.Context, in Ingest, path string, stored *sql.Stmt) (judged, bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return judged{}, false, reason.Wrap(err, reason.InputUnreadable, "check the path and its permissions", "reading %q", path)
@@ -219,7 +228,7 @@ func (s *Store) judge(ctx context.Context, in Ingest, path string) (judged, bool
 	sum := sha256.Sum256(data)
 	digest := "sha256:" + hex.EncodeToString(sum[:])
 	var one int
-	err = s.db.QueryRowContext(ctx, s.d.q(`SELECT 1 FROM snapshots WHERE digest = ?`), digest).Scan(&one)
+	err = stored.QueryRowContext(ctx, digest).Scan(&one)
 	switch {
 	case err == nil:
 		return judged{}, true, nil
@@ -318,12 +327,43 @@ type writer struct {
 	tx          *sql.Tx
 	begun       time.Time
 	pending     int
-	rows        *sql.Stmt // componentBatch rows
+	// stmts are prepared in each transaction (writerStatements).
+	stmts [writerStatementCount]*sql.Stmt
 	// terms caches term ids, and idents identity ids; each is cleared
 	// when full, and both when a transaction fails (on SQLite the ids of
 	// a rolled-back transaction do not exist).
 	terms  map[string]int64
 	idents map[ident]int64
+}
+
+// The statements a writer prepares in each transaction, by index in
+// writer.stmts.
+const (
+	insertSnapshot = iota
+	insertComponents
+	insertService
+	upsertCurrent
+	writerStatementCount
+)
+
+// writerStatements are the writer's statements, indexed as writer.stmts.
+func writerStatements(d dialect) [writerStatementCount]string {
+	return [...]string{
+		insertSnapshot: `INSERT INTO snapshots (digest, product, name, version, purl, source, format, spec_version,
+			as_of, added_at, judgement_id, risk, computed_grade, grade, caps, coverage, components)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING RETURNING id`,
+		insertComponents: d.componentInsert(componentBatch),
+		insertService: `INSERT INTO services (snapshot_id, idx, name, provider, provider_key, crosses_trust_boundary, result)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		// The product's latest snapshot by date; on a tie the greater
+		// source, then the greater digest (latestFirst), whichever was
+		// inserted first.
+		upsertCurrent: `INSERT INTO current (product, snapshot_id, as_of, source, digest) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (product) DO UPDATE SET snapshot_id = excluded.snapshot_id, as_of = excluded.as_of,
+				source = excluded.source, digest = excluded.digest
+			WHERE excluded.as_of > current.as_of OR (excluded.as_of = current.as_of AND
+				(excluded.source > current.source OR (excluded.source = current.source AND excluded.digest > current.digest)))`,
+	}
 }
 
 func (w *writer) rollback() {
@@ -373,16 +413,15 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 			return false, s.classify(err, "writing to")
 		}
 		w.begun = time.Now()
-		if w.rows, err = w.tx.PrepareContext(ctx, s.d.q(s.d.componentInsert(componentBatch))); err != nil {
-			return false, s.classify(err, "writing to")
+		for i, q := range writerStatements(s.d) {
+			if w.stmts[i], err = w.tx.PrepareContext(ctx, s.d.q(q)); err != nil {
+				return false, s.classify(err, "writing to")
+			}
 		}
 	}
 	tx := w.tx
 	var id int64
-	err = tx.QueryRowContext(ctx, s.d.q(`INSERT INTO snapshots (digest, product, name, version, purl, source, format, spec_version,
-		as_of, added_at, judgement_id, risk, computed_grade, grade, caps, coverage, components)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING RETURNING id`),
-		j.digest, productKey(rec, w.bySource), rec.Name, rec.Version, rec.PURL, rec.Source, string(rec.Format), rec.SpecVersion,
+	err = w.stmts[insertSnapshot].QueryRowContext(ctx, j.digest, productKey(rec, w.bySource), rec.Name, rec.Version, rec.PURL, rec.Source, string(rec.Format), rec.SpecVersion,
 		w.asOf, s.now().UTC().Format(time.RFC3339), w.judgementID, rec.Risk, string(rec.ComputedGrade), string(rec.Grade),
 		j.caps, j.coverage, len(rec.Components)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -420,7 +459,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 				j.labels[start+k], c.Risk, string(c.Grade), j.paths[start+k], identIDs[start+k])
 		}
 		if len(batch) == componentBatch {
-			_, err = w.rows.ExecContext(ctx, args...)
+			_, err = w.stmts[insertComponents].ExecContext(ctx, args...)
 		} else {
 			_, err = tx.ExecContext(ctx, s.d.q(s.d.componentInsert(len(batch))), args...)
 		}
@@ -431,14 +470,7 @@ func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 	if err := w.insertServices(ctx, id, j); err != nil {
 		return false, err
 	}
-	// The product's latest snapshot by date; on a tie the greater source,
-	// then the greater digest (latestFirst), whichever was inserted first.
-	_, err = tx.ExecContext(ctx, s.d.q(`INSERT INTO current (product, snapshot_id, as_of, source, digest) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (product) DO UPDATE SET snapshot_id = excluded.snapshot_id, as_of = excluded.as_of,
-			source = excluded.source, digest = excluded.digest
-		WHERE excluded.as_of > current.as_of OR (excluded.as_of = current.as_of AND
-			(excluded.source > current.source OR (excluded.source = current.source AND excluded.digest > current.digest)))`),
-		productKey(rec, w.bySource), id, w.asOf, rec.Source, j.digest)
+	_, err = w.stmts[upsertCurrent].ExecContext(ctx, productKey(rec, w.bySource), id, w.asOf, rec.Source, j.digest)
 	if err != nil {
 		return false, s.classify(err, "updating the current portfolio in")
 	}

@@ -42,7 +42,7 @@ func (w *writer) termIDs(ctx context.Context, terms []string) ([]int64, error) {
 		what:    "terms",
 		compare: strings.Compare,
 		args:    func(t string) []any { return []any{t} },
-		insert:  `INSERT INTO terms (term) VALUES %s ON CONFLICT (term) DO NOTHING`,
+		insert:  `INSERT INTO terms (term) VALUES %s ON CONFLICT (term) DO NOTHING RETURNING id, term`,
 		row:     "(?)",
 		lookup:  `SELECT id, term FROM terms WHERE term IN (%s)`,
 		key:     "?",
@@ -60,8 +60,9 @@ func (w *writer) identIDs(ctx context.Context, ids []ident) ([]int64, error) {
 		compare: func(x, y ident) int {
 			return cmp.Or(cmp.Compare(x.name, y.name), cmp.Compare(x.pkg, y.pkg), cmp.Compare(x.upstream, y.upstream))
 		},
-		args:   func(k ident) []any { return []any{k.name, k.pkg, k.upstream} },
-		insert: `INSERT INTO idents (name_id, package_id, upstream_id) VALUES %s ON CONFLICT (name_id, package_id, upstream_id) DO NOTHING`,
+		args: func(k ident) []any { return []any{k.name, k.pkg, k.upstream} },
+		insert: `INSERT INTO idents (name_id, package_id, upstream_id) VALUES %s ON CONFLICT (name_id, package_id, upstream_id) DO NOTHING
+			RETURNING id, name_id, package_id, upstream_id`,
 		row:    "(?, ?, ?)",
 		lookup: `SELECT id, name_id, package_id, upstream_id FROM idents WHERE (name_id, package_id, upstream_id) IN (VALUES %s)`,
 		// Typed, for PostgreSQL: a VALUES list has no column to take its
@@ -81,8 +82,9 @@ type interner[K comparable] struct {
 	compare func(x, y K) int
 	args    func(K) []any // one key's parameters
 	// insert adds the rows of %s, each written row, ignoring those
-	// already there; lookup reads the id and key of the keys of %s, each
-	// written key.
+	// already there, and returns the id and key of each row it added;
+	// lookup reads the id and key of the keys of %s, each written key.
+	// scan reads one row of either.
 	insert, row, lookup, key string
 	scan                     func(*sql.Rows) (K, int64, error)
 }
@@ -98,40 +100,36 @@ func intern[K comparable](ctx context.Context, w *writer, cache *map[K]int64, ke
 	}
 	known := *cache
 	var missing []K
-	seen := map[K]bool{}
 	for _, k := range keys {
-		if _, ok := known[k]; !ok && !seen[k] {
-			seen[k] = true
+		if _, ok := known[k]; !ok {
 			missing = append(missing, k)
 		}
 	}
 	slices.SortFunc(missing, in.compare)
+	missing = slices.Compact(missing)
+	argsOf := func(ks []K) []any {
+		args := make([]any, 0, len(ks)*len(in.args(ks[0])))
+		for _, k := range ks {
+			args = append(args, in.args(k)...)
+		}
+		return args
+	}
 	db := w.conn()
 	for start := 0; start < len(missing); start += internBatch {
 		batch := missing[start:min(start+internBatch, len(missing))]
-		var args []any
-		for _, k := range batch {
-			args = append(args, in.args(k)...)
+		// The insert returns the keys it added; only the others (stored
+		// before, by this writer's earlier run or by another writer) are
+		// looked up. A first load into an empty store asks one statement
+		// per batch instead of two.
+		if err := internRows(ctx, w, db, fmt.Sprintf(in.insert, list(in.row, len(batch))), argsOf(batch), known, in, "writing "+in.what+" to"); err != nil {
+			return nil, err
 		}
-		if _, err := db.ExecContext(ctx, w.s.d.q(fmt.Sprintf(in.insert, list(in.row, len(batch)))), args...); err != nil {
-			return nil, w.s.classify(err, "writing "+in.what+" to")
+		batch = slices.DeleteFunc(slices.Clone(batch), func(k K) bool { _, ok := known[k]; return ok })
+		if len(batch) == 0 {
+			continue
 		}
-		rows, err := db.QueryContext(ctx, w.s.d.q(fmt.Sprintf(in.lookup, list(in.key, len(batch)))), args...)
-		if err != nil {
-			return nil, w.s.classify(err, "reading "+in.what+" from")
-		}
-		for rows.Next() {
-			k, id, err := in.scan(rows)
-			if err != nil {
-				rows.Close()
-				return nil, w.s.classify(err, "reading "+in.what+" from")
-			}
-			known[k] = id
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, w.s.classify(err, "reading "+in.what+" from")
+		if err := internRows(ctx, w, db, fmt.Sprintf(in.lookup, list(in.key, len(batch))), argsOf(batch), known, in, "reading "+in.what+" from"); err != nil {
+			return nil, err
 		}
 	}
 	ids := make([]int64, len(keys))
@@ -144,4 +142,25 @@ func intern[K comparable](ctx context.Context, w *writer, cache *map[K]int64, ke
 		ids[i] = id
 	}
 	return ids, nil
+}
+
+// internRows runs query, an insert or a lookup of in's keys, and records
+// the id of each key it returns in known; doing names it in errors.
+func internRows[K comparable](ctx context.Context, w *writer, db execQuerier, query string, args []any, known map[K]int64, in interner[K], doing string) error {
+	rows, err := db.QueryContext(ctx, w.s.d.q(query), args...)
+	if err != nil {
+		return w.s.classify(err, doing)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		k, id, err := in.scan(rows)
+		if err != nil {
+			return w.s.classify(err, doing)
+		}
+		known[k] = id
+	}
+	if err := rows.Err(); err != nil {
+		return w.s.classify(err, doing)
+	}
+	return nil
 }

@@ -64,8 +64,7 @@ func (w *writer) insertServices(ctx context.Context, id int64, j judged) error {
 		if err != nil {
 			return fmt.Errorf("encoding service %q of %q: %w", sv.Name, j.source, err)
 		}
-		_, err = w.tx.ExecContext(ctx, w.s.d.q(`INSERT INTO services (snapshot_id, idx, name, provider, provider_key, crosses_trust_boundary, result)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`), id, i, sv.Name, sv.Provider, providerKey(sv.Provider), boolOrNull(sv.CrossesTrustBoundary), string(raw))
+		_, err = w.stmts[insertService].ExecContext(ctx, id, i, sv.Name, sv.Provider, providerKey(sv.Provider), boolOrNull(sv.CrossesTrustBoundary), string(raw))
 		if err != nil {
 			return w.s.classify(err, "writing services to")
 		}

@@ -31,6 +31,7 @@ type Store struct {
 	location string
 	log      *slog.Logger
 	now      func() time.Time
+	reading  bool // opened ForReading: never creates a store
 }
 
 // mmapLimit is the most of a store file ForReading maps: the SQLite
@@ -114,7 +115,7 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 			return nil, err
 		}
 	}
-	s := &Store{location: location, log: c.log, now: c.now}
+	s := &Store{location: location, log: c.log, now: c.now, reading: c.reading}
 	var err error
 	if IsPostgres(location) {
 		s.d = postgresDialect
@@ -128,11 +129,24 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		}
 	} else {
 		s.d = sqliteDialect
-		if err := checkSQLiteFile(location); err != nil {
+		pageSize, err := checkSQLiteFile(location)
+		if err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(filepath.Dir(location), 0o755); err != nil {
-			return nil, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "creating the directory of portfolio store %q", location)
+		if pageSize == 0 {
+			// A question asked of a store that is not there (a mistyped
+			// --store) has no answer: an empty store would say that no
+			// product holds anything.
+			if c.reading {
+				return nil, noStore(location)
+			}
+			if err := os.MkdirAll(filepath.Dir(location), 0o755); err != nil {
+				return nil, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "creating the directory of portfolio store %q", location)
+			}
+			if err := createSQLite(ctx, location); err != nil {
+				return nil, s.classify(err, "creating")
+			}
+			pageSize = newPageSize
 		}
 		// WAL lets where and report read while add writes; immediate
 		// transactions make concurrent writers queue instead of failing
@@ -155,7 +169,7 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 			cacheKiB = readingCacheKiB
 		}
 		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=cache_size(-" + strconv.Itoa(cacheKiB) + ")&_pragma=temp_store(FILE)"
+			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointBytes/pageSize) + ")&_pragma=cache_size(-" + strconv.Itoa(cacheKiB) + ")&_pragma=temp_store(FILE)"
 		if c.reading {
 			dsn += "&_pragma=mmap_size(" + strconv.FormatInt(mmapLimit, 10) + ")"
 		}
@@ -210,26 +224,76 @@ func (s *Store) pingSQLite(ctx context.Context) error {
 }
 
 // checkSQLiteFile refuses an existing file that is not an SQLite database
-// before the driver touches it.
-func checkSQLiteFile(path string) error {
+// before the driver touches it, and returns the page size its header
+// states; 0 when there is no file or an empty one (a new store).
+func checkSQLiteFile(path string) (int, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %q", path)
+		return 0, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %q", path)
 	}
 	defer f.Close()
-	head := make([]byte, len(sqliteMagic))
+	head := make([]byte, len(sqliteMagic)+2)
 	n, err := io.ReadFull(f, head)
 	if n == 0 && (err == io.EOF || err == nil) {
-		return nil // an empty file becomes a new store
+		return 0, nil // an empty file becomes a new store
 	}
-	if !bytes.Equal(head[:n], sqliteMagic) {
-		return reason.New(reason.PortfolioStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
+	if n < len(head) || !bytes.Equal(head[:len(sqliteMagic)], sqliteMagic) {
+		return 0, reason.New(reason.PortfolioStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
 			"opening portfolio store %q: not an SQLite database", path)
 	}
-	return nil
+	// The header's page size, big-endian; 1 stands for 65536. Any other
+	// value that is not a power of two from 512 is refused by SQLite
+	// itself when it reads the file.
+	size := int(head[len(sqliteMagic)])<<8 | int(head[len(sqliteMagic)+1])
+	if size == 1 {
+		size = 65536
+	}
+	if size < 512 || size&(size-1) != 0 {
+		size = 4096
+	}
+	return size, nil
+}
+
+// noStore is the error of a question asked of a store that does not
+// exist.
+func noStore(location string) error {
+	return reason.New(reason.PortfolioStoreUnavailable,
+		"add SBOMs to it first ('sovcheck portfolio add --store PATH SBOMS'), or give --store the path of an existing store",
+		"opening portfolio store %s: there is no store there", redact(location))
+}
+
+// newPageSize is the page size of a new SQLite store. Stores made before
+// it keep 4096, SQLite's default, which only a rewrite of the whole file
+// could change. With 16 KiB pages an add writes a quarter as many WAL
+// frames (one pwrite each for header and page) and where reads a run of
+// index entries from a quarter as many pages.
+const newPageSize = 16384
+
+// walCheckpointBytes of WAL are written between checkpoints, whatever the
+// page size.
+const walCheckpointBytes = 64 << 20
+
+// createSQLite creates the database file of a new store with newPageSize
+// pages, in WAL mode: the page size must be set before anything, the
+// journal mode included, writes the file's first page. Another process
+// creating the same store at once may hold it (SQLITE_BUSY); the open
+// that follows waits for it, and a store it created first keeps its own
+// page size.
+func createSQLite(ctx context.Context, location string) error {
+	db, err := sql.Open("sqlite", "file:"+uriPath(location)+"?_pragma=page_size("+itoa(newPageSize)+")")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, `PRAGMA journal_mode = WAL`)
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
+		return nil
+	}
+	return err
 }
 
 // Close closes the store.
@@ -278,6 +342,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	version, err := s.schemaOf(ctx, tx)
 	if err != nil {
 		return err
+	}
+	if version == 0 && s.reading {
+		return noStore(s.location)
 	}
 	if version > schemaVersion {
 		return reason.New(reason.PortfolioStoreTooNew, "use the sovcheck that wrote this store (or a newer one); this store was left untouched",

@@ -344,3 +344,115 @@ func TestOpenBuildsMissingIndex(t *testing.T) {
 		t.Errorf("after reopening: %d components_where indexes, where differs: %v", n, !sameJSON(before, after))
 	}
 }
+
+// Terms and identities get their ids both ways: returned by the insert
+// that adds them (a first load), and looked up when a new writer, with
+// an empty cache, meets those already stored. Every component then
+// refers to the identity of its own terms, and each key is stored once.
+func TestInternNewAndStored(t *testing.T) {
+	backends(t, func(t *testing.T, location string) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		writeMany(t, dir, 12)
+		files := collect(t, dir)
+		for _, part := range [][]string{files[:5], files} {
+			st := open(t, location)
+			if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, part); err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+		}
+		st := open(t, location)
+		defer st.Close()
+		for q, want := range map[string]int{
+			`SELECT COUNT(*) FROM components`: 36,
+			// writeMany: lib000..lib011, liblzma5 and libc6 (names), their
+			// versionless purls, and the upstreams xz and glibc (each once
+			// as its src: form; the npm libraries are their own upstream).
+			`SELECT COUNT(*) FROM idents`: 14,
+			`SELECT COUNT(*) FROM components c JOIN idents i ON i.id = c.ident_id
+				WHERE i.name_id = c.name_id AND i.package_id = c.package_id AND i.upstream_id = c.upstream_id`: 36,
+			`SELECT COUNT(DISTINCT t.term) - COUNT(*) FROM terms t`: 0,
+		} {
+			var got int
+			if err := st.db.QueryRowContext(ctx, q).Scan(&got); err != nil || got != want {
+				t.Errorf("%s: %d, %v; want %d", q, got, err, want)
+			}
+		}
+		if r := where(t, st, "", "src:xz", ""); r.Products != 12 {
+			t.Errorf("where src:xz: %d products, want 12", r.Products)
+		}
+		if r := where(t, st, "pkg:npm/lib011", "", ""); r.Products != 1 || r.Matches[0].Product != "product-011" {
+			t.Errorf("where lib011: %+v", r.Matches)
+		}
+	})
+}
+
+// A question asked of a store that does not exist is refused, and creates
+// nothing: neither a file nor a schema in an empty database.
+func TestReadingMissingStore(t *testing.T) {
+	backends(t, func(t *testing.T, location string) {
+		ctx := context.Background()
+		if _, err := Open(ctx, location, ForReading()); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable ||
+			!strings.Contains(err.Error(), "there is no store there") {
+			t.Fatalf("reading a missing store: %v", err)
+		}
+		if !IsPostgres(location) {
+			if _, err := os.Stat(location); !os.IsNotExist(err) {
+				t.Fatalf("reading a missing store created %s: %v", location, err)
+			}
+			// An empty file is no store either.
+			if err := os.WriteFile(location, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Open(ctx, location, ForReading()); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable {
+				t.Fatalf("reading an empty file: %v", err)
+			}
+		}
+		// Its twin: the store an add opened answers.
+		open(t, location).Close()
+		rd, err := Open(ctx, location, ForReading())
+		if err != nil {
+			t.Fatalf("reading a store: %v", err)
+		}
+		rd.Close()
+	})
+}
+
+// A new SQLite store has newPageSize pages; a store made with SQLite's
+// default keeps its 4096. Both checkpoint after walCheckpointBytes.
+func TestPageSize(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	db, err := sql.Open("sqlite", "file:"+old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA journal_mode = WAL`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	sboms := filepath.Join(dir, "sboms")
+	if err := os.Mkdir(sboms, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeMany(t, sboms, 3)
+	for location, want := range map[string]int{filepath.Join(dir, "new.db"): newPageSize, old: 4096} {
+		st := open(t, location)
+		var size, pages int
+		if err := st.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil || size != want {
+			t.Errorf("%s: page size %d, %v; want %d", location, size, err, want)
+		}
+		if err := st.db.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages*size != walCheckpointBytes {
+			t.Errorf("%s: checkpoint every %d pages of %d, %v; want %d bytes", location, pages, size, err, walCheckpointBytes)
+		}
+		if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, sboms)); err != nil {
+			t.Fatal(err)
+		}
+		if r := where(t, st, "", "src:xz", ""); r.Products != 3 {
+			t.Errorf("%s: where src:xz: %d products", location, r.Products)
+		}
+		st.Close()
+	}
+}
