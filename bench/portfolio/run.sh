@@ -4,7 +4,8 @@
 # For each portfolio size (generated CycloneDX SBOMs of $PER_SBOM
 # components, bench/sbom/gen) it measures with GNU time, process start
 # included:
-#   - ingestion into a fresh SQLite store: SBOMs/s, peak RSS (the memory
+#   - ingestion into a fresh SQLite store, $RUNS times up to BATCH SBOMs
+#     (the median and every run printed): SBOMs/s, peak RSS (the memory
 #     curve over the sizes must stay flat), store bytes per component;
 #   - a second add of the same SBOMs (all skipped: the resume cost);
 #   - 'portfolio where --upstream' for one widely shared upstream, best of
@@ -119,12 +120,20 @@ for n in "${sizes[@]}"; do
 		go run ./bench/sbom/gen -dir "$data" -sizes 1 -sboms "$n" -per-sbom "$PER_SBOM" -advisories 1 >&2
 	fi
 	store=$WORK/store-$n.db
-	rm -f "$store" "$store-wal" "$store-shm"
 	# Read once first, as a batch just generated is: the add is timed,
 	# not the disk.
 	cat "$data"/portfolio/* >/dev/null
-	read -r add_s add_mib add_cpu < <(timed "$WORK/add.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
-	grep -q "^Added $n SBOMs" "$WORK/add.out" || die "add did not store $n SBOMs: $(head -1 "$WORK/add.out")"
+	# The add into a new store, $RUNS times (this machine's speed varies
+	# by a fifth from run to run): the median is the figure, the range is
+	# printed beside it.
+	for _ in $(seq "$RUNS"); do
+		rm -f "$store" "$store-wal" "$store-shm"
+		timed "$WORK/add.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio"
+		grep -q "^Added $n SBOMs" "$WORK/add.out" || die "add did not store $n SBOMs: $(head -1 "$WORK/add.out")"
+	done | sort -n >"$WORK/adds"
+	read -r add_s add_mib add_cpu < <(sed -n "$(((RUNS + 1) / 2))p" "$WORK/adds")
+	printf '  add of %d SBOMs, %d runs: %s s (median %s s); %s SBOMs/s\n' "$n" "$RUNS" "$(cut -d' ' -f1 "$WORK/adds" | paste -sd' ')" "$add_s" \
+		"$(awk -v n="$n" '{ printf "%s%.0f", (NR > 1 ? " " : ""), n / $1 }' "$WORK/adds")"
 	read -r readd_s _ _ < <(timed "$WORK/readd.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
 	grep -q "skipped $n already" "$WORK/readd.out" || die "second add did not skip $n SBOMs: $(head -1 "$WORK/readd.out")"
 	comps=$((n * PER_SBOM))
