@@ -108,7 +108,7 @@ func intern[K comparable](ctx context.Context, w *writer, cache *map[K]int64, ke
 	slices.SortFunc(missing, in.compare)
 	missing = slices.Compact(missing)
 	argsOf := func(ks []K) []any {
-		args := make([]any, 0, len(ks)*len(in.args(ks[0])))
+		var args []any
 		for _, k := range ks {
 			args = append(args, in.args(k)...)
 		}

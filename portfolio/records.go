@@ -23,15 +23,14 @@ type chunk struct {
 }
 
 // eachRecord reads the components of the snapshots ids (ascending) into
-// their records, which hold none yet (counts holds how many each
-// snapshot says it has), and hands each whole record to fn in the order of
-// ids. Chunks are read on up to one connection per CPU at once, at most
+// the records of their heads, which hold none yet, and hands each whole
+// record to fn in the order of ids. Chunks are read on up to one connection per CPU at once, at most
 // two chunks per reader ahead of fn, so memory holds a few chunks, not
 // the portfolio; heads is emptied on the way. A stored snapshot's
 // components never change, so each
 // chunk, read by id on its own connection, agrees with the records read
 // before.
-func (s *Store) eachRecord(ctx context.Context, ids []int64, heads map[int64]*sbom.ProductRecord, counts map[int64]int, fn func(*sbom.ProductRecord) error) error {
+func (s *Store) eachRecord(ctx context.Context, ids []int64, heads map[int64]*head, fn func(*sbom.ProductRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	readers := max(1, min(runtime.GOMAXPROCS(0), 4))
 	work := make(chan *chunk)
@@ -45,7 +44,8 @@ func (s *Store) eachRecord(ctx context.Context, ids []int64, heads map[int64]*sb
 		for start := 0; start < len(ids); start += recordChunk {
 			c := &chunk{ids: ids[start:min(start+recordChunk, len(ids))], done: make(chan error, 1)}
 			for _, id := range c.ids {
-				c.recs, c.counts = append(c.recs, heads[id]), append(c.counts, counts[id])
+				h := heads[id]
+				c.recs, c.counts = append(c.recs, h.rec), append(c.counts, h.count)
 				delete(heads, id) // fn's is the last reference
 			}
 			select {

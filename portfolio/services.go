@@ -117,7 +117,7 @@ func (s *Store) hosted(ctx context.Context, q Query) ([]ServiceMatch, error) {
 
 // currentServices reads the services of the current snapshots into their
 // records, in stored order.
-func (s *Store) currentServices(ctx context.Context, heads map[int64]*sbom.ProductRecord, digests map[int64]string) error {
+func (s *Store) currentServices(ctx context.Context, heads map[int64]*head) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT v.snapshot_id, v.result FROM current cur JOIN services v ON v.snapshot_id = cur.snapshot_id
 		ORDER BY v.snapshot_id, v.idx`)
 	if err != nil {
@@ -130,15 +130,15 @@ func (s *Store) currentServices(ctx context.Context, heads map[int64]*sbom.Produ
 		if err := rows.Scan(&id, &raw); err != nil {
 			return s.classify(err, "reading services from")
 		}
-		rec := heads[id]
-		if rec == nil {
+		h := heads[id]
+		if h == nil {
 			continue
 		}
-		sv, err := s.decodeService(raw, digests[id])
+		sv, err := s.decodeService(raw, h.digest)
 		if err != nil {
 			return err
 		}
-		rec.Services = append(rec.Services, sv)
+		h.rec.Services = append(h.rec.Services, sv)
 	}
 	if err := rows.Err(); err != nil {
 		return s.classify(err, "reading services from")

@@ -129,8 +129,8 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		}
 	} else {
 		s.d = sqliteDialect
-		pageSize, err := checkSQLiteFile(location)
-		if err != nil {
+		var pageSize int
+		if pageSize, err = checkSQLiteFile(location); err != nil {
 			return nil, err
 		}
 		if pageSize == 0 {

@@ -95,9 +95,7 @@ func (s *Store) dataSources(ctx context.Context) ([]sbom.DataSource, error) {
 // eachCurrentRecord streams the records of the current snapshots, in the
 // order they were added (by id).
 func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductRecord) error) error {
-	heads := map[int64]*sbom.ProductRecord{}
-	counts := map[int64]int{}
-	digests := map[int64]string{}
+	heads := map[int64]*head{}
 	sources := map[string]bool{}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.digest, s.name, s.version, s.purl, s.source, s.format, s.spec_version,
 		s.risk, s.computed_grade, s.grade, s.caps, s.coverage, s.components
@@ -124,19 +122,27 @@ func (s *Store) eachCurrentRecord(ctx context.Context, fn func(*sbom.ProductReco
 			rec.Source += " (" + digest + ")"
 		}
 		sources[rec.Source] = true
-		heads[id], counts[id] = rec, n
-		digests[id] = digest
+		heads[id] = &head{rec: rec, digest: digest, count: n}
 	}
 	if err := rows.Err(); err != nil {
 		return s.classify(err, "reading snapshots from")
 	}
 	rows.Close()
-	if err := s.currentServices(ctx, heads, digests); err != nil {
+	if err := s.currentServices(ctx, heads); err != nil {
 		return err
 	}
 
 	ids := slices.Sorted(maps.Keys(heads))
-	return s.eachRecord(ctx, ids, heads, counts, fn)
+	return s.eachRecord(ctx, ids, heads, fn)
+}
+
+// head is a current snapshot as read before its components: its record
+// (without components yet), its digest, and how many components it says
+// it holds.
+type head struct {
+	rec    *sbom.ProductRecord
+	digest string
+	count  int
 }
 
 // Diff is what changed in the portfolio between a date and today.
