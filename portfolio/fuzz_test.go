@@ -63,16 +63,21 @@ func FuzzDecodePath(f *testing.F) {
 		if err := json.Unmarshal(stored, &want); err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodePath(string(stored))
+		want = append(append([]string{"product@1"}, want...), "component@2")
+		got, err := decodePath(string(stored), "product@1", "component@2")
 		if err != nil || !slices.Equal(got, want) {
 			t.Fatalf("%s: %q, %v; want %q", stored, got, err, want)
 		}
 		// Any text: no panic, and canonical JSON reads as JSON.
-		chain, err := decodePath(s)
+		path, err := decodePath(s, "p", "c")
 		var ref []string
 		if json.Unmarshal([]byte(s), &ref) == nil {
-			if again, _ := json.Marshal(ref); string(again) == s && (err != nil || !slices.Equal(chain, ref)) {
-				t.Fatalf("%s: %q, %v; want %q", s, chain, err, ref)
+			want := ref
+			if ref != nil {
+				want = append(append([]string{"p"}, ref...), "c")
+			}
+			if again, _ := json.Marshal(ref); string(again) == s && (err != nil || !slices.Equal(path, want)) {
+				t.Fatalf("%s: %q, %v; want %q", s, path, err, want)
 			}
 		}
 	})

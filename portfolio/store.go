@@ -32,6 +32,11 @@ type Store struct {
 	log      *slog.Logger
 	now      func() time.Time
 	reading  bool // opened ForReading: never creates a store
+	// whereParts, when set, is the number of parts where reads a
+	// question in (0: one per core); partsInTurn, when set, makes the
+	// parts read one after another and is called after each (tests).
+	whereParts  int
+	partsInTurn func(part int)
 }
 
 // mmapLimit is the most of a store file ForReading maps: the SQLite

@@ -63,7 +63,7 @@ func hostedService(m portfolio.ServiceMatch) string {
 	return strings.Join(parts, "; ")
 }
 
-func matchPath(m portfolio.Match) string {
+func matchPath(m *portfolio.Match) string {
 	if len(m.Path) == 0 {
 		return "(no path: the SBOM gives no dependency path from the product)"
 	}
@@ -133,7 +133,7 @@ var whereHTML = sync.OnceValue(func() *template.Template {
 // WriteWhereHTML writes a where-used answer as a self-contained page.
 func WriteWhereHTML(w io.Writer, r *portfolio.WhereResult) error {
 	type row struct{ Product, Grade, AsOf, Component, Upstream, Path, Source, Reason string }
-	rows := func(ms []portfolio.Match) []row {
+	rows := func(ms []*portfolio.Match) []row {
 		out := make([]row, len(ms))
 		for i, m := range ms {
 			out[i] = row{m.Title(), string(m.Grade), m.AsOf, m.ComponentRef(), m.Upstream, matchPath(m), m.Source, m.Reason}
@@ -186,7 +186,7 @@ func WriteWhereSARIF(w io.Writer, r *portfolio.WhereResult, toolVersion string) 
 		ShortDescription msg    `json:"shortDescription"`
 	}
 	results := []result{}
-	add := func(m portfolio.Match, id, level, text string) {
+	add := func(m *portfolio.Match, id, level, text string) {
 		var loc location
 		loc.PhysicalLocation.ArtifactLocation.URI = m.Source
 		results = append(results, result{RuleID: id, Level: level, Message: msg{text}, Locations: []location{loc},

@@ -49,9 +49,9 @@ func TestWhereUsedText(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &portfolio.WhereResult{Query: q, Products: 1,
-		Matches: []portfolio.Match{{Product: "app", ProductVersion: "1.0", Source: "app.cdx.json", AsOf: "2026-12-01", Grade: "E",
+		Matches: []*portfolio.Match{{Product: "app", ProductVersion: "1.0", Source: "app.cdx.json", AsOf: "2026-12-01", Grade: "E",
 			Component: "xz-utils", Version: "5.6.0", Upstream: "src:xz-utils", Path: []string{"app@1.0", "liblzma5@5.6.0", "xz-utils@5.6.0"}}},
-		Undetermined: []portfolio.Match{{Product: "old", Component: "xz-utils", Version: "weird", Reason: "not a Debian version"}},
+		Undetermined: []*portfolio.Match{{Product: "old", Component: "xz-utils", Version: "weird", Reason: "not a Debian version"}},
 	}
 	var out bytes.Buffer
 	if err := WriteWhereText(&out, r); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
@@ -257,15 +258,21 @@ func runPortfolioWhere(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// An answer runs to hundreds of thousands of matches: written in
+	// large pieces, not one write per line.
+	out := bufio.NewWriterSize(c.App.Writer, 256<<10)
 	switch format {
 	case "json":
-		err = sbom.WriteJSON(c.App.Writer, res)
+		err = res.WriteJSON(out)
 	case "html":
-		err = report.WriteWhereHTML(c.App.Writer, res)
+		err = report.WriteWhereHTML(out, res)
 	case "sarif":
-		err = report.WriteWhereSARIF(c.App.Writer, res, version())
+		err = report.WriteWhereSARIF(out, res, version())
 	default:
-		err = report.WriteWhereText(c.App.Writer, res)
+		err = report.WriteWhereText(out, res)
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		return fmt.Errorf("writing answer: %w", err)

@@ -1,0 +1,138 @@
+package portfolio
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sovcheck/sovcheck/sbom"
+)
+
+// partsStore is a store of n products (writeMany), so n/256 + 1 segments.
+func partsStore(t *testing.T, n int) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	writeMany(t, dir, n)
+	location := filepath.Join(t.TempDir(), "store.db")
+	st := open(t, location)
+	if _, err := st.AddFiles(context.Background(), Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	return st, location
+}
+
+// A question read in parts, on several connections, answers as the same
+// question read as one part.
+func TestWhereInParts(t *testing.T) {
+	st, _ := partsStore(t, 600)
+	questions := [][3]string{{"", "src:xz", ""}, {"pkg:deb/debian/liblzma5", "", ">=5.3.0"}, {"libc6", "", ""}, {"pkg:npm/lib450", "", ""}}
+	var whole []*WhereResult
+	st.whereParts = 1
+	for _, q := range questions {
+		whole = append(whole, where(t, st, q[0], q[1], q[2]))
+	}
+	if len(whole[0].Matches) != 600 || whole[0].Products != 600 {
+		t.Fatalf("src:xz in one part: %d matches in %d products, want 600 in 600", len(whole[0].Matches), whole[0].Products)
+	}
+	for _, parts := range []int{2, 3, 4} {
+		st.whereParts = parts
+		for i, q := range questions {
+			if got := where(t, st, q[0], q[1], q[2]); !reflect.DeepEqual(got, whole[i]) {
+				t.Errorf("%v in %d parts differs from one part:\n%+v\nwant\n%+v", q, parts, got, whole[i])
+			}
+		}
+	}
+}
+
+// An add that commits between the parts' reads would give an answer from
+// two states of the store: a product whose current snapshot moved from the
+// first part's segments to the last one's would be listed twice. The parts
+// see different last snapshots, so the question is read again as one part.
+func TestWherePartsSeeOneStore(t *testing.T) {
+	st, _ := partsStore(t, 600)
+	next := t.TempDir()
+	if err := os.WriteFile(filepath.Join(next, "p000.cdx.json"), cyclonedx("product-000", "1.1", []string{"xz"},
+		comp{"xz", "liblzma5", "5.6.2-1", "pkg:deb/debian/liblzma5@5.6.2-1?upstream=xz-utils", nil}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	added := false
+	st.whereParts = 2
+	st.partsInTurn = func(part int) {
+		if part == 0 && !added {
+			added = true
+			if _, err := st.AddFiles(context.Background(), Ingest{Assessor: assessor(t, "2026-11-20")}, collect(t, next)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := where(t, st, "", "src:xz", "")
+	if !added {
+		t.Fatal("the add between the parts did not run")
+	}
+	var versions []string
+	for _, m := range got.Matches {
+		if m.Product == "product-000" {
+			versions = append(versions, m.ProductVersion)
+		}
+	}
+	if got.Products != 600 || len(got.Matches) != 600 || !reflect.DeepEqual(versions, []string{"1.1"}) {
+		t.Errorf("after an add between the parts: %d products, %d matches, product-000 at %v; want 600, 600, [1.1]",
+			got.Products, len(got.Matches), versions)
+	}
+	st.partsInTurn = nil
+	if again := where(t, st, "", "src:xz", ""); !reflect.DeepEqual(again, got) {
+		t.Errorf("asked again after the add, the answer differs")
+	}
+}
+
+// WriteJSON writes the bytes sbom.WriteJSON writes, whatever the answer
+// holds: several pieces of matches, undetermined versions, hosted
+// services, characters that JSON escapes, and nothing at all.
+func TestWhereJSONSameBytes(t *testing.T) {
+	st, _ := partsStore(t, 600)
+	results := []*WhereResult{
+		where(t, st, "", "src:xz", ""),                         // 600 matches: one piece
+		where(t, st, "", "src:glibc", ""),                      // libc6, in every product
+		where(t, st, "pkg:deb/debian/liblzma5", "", ">=5.4.0"), // a range
+		where(t, st, "", "src:nothing-holds-this", ""),
+	}
+	many := &WhereResult{MediaType: results[0].MediaType, Query: results[0].Query}
+	for range 4 {
+		many.Matches = append(many.Matches, results[0].Matches...) // 2,400 matches: three pieces
+	}
+	odd := *results[0].Matches[0]
+	odd.Product, odd.Component, odd.Version = "a\u2028b<c>&\"d\\", "\xffname\x00", ""
+	odd.Path, odd.Reason = []string{"x\ty", "\u00e9"}, "not a version: \u2029"
+	results = append(results, many, &WhereResult{MediaType: many.MediaType, Matches: []*Match{&odd}, Undetermined: []*Match{&odd, &odd}},
+		&WhereResult{MediaType: many.MediaType}, &WhereResult{MediaType: many.MediaType, Matches: []*Match{},
+			Services: []ServiceMatch{{Product: "p", AsOf: "2026-12-01"}}})
+	for i, r := range results {
+		var want, got bytes.Buffer
+		if err := sbom.WriteJSON(&want, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.WriteJSON(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("answer %d (%d matches): WriteJSON differs from sbom.WriteJSON:\n%.600s\nwant\n%.600s", i, len(r.Matches), got.String(), want.String())
+		}
+	}
+}
+
+// WriteJSON writes the fields of WhereResult it knows of: a field added to
+// the type must be added there too.
+func TestWhereJSONKnowsEveryField(t *testing.T) {
+	var names []string
+	typ := reflect.TypeFor[WhereResult]()
+	for i := range typ.NumField() {
+		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
+	}
+	if want := []string{"mediaType", "query", "products", "matches", "undetermined", "services"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("WhereResult's JSON fields are %v; WriteJSON writes %v", names, want)
+	}
+}
