@@ -1,10 +1,13 @@
 package portfolio
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // FuzzParseRange: no panic; an error means no range; a range renders back
@@ -79,6 +82,29 @@ func FuzzDecodePath(f *testing.F) {
 			if again, _ := json.Marshal(ref); string(again) == s && (err != nil || !slices.Equal(path, want)) {
 				t.Fatalf("%s: %q, %v; want %q", s, path, err, want)
 			}
+		}
+	})
+}
+
+// FuzzMatchJSON: WhereResult.WriteJSON writes any match as the JSON
+// library does (sbom.WriteJSON): escapes, invalid UTF-8, empty and
+// omitted fields, paths.
+func FuzzMatchJSON(f *testing.F) {
+	f.Add("shop", "1.0", "liblzma5", "5.6.1-1", "pkg:deb/debian/liblzma5@5.6.1-1", "a@1\x00b@2", "")
+	f.Add("a\u2028b", "", "<x>&", "", "", "", "not \"a\" version\t\xff")
+	f.Fuzz(func(t *testing.T, product, version, component, cversion, purl, path, why string) {
+		m := &Match{Product: product, ProductVersion: version, Source: path, Digest: "sha256:" + purl, AsOf: why, Grade: sbom.Grade(version),
+			Component: component, Version: cversion, PURL: purl, Upstream: "src:" + component, Reason: why}
+		if path != "" {
+			m.Path = strings.Split(path, "\x00")
+		}
+		r := &WhereResult{MediaType: "x", Matches: []*Match{m, m}, Undetermined: []*Match{m}}
+		var want, got bytes.Buffer
+		if err := sbom.WriteJSON(&want, r); err != nil {
+			t.Skip(err)
+		}
+		if err := r.WriteJSON(&got); err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("WriteJSON: %v\n%s\nwant\n%s", err, got.Bytes(), want.Bytes())
 		}
 	})
 }

@@ -3,7 +3,6 @@ package portfolio
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -138,17 +137,88 @@ func writeMatches(w io.Writer, ms []*Match) error {
 	return err
 }
 
-// encodeChunk encodes matches into b as an array one level into the
-// document, and returns where its elements are (the brackets left out).
+// encodeChunk encodes matches into b as the elements of an array one
+// level into the document, and returns where they are.
 func encodeChunk(b *bytes.Buffer, ms []*Match) (from, to int, err error) {
 	b.Reset()
-	if err := jsonv2.MarshalWrite(b, ms, sbom.JSONOptions("  ")); err != nil {
-		return 0, 0, err
+	out := b.AvailableBuffer()
+	for i, m := range ms {
+		if i > 0 {
+			out = append(out, ",\n"...)
+		}
+		if out, err = appendMatch(out, m); err != nil {
+			return 0, 0, err
+		}
 	}
-	out := b.Bytes()
-	const open, closed = "[\n", "\n  ]"
-	if !bytes.HasPrefix(out, []byte(open)) || !bytes.HasSuffix(out, []byte(closed)) {
-		return 0, 0, fmt.Errorf("encoding matches: the array came out as %.40q", out)
+	b.Write(out)
+	return 0, b.Len(), nil
+}
+
+// appendMatch appends m as the JSON library writes it as an element of the
+// matches: the fields of Match in order, omitempty as its tags say, the
+// indentation of sbom.WriteJSON. Strings that need no escaping (printable
+// ASCII without quote or backslash: nearly all) are copied; any other is
+// encoded by the library with sbom.WriteJSON's options. This is what makes
+// the encoding three times faster than the library's own walk of the
+// struct; TestWhereJSONSameBytes and FuzzMatchJSON hold it to the
+// library's bytes.
+func appendMatch(b []byte, m *Match) ([]byte, error) {
+	var err error
+	field := func(name, v string) {
+		if err == nil {
+			b = append(append(append(b, ",\n      \""...), name...), "\": "...)
+			b, err = appendJSONString(b, v)
+		}
 	}
-	return len(open), len(out) - len(closed), nil
+	b = append(b, "    {\n      \"product\": "...)
+	if b, err = appendJSONString(b, m.Product); err != nil {
+		return nil, err
+	}
+	if m.ProductVersion != "" {
+		field("productVersion", m.ProductVersion)
+	}
+	field("source", m.Source)
+	field("digest", m.Digest)
+	field("asOf", m.AsOf)
+	field("grade", string(m.Grade))
+	field("component", m.Component)
+	if m.Version != "" {
+		field("version", m.Version)
+	}
+	if m.PURL != "" {
+		field("purl", m.PURL)
+	}
+	field("upstream", m.Upstream)
+	if err == nil && len(m.Path) > 0 {
+		b = append(b, ",\n      \"path\": ["...)
+		for i, p := range m.Path {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n        "...)
+			if b, err = appendJSONString(b, p); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, "\n      ]"...)
+	}
+	if m.Reason != "" {
+		field("reason", m.Reason)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(b, "\n    }"...), nil
+}
+
+// appendJSONString appends s as a JSON string the way sbom.WriteJSON
+// writes it.
+func appendJSONString(b []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			q, err := jsonv2.Marshal(s, sbom.JSONOptions(""))
+			return append(b, q...), err
+		}
+	}
+	return append(append(append(b, '"'), s...), '"'), nil
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/sovcheck/sovcheck/sbom"
@@ -124,15 +123,24 @@ func TestWhereJSONSameBytes(t *testing.T) {
 	}
 }
 
-// WriteJSON writes the fields of WhereResult it knows of: a field added to
-// the type must be added there too.
+// WriteJSON writes the fields of WhereResult and Match it knows of, with
+// their omitempty: a field added to either type must be added there too.
 func TestWhereJSONKnowsEveryField(t *testing.T) {
-	var names []string
-	typ := reflect.TypeFor[WhereResult]()
-	for i := range typ.NumField() {
-		names = append(names, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
+	tags := func(typ reflect.Type) []string {
+		var out []string
+		for i := range typ.NumField() {
+			if f := typ.Field(i); f.IsExported() {
+				out = append(out, f.Tag.Get("json"))
+			}
+		}
+		return out
 	}
-	if want := []string{"mediaType", "query", "products", "matches", "undetermined", "services"}; !reflect.DeepEqual(names, want) {
-		t.Errorf("WhereResult's JSON fields are %v; WriteJSON writes %v", names, want)
+	if got, want := tags(reflect.TypeFor[WhereResult]()), []string{"mediaType", "query", "products", "matches",
+		"undetermined,omitempty", "services,omitempty"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("WhereResult's JSON fields are %v; WriteJSON writes %v", got, want)
+	}
+	if got, want := tags(reflect.TypeFor[Match]()), []string{"product", "productVersion,omitempty", "source", "digest", "asOf", "grade",
+		"component", "version,omitempty", "purl,omitempty", "upstream", "path,omitempty", "reason,omitempty"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Match's JSON fields are %v; appendMatch writes %v", got, want)
 	}
 }
