@@ -2,7 +2,6 @@ package portfolio
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"runtime"
 	"sync"
@@ -70,18 +69,21 @@ func (r *WhereResult) writeJSON(w *bufio.Writer) error {
 	return err
 }
 
-// piece is one chunk of matches, encoded: the elements are b's bytes
-// from b.Bytes()[from:to]. Its buffer goes back to the pool once written.
+// piece is one chunk of matches, encoded. Its buffer goes back to the
+// pool once written.
 type piece struct {
-	b        *bytes.Buffer
-	from, to int
-	err      error
-	done     chan struct{}
+	b    *[]byte
+	err  error
+	done chan struct{}
 }
 
 // chunkBuffers are the pieces' buffers, reused: 140 MB of JSON then costs
 // a few buffers instead of 140 MB of new memory.
-var chunkBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var chunkBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// matchJSONSize is about what one match takes in JSON: a chunk's buffer
+// is made that large at once rather than grown by copies.
+const matchJSONSize = 640
 
 // writeMatches writes ms as a JSON array one level into the document,
 // encoding its chunks in parallel: each chunk is encoded as an array of
@@ -106,8 +108,8 @@ func writeMatches(w io.Writer, ms []*Match) error {
 			slots <- struct{}{}
 			go func(chunk []*Match) {
 				defer func() { <-slots; close(p.done) }()
-				p.b = chunkBuffers.Get().(*bytes.Buffer)
-				p.from, p.to, p.err = encodeChunk(p.b, chunk)
+				p.b = chunkBuffers.Get().(*[]byte)
+				*p.b, p.err = encodeChunk((*p.b)[:0], chunk)
 			}(ms[start:min(start+jsonChunk, len(ms))])
 		}
 	}()
@@ -126,8 +128,7 @@ func writeMatches(w io.Writer, ms []*Match) error {
 			io.WriteString(w, ",\n")
 		}
 		first = false
-		_, err = w.Write(p.b.Bytes()[p.from:p.to])
-		p.b.Reset()
+		_, err = w.Write(*p.b)
 		chunkBuffers.Put(p.b)
 	}
 	if err != nil {
@@ -137,21 +138,22 @@ func writeMatches(w io.Writer, ms []*Match) error {
 	return err
 }
 
-// encodeChunk encodes matches into b as the elements of an array one
-// level into the document, and returns where they are.
-func encodeChunk(b *bytes.Buffer, ms []*Match) (from, to int, err error) {
-	b.Reset()
-	out := b.AvailableBuffer()
+// encodeChunk appends matches to b as the elements of an array one level
+// into the document.
+func encodeChunk(b []byte, ms []*Match) ([]byte, error) {
+	if need := len(ms) * matchJSONSize; cap(b) < need {
+		b = make([]byte, 0, need)
+	}
+	var err error
 	for i, m := range ms {
 		if i > 0 {
-			out = append(out, ",\n"...)
+			b = append(b, ",\n"...)
 		}
-		if out, err = appendMatch(out, m); err != nil {
-			return 0, 0, err
+		if b, err = appendMatch(b, m); err != nil {
+			return b, err
 		}
 	}
-	b.Write(out)
-	return 0, b.Len(), nil
+	return b, nil
 }
 
 // appendMatch appends m as the JSON library writes it as an element of the

@@ -25,8 +25,13 @@ type wherePart struct {
 var errNoMarker = errors.New("the answer lacks the row that states the last snapshot")
 
 // maxWhereParts bounds the parts a where question is read in at once, each
-// on a connection of its own.
-const maxWhereParts = 4
+// on a connection of its own; each part reads at least minPartSegments
+// segments (2,048 snapshots): a smaller part costs more to open a
+// connection for than it saves (1,000 SBOMs: 74 -> 67 ms read as one part).
+const (
+	maxWhereParts   = 4
+	minPartSegments = 8
+)
 
 // readParts reads q's matches. On SQLite a store of several segments is
 // read in parts, one per core, each on its own connection: the components
@@ -51,6 +56,9 @@ func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 	}
 	segments := last>>segmentBits + 1
 	n = int(min(int64(n), segments))
+	if s.whereParts == 0 {
+		n = int(min(int64(n), segments/minPartSegments))
+	}
 	if n <= 1 {
 		p, err := s.readPart(ctx, q, s.sourceOf(q, 0, -1))
 		return []*wherePart{p}, err

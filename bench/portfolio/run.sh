@@ -26,7 +26,10 @@
 # added BATCH SBOMs at a time, each batch deleted once stored, with the
 # peak memory of each batch printed), PER_SBOM (300), RUNS (3), WORK
 # (kept when set), SOVCHECK (a sovcheck binary; default: built from this
-# checkout), BASELINE (a sovcheck binary to compare ingestion with).
+# checkout), BASELINE (a sovcheck binary to compare ingestion and where
+# with), REUSE (set: a size whose store WORK already holds, from an
+# earlier run with the same WORK, is not generated nor added again; only
+# where is measured on it, beside BASELINE's where when set).
 #
 #   apt-get install time
 set -euo pipefail
@@ -49,7 +52,8 @@ die() {
 
 [ -x /usr/bin/time ] || die "GNU time is missing" "apt-get install time"
 if [ -z "${SOVCHECK:-}" ]; then
-	CGO_ENABLED=0 go build -trimpath -o "$WORK/sovcheck" ./cmd/sovcheck
+	# The release build: the tags of the Makefile's build target.
+	CGO_ENABLED=0 go build -trimpath -tags "$(sed -n 's/^TAGS *:= *//p' Makefile)" -o "$WORK/sovcheck" ./cmd/sovcheck
 	SOVCHECK=$WORK/sovcheck
 fi
 "$SOVCHECK" portfolio add --help >/dev/null 2>&1 ||
@@ -83,11 +87,36 @@ read -r start_s _ _ < <(RUNS=$((RUNS * 3)) best /dev/null "$SOVCHECK" --version)
 start_ms=$(calc "$start_s * 1000")
 printf 'starting the binary (sovcheck --version, best of %d): %.0f ms; where_ms and the where figures include it\n' "$((RUNS * 3))" "$start_ms"
 printf '%-8s %8s %8s %8s %8s %12s %9s %10s %12s %8s %9s\n' SBOMS add_s SBOMs/s x_target cpu_s SBOMs/cpu_s peak_MiB comps B/component readd_s where_ms
+# where_only N STORE measures where on a store kept from an earlier run:
+# the fastest and the median of $RUNS runs of each question, and of
+# BASELINE's when set.
+where_only() {
+	local n=$1 store=$2 bin label upstream
+	for upstream in src:src-0000 src:src-0019; do
+		for bin in "$SOVCHECK" ${BASELINE:+"$BASELINE"}; do
+			label=this
+			[ "$bin" = "${BASELINE:-}" ] && label=baseline
+			for _ in $(seq "$RUNS"); do
+				timed "$WORK/where-only.json" "$bin" portfolio where --store "$store" --upstream "$upstream" --format json
+			done | sort -n >"$WORK/wheres"
+			printf '  %s SBOMs (kept store), where --upstream %s, %s: best %.0f ms, median %.0f ms, %s CPU s (median), %s matches; runs: %s\n' \
+				"$n" "$upstream" "$label" "$(calc "$(head -1 "$WORK/wheres" | cut -d' ' -f1) * 1000")" \
+				"$(calc "$(sed -n "$(((RUNS + 1) / 2))p" "$WORK/wheres" | cut -d' ' -f1) * 1000")" \
+				"$(sed -n "$(((RUNS + 1) / 2))p" "$WORK/wheres" | cut -d' ' -f3)" "$(grep -c '"product":' "$WORK/where-only.json" || true)" \
+				"$(cut -d' ' -f1 "$WORK/wheres" | paste -sd' ')"
+		done
+	done
+}
+
 IFS=, read -ra sizes <<<"$SIZES"
 first=""
 BATCH=${BATCH:-20000}
 for n in "${sizes[@]}"; do
 	data=$WORK/data-$n
+	if [ -n "${REUSE:-}" ] && [ -s "$WORK/store-$n.db" ]; then
+		where_only "$n" "$WORK/store-$n.db"
+		continue
+	fi
 	if [ "$n" -gt "$BATCH" ]; then
 		# A portfolio larger than BATCH is generated and added BATCH SBOMs
 		# at a time (products numbered on, so every one is new), each batch
