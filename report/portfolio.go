@@ -63,9 +63,37 @@ func hostedService(m portfolio.ServiceMatch) string {
 	return strings.Join(parts, "; ")
 }
 
+// appendMatchText appends the lines of one match: its product snapshot,
+// the component and its path.
+func appendMatchText(b []byte, m *portfolio.Match) []byte {
+	b = append(append(b, "  "...), m.Product...)
+	if m.ProductVersion != "" {
+		b = append(append(b, '@'), m.ProductVersion...)
+	}
+	b = append(append(append(append(append(append(append(b, " (grade "...), m.Grade...), ", "...), m.AsOf...), ", "...), m.Source...), ")\n    "...)
+	b = append(b, m.Component...)
+	if m.Version != "" {
+		b = append(append(b, '@'), m.Version...)
+	}
+	b = append(b, "\n    path: "...)
+	if len(m.Path) == 0 {
+		b = append(b, noPath...)
+	}
+	for i, p := range m.Path {
+		if i > 0 {
+			b = append(b, " > "...)
+		}
+		b = append(b, p...)
+	}
+	return append(b, '\n')
+}
+
+// noPath stands for the path of a match whose SBOM gives none.
+const noPath = "(no path: the SBOM gives no dependency path from the product)"
+
 func matchPath(m *portfolio.Match) string {
 	if len(m.Path) == 0 {
-		return "(no path: the SBOM gives no dependency path from the product)"
+		return noPath
 	}
 	return strings.Join(m.Path, " > ")
 }
@@ -82,9 +110,17 @@ func WriteWhereText(w io.Writer, r *portfolio.WhereResult) error {
 		return ew.err
 	}
 	ew.printf("Where used: %s: %d products, %d components\n", whereQuestion(r.Query), r.Products, len(r.Matches))
+	// An answer can hold hundreds of thousands of matches: each is
+	// appended to a buffer, written every 64 KiB, instead of formatted.
+	var b []byte
 	for _, m := range r.Matches {
-		ew.printf("  %s (grade %s, %s, %s)\n    %s\n    path: %s\n", m.Title(), m.Grade, m.AsOf, m.Source, m.ComponentRef(), matchPath(m))
+		b = appendMatchText(b, m)
+		if len(b) >= 64<<10 {
+			ew.write(b)
+			b = b[:0]
+		}
 	}
+	ew.write(b)
 	if len(r.Undetermined) > 0 {
 		ew.printf("Undetermined (%d): the version could not be placed in the range\n", len(r.Undetermined))
 		for _, m := range r.Undetermined {
