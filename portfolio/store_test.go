@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"os"
 	"path/filepath"
 	"slices"
@@ -275,10 +276,10 @@ func TestByID(t *testing.T) {
 			into[id] = nil
 		}
 		want := len(into)
-		err := byID(context.Background(), st, `SELECT id, v FROM nums WHERE id`, into, "numbers", func(rows *sql.Rows) (int64, *string, error) {
+		err := byID(context.Background(), st, `SELECT id, v FROM nums WHERE id`, into, "numbers", func(row []driver.Value) (int64, *string, error) {
 			var id int64
 			v := new(string)
-			return id, v, rows.Scan(&id, v)
+			return id, v, scanRow(row, &id, v)
 		})
 		if err != nil {
 			t.Fatal(err)

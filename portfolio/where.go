@@ -3,7 +3,7 @@ package portfolio
 import (
 	"cmp"
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -266,10 +266,10 @@ type identName struct{ name, upstream string }
 func (s *Store) identNames(ctx context.Context, idents map[int64]*identName) error {
 	return byID(ctx, s, `SELECT i.id, tn.term, tu.term FROM idents i
 		JOIN terms tn ON tn.id = i.name_id JOIN terms tu ON tu.id = i.upstream_id WHERE i.id`, idents, "component identities",
-		func(rows *sql.Rows) (int64, *identName, error) {
+		func(row []driver.Value) (int64, *identName, error) {
 			var id int64
 			n := &identName{}
-			err := rows.Scan(&id, &n.name, &n.upstream)
+			err := scanRow(row, &id, &n.name, &n.upstream)
 			return id, n, err
 		})
 }
@@ -285,10 +285,10 @@ type snapshotInfo struct {
 // snapshotInfos reads each snapshot whose id is a key of snaps.
 func (s *Store) snapshotInfos(ctx context.Context, snaps map[int64]*snapshotInfo) error {
 	return byID(ctx, s, `SELECT id, name, version, source, digest, as_of, grade FROM snapshots`+s.d.indexedBy("snapshots_where")+` WHERE id`,
-		snaps, "snapshots", func(rows *sql.Rows) (int64, *snapshotInfo, error) {
+		snaps, "snapshots", func(row []driver.Value) (int64, *snapshotInfo, error) {
 			var id int64
 			sn := &snapshotInfo{}
-			err := rows.Scan(&id, &sn.product, &sn.version, &sn.source, &sn.digest, &sn.asOf, &sn.grade)
+			err := scanRow(row, &id, &sn.product, &sn.version, &sn.source, &sn.digest, &sn.asOf, (*string)(&sn.grade))
 			sn.title = Match{Product: sn.product, ProductVersion: sn.version}.Title()
 			return id, sn, err
 		})
@@ -303,23 +303,19 @@ const idChunk = 1000
 // read is then cheaper than a search per id; the rows between that were
 // not asked are skipped); scan reads one row. what names the rows in
 // errors.
-func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T, what string, scan func(*sql.Rows) (int64, *T, error)) error {
+func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T, what string, scan func(row []driver.Value) (int64, *T, error)) error {
 	read := func(cond string, args []any) error {
-		rows, err := s.db.QueryContext(ctx, s.d.q(query+cond), args...)
-		if err != nil {
-			return s.classify(err, "querying")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			id, v, err := scan(rows)
+		err := s.eachRow(ctx, s.d.q(query+cond), args, func(row []driver.Value) error {
+			id, v, err := scan(row)
 			if err != nil {
-				return s.classify(err, "reading "+what+" from")
+				return err
 			}
 			if _, asked := into[id]; asked {
 				into[id] = v
 			}
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return s.classify(err, "reading "+what+" from")
 		}
 		return nil

@@ -2,6 +2,7 @@ package portfolio
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"maps"
 	"runtime"
@@ -110,30 +111,24 @@ func (s *Store) readPart(ctx context.Context, q Query, src matchSource) (*whereP
 	// and the names are read afterwards, once each, by id (snapshots and
 	// identities are never changed once stored). The first row, marked by
 	// snapshot id -1, holds the last snapshot id this statement sees.
-	rows, err := s.db.QueryContext(ctx, s.d.q(src.with("")+`SELECT -1, COALESCE(MAX(id), 0), 0, '', '', 0, '' FROM snapshots
+	query := s.d.q(src.with("") + `SELECT -1, COALESCE(MAX(id), 0), 0, '', '', 0, '' FROM snapshots
 		UNION ALL SELECT c.snapshot_id, c.idx, c.ident_id, c.version, c.purl, c.parent, c.path
-		FROM `+src.from+` WHERE `+src.where), src.args...)
-	if err != nil {
-		return nil, s.classify(err, "querying")
-	}
+		FROM ` + src.from + ` WHERE ` + src.where)
 	p := &wherePart{}
 	snaps := map[int64]*snapshotInfo{}
 	idents := map[int64]*identName{}
 	var slab []hit
 	marked := false
-	// Read into variables declared once: a pointer given to Scan would
-	// otherwise move each row's variables to the heap.
 	var snapshot, ident int64
 	var idx, parent int
 	var version, purl, path string
-	for rows.Next() {
-		if err := rows.Scan(&snapshot, &idx, &ident, &version, &purl, &parent, &path); err != nil {
-			rows.Close()
-			return nil, s.classify(err, "reading matches from")
+	err := s.eachRow(ctx, query, src.args, func(row []driver.Value) error {
+		if err := scanRow(row, &snapshot, &idx, &ident, &version, &purl, &parent, &path); err != nil {
+			return err
 		}
 		if snapshot == -1 {
 			p.last, marked = int64(idx), true
-			continue
+			return nil
 		}
 		// Versions are placed in the range first, so that snapshots are
 		// read and paths set only for the components answered.
@@ -148,7 +143,7 @@ func (s *Store) readPart(ctx context.Context, q Query, src matchSource) (*whereP
 			case err != nil:
 				why = err.Error()
 			case !in:
-				continue
+				return nil
 			}
 		}
 		if len(slab) == 0 {
@@ -160,11 +155,11 @@ func (s *Store) readPart(ctx context.Context, q Query, src matchSource) (*whereP
 		h.ident, h.parent, h.path = ident, parent, path
 		p.kept = append(p.kept, h)
 		snaps[snapshot], idents[ident] = nil, nil
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, s.classify(err, "reading matches from")
 	}
-	rows.Close()
 	if !marked {
 		return nil, s.classify(errNoMarker, "reading matches from")
 	}

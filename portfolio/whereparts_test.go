@@ -3,11 +3,14 @@ package portfolio
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -142,5 +145,49 @@ func TestWhereJSONKnowsEveryField(t *testing.T) {
 	if got, want := tags(reflect.TypeFor[Match]()), []string{"product", "productVersion,omitempty", "source", "digest", "asOf", "grade",
 		"component", "version,omitempty", "purl,omitempty", "upstream", "path,omitempty", "reason,omitempty"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Match's JSON fields are %v; appendMatch writes %v", got, want)
+	}
+}
+
+// A column that holds a value of another type than the schema's (a store
+// edited by hand, or written by another program) is a corrupt store; the
+// twin, the store before the damage, answers.
+func TestWhereWrongColumnTypeIsCorrupt(t *testing.T) {
+	for _, damage := range []string{`UPDATE components SET parent = 'x'`, `UPDATE components SET idx = 'y' WHERE idx = 0`} {
+		st, _ := filledStore(t)
+		if r := where(t, st, "", "src:xz", ""); len(r.Matches) == 0 {
+			t.Fatal("before the damage: no match")
+		}
+		if _, err := st.db.Exec(damage); err != nil {
+			t.Fatal(err)
+		}
+		q, _ := NewQuery("", "src:xz", "", false)
+		if _, err := st.Where(context.Background(), q); reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt || !errors.Is(err, errColumnType) {
+			t.Errorf("after %s: %v, want %s", damage, err, reason.PortfolioStoreCorrupt)
+		}
+	}
+}
+
+// scanRow reads integers and text into their destinations, and refuses a
+// value of another type.
+func TestScanRow(t *testing.T) {
+	var id int64
+	var n int
+	var s string
+	if err := scanRow([]driver.Value{int64(7), int64(-1), "a"}, &id, &n, &s); err != nil || id != 7 || n != -1 || s != "a" {
+		t.Errorf("scanRow: %d %d %q %v", id, n, s, err)
+	}
+	if err := scanRow([]driver.Value{[]byte("b")}, &s); err != nil || s != "b" {
+		t.Errorf("scanRow of bytes: %q %v", s, err)
+	}
+	for _, row := range [][]driver.Value{{"7"}, {nil}, {3.5}} {
+		if err := scanRow(row, &id); !errors.Is(err, errColumnType) {
+			t.Errorf("scanRow(%v) into an integer: %v, want a type error", row, err)
+		}
+	}
+	if err := scanRow([]driver.Value{int64(1)}, &s); !errors.Is(err, errColumnType) {
+		t.Errorf("an integer into text: %v, want a type error", err)
+	}
+	if err := scanRow([]driver.Value{int64(1), int64(2)}, &id); err == nil {
+		t.Error("two columns into one destination: no error")
 	}
 }
