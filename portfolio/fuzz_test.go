@@ -67,12 +67,12 @@ func FuzzDecodePath(f *testing.F) {
 			t.Fatal(err)
 		}
 		want = append(append([]string{"product@1"}, want...), "component@2")
-		got, err := decodePath(string(stored), "product@1", "component@2")
+		got, err := decodePath(nil, string(stored), "product@1", "component@2")
 		if err != nil || !slices.Equal(got, want) {
 			t.Fatalf("%s: %q, %v; want %q", stored, got, err, want)
 		}
 		// Any text: no panic, and canonical JSON reads as JSON.
-		path, err := decodePath(s, "p", "c")
+		path, err := decodePath(nil, s, "p", "c")
 		var ref []string
 		if json.Unmarshal([]byte(s), &ref) == nil {
 			want := ref

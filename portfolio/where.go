@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql/driver"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
@@ -91,6 +90,10 @@ type WhereResult struct {
 	Undetermined []*Match `json:"undetermined,omitempty"`
 	// Services answer a hosting question (Query.Provider).
 	Services []ServiceMatch `json:"services,omitempty"`
+
+	// hits are the matches of a streamed answer (Store.WhereStream), in
+	// order; nil otherwise.
+	hits []*hit
 }
 
 // Match is one component of one product snapshot.
@@ -159,24 +162,86 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 		}
 		return &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Products: len(products), Matches: []*Match{}, Services: services}, nil
 	}
+	res, err := s.answer(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	// Every match is made at once, in one slab.
+	all := make([]Match, len(res.hits))
+	res.Matches = make([]*Match, len(res.hits))
+	for i, h := range res.hits {
+		h.fill(&all[i], nil)
+		res.Matches[i] = &all[i]
+	}
+	res.hits = nil
+	return res, nil
+}
+
+// WhereStream answers q as Where does, but leaves Matches empty: the
+// matches are made one at a time, in order, as WriteJSON or Each goes
+// through them. An answer of 259,225 matches then holds each as a record a
+// third the size of a Match, and no path list until it is written.
+func (s *Store) WhereStream(ctx context.Context, q Query) (*WhereResult, error) {
+	if q.Provider != "" {
+		return s.Where(ctx, q)
+	}
+	return s.answer(ctx, q)
+}
+
+// answer reads q's matches and orders them: the determined ones as hits,
+// the undetermined ones made.
+func (s *Store) answer(ctx context.Context, q Query) (*WhereResult, error) {
 	parts, err := s.readParts(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	kept := orderHits(parts)
-	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: make([]*Match, 0, len(kept))}
+	res := &WhereResult{MediaType: vocab.MediaTypePortfolioWhere, Query: q, Matches: []*Match{}, hits: make([]*hit, 0, len(kept))}
 	for _, h := range kept {
-		if h.m.Reason != "" {
-			res.Undetermined = append(res.Undetermined, &h.m)
+		if h.reason != "" {
+			m := &Match{}
+			h.fill(m, nil)
+			res.Undetermined = append(res.Undetermined, m)
 			continue
 		}
 		// A product's matches are next to each other in this order.
-		if n := len(res.Matches); n == 0 || res.Matches[n-1].Product != h.m.Product {
+		if n := len(res.hits); n == 0 || res.hits[n-1].sn.product != h.sn.product {
 			res.Products++
 		}
-		res.Matches = append(res.Matches, &h.m)
+		res.hits = append(res.hits, h)
 	}
 	return res, nil
+}
+
+// Len is the number of matches: of Matches, or of a streamed answer.
+func (r *WhereResult) Len() int {
+	if r.hits != nil {
+		return len(r.hits)
+	}
+	return len(r.Matches)
+}
+
+// Each calls fn with each match in order, and stops at its first error.
+// In a streamed answer (Store.WhereStream) the match is made for the call
+// and remade for the next one: fn must not keep it.
+func (r *WhereResult) Each(fn func(*Match) error) error {
+	if r.hits == nil {
+		for _, m := range r.Matches {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var m Match
+	var path []string
+	for _, h := range r.hits {
+		path = h.fill(&m, path)
+		if err := fn(&m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // matchSource is where a question's components are read from: FROM
@@ -246,16 +311,33 @@ func identCondition(q Query) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// hit is a match as read: its identity, its parent in the snapshot and
+// hit is a match as read: its snapshot and identity (shared with the
+// other matches of both), its own columns, its parent in the snapshot and
 // its stored path. Hits are allocated a slab at a time (an upstream that
-// 100,000 products hold answers 259,225 of them), and the answer points
-// into them.
+// 100,000 products hold answers 259,225 of them); a Match is made from one
+// only when it is listed or written (fill).
 type hit struct {
-	m      Match
-	ident  int64
-	parent int
-	path   string
-	sn     *snapshotInfo
+	sn                          *snapshotInfo
+	id                          *identName
+	version, purl, path, reason string
+	snapshot, ident             int64
+	idx, parent                 int
+}
+
+// fill makes m the match h is; its path is built in path's array when
+// that is large enough (the returned slice, for the next fill) and in a
+// new one otherwise. A path that does not decode was refused when it was
+// read (setPaths).
+func (h *hit) fill(m *Match, path []string) []string {
+	*m = Match{Product: h.sn.product, ProductVersion: h.sn.version, Source: h.sn.source, Digest: h.sn.digest, AsOf: h.sn.asOf, Grade: h.sn.grade,
+		Component: h.id.name, Version: h.version, PURL: h.purl, Upstream: h.id.upstream, Reason: h.reason, snapshot: h.snapshot, idx: h.idx}
+	switch {
+	case h.parent == sbom.ParentRoot:
+		m.Path = append(path[:0], h.sn.title, m.ComponentRef())
+	case h.parent >= 0 && h.path != "":
+		m.Path, _ = decodePath(path[:0], h.path, h.sn.title, m.ComponentRef())
+	}
+	return m.Path
 }
 
 // identName is what a match shows of its component identity.
@@ -380,7 +462,7 @@ func orderHits(parts []*wherePart) []*hit {
 	for i := range order {
 		if one := kept[starts[i]:starts[i+1]]; len(one) > 1 {
 			slices.SortFunc(one, func(x, y *hit) int {
-				return cmp.Or(cmp.Compare(x.m.Component, y.m.Component), cmp.Compare(x.m.Version, y.m.Version), cmp.Compare(x.m.idx, y.m.idx))
+				return cmp.Or(cmp.Compare(x.id.name, y.id.name), cmp.Compare(x.version, y.version), cmp.Compare(x.idx, y.idx))
 			})
 		}
 	}
@@ -401,128 +483,4 @@ func mergeSorted(a, b []*snapshotInfo) []*snapshotInfo {
 		}
 	}
 	return append(append(out, a...), b...)
-}
-
-// setPaths sets the path of each match kept: read from the store where the
-// snapshot's paths were written when it was added, walked up the stored
-// shortest-path tree for rows from before that.
-func (s *Store) setPaths(ctx context.Context, q Query, kept []*hit, src matchSource) error {
-	at := map[key]*Match{}
-	versions := map[string]bool{}
-	for _, h := range kept {
-		m := &h.m
-		switch parent := h.parent; {
-		case parent == sbom.ParentRoot:
-			m.Path = []string{h.sn.title, m.ComponentRef()}
-		case parent >= 0 && h.path != "":
-			// The path written when the snapshot was added.
-			path, err := decodePath(h.path, h.sn.title, m.ComponentRef())
-			if err != nil {
-				return reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
-					"reading the path of %s in %s from portfolio store %s: %v", m.ComponentRef(), m.Source, s.Location(), err)
-			}
-			m.Path = path
-		case parent >= 0:
-			// A row from before paths were stored: walked.
-			at[key{m.snapshot, m.idx}] = m
-			versions[m.Version] = true
-		}
-	}
-	if len(at) > 0 {
-		// A range keeps some versions of the package: the walk starts
-		// from those versions only (a superset of the matches kept).
-		if len(q.Versions) > 0 && len(versions) <= maxWalkVersions {
-			walked := slices.Sorted(maps.Keys(versions))
-			src.args = append(slices.Clone(src.args), anys(walked)...)
-			src.where += " AND c.version IN (" + list("?", len(walked)) + ")"
-		}
-		if err := s.paths(ctx, src, at); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// decodePath reads a stored path, a JSON list of strings or null, and
-// returns it between title (the product) and ref (the component); nil for
-// null. The common case, names without a backslash (the only escape
-// character), is split without a JSON decoder, into one slice: where reads
-// one path per match.
-func decodePath(p, title, ref string) ([]string, error) {
-	if p == "null" {
-		return nil, nil
-	}
-	if inner, ok := strings.CutPrefix(p, `["`); ok && strings.HasSuffix(inner, `"]`) && !strings.ContainsRune(inner, '\\') {
-		inner = inner[:len(inner)-2]
-		path := make([]string, 0, strings.Count(inner, `","`)+3)
-		path = append(path, title)
-		for name := range strings.SplitSeq(inner, `","`) {
-			path = append(path, name)
-		}
-		return append(path, ref), nil
-	}
-	var chain []string
-	if err := json.Unmarshal([]byte(p), &chain); err != nil || chain == nil {
-		return nil, err
-	}
-	return append(append(append(make([]string, 0, len(chain)+2), title), chain...), ref), nil
-}
-
-// paths walks each hit deeper than a direct dependency up its stored
-// shortest-path tree, in one recursive query, and sets its Path.
-func (s *Store) paths(ctx context.Context, src matchSource, at map[key]*Match) error {
-	rows, err := s.db.QueryContext(ctx, s.d.q(src.with(`chain (snapshot_id, start, node, depth) AS (
-			SELECT c.snapshot_id, c.idx, c.parent, 1 FROM `+src.from+` WHERE `+src.where+` AND c.parent >= 0 AND c.path = ''
-			UNION ALL
-			SELECT ch.snapshot_id, ch.start, p.parent, ch.depth + 1
-			FROM chain ch JOIN components p ON p.snapshot_id = ch.snapshot_id AND p.idx = ch.node
-			WHERE p.parent >= 0 AND ch.depth < `+itoa(maxPathDepth)+`)`)+`
-		SELECT ch.snapshot_id, ch.start, ch.depth, tn.term, c.version, c.parent
-		FROM chain ch JOIN components c ON c.snapshot_id = ch.snapshot_id AND c.idx = ch.node
-		JOIN terms tn ON tn.id = c.name_id`), src.args...)
-	if err != nil {
-		return s.classify(err, "querying paths in")
-	}
-	type hop struct {
-		depth  int
-		name   string
-		parent int
-	}
-	chains := map[key][]hop{}
-	for rows.Next() {
-		var k key
-		var h hop
-		var version string
-		if err := rows.Scan(&k.snap, &k.idx, &h.depth, &h.name, &version, &h.parent); err != nil {
-			rows.Close()
-			return s.classify(err, "reading paths from")
-		}
-		if version != "" {
-			h.name += "@" + version
-		}
-		chains[k] = append(chains[k], h)
-	}
-	if err := rows.Err(); err != nil {
-		return s.classify(err, "reading paths from")
-	}
-	rows.Close()
-	for k, hops := range chains {
-		m := at[k]
-		if m == nil {
-			continue
-		}
-		slices.SortFunc(hops, func(x, y hop) int { return cmp.Compare(y.depth, x.depth) })
-		// Complete only when the walk ended at a direct dependency of the
-		// product root; hops run from the match's parent up.
-		if len(hops) == 0 || hops[0].parent != sbom.ParentRoot {
-			continue
-		}
-		m.Path = make([]string, 0, len(hops)+2)
-		m.Path = append(m.Path, m.Title())
-		for _, h := range hops {
-			m.Path = append(m.Path, h.name)
-		}
-		m.Path = append(m.Path, m.ComponentRef())
-	}
-	return nil
 }

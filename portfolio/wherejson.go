@@ -50,12 +50,20 @@ func (r *WhereResult) writeJSON(w *bufio.Writer) error {
 		w.WriteString(",\n")
 	}
 	w.WriteString(`  "matches": `)
-	if err := writeMatches(w, r.Matches); err != nil {
+	var err error
+	if r.hits != nil {
+		err = writeMatches(w, len(r.hits), func(i int, scratch *Match, path []string) (*Match, []string) {
+			return scratch, r.hits[i].fill(scratch, path)
+		})
+	} else {
+		err = writeMatchList(w, r.Matches)
+	}
+	if err != nil {
 		return err
 	}
 	if len(r.Undetermined) > 0 {
 		w.WriteString(",\n" + `  "undetermined": `)
-		if err := writeMatches(w, r.Undetermined); err != nil {
+		if err := writeMatchList(w, r.Undetermined); err != nil {
 			return err
 		}
 	}
@@ -65,7 +73,7 @@ func (r *WhereResult) writeJSON(w *bufio.Writer) error {
 			return err
 		}
 	}
-	_, err := w.WriteString("\n}\n")
+	_, err = w.WriteString("\n}\n")
 	return err
 }
 
@@ -85,15 +93,21 @@ var chunkBuffers = sync.Pool{New: func() any { return new([]byte) }}
 // is made that large at once rather than grown by copies.
 const matchJSONSize = 640
 
-// writeMatches writes ms as a JSON array one level into the document,
-// encoding its chunks in parallel: each chunk is encoded as an array of
-// its own, whose brackets are dropped.
-func writeMatches(w io.Writer, ms []*Match) error {
+// writeMatchList writes ms as writeMatches does; nil as null.
+func writeMatchList(w io.Writer, ms []*Match) error {
 	if ms == nil {
 		_, err := io.WriteString(w, "null")
 		return err
 	}
-	if len(ms) == 0 {
+	return writeMatches(w, len(ms), func(i int, _ *Match, path []string) (*Match, []string) { return ms[i], path })
+}
+
+// writeMatches writes n matches as a JSON array one level into the
+// document, encoding chunks of them in parallel. at gives match i: made
+// in scratch, with its path in path's array, or one of its own; each
+// worker has its own scratch and path.
+func writeMatches(w io.Writer, n int, at func(i int, scratch *Match, path []string) (*Match, []string)) error {
+	if n == 0 {
 		_, err := io.WriteString(w, "[]")
 		return err
 	}
@@ -102,15 +116,15 @@ func writeMatches(w io.Writer, ms []*Match) error {
 	slots := make(chan struct{}, workers)
 	go func() {
 		defer close(pieces)
-		for start := 0; start < len(ms); start += jsonChunk {
+		for start := 0; start < n; start += jsonChunk {
 			p := &piece{done: make(chan struct{})}
 			pieces <- p
 			slots <- struct{}{}
-			go func(chunk []*Match) {
+			go func(from, to int) {
 				defer func() { <-slots; close(p.done) }()
 				p.b = chunkBuffers.Get().(*[]byte)
-				*p.b, p.err = encodeChunk((*p.b)[:0], chunk)
-			}(ms[start:min(start+jsonChunk, len(ms))])
+				*p.b, p.err = encodeChunk((*p.b)[:0], from, to, at)
+			}(start, min(start+jsonChunk, n))
 		}
 	}()
 	var err error
@@ -138,17 +152,21 @@ func writeMatches(w io.Writer, ms []*Match) error {
 	return err
 }
 
-// encodeChunk appends matches to b as the elements of an array one level
-// into the document.
-func encodeChunk(b []byte, ms []*Match) ([]byte, error) {
-	if need := len(ms) * matchJSONSize; cap(b) < need {
+// encodeChunk appends matches from to to (at gives them) to b as the
+// elements of an array one level into the document.
+func encodeChunk(b []byte, from, to int, at func(i int, scratch *Match, path []string) (*Match, []string)) ([]byte, error) {
+	if need := (to - from) * matchJSONSize; cap(b) < need {
 		b = make([]byte, 0, need)
 	}
+	var scratch Match
+	var path []string
 	var err error
-	for i, m := range ms {
-		if i > 0 {
+	for i := from; i < to; i++ {
+		if i > from {
 			b = append(b, ",\n"...)
 		}
+		var m *Match
+		m, path = at(i, &scratch, path)
 		if b, err = appendMatch(b, m); err != nil {
 			return b, err
 		}

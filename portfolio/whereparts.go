@@ -147,12 +147,11 @@ func (s *Store) readPart(ctx context.Context, q Query, src matchSource) (*whereP
 			}
 		}
 		if len(slab) == 0 {
-			slab = make([]hit, 512)
+			slab = make([]hit, 1024)
 		}
 		h := &slab[0]
 		slab = slab[1:]
-		h.m = Match{snapshot: snapshot, idx: idx, Version: version, PURL: purl, Reason: why}
-		h.ident, h.parent, h.path = ident, parent, path
+		*h = hit{version: version, purl: purl, path: path, reason: why, snapshot: snapshot, ident: ident, idx: idx, parent: parent}
 		p.kept = append(p.kept, h)
 		snaps[snapshot], idents[ident] = nil, nil
 		return nil
@@ -170,15 +169,11 @@ func (s *Store) readPart(ctx context.Context, q Query, src matchSource) (*whereP
 		return nil, err
 	}
 	for _, h := range p.kept {
-		m := &h.m
-		sn, id := snaps[m.snapshot], idents[h.ident]
-		if sn == nil || id == nil {
+		h.sn, h.id = snaps[h.snapshot], idents[h.ident]
+		if h.sn == nil || h.id == nil {
 			return nil, reason.New(reason.PortfolioStoreCorrupt, "restore the store from a backup, or add the SBOMs to a new one",
-				"reading matches from portfolio store %s: snapshot %d or component identity %d is not stored", s.Location(), m.snapshot, h.ident)
+				"reading matches from portfolio store %s: snapshot %d or component identity %d is not stored", s.Location(), h.snapshot, h.ident)
 		}
-		m.Component, m.Upstream = id.name, id.upstream
-		m.Product, m.ProductVersion, m.Source, m.Digest, m.AsOf, m.Grade = sn.product, sn.version, sn.source, sn.digest, sn.asOf, sn.grade
-		h.sn = sn
 	}
 	p.order = slices.SortedFunc(maps.Values(snaps), bySnapshotOrder)
 	if err := s.setPaths(ctx, q, p.kept, src); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -189,5 +190,55 @@ func TestScanRow(t *testing.T) {
 	}
 	if err := scanRow([]driver.Value{int64(1), int64(2)}, &id); err == nil {
 		t.Error("two columns into one destination: no error")
+	}
+}
+
+// A streamed answer (WhereStream) holds the matches Where lists, in the
+// same order, and writes the same JSON; its twin check is Where's own
+// answer, asked of the same store.
+func TestWhereStreamSameAnswer(t *testing.T) {
+	st, _ := filledStore(t)
+	many, _ := partsStore(t, 300)
+	ctx := context.Background()
+	for _, c := range []struct {
+		st                          *Store
+		subject, upstream, versions string
+	}{
+		{st, "", "src:xz", ""}, {st, "pkg:deb/debian/liblzma5", "", ">=5.6.0, <5.6.2"}, {st, "libc6", "", ""},
+		{many, "", "src:xz", ""}, {many, "", "src:glibc", ""}, {many, "", "src:none", ""},
+	} {
+		q, err := NewQuery(c.subject, c.upstream, c.versions, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := c.st.Where(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		streamed, err := c.st.WhereStream(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []*Match
+		streamed.Each(func(m *Match) error {
+			cp := *m
+			cp.Path = slices.Clone(m.Path)
+			seen = append(seen, &cp)
+			return nil
+		})
+		if streamed.Len() != len(whole.Matches) || len(seen) > 0 && !reflect.DeepEqual(seen, whole.Matches) || streamed.Products != whole.Products ||
+			!reflect.DeepEqual(streamed.Undetermined, whole.Undetermined) {
+			t.Errorf("%+v: streamed %d matches in %d products, Where %d in %d, or they differ", c, streamed.Len(), streamed.Products, len(whole.Matches), whole.Products)
+		}
+		var a, b bytes.Buffer
+		if err := whole.WriteJSON(&a); err != nil {
+			t.Fatal(err)
+		}
+		if err := streamed.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%+v: the streamed answer's JSON differs from Where's", c)
+		}
 	}
 }

@@ -109,17 +109,19 @@ func WriteWhereText(w io.Writer, r *portfolio.WhereResult) error {
 		}
 		return ew.err
 	}
-	ew.printf("Where used: %s: %d products, %d components\n", whereQuestion(r.Query), r.Products, len(r.Matches))
-	// An answer can hold hundreds of thousands of matches: each is
-	// appended to a buffer, written every 64 KiB, instead of formatted.
+	ew.printf("Where used: %s: %d products, %d components\n", whereQuestion(r.Query), r.Products, r.Len())
+	// An answer can hold hundreds of thousands of matches (Each makes
+	// those of a streamed answer one at a time): each is appended to a
+	// buffer, written every 64 KiB, instead of formatted.
 	var b []byte
-	for _, m := range r.Matches {
+	r.Each(func(m *portfolio.Match) error {
 		b = appendMatchText(b, m)
 		if len(b) >= 64<<10 {
 			ew.write(b)
 			b = b[:0]
 		}
-	}
+		return nil
+	})
 	ew.write(b)
 	if len(r.Undetermined) > 0 {
 		ew.printf("Undetermined (%d): the version could not be placed in the range\n", len(r.Undetermined))

@@ -254,7 +254,13 @@ func runPortfolioWhere(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	res, err := st.Where(c.Context, q)
+	// JSON and text are written as the matches are made, one at a time;
+	// HTML and SARIF take the whole list.
+	where := st.Where
+	if format == "json" || format == "text" {
+		where = st.WhereStream
+	}
+	res, err := where(c.Context, q)
 	if err != nil {
 		return err
 	}
