@@ -52,9 +52,7 @@ func (r *WhereResult) writeJSON(w *bufio.Writer) error {
 	w.WriteString(`  "matches": `)
 	var err error
 	if r.hits != nil {
-		err = writeMatches(w, len(r.hits), func(i int, scratch *Match, path []string) (*Match, []string) {
-			return scratch, r.hits[i].fill(scratch, path)
-		})
+		err = writeMatches(w, len(r.hits), r.at)
 	} else {
 		err = writeMatchList(w, r.Matches)
 	}
@@ -102,15 +100,47 @@ func writeMatchList(w io.Writer, ms []*Match) error {
 	return writeMatches(w, len(ms), func(i int, _ *Match, path []string) (*Match, []string) { return ms[i], path })
 }
 
+// matchAt gives match i of a list: made in scratch, with its path in
+// path's array, or one of its own.
+type matchAt func(i int, scratch *Match, path []string) (*Match, []string)
+
+// at is r's matchAt, over its hits or its Matches.
+func (r *WhereResult) at(i int, scratch *Match, path []string) (*Match, []string) {
+	if r.hits != nil {
+		return scratch, r.hits[i].fill(scratch, path)
+	}
+	return r.Matches[i], path
+}
+
+// AppendEach writes each match, in order, as appendOne appends it to a
+// buffer. The matches are taken in chunks of 1,024, each appended on a
+// core of its own into a buffer of its own (appendOne must be safe to run
+// on several at once), and the chunks written in order: a streamed
+// answer's text is written at the speed of its JSON.
+func (r *WhereResult) AppendEach(w io.Writer, appendOne func(b []byte, m *Match) []byte) error {
+	return appendChunks(w, r.Len(), "", r.at, func(b []byte, m *Match) ([]byte, error) { return appendOne(b, m), nil })
+}
+
 // writeMatches writes n matches as a JSON array one level into the
-// document, encoding chunks of them in parallel. at gives match i: made
-// in scratch, with its path in path's array, or one of its own; each
-// worker has its own scratch and path.
-func writeMatches(w io.Writer, n int, at func(i int, scratch *Match, path []string) (*Match, []string)) error {
+// document.
+func writeMatches(w io.Writer, n int, at matchAt) error {
 	if n == 0 {
 		_, err := io.WriteString(w, "[]")
 		return err
 	}
+	io.WriteString(w, "[\n")
+	if err := appendChunks(w, n, ",\n", at, appendMatch); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n  ]")
+	return err
+}
+
+// appendChunks writes matches 0 to n (at gives them) as appendOne appends
+// them, sep between two, appending chunks of jsonChunk on every core at
+// once and writing them in order. Each worker has its own scratch match
+// and path array.
+func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]byte, *Match) ([]byte, error)) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	pieces := make(chan *piece, 2*workers)
 	slots := make(chan struct{}, workers)
@@ -123,12 +153,11 @@ func writeMatches(w io.Writer, n int, at func(i int, scratch *Match, path []stri
 			go func(from, to int) {
 				defer func() { <-slots; close(p.done) }()
 				p.b = chunkBuffers.Get().(*[]byte)
-				*p.b, p.err = encodeChunk((*p.b)[:0], from, to, at)
+				*p.b, p.err = appendChunk((*p.b)[:0], from, to, sep, at, appendOne)
 			}(start, min(start+jsonChunk, n))
 		}
 	}()
 	var err error
-	io.WriteString(w, "[\n")
 	first := true
 	for p := range pieces {
 		<-p.done
@@ -139,22 +168,18 @@ func writeMatches(w io.Writer, n int, at func(i int, scratch *Match, path []stri
 			continue
 		}
 		if !first {
-			io.WriteString(w, ",\n")
+			io.WriteString(w, sep)
 		}
 		first = false
 		_, err = w.Write(*p.b)
 		chunkBuffers.Put(p.b)
 	}
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(w, "\n  ]")
 	return err
 }
 
-// encodeChunk appends matches from to to (at gives them) to b as the
-// elements of an array one level into the document.
-func encodeChunk(b []byte, from, to int, at func(i int, scratch *Match, path []string) (*Match, []string)) ([]byte, error) {
+// appendChunk appends matches from to to (at gives them) to b, as
+// appendOne appends each, sep between two.
+func appendChunk(b []byte, from, to int, sep string, at matchAt, appendOne func([]byte, *Match) ([]byte, error)) ([]byte, error) {
 	if need := (to - from) * matchJSONSize; cap(b) < need {
 		b = make([]byte, 0, need)
 	}
@@ -163,11 +188,11 @@ func encodeChunk(b []byte, from, to int, at func(i int, scratch *Match, path []s
 	var err error
 	for i := from; i < to; i++ {
 		if i > from {
-			b = append(b, ",\n"...)
+			b = append(b, sep...)
 		}
 		var m *Match
 		m, path = at(i, &scratch, path)
-		if b, err = appendMatch(b, m); err != nil {
+		if b, err = appendOne(b, m); err != nil {
 			return b, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -198,7 +199,7 @@ func TestScanRow(t *testing.T) {
 // answer, asked of the same store.
 func TestWhereStreamSameAnswer(t *testing.T) {
 	st, _ := filledStore(t)
-	many, _ := partsStore(t, 300)
+	many, _ := partsStore(t, 1100) // src:xz and src:glibc: 1,100 matches, two chunks
 	ctx := context.Background()
 	for _, c := range []struct {
 		st                          *Store
@@ -239,6 +240,20 @@ func TestWhereStreamSameAnswer(t *testing.T) {
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
 			t.Errorf("%+v: the streamed answer's JSON differs from Where's", c)
+		}
+		line := func(b []byte, m *Match) []byte {
+			return fmt.Appendf(b, "%s %s %s %v\n", m.Title(), m.ComponentRef(), m.Reason, m.Path)
+		}
+		a.Reset()
+		b.Reset()
+		if err := whole.AppendEach(&a, line); err != nil {
+			t.Fatal(err)
+		}
+		if err := streamed.AppendEach(&b, line); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) || bytes.Count(a.Bytes(), []byte("\n")) != len(whole.Matches) {
+			t.Errorf("%+v: AppendEach of the streamed answer differs from Where's, or misses matches", c)
 		}
 	}
 }

@@ -110,19 +110,11 @@ func WriteWhereText(w io.Writer, r *portfolio.WhereResult) error {
 		return ew.err
 	}
 	ew.printf("Where used: %s: %d products, %d components\n", whereQuestion(r.Query), r.Products, r.Len())
-	// An answer can hold hundreds of thousands of matches (Each makes
-	// those of a streamed answer one at a time): each is appended to a
-	// buffer, written every 64 KiB, instead of formatted.
-	var b []byte
-	r.Each(func(m *portfolio.Match) error {
-		b = appendMatchText(b, m)
-		if len(b) >= 64<<10 {
-			ew.write(b)
-			b = b[:0]
-		}
-		return nil
-	})
-	ew.write(b)
+	// An answer can hold hundreds of thousands of matches: each is
+	// appended, not formatted, chunks of them on every core.
+	if ew.err == nil {
+		ew.err = r.AppendEach(w, appendMatchText)
+	}
 	if len(r.Undetermined) > 0 {
 		ew.printf("Undetermined (%d): the version could not be placed in the range\n", len(r.Undetermined))
 		for _, m := range r.Undetermined {

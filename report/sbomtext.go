@@ -36,12 +36,6 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-func (e *errWriter) write(b []byte) {
-	if e.err == nil {
-		_, e.err = e.w.Write(b)
-	}
-}
-
 // WriteSBOMText writes the labels report a person reads: the grade and why, what
 // could not be assessed, the worst components with what to do, and the
 // trace behind the worst scores.
