@@ -404,7 +404,9 @@ func (d dialect) componentInsert(n int) string {
 
 // insert stores one snapshot in the open transaction. added is false
 // when the digest is already stored (by another writer, or twice in one
-// run).
+// run). Its components and its row in current are written with the
+// snapshot, never without one: where's parts check they saw one store by
+// the last snapshot id (readParts).
 func (w *writer) insert(ctx context.Context, j judged) (added bool, err error) {
 	s := w.s
 	rec := j.rec

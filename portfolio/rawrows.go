@@ -15,19 +15,37 @@ import (
 // value into a Scan destination were a twentieth of its time. fn must not
 // keep row, which the next row overwrites.
 func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(row []driver.Value) error) error {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return err
+		}
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	// A connection the driver finds broken before any row was read is
+	// replaced once, as database/sql does for its own queries.
+	for attempt := 0; ; attempt++ {
+		delivered, err := s.eachRowOnce(ctx, query, named, fn)
+		if errors.Is(err, driver.ErrBadConn) && !delivered && attempt == 0 {
+			continue
+		}
 		return err
 	}
+}
+
+// eachRowOnce is one attempt of eachRow; delivered says whether fn saw a
+// row.
+func (s *Store) eachRowOnce(ctx context.Context, query string, named []driver.NamedValue, fn func(row []driver.Value) error) (delivered bool, err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
 	defer conn.Close()
-	return conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		qc, ok := dc.(driver.QueryerContext)
 		if !ok {
 			return fmt.Errorf("the %s driver cannot run a query on a connection", s.d.name)
-		}
-		named := make([]driver.NamedValue, len(args))
-		for i, a := range args {
-			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
 		}
 		rows, err := qc.QueryContext(ctx, query, named)
 		if err != nil {
@@ -35,18 +53,27 @@ func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(r
 		}
 		defer rows.Close()
 		row := make([]driver.Value, len(rows.Columns()))
-		for {
+		for n := 0; ; n++ {
+			// The driver watches the context only while it waits for a
+			// lock: a cancelled question stops here.
+			if n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			if err := rows.Next(row); err != nil {
 				if errors.Is(err, io.EOF) {
 					return nil
 				}
 				return err
 			}
+			delivered = true
 			if err := fn(row); err != nil {
 				return err
 			}
 		}
 	})
+	return delivered, err
 }
 
 // errColumnType says a column held a value of another type than the

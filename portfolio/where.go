@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql/driver"
@@ -166,14 +167,7 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every match is made at once, in one slab.
-	all := make([]Match, len(res.hits))
-	res.Matches = make([]*Match, len(res.hits))
-	for i, h := range res.hits {
-		h.fill(&all[i], nil)
-		res.Matches[i] = &all[i]
-	}
-	res.hits = nil
+	res.Matches, res.hits = res.All(), nil
 	return res, nil
 }
 
@@ -219,6 +213,32 @@ func (r *WhereResult) Len() int {
 		return len(r.hits)
 	}
 	return len(r.Matches)
+}
+
+// All is the list of matches: Matches, or those of a streamed answer, each
+// made.
+func (r *WhereResult) All() []*Match {
+	if r.hits == nil {
+		return r.Matches
+	}
+	all := make([]Match, len(r.hits))
+	list := make([]*Match, len(r.hits))
+	for i, h := range r.hits {
+		h.fill(&all[i], nil)
+		list[i] = &all[i]
+	}
+	return list
+}
+
+// MarshalJSON encodes r as WriteJSON writes it, so that a streamed answer
+// encoded by any JSON encoder, as a value or through a pointer, lists its
+// matches too.
+func (r WhereResult) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Each calls fn with each match in order, and stops at its first error.

@@ -2,9 +2,11 @@ package portfolio
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	jsonv2 "github.com/go-json-experiment/json"
 
@@ -144,14 +146,19 @@ func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]b
 	workers := max(1, runtime.GOMAXPROCS(0))
 	pieces := make(chan *piece, 2*workers)
 	slots := make(chan struct{}, workers)
+	var stop atomic.Bool // set on the first error: no more chunks encoded
 	go func() {
 		defer close(pieces)
-		for start := 0; start < n; start += jsonChunk {
+		for start := 0; start < n && !stop.Load(); start += jsonChunk {
 			p := &piece{done: make(chan struct{})}
 			pieces <- p
 			slots <- struct{}{}
 			go func(from, to int) {
 				defer func() { <-slots; close(p.done) }()
+				if stop.Load() {
+					p.err = errStopped
+					return
+				}
 				p.b = chunkBuffers.Get().(*[]byte)
 				*p.b, p.err = appendChunk((*p.b)[:0], from, to, sep, at, appendOne)
 			}(start, min(start+jsonChunk, n))
@@ -165,6 +172,7 @@ func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]b
 			continue // drained, so that the producer ends
 		}
 		if err = p.err; err != nil {
+			stop.Store(true)
 			continue
 		}
 		if !first {
@@ -173,9 +181,15 @@ func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]b
 		first = false
 		_, err = w.Write(*p.b)
 		chunkBuffers.Put(p.b)
+		if err != nil {
+			stop.Store(true)
+		}
 	}
 	return err
 }
+
+// errStopped marks a chunk not encoded because an earlier one failed.
+var errStopped = errors.New("stopped after an earlier error")
 
 // appendChunk appends matches from to to (at gives them) to b, as
 // appendOne appends each, sep between two.

@@ -44,6 +44,11 @@ const (
 // therefore reads, in the same statement, the last snapshot id; an add
 // always stores a snapshot, so parts that saw the same last id saw the
 // same store. When they did not, the question is read again as one part.
+// This holds while every write that changes components or current after
+// a store's migrations is an add that stores a snapshot in the same
+// transaction (writer.insert), and no snapshot is ever deleted (SQLite
+// would give the last id again): a write path of another kind must bump
+// a counter the parts read instead.
 func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 	n := s.whereParts
 	if n == 0 {
@@ -64,6 +69,9 @@ func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 		p, err := s.readPart(ctx, q, s.sourceOf(q, 0, -1))
 		return []*wherePart{p}, err
 	}
+	// The first part to fail stops the others.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	parts := make([]*wherePart, n)
 	errs := make(chan error, n)
 	for i := range n {
@@ -76,6 +84,9 @@ func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 		run := func() {
 			var err error
 			parts[i], err = s.readPart(ctx, q, s.sourceOf(q, first, end))
+			if err != nil {
+				cancel()
+			}
 			errs <- err
 		}
 		if s.partsInTurn != nil {
@@ -85,9 +96,10 @@ func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 		}
 		go run()
 	}
+	// The error that stopped the others, not theirs (a cancellation).
 	var firstErr error
 	for range n {
-		if err := <-errs; err != nil && firstErr == nil {
+		if err := <-errs; err != nil && (firstErr == nil || errors.Is(firstErr, context.Canceled)) {
 			firstErr = err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -116,7 +117,7 @@ func TestWhereJSONSameBytes(t *testing.T) {
 			Services: []ServiceMatch{{Product: "p", AsOf: "2026-12-01"}}})
 	for i, r := range results {
 		var want, got bytes.Buffer
-		if err := sbom.WriteJSON(&want, r); err != nil {
+		if err := sbom.WriteJSON(&want, (*plainResult)(r)); err != nil {
 			t.Fatal(err)
 		}
 		if err := r.WriteJSON(&got); err != nil {
@@ -127,6 +128,10 @@ func TestWhereJSONSameBytes(t *testing.T) {
 		}
 	}
 }
+
+// plainResult is WhereResult without its methods: the JSON library
+// encodes it field by field, the reference WriteJSON is held to.
+type plainResult WhereResult
 
 // WriteJSON writes the fields of WhereResult and Match it knows of, with
 // their omitempty: a field added to either type must be added there too.
@@ -241,6 +246,15 @@ func TestWhereStreamSameAnswer(t *testing.T) {
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
 			t.Errorf("%+v: the streamed answer's JSON differs from Where's", c)
 		}
+		// Any JSON encoder lists a streamed answer's matches (MarshalJSON),
+		// and the other writers take them from All.
+		var viaLibrary bytes.Buffer
+		if err := sbom.WriteJSON(&viaLibrary, streamed); err != nil || !bytes.Equal(viaLibrary.Bytes(), a.Bytes()) {
+			t.Errorf("%+v: sbom.WriteJSON of the streamed answer differs from Where's: %v", c, err)
+		}
+		if all := streamed.All(); len(all)+len(whole.Matches) > 0 && !reflect.DeepEqual(all, whole.Matches) {
+			t.Errorf("%+v: All of the streamed answer differs from Where's matches", c)
+		}
 		line := func(b []byte, m *Match) []byte {
 			return fmt.Appendf(b, "%s %s %s %v\n", m.Title(), m.ComponentRef(), m.Reason, m.Path)
 		}
@@ -255,5 +269,63 @@ func TestWhereStreamSameAnswer(t *testing.T) {
 		if !bytes.Equal(a.Bytes(), b.Bytes()) || bytes.Count(a.Bytes(), []byte("\n")) != len(whole.Matches) {
 			t.Errorf("%+v: AppendEach of the streamed answer differs from Where's, or misses matches", c)
 		}
+	}
+}
+
+// A cancelled question stops reading rows (the driver does not look at
+// the context while it reads); its twin, not cancelled, reads them all.
+func TestEachRowStopsWhenCancelled(t *testing.T) {
+	st, _ := partsStore(t, 600)
+	count := func(cancelAt int) (int, error) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n := 0
+		err := st.eachRow(ctx, `SELECT snapshot_id FROM components`, nil, func([]driver.Value) error {
+			if n++; n == cancelAt {
+				cancel()
+			}
+			return nil
+		})
+		return n, err
+	}
+	all, err := count(-1)
+	if err != nil || all != 1800 {
+		t.Fatalf("not cancelled: %d rows, %v; want 1800", all, err)
+	}
+	if n, err := count(1); !errors.Is(err, context.Canceled) || n > 1024 {
+		t.Errorf("cancelled at the first row: %d rows read, %v; want at most 1024 and context.Canceled", n, err)
+	}
+}
+
+// failingWriter fails every write after the first.
+type failingWriter struct{ writes int }
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	if w.writes++; w.writes > 1 {
+		return 0, errors.New("disk full")
+	}
+	return len(b), nil
+}
+
+// A failed write ends AppendEach with its error and stops the chunks not
+// yet started; the twin, a writer that takes everything, gets them all.
+func TestAppendEachStopsOnWriteError(t *testing.T) {
+	m := &Match{Product: "p", Component: "c"}
+	r := &WhereResult{Matches: slices.Repeat([]*Match{m}, 40*jsonChunk)}
+	var appended atomic.Int64
+	one := func(b []byte, m *Match) []byte {
+		appended.Add(1)
+		return append(b, m.Product...)
+	}
+	var all bytes.Buffer
+	if err := r.AppendEach(&all, one); err != nil || all.Len() != 40*jsonChunk || appended.Load() != 40*jsonChunk {
+		t.Fatalf("to a buffer: %d bytes, %d appended, %v", all.Len(), appended.Load(), err)
+	}
+	appended.Store(0)
+	if err := r.AppendEach(&failingWriter{}, one); err == nil || err.Error() != "disk full" {
+		t.Errorf("to a failing writer: %v, want its error", err)
+	}
+	if n := appended.Load(); n >= 40*jsonChunk {
+		t.Errorf("to a failing writer: all %d matches appended, want the chunks after the failure left", n)
 	}
 }

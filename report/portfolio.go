@@ -140,7 +140,7 @@ var whereHTML = sync.OnceValue(func() *template.Template {
 {{range .Services}}<tr><td>{{.Product}}</td><td>{{.Grade}}</td><td>{{.AsOf}}</td><td>{{.Service}}</td><td>{{.Source}}</td></tr>
 {{end}}</tbody>
 </table>
-{{else}}<p>{{.R.Products}} products, {{len .R.Matches}} components.</p>
+{{else}}<p>{{.R.Products}} products, {{len .Matches}} components.</p>
 <table>
 <thead><tr><th>Product</th><th>Grade</th><th>As of</th><th>Component</th><th>Upstream</th><th>Path</th><th>SBOM</th></tr></thead>
 <tbody>
@@ -180,7 +180,7 @@ func WriteWhereHTML(w io.Writer, r *portfolio.WhereResult) error {
 		R                     *portfolio.WhereResult
 		Matches, Undetermined []row
 		Services              []serviceRow
-	}{whereQuestion(r.Query), r, rows(r.Matches), rows(r.Undetermined), services})
+	}{whereQuestion(r.Query), r, rows(r.All()), rows(r.Undetermined), services})
 }
 
 // Rule ids of where-used answers in SARIF.
@@ -223,7 +223,7 @@ func WriteWhereSARIF(w io.Writer, r *portfolio.WhereResult, toolVersion string) 
 			Properties: map[string]any{"product": m.Product, "productVersion": m.ProductVersion, "component": m.Component,
 				"version": m.Version, "purl": m.PURL, "upstream": m.Upstream, "digest": m.Digest, "asOf": m.AsOf, "path": m.Path}})
 	}
-	for _, m := range r.Matches {
+	for _, m := range r.All() {
 		add(m, ruleWhereUsed, "note", fmt.Sprintf("%s contains %s; path: %s", m.Title(), m.ComponentRef(), matchPath(m)))
 	}
 	for _, m := range r.Services {

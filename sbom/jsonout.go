@@ -19,8 +19,8 @@ import (
 // buffer of the whole document. A value that cannot be encoded (a NaN
 // score) stops the writing with an error, after what was written.
 func WriteJSON(w io.Writer, v any) error {
-	// The encoder hands its buffer over every few kB: a where answer of
-	// 140 MB was 72,000 writes to stdout unbuffered.
+	// The encoder hands its buffer over every few kB: a 140 MB answer was
+	// 72,000 writes to stdout unbuffered.
 	bw := bufio.NewWriterSize(w, jsonWriteBuffer)
 	if err := jsonv2.MarshalWrite(bw, v, JSONOptions("")); err != nil {
 		bw.Flush()
@@ -39,4 +39,4 @@ func JSONOptions(prefix string) jsonv2.Options {
 }
 
 // jsonWriteBuffer is how much WriteJSON gathers per write.
-const jsonWriteBuffer = 256 << 10
+const jsonWriteBuffer = 64 << 10
