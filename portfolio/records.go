@@ -24,12 +24,11 @@ type chunk struct {
 
 // eachRecord reads the components of the snapshots ids (ascending) into
 // the records of their heads, which hold none yet, and hands each whole
-// record to fn in the order of ids. Chunks are read on up to one connection per CPU at once, at most
-// two chunks per reader ahead of fn, so memory holds a few chunks, not
-// the portfolio; heads is emptied on the way. A stored snapshot's
-// components never change, so each
-// chunk, read by id on its own connection, agrees with the records read
-// before.
+// record to fn in the order of ids. Chunks are read on up to one
+// connection per CPU at once, at most two chunks per reader ahead of fn,
+// so memory holds a few chunks, not the portfolio; heads is emptied on the
+// way. A stored snapshot's components never change, so each chunk, read
+// by id on its own connection, agrees with the records read before.
 func (s *Store) eachRecord(ctx context.Context, ids []int64, heads map[int64]*head, fn func(*sbom.ProductRecord) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	readers := max(1, min(runtime.GOMAXPROCS(0), 4))

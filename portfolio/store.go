@@ -245,19 +245,17 @@ func checkSQLiteFile(path string) (int, error) {
 	if n == 0 && (err == io.EOF || err == nil) {
 		return 0, nil // an empty file becomes a new store
 	}
-	if n < len(head) || !bytes.Equal(head[:len(sqliteMagic)], sqliteMagic) {
-		return 0, reason.New(reason.PortfolioStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
-			"opening portfolio store %q: not an SQLite database", path)
-	}
-	// The header's page size, big-endian; 1 stands for 65536. Any other
-	// value that is not a power of two from 512 is refused by SQLite
-	// itself when it reads the file.
-	size := int(head[len(sqliteMagic)])<<8 | int(head[len(sqliteMagic)+1])
-	if size == 1 {
-		size = 65536
+	// After the magic, the page size, big-endian; 1 stands for 65536.
+	// SQLite knows no other than a power of two from 512.
+	size := 0
+	if n == len(head) && bytes.Equal(head[:len(sqliteMagic)], sqliteMagic) {
+		if size = int(head[len(sqliteMagic)])<<8 | int(head[len(sqliteMagic)+1]); size == 1 {
+			size = 65536
+		}
 	}
 	if size < 512 || size&(size-1) != 0 {
-		size = 4096
+		return 0, reason.New(reason.PortfolioStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
+			"opening portfolio store %q: not an SQLite database", path)
 	}
 	return size, nil
 }

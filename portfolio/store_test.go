@@ -439,6 +439,23 @@ func TestPageSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeMany(t, sboms, 3)
+	// A file with SQLite's magic but a page size SQLite knows not is not
+	// a store: refused before the driver opens it, left as it was, nothing
+	// made beside it. Its twins are the two stores below.
+	odd := filepath.Join(dir, "odd.db")
+	header := append([]byte("SQLite format 3\x00\x30\x00"), make([]byte, 84)...) // 12288
+	if err := os.WriteFile(odd, header, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, odd); reason.CodeOf(err, "") != reason.PortfolioStoreForeign {
+		t.Errorf("a page size of 12288: %v, want %s", err, reason.PortfolioStoreForeign)
+	}
+	if b, _ := os.ReadFile(odd); !bytes.Equal(b, header) {
+		t.Error("the file with a page size of 12288 was changed")
+	}
+	if left, _ := filepath.Glob(odd + "-*"); len(left) > 0 {
+		t.Errorf("the driver opened the file with a page size of 12288: %v left beside it", left)
+	}
 	for location, want := range map[string]int{filepath.Join(dir, "new.db"): newPageSize, old: 4096} {
 		st := open(t, location)
 		var size, pages int

@@ -172,8 +172,8 @@ func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 }
 
 // WhereStream answers q as Where does, but leaves Matches empty: the
-// matches are made one at a time, in order, as WriteJSON or Each goes
-// through them. An answer of 259,225 matches then holds each as a record a
+// matches are made one at a time, in order, as WriteJSON or AppendEach
+// goes through them (All makes the list at once). An answer of 259,225 matches then holds each as a record a
 // third the size of a Match, and no path list until it is written.
 func (s *Store) WhereStream(ctx context.Context, q Query) (*WhereResult, error) {
 	if q.Provider != "" {
@@ -239,29 +239,6 @@ func (r WhereResult) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-// Each calls fn with each match in order, and stops at its first error.
-// In a streamed answer (Store.WhereStream) the match is made for the call
-// and remade for the next one: fn must not keep it.
-func (r *WhereResult) Each(fn func(*Match) error) error {
-	if r.hits == nil {
-		for _, m := range r.Matches {
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var m Match
-	var path []string
-	for _, h := range r.hits {
-		path = h.fill(&m, path)
-		if err := fn(&m); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // matchSource is where a question's components are read from: FROM

@@ -13,8 +13,8 @@ import (
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
-// jsonChunk matches are encoded per piece of the answer's JSON.
-const jsonChunk = 1024
+// matchChunk matches are appended per piece of an answer, JSON or text.
+const matchChunk = 1024
 
 // WriteJSON writes r byte for byte as sbom.WriteJSON does, with its
 // matches encoded in pieces on every core and written in order: an
@@ -89,9 +89,10 @@ type piece struct {
 // a few buffers instead of 140 MB of new memory.
 var chunkBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-// matchJSONSize is about what one match takes in JSON: a chunk's buffer
-// is made that large at once rather than grown by copies.
-const matchJSONSize = 640
+// matchSize is about what one match takes in JSON (in text, a third):
+// a chunk's buffer is made that large at once rather than grown by
+// copies.
+const matchSize = 640
 
 // writeMatchList writes ms as writeMatches does; nil as null.
 func writeMatchList(w io.Writer, ms []*Match) error {
@@ -130,7 +131,9 @@ func writeMatches(w io.Writer, n int, at matchAt) error {
 		_, err := io.WriteString(w, "[]")
 		return err
 	}
-	io.WriteString(w, "[\n")
+	if _, err := io.WriteString(w, "[\n"); err != nil {
+		return err
+	}
 	if err := appendChunks(w, n, ",\n", at, appendMatch); err != nil {
 		return err
 	}
@@ -139,7 +142,7 @@ func writeMatches(w io.Writer, n int, at matchAt) error {
 }
 
 // appendChunks writes matches 0 to n (at gives them) as appendOne appends
-// them, sep between two, appending chunks of jsonChunk on every core at
+// them, sep between two, appending chunks of matchChunk on every core at
 // once and writing them in order. Each worker has its own scratch match
 // and path array.
 func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]byte, *Match) ([]byte, error)) error {
@@ -149,7 +152,7 @@ func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]b
 	var stop atomic.Bool // set on the first error: no more chunks encoded
 	go func() {
 		defer close(pieces)
-		for start := 0; start < n && !stop.Load(); start += jsonChunk {
+		for start := 0; start < n && !stop.Load(); start += matchChunk {
 			p := &piece{done: make(chan struct{})}
 			pieces <- p
 			slots <- struct{}{}
@@ -161,7 +164,7 @@ func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]b
 				}
 				p.b = chunkBuffers.Get().(*[]byte)
 				*p.b, p.err = appendChunk((*p.b)[:0], from, to, sep, at, appendOne)
-			}(start, min(start+jsonChunk, n))
+			}(start, min(start+matchChunk, n))
 		}
 	}()
 	var err error
@@ -175,11 +178,13 @@ func appendChunks(w io.Writer, n int, sep string, at matchAt, appendOne func([]b
 			stop.Store(true)
 			continue
 		}
-		if !first {
-			io.WriteString(w, sep)
+		if !first && sep != "" {
+			_, err = io.WriteString(w, sep)
 		}
 		first = false
-		_, err = w.Write(*p.b)
+		if err == nil {
+			_, err = w.Write(*p.b)
+		}
 		chunkBuffers.Put(p.b)
 		if err != nil {
 			stop.Store(true)
@@ -194,7 +199,7 @@ var errStopped = errors.New("stopped after an earlier error")
 // appendChunk appends matches from to to (at gives them) to b, as
 // appendOne appends each, sep between two.
 func appendChunk(b []byte, from, to int, sep string, at matchAt, appendOne func([]byte, *Match) ([]byte, error)) ([]byte, error) {
-	if need := (to - from) * matchJSONSize; cap(b) < need {
+	if need := (to - from) * matchSize; cap(b) < need {
 		b = make([]byte, 0, need)
 	}
 	var scratch Match

@@ -254,13 +254,9 @@ func runPortfolioWhere(c *cli.Context) error {
 		return err
 	}
 	defer st.Close()
-	// JSON and text are written as the matches are made, one at a time;
-	// HTML and SARIF take the whole list.
-	where := st.Where
-	if format == "json" || format == "text" {
-		where = st.WhereStream
-	}
-	res, err := where(c.Context, q)
+	// The matches are made as they are written (HTML and SARIF make the
+	// list at once).
+	res, err := st.WhereStream(c.Context, q)
 	if err != nil {
 		return err
 	}
