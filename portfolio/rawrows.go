@@ -8,13 +8,36 @@ import (
 	"io"
 )
 
+// rowValues is the current row of a query eachRow runs: fn reads its
+// columns by index (from 0) as an integer or as text. A value of another
+// type is errColumnType.
+type rowValues interface {
+	columns() int
+	integer(i int) (int64, error)
+	text(i int) (string, error)
+}
+
 // eachRow runs query with args on a connection of its own and calls fn
-// with each row's values as the driver returns them: int64 for an integer
-// column, string (or []byte) for a text one. A where answer reads hundreds
-// of thousands of rows; database/sql's locking and conversion of each
-// value into a Scan destination were a twentieth of its time. fn must not
-// keep row, which the next row overwrites.
-func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(row []driver.Value) error) error {
+// with each row. A where answer reads hundreds of thousands of rows;
+// database/sql's locking and conversion of each value into a Scan
+// destination were a twentieth of its time, and on SQLite the driver's
+// per-value locking a sixth (readConn). fn must not keep row, which the
+// next row overwrites.
+func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(row rowValues) error) error {
+	if s.d.name == "sqlite" {
+		c, err := s.reads.get(s.location, s.cacheKiB(), s.reading)
+		if err != nil {
+			return err
+		}
+		err = c.each(ctx, query, args, fn)
+		if err != nil && ctx.Err() == nil {
+			// A connection that failed is not used again.
+			c.close()
+			return err
+		}
+		s.reads.put(c)
+		return err
+	}
 	named := make([]driver.NamedValue, len(args))
 	for i, a := range args {
 		v, err := driver.DefaultParameterConverter.ConvertValue(a)
@@ -36,7 +59,7 @@ func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(r
 
 // eachRowOnce is one attempt of eachRow; delivered says whether fn saw a
 // row.
-func (s *Store) eachRowOnce(ctx context.Context, query string, named []driver.NamedValue, fn func(row []driver.Value) error) (delivered bool, err error) {
+func (s *Store) eachRowOnce(ctx context.Context, query string, named []driver.NamedValue, fn func(row rowValues) error) (delivered bool, err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return false, err
@@ -52,7 +75,7 @@ func (s *Store) eachRowOnce(ctx context.Context, query string, named []driver.Na
 			return err
 		}
 		defer rows.Close()
-		row := make([]driver.Value, len(rows.Columns()))
+		row := make(driverRow, len(rows.Columns()))
 		for n := 0; ; n++ {
 			// The driver watches the context only while it waits for a
 			// lock: a cancelled question stops here.
@@ -80,6 +103,14 @@ func (s *Store) eachRowOnce(ctx context.Context, query string, named []driver.Na
 // schema gives it: the store is not one sovcheck wrote.
 var errColumnType = errors.New("a column holds a value of the wrong type")
 
+// driverRow is a row as a database/sql driver returns it: int64 for an
+// integer column, string (or []byte) for a text one.
+type driverRow []driver.Value
+
+func (r driverRow) columns() int                 { return len(r) }
+func (r driverRow) integer(i int) (int64, error) { return intValue(r[i]) }
+func (r driverRow) text(i int) (string, error)   { return textValue(r[i]) }
+
 // intValue is an integer column's value.
 func intValue(v driver.Value) (int64, error) {
 	if i, ok := v.(int64); ok {
@@ -101,21 +132,21 @@ func textValue(v driver.Value) (string, error) {
 
 // scanRow reads row into the pointers into (*int64, *int, *string), in
 // order, as Scan does.
-func scanRow(row []driver.Value, into ...any) error {
-	if len(row) != len(into) {
-		return fmt.Errorf("%d columns, want %d", len(row), len(into))
+func scanRow(row rowValues, into ...any) error {
+	if n := row.columns(); n != len(into) {
+		return fmt.Errorf("%d columns, want %d", n, len(into))
 	}
 	for i, p := range into {
 		var err error
 		switch d := p.(type) {
 		case *int64:
-			*d, err = intValue(row[i])
+			*d, err = row.integer(i)
 		case *int:
 			var v int64
-			v, err = intValue(row[i])
+			v, err = row.integer(i)
 			*d = int(v)
 		case *string:
-			*d, err = textValue(row[i])
+			*d, err = row.text(i)
 		default:
 			err = fmt.Errorf("cannot read a column into %T", p)
 		}

@@ -37,6 +37,8 @@ type Store struct {
 	// parts read one after another and is called after each (tests).
 	whereParts  int
 	partsInTurn func(part int)
+	// reads are where's own SQLite connections (readConn).
+	reads readConns
 }
 
 // mmapLimit is the most of a store file ForReading maps: the SQLite
@@ -121,6 +123,7 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		}
 	}
 	s := &Store{location: location, log: c.log, now: c.now, reading: c.reading}
+	s.reads.max = runtime.GOMAXPROCS(0) + 2
 	var err error
 	if IsPostgres(location) {
 		s.d = postgresDialect
@@ -169,10 +172,7 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// (a migration, or ensureIndexes) would hold every component
 		// row's key at once (720 MiB at 9 million rows; 300 MiB with
 		// files).
-		cacheKiB := writingCacheKiB
-		if c.reading {
-			cacheKiB = readingCacheKiB
-		}
+		cacheKiB := s.cacheKiB()
 		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
 			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointBytes/pageSize) + ")&_pragma=cache_size(-" + strconv.Itoa(cacheKiB) + ")&_pragma=temp_store(FILE)"
 		if c.reading {
@@ -300,7 +300,18 @@ func createSQLite(ctx context.Context, location string) error {
 }
 
 // Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.reads.close()
+	return s.db.Close()
+}
+
+// cacheKiB is the page cache of each of the store's SQLite connections.
+func (s *Store) cacheKiB() int {
+	if s.reading {
+		return readingCacheKiB
+	}
+	return writingCacheKiB
+}
 
 // Location is where the store is, with any password removed.
 func (s *Store) Location() string { return redact(s.location) }
@@ -488,9 +499,8 @@ func (s *Store) classify(err error, doing string) error {
 	if errors.As(err, &re) {
 		return err
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
+	if code, ok := sqliteCode(err); ok {
+		switch code & 0xff {
 		case sqlite3.SQLITE_NOTADB:
 			return reason.Wrap(err, reason.PortfolioStoreForeign, "give --store a new path, or the path of a store that 'sovcheck portfolio add' created",
 				"%s portfolio store %s: not an SQLite database", doing, s.Location())
@@ -506,12 +516,26 @@ func (s *Store) classify(err error, doing string) error {
 // damaged reports whether err says the SQLite file itself is damaged
 // (malformed pages, an I/O error), rather than holding other data.
 func damaged(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
+	code, ok := sqliteCode(err)
+	if !ok {
 		return false
 	}
-	code := se.Code() & 0xff
+	code &= 0xff
 	return code == sqlite3.SQLITE_CORRUPT || code == sqlite3.SQLITE_IOERR
+}
+
+// sqliteCode is the SQLite result code err carries, from the driver or
+// from a readConn.
+func sqliteCode(err error) (int, bool) {
+	var de *sqlite.Error
+	if errors.As(err, &de) {
+		return de.Code(), true
+	}
+	var re *sqliteError
+	if errors.As(err, &re) {
+		return re.code, true
+	}
+	return 0, false
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"os"
 	"path/filepath"
 	"slices"
@@ -276,7 +275,7 @@ func TestByID(t *testing.T) {
 			into[id] = nil
 		}
 		want := len(into)
-		err := byID(context.Background(), st, `SELECT id, v FROM nums WHERE id`, into, "numbers", func(row []driver.Value) (int64, *string, error) {
+		err := byID(context.Background(), st, `SELECT id, v FROM nums WHERE id`, into, "numbers", func(row rowValues) (int64, *string, error) {
 			var id int64
 			v := new(string)
 			return id, v, scanRow(row, &id, v)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"database/sql/driver"
 	"maps"
 	"slices"
 	"strconv"
@@ -345,7 +344,7 @@ type identName struct{ name, upstream string }
 func (s *Store) identNames(ctx context.Context, idents map[int64]*identName) error {
 	return byID(ctx, s, `SELECT i.id, tn.term, tu.term FROM idents i
 		JOIN terms tn ON tn.id = i.name_id JOIN terms tu ON tu.id = i.upstream_id WHERE i.id`, idents, "component identities",
-		func(row []driver.Value) (int64, *identName, error) {
+		func(row rowValues) (int64, *identName, error) {
 			var id int64
 			n := &identName{}
 			err := scanRow(row, &id, &n.name, &n.upstream)
@@ -364,7 +363,7 @@ type snapshotInfo struct {
 // snapshotInfos reads each snapshot whose id is a key of snaps.
 func (s *Store) snapshotInfos(ctx context.Context, snaps map[int64]*snapshotInfo) error {
 	return byID(ctx, s, `SELECT id, name, version, source, digest, as_of, grade FROM snapshots`+s.d.indexedBy("snapshots_where")+` WHERE id`,
-		snaps, "snapshots", func(row []driver.Value) (int64, *snapshotInfo, error) {
+		snaps, "snapshots", func(row rowValues) (int64, *snapshotInfo, error) {
 			var id int64
 			sn := &snapshotInfo{}
 			err := scanRow(row, &id, &sn.product, &sn.version, &sn.source, &sn.digest, &sn.asOf, (*string)(&sn.grade))
@@ -382,9 +381,9 @@ const idChunk = 1000
 // read is then cheaper than a search per id; the rows between that were
 // not asked are skipped); scan reads one row. what names the rows in
 // errors.
-func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T, what string, scan func(row []driver.Value) (int64, *T, error)) error {
+func byID[T any](ctx context.Context, s *Store, query string, into map[int64]*T, what string, scan func(row rowValues) (int64, *T, error)) error {
 	read := func(cond string, args []any) error {
-		err := s.eachRow(ctx, s.d.q(query+cond), args, func(row []driver.Value) error {
+		err := s.eachRow(ctx, s.d.q(query+cond), args, func(row rowValues) error {
 			id, v, err := scan(row)
 			if err != nil {
 				return err

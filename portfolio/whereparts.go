@@ -2,7 +2,6 @@ package portfolio
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"maps"
 	"runtime"
@@ -134,7 +133,7 @@ func (s *Store) readPart(ctx context.Context, q Query, src matchSource) (*whereP
 	var snapshot, ident int64
 	var idx, parent int
 	var version, purl, path string
-	err := s.eachRow(ctx, query, src.args, func(row []driver.Value) error {
+	err := s.eachRow(ctx, query, src.args, func(row rowValues) error {
 		if err := scanRow(row, &snapshot, &idx, &ident, &version, &purl, &parent, &path); err != nil {
 			return err
 		}

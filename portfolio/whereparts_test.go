@@ -3,7 +3,6 @@ package portfolio
 import (
 	"bytes"
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -180,21 +179,21 @@ func TestScanRow(t *testing.T) {
 	var id int64
 	var n int
 	var s string
-	if err := scanRow([]driver.Value{int64(7), int64(-1), "a"}, &id, &n, &s); err != nil || id != 7 || n != -1 || s != "a" {
+	if err := scanRow(driverRow{int64(7), int64(-1), "a"}, &id, &n, &s); err != nil || id != 7 || n != -1 || s != "a" {
 		t.Errorf("scanRow: %d %d %q %v", id, n, s, err)
 	}
-	if err := scanRow([]driver.Value{[]byte("b")}, &s); err != nil || s != "b" {
+	if err := scanRow(driverRow{[]byte("b")}, &s); err != nil || s != "b" {
 		t.Errorf("scanRow of bytes: %q %v", s, err)
 	}
-	for _, row := range [][]driver.Value{{"7"}, {nil}, {3.5}} {
+	for _, row := range []driverRow{{"7"}, {nil}, {3.5}} {
 		if err := scanRow(row, &id); !errors.Is(err, errColumnType) {
 			t.Errorf("scanRow(%v) into an integer: %v, want a type error", row, err)
 		}
 	}
-	if err := scanRow([]driver.Value{int64(1)}, &s); !errors.Is(err, errColumnType) {
+	if err := scanRow(driverRow{int64(1)}, &s); !errors.Is(err, errColumnType) {
 		t.Errorf("an integer into text: %v, want a type error", err)
 	}
-	if err := scanRow([]driver.Value{int64(1), int64(2)}, &id); err == nil {
+	if err := scanRow(driverRow{int64(1), int64(2)}, &id); err == nil {
 		t.Error("two columns into one destination: no error")
 	}
 }
@@ -270,7 +269,7 @@ func TestEachRowStopsWhenCancelled(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		n := 0
-		err := st.eachRow(ctx, `SELECT snapshot_id FROM components`, nil, func([]driver.Value) error {
+		err := st.eachRow(ctx, `SELECT snapshot_id FROM components`, nil, func(rowValues) error {
 			if n++; n == cancelAt {
 				cancel()
 			}

@@ -1,0 +1,281 @@
+package portfolio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// readConn is a connection of sovcheck's own to an SQLite store, through
+// the SQLite library's C API (modernc.org/sqlite/lib) rather than its
+// database/sql driver, that where uses to read rows. The driver opens
+// every connection SQLITE_OPEN_FULLMUTEX, so that database/sql may hand it
+// to any goroutine: every value read from a row then takes and releases
+// the connection's mutex, and the library emulates each of those with a
+// map lookup (17% of where's CPU over a 100,000-SBOM store). A readConn
+// is opened SQLITE_OPEN_NOMUTEX and used by one goroutine at a time (the
+// pool below hands it out), which is what that mode asks of its caller.
+// It never writes: query_only is on.
+type readConn struct {
+	tls *libc.TLS
+	db  uintptr
+}
+
+// sqliteError is an error the SQLite library returned on a readConn, with
+// its result code, which classify and damaged read as they read the
+// driver's.
+type sqliteError struct {
+	code int
+	msg  string
+}
+
+func (e *sqliteError) Error() string { return e.msg }
+
+// Code is the SQLite (extended) result code.
+func (e *sqliteError) Code() int { return e.code }
+
+// readConns is a Store's pool of readConns, opened on first use.
+type readConns struct {
+	mu     sync.Mutex
+	idle   []*readConn
+	max    int
+	closed bool
+}
+
+// errStoreClosed says a question was asked of a store already closed.
+var errStoreClosed = errors.New("the store is closed")
+
+// get returns an idle connection, or opens one to the store at location
+// with the page cache and memory map the store was opened with.
+func (p *readConns) get(location string, cacheKiB int, mmap bool) (*readConn, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errStoreClosed
+	}
+	if n := len(p.idle); n > 0 {
+		c := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return c, nil
+	}
+	p.mu.Unlock()
+	return openReadConn(location, cacheKiB, mmap)
+}
+
+// put returns c to the pool, or closes it when the pool is full.
+func (p *readConns) put(c *readConn) {
+	p.mu.Lock()
+	if !p.closed && len(p.idle) < p.max {
+		p.idle = append(p.idle, c)
+		c = nil
+	}
+	p.mu.Unlock()
+	if c != nil {
+		c.close()
+	}
+}
+
+// close closes every idle connection.
+func (p *readConns) close() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle, p.closed = nil, true
+	p.mu.Unlock()
+	for _, c := range idle {
+		c.close()
+	}
+}
+
+// openReadConn opens a readConn to an existing store file.
+func openReadConn(location string, cacheKiB int, mmap bool) (*readConn, error) {
+	c := &readConn{tls: libc.NewTLS()}
+	name, err := libc.CString("file:" + uriPath(location))
+	if err != nil {
+		c.tls.Close()
+		return nil, err
+	}
+	defer libc.Xfree(c.tls, name)
+	pdb := libc.Xmalloc(c.tls, 8)
+	if pdb == 0 {
+		c.tls.Close()
+		return nil, &sqliteError{code: sqlite3.SQLITE_NOMEM, msg: "opening a connection: out of memory"}
+	}
+	defer libc.Xfree(c.tls, pdb)
+	// SQLite sets *pdb, to a handle or to NULL, whatever the outcome;
+	// the handle holds the error message.
+	rc := sqlite3.Xsqlite3_open_v2(c.tls, name, pdb, sqlite3.SQLITE_OPEN_READWRITE|sqlite3.SQLITE_OPEN_NOMUTEX|sqlite3.SQLITE_OPEN_URI, 0)
+	c.db = libc.AtomicLoadPUintptr(pdb)
+	if rc != sqlite3.SQLITE_OK {
+		err := c.err(rc, "opening a connection")
+		c.close()
+		return nil, err
+	}
+	sqlite3.Xsqlite3_extended_result_codes(c.tls, c.db, 1)
+	if rc := sqlite3.Xsqlite3_busy_timeout(c.tls, c.db, 60000); rc != sqlite3.SQLITE_OK {
+		err := c.err(rc, "setting the busy timeout")
+		c.close()
+		return nil, err
+	}
+	pragmas := "PRAGMA query_only=1; PRAGMA temp_store=FILE; PRAGMA cache_size=-" + strconv.Itoa(cacheKiB) + ";"
+	if mmap {
+		pragmas += " PRAGMA mmap_size=" + strconv.FormatInt(mmapLimit, 10) + ";"
+	}
+	if err := c.exec(pragmas); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// exec runs statements that return no rows of interest.
+func (c *readConn) exec(sql string) error {
+	z, err := libc.CString(sql)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(c.tls, z)
+	if rc := sqlite3.Xsqlite3_exec(c.tls, c.db, z, 0, 0, 0); rc != sqlite3.SQLITE_OK {
+		return c.err(rc, "setting up a connection")
+	}
+	return nil
+}
+
+// close closes c.
+func (c *readConn) close() {
+	if c.db != 0 {
+		sqlite3.Xsqlite3_close_v2(c.tls, c.db)
+		c.db = 0
+	}
+	c.tls.Close()
+}
+
+// err is the error of result code rc, with the connection's message.
+func (c *readConn) err(rc int32, doing string) error {
+	msg := libc.GoString(sqlite3.Xsqlite3_errstr(c.tls, rc))
+	if c.db != 0 {
+		if m := libc.GoString(sqlite3.Xsqlite3_errmsg(c.tls, c.db)); m != "" && m != msg {
+			msg += ": " + m
+		}
+	}
+	return &sqliteError{code: int(rc), msg: fmt.Sprintf("%s: %s (%d)", doing, msg, rc)}
+}
+
+// sqliteRow is the current row of a statement on a readConn.
+type sqliteRow struct {
+	c     *readConn
+	stmt  uintptr
+	ncols int
+}
+
+func (r *sqliteRow) columns() int { return r.ncols }
+
+func (r *sqliteRow) integer(i int) (int64, error) {
+	if t := sqlite3.Xsqlite3_column_type(r.c.tls, r.stmt, int32(i)); t != sqlite3.SQLITE_INTEGER {
+		return 0, fmt.Errorf("%w: %s where an integer belongs", errColumnType, sqliteType(t))
+	}
+	return sqlite3.Xsqlite3_column_int64(r.c.tls, r.stmt, int32(i)), nil
+}
+
+func (r *sqliteRow) text(i int) (string, error) {
+	switch t := sqlite3.Xsqlite3_column_type(r.c.tls, r.stmt, int32(i)); t {
+	case sqlite3.SQLITE_TEXT, sqlite3.SQLITE_BLOB:
+	default:
+		return "", fmt.Errorf("%w: %s where text belongs", errColumnType, sqliteType(t))
+	}
+	p := sqlite3.Xsqlite3_column_text(r.c.tls, r.stmt, int32(i))
+	n := sqlite3.Xsqlite3_column_bytes(r.c.tls, r.stmt, int32(i))
+	if p == 0 || n <= 0 {
+		return "", nil
+	}
+	return string(libc.GoBytes(p, int(n))), nil
+}
+
+// sqliteType names an SQLite fundamental datatype, as errors give it.
+func sqliteType(t int32) string {
+	switch t {
+	case sqlite3.SQLITE_INTEGER:
+		return "an integer"
+	case sqlite3.SQLITE_FLOAT:
+		return "a real"
+	case sqlite3.SQLITE_TEXT:
+		return "text"
+	case sqlite3.SQLITE_BLOB:
+		return "a blob"
+	case sqlite3.SQLITE_NULL:
+		return "NULL"
+	}
+	return "type " + strconv.Itoa(int(t))
+}
+
+// each runs query with args (int64 or string) and calls fn with each row;
+// it checks ctx every 1,024 rows.
+func (c *readConn) each(ctx context.Context, query string, args []any, fn func(row rowValues) error) error {
+	z, err := libc.CString(query)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(c.tls, z)
+	pstmt := libc.Xmalloc(c.tls, 8)
+	if pstmt == 0 {
+		return &sqliteError{code: sqlite3.SQLITE_NOMEM, msg: "preparing a query: out of memory"}
+	}
+	defer libc.Xfree(c.tls, pstmt)
+	// SQLite sets *pstmt, to NULL on an error or an empty query.
+	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, z, -1, pstmt, 0); rc != sqlite3.SQLITE_OK {
+		return c.err(rc, "preparing a query")
+	}
+	stmt := libc.AtomicLoadPUintptr(pstmt)
+	if stmt == 0 {
+		return fmt.Errorf("preparing a query: no statement in %q", query)
+	}
+	defer sqlite3.Xsqlite3_finalize(c.tls, stmt)
+	if want := int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, stmt)); want != len(args) {
+		return fmt.Errorf("a query of %d parameters given %d arguments", want, len(args))
+	}
+	for i, a := range args {
+		var rc int32
+		switch v := a.(type) {
+		case int64:
+			rc = sqlite3.Xsqlite3_bind_int64(c.tls, stmt, int32(i+1), v)
+		case int:
+			rc = sqlite3.Xsqlite3_bind_int64(c.tls, stmt, int32(i+1), int64(v))
+		case string:
+			p, err := libc.CString(v)
+			if err != nil {
+				return err
+			}
+			// SQLITE_TRANSIENT: SQLite copies the text before it returns.
+			rc = sqlite3.Xsqlite3_bind_text(c.tls, stmt, int32(i+1), p, int32(len(v)), sqlite3.SQLITE_TRANSIENT)
+			libc.Xfree(c.tls, p)
+		default:
+			return fmt.Errorf("cannot bind an argument of type %T", a)
+		}
+		if rc != sqlite3.SQLITE_OK {
+			return c.err(rc, "binding an argument")
+		}
+	}
+	row := &sqliteRow{c: c, stmt: stmt, ncols: int(sqlite3.Xsqlite3_column_count(c.tls, stmt))}
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		switch rc := sqlite3.Xsqlite3_step(c.tls, stmt); rc {
+		case sqlite3.SQLITE_ROW:
+			if err := fn(row); err != nil {
+				return err
+			}
+		case sqlite3.SQLITE_DONE:
+			return nil
+		default:
+			return c.err(rc, "reading rows")
+		}
+	}
+}
