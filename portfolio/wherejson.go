@@ -14,7 +14,7 @@ import (
 )
 
 // matchChunk matches are appended per piece of an answer, JSON or text.
-const matchChunk = 1024
+const matchChunk = 256
 
 // WriteJSON writes r byte for byte as sbom.WriteJSON does, with its
 // matches encoded in pieces on every core and written in order: an
