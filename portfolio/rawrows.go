@@ -25,17 +25,22 @@ type rowValues interface {
 // next row overwrites.
 func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(row rowValues) error) error {
 	if s.d.name == "sqlite" {
-		c, err := s.reads.get(s.location, s.cacheKiB(), s.reading)
+		c, err := s.reads.get(ctx, s.location, s.cacheKiB(), s.reading)
 		if err != nil {
 			return err
 		}
+		reuse := false
+		defer func() {
+			// A connection that failed (or whose fn panicked) is not
+			// used again; a cancelled question leaves it sound.
+			if reuse {
+				s.reads.put(c)
+			} else {
+				c.close()
+			}
+		}()
 		err = c.each(ctx, query, args, fn)
-		if err != nil && ctx.Err() == nil {
-			// A connection that failed is not used again.
-			c.close()
-			return err
-		}
-		s.reads.put(c)
+		reuse = err == nil || ctx.Err() != nil
 		return err
 	}
 	named := make([]driver.NamedValue, len(args))

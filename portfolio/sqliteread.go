@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -20,7 +22,9 @@ import (
 // map lookup (17% of where's CPU over a 100,000-SBOM store). A readConn
 // is opened SQLITE_OPEN_NOMUTEX and used by one goroutine at a time (the
 // pool below hands it out), which is what that mode asks of its caller.
-// It never writes: query_only is on.
+// It runs no statement that writes (query_only is on); as any connection
+// to a store in WAL mode, it keeps the shared-memory index, and the last
+// connection to close checkpoints the WAL into the store.
 type readConn struct {
 	tls *libc.TLS
 	db  uintptr
@@ -36,9 +40,6 @@ type sqliteError struct {
 
 func (e *sqliteError) Error() string { return e.msg }
 
-// Code is the SQLite (extended) result code.
-func (e *sqliteError) Code() int { return e.code }
-
 // readConns is a Store's pool of readConns, opened on first use.
 type readConns struct {
 	mu     sync.Mutex
@@ -52,7 +53,7 @@ var errStoreClosed = errors.New("the store is closed")
 
 // get returns an idle connection, or opens one to the store at location
 // with the page cache and memory map the store was opened with.
-func (p *readConns) get(location string, cacheKiB int, mmap bool) (*readConn, error) {
+func (p *readConns) get(ctx context.Context, location string, cacheKiB int, mmap bool) (*readConn, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -65,7 +66,7 @@ func (p *readConns) get(location string, cacheKiB int, mmap bool) (*readConn, er
 		return c, nil
 	}
 	p.mu.Unlock()
-	return openReadConn(location, cacheKiB, mmap)
+	return openReadConn(ctx, location, cacheKiB, mmap)
 }
 
 // put returns c to the pool, or closes it when the pool is full.
@@ -93,7 +94,7 @@ func (p *readConns) close() {
 }
 
 // openReadConn opens a readConn to an existing store file.
-func openReadConn(location string, cacheKiB int, mmap bool) (*readConn, error) {
+func openReadConn(ctx context.Context, location string, cacheKiB int, mmap bool) (*readConn, error) {
 	c := &readConn{tls: libc.NewTLS()}
 	name, err := libc.CString("file:" + uriPath(location))
 	if err != nil {
@@ -117,30 +118,30 @@ func openReadConn(location string, cacheKiB int, mmap bool) (*readConn, error) {
 		return nil, err
 	}
 	sqlite3.Xsqlite3_extended_result_codes(c.tls, c.db, 1)
-	if rc := sqlite3.Xsqlite3_busy_timeout(c.tls, c.db, 60000); rc != sqlite3.SQLITE_OK {
-		err := c.err(rc, "setting the busy timeout")
-		c.close()
-		return nil, err
-	}
 	pragmas := "PRAGMA query_only=1; PRAGMA temp_store=FILE; PRAGMA cache_size=-" + strconv.Itoa(cacheKiB) + ";"
 	if mmap {
 		pragmas += " PRAGMA mmap_size=" + strconv.FormatInt(mmapLimit, 10) + ";"
 	}
-	if err := c.exec(pragmas); err != nil {
+	if err := c.exec(ctx, pragmas); err != nil {
 		c.close()
 		return nil, err
 	}
 	return c, nil
 }
 
-// exec runs statements that return no rows of interest.
-func (c *readConn) exec(sql string) error {
+// exec runs statements that return no rows of interest, and may be run
+// again: a lock another connection holds is waited for.
+func (c *readConn) exec(ctx context.Context, sql string) error {
 	z, err := libc.CString(sql)
 	if err != nil {
 		return err
 	}
 	defer libc.Xfree(c.tls, z)
-	if rc := sqlite3.Xsqlite3_exec(c.tls, c.db, z, 0, 0, 0); rc != sqlite3.SQLITE_OK {
+	rc, err := waitFor(ctx, func() int32 { return sqlite3.Xsqlite3_exec(c.tls, c.db, z, 0, 0, 0) })
+	if err != nil {
+		return err
+	}
+	if rc != sqlite3.SQLITE_OK {
 		return c.err(rc, "setting up a connection")
 	}
 	return nil
@@ -213,28 +214,104 @@ func sqliteType(t int32) string {
 	return "type " + strconv.Itoa(int(t))
 }
 
-// each runs query with args (int64 or string) and calls fn with each row;
-// it checks ctx every 1,024 rows.
+// busyWait bounds how long a readConn waits for a lock another connection
+// holds, as the busy timeout of the store's other connections does. The
+// wait is sovcheck's (a readConn's busy timeout is SQLite's default, 0),
+// so that a cancelled question stops waiting.
+const busyWait = time.Minute
+
+// each runs query, one statement, with args (int64, int or string) and
+// calls fn with each row. A cancelled ctx interrupts the statement, also
+// while SQLite works before the first row, and ends a wait for a lock.
 func (c *readConn) each(ctx context.Context, query string, args []any, fn func(row rowValues) error) error {
-	z, err := libc.CString(query)
+	stop := c.interruptWhenDone(ctx)
+	defer stop()
+	stmt, err := c.prepare(ctx, query)
 	if err != nil {
 		return err
 	}
-	defer libc.Xfree(c.tls, z)
-	pstmt := libc.Xmalloc(c.tls, 8)
-	if pstmt == 0 {
-		return &sqliteError{code: sqlite3.SQLITE_NOMEM, msg: "preparing a query: out of memory"}
-	}
-	defer libc.Xfree(c.tls, pstmt)
-	// SQLite sets *pstmt, to NULL on an error or an empty query.
-	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, z, -1, pstmt, 0); rc != sqlite3.SQLITE_OK {
-		return c.err(rc, "preparing a query")
-	}
-	stmt := libc.AtomicLoadPUintptr(pstmt)
-	if stmt == 0 {
-		return fmt.Errorf("preparing a query: no statement in %q", query)
-	}
 	defer sqlite3.Xsqlite3_finalize(c.tls, stmt)
+	if err := c.bind(stmt, args); err != nil {
+		return err
+	}
+	row := &sqliteRow{c: c, stmt: stmt, ncols: int(sqlite3.Xsqlite3_column_count(c.tls, stmt))}
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		var rc int32
+		if n == 0 {
+			// A reader waits for a lock only as its read transaction
+			// begins, at the first step.
+			rc, err = waitFor(ctx, func() int32 {
+				rc := sqlite3.Xsqlite3_step(c.tls, stmt)
+				if rc&0xff == sqlite3.SQLITE_BUSY {
+					sqlite3.Xsqlite3_reset(c.tls, stmt)
+				}
+				return rc
+			})
+			if err != nil {
+				return err
+			}
+		} else {
+			rc = sqlite3.Xsqlite3_step(c.tls, stmt)
+		}
+		switch rc {
+		case sqlite3.SQLITE_ROW:
+			if err := fn(row); err != nil {
+				return err
+			}
+		case sqlite3.SQLITE_DONE:
+			return nil
+		default:
+			if err := ctx.Err(); err != nil {
+				return err // interrupted
+			}
+			return c.err(rc, "reading rows")
+		}
+	}
+}
+
+// prepare compiles query, which must be one statement.
+func (c *readConn) prepare(ctx context.Context, query string) (uintptr, error) {
+	if strings.IndexByte(query, 0) >= 0 {
+		return 0, errors.New("preparing a query: it holds a NUL byte")
+	}
+	z, err := libc.CString(query)
+	if err != nil {
+		return 0, err
+	}
+	defer libc.Xfree(c.tls, z)
+	out := libc.Xmalloc(c.tls, 16) // the statement, then the rest of the text
+	if out == 0 {
+		return 0, &sqliteError{code: sqlite3.SQLITE_NOMEM, msg: "preparing a query: out of memory"}
+	}
+	defer libc.Xfree(c.tls, out)
+	// SQLite sets the statement, to NULL on an error or an empty query,
+	// and where the text it compiled ends. Reading the schema takes a
+	// lock, which another connection may hold.
+	rc, err := waitFor(ctx, func() int32 { return sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, z, -1, out, out+8) })
+	if err != nil {
+		return 0, err
+	}
+	if rc != sqlite3.SQLITE_OK {
+		return 0, c.err(rc, "preparing a query")
+	}
+	stmt := libc.AtomicLoadPUintptr(out)
+	if stmt == 0 {
+		return 0, fmt.Errorf("preparing a query: no statement in %q", query)
+	}
+	if rest := query[libc.AtomicLoadPUintptr(out+8)-z:]; strings.TrimSpace(rest) != "" {
+		sqlite3.Xsqlite3_finalize(c.tls, stmt)
+		return 0, fmt.Errorf("preparing a query: more than one statement (%q after the first)", rest)
+	}
+	return stmt, nil
+}
+
+// bind binds args to stmt's parameters, which must be as many.
+func (c *readConn) bind(stmt uintptr, args []any) error {
 	if want := int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, stmt)); want != len(args) {
 		return fmt.Errorf("a query of %d parameters given %d arguments", want, len(args))
 	}
@@ -260,22 +337,49 @@ func (c *readConn) each(ctx context.Context, query string, args []any, fn func(r
 			return c.err(rc, "binding an argument")
 		}
 	}
-	row := &sqliteRow{c: c, stmt: stmt, ncols: int(sqlite3.Xsqlite3_column_count(c.tls, stmt))}
-	for n := 0; ; n++ {
-		if n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+	return nil
+}
+
+// interruptWhenDone interrupts c's statement once ctx is done; stop ends
+// that, and waits for an interrupt under way, so that none reaches the
+// connection after it is handed on or closed. An interrupt that comes
+// between two statements is dropped by SQLite when the next one starts.
+func (c *readConn) interruptWhenDone(ctx context.Context) (stop func()) {
+	if ctx.Done() == nil {
+		return func() {}
+	}
+	db := c.db
+	done := make(chan struct{})
+	stopAfter := context.AfterFunc(ctx, func() {
+		defer close(done)
+		// sqlite3_interrupt may be called from any thread; it needs a
+		// TLS of its own.
+		tls := libc.NewTLS()
+		defer tls.Close()
+		sqlite3.Xsqlite3_interrupt(tls, db)
+	})
+	return func() {
+		if !stopAfter() {
+			<-done
 		}
-		switch rc := sqlite3.Xsqlite3_step(c.tls, stmt); rc {
-		case sqlite3.SQLITE_ROW:
-			if err := fn(row); err != nil {
-				return err
-			}
-		case sqlite3.SQLITE_DONE:
-			return nil
-		default:
-			return c.err(rc, "reading rows")
+	}
+}
+
+// waitFor calls try until it returns anything but SQLITE_BUSY, waiting a
+// little longer each time, for at most busyWait or until ctx is done.
+func waitFor(ctx context.Context, try func() int32) (int32, error) {
+	deadline := time.Now().Add(busyWait)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		rc := try()
+		if rc&0xff != sqlite3.SQLITE_BUSY || !time.Now().Before(deadline) {
+			return rc, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return rc, ctx.Err()
+		case <-t.C:
 		}
 	}
 }

@@ -2,9 +2,17 @@ package portfolio
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/sovcheck/sovcheck/internal/reason"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -39,7 +47,9 @@ func TestReadConnSettings(t *testing.T) {
 		{rd, "mmap_size", mmapLimit}, {st, "mmap_size", 0},
 		{rd, "cache_size", -readingCacheKiB}, {st, "cache_size", -writingCacheKiB},
 		{rd, "query_only", 1}, {st, "query_only", 1},
-		{rd, "busy_timeout", 60000},
+		{rd, "temp_store", 1}, {st, "temp_store", 1},
+		// The wait for a lock is sovcheck's (TestReadConnWaitsForLock).
+		{rd, "busy_timeout", 0},
 	} {
 		if n := pragma(c.st, c.pragma); n != c.want {
 			t.Errorf("%s (reading %v): %d, want %d", c.pragma, c.st.reading, n, c.want)
@@ -52,6 +62,16 @@ func TestReadConnSettings(t *testing.T) {
 	}
 	if r := where(t, rd, "", "src:xz", ""); len(r.Matches) == 0 {
 		t.Error("after the refused delete: no match")
+	}
+	// The connection has no mutex of its own (SQLITE_OPEN_NOMUTEX), the
+	// point of a readConn; the driver's connections have one.
+	c, err := openReadConn(context.Background(), location, readingCacheKiB, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	if m := sqlite3.Xsqlite3_db_mutex(c.tls, c.db); m != 0 {
+		t.Errorf("a read connection has a mutex (%#x)", m)
 	}
 }
 
@@ -126,5 +146,186 @@ func TestReadConnPathEscaping(t *testing.T) {
 		if r := where(t, st, "", "src:xz", ""); len(r.Matches) != 0 {
 			t.Errorf("%s: %d matches in an empty store", name, len(r.Matches))
 		}
+	}
+}
+
+// A query is one statement: a second one, or a NUL byte that would end
+// the text SQLite reads early, is refused rather than dropped.
+func TestReadConnOneStatement(t *testing.T) {
+	st, _ := filledStore(t)
+	for _, q := range []string{`SELECT 1; SELECT x FROM nowhere`, "SELECT 1\x00 WHERE 0", `SELECT 1; SELECT 2`} {
+		err := st.eachRow(context.Background(), q, nil, func(rowValues) error {
+			t.Errorf("%q: a row was read", q)
+			return nil
+		})
+		if err == nil {
+			t.Errorf("%q: no error", q)
+		}
+	}
+	// The twin: one statement with a trailing semicolon and spaces.
+	n := 0
+	if err := st.eachRow(context.Background(), "SELECT 1; \n", nil, func(rowValues) error { n++; return nil }); err != nil || n != 1 {
+		t.Errorf("one statement: %d rows, %v", n, err)
+	}
+}
+
+// A statement that works long before its first row is interrupted when
+// its question is cancelled; its twin, bounded and not cancelled, ends.
+func TestReadConnInterrupted(t *testing.T) {
+	st, _ := filledStore(t)
+	const count = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c%s) SELECT max(x) FROM c`
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	// Counting to 10^8 takes tens of seconds.
+	err := st.eachRow(ctx, strings.ReplaceAll(count, "%s", " WHERE x < 100000000"), nil, func(rowValues) error { return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Errorf("long statement, cancelled: %v after %v, want the deadline within 5 s", err, time.Since(start))
+	}
+	var max int64
+	err = st.eachRow(context.Background(), strings.ReplaceAll(count, "%s", " WHERE x < 100000"), nil, func(r rowValues) error {
+		var err error
+		max, err = r.integer(0)
+		return err
+	})
+	if err != nil || max != 100000 {
+		t.Errorf("bounded statement: %d, %v", max, err)
+	}
+	// The interrupted connection was kept, and reads as before.
+	if err := st.eachRow(context.Background(), `SELECT 1`, nil, func(rowValues) error { return nil }); err != nil {
+		t.Errorf("after the interrupt: %v", err)
+	}
+}
+
+// A question waits while another connection holds the store, and reads
+// once it lets go; cancelled, it stops waiting.
+func TestReadConnWaitsForLock(t *testing.T) {
+	st, location := filledStore(t)
+	st.Close()
+	rd, err := Open(context.Background(), location, ForReading())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	// The store in WAL mode can be held only when no other connection
+	// has it open: the driver's idle connections are let go, and where's
+	// own open only when asked.
+	rd.db.SetMaxIdleConns(0)
+	hold := func() *sql.DB {
+		db, err := sql.Open("sqlite", "file:"+uriPath(location)+"?_pragma=locking_mode(EXCLUSIVE)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		if _, err := db.Exec(`BEGIN EXCLUSIVE; CREATE TABLE held (x); ROLLBACK`); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	q, _ := NewQuery("", "src:xz", "", false)
+
+	db := hold()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	start := time.Now()
+	_, err = rd.Where(ctx, q)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || reason.CodeOf(err, "") != "" || time.Since(start) > 5*time.Second {
+		t.Errorf("store held, question cancelled: %v after %v, want the deadline within 5 s", err, time.Since(start))
+	}
+
+	time.AfterFunc(300*time.Millisecond, func() { db.Close() })
+	start = time.Now()
+	r, err := rd.Where(context.Background(), q)
+	if err != nil || len(r.Matches) == 0 || time.Since(start) < 250*time.Millisecond {
+		t.Errorf("store held for 300 ms: %v after %v, want the answer after the wait", err, time.Since(start))
+	}
+	db.Close()
+}
+
+// Reading through where's connections, a damaged index page makes the
+// store corrupt, and a store file removed after it was opened makes it
+// unavailable; the twin, undamaged, answers.
+func TestReadConnFailures(t *testing.T) {
+	ctx := context.Background()
+	st, location := filledStore(t)
+	root, pageSize := rootPage(t, st, "components_where")
+	st.Close()
+	q, _ := NewQuery("", "src:xz", "", false)
+	ask := func() error {
+		rd, err := Open(ctx, location, ForReading())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rd.Close()
+		_, err = rd.Where(ctx, q)
+		return err
+	}
+	if err := ask(); err != nil {
+		t.Fatalf("undamaged: %v", err)
+	}
+	overwritePage(t, location, root, pageSize)
+	if err := ask(); reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt || !strings.Contains(err.Error(), "malformed") {
+		t.Errorf("damaged where-used index: %v, want %s (malformed)", err, reason.PortfolioStoreCorrupt)
+	}
+
+	_, location = filledStore(t)
+	rd, err := Open(ctx, location, ForReading())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	for _, f := range []string{location, location + "-wal", location + "-shm"} {
+		os.Remove(f)
+	}
+	if _, err := rd.Where(ctx, q); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable {
+		t.Errorf("store removed after it was opened: %v, want %s", err, reason.PortfolioStoreUnavailable)
+	}
+}
+
+// Questions asked at once of one store, each read in parts, never share a
+// connection (a race detector does not see SQLite's memory): each answers
+// as the same question asked alone.
+func TestReadConnConcurrentQuestions(t *testing.T) {
+	st, _ := partsStore(t, 600)
+	st.whereParts = 4
+	ups := []string{"src:xz", "src:curl", "src:openssl", "src:zlib"}
+	want := map[string]*WhereResult{}
+	for _, up := range ups {
+		want[up] = where(t, st, "", up, "")
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, up := range ups {
+			wg.Go(func() {
+				q, _ := NewQuery("", up, "", false)
+				got, err := st.Where(context.Background(), q)
+				if err != nil || !reflect.DeepEqual(got.Matches, want[up].Matches) {
+					t.Errorf("%s asked at once with others: %v, or another answer", up, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+}
+
+// Closing the store while a question reads ends it cleanly: the
+// connection in use is closed after the question, not kept.
+func TestReadConnCloseDuringRead(t *testing.T) {
+	st, _ := filledStore(t)
+	n := 0
+	err := st.eachRow(context.Background(), `SELECT 1 UNION ALL SELECT 2`, nil, func(rowValues) error {
+		if n++; n == 1 {
+			st.Close()
+		}
+		return nil
+	})
+	if err != nil || n != 2 {
+		t.Errorf("closed during the read: %d rows, %v", n, err)
+	}
+	st.reads.mu.Lock()
+	idle := len(st.reads.idle)
+	st.reads.mu.Unlock()
+	if idle != 0 {
+		t.Errorf("%d connections kept after Close", idle)
 	}
 }

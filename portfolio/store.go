@@ -496,7 +496,9 @@ func contains(xs []string, x string) bool {
 // unless the store could not be reached at all.
 func (s *Store) classify(err error, doing string) error {
 	var re *reason.Error
-	if errors.As(err, &re) {
+	// A question cancelled, or asked of a store closed, says nothing of
+	// the store.
+	if errors.As(err, &re) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errStoreClosed) {
 		return err
 	}
 	if code, ok := sqliteCode(err); ok {

@@ -35,13 +35,7 @@ func filledStore(t *testing.T) (*Store, string) {
 func TestDamagedStoreIsCorrupt(t *testing.T) {
 	ctx := context.Background()
 	st, location := filledStore(t)
-	var root, pageSize int
-	if err := st.db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE name = 'meta'`).Scan(&root); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
-		t.Fatal(err)
-	}
+	root, pageSize := rootPage(t, st, "meta")
 	st.Close()
 	if _, err := os.Stat(location + "-wal"); err == nil {
 		t.Fatal("the write-ahead log outlived Close; the damage below would not be read")
@@ -51,6 +45,33 @@ func TestDamagedStoreIsCorrupt(t *testing.T) {
 	st = open(t, location)
 	st.Close()
 
+	b := overwritePage(t, location, root, pageSize)
+	_, err := Open(ctx, location)
+	if reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt || !strings.Contains(err.Error(), "malformed") {
+		t.Errorf("damaged meta page: %v, want %s (malformed)", err, reason.PortfolioStoreCorrupt)
+	}
+	if after, _ := os.ReadFile(location); !bytes.Equal(after, b) {
+		t.Error("opening a damaged store changed it")
+	}
+}
+
+// rootPage is the first page of table or index name in st, and the
+// store's page size.
+func rootPage(t *testing.T, st *Store, name string) (root, pageSize int) {
+	t.Helper()
+	if err := st.db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE name = ?`, name).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	return root, pageSize
+}
+
+// overwritePage fills page root of the closed store file at location
+// with garbage, and returns the file's new bytes.
+func overwritePage(t *testing.T, location string, root, pageSize int) []byte {
+	t.Helper()
 	b, err := os.ReadFile(location)
 	if err != nil {
 		t.Fatal(err)
@@ -59,13 +80,7 @@ func TestDamagedStoreIsCorrupt(t *testing.T) {
 	if err := os.WriteFile(location, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(ctx, location)
-	if reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt || !strings.Contains(err.Error(), "malformed") {
-		t.Errorf("damaged meta page: %v, want %s (malformed)", err, reason.PortfolioStoreCorrupt)
-	}
-	if after, _ := os.ReadFile(location); !bytes.Equal(after, b) {
-		t.Error("opening a damaged store changed it")
-	}
+	return b
 }
 
 // SQLite's sorter spills to temporary files only when temporary data is

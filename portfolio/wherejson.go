@@ -116,7 +116,7 @@ func (r *WhereResult) at(i int, scratch *Match, path []string) (*Match, []string
 }
 
 // AppendEach writes each match, in order, as appendOne appends it to a
-// buffer. The matches are taken in chunks of 1,024, each appended on a
+// buffer. The matches are taken in chunks of matchChunk, each appended on a
 // core of its own into a buffer of its own (appendOne must be safe to run
 // on several at once), and the chunks written in order: a streamed
 // answer's text is written at the speed of its JSON.

@@ -55,7 +55,12 @@ func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 	}
 	var last int64
 	if s.d.name == "sqlite" && n > 1 {
-		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM snapshots`).Scan(&last); err != nil {
+		err := s.eachRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM snapshots`, nil, func(row rowValues) error {
+			var err error
+			last, err = row.integer(0)
+			return err
+		})
+		if err != nil {
 			return nil, s.classify(err, "querying")
 		}
 	}

@@ -261,8 +261,8 @@ func TestWhereStreamSameAnswer(t *testing.T) {
 	}
 }
 
-// A cancelled question stops reading rows (the driver does not look at
-// the context while it reads); its twin, not cancelled, reads them all.
+// A cancelled question stops reading rows (eachRow looks at the context
+// every 1,024 rows); its twin, not cancelled, reads them all.
 func TestEachRowStopsWhenCancelled(t *testing.T) {
 	st, _ := partsStore(t, 600)
 	count := func(cancelAt int) (int, error) {
