@@ -172,6 +172,7 @@ type sqliteRow struct {
 	c     *readConn
 	stmt  uintptr
 	ncols int
+	last  []string // per column, the text it held last
 }
 
 func (r *sqliteRow) columns() int { return r.ncols }
@@ -194,7 +195,14 @@ func (r *sqliteRow) text(i int) (string, error) {
 	if p == 0 || n <= 0 {
 		return "", nil
 	}
-	return string(libc.GoBytes(p, int(n))), nil
+	// The same text as the row before (a version, a date, a grade held
+	// by many rows in a row) is that row's string, not a copy.
+	b := libc.GoBytes(p, int(n))
+	if last := r.last[i]; last == string(b) {
+		return last, nil
+	}
+	r.last[i] = string(b)
+	return r.last[i], nil
 }
 
 // sqliteType names an SQLite fundamental datatype, as errors give it.
@@ -234,7 +242,8 @@ func (c *readConn) each(ctx context.Context, query string, args []any, fn func(r
 	if err := c.bind(stmt, args); err != nil {
 		return err
 	}
-	row := &sqliteRow{c: c, stmt: stmt, ncols: int(sqlite3.Xsqlite3_column_count(c.tls, stmt))}
+	ncols := int(sqlite3.Xsqlite3_column_count(c.tls, stmt))
+	row := &sqliteRow{c: c, stmt: stmt, ncols: ncols, last: make([]string, ncols)}
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 
@@ -327,5 +328,27 @@ func TestReadConnCloseDuringRead(t *testing.T) {
 	st.reads.mu.Unlock()
 	if idle != 0 {
 		t.Errorf("%d connections kept after Close", idle)
+	}
+}
+
+// A text column holding the same value as in the row before gives the
+// same string, not a copy; any other value is read as it is. (Go keeps
+// every one-byte string in one table: the values are longer.)
+func TestReadConnRepeatedText(t *testing.T) {
+	st, _ := filledStore(t)
+	var got []string
+	err := st.eachRow(context.Background(), `SELECT column1 FROM (VALUES ('aa'), ('aa'), ('bb'), ('aa'), (''), ('aa'), ('aab'))`, nil, func(r rowValues) error {
+		s, err := r.text(0)
+		got = append(got, s)
+		return err
+	})
+	if err != nil || !reflect.DeepEqual(got, []string{"aa", "aa", "bb", "aa", "", "aa", "aab"}) {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	if unsafe.StringData(got[0]) != unsafe.StringData(got[1]) {
+		t.Error("the repeated value was copied")
+	}
+	if unsafe.StringData(got[1]) == unsafe.StringData(got[3]) {
+		t.Error("a value after another was taken from two rows before")
 	}
 }
