@@ -209,9 +209,10 @@ func TestReadConnWaitsForLock(t *testing.T) {
 	}
 	defer rd.Close()
 	// The store in WAL mode can be held only when no other connection
-	// has it open: the driver's idle connections are let go, and where's
-	// own open only when asked.
+	// has it open: the idle connections (Open's own included) are let go,
+	// and where's open again when asked.
 	rd.db.SetMaxIdleConns(0)
+	dropIdle(rd)
 	hold := func() *sql.DB {
 		db, err := sql.Open("sqlite", "file:"+uriPath(location)+"?_pragma=locking_mode(EXCLUSIVE)")
 		if err != nil {
@@ -226,8 +227,15 @@ func TestReadConnWaitsForLock(t *testing.T) {
 	q, _ := NewQuery("", "src:xz", "", false)
 
 	db := hold()
+	// Opening it to be read waits as well, and stops when cancelled.
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	start := time.Now()
+	if _, err := Open(ctx, location, ForReading()); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Errorf("store held, opened to be read, cancelled: %v after %v, want the deadline within 5 s", err, time.Since(start))
+	}
+	cancel()
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	start = time.Now()
 	_, err = rd.Where(ctx, q)
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) || reason.CodeOf(err, "") != "" || time.Since(start) > 5*time.Second {
@@ -275,6 +283,9 @@ func TestReadConnFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rd.Close()
+	// A connection open before the removal still reads the file (Open
+	// left one idle); a new one cannot open it.
+	dropIdle(rd)
 	for _, f := range []string{location, location + "-wal", location + "-shm"} {
 		os.Remove(f)
 	}
@@ -350,5 +361,17 @@ func TestReadConnRepeatedText(t *testing.T) {
 	}
 	if unsafe.StringData(got[1]) == unsafe.StringData(got[3]) {
 		t.Error("a value after another was taken from two rows before")
+	}
+}
+
+// dropIdle closes st's idle read connections, so that the next question
+// opens one.
+func dropIdle(st *Store) {
+	st.reads.mu.Lock()
+	idle := st.reads.idle
+	st.reads.idle = nil
+	st.reads.mu.Unlock()
+	for _, c := range idle {
+		c.close()
 	}
 }

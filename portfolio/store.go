@@ -184,13 +184,26 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		}
 		// Each connection has its own page cache: keep them open.
 		s.db.SetMaxIdleConns(runtime.GOMAXPROCS(0) + 2)
+		// A store of this schema opened to be read is checked on where's
+		// own connection, which then answers: a where opens no connection
+		// of the driver (each sets itself up and reads the schema again).
+		if c.reading {
+			current, err := s.currentSchema(ctx)
+			if err != nil {
+				s.Close()
+				return nil, s.classify(err, "opening")
+			}
+			if current {
+				return s, nil
+			}
+		}
 		if err := s.pingSQLite(ctx); err != nil {
-			s.db.Close()
+			s.Close()
 			return nil, err
 		}
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -389,6 +402,29 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	s.log.Info("portfolio store schema", "store", s.Location(), "from", version, "to", schemaVersion)
 	return nil
+}
+
+// currentSchema reports whether an SQLite store is of this sovcheck's
+// schema and has its where-used indexes, as migrate's first check finds,
+// read in one statement on a readConn. Any other answer or error leaves
+// the whole check (pingSQLite, migrate) to say why, or to upgrade; only
+// a wait for a lock that ran out, or a cancelled open, is returned (the
+// whole check would wait again).
+func (s *Store) currentSchema(ctx context.Context) (bool, error) {
+	names := make([]any, len(componentIndexes))
+	for i, ix := range componentIndexes {
+		names[i] = ix.name
+	}
+	var format, schema string
+	var indexes int
+	err := s.eachRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'format'), (SELECT value FROM meta WHERE key = 'schema'),
+		(SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (`+list("?", len(names))+`))`, names, func(row rowValues) error {
+		return scanRow(row, &format, &schema, &indexes)
+	})
+	if code, _ := sqliteCode(err); code&0xff == sqlite3.SQLITE_BUSY || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false, err
+	}
+	return err == nil && format == storeFormat && schema == strconv.Itoa(schemaVersion) && indexes >= len(componentIndexes), nil
 }
 
 // ensureIndexes builds the where-used indexes that an older sovcheck's

@@ -360,6 +360,42 @@ func TestOpenBuildsMissingIndex(t *testing.T) {
 	}
 }
 
+// A store of this schema opened to be read answers where without a
+// connection of the driver; its twin, a store missing its where-used
+// index, opened to be read, goes the whole way and gets the index back.
+func TestForReadingCheckedOnReadConn(t *testing.T) {
+	st, location := filledStore(t)
+	before := where(t, st, "", "src:xz", "")
+	st.Close()
+	rd, err := Open(context.Background(), location, ForReading())
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := where(t, rd, "", "src:xz", "")
+	if n := rd.db.Stats().OpenConnections; n != 0 || !sameJSON(before, after) {
+		t.Errorf("current store: %d driver connections opened, where differs: %v", n, !sameJSON(before, after))
+	}
+	rd.Close()
+
+	st = open(t, location)
+	if _, err := st.db.Exec(`DROP INDEX components_where`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	rd, err = Open(context.Background(), location, ForReading())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var n int
+	if err := rd.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'components_where'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("store missing its index, opened to be read: %d indexes, %v; want it built", n, err)
+	}
+	if after := where(t, rd, "", "src:xz", ""); !sameJSON(before, after) {
+		t.Error("store missing its index: where differs")
+	}
+}
+
 // Terms and identities get their ids both ways: returned by the insert
 // that adds them (a first load), and looked up when a new writer, with
 // an empty cache, meets those already stored. Every component then
