@@ -66,10 +66,14 @@ calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 # stdout to OUT. CPU seconds (user + system) say what the run costs when
 # other work shares the cores.
 timed() {
-	local out=$1
+	local out=$1 t0 t1
 	shift
-	/usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" >"$out"
-	awk '{ printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$WORK/time"
+	# Wall time from bash's microsecond clock: /usr/bin/time's %e counts
+	# hundredths, too coarse for a where of 50 ms.
+	t0=$EPOCHREALTIME
+	/usr/bin/time -f '%M %U %S' -o "$WORK/time" "$@" >"$out"
+	t1=$EPOCHREALTIME
+	awk -v wall="$(calc "$t1 - $t0")" '{ printf "%.4f %.0f %.2f\n", wall, $1 / 1024, $2 + $3 }' "$WORK/time"
 }
 
 # best OUT CMD... prints the fastest "WALL RSS" of $RUNS runs.
@@ -89,21 +93,28 @@ printf 'starting the binary (sovcheck --version, best of %d): %.0f ms; where_ms 
 printf '%-8s %8s %8s %8s %8s %12s %9s %10s %12s %8s %9s\n' SBOMS add_s SBOMs/s x_target cpu_s SBOMs/cpu_s peak_MiB comps B/component readd_s where_ms
 # where_only N STORE measures where on a store kept from an earlier run:
 # the fastest and the median of $RUNS runs of each question, and of
-# BASELINE's when set.
+# BASELINE's when set, run by turns (this, baseline, this, ...) so that a
+# change in the machine's speed reaches both.
 where_only() {
-	local n=$1 store=$2 bin label upstream
+	local n=$1 store=$2 bin label upstream mid
+	mid=$(((RUNS + 1) / 2))
 	for upstream in src:src-0000 src:src-0019; do
-		for bin in "$SOVCHECK" ${BASELINE:+"$BASELINE"}; do
-			label=this
-			[ "$bin" = "${BASELINE:-}" ] && label=baseline
-			for _ in $(seq "$RUNS"); do
-				timed "$WORK/where-only.json" "$bin" portfolio where --store "$store" --upstream "$upstream" --format json
-			done | sort -n >"$WORK/wheres"
-			printf '  %s SBOMs (kept store), where --upstream %s, %s: best %.0f ms, median %.0f ms, %s CPU s (median), %s matches; runs: %s\n' \
-				"$n" "$upstream" "$label" "$(calc "$(head -1 "$WORK/wheres" | cut -d' ' -f1) * 1000")" \
-				"$(calc "$(sed -n "$(((RUNS + 1) / 2))p" "$WORK/wheres" | cut -d' ' -f1) * 1000")" \
-				"$(sed -n "$(((RUNS + 1) / 2))p" "$WORK/wheres" | cut -d' ' -f3)" "$(grep -c '"product":' "$WORK/where-only.json" || true)" \
-				"$(cut -d' ' -f1 "$WORK/wheres" | paste -sd' ')"
+		: >"$WORK/wheres-this"
+		: >"$WORK/wheres-baseline"
+		for _ in $(seq "$RUNS"); do
+			for bin in "$SOVCHECK" ${BASELINE:+"$BASELINE"}; do
+				label=this
+				[ "$bin" = "${BASELINE:-}" ] && label=baseline
+				timed "$WORK/where-only-$label.json" "$bin" portfolio where --store "$store" --upstream "$upstream" --format json >>"$WORK/wheres-$label"
+			done
+		done
+		for label in this ${BASELINE:+baseline}; do
+			sort -n -o "$WORK/wheres-$label" "$WORK/wheres-$label"
+			printf '  %s SBOMs (kept store), where --upstream %s, %s: best %.0f ms, median %.0f ms, %s CPU s (median), %s matches; runs (ms): %s\n' \
+				"$n" "$upstream" "$label" "$(calc "$(head -1 "$WORK/wheres-$label" | cut -d' ' -f1) * 1000")" \
+				"$(calc "$(sed -n "${mid}p" "$WORK/wheres-$label" | cut -d' ' -f1) * 1000")" \
+				"$(sed -n "${mid}p" "$WORK/wheres-$label" | cut -d' ' -f3)" "$(grep -c '"product":' "$WORK/where-only-$label.json" || true)" \
+				"$(awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 * 1000 }' "$WORK/wheres-$label")"
 		done
 	done
 }
