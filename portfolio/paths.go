@@ -111,8 +111,8 @@ func decodePath(buf []string, p, title, ref string) ([]string, error) {
 		return nil, nil
 	}
 	path := append(buf[:0], title)
-	if inner, ok := strings.CutPrefix(p, `["`); ok && strings.HasSuffix(inner, `"]`) && !strings.ContainsRune(inner, '\\') {
-		for name := range strings.SplitSeq(inner[:len(inner)-2], `","`) {
+	if names, ok := plainPath(p); ok {
+		for name := range strings.SplitSeq(names, `","`) {
 			path = append(path, name)
 		}
 		return append(path, ref), nil
@@ -124,9 +124,21 @@ func decodePath(buf []string, p, title, ref string) ([]string, error) {
 	return append(append(path, chain...), ref), nil
 }
 
+// plainPath is a stored path's names, between its first and last quote,
+// when none holds a backslash (the only escape character): split at
+// "," without a JSON decoder. decodePath and checkPath both take this
+// case first, so a path checkPath lets through decodes.
+func plainPath(p string) (string, bool) {
+	inner, ok := strings.CutPrefix(p, `["`)
+	if !ok || !strings.HasSuffix(inner, `"]`) || strings.ContainsRune(inner, '\\') {
+		return "", false
+	}
+	return inner[:len(inner)-2], true
+}
+
 // checkPath reports whether a stored path decodes, without making it.
 func checkPath(p string) error {
-	if inner, ok := strings.CutPrefix(p, `["`); ok && strings.HasSuffix(inner, `"]`) && !strings.ContainsRune(inner, '\\') {
+	if _, ok := plainPath(p); ok {
 		return nil
 	}
 	_, err := decodePath(nil, p, "", "")

@@ -25,7 +25,7 @@ type rowValues interface {
 // next row overwrites.
 func (s *Store) eachRow(ctx context.Context, query string, args []any, fn func(row rowValues) error) error {
 	if s.d.name == "sqlite" {
-		c, err := s.reads.get(ctx, s.location, s.cacheKiB(), s.reading)
+		c, err := s.reads.get(ctx)
 		if err != nil {
 			return err
 		}

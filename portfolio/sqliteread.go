@@ -42,18 +42,20 @@ func (e *sqliteError) Error() string { return e.msg }
 
 // readConns is a Store's pool of readConns, opened on first use.
 type readConns struct {
+	location string
+	pragmas  [][2]string // readingPragmas of the store
+	max      int         // idle connections kept
+
 	mu     sync.Mutex
 	idle   []*readConn
-	max    int
 	closed bool
 }
 
 // errStoreClosed says a question was asked of a store already closed.
 var errStoreClosed = errors.New("the store is closed")
 
-// get returns an idle connection, or opens one to the store at location
-// with the page cache and memory map the store was opened with.
-func (p *readConns) get(ctx context.Context, location string, cacheKiB int, mmap bool) (*readConn, error) {
+// get returns an idle connection, or opens one to the store.
+func (p *readConns) get(ctx context.Context) (*readConn, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -66,7 +68,7 @@ func (p *readConns) get(ctx context.Context, location string, cacheKiB int, mmap
 		return c, nil
 	}
 	p.mu.Unlock()
-	return openReadConn(ctx, location, cacheKiB, mmap)
+	return openReadConn(ctx, p.location, p.pragmas)
 }
 
 // put returns c to the pool, or closes it when the pool is full.
@@ -82,19 +84,29 @@ func (p *readConns) put(c *readConn) {
 	}
 }
 
-// close closes every idle connection.
+// close closes every idle connection, and the pool: a question asked
+// after is refused, a connection in use is closed when handed back.
 func (p *readConns) close() {
 	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.closeIdle()
+}
+
+// closeIdle closes every idle connection.
+func (p *readConns) closeIdle() {
+	p.mu.Lock()
 	idle := p.idle
-	p.idle, p.closed = nil, true
+	p.idle = nil
 	p.mu.Unlock()
 	for _, c := range idle {
 		c.close()
 	}
 }
 
-// openReadConn opens a readConn to an existing store file.
-func openReadConn(ctx context.Context, location string, cacheKiB int, mmap bool) (*readConn, error) {
+// openReadConn opens a readConn to an existing store file, with pragmas
+// (readingPragmas) set.
+func openReadConn(ctx context.Context, location string, pragmas [][2]string) (*readConn, error) {
 	c := &readConn{tls: libc.NewTLS()}
 	name, err := libc.CString("file:" + uriPath(location))
 	if err != nil {
@@ -118,11 +130,11 @@ func openReadConn(ctx context.Context, location string, cacheKiB int, mmap bool)
 		return nil, err
 	}
 	sqlite3.Xsqlite3_extended_result_codes(c.tls, c.db, 1)
-	pragmas := "PRAGMA query_only=1; PRAGMA temp_store=FILE; PRAGMA cache_size=-" + strconv.Itoa(cacheKiB) + ";"
-	if mmap {
-		pragmas += " PRAGMA mmap_size=" + strconv.FormatInt(mmapLimit, 10) + ";"
+	set := "PRAGMA query_only=1;"
+	for _, p := range pragmas {
+		set += " PRAGMA " + p[0] + "=" + p[1] + ";"
 	}
-	if err := c.exec(ctx, pragmas); err != nil {
+	if err := c.exec(ctx, set); err != nil {
 		c.close()
 		return nil, err
 	}

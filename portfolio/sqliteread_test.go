@@ -66,7 +66,7 @@ func TestReadConnSettings(t *testing.T) {
 	}
 	// The connection has no mutex of its own (SQLITE_OPEN_NOMUTEX), the
 	// point of a readConn; the driver's connections have one.
-	c, err := openReadConn(context.Background(), location, readingCacheKiB, true)
+	c, err := openReadConn(context.Background(), location, readingPragmas(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestReadConnWaitsForLock(t *testing.T) {
 	// has it open: the idle connections (Open's own included) are let go,
 	// and where's open again when asked.
 	rd.db.SetMaxIdleConns(0)
-	dropIdle(rd)
+	rd.reads.closeIdle()
 	hold := func() *sql.DB {
 		db, err := sql.Open("sqlite", "file:"+uriPath(location)+"?_pragma=locking_mode(EXCLUSIVE)")
 		if err != nil {
@@ -285,7 +285,7 @@ func TestReadConnFailures(t *testing.T) {
 	defer rd.Close()
 	// A connection open before the removal still reads the file (Open
 	// left one idle); a new one cannot open it.
-	dropIdle(rd)
+	rd.reads.closeIdle()
 	for _, f := range []string{location, location + "-wal", location + "-shm"} {
 		os.Remove(f)
 	}
@@ -361,17 +361,5 @@ func TestReadConnRepeatedText(t *testing.T) {
 	}
 	if unsafe.StringData(got[1]) == unsafe.StringData(got[3]) {
 		t.Error("a value after another was taken from two rows before")
-	}
-}
-
-// dropIdle closes st's idle read connections, so that the next question
-// opens one.
-func dropIdle(st *Store) {
-	st.reads.mu.Lock()
-	idle := st.reads.idle
-	st.reads.idle = nil
-	st.reads.mu.Unlock()
-	for _, c := range idle {
-		c.close()
 	}
 }

@@ -123,7 +123,6 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		}
 	}
 	s := &Store{location: location, log: c.log, now: c.now, reading: c.reading}
-	s.reads.max = runtime.GOMAXPROCS(0) + 2
 	var err error
 	if IsPostgres(location) {
 		s.d = postgresDialect
@@ -172,11 +171,11 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// (a migration, or ensureIndexes) would hold every component
 		// row's key at once (720 MiB at 9 million rows; 300 MiB with
 		// files).
-		cacheKiB := s.cacheKiB()
 		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointBytes/pageSize) + ")&_pragma=cache_size(-" + strconv.Itoa(cacheKiB) + ")&_pragma=temp_store(FILE)"
-		if c.reading {
-			dsn += "&_pragma=mmap_size(" + strconv.FormatInt(mmapLimit, 10) + ")"
+			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointBytes/pageSize) + ")"
+		pragmas := readingPragmas(c.reading)
+		for _, p := range pragmas {
+			dsn += "&_pragma=" + p[0] + "(" + p[1] + ")"
 		}
 		s.db, err = sql.Open("sqlite", dsn)
 		if err != nil {
@@ -184,6 +183,7 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		}
 		// Each connection has its own page cache: keep them open.
 		s.db.SetMaxIdleConns(runtime.GOMAXPROCS(0) + 2)
+		s.reads = readConns{location: location, pragmas: pragmas, max: runtime.GOMAXPROCS(0) + 2}
 		// A store of this schema opened to be read is checked on where's
 		// own connection, which then answers: a where opens no connection
 		// of the driver (each sets itself up and reads the schema again).
@@ -226,8 +226,7 @@ func (s *Store) pingSQLite(ctx context.Context) error {
 	deadline := time.Now().Add(sqliteBusyWait)
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 		err := s.db.PingContext(ctx)
-		var se *sqlite.Error
-		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+		if code, ok := sqliteCode(err); !ok || code&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
 			if err != nil {
 				return s.classify(err, "opening")
 			}
@@ -305,8 +304,7 @@ func createSQLite(ctx context.Context, location string) error {
 	}
 	defer db.Close()
 	_, err = db.ExecContext(ctx, `PRAGMA journal_mode = WAL`)
-	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
+	if code, ok := sqliteCode(err); ok && code&0xff == sqlite3.SQLITE_BUSY {
 		return nil
 	}
 	return err
@@ -318,12 +316,20 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// cacheKiB is the page cache of each of the store's SQLite connections.
-func (s *Store) cacheKiB() int {
-	if s.reading {
-		return readingCacheKiB
+// readingPragmas are the settings of every connection to an SQLite store
+// that bear on reading it, the driver's and where's own alike: the page
+// cache, temporary data in files and, for a store opened to be read, the
+// memory map.
+func readingPragmas(reading bool) [][2]string {
+	cacheKiB := writingCacheKiB
+	if reading {
+		cacheKiB = readingCacheKiB
 	}
-	return writingCacheKiB
+	p := [][2]string{{"cache_size", "-" + strconv.Itoa(cacheKiB)}, {"temp_store", "FILE"}}
+	if reading {
+		p = append(p, [2]string{"mmap_size", strconv.FormatInt(mmapLimit, 10)})
+	}
+	return p
 }
 
 // Location is where the store is, with any password removed.
@@ -411,20 +417,26 @@ func (s *Store) migrate(ctx context.Context) error {
 // a wait for a lock that ran out, or a cancelled open, is returned (the
 // whole check would wait again).
 func (s *Store) currentSchema(ctx context.Context) (bool, error) {
-	names := make([]any, len(componentIndexes))
-	for i, ix := range componentIndexes {
-		names[i] = ix.name
-	}
+	count, names := countIndexes()
 	var format, schema string
 	var indexes int
-	err := s.eachRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'format'), (SELECT value FROM meta WHERE key = 'schema'),
-		(SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (`+list("?", len(names))+`))`, names, func(row rowValues) error {
+	err := s.eachRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'format'), (SELECT value FROM meta WHERE key = 'schema'), (`+count+`)`, names, func(row rowValues) error {
 		return scanRow(row, &format, &schema, &indexes)
 	})
 	if code, _ := sqliteCode(err); code&0xff == sqlite3.SQLITE_BUSY || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false, err
 	}
 	return err == nil && format == storeFormat && schema == strconv.Itoa(schemaVersion) && indexes >= len(componentIndexes), nil
+}
+
+// countIndexes is the query that counts the where-used indexes an SQLite
+// store has, and its arguments.
+func countIndexes() (string, []any) {
+	names := make([]any, len(componentIndexes))
+	for i, ix := range componentIndexes {
+		names[i] = ix.name
+	}
+	return `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (` + list("?", len(names)) + `)`, names
 }
 
 // ensureIndexes builds the where-used indexes that an older sovcheck's
@@ -434,12 +446,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if s.d.name != "sqlite" {
 		return nil
 	}
-	names := make([]any, len(componentIndexes))
-	for i, ix := range componentIndexes {
-		names[i] = ix.name
-	}
+	count, names := countIndexes()
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (`+list("?", len(names))+`)`, names...).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, count, names...).Scan(&n); err != nil {
 		return s.classify(err, "reading the indexes of")
 	}
 	if n >= len(componentIndexes) {

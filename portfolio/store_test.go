@@ -264,7 +264,7 @@ func TestWhereMissingSnapshotIsCorrupt(t *testing.T) {
 	if err != nil || len(r.Matches) == 0 {
 		t.Fatalf("before the damage: %v, %d matches", err, len(r.Matches))
 	}
-	if _, err := st.db.Exec(`DELETE FROM snapshots WHERE id = ?`, r.Matches[0].snapshot); err != nil {
+	if _, err := st.db.Exec(`DELETE FROM snapshots WHERE digest = ?`, r.Matches[0].Digest); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Where(context.Background(), q); reason.CodeOf(err, "") != reason.PortfolioStoreCorrupt {

@@ -113,9 +113,6 @@ type Match struct {
 	Path []string `json:"path,omitempty"`
 	// Reason says why a match is undetermined.
 	Reason string `json:"reason,omitempty"`
-
-	snapshot int64
-	idx      int
 }
 
 // Title names the product snapshot of a match: product@version.
@@ -326,7 +323,7 @@ type hit struct {
 // read (setPaths).
 func (h *hit) fill(m *Match, path []string) []string {
 	*m = Match{Product: h.sn.product, ProductVersion: h.sn.version, Source: h.sn.source, Digest: h.sn.digest, AsOf: h.sn.asOf, Grade: h.sn.grade,
-		Component: h.id.name, Version: h.version, PURL: h.purl, Upstream: h.id.upstream, Reason: h.reason, snapshot: h.snapshot, idx: h.idx}
+		Component: h.id.name, Version: h.version, PURL: h.purl, Upstream: h.id.upstream, Reason: h.reason}
 	switch {
 	case h.parent == sbom.ParentRoot:
 		m.Path = append(path[:0], h.sn.title, m.ComponentRef())

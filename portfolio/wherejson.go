@@ -19,9 +19,11 @@ const matchChunk = 256
 // WriteJSON writes r byte for byte as sbom.WriteJSON does, with its
 // matches encoded in pieces on every core and written in order: an
 // upstream that 100,000 products hold is 259,225 matches, 140 MB of JSON,
-// which took as long to encode as to read from the store. Each value is
-// encoded by the JSON library with sbom.WriteJSON's options; only the
-// outer object's punctuation is written here.
+// which took as long to encode as to read from the store. The matches are
+// appended by appendMatch, which copies strings that need no escaping and
+// hands any other to the JSON library with sbom.WriteJSON's options
+// (TestWhereJSONSameBytes, FuzzMatchJSON); the other fields are encoded by
+// the library.
 func (r *WhereResult) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	err := r.writeJSON(bw)
@@ -104,7 +106,8 @@ func writeMatchList(w io.Writer, ms []*Match) error {
 }
 
 // matchAt gives match i of a list: made in scratch, with its path in
-// path's array, or one of its own.
+// path's array, or one of its own. A match made in scratch, and its path,
+// are overwritten by the next.
 type matchAt func(i int, scratch *Match, path []string) (*Match, []string)
 
 // at is r's matchAt, over its hits or its Matches.
@@ -119,7 +122,9 @@ func (r *WhereResult) at(i int, scratch *Match, path []string) (*Match, []string
 // buffer. The matches are taken in chunks of matchChunk, each appended on a
 // core of its own into a buffer of its own (appendOne must be safe to run
 // on several at once), and the chunks written in order: a streamed
-// answer's text is written at the speed of its JSON.
+// answer's text is written at the speed of its JSON. In a streamed answer
+// m, and m.Path, are valid only during the call: appendOne copies what it
+// keeps.
 func (r *WhereResult) AppendEach(w io.Writer, appendOne func(b []byte, m *Match) []byte) error {
 	return appendChunks(w, r.Len(), "", r.at, func(b []byte, m *Match) ([]byte, error) { return appendOne(b, m), nil })
 }

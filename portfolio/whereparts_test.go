@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -257,6 +258,22 @@ func TestWhereStreamSameAnswer(t *testing.T) {
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) || bytes.Count(a.Bytes(), []byte("\n")) != len(whole.Matches) {
 			t.Errorf("%+v: AppendEach of the streamed answer differs from Where's, or misses matches", c)
+		}
+	}
+}
+
+// A store of fewer segments than minPartSegments per part is read as one
+// part, whatever the cores; its twin, asked for three parts, reads three.
+func TestSmallStoreReadAsOnePart(t *testing.T) {
+	st, _ := partsStore(t, 600) // 3 segments
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	parts := 0
+	st.partsInTurn = func(int) { parts++ }
+	q, _ := NewQuery("", "src:xz", "", false)
+	for _, c := range []struct{ asked, want int }{{0, 0}, {3, 3}} {
+		st.whereParts, parts = c.asked, 0
+		if r, err := st.Where(context.Background(), q); err != nil || len(r.Matches) == 0 || parts != c.want {
+			t.Errorf("%d parts asked: %d read in turn (%v, %d matches), want %d", c.asked, parts, err, len(r.Matches), c.want)
 		}
 	}
 }

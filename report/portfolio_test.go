@@ -59,19 +59,20 @@ func TestWhereUsedText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Where used: pkg:deb/debian/xz-utils: 1 products, 1 components\n",
-		"    xz-utils@5.6.0\n    path: app@1.0 > liblzma5@5.6.0 > xz-utils@5.6.0\n",
+		"  app@1.0 (grade E, 2026-12-01, app.cdx.json)\n    xz-utils@5.6.0\n    path: app@1.0 > liblzma5@5.6.0 > xz-utils@5.6.0\n",
 		"Undetermined (1): the version could not be placed in the range\n  old: xz-utils@weird: not a Debian version\n",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text answer lacks %q:\n%s", want, out.String())
 		}
 	}
-	r.Matches[0].Path = nil
+	// Without a path, a product version or a component version.
+	r.Matches[0].Path, r.Matches[0].ProductVersion, r.Matches[0].Version = nil, "", ""
 	out.Reset()
 	if err := WriteWhereText(&out, r); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "path: (no path: the SBOM gives no dependency path from the product)") {
-		t.Errorf("a match without a path:\n%s", out.String())
+	if want := "  app (grade E, 2026-12-01, app.cdx.json)\n    xz-utils\n    path: (no path: the SBOM gives no dependency path from the product)\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("a match without a path or versions: want %q in\n%s", want, out.String())
 	}
 }
