@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sovcheck/sovcheck/internal/startheap"
 )
 
 var updateScripts = flag.Bool("update", false, "rewrite cmp golden files in scripts")
@@ -29,8 +31,11 @@ var interopDir, _ = filepath.Abs(filepath.Join("..", "..", "..", "shared", "inte
 const toolchainCacheEnv = "SOVCHECK_TEST_TOOLCHAIN_CACHE"
 
 func TestMain(m *testing.M) {
+	// The test process collects as before, at Go's default; a script's
+	// sovcheck runs with the command's settings, as main does.
+	startheap.Done(100)
 	testscript.Main(m, map[string]func(){
-		"sovcheck": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"sovcheck": func() { startCollector(); os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
 }
 

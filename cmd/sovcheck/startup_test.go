@@ -184,3 +184,53 @@ func compiles(e ast.Expr) bool {
 	})
 	return hit
 }
+
+// TestNoCollectionAtStart runs a release build of sovcheck ten times with
+// the collector's trace on: no collection may run before main
+// (internal/startheap). Without startheap, the init functions end near the
+// first heap goal and 4 runs in 10 collected, so ten runs with none would
+// be chance once in 160. Its twin, GOGC=1, shows that the trace is read and
+// that GOGC still wins once main has started: the first allocation after
+// main collects.
+func TestNoCollectionAtStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds sovcheck")
+	}
+	bin := filepath.Join(t.TempDir(), "sovcheck")
+	build := exec.Command("go", "build", "-trimpath", "-tags", releaseTags(t), "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var gcs []string
+	for range 10 {
+		gcs = append(gcs, traced(t, bin, "")...)
+	}
+	if len(gcs) > 0 {
+		t.Errorf("sovcheck version collected %d times in 10 runs, got:\n  %s\nwant no collection: a package now initialises before internal/startheap and allocates past the first heap goal, or startheap no longer turns the collector off",
+			len(gcs), strings.Join(gcs, "\n  "))
+	}
+	if gcs := traced(t, bin, "1"); len(gcs) == 0 {
+		t.Error("GOGC=1 sovcheck version: got no collection, want one after main: the trace is not read, or GOGC no longer wins")
+	}
+}
+
+// traced runs bin version with GODEBUG=gctrace=1 and GOGC=gogc and returns
+// the collector's trace lines.
+func traced(t *testing.T, bin, gogc string) []string {
+	t.Helper()
+	cmd := exec.Command(bin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1", "GOGC="+gogc, "GOMEMLIMIT=")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("sovcheck version (GOGC=%q): %v\n%s", gogc, err, stderr.String())
+	}
+	var gcs []string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(line, "gc ") {
+			gcs = append(gcs, line)
+		}
+	}
+	return gcs
+}

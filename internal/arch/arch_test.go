@@ -39,6 +39,7 @@ const (
 	oci        = "internal/oci"
 	buildinfo  = "internal/buildinfo"
 	atomicfile = "internal/atomicfile"
+	startheap  = "internal/startheap"
 	cmd        = "cmd/sovcheck"
 	anyButCmd  = "*" // development tools: anything but cmd/sovcheck
 )
@@ -65,6 +66,7 @@ var allowed = map[string][]string{
 	oci:        with(),
 	buildinfo:  {},
 	atomicfile: {},
+	startheap:  {},
 
 	// Evidence and checks.
 	"wasm":            with(),
@@ -84,7 +86,7 @@ var allowed = map[string][]string{
 
 	// Orchestration and the command line.
 	"verify": with("attest", "attest/layout", "attest/trustdoc", "rebuild", "sbom", "wasm", "policy", oci),
-	cmd:      with("verify", "report", "rebuild", "sbom", "portfolio", "data", "wasm"),
+	cmd:      with("verify", "report", "rebuild", "sbom", "portfolio", "data", "wasm", startheap),
 
 	// Fixture builders, for tests and development tools only.
 	"internal/sigstoretest": with(anchor, "attest"),
