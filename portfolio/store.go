@@ -34,9 +34,10 @@ type Store struct {
 	reading  bool // opened ForReading: never creates a store
 	// whereParts, when set, is the number of parts where reads a
 	// question in (0: one per core); partsInTurn, when set, makes the
-	// parts read one after another and is called after each (tests).
+	// parts read one after another and is called after each with its
+	// error, which it returns or replaces (tests).
 	whereParts  int
-	partsInTurn func(part int)
+	partsInTurn func(part int, err error) error
 	// reads are where's own SQLite connections (readConn).
 	reads readConns
 }

@@ -88,6 +88,9 @@ func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 		run := func() {
 			var err error
 			parts[i], err = s.readPart(ctx, q, s.sourceOf(q, first, end))
+			if s.partsInTurn != nil {
+				err = s.partsInTurn(i, err)
+			}
 			if err != nil {
 				cancel()
 			}
@@ -95,7 +98,6 @@ func (s *Store) readParts(ctx context.Context, q Query) ([]*wherePart, error) {
 		}
 		if s.partsInTurn != nil {
 			run()
-			s.partsInTurn(i)
 			continue
 		}
 		go run()

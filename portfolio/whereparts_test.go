@@ -66,13 +66,14 @@ func TestWherePartsSeeOneStore(t *testing.T) {
 	}
 	added := false
 	st.whereParts = 2
-	st.partsInTurn = func(part int) {
+	st.partsInTurn = func(part int, err error) error {
 		if part == 0 && !added {
 			added = true
 			if _, err := st.AddFiles(context.Background(), Ingest{Assessor: assessor(t, "2026-11-20")}, collect(t, next)); err != nil {
 				t.Fatal(err)
 			}
 		}
+		return err
 	}
 	got := where(t, st, "", "src:xz", "")
 	if !added {
@@ -268,13 +269,45 @@ func TestSmallStoreReadAsOnePart(t *testing.T) {
 	st, _ := partsStore(t, 600) // 3 segments
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	parts := 0
-	st.partsInTurn = func(int) { parts++ }
+	st.partsInTurn = func(_ int, err error) error { parts++; return err }
 	q, _ := NewQuery("", "src:xz", "", false)
 	for _, c := range []struct{ asked, want int }{{0, 0}, {3, 3}} {
 		st.whereParts, parts = c.asked, 0
 		if r, err := st.Where(context.Background(), q); err != nil || len(r.Matches) == 0 || parts != c.want {
 			t.Errorf("%d parts asked: %d read in turn (%v, %d matches), want %d", c.asked, parts, err, len(r.Matches), c.want)
 		}
+	}
+}
+
+// The first part to fail stops the others: a part read after it finds its
+// context cancelled, and the question fails with the first part's error,
+// not with a cancellation. Its twin, with no part failing, reads every part
+// to its end.
+func TestFirstFailingPartStopsTheOthers(t *testing.T) {
+	st, _ := partsStore(t, 600)
+	st.whereParts = 3
+	failed := errors.New("part 1 failed")
+	var got []error
+	st.partsInTurn = func(part int, err error) error {
+		got = append(got, err)
+		if part == 1 && err == nil {
+			return failed
+		}
+		return err
+	}
+	q, _ := NewQuery("", "src:xz", "", false)
+	_, err := st.Where(context.Background(), q)
+	if !errors.Is(err, failed) {
+		t.Errorf("where with part 1 failing: got %v, want part 1's error", err)
+	}
+	if len(got) != 3 || got[0] != nil || got[1] != nil || !errors.Is(got[2], context.Canceled) {
+		t.Errorf("errors of the parts read in turn: got %v, want [<nil> <nil> context canceled]", got)
+	}
+
+	got = nil
+	st.partsInTurn = func(_ int, err error) error { got = append(got, err); return err }
+	if r, err := st.Where(context.Background(), q); err != nil || len(r.Matches) != 600 || !slices.Equal(got, []error{nil, nil, nil}) {
+		t.Errorf("where with no part failing: %v, %d matches, errors of the parts %v; want no error, 600, [<nil> <nil> <nil>]", err, len(r.Matches), got)
 	}
 }
 
