@@ -244,6 +244,9 @@ const busyWait = time.Minute
 // calls fn with each row. A cancelled ctx interrupts the statement, also
 // while SQLite works before the first row, and ends a wait for a lock.
 func (c *readConn) each(ctx context.Context, query string, args []any, fn func(row rowValues) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	stop := c.interruptWhenDone(ctx)
 	defer stop()
 	stmt, err := c.prepare(ctx, query)
@@ -318,6 +321,9 @@ func (c *readConn) prepare(ctx context.Context, query string) (uintptr, error) {
 		return 0, err
 	}
 	if rc != sqlite3.SQLITE_OK {
+		if err := ctx.Err(); err != nil {
+			return 0, err // interrupted while reading the schema
+		}
 		return 0, c.err(rc, "preparing a query")
 	}
 	stmt := libc.AtomicLoadPUintptr(out)

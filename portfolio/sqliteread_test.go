@@ -192,6 +192,13 @@ func TestReadConnInterrupted(t *testing.T) {
 	if err != nil || max != 100000 {
 		t.Errorf("bounded statement: %d, %v", max, err)
 	}
+	// Cancelled before it starts, a question reports the cancellation, not
+	// an interrupted statement (once an error of the store).
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	if err := st.eachRow(done, `SELECT 1`, nil, func(rowValues) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled before the first statement: got %v, want context.Canceled", err)
+	}
 	// The interrupted connection was kept, and reads as before.
 	if err := st.eachRow(context.Background(), `SELECT 1`, nil, func(rowValues) error { return nil }); err != nil {
 		t.Errorf("after the interrupt: %v", err)
