@@ -304,6 +304,21 @@ func TestFirstFailingPartStopsTheOthers(t *testing.T) {
 		t.Errorf("errors of the parts read in turn: got %v, want [<nil> <nil> context canceled]", got)
 	}
 
+	// A part that ends cancelled before the failing one (as a part running
+	// alongside it may) does not hide the failure.
+	st.partsInTurn = func(part int, err error) error {
+		switch part {
+		case 0:
+			return fmt.Errorf("reading part 0: %w", context.Canceled)
+		case 1:
+			return failed
+		}
+		return err
+	}
+	if _, err := st.Where(context.Background(), q); !errors.Is(err, failed) {
+		t.Errorf("where with part 0 cancelled and part 1 failing: got %v, want part 1's error", err)
+	}
+
 	got = nil
 	st.partsInTurn = func(_ int, err error) error { got = append(got, err); return err }
 	if r, err := st.Where(context.Background(), q); err != nil || len(r.Matches) != 600 || !slices.Equal(got, []error{nil, nil, nil}) {

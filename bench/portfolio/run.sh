@@ -34,6 +34,8 @@
 #
 #   apt-get install time
 set -euo pipefail
+# Decimal points, not commas, from $EPOCHREALTIME, time and awk.
+export LC_ALL=C
 
 cd "$(dirname "$0")/../.."
 SIZES=${SIZES:-1000,10000}
