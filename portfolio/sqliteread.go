@@ -42,9 +42,10 @@ func (e *sqliteError) Error() string { return e.msg }
 
 // readConns is a Store's pool of readConns, opened on first use.
 type readConns struct {
-	location string
-	pragmas  [][2]string // readingPragmas of the store
-	max      int         // idle connections kept
+	location  string
+	pragmas   [][2]string // readingPragmas of the store
+	max       int         // idle connections kept
+	immutable bool        // opened read-only, without locks (readonly.go)
 
 	mu     sync.Mutex
 	idle   []*readConn
@@ -68,7 +69,7 @@ func (p *readConns) get(ctx context.Context) (*readConn, error) {
 		return c, nil
 	}
 	p.mu.Unlock()
-	return openReadConn(ctx, p.location, p.pragmas)
+	return openReadConn(ctx, p.location, p.pragmas, p.immutable)
 }
 
 // put returns c to the pool, or closes it when the pool is full.
@@ -106,9 +107,13 @@ func (p *readConns) closeIdle() {
 
 // openReadConn opens a readConn to an existing store file, with pragmas
 // (readingPragmas) set.
-func openReadConn(ctx context.Context, location string, pragmas [][2]string) (*readConn, error) {
+func openReadConn(ctx context.Context, location string, pragmas [][2]string, immutable bool) (*readConn, error) {
 	c := &readConn{tls: libc.NewTLS()}
-	name, err := libc.CString("file:" + uriPath(location))
+	uri, flags := "file:"+uriPath(location), int32(sqlite3.SQLITE_OPEN_READWRITE)
+	if immutable {
+		uri, flags = uri+"?immutable=1", sqlite3.SQLITE_OPEN_READONLY
+	}
+	name, err := libc.CString(uri)
 	if err != nil {
 		c.tls.Close()
 		return nil, err
@@ -122,7 +127,7 @@ func openReadConn(ctx context.Context, location string, pragmas [][2]string) (*r
 	defer libc.Xfree(c.tls, pdb)
 	// SQLite sets *pdb, to a handle or to NULL, whatever the outcome;
 	// the handle holds the error message.
-	rc := sqlite3.Xsqlite3_open_v2(c.tls, name, pdb, sqlite3.SQLITE_OPEN_READWRITE|sqlite3.SQLITE_OPEN_NOMUTEX|sqlite3.SQLITE_OPEN_URI, 0)
+	rc := sqlite3.Xsqlite3_open_v2(c.tls, name, pdb, flags|sqlite3.SQLITE_OPEN_NOMUTEX|sqlite3.SQLITE_OPEN_URI, 0)
 	c.db = libc.AtomicLoadPUintptr(pdb)
 	if rc != sqlite3.SQLITE_OK {
 		err := c.err(rc, "opening a connection")

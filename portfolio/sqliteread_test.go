@@ -66,7 +66,7 @@ func TestReadConnSettings(t *testing.T) {
 	}
 	// The connection has no mutex of its own (SQLITE_OPEN_NOMUTEX), the
 	// point of a readConn; the driver's connections have one.
-	c, err := openReadConn(context.Background(), location, readingPragmas(true))
+	c, err := openReadConn(context.Background(), location, readingPragmas(true), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,9 @@ type Store struct {
 	partsInTurn func(part int, err error) error
 	// reads are where's own SQLite connections (readConn).
 	reads readConns
+	// frozen, when set, is the store file as it was when opened to be read
+	// as immutable (readonly.go).
+	frozen *frozenFile
 }
 
 // mmapLimit is the most of a store file ForReading maps: the SQLite
@@ -172,13 +175,8 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// (a migration, or ensureIndexes) would hold every component
 		// row's key at once (720 MiB at 9 million rows; 300 MiB with
 		// files).
-		dsn := "file:" + uriPath(location) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointBytes/pageSize) + ")"
 		pragmas := readingPragmas(c.reading)
-		for _, p := range pragmas {
-			dsn += "&_pragma=" + p[0] + "(" + p[1] + ")"
-		}
-		s.db, err = sql.Open("sqlite", dsn)
+		s.db, err = sql.Open("sqlite", sqliteDSN(location, pageSize, pragmas, false))
 		if err != nil {
 			return nil, s.classify(err, "opening")
 		}
@@ -190,6 +188,9 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		// of the driver (each sets itself up and reads the schema again).
 		if c.reading {
 			current, err := s.currentSchema(ctx)
+			if readOnlyMedia(err) {
+				current, err = s.readImmutable(ctx, pageSize)
+			}
 			if err != nil {
 				s.Close()
 				return nil, s.classify(err, "opening")
@@ -208,12 +209,6 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		return nil, err
 	}
 	return s, nil
-}
-
-// uriPath escapes a file path for an SQLite "file:" URI, where ?, # and %
-// would otherwise end the path or be decoded.
-func uriPath(p string) string {
-	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
 
 // sqliteBusyWait bounds how long Open waits for other processes opening
@@ -317,22 +312,6 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// readingPragmas are the settings of every connection to an SQLite store
-// that bear on reading it, the driver's and where's own alike: the page
-// cache, temporary data in files and, for a store opened to be read, the
-// memory map.
-func readingPragmas(reading bool) [][2]string {
-	cacheKiB := writingCacheKiB
-	if reading {
-		cacheKiB = readingCacheKiB
-	}
-	p := [][2]string{{"cache_size", "-" + strconv.Itoa(cacheKiB)}, {"temp_store", "FILE"}}
-	if reading {
-		p = append(p, [2]string{"mmap_size", strconv.FormatInt(mmapLimit, 10)})
-	}
-	return p
-}
-
 // Location is where the store is, with any password removed.
 func (s *Store) Location() string { return redact(s.location) }
 
@@ -424,7 +403,7 @@ func (s *Store) currentSchema(ctx context.Context) (bool, error) {
 	err := s.eachRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'format'), (SELECT value FROM meta WHERE key = 'schema'), (`+count+`)`, names, func(row rowValues) error {
 		return scanRow(row, &format, &schema, &indexes)
 	})
-	if code, _ := sqliteCode(err); code&0xff == sqlite3.SQLITE_BUSY || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if code, _ := sqliteCode(err); code&0xff == sqlite3.SQLITE_BUSY || readOnlyMedia(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false, err
 	}
 	return err == nil && format == storeFormat && schema == strconv.Itoa(schemaVersion) && indexes >= len(componentIndexes), nil

@@ -21,6 +21,14 @@ import (
 // the upstream and supplier lists (0 keeps all). Memory holds a compact
 // record per component of the view, as sbom.Portfolio does.
 func (s *Store) Report(ctx context.Context, top int) (*sbom.PortfolioReport, error) {
+	rep, err := s.report(ctx, top)
+	if err == nil {
+		err = s.checkFrozen()
+	}
+	return rep, err
+}
+
+func (s *Store) report(ctx context.Context, top int) (*sbom.PortfolioReport, error) {
 	var asOf string
 	var cfgJSON string
 	err := s.db.QueryRowContext(ctx, `SELECT j.config, (SELECT MAX(as_of) FROM current)
@@ -185,6 +193,14 @@ type viewRow struct {
 
 // Diff compares the portfolio before since (YYYY-MM-DD) with today's.
 func (s *Store) Diff(ctx context.Context, since string) (*Diff, error) {
+	d, err := s.diff(ctx, since)
+	if err == nil {
+		err = s.checkFrozen()
+	}
+	return d, err
+}
+
+func (s *Store) diff(ctx context.Context, since string) (*Diff, error) {
 	if _, err := time.Parse(time.DateOnly, since); err != nil {
 		return nil, reason.New(reason.PortfolioQueryInvalid, "write the date as YYYY-MM-DD", "reading --since %q: not a date", since)
 	}

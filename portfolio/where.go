@@ -150,6 +150,9 @@ const maxPathDepth = 256
 func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	if q.Provider != "" {
 		services, err := s.hosted(ctx, q)
+		if err == nil {
+			err = s.checkFrozen()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -199,6 +202,10 @@ func (s *Store) answer(ctx context.Context, q Query) (*WhereResult, error) {
 			res.Products++
 		}
 		res.hits = append(res.hits, h)
+	}
+	// Every row is read by now; the matches are made from memory.
+	if err := s.checkFrozen(); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

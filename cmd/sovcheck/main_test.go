@@ -72,6 +72,9 @@ func TestScripts(t *testing.T) {
 			if cond == "netns" {
 				return netnsTraceable(), nil
 			}
+			if cond == "romount" {
+				return readOnlyMountable(), nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: scriptCommands(),
@@ -127,6 +130,19 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 // or user namespaces are not allowed.
 func netnsTraceable() bool {
 	return exec.Command("unshare", "-rn", "strace", "-qq", "-f", "-e", "trace=connect", "-o", os.DevNull, "true").Run() == nil
+}
+
+// readOnlyMountable reports whether a directory can be mounted read-only
+// in a mount namespace of its own (unshare -rm, root or not): scripts under
+// [romount] ask questions of a store on read-only media, and are skipped
+// where user namespaces are not allowed.
+func readOnlyMountable() bool {
+	dir, err := os.MkdirTemp("", "romount")
+	if err != nil {
+		return false
+	}
+	defer os.RemoveAll(dir)
+	return exec.Command("unshare", "-rm", "sh", "-c", `mount --bind -o ro "$1" "$1" && ! touch "$1/x" 2>/dev/null`, "sh", dir).Run() == nil
 }
 
 // sourceCheckout is the git checkout this test runs in (the module root),
