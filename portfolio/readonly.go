@@ -6,7 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"time"
+	"path/filepath"
 
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -17,69 +17,101 @@ import (
 // may read but not write beside) cannot be opened as usual: every reader
 // of a WAL store keeps a shared-memory index in a file beside it (-shm),
 // and SQLite cannot make one. Such a store is read as immutable: without
-// the index and without locks, which is exact when no write-ahead log
-// (-wal) holds commits the file lacks and no one writes while it is read.
-// The first is checked before, the second after every question
-// (checkFrozen): a store that changed while read so fails, never answers.
+// the index, without locks and without looking at a write-ahead log or a
+// rollback journal. That is exact only when neither holds anything and no
+// one writes while the store is read. The first is checked before the
+// question (a -wal or -journal with content is refused), the second after
+// it (checkFrozen: the same file, size and modification time, and still
+// no log), so that a store that changed while read fails instead of
+// answering. A change that keeps the file, its size and its time to the
+// file system's resolution is not seen.
 
 // frozenFile is what a store read as immutable looked like when opened.
 type frozenFile struct {
-	size    int64
-	modTime time.Time
+	path string // the file itself, symbolic links resolved
+	info os.FileInfo
 }
 
 // readOnlyMedia reports whether err says SQLite could not open a store
 // for reading because nothing may be written beside it: the shared-memory
-// index cannot be made (SQLITE_CANTOPEN on a read-only file system,
-// SQLITE_READONLY_DIRECTORY or another SQLITE_READONLY code).
+// index cannot be made on a read-only file system (SQLITE_CANTOPEN) or in
+// a directory the user may not write (SQLITE_READONLY_DIRECTORY,
+// SQLITE_READONLY_CANTINIT). Other read-only codes say something is
+// pending (SQLITE_READONLY_ROLLBACK: a hot journal; _RECOVERY: a log to
+// recover), which reading as immutable would ignore: they stay errors.
 func readOnlyMedia(err error) bool {
 	code, ok := sqliteCode(err)
-	return ok && (code == sqlite3.SQLITE_CANTOPEN || code&0xff == sqlite3.SQLITE_READONLY)
+	return ok && (code == sqlite3.SQLITE_CANTOPEN || code == sqlite3.SQLITE_READONLY_DIRECTORY || code == sqlite3.SQLITE_READONLY_CANTINIT)
 }
 
 // readImmutable reopens s, whose store cannot be written beside, to be
-// read as immutable, and checks its schema as Open does. A write-ahead
-// log with commits in it is refused: reading as immutable ignores it, so
-// the answer would miss them.
+// read as immutable, and checks its schema as Open does.
 func (s *Store) readImmutable(ctx context.Context, pageSize int) (bool, error) {
-	wal := s.location + "-wal"
-	switch fi, err := os.Stat(wal); {
-	case err == nil && fi.Size() > 0:
-		return false, reason.New(reason.PortfolioStoreUnavailable,
-			"copy the store and its -wal file to a directory you may write, and ask there (sovcheck then applies the log), or ask where the store was written",
-			"opening portfolio store %s: it is on read-only media or in a directory you may not write, and its write-ahead log %s holds %d bytes of changes that reading without writing would miss",
-			s.location, wal, fi.Size())
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return false, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store's directory and its permissions", "opening portfolio store %s", s.location)
-	}
-	fi, err := os.Stat(s.location)
+	path, err := filepath.EvalSymlinks(s.location)
 	if err != nil {
 		return false, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %s", s.location)
 	}
-	s.frozen = &frozenFile{size: fi.Size(), modTime: fi.ModTime()}
+	if err := pending(s.location, path); err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %s", s.location)
+	}
+	s.frozen = &frozenFile{path: path, info: fi}
 	s.log.Info("portfolio: the store cannot be written beside; reading it as immutable", "store", s.location)
 	if err := s.db.Close(); err != nil {
 		return false, err
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(s.location, pageSize, s.reads.pragmas, true))
-	if err != nil {
+	if s.db, err = sql.Open("sqlite", sqliteDSN(s.location, pageSize, s.reads.pragmas, true)); err != nil {
 		return false, err
 	}
-	s.db = db
 	s.reads.closeIdle()
 	s.reads.immutable = true
 	current, err := s.currentSchema(ctx)
-	if err == nil && !current {
-		return false, reason.New(reason.PortfolioStoreUnavailable,
-			"open the store once where it can be written (sovcheck upgrades it), or ask with the sovcheck that wrote it",
-			"opening portfolio store %s: it is on read-only media and of an older schema, which reading needs upgraded", s.location)
+	if err != nil || current {
+		return current, err
 	}
-	return current, err
+	// Not this schema: say why, as Open does where the store can be
+	// written, but nothing can be upgraded here.
+	version, err := s.schemaOf(ctx, s.db)
+	switch {
+	case err != nil:
+		return false, err
+	case version == 0:
+		return false, noStore(s.location)
+	case version > schemaVersion:
+		return false, s.tooNew(version)
+	}
+	return false, reason.New(reason.PortfolioStoreUnavailable,
+		"open the store once where it can be written (sovcheck upgrades it), or ask with the sovcheck that wrote it",
+		"opening portfolio store %s: it is on read-only media and of schema %d, older than this sovcheck's %d, which reading needs upgraded",
+		s.location, version, schemaVersion)
+}
+
+// pending refuses a store (at location, the file itself at path) beside
+// which a write-ahead log or a rollback journal has content: reading as
+// immutable would ignore it.
+func pending(location, path string) error {
+	for _, suffix := range []string{"-wal", "-journal"} {
+		fi, err := os.Stat(path + suffix)
+		switch {
+		case err == nil && fi.Size() > 0:
+			return reason.New(reason.PortfolioStoreUnavailable,
+				"copy the store and its "+suffix+" file to a directory you may write, and ask there (sovcheck then applies it), or ask where the store was written",
+				"opening portfolio store %s: it is on read-only media or in a directory you may not write, and %s (%d bytes) may hold changes that reading without writing would miss",
+				location, path+suffix, fi.Size())
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store's directory and its permissions", "opening portfolio store %s", location)
+		}
+	}
+	return nil
 }
 
 // checkFrozen fails when a store read as immutable changed while it was
-// read: a write-ahead log appeared with commits in it, or the file's size
-// or time moved. Anything read may then be torn.
+// read: a log or journal appeared with content in it, or the file was
+// replaced, or its size or modification time moved. Anything read may
+// then be torn.
 func (s *Store) checkFrozen() error {
 	if s.frozen == nil {
 		return nil
@@ -88,15 +120,24 @@ func (s *Store) checkFrozen() error {
 		return reason.New(reason.PortfolioStoreUnavailable, "ask again once no sovcheck writes the store, or ask where the store can be written (its readers then wait for the writer)",
 			"reading portfolio store %s without writing beside it: %s while it was read, so the answer may be torn", s.location, what)
 	}
-	if fi, err := os.Stat(s.location + "-wal"); err == nil && fi.Size() > 0 {
-		return changed("a write-ahead log appeared")
+	if pending(s.location, s.frozen.path) != nil {
+		return changed("a write-ahead log or a rollback journal appeared")
 	}
-	fi, err := os.Stat(s.location)
+	fi, err := os.Stat(s.frozen.path)
 	if err != nil {
 		return changed("the store file could not be read again")
 	}
-	if fi.Size() != s.frozen.size || !fi.ModTime().Equal(s.frozen.modTime) {
+	if !os.SameFile(fi, s.frozen.info) || fi.Size() != s.frozen.info.Size() || !fi.ModTime().Equal(s.frozen.info.ModTime()) {
 		return changed("the store file changed")
 	}
 	return nil
+}
+
+// afterFrozen is the outcome of a question asked of s: checkFrozen's
+// error first, since a read torn by a writer can fail as damage.
+func (s *Store) afterFrozen(err error) error {
+	if ferr := s.checkFrozen(); ferr != nil {
+		return ferr
+	}
+	return err
 }

@@ -2,7 +2,9 @@ package portfolio
 
 import (
 	"context"
+	"database/sql"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -23,7 +25,10 @@ func TestReadOnlyMediaCodes(t *testing.T) {
 		{sqlite3.SQLITE_CANTOPEN, true},
 		{sqlite3.SQLITE_READONLY_DIRECTORY, true},
 		{sqlite3.SQLITE_READONLY_CANTINIT, true},
-		{sqlite3.SQLITE_READONLY, true},
+		// Something pending that reading as immutable would ignore.
+		{sqlite3.SQLITE_READONLY, false},
+		{sqlite3.SQLITE_READONLY_ROLLBACK, false},
+		{sqlite3.SQLITE_READONLY_RECOVERY, false},
 		{sqlite3.SQLITE_BUSY, false},
 		{sqlite3.SQLITE_CORRUPT, false},
 		{sqlite3.SQLITE_NOTADB, false},
@@ -89,11 +94,123 @@ func TestReadImmutable(t *testing.T) {
 	if err := os.WriteFile(location+"-wal", []byte("commits"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rd.Where(ctx, q); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable || !strings.Contains(err.Error(), "a write-ahead log appeared") {
+	if _, err := rd.Where(ctx, q); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable || !strings.Contains(err.Error(), "a write-ahead log or a rollback journal appeared") {
 		t.Errorf("where after a write-ahead log appeared: got %v", err)
 	}
 	// Opened with the log there, the store is refused before any question.
-	if _, err := rd.readImmutable(ctx, pageSize); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable || !strings.Contains(err.Error(), "holds 7 bytes") {
+	if _, err := rd.readImmutable(ctx, pageSize); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable || !strings.Contains(err.Error(), "-wal (7 bytes)") {
 		t.Errorf("readImmutable with a write-ahead log of 7 bytes: got %v", err)
+	}
+}
+
+// What reading as immutable would miss is refused: a hot rollback journal
+// as a log is; through a symbolic link, the log beside the file itself;
+// and a store replaced, after the open, by a copy of the same size and
+// time fails the next question.
+func TestReadImmutableRefuses(t *testing.T) {
+	ctx := context.Background()
+	st, location := filledStore(t)
+	st.Close()
+	pageSize, err := checkSQLiteFile(location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(t *testing.T, at string) *Store {
+		t.Helper()
+		rd, err := Open(ctx, at, ForReading())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rd.Close() })
+		return rd
+	}
+	write := func(name, data string) {
+		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := func(what string, err error, want string) {
+		t.Helper()
+		if reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %s saying %q", what, err, reason.PortfolioStoreUnavailable, want)
+		}
+	}
+
+	// (Written after the usual open, which, where it may write, deletes
+	// a journal that is not hot.)
+	rd := open(t, location)
+	write(location+"-journal", "half")
+	_, err = rd.readImmutable(ctx, pageSize)
+	refused("a rollback journal of 4 bytes", err, location+"-journal (4 bytes)")
+	os.Remove(location + "-journal")
+
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(location, link); err != nil {
+		t.Fatal(err)
+	}
+	byLink := open(t, link)
+	write(location+"-wal", "commits")
+	_, err = byLink.readImmutable(ctx, pageSize)
+	refused("through a link, a log beside the file", err, location+"-wal (7 bytes)")
+	os.Remove(location + "-wal")
+
+	rd = open(t, location)
+	if current, err := rd.readImmutable(ctx, pageSize); err != nil || !current {
+		t.Fatalf("readImmutable: %v, %v", current, err)
+	}
+	fi, err := os.Stat(location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(location+".new", string(data))
+	if err := os.Chtimes(location+".new", fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(location+".new", location); err != nil {
+		t.Fatal(err)
+	}
+	q, _ := NewQuery("", "src:xz", "", false)
+	_, err = rd.Where(ctx, q)
+	refused("where after the store was replaced by a copy of the same size and time", err, "the store file changed")
+
+	// A store not of this schema says why, as where it can be written.
+	for _, c := range []struct {
+		key, value, code, want string
+	}{
+		{"schema", "99", reason.PortfolioStoreTooNew, "schema version 99 is newer"},
+		{"schema", "5", reason.PortfolioStoreUnavailable, "of schema 5, older than this sovcheck's"},
+		{"format", "another-app", reason.PortfolioStoreForeign, "not a sovcheck portfolio store"},
+	} {
+		rd := open(t, location)
+		db, err := sql.Open("sqlite", location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var was string
+		if err := db.QueryRow(`SELECT value FROM meta WHERE key = ?`, c.key).Scan(&was); err != nil {
+			t.Fatal(err)
+		}
+		// Checkpointed: the change is in the file, the log empty.
+		if _, err := db.Exec(`UPDATE meta SET value = ? WHERE key = ?`, c.value, c.key); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			t.Fatal(err)
+		}
+		_, err = rd.readImmutable(ctx, pageSize)
+		if reason.CodeOf(err, "") != c.code || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("meta %s %s, read as immutable: got %v, want %s saying %q", c.key, c.value, err, c.code, c.want)
+		}
+		if _, err := db.Exec(`UPDATE meta SET value = ? WHERE key = ?`, was, c.key); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
 	}
 }

@@ -360,8 +360,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return noStore(s.location)
 	}
 	if version > schemaVersion {
-		return reason.New(reason.PortfolioStoreTooNew, "use the sovcheck that wrote this store (or a newer one); this store was left untouched",
-			"opening portfolio store %s: schema version %d is newer than this sovcheck's %d", s.Location(), version, schemaVersion)
+		return s.tooNew(version)
 	}
 	if version == schemaVersion {
 		return tx.Commit()
@@ -450,7 +449,19 @@ func (s *Store) createIndexes(ctx context.Context) error {
 // schemaOf reads the schema version of the store: 0 for an empty
 // database. A database holding other tables, or a meta table of another
 // format, is foreign.
-func (s *Store) schemaOf(ctx context.Context, tx *sql.Tx) (int, error) {
+// tooNew refuses a store of a newer schema than this sovcheck's.
+func (s *Store) tooNew(version int) error {
+	return reason.New(reason.PortfolioStoreTooNew, "use the sovcheck that wrote this store (or a newer one); this store was left untouched",
+		"opening portfolio store %s: schema version %d is newer than this sovcheck's %d", s.Location(), version, schemaVersion)
+}
+
+// querier is a transaction, or the database outside one.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) schemaOf(ctx context.Context, tx querier) (int, error) {
 	tables, err := s.tableNames(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -483,7 +494,7 @@ func (s *Store) schemaOf(ctx context.Context, tx *sql.Tx) (int, error) {
 	return v, nil
 }
 
-func (s *Store) tableNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
+func (s *Store) tableNames(ctx context.Context, tx querier) ([]string, error) {
 	query := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
 	if s.d.name == "postgres" {
 		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`

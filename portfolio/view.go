@@ -22,10 +22,10 @@ import (
 // record per component of the view, as sbom.Portfolio does.
 func (s *Store) Report(ctx context.Context, top int) (*sbom.PortfolioReport, error) {
 	rep, err := s.report(ctx, top)
-	if err == nil {
-		err = s.checkFrozen()
+	if err = s.afterFrozen(err); err != nil {
+		return nil, err
 	}
-	return rep, err
+	return rep, nil
 }
 
 func (s *Store) report(ctx context.Context, top int) (*sbom.PortfolioReport, error) {
@@ -194,10 +194,10 @@ type viewRow struct {
 // Diff compares the portfolio before since (YYYY-MM-DD) with today's.
 func (s *Store) Diff(ctx context.Context, since string) (*Diff, error) {
 	d, err := s.diff(ctx, since)
-	if err == nil {
-		err = s.checkFrozen()
+	if err = s.afterFrozen(err); err != nil {
+		return nil, err
 	}
-	return d, err
+	return d, nil
 }
 
 func (s *Store) diff(ctx context.Context, since string) (*Diff, error) {

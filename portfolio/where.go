@@ -150,10 +150,7 @@ const maxPathDepth = 256
 func (s *Store) Where(ctx context.Context, q Query) (*WhereResult, error) {
 	if q.Provider != "" {
 		services, err := s.hosted(ctx, q)
-		if err == nil {
-			err = s.checkFrozen()
-		}
-		if err != nil {
+		if err = s.afterFrozen(err); err != nil {
 			return nil, err
 		}
 		products := map[string]bool{}
@@ -185,7 +182,8 @@ func (s *Store) WhereStream(ctx context.Context, q Query) (*WhereResult, error) 
 // the undetermined ones made.
 func (s *Store) answer(ctx context.Context, q Query) (*WhereResult, error) {
 	parts, err := s.readParts(ctx, q)
-	if err != nil {
+	// Every row is read by now; the matches are made from memory.
+	if err = s.afterFrozen(err); err != nil {
 		return nil, err
 	}
 	kept := orderHits(parts)
@@ -202,10 +200,6 @@ func (s *Store) answer(ctx context.Context, q Query) (*WhereResult, error) {
 			res.Products++
 		}
 		res.hits = append(res.hits, h)
-	}
-	// Every row is read by now; the matches are made from memory.
-	if err := s.checkFrozen(); err != nil {
-		return nil, err
 	}
 	return res, nil
 }
