@@ -167,6 +167,18 @@ func open(t testing.TB, location string) *Store {
 	return st
 }
 
+// openReading opens the store at location to be read (ForReading), closed
+// when the test ends.
+func openReading(t testing.TB, location string) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), location, ForReading())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func TestAddWhere(t *testing.T) {
 	backends(t, func(t *testing.T, location string) {
 		dir := t.TempDir()

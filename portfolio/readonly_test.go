@@ -57,11 +57,7 @@ func TestReadImmutable(t *testing.T) {
 	}
 	frozen := func(t *testing.T) *Store {
 		t.Helper()
-		rd, err := Open(ctx, location, ForReading())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { rd.Close() })
+		rd := openReading(t, location)
 		if current, err := rd.readImmutable(ctx, pageSize); err != nil || !current {
 			t.Fatalf("readImmutable: %v, %v", current, err)
 		}
@@ -115,15 +111,6 @@ func TestReadImmutableRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(t *testing.T, at string) *Store {
-		t.Helper()
-		rd, err := Open(ctx, at, ForReading())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { rd.Close() })
-		return rd
-	}
 	write := func(name, data string) {
 		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
@@ -138,7 +125,7 @@ func TestReadImmutableRefuses(t *testing.T) {
 
 	// (Written after the usual open, which, where it may write, deletes
 	// a journal that is not hot.)
-	rd := open(t, location)
+	rd := openReading(t, location)
 	write(location+"-journal", "half")
 	_, err = rd.readImmutable(ctx, pageSize)
 	refused("a rollback journal of 4 bytes", err, location+"-journal (4 bytes)")
@@ -148,13 +135,13 @@ func TestReadImmutableRefuses(t *testing.T) {
 	if err := os.Symlink(location, link); err != nil {
 		t.Fatal(err)
 	}
-	byLink := open(t, link)
+	byLink := openReading(t, link)
 	write(location+"-wal", "commits")
 	_, err = byLink.readImmutable(ctx, pageSize)
 	refused("through a link, a log beside the file", err, location+"-wal (7 bytes)")
 	os.Remove(location + "-wal")
 
-	rd = open(t, location)
+	rd = openReading(t, location)
 	if current, err := rd.readImmutable(ctx, pageSize); err != nil || !current {
 		t.Fatalf("readImmutable: %v, %v", current, err)
 	}
@@ -185,7 +172,7 @@ func TestReadImmutableRefuses(t *testing.T) {
 		{"schema", "5", reason.PortfolioStoreUnavailable, "of schema 5, older than this sovcheck's"},
 		{"format", "another-app", reason.PortfolioStoreForeign, "not a sovcheck portfolio store"},
 	} {
-		rd := open(t, location)
+		rd := openReading(t, location)
 		db, err := sql.Open("sqlite", location)
 		if err != nil {
 			t.Fatal(err)

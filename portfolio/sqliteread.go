@@ -239,10 +239,11 @@ func sqliteType(t int32) string {
 	return "type " + strconv.Itoa(int(t))
 }
 
-// busyWait bounds how long a readConn waits for a lock another connection
-// holds, as the busy timeout of the store's other connections does. The
-// wait is sovcheck's (a readConn's busy timeout is SQLite's default, 0),
-// so that a cancelled question stops waiting.
+// busyWait bounds how long sovcheck waits for a lock another connection
+// holds (waitFor): a readConn, and Open's first connection to a new
+// store, as the busy timeout of the driver's connections does. The wait
+// is sovcheck's (a readConn's busy timeout is SQLite's default, 0), so
+// that a cancelled question stops waiting.
 const busyWait = time.Minute
 
 // each runs query, one statement, with args (int64, int or string) and

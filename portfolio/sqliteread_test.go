@@ -23,11 +23,7 @@ import (
 // not mapped and has the large cache; both only read.
 func TestReadConnSettings(t *testing.T) {
 	st, location := filledStore(t)
-	rd, err := Open(context.Background(), location, ForReading())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	rd := openReading(t, location)
 	pragma := func(st *Store, name string) int64 {
 		var n int64
 		err := st.eachRow(context.Background(), `PRAGMA `+name, nil, func(r rowValues) error {
@@ -57,7 +53,7 @@ func TestReadConnSettings(t *testing.T) {
 		}
 	}
 	// A write through them is refused, and the store keeps its rows.
-	err = rd.eachRow(context.Background(), `DELETE FROM snapshots`, nil, func(rowValues) error { return nil })
+	err := rd.eachRow(context.Background(), `DELETE FROM snapshots`, nil, func(rowValues) error { return nil })
 	if code, ok := sqliteCode(err); !ok || code&0xff != sqlite3.SQLITE_READONLY {
 		t.Errorf("a delete through a read connection: %v, want SQLITE_READONLY", err)
 	}
@@ -210,11 +206,7 @@ func TestReadConnInterrupted(t *testing.T) {
 func TestReadConnWaitsForLock(t *testing.T) {
 	st, location := filledStore(t)
 	st.Close()
-	rd, err := Open(context.Background(), location, ForReading())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	rd := openReading(t, location)
 	// The store in WAL mode can be held only when no other connection
 	// has it open: the idle connections (Open's own included) are let go,
 	// and where's open again when asked.
@@ -243,7 +235,7 @@ func TestReadConnWaitsForLock(t *testing.T) {
 	cancel()
 	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
 	start = time.Now()
-	_, err = rd.Where(ctx, q)
+	_, err := rd.Where(ctx, q)
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) || reason.CodeOf(err, "") != "" || time.Since(start) > 5*time.Second {
 		t.Errorf("store held, question cancelled: %v after %v, want the deadline within 5 s", err, time.Since(start))
@@ -285,11 +277,7 @@ func TestReadConnFailures(t *testing.T) {
 	}
 
 	_, location = filledStore(t)
-	rd, err := Open(ctx, location, ForReading())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	rd := openReading(t, location)
 	// A connection open before the removal still reads the file (Open
 	// left one idle); a new one cannot open it.
 	rd.reads.closeIdle()

@@ -211,29 +211,23 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 	return s, nil
 }
 
-// sqliteBusyWait bounds how long Open waits for other processes opening
-// the same new store.
-const sqliteBusyWait = time.Minute
-
 // pingSQLite opens the first connection. Switching a new database to WAL
 // needs it alone: processes opening one new store at once get
-// SQLITE_BUSY without waiting, so the open is retried for a while.
+// SQLITE_BUSY without waiting, so the open is retried (waitFor).
 func (s *Store) pingSQLite(ctx context.Context) error {
-	deadline := time.Now().Add(sqliteBusyWait)
-	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		err := s.db.PingContext(ctx)
-		if code, ok := sqliteCode(err); !ok || code&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
-			if err != nil {
-				return s.classify(err, "opening")
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return s.classify(ctx.Err(), "opening")
-		case <-time.After(wait):
-		}
+	var err error
+	_, werr := waitFor(ctx, func() int32 {
+		err = s.db.PingContext(ctx)
+		code, _ := sqliteCode(err)
+		return int32(code)
+	})
+	if werr != nil {
+		return s.classify(werr, "opening")
 	}
+	if err != nil {
+		return s.classify(err, "opening")
+	}
+	return nil
 }
 
 // checkSQLiteFile refuses an existing file that is not an SQLite database
@@ -446,9 +440,6 @@ func (s *Store) createIndexes(ctx context.Context) error {
 	return nil
 }
 
-// schemaOf reads the schema version of the store: 0 for an empty
-// database. A database holding other tables, or a meta table of another
-// format, is foreign.
 // tooNew refuses a store of a newer schema than this sovcheck's.
 func (s *Store) tooNew(version int) error {
 	return reason.New(reason.PortfolioStoreTooNew, "use the sovcheck that wrote this store (or a newer one); this store was left untouched",
@@ -461,6 +452,9 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// schemaOf reads the schema version of the store: 0 for an empty
+// database. A database holding other tables, or a meta table of another
+// format, is foreign.
 func (s *Store) schemaOf(ctx context.Context, tx querier) (int, error) {
 	tables, err := s.tableNames(ctx, tx)
 	if err != nil {

@@ -113,11 +113,7 @@ func TestForReadingMapsTheFile(t *testing.T) {
 	if n := mmapSize(st); n != 0 {
 		t.Errorf("a store opened to add maps %d bytes, want 0", n)
 	}
-	rd, err := Open(context.Background(), location, ForReading())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	rd := openReading(t, location)
 	if n := mmapSize(rd); n != mmapLimit {
 		t.Errorf("a store opened for reading maps %d bytes, want %d", n, mmapLimit)
 	}
@@ -382,11 +378,7 @@ func TestForReadingCheckedOnReadConn(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	rd, err = Open(context.Background(), location, ForReading())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	rd = openReading(t, location)
 	var n int
 	if err := rd.db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'components_where'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("store missing its index, opened to be read: %d indexes, %v; want it built", n, err)

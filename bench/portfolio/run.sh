@@ -92,24 +92,19 @@ quick() {
 	awk -v wall="$(calc "$t1 - $t0")" '{ printf "%.4f %.3f\n", wall, $1 + $2 }' "$WORK/time"
 }
 
-# best OUT CMD... prints the fastest "WALL RSS CPU" of $RUNS runs;
-# bestquick OUT CMD... the fastest "WALL CPU", each run timed by quick.
+# best TIMER OUT CMD... prints the fastest of $RUNS runs, each timed by
+# TIMER (timed: "WALL RSS CPU"; quick: "WALL CPU").
 best() {
-	local out=$1
-	shift
-	for _ in $(seq "$RUNS"); do timed "$out" "$@"; done | sort -n | head -1
-}
-bestquick() {
-	local out=$1
-	shift
-	for _ in $(seq "$RUNS"); do quick "$out" "$@"; done | sort -n | head -1
+	local timer=$1 out=$2
+	shift 2
+	for _ in $(seq "$RUNS"); do "$timer" "$out" "$@"; done | sort -n | head -1
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 # Every figure below includes starting the binary, a cost of the machine
 # (page faults of a large static binary and its packages' init) that no
 # store layout changes: printed so that where's own time can be read off.
-read -r start_s _ < <(RUNS=$((RUNS * 3)) bestquick /dev/null "$SOVCHECK" --version)
+read -r start_s _ < <(RUNS=$((RUNS * 3)) best quick /dev/null "$SOVCHECK" --version)
 start_ms=$(calc "$start_s * 1000")
 printf 'starting the binary (sovcheck --version, best of %d): %.0f ms; where_ms and the where figures include it\n' "$((RUNS * 3))" "$start_ms"
 # The machine's floor: the start of a Go program that prints one line,
@@ -118,11 +113,26 @@ printf 'starting the binary (sovcheck --version, best of %d): %.0f ms; where_ms 
 mkdir -p "$WORK/hello"
 printf 'package main\n\nimport "os"\n\nfunc main() { os.Stdout.WriteString("hello\\n") }\n' >"$WORK/hello/main.go"
 (cd "$WORK/hello" && CGO_ENABLED=0 GOFLAGS= GO111MODULE=off go build -trimpath -o hello main.go)
-read -r hello_s _ < <(RUNS=$((RUNS * 3)) bestquick /dev/null "$WORK/hello/hello")
+read -r hello_s _ < <(RUNS=$((RUNS * 3)) best quick /dev/null "$WORK/hello/hello")
 thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
 printf 'the machine: a Go program that prints one line starts in %.1f ms (best of %d); transparent huge pages: %s\n' \
 	"$(calc "$hello_s * 1000")" "$((RUNS * 3))" "${thp:-unknown}"
 printf '%-8s %8s %8s %8s %8s %12s %9s %10s %12s %8s %9s\n' SBOMS add_s SBOMs/s x_target cpu_s SBOMs/cpu_s peak_MiB comps B/component readd_s where_ms
+# store_figures N STORE sets comps and bytes (the store's size, its WAL
+# included) and the fastest where of $RUNS for the upstream in nearly
+# every product, src:src-0000 (the most popular Debian packages of the
+# generator: where_s, hits matches) and the narrow src:src-0019
+# (narrow_s, nhits).
+store_figures() {
+	local n=$1 store=$2
+	comps=$((n * PER_SBOM))
+	bytes=$(($(stat -c %s "$store") + $(stat -c %s "$store-wal" 2>/dev/null || echo 0)))
+	read -r where_s _ < <(best quick "$WORK/where.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0000 --format json)
+	hits=$(grep -c '"product":' "$WORK/where.json" || true)
+	read -r narrow_s _ < <(best quick "$WORK/narrow.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0019 --format json)
+	nhits=$(grep -c '"product":' "$WORK/narrow.json" || true)
+}
+
 # where_only N STORE measures where on a store kept from an earlier run:
 # the fastest and the median of $RUNS runs of each question, and of
 # BASELINE's when set, run by turns (this, baseline, this, ...) so that a
@@ -178,12 +188,7 @@ for n in "${sizes[@]}"; do
 			printf '  batch %6d-%6d: add %7ss (%6.0f SBOMs/s), %7s CPU s, peak %5s MiB, store %s\n' "$b" "$((b + BATCH))" "$s" "$(calc "$BATCH / $s")" "$cpu" "$mib" "$(du -h "$store" | cut -f1)"
 		done
 		rm -rf "$data"
-		comps=$((n * PER_SBOM))
-		bytes=$(($(stat -c %s "$store") + $(stat -c %s "$store-wal" 2>/dev/null || echo 0)))
-		read -r where_s _ < <(bestquick "$WORK/where.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0000 --format json)
-		hits=$(grep -c '"product":' "$WORK/where.json" || true)
-		read -r narrow_s _ < <(bestquick "$WORK/narrow.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0019 --format json)
-		nhits=$(grep -c '"product":' "$WORK/narrow.json" || true)
+		store_figures "$n" "$store"
 		printf '%-8s %8s %8.0f %8.2f %8s %12.0f %9s %10s %12.0f %8s %9.0f   (%s matches; %.0f ms without the start; src:src-0019 %.0f ms, %s matches)\n' "$n" "$total_s" "$(calc "$n / $total_s")" "$(calc "$n / $total_s / 200")" \
 			"$total_cpu" "$(calc "$n / $total_cpu")" "$peak" "$comps" "$(calc "$bytes / $comps")" "-" "$(calc "$where_s * 1000")" "$hits" "$(calc "$where_s * 1000 - $start_ms")" "$(calc "$narrow_s * 1000")" "$nhits"
 		continue
@@ -208,14 +213,7 @@ for n in "${sizes[@]}"; do
 		"$(awk -v n="$n" '{ printf "%s%.0f", (NR > 1 ? " " : ""), n / $1 }' "$WORK/adds")"
 	read -r readd_s _ _ < <(timed "$WORK/readd.out" "$SOVCHECK" portfolio add --store "$store" --as-of 2026-12-01 "$data/portfolio")
 	grep -q "skipped $n already" "$WORK/readd.out" || die "second add did not skip $n SBOMs: $(head -1 "$WORK/readd.out")"
-	comps=$((n * PER_SBOM))
-	bytes=$(($(stat -c %s "$store") + $(stat -c %s "$store-wal" 2>/dev/null || echo 0)))
-	# src:src-0000 is the upstream of the most popular Debian packages of
-	# the generator: it is in nearly every product.
-	read -r where_s _ < <(bestquick "$WORK/where.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0000 --format json)
-	hits=$(grep -c '"product":' "$WORK/where.json" || true)
-	read -r narrow_s _ < <(bestquick "$WORK/narrow.json" "$SOVCHECK" portfolio where --store "$store" --upstream src:src-0019 --format json)
-	nhits=$(grep -c '"product":' "$WORK/narrow.json" || true)
+	store_figures "$n" "$store"
 	printf '%-8s %8s %8.0f %8.2f %8s %12.0f %9s %10s %12.0f %8s %9.0f   (%s matches; %.0f ms without the start; src:src-0019 %.0f ms, %s matches)\n' "$n" "$add_s" "$(calc "$n / $add_s")" "$(calc "$n / $add_s / 200")" \
 		"$add_cpu" "$(calc "$n / $add_cpu")" "$add_mib" \
 		"$comps" "$(calc "$bytes / $comps")" "$readd_s" "$(calc "$where_s * 1000")" "$hits" "$(calc "$where_s * 1000 - $start_ms")" "$(calc "$narrow_s * 1000")" "$nhits"
@@ -233,8 +231,8 @@ n=$first
 [ -z "$n" ] && exit 0
 echo
 echo "portfolio report from the store against sbom labels --portfolio re-reading $n SBOMs:"
-read -r rep_s rep_mib _ < <(best "$WORK/report.json" "$SOVCHECK" portfolio report --store "$WORK/store-$n.db" --format json --top 0)
-read -r lab_s lab_mib _ < <(best "$WORK/labels.json" "$SOVCHECK" sbom labels --portfolio --as-of 2026-12-01 --format json --top 0 "$WORK/data-$n/portfolio")
+read -r rep_s rep_mib _ < <(best timed "$WORK/report.json" "$SOVCHECK" portfolio report --store "$WORK/store-$n.db" --format json --top 0)
+read -r lab_s lab_mib _ < <(best timed "$WORK/labels.json" "$SOVCHECK" sbom labels --portfolio --as-of 2026-12-01 --format json --top 0 "$WORK/data-$n/portfolio")
 if cmp -s "$WORK/report.json" "$WORK/labels.json"; then same="identical JSON (same upstream shares)"; else same="DIFFERENT JSON"; fi
 printf '  portfolio report      %6ss %6s MiB\n  sbom labels --portf.  %6ss %6s MiB\n  ratio (labels/report) %6.1fx   %s\n' \
 	"$rep_s" "$rep_mib" "$lab_s" "$lab_mib" "$(calc "$lab_s / $rep_s")" "$same"
