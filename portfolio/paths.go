@@ -87,9 +87,9 @@ func (s *Store) setPaths(ctx context.Context, q Query, kept []*hit, src matchSou
 		}
 	}
 	if len(at) > 0 {
-		// A range keeps some versions of the package: the walk starts
+		// A range (or an advisory) keeps some versions of the package: the walk starts
 		// from those versions only (a superset of the matches kept).
-		if len(q.Versions) > 0 && len(versions) <= maxWalkVersions {
+		if (len(q.Versions) > 0 || q.affects != nil) && len(versions) <= maxWalkVersions {
 			walked := slices.Sorted(maps.Keys(versions))
 			src.args = append(slices.Clone(src.args), anys(walked)...)
 			src.where += " AND c.version IN (" + list("?", len(walked)) + ")"

@@ -128,6 +128,12 @@ func writeFixtures(t testing.TB, dir string) {
 			comp{"xz", "xz-libs", "5.4.5-r0", "pkg:apk/alpine/xz-libs@5.4.5-r0?arch=x86_64&upstream=xz", nil}),
 		"junk.json": []byte(`{"name": "not an sbom"}`),
 	}
+	writeFiles(t, dir, files)
+}
+
+// writeFiles writes each file under dir, making its directories.
+func writeFiles(t testing.TB, dir string, files map[string][]byte) {
+	t.Helper()
 	for name, data := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -32,6 +32,12 @@ type Query struct {
 	// History asks every snapshot ever stored, not only each product's
 	// latest.
 	History bool `json:"history,omitempty"`
+	// Advisory and Affected name an OSV advisory and the package of it
+	// asked (WhereAffected): the versions are those the advisory affects,
+	// as affects decides, not Versions.
+	Advisory string `json:"advisory,omitempty"`
+	Affected string `json:"affected,omitempty"`
+	affects  func(purl string) (hit bool, why string)
 }
 
 // NewQuery builds a question from a subject (a purl, with or without a

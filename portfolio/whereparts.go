@@ -151,7 +151,14 @@ func (s *Store) readPart(ctx context.Context, q Query, src matchSource) (*whereP
 		// Versions are placed in the range first, so that snapshots are
 		// read and paths set only for the components answered.
 		var why string
-		if len(q.Versions) > 0 {
+		switch {
+		case q.affects != nil:
+			in, open := q.affects(purl)
+			if !in && open == "" {
+				return nil
+			}
+			why = open
+		case len(q.Versions) > 0:
 			typ, v, ok := sbom.PackageVersion(purl)
 			if !ok || v == "" {
 				v = version

@@ -17,6 +17,9 @@ import (
 // question renders a query as a person reads it.
 func whereQuestion(q portfolio.Query) string {
 	var parts []string
+	if q.Advisory != "" {
+		parts = append(parts, fmt.Sprintf("affected by %s (%s)", q.Advisory, q.Affected))
+	}
 	switch {
 	case q.Package != "":
 		parts = append(parts, q.Package)
@@ -116,7 +119,11 @@ func WriteWhereText(w io.Writer, r *portfolio.WhereResult) error {
 		ew.err = r.AppendEach(w, appendMatchText)
 	}
 	if len(r.Undetermined) > 0 {
-		ew.printf("Undetermined (%d): the version could not be placed in the range\n", len(r.Undetermined))
+		what := "placed in the range"
+		if r.Query.Advisory != "" {
+			what = "matched with the advisory"
+		}
+		ew.printf("Undetermined (%d): the version could not be %s\n", len(r.Undetermined), what)
 		for _, m := range r.Undetermined {
 			ew.printf("  %s: %s: %s\n", m.Title(), m.ComponentRef(), m.Reason)
 		}

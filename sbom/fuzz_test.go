@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -136,6 +137,9 @@ func FuzzOSVAdvisory(f *testing.F) {
 		f.Add([]byte(body), "pkg:npm/lodash@4.17.20", name)
 	}
 	f.Add([]byte(testAdvisories["DEBIAN-CVE-2024-3094.json"]), debPURL("liblzma5", "5.6.0-0.2", "xz-utils"), "d.json")
+	f.Add([]byte(queryAdvisories["MIXED-1.json"]), "pkg:golang/github.com/BurntSushi/toml@v1.3.1", "m.json")
+	f.Add([]byte(queryAdvisories["MIXED-1.json"]), "pkg:pypi/PyYAML@5.3.1", "m.json")
+	f.Add([]byte(queryAdvisories["MIXED-1.json"]), "pkg:npm/%40babel/core@7.0.0", "m.json")
 	f.Fuzz(func(t *testing.T, data []byte, purl, name string) {
 		e, err := indexAdvisory(data, name)
 		if err != nil {
@@ -144,8 +148,46 @@ func FuzzOSVAdvisory(f *testing.F) {
 		e.raw = data
 		l := &osvLoader{limits: DefaultLimits(), advs: []*osvEntry{e}}
 		db := l.index("osv")
-		if p, ok := parsePURL(purl); ok {
-			db.match(purl, p)
+		p, ok := parsePURL(purl)
+		var res osvResult
+		if ok {
+			res = db.match(purl, p)
+		}
+		// A portfolio's question agrees with an SBOM's: an entry that
+		// affects the purl is one of the advisories match finds.
+		aps, err := db.AffectedPackages()
+		if err != nil {
+			return
+		}
+		hits := map[string]bool{}
+		for _, ap := range aps {
+			hit, _ := ap.Affects(purl)
+			if !hit {
+				continue
+			}
+			hits[ap.Advisory] = true
+			if !slices.ContainsFunc(res.matches, func(m osvMatch) bool { return m.ID == ap.Advisory }) {
+				t.Fatalf("%s affects %q, but matching the purl finds %+v", ap.Advisory, purl, res.matches)
+			}
+			// The entry's question finds the component: its stored purl,
+			// or the upstream its source package gives it.
+			switch {
+			case ap.PurlType != "" && !ap.SameName(PackageKey(purl)):
+				t.Fatalf("%s affects %q, whose key %q its question does not find", ap.Advisory, purl, PackageKey(purl))
+			case ap.Upstream != "":
+				src, _ := sourcePackage(p)
+				if src == "" {
+					src = p.Name
+				}
+				if CanonicalUpstream(sourceKey(src)) != CanonicalUpstream(ap.Upstream) {
+					t.Fatalf("%s affects %q, whose upstream %q its question %q does not find", ap.Advisory, purl, sourceKey(src), ap.Upstream)
+				}
+			}
+		}
+		for _, m := range res.matches {
+			if !hits[m.ID] {
+				t.Fatalf("matching %q finds %s, but no entry of it affects the purl", purl, m.ID)
+			}
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -80,6 +81,7 @@ type osvIndexed struct {
 type osvPackage struct {
 	Ecosystem string `json:"ecosystem"`
 	Name      string `json:"name"`
+	PURL      string `json:"purl"`
 }
 
 type osvAffected struct {
@@ -95,11 +97,11 @@ type osvAffected struct {
 	severityNotes     []string
 }
 
-const hintOSV = "give a directory or zip of OSV JSON advisories (for example an ecosystem's all.zip from osv.dev)"
+const hintOSV = "give an OSV advisory as osv.dev serves it (one JSON file), or a directory or zip of them (for example an ecosystem's all.zip)"
 
 // LoadAdvisories reads every OSV advisory in a zip file, or in a directory
 // tree of *.json files and *.zip archives (osv-scanner's offline database
-// directory works as is).
+// directory works as is), or the one advisory of a *.json file.
 func LoadAdvisories(path string, opts ...Option) (*Advisories, error) {
 	o, err := newOptions(opts)
 	if err != nil {
@@ -110,9 +112,14 @@ func LoadAdvisories(path string, opts ...Option) (*Advisories, error) {
 		return nil, reason.Wrap(err, reason.InputUnreadable, "check the path to the OSV data", "opening OSV advisories")
 	}
 	l := &osvLoader{limits: o.limits}
-	if st.IsDir() {
+	switch {
+	case st.IsDir():
 		err = l.loadDir(path)
-	} else {
+	case strings.HasSuffix(strings.ToLower(path), ".json"):
+		// One advisory, as osv.dev serves it: the usual input the day one
+		// is announced.
+		err = l.run([]osvJob{{name: filepath.Base(path), path: path}})
+	default:
 		err = l.loadZip(path)
 	}
 	if err != nil {
@@ -212,6 +219,9 @@ func (l *osvLoader) index(source string) *Advisories {
 	return db
 }
 
+// Source is the path the advisories were read from.
+func (db *Advisories) Source() string { return db.source }
+
 // Len reports the number of advisories loaded.
 func (db *Advisories) Len() int { return len(db.advisories) }
 
@@ -288,23 +298,16 @@ func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
 	var res osvResult
 	for _, ref := range db.byPackage[osvPackageKey{eco, osvPackageName(eco, name)}] {
 		e := db.advisories[ref.advisory]
-		if release != "" {
-			if _, rel, has := strings.Cut(e.Affected[ref.affected].Package.Ecosystem, ":"); has && !releaseMatches(eco, rel, release) {
-				continue
-			}
-		}
-		a, err := e.advisory(db.limits)
-		if err != nil {
-			res.open = append(res.open, fmt.Sprintf("advisory %s: %v [%s]", e.ID, err, reason.CodeOf(err, reason.SBOMDataMalformed)))
+		a, hit, why, skip := db.judge(ref, eco, release, version)
+		if skip {
 			continue
 		}
-		aff := &a.Affected[ref.affected]
-		hit, why := affects(aff, eco, version)
 		if why != "" {
 			res.open = append(res.open, fmt.Sprintf("advisory %s: %s", e.ID, why))
 			continue
 		}
 		if hit {
+			aff := &a.Affected[ref.affected]
 			res.matches = append(res.matches, osvMatch{
 				ID: e.ID, Aliases: a.Aliases, Summary: a.Summary, Severity: aff.severity, SeverityNotes: aff.severityNotes,
 				Record: fmt.Sprintf("%s#/affected/%d", e.file, ref.affected), Ecosystem: eco, Package: name,
@@ -312,6 +315,25 @@ func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
 		}
 	}
 	return res
+}
+
+// judge decides one affected entry for a component of ecosystem eco,
+// distribution release (or "") and version: skip when the entry is for
+// another release of the distribution, why when the question stays open
+// (the advisory cannot be decoded, or the version placed).
+func (db *Advisories) judge(ref osvAffectedRef, eco, release, version string) (a *osvAdvisory, hit bool, why string, skip bool) {
+	e := db.advisories[ref.advisory]
+	if release != "" {
+		if _, rel, has := strings.Cut(e.Affected[ref.affected].Package.Ecosystem, ":"); has && !releaseMatches(eco, rel, release) {
+			return nil, false, "", true
+		}
+	}
+	a, err := e.advisory(db.limits)
+	if err != nil {
+		return nil, false, fmt.Sprintf("%v [%s]", err, reason.CodeOf(err, reason.SBOMDataMalformed)), false
+	}
+	hit, why = affects(&a.Affected[ref.affected], eco, version)
+	return a, hit, why, false
 }
 
 // goModulePath reads the module path of a pkg:golang purl as written:
@@ -338,7 +360,8 @@ func goModulePath(raw string) (string, bool) {
 
 func releaseMatches(eco, advisoryRelease, purlRelease string) bool {
 	if eco == "Ubuntu" {
-		return strings.HasPrefix(advisoryRelease, purlRelease)
+		// "22.04:LTS", and Ubuntu Pro's (ESM) "Pro:20.04:LTS".
+		return strings.HasPrefix(strings.TrimPrefix(advisoryRelease, "Pro:"), purlRelease)
 	}
 	return advisoryRelease == purlRelease
 }

@@ -27,6 +27,15 @@ const (
 // and is mapped by the caller's unknown-severity setting.
 var severityRank = map[string]int{SeverityCritical: 0, SeverityHigh: 1, SeverityMedium: 2, SeverityLow: 3, SeverityUnknown: 4}
 
+// SeverityRank orders severity levels, worst first: critical is 0,
+// unknown 4, and anything else after it.
+func SeverityRank(level string) int {
+	if r, ok := severityRank[level]; ok {
+		return r
+	}
+	return len(severityRank)
+}
+
 // maxCVSSVectorBytes bounds a CVSS vector string (a v4.0 vector with
 // every metric is under 400 bytes).
 const maxCVSSVectorBytes = 512

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -213,12 +214,20 @@ path through the dependency graph. Each product's latest SBOM is asked; --histor
 
 --provider asks instead which products run a hosted service (CycloneDX services) on a provider,
 named as the SBOMs name it (case and spacing do not matter): each answer names the service, its
-endpoints, whether it crosses a trust boundary, its trust zone and its hosting labels.`,
+endpoints, whether it crosses a trust boundary, its trust zone and its hosting labels.
+
+--vulns asks, for each package an OSV advisory names (the advisory as osv.dev publishes it, or a
+directory or zip of them), which products hold a version it affects: the package is found by its
+purl under its ecosystem's name rules, by its source package for Debian, Ubuntu and Alpine, by name
+for RPM distributions, and each version is matched as 'sbom labels --vulns' matches it. A component
+that cannot be matched is listed as undetermined, with its reason; packages of ecosystems no SBOM
+component is read as are listed as not asked.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Flags: []cli.Flag{storeFlag(),
 			&cli.StringFlag{Name: "upstream", Usage: "upstream `ID` (src:NAME, a versionless purl, a repository URL)"},
 			&cli.StringFlag{Name: "versions", Usage: "version `RANGE`, e.g. '>=5.6.0, <5.6.2'"},
 			&cli.StringFlag{Name: "provider", Usage: "which products run a hosted service on `PROVIDER` (asked alone)"},
+			&cli.StringFlag{Name: "vulns", Usage: "which products the OSV advisories at `PATH` affect: one advisory's JSON file, a directory or a zip (asked alone)"},
 			&cli.BoolFlag{Name: "history", Usage: "ask every snapshot ever stored, not only each product's latest"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, html, sarif"},
 		},
@@ -235,6 +244,9 @@ func runPortfolioWhere(c *cli.Context) error {
 	}
 	if c.NArg() > 1 {
 		return &usageError{err: fmt.Errorf("%d subjects given, want one", c.NArg()), hint: "ask one purl or name at a time"}
+	}
+	if c.IsSet("vulns") {
+		return runPortfolioWhereAffected(c, format)
 	}
 	var q portfolio.Query
 	var err error
@@ -260,19 +272,25 @@ func runPortfolioWhere(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// An answer runs to hundreds of thousands of matches: written in
-	// large pieces, not one write per line.
+	return writeAnswer(c, func(out io.Writer) error {
+		switch format {
+		case "json":
+			return res.WriteJSON(out)
+		case "html":
+			return report.WriteWhereHTML(out, res)
+		case "sarif":
+			return report.WriteWhereSARIF(out, res, version())
+		}
+		return report.WriteWhereText(out, res)
+	})
+}
+
+// writeAnswer writes an answer to stdout as write writes it. An answer
+// runs to hundreds of thousands of matches: written in large pieces, not
+// one write per line.
+func writeAnswer(c *cli.Context, write func(io.Writer) error) error {
 	out := bufio.NewWriterSize(c.App.Writer, 256<<10)
-	switch format {
-	case "json":
-		err = res.WriteJSON(out)
-	case "html":
-		err = report.WriteWhereHTML(out, res)
-	case "sarif":
-		err = report.WriteWhereSARIF(out, res, version())
-	default:
-		err = report.WriteWhereText(out, res)
-	}
+	err := write(out)
 	if ferr := out.Flush(); err == nil {
 		err = ferr
 	}

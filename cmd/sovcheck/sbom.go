@@ -71,7 +71,7 @@ func sbomLabelsFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "portfolio", Usage: "assess many SBOMs (files or directories) and what they share"},
 		&cli.StringFlag{Name: "registry", Usage: "trust registry `FILE` (YAML: stewards and suppliers)"},
 		&cli.StringFlag{Name: "mapping", Usage: "upstream mapping `FILE` (YAML) unifying projects across ecosystems"},
-		&cli.StringFlag{Name: "vulns", Usage: "OSV advisories: a `DIR` of JSON files or a zip"},
+		&cli.StringFlag{Name: "vulns", Usage: "OSV advisories: a `DIR` of JSON files, a zip, or one advisory's JSON file"},
 		&cli.StringFlag{Name: "kev", Usage: "CISA known exploited vulnerabilities JSON `FILE`"},
 		&cli.StringSliceFlag{Name: "vex", Usage: "VEX `FILE` (OpenVEX, CycloneDX VEX or CSAF VEX; repeat), trusted: its justified not_affected statements suppress findings"},
 		&cli.IntFlag{Name: "max-data-age", Usage: "advisory data older than `DAYS` (its newest modified date) answers no vulnerability question"},

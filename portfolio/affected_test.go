@@ -1,0 +1,172 @@
+package portfolio
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/sovcheck/sovcheck/sbom"
+)
+
+// xzAdvisories are OSV advisories for the fixtures' xz: the backdoor in
+// Debian 12 and Alpine, a withdrawn one naming curl, one for a package no
+// product holds.
+var xzAdvisories = map[string]string{
+	"DEBIAN-CVE-2024-3094.json": `{"id":"DEBIAN-CVE-2024-3094","aliases":["CVE-2024-3094"],"summary":"malicious code in xz","modified":"2024-04-02T08:00:00Z","affected":[
+		{"package":{"ecosystem":"Debian:12","name":"xz-utils"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"5.6.0-0.1"},{"fixed":"5.6.1+really5.4.5-1"}]}]},
+		{"package":{"ecosystem":"Debian:13","name":"xz-utils"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"5.6.0-0.1"},{"fixed":"5.6.1+really5.4.5-1"}]}]},
+		{"package":{"ecosystem":"Alpine:v3.20","name":"xz"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"5.6.0-r0"},{"fixed":"5.6.1-r2"}]}]},
+		{"package":{"ecosystem":"GIT","name":"https://github.com/tukaani-project/xz"},"ranges":[{"type":"GIT","events":[{"introduced":"0"}]}]}]}`,
+	"DEBIAN-CVE-0000-0001.json": `{"id":"DEBIAN-CVE-0000-0001","withdrawn":"2024-01-01T00:00:00Z","affected":[
+		{"package":{"ecosystem":"Debian:12","name":"curl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}`,
+	"DEBIAN-CVE-2024-0727.json": `{"id":"DEBIAN-CVE-2024-0727","affected":[
+		{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.13-1"}]}]}]}`,
+	"PYSEC-2021-142.json": `{"id":"PYSEC-2021-142","database_specific":{"severity":"CRITICAL"},"affected":[
+		{"package":{"ecosystem":"PyPI","name":"pyyaml"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"5.4"}]}]}]}`,
+	"EMPTY-1.json": `{"id":"EMPTY-1","affected":[]}`,
+}
+
+// writeMoreFixtures adds to writeFixtures a Python product whose SBOM
+// writes PyYAML as syft does, and a Debian product as Trivy writes it:
+// the binary package's purl without the upstream qualifier, its source
+// in a property.
+func writeMoreFixtures(t *testing.T, dir string) {
+	t.Helper()
+	files := map[string][]byte{
+		"pypi/app.cdx.json": cyclonedx("scraper", "2.1", []string{"yaml"},
+			comp{"yaml", "PyYAML", "5.3.1", "pkg:pypi/PyYAML@5.3.1", nil}),
+		"trivy/bom.cdx.json": []byte(`{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+ "metadata": {"component": {"bom-ref": "root", "type": "container", "name": "gateway", "version": "7"}},
+ "components": [{"bom-ref": "xz", "type": "library", "name": "liblzma5", "version": "5.6.1-1",
+   "purl": "pkg:deb/debian/liblzma5@5.6.1-1?distro=debian-12",
+   "properties": [{"name": "aquasecurity:trivy:SrcName", "value": "xz-utils"}]}],
+ "dependencies": [{"ref": "root", "dependsOn": ["xz"]}, {"ref": "xz", "dependsOn": []}]}`),
+	}
+	writeFiles(t, dir, files)
+}
+
+func writeAdvisories(t *testing.T, advs map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "osv")
+	files := map[string][]byte{}
+	for name, body := range advs {
+		files[name] = []byte(body)
+	}
+	writeFiles(t, dir, files)
+	return dir
+}
+
+func TestWhereAffected(t *testing.T) {
+	backends(t, func(t *testing.T, location string) {
+		dir := t.TempDir()
+		writeFixtures(t, dir)
+		writeMoreFixtures(t, dir)
+		st := open(t, location)
+		ctx := context.Background()
+		if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, dir)); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sbom.LoadAdvisories(writeAdvisories(t, xzAdvisories))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err := st.WhereAffected(ctx, db, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Four advisories stand (one is withdrawn; one names nothing);
+		// five packages are asked, the GIT one and the empty advisory
+		// cannot be.
+		if ans.Advisories != 4 || ans.Asked != 5 || ans.Affecting != 2 || ans.Products != 2 || ans.Undetermined != 2 ||
+			len(ans.Unasked) != 2 || ans.AsOf != "2024-04-02T08:00:00Z" {
+			t.Fatalf("answer %+v", ans)
+		}
+		if len(ans.Results) != 2 || ans.Results[0].Advisory != "DEBIAN-CVE-2024-3094" || ans.Results[1].Advisory != "PYSEC-2021-142" {
+			t.Fatalf("results %+v", ans.Results)
+		}
+		// The Debian 12 and 13 entries ask src:xz once, and list shop
+		// once: its 5.6.1-1 is in the range, billing's 5.4.1-0.2 is not;
+		// kiosk's x:5.6.0 cannot be placed, and the gateway's binary
+		// package does not name its source in its purl. Alpine's 5.4.5-r0
+		// is older than the Alpine range.
+		xz := ans.Results[0]
+		if xz.Products != 1 || xz.Severity != sbom.SeverityUnknown || len(xz.Answers) != 1 {
+			t.Fatalf("xz: %+v", xz)
+		}
+		r := xz.Answers[0]
+		if r.Query.Upstream != "src:xz-utils" || r.Query.Affected != "Debian:12 xz-utils, Debian:13 xz-utils, Alpine:v3.20 xz" || r.Products != 1 ||
+			len(r.Matches) != 1 || r.Matches[0].Product != "shop" || r.Matches[0].Version != "5.6.1-1" || len(r.Matches[0].Path) != 3 {
+			t.Fatalf("xz-utils: %+v %+v", r.Query, r.Matches)
+		}
+		var undetermined []string
+		for _, m := range r.Undetermined {
+			undetermined = append(undetermined, m.Product)
+			if m.Reason == "" {
+				t.Errorf("%s undetermined without a reason", m.Product)
+			}
+		}
+		if !slices.Equal(undetermined, []string{"gateway", "kiosk"}) {
+			t.Errorf("undetermined %q, want the gateway and kiosk", undetermined)
+		}
+		// PyYAML as the SBOM writes it is pyyaml as the advisory does.
+		py := ans.Results[1]
+		if py.Severity != sbom.SeverityCritical || len(py.Answers) != 1 || py.Answers[0].Query.Package != "pkg:pypi/PyYAML" ||
+			len(py.Answers[0].Matches) != 1 || py.Answers[0].Matches[0].Product != "scraper" {
+			t.Errorf("pyyaml: %+v", py.Answers)
+		}
+		if got := ans.Unasked[0].Advisory + " " + ans.Unasked[1].Advisory; got != "DEBIAN-CVE-2024-3094 EMPTY-1" {
+			t.Errorf("unasked: %s", got)
+		}
+
+		// The twin: the fix before shop's version affects nothing, and the
+		// undetermined versions are still shown.
+		fixed := map[string]string{"DEBIAN-CVE-2024-3094.json": `{"id":"DEBIAN-CVE-2024-3094","affected":[
+			{"package":{"ecosystem":"Debian:12","name":"xz-utils"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"5.6.0-0.1"},{"fixed":"5.6.0-0.2"}]}]}]}`}
+		db, err = sbom.LoadAdvisories(writeAdvisories(t, fixed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err = st.WhereAffected(ctx, db, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Affecting != 0 || ans.Products != 0 || ans.Undetermined != 2 || len(ans.Results) != 1 || len(ans.Results[0].Answers[0].Matches) != 0 {
+			t.Errorf("fixed before shop: %+v", ans)
+		}
+	})
+}
+
+// TestWhereAffectedManyPackages asks more packages than one read of the
+// names holds: only the one the store has is asked, and found.
+func TestWhereAffectedManyPackages(t *testing.T) {
+	dir := t.TempDir()
+	writeFixtures(t, dir)
+	st := open(t, filepath.Join(t.TempDir(), "store.db"))
+	ctx := context.Background()
+	if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	advs := map[string]string{}
+	for i := range 2*termsPerRead + 10 {
+		name := fmt.Sprintf("absent-%04d", i)
+		if i == termsPerRead+3 {
+			name = "glibc"
+		}
+		advs[fmt.Sprintf("DEBIAN-%04d.json", i)] = fmt.Sprintf(`{"id":"DEBIAN-%04d","affected":[
+			{"package":{"ecosystem":"Debian:12","name":%q},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}`, i, name)
+	}
+	db, err := sbom.LoadAdvisories(writeAdvisories(t, advs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := st.WhereAffected(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Advisories != len(advs) || ans.Asked != len(advs) || ans.Affecting != 1 || len(ans.Results) != 1 ||
+		ans.Results[0].Advisory != fmt.Sprintf("DEBIAN-%04d", termsPerRead+3) || ans.Results[0].Answers[0].Matches[0].Component != "libc6" {
+		t.Errorf("answer %+v", ans)
+	}
+}
