@@ -46,8 +46,9 @@ type AdvisoryResult struct {
 	Aliases  []string `json:"aliases,omitempty"`
 	Summary  string   `json:"summary,omitempty"`
 	Modified string   `json:"modified,omitempty"`
-	// Severity and Score are the worst of its entries (a level, unknown
-	// ranking just after high; and a CVSS base score when one gives it).
+	// Severity and Score are the worst of its entries that were asked (a
+	// level, unknown ranking just after high; and a CVSS base score when
+	// one gives it).
 	Severity string  `json:"severity"`
 	Score    float64 `json:"score,omitempty"`
 	// Products counts the distinct products with an affected component.
@@ -91,6 +92,7 @@ func (s *Store) WhereAffected(ctx context.Context, db *sbom.Advisories, history 
 		return nil, err
 	}
 	byAdvisory := map[string]*AdvisoryResult{}
+	seen := map[string]map[matchKey]bool{}
 	for _, key := range slices.Sorted(maps.Keys(questions)) {
 		aq := questions[key]
 		res, err := s.Where(ctx, aq.q)
@@ -102,8 +104,13 @@ func (s *Store) WhereAffected(ctx context.Context, db *sbom.Advisories, history 
 			if ar == nil {
 				ar = &AdvisoryResult{}
 				byAdvisory[r.Query.Advisory] = ar
+				seen[r.Query.Advisory] = map[matchKey]bool{}
 			}
-			ar.Answers = append(ar.Answers, r)
+			// A component two questions of one advisory find (by its
+			// upstream and by its name) is listed once.
+			if r = withoutSeen(r, seen[r.Query.Advisory]); r != nil {
+				ar.Answers = append(ar.Answers, r)
+			}
 		}
 	}
 	products, undetermined := map[string]bool{}, map[string]bool{}
@@ -129,7 +136,10 @@ func (s *Store) WhereAffected(ctx context.Context, db *sbom.Advisories, history 
 				ans.Affecting++
 			}
 		}
-		if ap.Unasked == "" && (ar.Severity == "" || severityRank(ap.Severity) < severityRank(ar.Severity)) {
+		if ap.Unasked != "" {
+			continue
+		}
+		if ar.Severity == "" || severityRank(ap.Severity) < severityRank(ar.Severity) {
 			ar.Severity = ap.Severity
 		}
 		ar.Score = max(ar.Score, ap.Score)
@@ -154,7 +164,7 @@ func severityRank(level string) float64 {
 // store holds.
 func (s *Store) affectedQuestions(ctx context.Context, aps []sbom.AffectedPackage, history bool, ans *AffectedAnswer) (map[string]*affectedQuestion, error) {
 	ids := map[string]bool{}
-	types := map[string]bool{}
+	types := map[string]map[string]bool{} // purl type: the entries' last names
 	var terms []string
 	for _, ap := range aps {
 		ids[ap.Advisory] = true
@@ -163,7 +173,11 @@ func (s *Store) affectedQuestions(ctx context.Context, aps []sbom.AffectedPackag
 			ans.Unasked = append(ans.Unasked, ap)
 			continue
 		case ap.PurlType != "":
-			types[ap.PurlType] = true
+			if types[ap.PurlType] == nil {
+				types[ap.PurlType] = map[string]bool{}
+			}
+			types[ap.PurlType][ap.LastName()] = true
+			terms = append(terms, purllessNames(ap)...)
 		case ap.Upstream != "":
 			terms = append(terms, ap.Upstream, sbom.CanonicalUpstream(ap.Upstream))
 		default:
@@ -176,10 +190,23 @@ func (s *Store) affectedQuestions(ctx context.Context, aps []sbom.AffectedPackag
 	if err != nil {
 		return nil, err
 	}
+	// The stored package keys of each purl type, by the name they give
+	// their package: each entry is then one lookup.
 	packages := map[string][]string{}
 	for _, typ := range slices.Sorted(maps.Keys(types)) {
-		if packages[typ], err = s.packageTerms(ctx, typ); err != nil {
+		keys, err := s.packageTerms(ctx, typ)
+		if err != nil {
 			return nil, err
+		}
+		for _, k := range keys {
+			// An upstream written as a purl ("pkg:npm/%40babel/core") is
+			// no component's package key.
+			if !types[typ][sbom.KeyLastName(typ, k)] || sbom.PackageKey(k) != k {
+				continue
+			}
+			if nk, ok := sbom.PackageNameKey(k); ok {
+				packages[nk] = append(packages[nk], k)
+			}
 		}
 	}
 	questions := map[string]*affectedQuestion{}
@@ -190,20 +217,26 @@ func (s *Store) affectedQuestions(ctx context.Context, aps []sbom.AffectedPackag
 			aq = &affectedQuestion{q: q}
 			questions[key] = aq
 		}
+		if ap.Upstream != "" && !slices.Contains(aq.q.upstreams, ap.Upstream) {
+			aq.q.upstreams = append(aq.q.upstreams, ap.Upstream)
+		}
 		aq.entries = append(aq.entries, ap)
 	}
 	for _, ap := range aps {
 		switch {
 		case ap.Unasked != "":
 		case ap.PurlType != "":
-			for _, key := range packages[ap.PurlType] {
-				if ap.SameName(key) {
-					ask("package "+key, Query{Package: key}, ap)
+			for _, key := range packages[ap.NameKey()] {
+				ask("package "+key, Query{Package: key}, ap)
+			}
+			for _, name := range purllessNames(ap) {
+				if stored[name] {
+					ask("purl-less "+name, Query{Name: name, purlless: true}, ap)
 				}
 			}
 		case ap.Upstream != "":
-			// One question per project: src:xz-utils (Debian) and src:xz
-			// (Alpine) are one, asked under both names.
+			// One question per project, asked under every name its
+			// entries give it (src:xz-utils in Debian, src:xz in Alpine).
 			if canon := sbom.CanonicalUpstream(ap.Upstream); stored[ap.Upstream] || stored[canon] {
 				ask("upstream "+canon, Query{Upstream: ap.Upstream}, ap)
 			}
@@ -214,11 +247,35 @@ func (s *Store) affectedQuestions(ctx context.Context, aps []sbom.AffectedPackag
 		}
 	}
 	for _, aq := range questions {
-		entries := aq.entries
+		entries, purlless := aq.entries, aq.q.purlless
 		aq.q.Subject = cmp.Or(aq.q.Package, aq.q.Upstream, aq.q.Name)
-		aq.q.affects = func(purl string) (bool, string) { return sbom.AffectsAny(entries, purl) }
+		aq.q.affects = func(purl string) (bool, string) {
+			if purlless && purl != "" {
+				return false, "" // found by its package URL, if at all
+			}
+			return sbom.AffectsAny(entries, purl)
+		}
 	}
 	return questions, nil
+}
+
+// purllessNames are the component names a language package may have in
+// an SBOM that gives it no package URL: its OSV name, and for Maven its
+// artifact id, for npm its name without the scope. Such a component is
+// found by name and listed as undetermined.
+func purllessNames(ap sbom.AffectedPackage) []string {
+	names := []string{ap.Name}
+	switch ap.PurlType {
+	case "maven":
+		if _, artifact, ok := strings.Cut(ap.Name, ":"); ok {
+			names = append(names, artifact)
+		}
+	case "npm":
+		if _, name, ok := strings.Cut(ap.Name, "/"); ok && strings.HasPrefix(ap.Name, "@") {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // splitByAdvisory makes, of the answer to one question, one answer per
@@ -261,6 +318,39 @@ func splitByAdvisory(aq *affectedQuestion, res *WhereResult) []*WhereResult {
 		}
 	}
 	return out
+}
+
+// matchKey is what a Match shows of a component, but its path and
+// reason.
+type matchKey struct{ product, productVersion, source, digest, asOf, component, version, purl, upstream string }
+
+// withoutSeen drops from r the components already listed for its
+// advisory (seen), and marks the others; nil when none is left.
+func withoutSeen(r *WhereResult, seen map[matchKey]bool) *WhereResult {
+	keep := func(ms []*Match) []*Match {
+		var out []*Match
+		for _, m := range ms {
+			k := matchKey{m.Product, m.ProductVersion, m.Source, m.Digest, m.AsOf, m.Component, m.Version, m.PURL, m.Upstream}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	r.Matches, r.Undetermined = keep(r.Matches), keep(r.Undetermined)
+	if len(r.Matches) == 0 && len(r.Undetermined) == 0 {
+		return nil
+	}
+	if r.Matches == nil {
+		r.Matches = []*Match{}
+	}
+	products := map[string]bool{}
+	for _, m := range r.Matches {
+		products[m.Product] = true
+	}
+	r.Products = len(products)
+	return r
 }
 
 // termsStored reads which of terms the store holds, termsPerRead at a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sovcheck/sovcheck/sbom"
@@ -138,6 +139,66 @@ func TestWhereAffected(t *testing.T) {
 	})
 }
 
+// TestWhereAffectedShared: two advisories for one package ask the store
+// once, and each lists only what it affects; a component without a
+// package URL is found by its name and listed as undetermined, never
+// dropped.
+func TestWhereAffectedShared(t *testing.T) {
+	dir := t.TempDir()
+	writeFixtures(t, dir)
+	writeFiles(t, dir, map[string][]byte{"npm/web.cdx.json": cyclonedx("web", "4.0", []string{"koa"}, comp{"koa", "koa", "2.15.3", "", nil})})
+	st := open(t, filepath.Join(t.TempDir(), "store.db"))
+	ctx := context.Background()
+	if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sbom.LoadAdvisories(writeAdvisories(t, map[string]string{
+		"DEBIAN-CVE-2024-3094.json": xzAdvisories["DEBIAN-CVE-2024-3094.json"],
+		"DEBIAN-CVE-2025-0001.json": `{"id":"DEBIAN-CVE-2025-0001","affected":[
+			{"package":{"ecosystem":"Debian:12","name":"xz-utils"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"5.4.2-1"}]}]}]}`,
+		"GHSA-593f-38f6-jp5m.json": `{"id":"GHSA-593f-38f6-jp5m","affected":[
+			{"package":{"ecosystem":"npm","name":"koa"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"2.15.4"}]}]}]}`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := st.WhereAffected(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range ans.Results {
+		for _, w := range r.Answers {
+			for _, m := range w.Matches {
+				got[r.Advisory] = append(got[r.Advisory], "affected "+m.Product)
+			}
+			for _, m := range w.Undetermined {
+				got[r.Advisory] = append(got[r.Advisory], "undetermined "+m.Product+": "+m.Reason)
+			}
+		}
+	}
+	want := map[string][]string{
+		"DEBIAN-CVE-2024-3094": {"affected shop", "undetermined kiosk: version cannot be ordered"},
+		"DEBIAN-CVE-2025-0001": {"affected billing", "undetermined kiosk: version cannot be ordered"},
+		"GHSA-593f-38f6-jp5m":  {"undetermined web: the component has no package URL to match the advisory by"},
+	}
+	for id, w := range want {
+		g := got[id]
+		if len(g) != len(w) {
+			t.Errorf("%s: %q, want %q", id, g, w)
+			continue
+		}
+		for i := range w {
+			if !strings.HasPrefix(g[i], w[i]) {
+				t.Errorf("%s: %q, want %q", id, g[i], w[i])
+			}
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("advisories %v", got)
+	}
+}
+
 // TestWhereAffectedManyPackages asks more packages than one read of the
 // names holds: only the one the store has is asked, and found.
 func TestWhereAffectedManyPackages(t *testing.T) {
@@ -168,5 +229,36 @@ func TestWhereAffectedManyPackages(t *testing.T) {
 	if ans.Advisories != len(advs) || ans.Asked != len(advs) || ans.Affecting != 1 || len(ans.Results) != 1 ||
 		ans.Results[0].Advisory != fmt.Sprintf("DEBIAN-%04d", termsPerRead+3) || ans.Results[0].Answers[0].Matches[0].Component != "libc6" {
 		t.Errorf("answer %+v", ans)
+	}
+}
+
+// TestPackageTermsCollation reads a purl type's stored package keys on a
+// PostgreSQL database whose collation ignores punctuation (ICU's
+// "shifted" alternate): in it "pkg:npm0" sorts before "pkg:npm/a", and
+// only the C collation keeps the range right. SQLite compares bytes.
+func TestPackageTermsCollation(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"web.cdx.json": cyclonedx("web", "4.0", []string{"koa", "babel"},
+		comp{"koa", "koa", "2.15.3", "pkg:npm/koa@2.15.3", nil},
+		comp{"babel", "core", "7.26.9", "pkg:npm/%40babel/core@7.26.9", nil},
+		comp{"yaml", "PyYAML", "5.3.1", "pkg:pypi/PyYAML@5.3.1", nil})})
+	for name, location := range map[string]string{
+		"sqlite":   filepath.Join(t.TempDir(), "store.db"),
+		"postgres": newPostgresDBWith(t, "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-u-ka-shifted'"),
+	} {
+		st := open(t, location)
+		ctx := context.Background()
+		if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, dir)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.packageTerms(ctx, "npm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Package keys, and upstreams that are versionless purls too.
+		if !slices.Contains(got, "pkg:npm/@babel/core") || !slices.Contains(got, "pkg:npm/koa") ||
+			slices.ContainsFunc(got, func(k string) bool { return !strings.HasPrefix(k, "pkg:npm/") }) {
+			t.Errorf("%s: npm package keys %q", name, got)
+		}
 	}
 }

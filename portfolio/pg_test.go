@@ -103,6 +103,14 @@ func startPostgres() (string, func(), error) {
 // newPostgresDB creates a fresh database and returns its URL.
 func newPostgresDB(t testing.TB) string {
 	t.Helper()
+	return newPostgresDBWith(t, "")
+}
+
+// newPostgresDBWith creates a fresh database with the options given to
+// CREATE DATABASE (a collation, say) and returns its URL; a server that
+// refuses them skips the test, with its reason.
+func newPostgresDBWith(t testing.TB, options string) string {
+	t.Helper()
 	if pgURL == "" {
 		t.Skipf("PostgreSQL not available: %s", pgMissing)
 	}
@@ -114,7 +122,10 @@ func newPostgresDB(t testing.TB) string {
 	name := fmt.Sprintf("sovcheck_test_%d_%d", os.Getpid(), pgSeq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" "+options); err != nil {
+		if options != "" {
+			t.Skipf("this PostgreSQL cannot create a database %s: %v", options, err)
+		}
 		t.Fatalf("creating test database: %v", err)
 	}
 	t.Cleanup(func() {

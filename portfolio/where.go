@@ -38,6 +38,11 @@ type Query struct {
 	Advisory string `json:"advisory,omitempty"`
 	Affected string `json:"affected,omitempty"`
 	affects  func(purl string) (hit bool, why string)
+	// upstreams are every name an advisory's entries give Upstream's
+	// project (src:xz-utils, src:xz), all asked; purlless keeps only
+	// components without a package URL.
+	upstreams []string
+	purlless  bool
 }
 
 // NewQuery builds a question from a subject (a purl, with or without a
@@ -305,8 +310,16 @@ func identCondition(q Query) (string, []any) {
 		// An upstream is asked as written (a mapping file's own id) and in
 		// the form components carry it: src:xz-utils is src:xz, a
 		// repository URL is vcs:HOST/PATH.
-		conds = append(conds, "i.upstream_id IN (SELECT id FROM terms WHERE term IN (?, ?))")
-		args = append(args, q.Upstream, sbom.CanonicalUpstream(q.Upstream))
+		names := q.upstreams
+		if len(names) == 0 {
+			names = []string{q.Upstream}
+		}
+		var terms []any
+		for _, u := range names {
+			terms = append(terms, u, sbom.CanonicalUpstream(u))
+		}
+		conds = append(conds, "i.upstream_id IN (SELECT id FROM terms WHERE term IN ("+list("?", len(terms))+"))")
+		args = append(args, terms...)
 	}
 	return strings.Join(conds, " AND "), args
 }

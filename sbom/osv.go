@@ -324,8 +324,13 @@ func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
 func (db *Advisories) judge(ref osvAffectedRef, eco, release, version string) (a *osvAdvisory, hit bool, why string, skip bool) {
 	e := db.advisories[ref.advisory]
 	if release != "" {
-		if _, rel, has := strings.Cut(e.Affected[ref.affected].Package.Ecosystem, ":"); has && !releaseMatches(eco, rel, release) {
-			return nil, false, "", true
+		if _, rel, has := strings.Cut(e.Affected[ref.affected].Package.Ecosystem, ":"); has {
+			if !releaseReadable(eco, release) {
+				return nil, false, fmt.Sprintf("the purl's distribution release %q is not one the advisory data names (%s)", release, e.Affected[ref.affected].Package.Ecosystem), false
+			}
+			if !releaseMatches(eco, rel, release) {
+				return nil, false, "", true
+			}
 		}
 	}
 	a, err := e.advisory(db.limits)
@@ -360,8 +365,15 @@ func goModulePath(raw string) (string, bool) {
 
 func releaseMatches(eco, advisoryRelease, purlRelease string) bool {
 	if eco == "Ubuntu" {
-		// "22.04:LTS", and Ubuntu Pro's (ESM) "Pro:20.04:LTS".
-		return strings.HasPrefix(strings.TrimPrefix(advisoryRelease, "Pro:"), purlRelease)
+		// "22.04:LTS", and Ubuntu Pro's "Pro:20.04:LTS",
+		// "Pro:FIPS-updates:20.04:LTS" or "Nvidia-BlueField:22.04": the
+		// release is the segment that is one.
+		for seg := range strings.SplitSeq(advisoryRelease, ":") {
+			if seg == purlRelease {
+				return true
+			}
+		}
+		return false
 	}
 	return advisoryRelease == purlRelease
 }

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
@@ -109,37 +110,94 @@ func (ap *AffectedPackage) setQuestion(pkg osvPackage) {
 	}
 }
 
-// SameName reports whether the versionless purl key (a stored package
-// key, as PackageKey writes it) names this entry's package by its
-// ecosystem's identity rules: PyPI names normalised, NuGet, Packagist and
-// crates.io names in any case, Go module paths, npm and Maven names
-// exactly.
-func (ap AffectedPackage) SameName(key string) bool {
+// NameKey is the key SameName compares: the entry's ecosystem and its
+// package name under the ecosystem's identity rules, Go module paths in
+// any case.
+func (ap AffectedPackage) NameKey() string {
+	return nameKey(baseEcosystem(ap.Ecosystem), ap.Name)
+}
+
+// PackageNameKey is the NameKey of the package a stored versionless purl
+// key names, and false when OSV covers no ecosystem for it: a store's
+// package keys are indexed by it once, and each entry looked up there.
+func PackageNameKey(key string) (string, bool) {
 	p, ok := parsePURL(key)
 	if !ok {
-		return false
+		return "", false
 	}
 	eco, name, _, ok := osvEcosystem(p)
-	if !ok || eco != baseEcosystem(ap.Ecosystem) {
-		return false
+	if !ok {
+		return "", false
 	}
 	if eco == "Go" {
 		if n, ok := goModulePath(key); ok {
 			name = n
 		}
 	}
-	return osvPackageName(eco, name) == osvPackageName(eco, ap.Name)
+	return nameKey(eco, name), true
+}
+
+func nameKey(eco, name string) string {
+	name = osvPackageName(eco, name)
+	if eco == "Go" {
+		// Some generators lowercase golang purls: found, then left
+		// undetermined by Affects (module paths are case-sensitive).
+		name = strings.ToLower(name)
+	}
+	return eco + "\x00" + name
+}
+
+// LastName is the last segment of the entry's package name (Maven's
+// artifact id), in lower case (PyPI's normalised): a stored key whose
+// KeyLastName differs cannot be SameName, and needs no parsing.
+func (ap AffectedPackage) LastName() string {
+	name := ap.Name
+	if i := strings.LastIndexByte(name, ':'); i >= 0 && ap.PurlType == "maven" {
+		name = name[i+1:]
+	}
+	return lastName(ap.PurlType, name)
+}
+
+// KeyLastName is LastName for a stored versionless purl key of purl
+// type typ.
+func KeyLastName(typ, key string) string {
+	if d, err := url.PathUnescape(key); err == nil {
+		key = d
+	}
+	return lastName(typ, key)
+}
+
+func lastName(typ, name string) string {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	if typ == "pypi" {
+		return normalizePyPI(name)
+	}
+	return strings.ToLower(name)
+}
+
+// SameName reports whether the versionless purl key (a stored package
+// key, as PackageKey writes it) names this entry's package by its
+// ecosystem's identity rules: PyPI names normalised, NuGet, Packagist and
+// crates.io names in any case, npm and Maven names exactly, Go module
+// paths in any case (Affects then tells a path in another case apart).
+func (ap AffectedPackage) SameName(key string) bool {
+	k, ok := PackageNameKey(key)
+	return ok && k == ap.NameKey()
 }
 
 // Affects decides whether the component with purl, found by this entry's
-// question, is affected by it, as 'sbom labels --vulns' decides it. It
-// answers (false, "") only when the purl puts the component in another
-// ecosystem OSV covers, or another release of the distribution: the
-// advisory does not name it. Anything it cannot decide is a reason, and
-// the component is undetermined: no purl, one OSV covers no ecosystem
-// for, one that names another package (a Debian binary package without
-// the upstream qualifier that names its source), no version, a version
-// its ecosystem's order cannot place, ranges of commits only.
+// question, is affected by it, as 'sbom labels --vulns' decides it: hit,
+// or not (false, "") for a version outside the entry's ranges. It also
+// answers (false, "") for a component the entry does not name: one of
+// another ecosystem OSV covers, or of another release of the
+// distribution. Anything it cannot decide is a reason, and the component
+// is undetermined: no purl, one OSV covers no ecosystem for, one that
+// names another package (a Debian binary package without the upstream
+// qualifier that names its source), a release OSV does not number, no
+// version, a version its ecosystem's order cannot place, ranges of
+// commits only.
 func (ap AffectedPackage) Affects(purl string) (hit bool, why string) {
 	if ap.db == nil {
 		return false, "the advisory is not loaded"

@@ -103,8 +103,8 @@ func TestLanguagePurlTypesRoundTrip(t *testing.T) {
 }
 
 // TestSameName finds a package's stored purls by the ecosystem's rules:
-// PyPI names normalised and crates.io in any case; npm, Maven and Go
-// module paths exactly.
+// PyPI names normalised, crates.io and Go module paths in any case; npm
+// and Maven exactly.
 func TestSameName(t *testing.T) {
 	aps, err := loadQueryAdvisories(t).AffectedPackages()
 	if err != nil {
@@ -125,7 +125,8 @@ func TestSameName(t *testing.T) {
 		{"@babel/core", "pkg:npm/core", false},
 		{"org.apache.logging.log4j:log4j-core", "pkg:maven/org.apache.logging.log4j/log4j-core", true},
 		{"github.com/BurntSushi/toml", "pkg:golang/github.com/BurntSushi/toml", true},
-		{"github.com/BurntSushi/toml", "pkg:golang/github.com/burntsushi/toml", false},
+		// Found in any case, then undetermined by Affects.
+		{"github.com/BurntSushi/toml", "pkg:golang/github.com/burntsushi/toml", true},
 		{"pyyaml", "pkg:npm/pyyaml", false},
 		{"pyyaml", "not a purl", false},
 	} {
@@ -154,7 +155,8 @@ func TestAffectedPackageAffects(t *testing.T) {
 	}{
 		{"github.com/BurntSushi/toml", "pkg:golang/github.com/BurntSushi/toml@v1.3.1?type=module", true, ""},
 		{"github.com/BurntSushi/toml", "pkg:golang/github.com/BurntSushi/toml@v1.3.2?type=module", false, ""},
-		// Found, but named in another case: Go module paths are exact.
+		// Found (SameName), but named in another case: Go module paths
+		// are exact, and the question stays open.
 		{"github.com/BurntSushi/toml", "pkg:golang/github.com/burntsushi/toml@v1.3.1", false, "names Go package"},
 		{"github.com/BurntSushi/toml", "pkg:golang/github.com/BurntSushi/toml", false, "no version"},
 		{"github.com/BurntSushi/toml", "", false, "no package URL"},
@@ -164,6 +166,10 @@ func TestAffectedPackageAffects(t *testing.T) {
 		{"xz-utils", debPURL("liblzma5", "x:5.6.0", "xz-utils"), false, "version"},
 		// Debian 11 is another release than the entry's Debian:12.
 		{"xz-utils", "pkg:deb/debian/liblzma5@5.6.1-1?upstream=xz-utils&distro=debian-11", false, ""},
+		// A codename is its release; a release that is none OSV numbers
+		// cannot be compared, and is not taken for another.
+		{"xz-utils", "pkg:deb/debian/liblzma5@5.6.1-1?upstream=xz-utils&distro=bookworm", true, ""},
+		{"xz-utils", "pkg:deb/debian/liblzma5@5.6.1-1?upstream=xz-utils&distro=debian-sid", false, `release "sid"`},
 		// A binary package without the qualifier naming its source (as
 		// Trivy writes them): found through its upstream, not decided.
 		{"xz-utils", "pkg:deb/debian/liblzma5@5.6.1-1?distro=debian-12", false, `names Debian package "liblzma5"`},
@@ -175,6 +181,9 @@ func TestAffectedPackageAffects(t *testing.T) {
 		{"openssl", "pkg:rpm/redhat/openssl@3.0.7-24.el9?epoch=1", true, ""},
 		{"openssl", "pkg:rpm/redhat/openssl@3.0.7-27.el9?epoch=1", false, ""},
 		{"openssl", "pkg:deb/ubuntu/libssl1.1@1.1.1f-1ubuntu2.22?upstream=openssl&distro=ubuntu-20.04", true, ""},
+		{"openssl", "pkg:deb/ubuntu/libssl1.1@1.1.1f-1ubuntu2.22?upstream=openssl&distro=focal", true, ""},
+		{"openssl", "pkg:deb/ubuntu/libssl1.1@1.1.1f-1ubuntu2.22?upstream=openssl&distro=ubuntu-20.04.6", true, ""},
+		{"openssl", "pkg:deb/ubuntu/libssl1.1@1.1.1f-1ubuntu2.22?upstream=openssl&distro=ubuntu-22.04", false, ""},
 		{"@babel/core", "pkg:npm/%40babel/core@7.26.9", true, ""},
 		{"@babel/core", "pkg:npm/%40babel/core@7.26.10", false, ""},
 		{"pyyaml", "pkg:pypi/PyYAML@5.3.1", true, ""},
@@ -230,5 +239,16 @@ func TestLoadOneAdvisory(t *testing.T) {
 	}
 	if _, err := LoadAdvisories(bad); reason.CodeOf(err, "") != reason.SBOMDataMalformed {
 		t.Errorf("a malformed advisory: %v", err)
+	}
+}
+
+// TestUbuntuReleases reads the release of every kind of Ubuntu ecosystem
+// OSV data names.
+func TestUbuntuReleases(t *testing.T) {
+	for rel, want := range map[string]bool{"20.04:LTS": true, "Pro:20.04:LTS": true, "Pro:FIPS-updates:20.04:LTS": true,
+		"Pro:Realtime:20.04:LTS": true, "Nvidia-BlueField:20.04": true, "22.04:LTS": false, "Pro:18.04:LTS": false} {
+		if got := releaseMatches("Ubuntu", rel, "20.04"); got != want {
+			t.Errorf("Ubuntu:%s for 20.04: %v, want %v", rel, got, want)
+		}
 	}
 }

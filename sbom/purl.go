@@ -231,6 +231,9 @@ func distroRelease(ecosystem string, p packageurl.PackageURL) string {
 	}
 	switch ecosystem {
 	case "Debian":
+		if n, ok := debianCodenames[strings.ToLower(v)]; ok {
+			return n
+		}
 		major, _, _ := strings.Cut(v, ".")
 		return major
 	case "Alpine":
@@ -240,9 +243,46 @@ func distroRelease(ecosystem string, p packageurl.PackageURL) string {
 		}
 		return "v" + v
 	case "Ubuntu":
+		if n, ok := ubuntuCodenames[strings.ToLower(v)]; ok {
+			return n
+		}
+		// A point release (22.04.3) is its release (22.04).
+		if parts := strings.SplitN(v, ".", 3); len(parts) == 3 {
+			return parts[0] + "." + parts[1]
+		}
 		return v
 	}
 	return ""
+}
+
+// The releases SBOM generators name by codename (the purl specification's
+// own example is distro=jessie), as OSV numbers them.
+var (
+	debianCodenames = map[string]string{"wheezy": "7", "jessie": "8", "stretch": "9", "buster": "10", "bullseye": "11",
+		"bookworm": "12", "trixie": "13", "forky": "14", "duke": "15"}
+	ubuntuCodenames = map[string]string{"trusty": "14.04", "xenial": "16.04", "bionic": "18.04", "focal": "20.04",
+		"jammy": "22.04", "noble": "24.04", "oracular": "24.10", "plucky": "25.04", "questing": "25.10", "resolute": "26.04"}
+)
+
+// releaseReadable reports whether a release distroRelease returned is in
+// the form OSV names the ecosystem's releases: Debian 12, Ubuntu 22.04,
+// Alpine v3.20. Another one (a codename sovcheck does not know, "sid")
+// cannot be compared with an advisory's entries.
+func releaseReadable(ecosystem, release string) bool {
+	digits := func(s string) bool {
+		return s != "" && strings.Trim(s, "0123456789") == ""
+	}
+	switch ecosystem {
+	case "Debian":
+		return digits(release)
+	case "Ubuntu":
+		a, b, ok := strings.Cut(release, ".")
+		return ok && digits(a) && digits(b)
+	case "Alpine":
+		a, b, ok := strings.Cut(strings.TrimPrefix(release, "v"), ".")
+		return strings.HasPrefix(release, "v") && ok && digits(a) && digits(b)
+	}
+	return true
 }
 
 func joinNS(ns, name, sep string) string {
