@@ -228,6 +228,7 @@ component is read as are listed as not asked.`,
 			&cli.StringFlag{Name: "versions", Usage: "version `RANGE`, e.g. '>=5.6.0, <5.6.2'"},
 			&cli.StringFlag{Name: "provider", Usage: "which products run a hosted service on `PROVIDER` (asked alone)"},
 			&cli.StringFlag{Name: "vulns", Usage: "which products the OSV advisories at `PATH` affect: one advisory's JSON file, a directory or a zip (asked alone)"},
+			&cli.BoolFlag{Name: "fail-on-affected", Usage: "with --vulns: exit 1 when a product holds an affected version, or one that could not be matched"},
 			&cli.BoolFlag{Name: "history", Usage: "ask every snapshot ever stored, not only each product's latest"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, html, sarif"},
 		},
@@ -247,6 +248,9 @@ func runPortfolioWhere(c *cli.Context) error {
 	}
 	if c.IsSet("vulns") {
 		return runPortfolioWhereAffected(c, format)
+	}
+	if c.Bool("fail-on-affected") {
+		return &usageError{err: errors.New("--fail-on-affected needs --vulns"), hint: "give the advisories with --vulns PATH"}
 	}
 	var q portfolio.Query
 	var err error

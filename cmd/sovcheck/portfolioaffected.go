@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
@@ -30,7 +31,7 @@ func runPortfolioWhereAffected(c *cli.Context, format string) error {
 	if err != nil {
 		return err
 	}
-	return writeAnswer(c, func(out io.Writer) error {
+	err = writeAnswer(c, func(out io.Writer) error {
 		switch format {
 		case "json":
 			return sbom.WriteJSON(out, ans)
@@ -41,4 +42,13 @@ func runPortfolioWhereAffected(c *cli.Context, format string) error {
 		}
 		return report.WriteAffectedText(out, ans)
 	})
+	if err != nil || !c.Bool("fail-on-affected") || (ans.Products == 0 && ans.Undetermined == 0) {
+		return err
+	}
+	// A gate fails closed: a version that could not be matched may be
+	// affected.
+	return &verdictFailure{failed: ans.Affecting, total: ans.Advisories,
+		msg: fmt.Sprintf("%d of %d advisories affect %d products; %d products hold a version that could not be matched",
+			ans.Affecting, ans.Advisories, ans.Products, ans.Undetermined),
+		hint: "update the affected components, or record why a product is not affected in a VEX statement and judge it with 'sovcheck verify'"}
 }
