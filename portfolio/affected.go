@@ -100,49 +100,47 @@ func (s *Store) WhereAffected(ctx context.Context, db *sbom.Advisories, history 
 			return nil, err
 		}
 		for _, r := range splitByAdvisory(aq, res) {
-			ar := byAdvisory[r.Query.Advisory]
-			if ar == nil {
-				ar = &AdvisoryResult{}
-				byAdvisory[r.Query.Advisory] = ar
-				seen[r.Query.Advisory] = map[matchKey]bool{}
+			id := r.Query.Advisory
+			if byAdvisory[id] == nil {
+				byAdvisory[id], seen[id] = &AdvisoryResult{}, map[matchKey]bool{}
 			}
 			// A component two questions of one advisory find (by its
 			// upstream and by its name) is listed once.
-			if r = withoutSeen(r, seen[r.Query.Advisory]); r != nil {
-				ar.Answers = append(ar.Answers, r)
+			if r = withoutSeen(r, seen[id]); r != nil {
+				byAdvisory[id].Answers = append(byAdvisory[id].Answers, r)
 			}
 		}
 	}
-	products, undetermined := map[string]bool{}, map[string]bool{}
+	// Each advisory's entries are next to each other, by id: its result
+	// takes the first one's description and the worst severity of them.
 	for _, ap := range aps {
 		ar := byAdvisory[ap.Advisory]
-		if ar == nil {
+		if ar == nil || ap.Unasked != "" {
 			continue
 		}
 		if ar.Advisory == "" {
-			*ar = AdvisoryResult{Advisory: ap.Advisory, Aliases: ap.Aliases, Summary: ap.Summary, Modified: ap.Modified, Answers: ar.Answers}
+			ar.Advisory, ar.Aliases, ar.Summary, ar.Modified = ap.Advisory, ap.Aliases, ap.Summary, ap.Modified
 			ans.Results = append(ans.Results, ar)
-			advisoryProducts := map[string]bool{}
-			for _, r := range ar.Answers {
-				for _, m := range r.Matches {
-					advisoryProducts[m.Product], products[m.Product] = true, true
-				}
-				for _, m := range r.Undetermined {
-					undetermined[m.Product] = true
-				}
-			}
-			ar.Products = len(advisoryProducts)
-			if ar.Products > 0 {
-				ans.Affecting++
-			}
-		}
-		if ap.Unasked != "" {
-			continue
 		}
 		if ar.Severity == "" || severityRank(ap.Severity) < severityRank(ar.Severity) {
 			ar.Severity = ap.Severity
 		}
 		ar.Score = max(ar.Score, ap.Score)
+	}
+	products, undetermined := map[string]bool{}, map[string]bool{}
+	for _, ar := range ans.Results {
+		affected := map[string]bool{}
+		for _, r := range ar.Answers {
+			for _, m := range r.Matches {
+				affected[m.Product], products[m.Product] = true, true
+			}
+			for _, m := range r.Undetermined {
+				undetermined[m.Product] = true
+			}
+		}
+		if ar.Products = len(affected); ar.Products > 0 {
+			ans.Affecting++
+		}
 	}
 	ans.Products, ans.Undetermined = len(products), len(undetermined)
 	return ans, nil
@@ -281,7 +279,7 @@ func purllessNames(ap sbom.AffectedPackage) []string {
 // splitByAdvisory makes, of the answer to one question, one answer per
 // advisory among its entries: each component matched again with that
 // advisory's entries alone. Answers with neither an affected nor an
-// undetermined component are left out.
+// undetermined component are left out; withoutSeen counts the products.
 func splitByAdvisory(aq *affectedQuestion, res *WhereResult) []*WhereResult {
 	var out []*WhereResult
 	for start := 0; start < len(aq.entries); {
@@ -296,15 +294,13 @@ func splitByAdvisory(aq *affectedQuestion, res *WhereResult) []*WhereResult {
 		start = end
 		q := aq.q
 		q.Subject, q.Advisory, q.Affected, q.affects = id, id, strings.Join(slices.Compact(named), ", "), nil
-		r := &WhereResult{MediaType: res.MediaType, Query: q, Matches: []*Match{}}
-		products := map[string]bool{}
+		r := &WhereResult{MediaType: res.MediaType, Query: q}
 		for _, ms := range [][]*Match{res.Matches, res.Undetermined} {
 			for _, m := range ms {
 				hit, why := sbom.AffectsAny(entries, m.PURL)
 				switch {
 				case hit:
 					r.Matches = append(r.Matches, m)
-					products[m.Product] = true
 				case why != "":
 					u := *m
 					u.Reason = why
@@ -312,7 +308,6 @@ func splitByAdvisory(aq *affectedQuestion, res *WhereResult) []*WhereResult {
 				}
 			}
 		}
-		r.Products = len(products)
 		if len(r.Matches) > 0 || len(r.Undetermined) > 0 {
 			out = append(out, r)
 		}
@@ -325,7 +320,8 @@ func splitByAdvisory(aq *affectedQuestion, res *WhereResult) []*WhereResult {
 type matchKey struct{ product, productVersion, source, digest, asOf, component, version, purl, upstream string }
 
 // withoutSeen drops from r the components already listed for its
-// advisory (seen), and marks the others; nil when none is left.
+// advisory (seen), marks the others and counts r's products; nil when
+// none is left.
 func withoutSeen(r *WhereResult, seen map[matchKey]bool) *WhereResult {
 	keep := func(ms []*Match) []*Match {
 		var out []*Match

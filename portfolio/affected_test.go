@@ -262,3 +262,28 @@ func TestPackageTermsCollation(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutSeen lists a component two questions of one advisory find
+// once, and counts the products of what is left; its twin, another
+// component, is kept.
+func TestWithoutSeen(t *testing.T) {
+	shop := &Match{Product: "shop", Source: "shop.cdx.json", Component: "openssl", Version: "3.0.11-1", Path: []string{"shop@1.0", "openssl@3.0.11-1"}}
+	seen := map[matchKey]bool{}
+	first := withoutSeen(&WhereResult{Matches: []*Match{shop}}, seen)
+	if first == nil || first.Products != 1 || len(first.Matches) != 1 {
+		t.Fatalf("first answer: %+v", first)
+	}
+	// The same component again, found by another question, with another
+	// reason: dropped, and the answer with it.
+	again := *shop
+	again.Path, again.Reason = nil, "the component has no version"
+	if r := withoutSeen(&WhereResult{Undetermined: []*Match{&again}}, seen); r != nil {
+		t.Errorf("a component listed twice: %+v", r)
+	}
+	other := *shop
+	other.Product = "billing"
+	r := withoutSeen(&WhereResult{Undetermined: []*Match{&other}}, seen)
+	if r == nil || len(r.Undetermined) != 1 || r.Products != 0 || r.Matches == nil {
+		t.Errorf("another product's component: %+v", r)
+	}
+}

@@ -45,14 +45,14 @@ func advisoryTitle(r *portfolio.AdvisoryResult) string {
 }
 
 // unaskedLine says which package of which advisory was not asked, and why.
-func unaskedLine(ecosystem, name, advisory, why string) string {
+func unaskedLine(u sbom.AffectedPackage) string {
 	var parts []string
-	for _, p := range []string{advisory, ecosystem, name} {
+	for _, p := range []string{u.Advisory, u.Ecosystem, u.Name} {
 		if p != "" {
 			parts = append(parts, p)
 		}
 	}
-	return strings.Join(parts, " ") + ": " + why
+	return strings.Join(parts, " ") + ": " + u.Unasked
 }
 
 // WriteAffectedText writes the answer for people: per advisory, each
@@ -74,7 +74,7 @@ func WriteAffectedText(w io.Writer, a *portfolio.AffectedAnswer) error {
 	if len(a.Unasked) > 0 {
 		ew.printf("\nNot asked (%d): no SBOM component is read as these packages, so the store cannot say\n", len(a.Unasked))
 		for _, u := range a.Unasked {
-			ew.printf("  %s\n", unaskedLine(u.Ecosystem, u.Name, u.Advisory, u.Unasked))
+			ew.printf("  %s\n", unaskedLine(u))
 		}
 	}
 	return ew.err
@@ -137,7 +137,7 @@ func WriteAffectedHTML(w io.Writer, a *portfolio.AffectedAnswer) error {
 	}
 	var unasked []string
 	for _, u := range a.Unasked {
-		unasked = append(unasked, unaskedLine(u.Ecosystem, u.Name, u.Advisory, u.Unasked))
+		unasked = append(unasked, unaskedLine(u))
 	}
 	return affectedHTML().Execute(w, struct {
 		Summary    string
@@ -192,7 +192,7 @@ func WriteAffectedSARIF(w io.Writer, a *portfolio.AffectedAnswer) error {
 	}
 	for _, u := range a.Unasked {
 		s.add(ruleNotAsked, "an advisory names a package no SBOM component is read as", "check these packages by other means: the store cannot say",
-			"note", unaskedLine(u.Ecosystem, u.Name, u.Advisory, u.Unasked), []sarifLocation{{LogicalLocations: []sarifLogical{{Name: u.Advisory, FullyQualifiedName: u.Record, Kind: "resource"}}}},
+			"note", unaskedLine(u), []sarifLocation{{LogicalLocations: []sarifLogical{{Name: u.Advisory, FullyQualifiedName: u.Record, Kind: "resource"}}}},
 			nil, u.Advisory, u.Record)
 	}
 	return s.write(w, map[string]any{"question": "which products the advisories affect", "advisories": relativePath(a.Source)})

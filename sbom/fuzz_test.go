@@ -172,7 +172,7 @@ func FuzzOSVAdvisory(f *testing.F) {
 			// The entry's question finds the component: its stored purl,
 			// or the upstream its source package gives it.
 			switch {
-			case ap.PurlType != "" && (!ap.SameName(PackageKey(purl)) || ap.LastName() != KeyLastName(ap.PurlType, PackageKey(purl))):
+			case ap.PurlType != "" && (!sameName(ap, PackageKey(purl)) || ap.LastName() != KeyLastName(ap.PurlType, PackageKey(purl))):
 				t.Fatalf("%s affects %q, whose key %q its question does not find", ap.Advisory, purl, PackageKey(purl))
 			case ap.Upstream != "":
 				src, _ := sourcePackage(p)

@@ -279,14 +279,9 @@ type osvResult struct {
 // match finds the advisories affecting the component with purl p (raw is
 // the purl as written: Go module paths keep their case there).
 func (db *Advisories) match(raw string, p packageurl.PackageURL) osvResult {
-	eco, name, version, ok := osvEcosystem(p)
+	eco, name, version, ok := osvIdentity(raw, p)
 	if !ok {
 		return osvResult{uncovered: fmt.Sprintf("OSV covers no ecosystem for purl type %q", p.Type)}
-	}
-	if eco == "Go" {
-		if n, ok := goModulePath(raw); ok {
-			name = n
-		}
 	}
 	if !db.ecosystems[eco] {
 		return osvResult{uncovered: fmt.Sprintf("the advisory data covers no %s packages", eco)}
@@ -339,6 +334,18 @@ func (db *Advisories) judge(ref osvAffectedRef, eco, release, version string) (a
 	}
 	hit, why = affects(&a.Affected[ref.affected], eco, version)
 	return a, hit, why, false
+}
+
+// osvIdentity is osvEcosystem with a Go module path read as written in
+// raw, the purl p was parsed from.
+func osvIdentity(raw string, p packageurl.PackageURL) (ecosystem, name, version string, ok bool) {
+	ecosystem, name, version, ok = osvEcosystem(p)
+	if ok && ecosystem == "Go" {
+		if n, isGo := goModulePath(raw); isGo {
+			name = n
+		}
+	}
+	return ecosystem, name, version, ok
 }
 
 // goModulePath reads the module path of a pkg:golang purl as written:

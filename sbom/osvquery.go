@@ -110,9 +110,12 @@ func (ap *AffectedPackage) setQuestion(pkg osvPackage) {
 	}
 }
 
-// NameKey is the key SameName compares: the entry's ecosystem and its
-// package name under the ecosystem's identity rules, Go module paths in
-// any case.
+// NameKey is the entry's ecosystem and package name under the
+// ecosystem's identity rules: PyPI names normalised, NuGet, Packagist and
+// crates.io names in any case, npm and Maven names exactly, Go module
+// paths in any case (Affects then tells a path in another case apart).
+// A stored package key names the entry's package when its
+// PackageNameKey is the same.
 func (ap AffectedPackage) NameKey() string {
 	return nameKey(baseEcosystem(ap.Ecosystem), ap.Name)
 }
@@ -125,14 +128,9 @@ func PackageNameKey(key string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	eco, name, _, ok := osvEcosystem(p)
+	eco, name, _, ok := osvIdentity(key, p)
 	if !ok {
 		return "", false
-	}
-	if eco == "Go" {
-		if n, ok := goModulePath(key); ok {
-			name = n
-		}
 	}
 	return nameKey(eco, name), true
 }
@@ -177,16 +175,6 @@ func lastName(typ, name string) string {
 	return strings.ToLower(name)
 }
 
-// SameName reports whether the versionless purl key (a stored package
-// key, as PackageKey writes it) names this entry's package by its
-// ecosystem's identity rules: PyPI names normalised, NuGet, Packagist and
-// crates.io names in any case, npm and Maven names exactly, Go module
-// paths in any case (Affects then tells a path in another case apart).
-func (ap AffectedPackage) SameName(key string) bool {
-	k, ok := PackageNameKey(key)
-	return ok && k == ap.NameKey()
-}
-
 // Affects decides whether the component with purl, found by this entry's
 // question, is affected by it, as 'sbom labels --vulns' decides it: hit,
 // or not (false, "") for a version outside the entry's ranges. It also
@@ -199,9 +187,13 @@ func (ap AffectedPackage) SameName(key string) bool {
 // version, a version its ecosystem's order cannot place, ranges of
 // commits only.
 func (ap AffectedPackage) Affects(purl string) (hit bool, why string) {
-	if ap.db == nil {
-		return false, "the advisory is not loaded"
-	}
+	return AffectsAny([]AffectedPackage{ap}, purl)
+}
+
+// AffectsAny decides a component against several entries of one or more
+// advisories, as Affects decides it against one: hit when one is, else
+// the first reason one gives, else not affected. The purl is read once.
+func AffectsAny(entries []AffectedPackage, purl string) (hit bool, why string) {
 	if purl == "" {
 		return false, "the component has no package URL to match the advisory by"
 	}
@@ -209,36 +201,13 @@ func (ap AffectedPackage) Affects(purl string) (hit bool, why string) {
 	if !ok {
 		return false, fmt.Sprintf("the package URL %q cannot be read [%s]", purl, reason.SBOMMalformed)
 	}
-	eco, name, version, ok := osvEcosystem(p)
+	eco, name, version, ok := osvIdentity(purl, p)
 	if !ok {
 		return false, fmt.Sprintf("OSV covers no ecosystem for %q: the advisory cannot be matched", versionlessPURL(p))
 	}
-	if eco != baseEcosystem(ap.Ecosystem) {
-		return false, ""
-	}
-	if eco == "Go" {
-		if n, ok := goModulePath(purl); ok {
-			name = n
-		}
-	}
-	if osvPackageName(eco, name) != osvPackageName(eco, ap.Name) {
-		return false, fmt.Sprintf("its package URL names %s package %q, the advisory %q", eco, name, ap.Name)
-	}
-	if version == "" {
-		return false, "the component has no version"
-	}
-	// An entry for another release of the distribution is skipped: not
-	// hit, and no reason.
-	_, hit, why, _ = ap.db.judge(ap.ref, eco, distroRelease(eco, p), version)
-	return hit, why
-}
-
-// AffectsAny decides a component against several entries of one or more
-// advisories: hit when one is, else the first reason one gives, else not
-// affected.
-func AffectsAny(entries []AffectedPackage, purl string) (hit bool, why string) {
+	release := distroRelease(eco, p)
 	for _, ap := range entries {
-		h, w := ap.Affects(purl)
+		h, w := ap.affects(eco, name, version, release)
 		if h {
 			return true, ""
 		}
@@ -247,4 +216,23 @@ func AffectsAny(entries []AffectedPackage, purl string) (hit bool, why string) {
 		}
 	}
 	return false, why
+}
+
+// affects is Affects for a component read as ecosystem eco, package name,
+// version and distribution release.
+func (ap AffectedPackage) affects(eco, name, version, release string) (hit bool, why string) {
+	switch {
+	case ap.db == nil:
+		return false, "the advisory is not loaded"
+	case eco != baseEcosystem(ap.Ecosystem):
+		return false, ""
+	case osvPackageName(eco, name) != osvPackageName(eco, ap.Name):
+		return false, fmt.Sprintf("its package URL names %s package %q, the advisory %q", eco, name, ap.Name)
+	case version == "":
+		return false, "the component has no version"
+	}
+	// An entry for another release of the distribution is skipped: not
+	// hit, and no reason.
+	_, hit, why, _ = ap.db.judge(ap.ref, eco, release, version)
+	return hit, why
 }
