@@ -79,6 +79,17 @@ type affectedQuestion struct {
 // with each advisory as 'sbom labels --vulns' matches it. A component
 // that cannot be matched is listed as undetermined, never dropped.
 func (s *Store) WhereAffected(ctx context.Context, db *sbom.Advisories, history bool) (*AffectedAnswer, error) {
+	ans, err := s.whereAffected(ctx, db, history)
+	// A store read as immutable is checked once, after the last read: a
+	// read torn by a writer can fail as damage.
+	if err = s.afterFrozen(err); err != nil {
+		return nil, err
+	}
+	return ans, nil
+}
+
+// whereAffected is WhereAffected without its check after the reads.
+func (s *Store) whereAffected(ctx context.Context, db *sbom.Advisories, history bool) (*AffectedAnswer, error) {
 	aps, err := db.AffectedPackages()
 	if err != nil {
 		return nil, err
@@ -95,10 +106,11 @@ func (s *Store) WhereAffected(ctx context.Context, db *sbom.Advisories, history 
 	seen := map[string]map[matchKey]bool{}
 	for _, key := range slices.Sorted(maps.Keys(questions)) {
 		aq := questions[key]
-		res, err := s.Where(ctx, aq.q)
+		res, err := s.answerUnchecked(ctx, aq.q)
 		if err != nil {
 			return nil, err
 		}
+		res.Matches, res.hits = res.All(), nil
 		for _, r := range splitByAdvisory(aq, res) {
 			id := r.Query.Advisory
 			if byAdvisory[id] == nil {
@@ -390,7 +402,7 @@ func (s *Store) eachTerm(ctx context.Context, cond string, args []any, fn func(s
 		fn(t)
 		return nil
 	})
-	if err = s.afterFrozen(err); err != nil {
+	if err != nil {
 		return s.classify(err, "reading package names from")
 	}
 	return nil

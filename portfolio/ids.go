@@ -22,6 +22,7 @@ const maxCachedTerms = 1 << 20
 type execQuerier interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
 // conn is where terms and identities are written: on PostgreSQL they are

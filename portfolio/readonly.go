@@ -45,46 +45,51 @@ func readOnlyMedia(err error) bool {
 }
 
 // readImmutable reopens s, whose store cannot be written beside, to be
-// read as immutable, and checks its schema as Open does.
-func (s *Store) readImmutable(ctx context.Context, pageSize int) (bool, error) {
+// read as immutable, and checks its schema as Open does: nil when it is
+// this sovcheck's, with its where-used indexes.
+func (s *Store) readImmutable(ctx context.Context, pageSize int) error {
+	unavailable := func(err error) error {
+		return reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %s", s.location)
+	}
 	path, err := filepath.EvalSymlinks(s.location)
 	if err != nil {
-		return false, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %s", s.location)
+		return unavailable(err)
 	}
 	if err := pending(s.location, path); err != nil {
-		return false, err
+		return err
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return false, reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store path and its permissions", "opening portfolio store %s", s.location)
+		return unavailable(err)
 	}
 	s.frozen = &frozenFile{path: path, info: fi}
 	s.log.Info("portfolio: the store cannot be written beside; reading it as immutable", "store", s.location)
 	if err := s.db.Close(); err != nil {
-		return false, err
+		return err
 	}
 	if s.db, err = sql.Open("sqlite", sqliteDSN(s.location, pageSize, s.reads.pragmas, true)); err != nil {
-		return false, err
+		return err
 	}
 	s.reads.closeIdle()
 	s.reads.immutable = true
-	current, err := s.currentSchema(ctx)
-	if err != nil || current {
-		return current, err
+	if current, err := s.currentSchema(ctx); err != nil || current {
+		return err
 	}
-	// Not this schema: say why, as Open does where the store can be
-	// written, but nothing can be upgraded here.
+	// Not this schema, or without its indexes: say why, as Open does where
+	// the store can be written, but nothing can be upgraded or built here.
 	version, err := s.schemaOf(ctx, s.db)
-	switch {
-	case err != nil:
-		return false, err
-	case version == 0:
-		return false, noStore(s.location)
-	case version > schemaVersion:
-		return false, s.tooNew(version)
+	if err == nil {
+		err = s.versionRefusal(version)
 	}
-	return false, reason.New(reason.PortfolioStoreUnavailable,
-		"open the store once where it can be written (sovcheck upgrades it), or ask with the sovcheck that wrote it",
+	if err != nil {
+		return err
+	}
+	const hint = "open the store once where it can be written (sovcheck upgrades it), or ask with the sovcheck that wrote it"
+	if version == schemaVersion {
+		return reason.New(reason.PortfolioStoreUnavailable, hint,
+			"opening portfolio store %s: it is on read-only media and lacks a where-used index (an add that did not finish), which reading needs built", s.location)
+	}
+	return reason.New(reason.PortfolioStoreUnavailable, hint,
 		"opening portfolio store %s: it is on read-only media and of schema %d, older than this sovcheck's %d, which reading needs upgraded",
 		s.location, version, schemaVersion)
 }
@@ -93,19 +98,33 @@ func (s *Store) readImmutable(ctx context.Context, pageSize int) (bool, error) {
 // which a write-ahead log or a rollback journal has content: reading as
 // immutable would ignore it.
 func pending(location, path string) error {
+	suffix, size, err := logBeside(path)
+	switch {
+	case err != nil:
+		return reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store's directory and its permissions", "opening portfolio store %s", location)
+	case suffix != "":
+		return reason.New(reason.PortfolioStoreUnavailable,
+			"copy the store and its "+suffix+" file to a directory you may write, and ask there (sovcheck then applies it), or ask where the store was written",
+			"opening portfolio store %s: it is on read-only media or in a directory you may not write, and %s (%d bytes) may hold changes that reading without writing would miss",
+			location, path+suffix, size)
+	}
+	return nil
+}
+
+// logBeside finds a write-ahead log or rollback journal with content
+// beside the store file at path: its suffix and size, or "" when there
+// is none; an error when one cannot be looked for.
+func logBeside(path string) (suffix string, size int64, err error) {
 	for _, suffix := range []string{"-wal", "-journal"} {
 		fi, err := os.Stat(path + suffix)
 		switch {
 		case err == nil && fi.Size() > 0:
-			return reason.New(reason.PortfolioStoreUnavailable,
-				"copy the store and its "+suffix+" file to a directory you may write, and ask there (sovcheck then applies it), or ask where the store was written",
-				"opening portfolio store %s: it is on read-only media or in a directory you may not write, and %s (%d bytes) may hold changes that reading without writing would miss",
-				location, path+suffix, fi.Size())
+			return suffix, fi.Size(), nil
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
-			return reason.Wrap(err, reason.PortfolioStoreUnavailable, "check the store's directory and its permissions", "opening portfolio store %s", location)
+			return "", 0, err
 		}
 	}
-	return nil
+	return "", 0, nil
 }
 
 // checkFrozen fails when a store read as immutable changed while it was
@@ -120,7 +139,10 @@ func (s *Store) checkFrozen() error {
 		return reason.New(reason.PortfolioStoreUnavailable, "ask again once no sovcheck writes the store, or ask where the store can be written (its readers then wait for the writer)",
 			"reading portfolio store %s without writing beside it: %s while it was read, so the answer may be torn", s.location, what)
 	}
-	if pending(s.location, s.frozen.path) != nil {
+	switch suffix, _, err := logBeside(s.frozen.path); {
+	case err != nil:
+		return changed("its directory could not be read again (" + err.Error() + ")")
+	case suffix != "":
 		return changed("a write-ahead log or a rollback journal appeared")
 	}
 	fi, err := os.Stat(s.frozen.path)

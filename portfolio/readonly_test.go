@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // readOnlyMedia tells the errors of a store nothing may be written beside
@@ -58,8 +59,8 @@ func TestReadImmutable(t *testing.T) {
 	frozen := func(t *testing.T) *Store {
 		t.Helper()
 		rd := openReading(t, location)
-		if current, err := rd.readImmutable(ctx, pageSize); err != nil || !current {
-			t.Fatalf("readImmutable: %v, %v", current, err)
+		if err := rd.readImmutable(ctx, pageSize); err != nil {
+			t.Fatalf("readImmutable: %v", err)
 		}
 		return rd
 	}
@@ -94,7 +95,7 @@ func TestReadImmutable(t *testing.T) {
 		t.Errorf("where after a write-ahead log appeared: got %v", err)
 	}
 	// Opened with the log there, the store is refused before any question.
-	if _, err := rd.readImmutable(ctx, pageSize); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable || !strings.Contains(err.Error(), "-wal (7 bytes)") {
+	if err := rd.readImmutable(ctx, pageSize); reason.CodeOf(err, "") != reason.PortfolioStoreUnavailable || !strings.Contains(err.Error(), "-wal (7 bytes)") {
 		t.Errorf("readImmutable with a write-ahead log of 7 bytes: got %v", err)
 	}
 }
@@ -127,7 +128,7 @@ func TestReadImmutableRefuses(t *testing.T) {
 	// a journal that is not hot.)
 	rd := openReading(t, location)
 	write(location+"-journal", "half")
-	_, err = rd.readImmutable(ctx, pageSize)
+	err = rd.readImmutable(ctx, pageSize)
 	refused("a rollback journal of 4 bytes", err, location+"-journal (4 bytes)")
 	os.Remove(location + "-journal")
 
@@ -137,13 +138,13 @@ func TestReadImmutableRefuses(t *testing.T) {
 	}
 	byLink := openReading(t, link)
 	write(location+"-wal", "commits")
-	_, err = byLink.readImmutable(ctx, pageSize)
+	err = byLink.readImmutable(ctx, pageSize)
 	refused("through a link, a log beside the file", err, location+"-wal (7 bytes)")
 	os.Remove(location + "-wal")
 
 	rd = openReading(t, location)
-	if current, err := rd.readImmutable(ctx, pageSize); err != nil || !current {
-		t.Fatalf("readImmutable: %v, %v", current, err)
+	if err := rd.readImmutable(ctx, pageSize); err != nil {
+		t.Fatalf("readImmutable: %v", err)
 	}
 	fi, err := os.Stat(location)
 	if err != nil {
@@ -163,41 +164,55 @@ func TestReadImmutableRefuses(t *testing.T) {
 	q, _ := NewQuery("", "src:xz", "", false)
 	_, err = rd.Where(ctx, q)
 	refused("where after the store was replaced by a copy of the same size and time", err, "the store file changed")
+	// Several questions, checked once after the last.
+	advisories, err := sbom.LoadAdvisories(writeAdvisories(t, xzAdvisories))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rd.WhereAffected(ctx, advisories, false)
+	refused("where --vulns after the store was replaced", err, "the store file changed")
 
-	// A store not of this schema says why, as where it can be written.
+	// A store not of this schema, or without its where-used index (an add
+	// that did not finish), says why, as where it can be written.
+	db, err := sql.Open("sqlite", location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var schema string
+	if err := db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	var index string
+	if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'components_where'`).Scan(&index); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
-		key, value, code, want string
+		change, undo, code, want string
 	}{
-		{"schema", "99", reason.PortfolioStoreTooNew, "schema version 99 is newer"},
-		{"schema", "5", reason.PortfolioStoreUnavailable, "of schema 5, older than this sovcheck's"},
-		{"format", "another-app", reason.PortfolioStoreForeign, "not a sovcheck portfolio store"},
+		{`UPDATE meta SET value = '99' WHERE key = 'schema'`, `UPDATE meta SET value = '` + schema + `' WHERE key = 'schema'`,
+			reason.PortfolioStoreTooNew, "schema version 99 is newer"},
+		{`UPDATE meta SET value = '5' WHERE key = 'schema'`, `UPDATE meta SET value = '` + schema + `' WHERE key = 'schema'`,
+			reason.PortfolioStoreUnavailable, "of schema 5, older than this sovcheck's"},
+		{`UPDATE meta SET value = 'another-app' WHERE key = 'format'`, `UPDATE meta SET value = '` + storeFormat + `' WHERE key = 'format'`,
+			reason.PortfolioStoreForeign, "not a sovcheck portfolio store"},
+		{`DROP INDEX components_where`, index, reason.PortfolioStoreUnavailable, "lacks a where-used index"},
 	} {
 		rd := openReading(t, location)
-		db, err := sql.Open("sqlite", location)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var was string
-		if err := db.QueryRow(`SELECT value FROM meta WHERE key = ?`, c.key).Scan(&was); err != nil {
-			t.Fatal(err)
-		}
 		// Checkpointed: the change is in the file, the log empty.
-		if _, err := db.Exec(`UPDATE meta SET value = ? WHERE key = ?`, c.value, c.key); err != nil {
-			t.Fatal(err)
+		for _, q := range []string{c.change, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			t.Fatal(err)
-		}
-		_, err = rd.readImmutable(ctx, pageSize)
+		err = rd.readImmutable(ctx, pageSize)
 		if reason.CodeOf(err, "") != c.code || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("meta %s %s, read as immutable: got %v, want %s saying %q", c.key, c.value, err, c.code, c.want)
+			t.Errorf("%s, read as immutable: got %v, want %s saying %q", c.change, err, c.code, c.want)
 		}
-		if _, err := db.Exec(`UPDATE meta SET value = ? WHERE key = ?`, was, c.key); err != nil {
-			t.Fatal(err)
+		for _, q := range []string{c.undo, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
 	}
 }

@@ -189,7 +189,8 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 		if c.reading {
 			current, err := s.currentSchema(ctx)
 			if readOnlyMedia(err) {
-				current, err = s.readImmutable(ctx, pageSize)
+				err = s.readImmutable(ctx, pageSize)
+				current = err == nil
 			}
 			if err != nil {
 				s.Close()
@@ -350,11 +351,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if version == 0 && s.reading {
-		return noStore(s.location)
-	}
-	if version > schemaVersion {
-		return s.tooNew(version)
+	if err := s.versionRefusal(version); err != nil {
+		return err
 	}
 	if version == schemaVersion {
 		return tx.Commit()
@@ -446,16 +444,22 @@ func (s *Store) tooNew(version int) error {
 		"opening portfolio store %s: schema version %d is newer than this sovcheck's %d", s.Location(), version, schemaVersion)
 }
 
-// querier is a transaction, or the database outside one.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// versionRefusal is why a store of schema version cannot be used: there
+// is none to read, or it is too new; nil otherwise.
+func (s *Store) versionRefusal(version int) error {
+	switch {
+	case version == 0 && s.reading:
+		return noStore(s.location)
+	case version > schemaVersion:
+		return s.tooNew(version)
+	}
+	return nil
 }
 
 // schemaOf reads the schema version of the store: 0 for an empty
 // database. A database holding other tables, or a meta table of another
 // format, is foreign.
-func (s *Store) schemaOf(ctx context.Context, tx querier) (int, error) {
+func (s *Store) schemaOf(ctx context.Context, tx execQuerier) (int, error) {
 	tables, err := s.tableNames(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -488,7 +492,7 @@ func (s *Store) schemaOf(ctx context.Context, tx querier) (int, error) {
 	return v, nil
 }
 
-func (s *Store) tableNames(ctx context.Context, tx querier) ([]string, error) {
+func (s *Store) tableNames(ctx context.Context, tx execQuerier) ([]string, error) {
 	query := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
 	if s.d.name == "postgres" {
 		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`

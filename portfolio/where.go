@@ -192,9 +192,20 @@ func (s *Store) WhereStream(ctx context.Context, q Query) (*WhereResult, error) 
 // answer reads q's matches and orders them: the determined ones as hits,
 // the undetermined ones made.
 func (s *Store) answer(ctx context.Context, q Query) (*WhereResult, error) {
-	parts, err := s.readParts(ctx, q)
+	res, err := s.answerUnchecked(ctx, q)
 	// Every row is read by now; the matches are made from memory.
 	if err = s.afterFrozen(err); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// answerUnchecked is answer without checking, after its read, that a
+// store read as immutable did not change: for a caller that asks several
+// questions and checks once after the last (WhereAffected).
+func (s *Store) answerUnchecked(ctx context.Context, q Query) (*WhereResult, error) {
+	parts, err := s.readParts(ctx, q)
+	if err != nil {
 		return nil, err
 	}
 	kept := orderHits(parts)

@@ -40,11 +40,11 @@ const limitAtStart = 64 << 20
 // GOGC and GOMEMLIMIT from the environment, or Go's defaults.
 var percent, limit = debug.SetGCPercent(-1), lowerLimit(limitAtStart)
 
-// lowerLimit sets the memory limit to at most max (a lower GOMEMLIMIT
-// stays) and returns the limit it replaced.
-func lowerLimit(max int64) int64 {
+// lowerLimit sets the memory limit to at most ceiling (a lower
+// GOMEMLIMIT stays) and returns the limit it replaced.
+func lowerLimit(ceiling int64) int64 {
 	prev := debug.SetMemoryLimit(-1) // -1 reads the limit, changing nothing
-	debug.SetMemoryLimit(min(prev, max))
+	debug.SetMemoryLimit(min(prev, ceiling))
 	return prev
 }
 
