@@ -4,6 +4,7 @@ export GOFLAGS := -buildvcs=false
 
 GO          ?= go
 BIN         := bin/sovcheck
+WHERE       := bin/sovcheck-where
 # urfave_cli_no_docs leaves out the CLI library's man page and Markdown
 # generation, which sovcheck does not use: its Markdown parser's tables are
 # built at every start (see docs/startup.md).
@@ -16,7 +17,8 @@ DEMO        := bin/demo
 
 all: build
 
-## build: the sovcheck binary, reproducible (-trimpath, no cgo), stamped with
+## build: the sovcheck binary, and sovcheck-where (the portfolio's where
+## question alone, without the verifier's start: docs/startup.md); reproducible (-trimpath, no cgo), stamped with
 ## its commit and whether the tree was modified, which `sovcheck version` and
 ## the reports name. -buildvcs=true overrides the GOFLAGS above for this one
 ## build: the stamp (vcs.revision, vcs.time = the commit's time, vcs.modified)
@@ -27,6 +29,7 @@ all: build
 ## file) carries no stamp, and says so below.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=true -tags $(TAGS) -o $(BIN) ./cmd/sovcheck
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=true -tags $(TAGS) -o $(WHERE) ./cmd/sovcheck-where
 	@$(GO) version -m $(BIN) | grep -q 'vcs.revision=' || \
 	  echo "note: $(BIN) carries no VCS stamp (not a git clone); 'sovcheck version' says 'commit unknown'" >&2
 
@@ -94,8 +97,8 @@ demo: build
 	echo "HTML report: $(DEMO)/report.html" && exit $$rc
 
 ## release: sovcheck's own release in bin/release, from the commit of this
-## clone (no uncommitted changes): for linux and darwin on amd64 and arm64 a
-## reproducible binary stamped with its commit, its signed sovcheck recipe
+## clone (no uncommitted changes): for linux and darwin on amd64 and arm64, and
+## for sovcheck and sovcheck-where, a reproducible binary stamped with its commit, its signed sovcheck recipe
 ## (a Sigstore bundle beside it, ARTIFACT.sigstore.json), a CycloneDX SBOM of
 ## the modules linked into it (ARTIFACT.cdx.json); SHA256SUMS, release.pub and
 ## the policy.yaml the release meets. KEY=FILE signs it (without KEY: a

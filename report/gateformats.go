@@ -102,7 +102,7 @@ func gateLocation(f policy.GateFinding) sarifLocation {
 			file, line = f.Location[:i], n
 		}
 	}
-	phys := &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(file)}}
+	phys := &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(file)}}
 	if line > 0 {
 		phys.Region = &sarifRegion{StartLine: line}
 	}
@@ -110,7 +110,7 @@ func gateLocation(f policy.GateFinding) sarifLocation {
 }
 
 func gateSARIF(w io.Writer, r *policy.GateResult) error {
-	s := &sarifBuilder{rules: map[string]sarifRule{}}
+	s := newSARIFBuilder()
 	for _, f := range r.Uncertified {
 		c := f.Certification
 		if f.Location == "" {
@@ -120,7 +120,7 @@ func gateSARIF(w io.Writer, r *policy.GateResult) error {
 			fmt.Sprintf("%s is not certified under policy %s: %s", f.Dependency, r.Policy, c.Message),
 			[]sarifLocation{gateLocation(f)}, nil, "gate", f.Dependency)
 		if r.Baseline != "" {
-			s.results[len(s.results)-1].BaselineState = "new"
+			s.Results[len(s.Results)-1].BaselineState = "new"
 		}
 	}
 	for _, f := range r.Baselined {
@@ -131,7 +131,7 @@ func gateSARIF(w io.Writer, r *policy.GateResult) error {
 		s.add(c.Reason, describeCode(c.Reason), c.Hint, "note",
 			fmt.Sprintf("%s is not certified under policy %s, accepted by the baseline %s: %s", f.Dependency, r.Policy, r.Baseline, c.Message),
 			[]sarifLocation{gateLocation(f)}, nil, "gate", f.Dependency)
-		s.results[len(s.results)-1].BaselineState = "unchanged"
+		s.Results[len(s.Results)-1].BaselineState = "unchanged"
 	}
 	for _, c := range r.Rejected {
 		s.add(c.Reason, describeCode(c.Reason), c.Hint, "error", "VSA "+c.Evidence+" rejected: "+c.Message,

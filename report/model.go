@@ -38,8 +38,6 @@ const (
 	foldItems = 8
 )
 
-const modulePath = "github.com/sovcheck/sovcheck"
-
 // buildInfo names the running build; tests pin it.
 var buildInfo = buildinfo.Read
 

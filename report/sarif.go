@@ -2,18 +2,11 @@ package report
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
@@ -21,10 +14,6 @@ import (
 	"github.com/sovcheck/sovcheck/rebuild"
 	"github.com/sovcheck/sovcheck/sbom"
 )
-
-// SARIFSchema is the JSON schema the SARIF output follows (SARIF 2.1.0
-// with errata 01).
-const SARIFSchema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 // sarifRelated bounds the related locations (failing policy evidence) of
 // one result.
@@ -34,165 +23,12 @@ const sarifRelated = 20
 // raising it; it is not a finding.
 const mitigationLabel = "sandboxed"
 
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
-	// Properties holds "advisoriesAsOf": how fresh the advisory data of
-	// the SBOM findings and of the verdicts' checks is.
-	Properties map[string]any `json:"properties,omitempty"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version,omitempty"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-	// Properties name the exact build, as far as it recorded itself:
-	// "build" (the line of `sovcheck version`), "commit", "modified",
-	// "moduleSum".
-	Properties map[string]any `json:"properties,omitempty"`
-}
-
-// sarifBuild is the driver's properties for the running build.
-func sarifBuild() map[string]any {
-	bi := buildInfo()
-	p := map[string]any{"build": bi.String()}
-	if bi.Commit != "" {
-		p["commit"] = bi.Commit
-	}
-	if bi.ModifiedKnown {
-		p["modified"] = bi.Modified
-	}
-	if bi.Sum != "" {
-		p["moduleSum"] = bi.Sum
-	}
-	return p
-}
-
-type sarifRule struct {
-	ID               string          `json:"id"`
-	Name             string          `json:"name"`
-	ShortDescription sarifText       `json:"shortDescription"`
-	Help             sarifText       `json:"help"`
-	HelpURI          string          `json:"helpUri,omitempty"`
-	Properties       *sarifRuleProps `json:"properties,omitempty"`
-}
-
-// sarifRuleProps carry what GitHub code scanning reads beyond SARIF
-// itself: "security-severity" (0.1-10; 9 and above is critical, 7 high,
-// 4 medium, below that low) and tags.
-type sarifRuleProps struct {
-	SecuritySeverity string   `json:"security-severity"`
-	Tags             []string `json:"tags"`
-}
-
-// docsURI is where the reason codes and labels are documented.
-const docsURI = "https://" + modulePath + "/blob/main/docs/"
-
-// ruleDocs gives a rule its documentation link and severity. A label's
-// severity is ten times its default fragility weight (docs/risk.md), the
-// impact labels 4.0 and systemic-fragile 7.0; a reason code's follows the
-// level it is first reported at: an error 8.0, a warning 5.0, a note 2.0.
-func ruleDocs(ruleID, level string) (string, *sarifRuleProps) {
-	tags := []string{"security", "supply-chain"}
-	if l := sbom.Label(ruleID); sbom.LabelHint(l) != "" {
-		sev := 3.0
-		if w, ok := sbom.DefaultConfig().Weights[l]; ok {
-			sev = max(10*w, 0.1)
-		}
-		switch l {
-		case vocab.LabelSystemicFragile:
-			sev = 7
-		case vocab.LabelHighBlastRadius, vocab.LabelPortfolioPervasive:
-			sev = 4
-		}
-		return docsURI + "risk.md#fragility-label-weights", &sarifRuleProps{SecuritySeverity: strconv.FormatFloat(sev, 'f', 1, 64), Tags: append(tags, "sbom")}
-	}
-	sev := map[string]string{"error": "8.0", "warning": "5.0"}[level]
-	return docsURI + "reasons.md", &sarifRuleProps{SecuritySeverity: cmp.Or(sev, "2.0"), Tags: tags}
-}
-
-type sarifText struct {
-	Text string `json:"text"`
-}
-
-type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	// BaselineState is "new" or "unchanged" when a baseline was given.
-	BaselineState string `json:"baselineState,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
-	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           *sarifRegion  `json:"region,omitempty"`
-}
-
-type sarifArtifact struct {
-	URI string `json:"uri"`
-}
-
-type sarifRegion struct {
-	StartLine int `json:"startLine"`
-}
-
-type sarifLogical struct {
-	Name               string `json:"name"`
-	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
-	Kind               string `json:"kind,omitempty"`
-}
-
-// sarifBuilder collects results and the rules they use.
-type sarifBuilder struct {
-	results []sarifResult
-	rules   map[string]sarifRule
-}
-
-// noHint is the help of a rule none of whose results carries a hint.
-const noHint = "each result's message says what was found and where"
-
-// add records a result. A rule's help is the first hint given for it.
-func (s *sarifBuilder) add(ruleID, description, hint, level, message string, locs []sarifLocation, related []sarifLocation, key ...string) {
-	r, ok := s.rules[ruleID]
-	if !ok {
-		r = sarifRule{ID: ruleID, Name: ruleName(ruleID), ShortDescription: sarifText{description}, Help: sarifText{noHint}}
-		r.HelpURI, r.Properties = ruleDocs(ruleID, level)
-	}
-	if hint != "" && r.Help.Text == noHint {
-		r.Help.Text = hint
-	}
-	s.rules[ruleID] = r
-	sum := sha256.Sum256([]byte(strings.Join(append([]string{ruleID}, key...), "\x00")))
-	s.results = append(s.results, sarifResult{RuleID: ruleID, Level: level, Message: sarifText{message}, Locations: locs, RelatedLocations: related,
-		PartialFingerprints: map[string]string{"sovcheck/v1": hex.EncodeToString(sum[:16])}})
-}
-
 // SARIF writes a SARIF 2.1.0 log for code scanning. Rule ids are the
 // stable reason codes (for SBOM findings, the label names); each result
 // points at the evidence file or artifact it is about, or the SBOM entry.
 // Passing checks and matching rebuilds are not results.
 func SARIF(w io.Writer, docs *Documents, opts Options) error {
-	s := &sarifBuilder{rules: map[string]sarifRule{}}
+	s := newSARIFBuilder()
 	v := newView(docs, Options{})
 	for _, a := range v.Artifacts {
 		sarifVerdict(s, a)
@@ -229,7 +65,7 @@ func SARIF(w io.Writer, docs *Documents, opts Options) error {
 		sarifPortfolio(s, p.Doc, opts.MinGrade)
 		for _, f := range p.Doc.Failures {
 			s.add(f.Code, describeCode(f.Code), f.Hint, "error", fmt.Sprintf("SBOM %s not read: %s", relativePath(f.Source), f.Message),
-				[]sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(f.Source)}}}}, nil, "portfolio", f.Source)
+				[]sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(f.Source)}}}}, nil, "portfolio", f.Source)
 		}
 	}
 	var props map[string]any
@@ -237,38 +73,6 @@ func SARIF(w io.Writer, docs *Documents, opts Options) error {
 		props = map[string]any{"advisoriesAsOf": asOf}
 	}
 	return s.write(w, props)
-}
-
-// write writes the log of one run: its rules sorted by id, each result
-// pointing at its rule, and the run's properties.
-func (s *sarifBuilder) write(w io.Writer, props map[string]any) error {
-	ids := make([]string, 0, len(s.rules))
-	for id := range s.rules {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	index := map[string]int{}
-	rules := make([]sarifRule, 0, len(ids))
-	for i, id := range ids {
-		index[id] = i
-		rules = append(rules, s.rules[id])
-	}
-	results := s.results
-	if results == nil {
-		results = []sarifResult{}
-	}
-	for i := range results {
-		results[i].RuleIndex = index[results[i].RuleID]
-	}
-	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{{
-		Tool:       sarifTool{Driver: sarifDriver{Name: "sovcheck", Version: buildInfo().Version, InformationURI: "https://" + modulePath, Rules: rules, Properties: sarifBuild()}},
-		Results:    results,
-		Properties: props,
-	}}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
 }
 
 func sarifVerdict(s *sarifBuilder, a artifactView) {
@@ -296,7 +100,7 @@ func sarifVerdict(s *sarifBuilder, a artifactView) {
 		}
 		loc := artifactLocation(vd.Subject.Name, a.Digest)
 		if c.Evidence != "" {
-			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(c.Evidence)}}
+			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(c.Evidence)}}
 		}
 		id := cmp.Or(c.Reason, string(c.Status))
 		s.add(id, describeCode(id), c.Hint, level, msg, []sarifLocation{loc}, policyEvidence(a.Policy, c.ID),
@@ -319,7 +123,7 @@ func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
 		if !e.Failed || e.Source == "" || len(out) == sarifRelated {
 			continue
 		}
-		loc := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(e.Source)}}}
+		loc := sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(e.Source)}}}
 		if name := cmp.Or(e.Component, e.Check, e.Label); name != "" {
 			loc.LogicalLocations = []sarifLogical{{Name: name, FullyQualifiedName: relativePath(e.Source) + "#" + e.Pointer}}
 		}
@@ -390,7 +194,7 @@ func componentLocation(d *sbom.Report, c *sbom.ComponentResult) sarifLocation {
 		file, line = f, l
 	}
 	loc := sarifLocation{
-		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(file)}},
+		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(file)}},
 		LogicalLocations: []sarifLogical{{Name: c.Title(), FullyQualifiedName: relativePath(d.Product.Source) + "#" + c.Location}},
 	}
 	if line > 0 {
@@ -414,54 +218,6 @@ func fileLine(loc string) (string, int, bool) {
 
 // artifactLocation points at an artifact: the file as named, and the
 // artifact by name and digest.
-func artifactLocation(name, digest string) sarifLocation {
-	name = relativePath(name)
-	fq := name
-	if digest != "" && digest != name {
-		fq = name + "@" + digest
-	}
-	return sarifLocation{
-		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(name)}},
-		LogicalLocations: []sarifLogical{{Name: name, FullyQualifiedName: fq, Kind: "resource"}},
-	}
-}
-
-// sarifURI makes a URI reference of what the user named: a URI stays one
-// (sha256:..., docker://...), a path is escaped as a relative reference.
-func sarifURI(s string) string {
-	if u, err := url.Parse(s); err == nil && len(u.Scheme) > 1 {
-		return u.String()
-	}
-	return (&url.URL{Path: filepath.ToSlash(relativePath(s))}).String()
-}
-
-// relativePath keeps a SARIF log free of the machine's absolute paths,
-// which code scanning cannot place in a repository and which say more
-// about the machine than the finding needs: an absolute path below the
-// working directory becomes relative to it, any other the file's name.
-func relativePath(p string) string {
-	if !filepath.IsAbs(p) {
-		return p
-	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, p); err == nil && filepath.IsLocal(rel) {
-			return rel
-		}
-	}
-	return filepath.Base(p)
-}
-
-// ruleName turns SIGNATURE_INVALID into SignatureInvalid, and
-// known-exploited into KnownExploited.
-func ruleName(id string) string {
-	var b strings.Builder
-	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '_' || r == '-' || r == '/' || r == ':' }) {
-		r := []rune(strings.ToLower(part))
-		r[0] = unicode.ToUpper(r[0])
-		b.WriteString(string(r))
-	}
-	return b.String()
-}
 
 // describeCode turns SIGNATURE_INVALID into "signature invalid".
 func describeCode(code string) string {

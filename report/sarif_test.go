@@ -14,37 +14,18 @@ import (
 	"github.com/sovcheck/sovcheck/internal/buildinfo"
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/report/internal/reporttest"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
 // sarifSchema compiles the official SARIF 2.1.0 schema (testdata/README.md
-// says where it comes from), with format assertions on, so that URIs and
-// dates are checked too.
+// says where it comes from).
 func sarifSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(readTestdata(t, "sarif-schema-2.1.0.json")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(SARIFSchema, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(SARIFSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return reporttest.SARIFSchema(t, filepath.Join("testdata", "sarif-schema-2.1.0.json"))
 }
 
 func validateSARIF(t *testing.T, s *jsonschema.Schema, out []byte) error {
-	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Validate(inst)
+	return reporttest.ValidateSARIF(t, s, out)
 }
 
 func renderSARIF(t *testing.T, docs *Documents) []byte {

@@ -91,11 +91,3 @@ func gradeLevel(g sbom.Grade, minGrade string) string {
 	}
 	return ""
 }
-
-// sbomLocation points at an SBOM file, named by the product it describes.
-func sbomLocation(source, product string) sarifLocation {
-	return sarifLocation{
-		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{sarifURI(source)}},
-		LogicalLocations: []sarifLogical{{Name: product, FullyQualifiedName: relativePath(source), Kind: "resource"}},
-	}
-}

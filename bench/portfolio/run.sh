@@ -10,7 +10,10 @@
 #     curve over the sizes must stay flat), store bytes per component;
 #   - a second add of the same SBOMs (all skipped: the resume cost);
 #   - 'portfolio where --upstream' for one widely shared upstream, best of
-#     $RUNS runs;
+#     $RUNS runs; then, for that upstream and a narrow one, the best and
+#     the median of $WHERE_RUNS runs of 'sovcheck portfolio where' and of
+#     sovcheck-where (the same question without the verifier's start), by
+#     turns, their answers compared byte for byte;
 # and, on the smallest size, 'portfolio report' from the store against
 # 'sbom labels --portfolio' re-reading the same SBOMs: same upstream
 # shares (the JSON is compared byte for byte) and the time ratio.
@@ -26,8 +29,9 @@
 # machine has an hour: a size over BATCH (default 20000) is generated and
 # added BATCH SBOMs at a time, each batch deleted once stored, with the
 # peak memory of each batch printed), PER_SBOM (300), RUNS (3), WORK
-# (kept when set), SOVCHECK (a sovcheck binary; default: built from this
-# checkout), BASELINE (a sovcheck binary to compare ingestion and where
+# (kept when set), WHERE_RUNS (15), SOVCHECK (a sovcheck binary; default:
+# built from this checkout), SOVCHECK_WHERE (a sovcheck-where binary;
+# default: built from this checkout), BASELINE (a sovcheck binary to compare ingestion and where
 # with), REUSE (set: a size whose store WORK already holds, from an
 # earlier run with the same WORK, is not generated nor added again; only
 # where is measured on it, beside BASELINE's where when set).
@@ -41,6 +45,7 @@ cd "$(dirname "$0")/../.."
 SIZES=${SIZES:-1000,10000}
 PER_SBOM=${PER_SBOM:-300}
 RUNS=${RUNS:-3}
+WHERE_RUNS=${WHERE_RUNS:-15}
 if [ -z "${WORK:-}" ]; then
 	WORK=$(mktemp -d)
 	trap 'rm -rf "$WORK"' EXIT
@@ -58,6 +63,10 @@ if [ -z "${SOVCHECK:-}" ]; then
 	# The release build: the tags of the Makefile's build target.
 	CGO_ENABLED=0 go build -trimpath -tags "$(sed -n 's/^TAGS *:= *//p' Makefile)" -o "$WORK/sovcheck" ./cmd/sovcheck
 	SOVCHECK=$WORK/sovcheck
+fi
+if [ -z "${SOVCHECK_WHERE:-}" ]; then
+	CGO_ENABLED=0 go build -trimpath -tags "$(sed -n 's/^TAGS *:= *//p' Makefile)" -o "$WORK/sovcheck-where" ./cmd/sovcheck-where
+	SOVCHECK_WHERE=$WORK/sovcheck-where
 fi
 "$SOVCHECK" portfolio add --help >/dev/null 2>&1 ||
 	die "$SOVCHECK has no 'portfolio add' command" "register portfolioCommand() in cmd/sovcheck/main.go, or set SOVCHECK"
@@ -133,31 +142,37 @@ store_figures() {
 	nhits=$(grep -c '"product":' "$WORK/narrow.json" || true)
 }
 
-# where_only N STORE measures where on a store kept from an earlier run:
-# the fastest and the median of $RUNS runs of each question, and of
-# BASELINE's when set, run by turns (this, baseline, this, ...) so that a
-# change in the machine's speed reaches both.
+# where_only N STORE measures where on a store: for the upstream in
+# nearly every product and the narrow one, the fastest and the median of
+# $WHERE_RUNS runs of 'sovcheck portfolio where' (this), of
+# sovcheck-where (where-bin) and of BASELINE's when set, run by turns
+# (this, where-bin, baseline, this, ...) so that a change in the
+# machine's speed reaches all; sovcheck-where's answer must be this one's,
+# byte for byte.
 where_only() {
-	local n=$1 store=$2 bin label upstream mid
-	mid=$(((RUNS + 1) / 2))
+	local n=$1 store=$2 label upstream mid
+	mid=$(((WHERE_RUNS + 1) / 2))
 	for upstream in src:src-0000 src:src-0019; do
-		: >"$WORK/wheres-this"
-		: >"$WORK/wheres-baseline"
-		for _ in $(seq "$RUNS"); do
-			for bin in "$SOVCHECK" ${BASELINE:+"$BASELINE"}; do
-				label=this
-				[ "$bin" = "${BASELINE:-}" ] && label=baseline
-				quick "$WORK/where-only-$label.json" "$bin" portfolio where --store "$store" --upstream "$upstream" --format json >>"$WORK/wheres-$label"
-			done
+		for label in this where-bin baseline; do : >"$WORK/wheres-$label"; done
+		for _ in $(seq "$WHERE_RUNS"); do
+			quick "$WORK/where-only-this.json" "$SOVCHECK" portfolio where --store "$store" --upstream "$upstream" --format json >>"$WORK/wheres-this"
+			quick "$WORK/where-only-where-bin.json" "$SOVCHECK_WHERE" --store "$store" --upstream "$upstream" --format json >>"$WORK/wheres-where-bin"
+			if [ -n "${BASELINE:-}" ]; then
+				quick "$WORK/where-only-baseline.json" "$BASELINE" portfolio where --store "$store" --upstream "$upstream" --format json >>"$WORK/wheres-baseline"
+			fi
 		done
-		for label in this ${BASELINE:+baseline}; do
+		cmp -s "$WORK/where-only-this.json" "$WORK/where-only-where-bin.json" ||
+			die "sovcheck-where and 'sovcheck portfolio where' answer --upstream $upstream differently" "diff $WORK/where-only-this.json $WORK/where-only-where-bin.json"
+		for label in this where-bin ${BASELINE:+baseline}; do
 			sort -n -o "$WORK/wheres-$label" "$WORK/wheres-$label"
-			printf '  %s SBOMs (kept store), where --upstream %s, %s: best %.0f ms, median %.0f ms, %s CPU s (median), %s matches; runs (ms): %s\n' \
+			printf '  %s SBOMs, where --upstream %s, %-9s: best %3.0f ms, median %3.0f ms (target 50 ms at 1,000 SBOMs), %s CPU s (median), %s matches; runs (ms): %s\n' \
 				"$n" "$upstream" "$label" "$(calc "$(head -1 "$WORK/wheres-$label" | cut -d' ' -f1) * 1000")" \
 				"$(calc "$(sed -n "${mid}p" "$WORK/wheres-$label" | cut -d' ' -f1) * 1000")" \
 				"$(sed -n "${mid}p" "$WORK/wheres-$label" | cut -d' ' -f2)" "$(grep -c '"product":' "$WORK/where-only-$label.json" || true)" \
 				"$(awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 * 1000 }' "$WORK/wheres-$label")"
 		done
+		printf '  %s SBOMs, where --upstream %s: sovcheck-where answers in %.2fx the median time of sovcheck portfolio where (same JSON)\n' \
+			"$n" "$upstream" "$(calc "$(sed -n "${mid}p" "$WORK/wheres-where-bin" | cut -d' ' -f1) / $(sed -n "${mid}p" "$WORK/wheres-this" | cut -d' ' -f1)")"
 	done
 }
 
@@ -191,6 +206,7 @@ for n in "${sizes[@]}"; do
 		store_figures "$n" "$store"
 		printf '%-8s %8s %8.0f %8.2f %8s %12.0f %9s %10s %12.0f %8s %9.0f   (%s matches; %.0f ms without the start; src:src-0019 %.0f ms, %s matches)\n' "$n" "$total_s" "$(calc "$n / $total_s")" "$(calc "$n / $total_s / 200")" \
 			"$total_cpu" "$(calc "$n / $total_cpu")" "$peak" "$comps" "$(calc "$bytes / $comps")" "-" "$(calc "$where_s * 1000")" "$hits" "$(calc "$where_s * 1000 - $start_ms")" "$(calc "$narrow_s * 1000")" "$nhits"
+		where_only "$n" "$store"
 		continue
 	fi
 	if [ ! -d "$data/portfolio" ]; then
@@ -217,6 +233,7 @@ for n in "${sizes[@]}"; do
 	printf '%-8s %8s %8.0f %8.2f %8s %12.0f %9s %10s %12.0f %8s %9.0f   (%s matches; %.0f ms without the start; src:src-0019 %.0f ms, %s matches)\n' "$n" "$add_s" "$(calc "$n / $add_s")" "$(calc "$n / $add_s / 200")" \
 		"$add_cpu" "$(calc "$n / $add_cpu")" "$add_mib" \
 		"$comps" "$(calc "$bytes / $comps")" "$readd_s" "$(calc "$where_s * 1000")" "$hits" "$(calc "$where_s * 1000 - $start_ms")" "$(calc "$narrow_s * 1000")" "$nhits"
+	where_only "$n" "$store"
 	if [ -n "${BASELINE:-}" ]; then
 		rm -f "$store.base" "$store.base-wal" "$store.base-shm"
 		read -r base_s _ base_cpu < <(timed "$WORK/base.out" "$BASELINE" portfolio add --store "$store.base" --as-of 2026-12-01 "$data/portfolio")

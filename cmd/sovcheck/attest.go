@@ -21,13 +21,13 @@ func attestCommand() *cli.Command {
 		Usage:              "write sovcheck's own attestations: verification summaries (VSA) and build recipes",
 		CustomHelpTemplate: cli.SubcommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck attest --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck attest --help' for usage"}
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown attest command %q", c.Args().First()), hint: "use one of: vsa, recipe"}
+				return &usageError{Err: fmt.Errorf("unknown attest command %q", c.Args().First()), Hint: "use one of: vsa, recipe"}
 			}
-			return &usageError{err: errors.New("no attest command given"), hint: "run 'sovcheck attest vsa --help' or 'sovcheck attest recipe --help'"}
+			return &usageError{Err: errors.New("no attest command given"), Hint: "run 'sovcheck attest vsa --help' or 'sovcheck attest recipe --help'"}
 		},
 		Subcommands: []*cli.Command{attestVSACommand(), attestRecipeCommand()},
 	}
@@ -52,7 +52,7 @@ count it as certification when their policy lists the certifier's key under
 certification.certifiers. A failed verification still writes its FAILED VSA, and exits 1.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck attest vsa --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck attest vsa --help' for usage"}
 		},
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "key", Usage: "the certifier's PEM private key `FILE` (ECDSA or Ed25519) that signs the VSA"},
@@ -66,14 +66,14 @@ certification.certifiers. A failed verification still writes its FAILED VSA, and
 
 func runAttestVSA(c *cli.Context) error {
 	if c.String("key") == "" {
-		return &usageError{err: errors.New("no --key given"), hint: "give the certifier's private key: --key certifier.key"}
+		return &usageError{Err: errors.New("no --key given"), Hint: "give the certifier's private key: --key certifier.key"}
 	}
 	if c.NArg() != 1 {
-		return &usageError{err: fmt.Errorf("attest vsa takes one ARTIFACT, got %d arguments", c.NArg()),
-			hint: "run 'sovcheck attest vsa --key certifier.key --policy procurement.yaml ARTIFACT' once per artifact"}
+		return &usageError{Err: fmt.Errorf("attest vsa takes one ARTIFACT, got %d arguments", c.NArg()),
+			Hint: "run 'sovcheck attest vsa --key certifier.key --policy procurement.yaml ARTIFACT' once per artifact"}
 	}
 	if st, err := os.Stat(c.Args().First()); err == nil && st.IsDir() {
-		return &usageError{err: fmt.Errorf("%s is a directory", c.Args().First()), hint: "a VSA certifies one artifact: name the file"}
+		return &usageError{Err: fmt.Errorf("%s is a directory", c.Args().First()), Hint: "a VSA certifies one artifact: name the file"}
 	}
 	key, err := readSigningKey(c.String("key"))
 	if err != nil {
@@ -115,8 +115,8 @@ func runAttestVSA(c *cli.Context) error {
 	}
 	if !o.Verdict.Passed() {
 		msg := fmt.Sprintf("%s failed verification under policy %s (%s); the VSA says FAILED", o.Verdict.Subject.Name, po.Policy.Name(), o.Verdict.Reason)
-		return &verdictFailure{msg: msg, failed: 1, total: 1,
-			hint: "run 'sovcheck verify ARTIFACT --policy FILE --explain' with the same evidence flags (--key for --publisher-key) to see each failed check and what to do"}
+		return &verdictFailure{Msg: msg, Failed: 1, Total: 1,
+			Hint: "run 'sovcheck verify ARTIFACT --policy FILE --explain' with the same evidence flags (--key for --publisher-key) to see each failed check and what to do"}
 	}
 	return nil
 }
@@ -144,7 +144,7 @@ it is recorded. Build output goes to stderr.
 Anyone can then replay it: sovcheck rebuild --provenance recipe.json --source DIR ARTIFACT`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck attest recipe --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck attest recipe --help' for usage"}
 		},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "source", Usage: "the git checkout `DIR` to build in"},
@@ -162,14 +162,14 @@ Anyone can then replay it: sovcheck rebuild --provenance recipe.json --source DI
 func runAttestRecipe(c *cli.Context) error {
 	switch {
 	case c.String("source") == "":
-		return &usageError{err: errors.New("no --source given"), hint: "give the git checkout to build in: --source DIR"}
+		return &usageError{Err: errors.New("no --source given"), Hint: "give the git checkout to build in: --source DIR"}
 	case c.String("output") == "":
-		return &usageError{err: errors.New("no --output given"), hint: "give the artifact the build writes, relative to --source, e.g. --output tool"}
+		return &usageError{Err: errors.New("no --output given"), Hint: "give the artifact the build writes, relative to --source, e.g. --output tool"}
 	case !c.Args().Present():
-		return &usageError{err: errors.New("no build command given"), hint: "give it after --: sovcheck attest recipe --source DIR --output tool -- go build -trimpath -o tool ."}
+		return &usageError{Err: errors.New("no build command given"), Hint: "give it after --: sovcheck attest recipe --source DIR --output tool -- go build -trimpath -o tool ."}
 	}
 	if c.String("bundle-out") != "" && c.String("key") == "" {
-		return &usageError{err: errors.New("--bundle-out without --key"), hint: "give the PEM private key that signs the bundle: --key FILE"}
+		return &usageError{Err: errors.New("--bundle-out without --key"), Hint: "give the PEM private key that signs the bundle: --key FILE"}
 	}
 	key, err := readSigningKey(c.String("key"))
 	if err != nil {

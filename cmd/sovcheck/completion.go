@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sovcheck/sovcheck/internal/clicore"
 )
 
 // completionShells are the shells `sovcheck completion` writes scripts for.
@@ -25,7 +27,7 @@ func completionCommand() *cli.Command {
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return &usageError{err: fmt.Errorf("got %d arguments, want one shell", c.NArg()), hint: "run 'sovcheck completion bash', 'sovcheck completion zsh' or 'sovcheck completion fish'"}
+				return &usageError{Err: fmt.Errorf("got %d arguments, want one shell", c.NArg()), Hint: "run 'sovcheck completion bash', 'sovcheck completion zsh' or 'sovcheck completion fish'"}
 			}
 			tree := completionTree(c.App)
 			switch shell := c.Args().First(); shell {
@@ -36,7 +38,7 @@ func completionCommand() *cli.Command {
 			case "fish":
 				writeFishCompletion(c.App.Writer, tree)
 			default:
-				return &usageError{err: fmt.Errorf("unknown shell %q", shell), hint: "use one of: " + strings.Join(completionShells, ", ")}
+				return &usageError{Err: fmt.Errorf("unknown shell %q", shell), Hint: "use one of: " + strings.Join(completionShells, ", ")}
 			}
 			return nil
 		},
@@ -111,12 +113,7 @@ func (n *completionNode) walk(fn func(*completionNode)) {
 	}
 }
 
-func dashed(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
-}
+func dashed(name string) string { return clicore.Dashed(name) }
 
 // words lists what completes at n: its subcommands and flags.
 func (n *completionNode) words() (subs, flags []string) {

@@ -23,9 +23,9 @@ func dataCommand() *cli.Command {
 		CustomHelpTemplate: cli.SubcommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown data command %q", c.Args().First()), hint: "run 'sovcheck data pull --help'"}
+				return &usageError{Err: fmt.Errorf("unknown data command %q", c.Args().First()), Hint: "run 'sovcheck data pull --help'"}
 			}
-			return &usageError{err: errors.New("no data command given"), hint: "run 'sovcheck data pull --out risk-data.json SBOM...'"}
+			return &usageError{Err: errors.New("no data command given"), Hint: "run 'sovcheck data pull --out risk-data.json SBOM...'"}
 		},
 		Subcommands: []*cli.Command{{
 			Name:      "pull",
@@ -65,10 +65,10 @@ func goProxyURL(flag string) string {
 
 func runDataPull(c *cli.Context) error {
 	if !c.Args().Present() {
-		return &usageError{err: errors.New("no SBOM given"), hint: "run 'sovcheck data pull --out risk-data.json sboms/'"}
+		return &usageError{Err: errors.New("no SBOM given"), Hint: "run 'sovcheck data pull --out risk-data.json sboms/'"}
 	}
 	if c.Int("jobs") <= 0 {
-		return &usageError{err: fmt.Errorf("--jobs %d is not positive", c.Int("jobs")), hint: "give the number of lookups at once, e.g. -j 8"}
+		return &usageError{Err: fmt.Errorf("--jobs %d is not positive", c.Int("jobs")), Hint: "give the number of lookups at once, e.g. -j 8"}
 	}
 	logger := newLogger(c)
 	opts := []data.Option{data.WithLogger(logger), data.WithConcurrency(c.Int("jobs")), data.WithTimeout(c.Duration("timeout"))}
@@ -85,7 +85,7 @@ func runDataPull(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "sovcheck: warning: %s not read [%s]: %s\n", s.Source, s.Code, s.Message)
 	}
 	if len(files) == 0 {
-		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding them"}
+		return &usageError{Err: errors.New("no SBOM files found"), Hint: "name SBOM files, or directories holding them"}
 	}
 	var keys []string
 	for _, f := range files {

@@ -49,14 +49,14 @@ import and leaves the snapshot unchanged. The flags repeat.`,
 
 func runDataImport(c *cli.Context) error {
 	if c.Args().Present() {
-		return &usageError{err: fmt.Errorf("unexpected argument %q", c.Args().First()), hint: "name the files with --scorecard, --criticality, --kev or --osv"}
+		return &usageError{Err: fmt.Errorf("unexpected argument %q", c.Args().First()), Hint: "name the files with --scorecard, --criticality, --kev or --osv"}
 	}
 	n := 0
 	for _, k := range importKinds {
 		n += len(c.StringSlice(k))
 	}
 	if n == 0 {
-		return &usageError{err: errors.New("no file to import given"), hint: "name the files with --scorecard, --criticality, --kev or --osv"}
+		return &usageError{Err: errors.New("no file to import given"), Hint: "name the files with --scorecard, --criticality, --kev or --osv"}
 	}
 	into := c.String("into")
 	rd, err := sbom.LoadRiskData(into)

@@ -55,7 +55,7 @@ func withDataCache(c *cli.Context, opts []data.Option) ([]data.Option, *data.Cac
 		return opts, nil, nil
 	}
 	if c.Duration("cache-max-age") <= 0 {
-		return nil, nil, &usageError{err: fmt.Errorf("--cache-max-age %v is not positive", c.Duration("cache-max-age")), hint: "give how long a cached response stays fresh, e.g. 24h"}
+		return nil, nil, &usageError{Err: fmt.Errorf("--cache-max-age %v is not positive", c.Duration("cache-max-age")), Hint: "give how long a cached response stays fresh, e.g. 24h"}
 	}
 	cache, err := data.OpenCache(dir, c.Duration("cache-max-age"))
 	if err != nil {

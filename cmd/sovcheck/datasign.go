@@ -64,7 +64,7 @@ still holds. 'sovcheck sbom labels --data-key' and a policy's data entry with ke
 		Flags:              []cli.Flag{&cli.StringFlag{Name: "key", Usage: "the PEM private key `FILE` (ECDSA or Ed25519)", Required: true}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return &usageError{err: fmt.Errorf("got %d arguments, want one snapshot", c.NArg()), hint: "run 'sovcheck data sign --key k.pem risk-data.json'"}
+				return &usageError{Err: fmt.Errorf("got %d arguments, want one snapshot", c.NArg()), Hint: "run 'sovcheck data sign --key k.pem risk-data.json'"}
 			}
 			path := c.Args().First()
 			if _, err := sbom.LoadRiskData(path); err != nil {

@@ -40,7 +40,7 @@ EXIT STATUS:
    2   no verdict: usage error, unreadable policy, data file, input or VSA
 `,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck gate --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck gate --help' for usage"}
 		},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "policy", Usage: "procurement policy `FILE` with a certification section", EnvVars: []string{"SOVCHECK_POLICY"}},
@@ -55,15 +55,15 @@ EXIT STATUS:
 
 func runGate(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return &usageError{err: fmt.Errorf("gate takes one dependency list, got %d arguments", c.NArg()),
-			hint: "run 'sovcheck gate --policy ci.yaml go.sum'"}
+		return &usageError{Err: fmt.Errorf("gate takes one dependency list, got %d arguments", c.NArg()),
+			Hint: "run 'sovcheck gate --policy ci.yaml go.sum'"}
 	}
 	format := c.String("format")
 	if !slices.Contains(report.GateFormats, format) {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: " + strings.Join(report.GateFormats, ", ")}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use one of: " + strings.Join(report.GateFormats, ", ")}
 	}
 	if c.String("policy") == "" {
-		return &usageError{err: errors.New("no --policy given"), hint: "give --policy FILE with a certification section; 'sovcheck policy init' writes a starting point"}
+		return &usageError{Err: errors.New("no --policy given"), Hint: "give --policy FILE with a certification section; 'sovcheck policy init' writes a starting point"}
 	}
 	po, err := policyOptions(c, true)
 	if err != nil {
@@ -89,8 +89,8 @@ func runGate(c *cli.Context) error {
 		if len(res.Rejected) > 0 {
 			msg += fmt.Sprintf(", and %d VSA%s did not verify", len(res.Rejected), map[bool]string{true: "", false: "s"}[len(res.Rejected) == 1])
 		}
-		return &verdictFailure{msg: msg, failed: n + len(res.Rejected), total: res.Dependencies,
-			hint: "each line on stdout names a dependency and its fix"}
+		return &verdictFailure{Msg: msg, Failed: n + len(res.Rejected), Total: res.Dependencies,
+			Hint: "each line on stdout names a dependency and its fix"}
 	}
 	return nil
 }

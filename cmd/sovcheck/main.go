@@ -41,63 +41,37 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/buildinfo"
-	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/clicore"
 	"github.com/sovcheck/sovcheck/internal/startheap"
 )
 
-// Exit codes, the same for every command and output format.
+// Exit codes and the help text that names them: internal/clicore's.
 const (
-	exitPass      = 0
-	exitFail      = 1
-	exitNoVerdict = 2
+	exitPass       = clicore.ExitPass
+	exitFail       = clicore.ExitFail
+	exitNoVerdict  = clicore.ExitNoVerdict
+	exitStatusHelp = clicore.ExitStatusHelp
 )
-
-const exitStatusHelp = `
-EXIT STATUS:
-   0   every verdict passed
-   1   a verdict failed (the report on stdout says which check and why)
-   2   no verdict: usage error, unreadable configuration or input, no trust root
-`
 
 func main() {
 	startCollector()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// gcPercent is the collector's setting for every command. Verification
-// allocates many short-lived parse trees (bundles, certificates, log
-// entries) while the live heap stays small: a lazier collector saves a
-// fifth of the CPU of a large run and keeps peak memory far below the 200
-// MiB budget. GOGC, when set, still wins.
-const gcPercent = 400
+// gcPercent is the collector's setting for every command
+// (clicore.GCPercent).
+const gcPercent = clicore.GCPercent
 
 // startCollector turns the collector on with gcPercent: it was off while
 // the packages initialised (internal/startheap).
 func startCollector() { startheap.Done(gcPercent) }
 
-// usageError is a command-line mistake: exit 2 with a hint.
-type usageError struct {
-	err  error
-	hint string
-}
-
-func (e *usageError) Error() string { return e.err.Error() }
-
-// verdictFailure says that at least one verdict, dependency, grade or
-// rebuild failed: exit 1, the one exit wrapper of every command. msg, when
-// set, replaces the count of failed artifacts; hint, when set, replaces
-// the hint that points at the report.
-type verdictFailure struct {
-	failed, total int
-	msg, hint     string
-}
-
-func (e *verdictFailure) Error() string {
-	if e.msg != "" {
-		return e.msg
-	}
-	return fmt.Sprintf("%d of %d artifact%s failed verification", e.failed, e.total, map[bool]string{true: "", false: "s"}[e.total == 1])
-}
+// usageError and verdictFailure are the errors that become exit 2 and
+// exit 1 (internal/clicore).
+type (
+	usageError     = clicore.UsageError
+	verdictFailure = clicore.VerdictFailure
+)
 
 func init() {
 	// -v is --verbose; the version is `sovcheck version` or --version.
@@ -115,38 +89,23 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		CustomAppHelpTemplate: cli.AppHelpTemplate + exitStatusHelp,
 		ExitErrHandler:        func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck --help' for usage"}
 		},
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log progress to stderr"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown command %q", c.Args().First()), hint: "run 'sovcheck --help' for the list of commands"}
+				return &usageError{Err: fmt.Errorf("unknown command %q", c.Args().First()), Hint: "run 'sovcheck --help' for the list of commands"}
 			}
-			return &usageError{err: errors.New("no command given"), hint: "run 'sovcheck verify ARTIFACT --help', or 'sovcheck --help' for all commands"}
+			return &usageError{Err: errors.New("no command given"), Hint: "run 'sovcheck verify ARTIFACT --help', or 'sovcheck --help' for all commands"}
 		},
 		Commands: commands(),
 	}
 	for _, c := range app.Commands {
-		hardenUsage(c, "sovcheck "+c.Name)
+		clicore.HardenUsage(c, "sovcheck "+c.Name)
 	}
 	return app
-}
-
-// hardenUsage gives every command and subcommand sovcheck's usage-error
-// handling: by default urfave/cli prints "Incorrect Usage" and the help to
-// stdout, which must carry only reports.
-func hardenUsage(c *cli.Command, path string) {
-	if c.OnUsageError == nil {
-		hint := "run '" + path + " --help' for usage"
-		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: hint}
-		}
-	}
-	for _, sub := range c.Subcommands {
-		hardenUsage(sub, path+" "+sub.Name)
-	}
 }
 
 // commands lists the subcommands; each lives in its own file.
@@ -170,54 +129,11 @@ func commands() []*cli.Command {
 
 // run is main without os.Exit, so tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
-	unsetEmptyEnv(app.Commands)
-	cl, err := interspersed(app, args)
-	if err == nil {
-		app.Metadata = map[string]any{commandLineKey: cl}
-		err = app.Run(append([]string{"sovcheck"}, cl.args...))
-	}
-	code := exitCode(stderr, err)
-	if env := cl.fromEnvironment(); code == exitNoVerdict && len(env) > 0 {
-		fmt.Fprintf(stderr, "sovcheck: hint: taken from the environment: %s\n", strings.Join(env, ", "))
-	}
-	return code
+	return clicore.Run(newApp(stdout, stderr), args, stderr)
 }
 
-// exitCode is the one place where errors become exit codes and stderr text.
-func exitCode(stderr io.Writer, err error) int {
-	if err == nil {
-		return exitPass
-	}
-	var vf *verdictFailure
-	if errors.As(err, &vf) {
-		hint := vf.hint
-		if hint == "" {
-			hint = "the report on stdout names each failed check, its reason and what to do"
-		}
-		printError(stderr, err.Error(), hint)
-		return exitFail
-	}
-	code := exitNoVerdict
-	var ue *usageError
-	var re *reason.Error
-	switch {
-	case errors.As(err, &ue):
-		printError(stderr, ue.err.Error(), ue.hint)
-	case errors.As(err, &re):
-		printError(stderr, re.Error(), re.Hint)
-	default:
-		printError(stderr, err.Error(), "")
-	}
-	return code
-}
-
-func printError(w io.Writer, msg, hint string) {
-	fmt.Fprintf(w, "sovcheck: error: %s\n", msg)
-	if hint != "" {
-		fmt.Fprintf(w, "sovcheck: hint: %s\n", hint)
-	}
-}
+// printError writes an error and its hint as every command does.
+func printError(w io.Writer, msg, hint string) { clicore.PrintError(w, msg, hint) }
 
 func versionCommand() *cli.Command {
 	return &cli.Command{
@@ -230,7 +146,7 @@ func versionCommand() *cli.Command {
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("version takes no arguments"), hint: "run 'sovcheck version'"}
+				return &usageError{Err: fmt.Errorf("version takes no arguments"), Hint: "run 'sovcheck version'"}
 			}
 			fmt.Fprintf(c.App.Writer, "sovcheck %s\n", buildinfo.String())
 			return nil
@@ -243,12 +159,7 @@ func versionCommand() *cli.Command {
 func version() string { return buildinfo.Read().Version }
 
 // newLogger logs to stderr with -v, and nowhere otherwise.
-func newLogger(c *cli.Context) *slog.Logger {
-	if c.Bool("verbose") {
-		return slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func newLogger(c *cli.Context) *slog.Logger { return clicore.NewLogger(c) }
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sovcheck/sovcheck/internal/startheap"
+	"github.com/sovcheck/sovcheck/internal/wherecli"
 )
 
 var updateScripts = flag.Bool("update", false, "rewrite cmp golden files in scripts")
@@ -36,6 +37,8 @@ func TestMain(m *testing.M) {
 	startheap.Done(100)
 	testscript.Main(m, map[string]func(){
 		"sovcheck": func() { startCollector(); os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		// cmd/sovcheck-where's main, run by this test binary: the same code.
+		"sovcheck-where": func() { startCollector(); os.Exit(wherecli.Main(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
 }
 

@@ -17,13 +17,13 @@ func policyCommand() *cli.Command {
 		Usage:              "write, check and show procurement policies",
 		CustomHelpTemplate: cli.SubcommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck policy --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck policy --help' for usage"}
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown policy command %q", c.Args().First()), hint: "use one of: init, check, show-default"}
+				return &usageError{Err: fmt.Errorf("unknown policy command %q", c.Args().First()), Hint: "use one of: init, check, show-default"}
 			}
-			return &usageError{err: errors.New("no policy command given"), hint: "run 'sovcheck policy init > procurement.yaml' to start one"}
+			return &usageError{Err: errors.New("no policy command given"), Hint: "run 'sovcheck policy init > procurement.yaml' to start one"}
 		},
 		Subcommands: []*cli.Command{
 			{
@@ -45,7 +45,7 @@ an expired policy, and data files (paths relative to the policy) whose sha256 di
 from their pin. Exit 0 when the policy is valid, 2 otherwise.`,
 				CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 				OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-					return &usageError{err: err, hint: "run 'sovcheck policy check FILE'"}
+					return &usageError{Err: err, Hint: "run 'sovcheck policy check FILE'"}
 				},
 				Action: runPolicyCheck,
 			},
@@ -64,7 +64,7 @@ from their pin. Exit 0 when the policy is valid, 2 otherwise.`,
 // printFixed prints a document that takes no arguments.
 func printFixed(c *cli.Context, name string, doc []byte) error {
 	if c.Args().Present() {
-		return &usageError{err: fmt.Errorf("policy %s takes no arguments", name), hint: "run 'sovcheck policy " + name + "'"}
+		return &usageError{Err: fmt.Errorf("policy %s takes no arguments", name), Hint: "run 'sovcheck policy " + name + "'"}
 	}
 	if _, err := c.App.Writer.Write(doc); err != nil {
 		return fmt.Errorf("writing policy: %w", err)
@@ -74,7 +74,7 @@ func printFixed(c *cli.Context, name string, doc []byte) error {
 
 func runPolicyCheck(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return &usageError{err: fmt.Errorf("policy check takes one FILE, got %d arguments", c.NArg()), hint: "run 'sovcheck policy check procurement.yaml'"}
+		return &usageError{Err: fmt.Errorf("policy check takes one FILE, got %d arguments", c.NArg()), Hint: "run 'sovcheck policy check procurement.yaml'"}
 	}
 	path := c.Args().First()
 	p, _, err := verify.LoadPolicy(path, time.Now(), nil)

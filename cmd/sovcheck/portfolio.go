@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -16,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sovcheck/sovcheck/internal/reason"
+	"github.com/sovcheck/sovcheck/internal/wherecli"
 	"github.com/sovcheck/sovcheck/portfolio"
 	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/sbom"
@@ -39,34 +37,20 @@ with --store PATH, or a PostgreSQL database shared by a team with --store postgr
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown portfolio command %q", c.Args().First()), hint: "run 'sovcheck portfolio --help'"}
+				return &usageError{Err: fmt.Errorf("unknown portfolio command %q", c.Args().First()), Hint: "run 'sovcheck portfolio --help'"}
 			}
-			return &usageError{err: errors.New("no portfolio command given"), hint: "run 'sovcheck portfolio add DIR', or 'sovcheck portfolio --help'"}
+			return &usageError{Err: errors.New("no portfolio command given"), Hint: "run 'sovcheck portfolio add DIR', or 'sovcheck portfolio --help'"}
 		},
-		Subcommands: []*cli.Command{portfolioAddCommand(), portfolioWhereCommand(), portfolioReportCommand(), portfolioDiffCommand()},
+		Subcommands: []*cli.Command{portfolioAddCommand(), wherecli.Command(), portfolioReportCommand(), portfolioDiffCommand()},
 	}
 }
 
-func storeFlag() cli.Flag {
-	return &cli.StringFlag{Name: "store", EnvVars: []string{"SOVCHECK_STORE"},
-		Usage: "the store: an SQLite `PATH` or a postgres:// URL (default: the user's data directory)"}
-}
+// storeFlag and openStore are the where command's (internal/wherecli),
+// shared by every portfolio command.
+func storeFlag() cli.Flag { return wherecli.StoreFlag() }
 
-// openStore opens the store named by --store, or the default file.
 func openStore(c *cli.Context, opts ...portfolio.Option) (*portfolio.Store, error) {
-	loc := c.String("store")
-	if loc == "" {
-		dir := os.Getenv("XDG_DATA_HOME")
-		if dir == "" {
-			home, err := os.UserHomeDir()
-			if err != nil || home == "" {
-				return nil, &usageError{err: errors.New("no --store given and no home directory for the default store"), hint: "give --store PATH or --store postgres://..."}
-			}
-			dir = filepath.Join(home, ".local", "share")
-		}
-		loc = filepath.Join(dir, "sovcheck", "portfolio.db")
-	}
-	return portfolio.Open(c.Context, loc, append([]portfolio.Option{portfolio.WithLogger(newLogger(c))}, opts...)...)
+	return wherecli.OpenStore(c, opts...)
 }
 
 func portfolioAddCommand() *cli.Command {
@@ -115,7 +99,7 @@ func parseShard(s string) (int, int, error) {
 	idx, err1 := strconv.Atoi(strings.TrimSpace(i))
 	cnt, err2 := strconv.Atoi(strings.TrimSpace(n))
 	if !ok || err1 != nil || err2 != nil || cnt < 1 || idx < 0 || idx >= cnt {
-		return 0, 0, &usageError{err: fmt.Errorf("--shard %q is not I/N with 0 <= I < N", s), hint: "write the shard as 0/4, 1/4, 2/4, 3/4"}
+		return 0, 0, &usageError{Err: fmt.Errorf("--shard %q is not I/N with 0 <= I < N", s), Hint: "write the shard as 0/4, 1/4, 2/4, 3/4"}
 	}
 	return idx, cnt, nil
 }
@@ -123,13 +107,13 @@ func parseShard(s string) (int, int, error) {
 func runPortfolioAdd(c *cli.Context) error {
 	format := c.String("format")
 	if format != "text" && format != "json" {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use one of: text, json"}
 	}
 	if !c.Args().Present() {
-		return &usageError{err: errors.New("no SBOM given"), hint: "run 'sovcheck portfolio add sboms/'"}
+		return &usageError{Err: errors.New("no SBOM given"), Hint: "run 'sovcheck portfolio add sboms/'"}
 	}
 	if by := c.String("product-by"); by != "name" && by != "source" {
-		return &usageError{err: fmt.Errorf("unknown --product-by %q", by), hint: "use name (the product the SBOM states) or source (its file name)"}
+		return &usageError{Err: fmt.Errorf("unknown --product-by %q", by), Hint: "use name (the product the SBOM states) or source (its file name)"}
 	}
 	shard, shards := 0, 1
 	if s := c.String("shard"); s != "" {
@@ -147,7 +131,7 @@ func runPortfolioAdd(c *cli.Context) error {
 		return err
 	}
 	if len(files) == 0 {
-		return &usageError{err: errors.New("no SBOM files found"), hint: "name SBOM files, or directories holding *.json, *.xml or go.mod files"}
+		return &usageError{Err: errors.New("no SBOM files found"), Hint: "name SBOM files, or directories holding *.json, *.xml or go.mod files"}
 	}
 	mine := portfolio.Shard(files, shard, shards)
 	// The live heap of an add is a few SBOMs in flight whatever the
@@ -200,110 +184,6 @@ func runPortfolioAdd(c *cli.Context) error {
 	return nil
 }
 
-func portfolioWhereCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "where",
-		Usage:     "which products contain a package, a component or an upstream, in which versions, and how",
-		ArgsUsage: "[PURL|NAME]",
-		Description: `PURL is a package URL without version (pkg:deb/debian/xz-utils) or with one (an exact
-version); NAME is a component name. --upstream asks across ecosystems (src:xz is Debian xz-utils,
-Alpine xz-libs and RPM xz-libs alike). --versions restricts versions in the ecosystem's own order
-(Debian, RPM, Alpine, SemVer for npm, Go, Cargo...); a version that cannot be compared is listed
-as undetermined, never dropped. Each answer names the product, its grade, the SBOM and a shortest
-path through the dependency graph. Each product's latest SBOM is asked; --history asks all.
-
---provider asks instead which products run a hosted service (CycloneDX services) on a provider,
-named as the SBOMs name it (case and spacing do not matter): each answer names the service, its
-endpoints, whether it crosses a trust boundary, its trust zone and its hosting labels.
-
---vulns asks, for each package an OSV advisory names (the advisory as osv.dev publishes it, or a
-directory or zip of them), which products hold a version it affects: the package is found by its
-purl under its ecosystem's name rules, by its source package for Debian, Ubuntu and Alpine, by name
-for RPM distributions, and each version is matched as 'sbom labels --vulns' matches it. A component
-that cannot be matched is listed as undetermined, with its reason; packages of ecosystems no SBOM
-component is read as are listed as not asked.`,
-		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
-		Flags: []cli.Flag{storeFlag(),
-			&cli.StringFlag{Name: "upstream", Usage: "upstream `ID` (src:NAME, a versionless purl, a repository URL)"},
-			&cli.StringFlag{Name: "versions", Usage: "version `RANGE`, e.g. '>=5.6.0, <5.6.2'"},
-			&cli.StringFlag{Name: "provider", Usage: "which products run a hosted service on `PROVIDER` (asked alone)"},
-			&cli.StringFlag{Name: "vulns", Usage: "which products the OSV advisories at `PATH` affect: one advisory's JSON file, a directory or a zip (asked alone)"},
-			&cli.BoolFlag{Name: "fail-on-affected", Usage: "with --vulns: exit 1 when a product holds an affected version, or one that could not be matched"},
-			&cli.BoolFlag{Name: "history", Usage: "ask every snapshot ever stored, not only each product's latest"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json, html, sarif"},
-		},
-		Action: runPortfolioWhere,
-	}
-}
-
-func runPortfolioWhere(c *cli.Context) error {
-	format := c.String("format")
-	switch format {
-	case "text", "json", "html", "sarif":
-	default:
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json, html, sarif"}
-	}
-	if c.NArg() > 1 {
-		return &usageError{err: fmt.Errorf("%d subjects given, want one", c.NArg()), hint: "ask one purl or name at a time"}
-	}
-	if c.IsSet("vulns") {
-		return runPortfolioWhereAffected(c, format)
-	}
-	if c.Bool("fail-on-affected") {
-		return &usageError{err: errors.New("--fail-on-affected needs --vulns"), hint: "give the advisories with --vulns PATH"}
-	}
-	var q portfolio.Query
-	var err error
-	if c.IsSet("provider") {
-		if c.Args().Present() || c.String("upstream") != "" || c.String("versions") != "" {
-			return &usageError{err: errors.New("--provider is asked alone"), hint: "drop the purl, name, --upstream and --versions, or --provider"}
-		}
-		q, err = portfolio.NewHostingQuery(c.String("provider"), c.Bool("history"))
-	} else {
-		q, err = portfolio.NewQuery(c.Args().First(), c.String("upstream"), c.String("versions"), c.Bool("history"))
-	}
-	if err != nil {
-		return err
-	}
-	st, err := openStore(c, portfolio.ForReading())
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// The matches are made as they are written (HTML and SARIF make the
-	// list at once).
-	res, err := st.WhereStream(c.Context, q)
-	if err != nil {
-		return err
-	}
-	return writeAnswer(c, func(out io.Writer) error {
-		switch format {
-		case "json":
-			return res.WriteJSON(out)
-		case "html":
-			return report.WriteWhereHTML(out, res)
-		case "sarif":
-			return report.WriteWhereSARIF(out, res, version())
-		}
-		return report.WriteWhereText(out, res)
-	})
-}
-
-// writeAnswer writes an answer to stdout as write writes it. An answer
-// runs to hundreds of thousands of matches: written in large pieces, not
-// one write per line.
-func writeAnswer(c *cli.Context, write func(io.Writer) error) error {
-	out := bufio.NewWriterSize(c.App.Writer, 256<<10)
-	err := write(out)
-	if ferr := out.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil {
-		return fmt.Errorf("writing answer: %w", err)
-	}
-	return nil
-}
-
 func portfolioReportCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "report",
@@ -323,16 +203,16 @@ same report as 'sovcheck sbom labels --portfolio' gives on the same SBOMs, witho
 func runPortfolioReport(c *cli.Context) error {
 	format := c.String("format")
 	if format != "json" && !report.ValidDocumentFormat(format) {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json, html, markdown, sarif, junit"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use one of: text, json, html, markdown, sarif, junit"}
 	}
 	if c.Int("top") < 0 {
-		return &usageError{err: fmt.Errorf("--top %d is negative", c.Int("top")), hint: "give a row count, or 0 for all rows"}
+		return &usageError{Err: fmt.Errorf("--top %d is negative", c.Int("top")), Hint: "give a row count, or 0 for all rows"}
 	}
 	var minGrade sbom.Grade
 	if g := c.String("min-grade"); g != "" {
 		minGrade = sbom.Grade(strings.ToUpper(g))
 		if minGrade.Rank() < 0 {
-			return &usageError{err: fmt.Errorf("unknown --min-grade %q", g), hint: "use a grade from A (best) to G"}
+			return &usageError{Err: fmt.Errorf("unknown --min-grade %q", g), Hint: "use a grade from A (best) to G"}
 		}
 	}
 	st, err := openStore(c, portfolio.ForReading())
@@ -377,7 +257,7 @@ upstreams the portfolio as a whole gained and lost. Dates are the --as-of of 'po
 func runPortfolioDiff(c *cli.Context) error {
 	format := c.String("format")
 	if format != "text" && format != "json" {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use one of: text, json"}
 	}
 	st, err := openStore(c, portfolio.ForReading())
 	if err != nil {

@@ -51,7 +51,7 @@ EXIT STATUS:
    2   no verdict: usage error, unreadable artifact or provenance
 `,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck rebuild --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck rebuild --help' for usage"}
 		},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "provenance", Usage: "provenance `FILE` holding the build recipe (statement, DSSE envelope, Sigstore bundle or .intoto.jsonl)"},
@@ -77,13 +77,13 @@ EXIT STATUS:
 func runRebuild(c *cli.Context) error {
 	format := c.String("format")
 	if format != "text" && format != "json" {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use text or json"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use text or json"}
 	}
 	if c.Int("jobs") < 1 {
-		return &usageError{err: fmt.Errorf("--jobs %d: want at least 1", c.Int("jobs")), hint: "give -j 1 or more"}
+		return &usageError{Err: fmt.Errorf("--jobs %d: want at least 1", c.Int("jobs")), Hint: "give -j 1 or more"}
 	}
 	if (c.String("attest") == "") != (c.String("key") == "") {
-		return &usageError{err: errors.New("--attest and --key go together"), hint: "give --attest FILE --key KEY to write a signed rebuild attestation"}
+		return &usageError{Err: errors.New("--attest and --key go together"), Hint: "give --attest FILE --key KEY to write a signed rebuild attestation"}
 	}
 	rb, err := newRebuilder(c)
 	if err != nil {
@@ -94,11 +94,11 @@ func runRebuild(c *cli.Context) error {
 	}
 	for _, f := range []string{"module-dir", "go-sum", "h1", "published"} {
 		if c.String(f) != "" {
-			return &usageError{err: fmt.Errorf("--%s needs --module", f), hint: "add --module PATH@VERSION"}
+			return &usageError{Err: fmt.Errorf("--%s needs --module", f), Hint: "add --module PATH@VERSION"}
 		}
 	}
 	if !c.Args().Present() {
-		return &usageError{err: errors.New("no artifact given"), hint: "run 'sovcheck rebuild --provenance FILE --source DIR ARTIFACT'"}
+		return &usageError{Err: errors.New("no artifact given"), Hint: "run 'sovcheck rebuild --provenance FILE --source DIR ARTIFACT'"}
 	}
 	key, err := readSigningKey(c.String("key"))
 	if err != nil {
@@ -133,7 +133,7 @@ func runRebuild(c *cli.Context) error {
 		}
 	}
 	if failed > 0 {
-		return &verdictFailure{failed: failed, total: len(done)}
+		return &verdictFailure{Failed: failed, Total: len(done)}
 	}
 	return nil
 }
@@ -161,7 +161,7 @@ func newRebuilder(c *cli.Context) (*rebuild.Rebuilder, error) {
 	}
 	rb, err := rebuild.New(opts...)
 	if err != nil {
-		return nil, &usageError{err: err, hint: "check --cache-dir, --timeout, GOPROXY and GOSUMDB"}
+		return nil, &usageError{Err: err, Hint: "check --cache-dir, --timeout, GOPROXY and GOSUMDB"}
 	}
 	return rb, nil
 }
@@ -195,29 +195,29 @@ func readSigningKey(path string) (crypto.Signer, error) {
 
 func runModuleCheck(c *cli.Context, rb *rebuild.Rebuilder, format string) error {
 	if c.Args().Present() {
-		return &usageError{err: errors.New("--module takes no ARTIFACT"), hint: "run 'sovcheck rebuild --module PATH@VERSION --source DIR --go-sum go.sum'"}
+		return &usageError{Err: errors.New("--module takes no ARTIFACT"), Hint: "run 'sovcheck rebuild --module PATH@VERSION --source DIR --go-sum go.sum'"}
 	}
 	if c.String("attest") != "" || c.String("provenance") != "" {
-		return &usageError{err: errors.New("--attest and --provenance do not apply to --module"), hint: "check a module zip with --module, --source and --go-sum or --h1"}
+		return &usageError{Err: errors.New("--attest and --provenance do not apply to --module"), Hint: "check a module zip with --module, --source and --go-sum or --h1"}
 	}
 	mod, ver, ok := strings.Cut(c.String("module"), "@")
 	if !ok || mod == "" || ver == "" {
-		return &usageError{err: fmt.Errorf("--module %q is not PATH@VERSION", c.String("module")), hint: "e.g. --module golang.org/x/mod@v0.20.0"}
+		return &usageError{Err: fmt.Errorf("--module %q is not PATH@VERSION", c.String("module")), Hint: "e.g. --module golang.org/x/mod@v0.20.0"}
 	}
 	if c.String("source") == "" {
-		return &usageError{err: errors.New("--module needs --source"), hint: "give the module's git checkout or URL with --source"}
+		return &usageError{Err: errors.New("--module needs --source"), Hint: "give the module's git checkout or URL with --source"}
 	}
 	want := c.String("h1")
 	switch {
 	case want != "" && c.String("go-sum") != "":
-		return &usageError{err: errors.New("--h1 and --go-sum given together"), hint: "give one of them"}
+		return &usageError{Err: errors.New("--h1 and --go-sum given together"), Hint: "give one of them"}
 	case c.String("go-sum") != "":
 		var err error
 		if want, err = rebuild.ReadGoSumFile(c.String("go-sum"), mod, ver); err != nil {
 			return err
 		}
 	case want == "":
-		return &usageError{err: errors.New("--module needs --go-sum or --h1"), hint: "give the go.sum that lists the module, or its h1: hash"}
+		return &usageError{Err: errors.New("--module needs --go-sum or --h1"), Hint: "give the go.sum that lists the module, or its h1: hash"}
 	}
 	res, err := rb.CheckModuleZip(c.Context, rebuild.ModuleZipRequest{
 		Source: c.String("source"), Module: mod, Version: ver, Dir: c.String("module-dir"), WantH1: want, Published: c.String("published"),
@@ -235,7 +235,7 @@ func runModuleCheck(c *cli.Context, rb *rebuild.Rebuilder, format string) error 
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if res.Status != rebuild.StatusMatch {
-		return &verdictFailure{failed: 1, total: 1}
+		return &verdictFailure{Failed: 1, Total: 1}
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ EXIT STATUS:
    2   no verdict: usage error, unreadable or malformed result
 `,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck report --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck report --help' for usage"}
 		},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: " + strings.Join(report.DocumentFormats, ", ")},
@@ -61,15 +61,15 @@ func runReport(c *cli.Context) error {
 		if format == "json" {
 			hint = "each result already is JSON; render it with one of: " + strings.Join(report.DocumentFormats, ", ")
 		}
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: hint}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: hint}
 	}
 	minGrade := strings.ToUpper(c.String("min-grade"))
 	if minGrade != "" && !vocab.Grade(minGrade).Valid() {
-		return &usageError{err: fmt.Errorf("--min-grade %q is not a grade", c.String("min-grade")), hint: "give a grade from A (best) to G"}
+		return &usageError{Err: fmt.Errorf("--min-grade %q is not a grade", c.String("min-grade")), Hint: "give a grade from A (best) to G"}
 	}
 	if !c.Args().Present() {
-		return &usageError{err: errors.New("no result given"),
-			hint: "run 'sovcheck verify ARTIFACT --format json > result.json', then 'sovcheck report result.json --format html > report.html'"}
+		return &usageError{Err: errors.New("no result given"),
+			Hint: "run 'sovcheck verify ARTIFACT --format json > result.json', then 'sovcheck report result.json --format html > report.html'"}
 	}
 	docs := &report.Documents{}
 	for _, name := range c.Args().Slice() {
@@ -83,7 +83,7 @@ func runReport(c *cli.Context) error {
 	}
 	d := docs.Decide(minGrade)
 	if d.Failed > 0 {
-		return &verdictFailure{msg: fmt.Sprintf("%d of %d verdicts, rebuilds and grades in the results failed", d.Failed, d.Decided), failed: d.Failed, total: d.Decided}
+		return &verdictFailure{Msg: fmt.Sprintf("%d of %d verdicts, rebuilds and grades in the results failed", d.Failed, d.Decided), Failed: d.Failed, Total: d.Decided}
 	}
 	return nil
 }
@@ -94,7 +94,7 @@ func readResult(c *cli.Context, name string, docs *report.Documents) error {
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return &usageError{err: fmt.Errorf("opening result: %w", err), hint: "name the JSON files written by sovcheck verify, sbom labels or rebuild with --format json"}
+		return &usageError{Err: fmt.Errorf("opening result: %w", err), Hint: "name the JSON files written by sovcheck verify, sbom labels or rebuild with --format json"}
 	}
 	defer f.Close()
 	return report.Read(name, f, docs)

@@ -21,13 +21,13 @@ func sbomCommand() *cli.Command {
 		Usage:              "read SBOMs and lockfiles: systemic-risk labels, grades and a portfolio view",
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck sbom labels --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck sbom labels --help' for usage"}
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown sbom command %q", c.Args().First()), hint: "run 'sovcheck sbom labels --help'"}
+				return &usageError{Err: fmt.Errorf("unknown sbom command %q", c.Args().First()), Hint: "run 'sovcheck sbom labels --help'"}
 			}
-			return &usageError{err: errors.New("no sbom command given"), hint: "run 'sovcheck sbom labels SBOM', or 'sovcheck sbom labels --help'"}
+			return &usageError{Err: errors.New("no sbom command given"), Hint: "run 'sovcheck sbom labels SBOM', or 'sovcheck sbom labels --help'"}
 		},
 		Flags:       sbomLabelsFlags(),
 		Subcommands: []*cli.Command{sbomLabelsCommand(), sbomCheckCommand()},
@@ -54,7 +54,7 @@ JSON), --facts (verify/rebuild results), --mapping (upstream identities across e
 Nothing is fetched from the network.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck sbom labels --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck sbom labels --help' for usage"}
 		},
 		Flags:  sbomLabelsFlags(),
 		Action: runSBOMLabels,
@@ -108,28 +108,28 @@ func runSBOMLabels(c *cli.Context) error {
 	fl := sbomFlags{c}
 	format := fl.String("format")
 	if format != "json" && !report.ValidDocumentFormat(format) {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: text, json, html, markdown, sarif, junit"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use one of: text, json, html, markdown, sarif, junit"}
 	}
 	if fl.Int("top") < 0 {
-		return &usageError{err: fmt.Errorf("--top %d is negative", fl.Int("top")), hint: "give a row count, or 0 for all rows"}
+		return &usageError{Err: fmt.Errorf("--top %d is negative", fl.Int("top")), Hint: "give a row count, or 0 for all rows"}
 	}
 	var minGrade sbom.Grade
 	if g := fl.String("min-grade"); g != "" {
 		minGrade = sbom.Grade(strings.ToUpper(g))
 		if minGrade.Rank() < 0 {
-			return &usageError{err: fmt.Errorf("unknown --min-grade %q", g), hint: "use a grade from A (best) to G"}
+			return &usageError{Err: fmt.Errorf("unknown --min-grade %q", g), Hint: "use a grade from A (best) to G"}
 		}
 	}
 	args := c.Args().Slice()
 	portfolio := fl.Bool("portfolio")
 	switch {
 	case len(args) == 0:
-		return &usageError{err: errors.New("no SBOM given"), hint: "run 'sovcheck sbom labels app.cdx.json', or --portfolio DIR for many"}
+		return &usageError{Err: errors.New("no SBOM given"), Hint: "run 'sovcheck sbom labels app.cdx.json', or --portfolio DIR for many"}
 	case !portfolio && len(args) > 1:
-		return &usageError{err: fmt.Errorf("%d SBOMs given without --portfolio", len(args)), hint: "add --portfolio to assess several products together"}
+		return &usageError{Err: fmt.Errorf("%d SBOMs given without --portfolio", len(args)), Hint: "add --portfolio to assess several products together"}
 	case !portfolio:
 		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
-			return &usageError{err: fmt.Errorf("%s is a directory", args[0]), hint: "add --portfolio to assess every SBOM in a directory"}
+			return &usageError{Err: fmt.Errorf("%s is a directory", args[0]), Hint: "add --portfolio to assess every SBOM in a directory"}
 		}
 	}
 	a, opts, err := sbomAssessor(c, fl, args)
@@ -157,7 +157,7 @@ func runSBOMLabels(c *cli.Context) error {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	if minGrade != "" && rep.Product.Grade.Worse(minGrade) {
-		return &verdictFailure{msg: fmt.Sprintf("%s is graded %s, worse than --min-grade %s", args[0], rep.Product.Grade, minGrade), failed: 1, total: 1}
+		return &verdictFailure{Msg: fmt.Sprintf("%s is graded %s, worse than --min-grade %s", args[0], rep.Product.Grade, minGrade), Failed: 1, Total: 1}
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func runPortfolio(c *cli.Context, a *sbom.Assessor, args []string, format string
 			msg = fmt.Sprintf("%s; %d entr%s not read, first: %s [%s]", msg, len(skipped), map[bool]string{true: "y", false: "ies"}[len(skipped) == 1],
 				skipped[0].Message, skipped[0].Code)
 		}
-		return &usageError{err: errors.New(msg), hint: "name SBOM files, or directories holding SBOMs, go.mod or package-lock.json files"}
+		return &usageError{Err: errors.New(msg), Hint: "name SBOM files, or directories holding SBOMs, go.mod or package-lock.json files"}
 	}
 	var progress func(done, total int)
 	if isTerminal(c.App.ErrWriter) {
@@ -228,7 +228,7 @@ func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, 
 	if d := fl.String("as-of"); d != "" {
 		t, err := time.Parse(time.DateOnly, d)
 		if err != nil {
-			return nil, nil, &usageError{err: fmt.Errorf("--as-of %q is not a date", d), hint: "write the date as YYYY-MM-DD"}
+			return nil, nil, &usageError{Err: fmt.Errorf("--as-of %q is not a date", d), Hint: "write the date as YYYY-MM-DD"}
 		}
 		now = func() time.Time { return t }
 	}
@@ -237,7 +237,7 @@ func sbomAssessor(c *cli.Context, fl sbomFlags, args []string) (*sbom.Assessor, 
 	if path := fl.String("scoring"); path != "" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, nil, &usageError{err: fmt.Errorf("opening --scoring: %w", err), hint: "check the path of the scoring file"}
+			return nil, nil, &usageError{Err: fmt.Errorf("opening --scoring: %w", err), Hint: "check the path of the scoring file"}
 		}
 		cfg, err = sbom.ParseConfig(f, path)
 		f.Close()
@@ -283,5 +283,5 @@ func portfolioGradeFailure(rep *sbom.PortfolioReport, minGrade sbom.Grade) error
 	if failed == 0 {
 		return nil
 	}
-	return &verdictFailure{msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade), failed: failed, total: len(rep.Products)}
+	return &verdictFailure{Msg: fmt.Sprintf("%d of %d products are graded worse than --min-grade %s", failed, len(rep.Products), minGrade), Failed: failed, Total: len(rep.Products)}
 }

@@ -37,7 +37,7 @@ EXIT STATUS:
    2   no verdict: usage error, or an SBOM that cannot be read
 `,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck sbom check --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck sbom check --help' for usage"}
 		},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Usage: "conformance `PROFILE`: " + strings.Join(sbom.Profiles, ", ")},
@@ -59,15 +59,15 @@ func runSBOMCheck(c *cli.Context) error {
 	profile := c.String("profile")
 	switch {
 	case profile == "":
-		return &usageError{err: errors.New("no --profile given"), hint: "run 'sovcheck sbom check --profile " + sbom.ProfileBSITR031832 + " SBOM...'"}
+		return &usageError{Err: errors.New("no --profile given"), Hint: "run 'sovcheck sbom check --profile " + sbom.ProfileBSITR031832 + " SBOM...'"}
 	case !slices.Contains(sbom.Profiles, profile):
-		return &usageError{err: fmt.Errorf("unknown --profile %q", profile), hint: "use one of: " + strings.Join(sbom.Profiles, ", ")}
+		return &usageError{Err: fmt.Errorf("unknown --profile %q", profile), Hint: "use one of: " + strings.Join(sbom.Profiles, ", ")}
 	case c.NArg() == 0:
-		return &usageError{err: errors.New("no SBOM given"), hint: "name one or more SBOM files"}
+		return &usageError{Err: errors.New("no SBOM given"), Hint: "name one or more SBOM files"}
 	}
 	format := c.String("format")
 	if format != "text" && format != "json" {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use text or json"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use text or json"}
 	}
 	res := profileResults{MediaType: vocab.MediaTypeSBOMProfile, Profile: profile, Reports: []*sbom.ProfileReport{}}
 	opts := []sbom.Option{sbom.WithLogger(newLogger(c))}
@@ -100,8 +100,8 @@ func runSBOMCheck(c *cli.Context) error {
 		}
 	}
 	if failed > 0 {
-		return &verdictFailure{msg: fmt.Sprintf("%d of %d SBOMs do not conform to %s", failed, len(res.Reports), profile), failed: failed, total: len(res.Reports),
-			hint: fmt.Sprintf("stdout lists every gap: the field, the section that requires it, the component and where it sits [%s]", reason.SBOMProfileGaps)}
+		return &verdictFailure{Msg: fmt.Sprintf("%d of %d SBOMs do not conform to %s", failed, len(res.Reports), profile), Failed: failed, Total: len(res.Reports),
+			Hint: fmt.Sprintf("stdout lists every gap: the field, the section that requires it, the component and where it sits [%s]", reason.SBOMProfileGaps)}
 	}
 	return nil
 }

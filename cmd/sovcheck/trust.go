@@ -24,9 +24,9 @@ func trustCommand() *cli.Command {
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown trust command %q", c.Args().First()), hint: "run 'sovcheck trust pull --help' or 'sovcheck trust show --help'"}
+				return &usageError{Err: fmt.Errorf("unknown trust command %q", c.Args().First()), Hint: "run 'sovcheck trust pull --help' or 'sovcheck trust show --help'"}
 			}
-			return &usageError{err: errors.New("no trust command given"), hint: "run 'sovcheck trust pull --out trust.json', then 'sovcheck trust show trust.json'"}
+			return &usageError{Err: errors.New("no trust command given"), Hint: "run 'sovcheck trust pull --out trust.json', then 'sovcheck trust show trust.json'"}
 		},
 		Subcommands: []*cli.Command{trustPullCommand(), trustShowCommand()},
 	}
@@ -78,18 +78,18 @@ with their sha256, and what the trusted root names. Exit status 1 when the snaps
 
 func runTrustPull(c *cli.Context) error {
 	if c.Args().Present() {
-		return &usageError{err: fmt.Errorf("trust pull takes no arguments, got %q", c.Args().First()), hint: "run 'sovcheck trust pull --out trust.json'"}
+		return &usageError{Err: fmt.Errorf("trust pull takes no arguments, got %q", c.Args().First()), Hint: "run 'sovcheck trust pull --out trust.json'"}
 	}
 	url, rootPath := c.String("tuf-url"), c.String("tuf-root")
 	if (url == "") != (rootPath == "") {
-		return &usageError{err: errors.New("--tuf-url and --tuf-root go together"),
-			hint: "a TUF repository is trusted only from its root.json: give both, or neither for Sigstore's public-good repository"}
+		return &usageError{Err: errors.New("--tuf-url and --tuf-root go together"),
+			Hint: "a TUF repository is trusted only from its root.json: give both, or neither for Sigstore's public-good repository"}
 	}
 	cache := c.String("tuf-cache")
 	if cache == "" {
 		dir, err := os.UserCacheDir()
 		if err != nil {
-			return &usageError{err: fmt.Errorf("finding the user cache directory: %w", err), hint: "give --tuf-cache DIR"}
+			return &usageError{Err: fmt.Errorf("finding the user cache directory: %w", err), Hint: "give --tuf-cache DIR"}
 		}
 		cache = filepath.Join(dir, "sovcheck", "tuf")
 	}
@@ -97,7 +97,7 @@ func runTrustPull(c *cli.Context) error {
 	if url != "" {
 		rootJSON, err := os.ReadFile(rootPath)
 		if err != nil {
-			return &usageError{err: fmt.Errorf("reading --tuf-root: %w", err), hint: "give the TUF root.json the repository's operator published"}
+			return &usageError{Err: fmt.Errorf("reading --tuf-root: %w", err), Hint: "give the TUF root.json the repository's operator published"}
 		}
 		opts = append(opts, verify.WithTUFRepository(url, rootJSON))
 	}
@@ -132,20 +132,20 @@ func (e *trustFailure) Unwrap() error { return e.vf }
 func runTrustShow(c *cli.Context) error {
 	format := c.String("format")
 	if format != "text" && format != "json" {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use text or json"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use text or json"}
 	}
 	if c.NArg() != 1 {
-		return &usageError{err: fmt.Errorf("trust show takes one FILE, got %d arguments", c.NArg()), hint: "run 'sovcheck trust show trust.json'"}
+		return &usageError{Err: fmt.Errorf("trust show takes one FILE, got %d arguments", c.NArg()), Hint: "run 'sovcheck trust show trust.json'"}
 	}
 	if c.Duration("max-age") < 0 {
-		return &usageError{err: fmt.Errorf("--max-age %s is negative", c.Duration("max-age")), hint: "give a positive duration, e.g. 720h"}
+		return &usageError{Err: fmt.Errorf("--max-age %s is negative", c.Duration("max-age")), Hint: "give a positive duration, e.g. 720h"}
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	if v := c.String("as-of"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			if t, err = time.Parse(time.DateOnly, v); err != nil {
-				return &usageError{err: fmt.Errorf("--as-of %q is not a time", v), hint: "write it as 2026-12-01T12:00:00Z or 2026-12-01"}
+				return &usageError{Err: fmt.Errorf("--as-of %q is not a time", v), Hint: "write it as 2026-12-01T12:00:00Z or 2026-12-01"}
 			}
 		}
 		now = t.UTC()
@@ -162,7 +162,7 @@ func runTrustShow(c *cli.Context) error {
 		return fmt.Errorf("writing trust snapshot summary: %w", err)
 	}
 	if re != nil {
-		return &trustFailure{re: re, vf: &verdictFailure{failed: 1, total: 1, hint: re.Hint}}
+		return &trustFailure{re: re, vf: &verdictFailure{Failed: 1, Total: 1, Hint: re.Hint}}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sovcheck/sovcheck/internal/clicore"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/report"
 	"github.com/sovcheck/sovcheck/verify"
@@ -52,7 +53,7 @@ rule's evidence, and --explain prints why points were lost. Without --policy, on
 flags ask is checked.`,
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &usageError{err: err, hint: "run 'sovcheck verify --help' for usage"}
+			return &usageError{Err: err, Hint: "run 'sovcheck verify --help' for usage"}
 		},
 		Flags: append(append(verifyFlags(verifyKeyFlag), policyFlags()...),
 			&cli.BoolFlag{Name: "explain", Usage: "with --policy, text format: after the report, print why each artifact lost points or failed the policy"},
@@ -111,13 +112,13 @@ func policyFlags() []cli.Flag {
 func runVerify(c *cli.Context) error {
 	format := c.String("format")
 	if !report.ValidFormat(format) {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use one of: " + strings.Join(report.Formats, ", ")}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use one of: " + strings.Join(report.Formats, ", ")}
 	}
 	if !c.Args().Present() {
-		return &usageError{err: errors.New("no artifact given"), hint: "run 'sovcheck verify ARTIFACT [flags]'; an artifact is a file, a directory or sha256:<hex>"}
+		return &usageError{Err: errors.New("no artifact given"), Hint: "run 'sovcheck verify ARTIFACT [flags]'; an artifact is a file, a directory or sha256:<hex>"}
 	}
 	if c.Bool("explain") && c.String("policy") == "" {
-		return &usageError{err: errors.New("--explain needs --policy"), hint: "add --policy FILE (or --policy " + verify.DefaultPolicy + ")"}
+		return &usageError{Err: errors.New("--explain needs --policy"), Hint: "add --policy FILE (or --policy " + verify.DefaultPolicy + ")"}
 	}
 	opts, err := verifyOptions(c, verifyKeyFlag)
 	if err != nil {
@@ -132,7 +133,7 @@ func runVerify(c *cli.Context) error {
 	}
 	expansion, err := verify.Expand(c.Args().Slice(), c.Bool("recursive"))
 	if err != nil {
-		return &usageError{err: err, hint: "name files, directories holding artifacts, or sha256:<hex> digests"}
+		return &usageError{Err: err, Hint: "name files, directories holding artifacts, or sha256:<hex> digests"}
 	}
 	runner, err := verify.New(opts...)
 	if err != nil {
@@ -166,7 +167,7 @@ func runVerify(c *cli.Context) error {
 		}
 	}
 	if failed > 0 || len(verdicts) == 0 {
-		return &verdictFailure{failed: failed, total: len(verdicts)}
+		return &verdictFailure{Failed: failed, Total: len(verdicts)}
 	}
 	return nil
 }
@@ -178,11 +179,11 @@ func policyOptions(c *cli.Context, required bool) (*verify.PolicyOptions, error)
 	path := c.String("policy")
 	if path == "" {
 		if required {
-			return nil, &usageError{err: errors.New("no --policy given"), hint: "give --policy FILE; 'sovcheck policy init > procurement.yaml' writes a starting point"}
+			return nil, &usageError{Err: errors.New("no --policy given"), Hint: "give --policy FILE; 'sovcheck policy init > procurement.yaml' writes a starting point"}
 		}
 		for _, f := range []string{"sbom", "vsa", "certifier-key", "rebuild-attestations", "rebuilder-key"} {
 			if c.IsSet(f) {
-				return nil, &usageError{err: fmt.Errorf("--%s needs --policy", f), hint: "add --policy FILE (or --policy " + verify.DefaultPolicy + ")"}
+				return nil, &usageError{Err: fmt.Errorf("--%s needs --policy", f), Hint: "add --policy FILE (or --policy " + verify.DefaultPolicy + ")"}
 			}
 		}
 		return nil, nil
@@ -234,15 +235,15 @@ func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
 	}
 	if c.Bool("rebuild") {
 		if c.Duration("rebuild-timeout") < 0 {
-			return nil, &usageError{err: errors.New("--rebuild-timeout is negative"), hint: "give a duration such as 30m, or 0 to wait forever"}
+			return nil, &usageError{Err: errors.New("--rebuild-timeout is negative"), Hint: "give a duration such as 30m, or 0 to wait forever"}
 		}
 		timeout := c.Duration("rebuild-timeout")
 		if timeout == 0 {
 			timeout = -1 // no bound
 		}
 		opts = append(opts, verify.WithRebuild(verify.RebuildOptions{Source: c.String("source"), CacheDir: c.String("cache-dir"), Timeout: timeout}))
-	} else if c.String("source") != "" || flagGiven(c, "cache-dir") || c.IsSet("rebuild-timeout") {
-		return nil, &usageError{err: errors.New("--source, --cache-dir and --rebuild-timeout need --rebuild"), hint: "add --rebuild to rebuild the artifacts from their provenance"}
+	} else if c.String("source") != "" || clicore.FlagGiven(c, "cache-dir") || c.IsSet("rebuild-timeout") {
+		return nil, &usageError{Err: errors.New("--source, --cache-dir and --rebuild-timeout need --rebuild"), Hint: "add --rebuild to rebuild the artifacts from their provenance"}
 	}
 	id, err := identityFlags(c, keyFlag)
 	if err != nil {
@@ -255,7 +256,7 @@ func verifyOptions(c *cli.Context, keyFlag string) ([]verify.Option, error) {
 	if t := c.String("type"); t != "" {
 		uri, err := vocab.ResolvePredicateType(t)
 		if err != nil {
-			return nil, &usageError{err: err, hint: "use a known --type name or the predicate type URI"}
+			return nil, &usageError{Err: err, Hint: "use a known --type name or the predicate type URI"}
 		}
 		opts = append(opts, verify.WithPredicateType(uri))
 	}
@@ -277,17 +278,17 @@ func identityFlags(c *cli.Context, keyFlag string) (*verify.Identity, error) {
 	}
 	switch {
 	case id.Subject != "" && id.SubjectRegexp != "":
-		return nil, &usageError{err: errors.New("--certificate-identity and --certificate-identity-regexp given together"), hint: "give one of them"}
+		return nil, &usageError{Err: errors.New("--certificate-identity and --certificate-identity-regexp given together"), Hint: "give one of them"}
 	case id.Issuer != "" && id.IssuerRegexp != "":
-		return nil, &usageError{err: errors.New("--certificate-oidc-issuer and --certificate-oidc-issuer-regexp given together"), hint: "give one of them"}
+		return nil, &usageError{Err: errors.New("--certificate-oidc-issuer and --certificate-oidc-issuer-regexp given together"), Hint: "give one of them"}
 	case id.Subject == "" && id.SubjectRegexp == "":
-		return nil, &usageError{err: errors.New("keyless verification needs the signer's identity"), hint: "add --certificate-identity (or --certificate-identity-regexp)"}
+		return nil, &usageError{Err: errors.New("keyless verification needs the signer's identity"), Hint: "add --certificate-identity (or --certificate-identity-regexp)"}
 	case id.Issuer == "" && id.IssuerRegexp == "":
-		return nil, &usageError{err: errors.New("keyless verification needs the certificate's OIDC issuer"), hint: "add --certificate-oidc-issuer, e.g. https://token.actions.githubusercontent.com"}
+		return nil, &usageError{Err: errors.New("keyless verification needs the certificate's OIDC issuer"), Hint: "add --certificate-oidc-issuer, e.g. https://token.actions.githubusercontent.com"}
 	}
 	if c.String(keyFlag) != "" {
-		return nil, &usageError{err: fmt.Errorf("--%s and keyless identity flags given together", keyFlag),
-			hint: fmt.Sprintf("give either --%s FILE or --certificate-identity with --certificate-oidc-issuer", keyFlag)}
+		return nil, &usageError{Err: fmt.Errorf("--%s and keyless identity flags given together", keyFlag),
+			Hint: fmt.Sprintf("give either --%s FILE or --certificate-identity with --certificate-oidc-issuer", keyFlag)}
 	}
 	return &id, nil
 }
@@ -297,17 +298,17 @@ func layoutFlags(c *cli.Context) (*verify.Layout, error) {
 	path := c.String("layout")
 	if path == "" {
 		if len(c.StringSlice("layout-key")) > 0 || c.String("links") != "" || c.Bool("allow-inspections") {
-			return nil, &usageError{err: errors.New("--layout-key, --links and --allow-inspections need --layout"), hint: "add --layout FILE"}
+			return nil, &usageError{Err: errors.New("--layout-key, --links and --allow-inspections need --layout"), Hint: "add --layout FILE"}
 		}
 		return nil, nil
 	}
 	keys := c.StringSlice("layout-key")
 	if len(keys) == 0 {
-		return nil, &usageError{err: errors.New("--layout needs the layout owner's public key"), hint: "add --layout-key FILE (repeat it for several owners)"}
+		return nil, &usageError{Err: errors.New("--layout needs the layout owner's public key"), Hint: "add --layout-key FILE (repeat it for several owners)"}
 	}
 	links := c.String("links")
 	if links == "" {
-		return nil, &usageError{err: errors.New("--layout needs the directory of link metadata"), hint: "add --links DIR"}
+		return nil, &usageError{Err: errors.New("--layout needs the directory of link metadata"), Hint: "add --links DIR"}
 	}
 	return &verify.Layout{Path: path, KeyPaths: keys, LinkDir: links, AllowInspections: c.Bool("allow-inspections")}, nil
 }

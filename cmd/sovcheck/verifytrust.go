@@ -32,7 +32,7 @@ func trustOptions(c *cli.Context) ([]verify.Option, error) {
 	for _, v := range c.StringSlice("trusted-root-operator") {
 		name, op, ok := strings.Cut(v, "=")
 		if !ok || name == "" || op == "" {
-			return nil, &usageError{err: fmt.Errorf("--trusted-root-operator %q is not NAME=OPERATOR", v), hint: "name the root as in --trusted-root NAME=FILE"}
+			return nil, &usageError{Err: fmt.Errorf("--trusted-root-operator %q is not NAME=OPERATOR", v), Hint: "name the root as in --trusted-root NAME=FILE"}
 		}
 		operators[name] = op
 	}
@@ -44,10 +44,10 @@ func trustOptions(c *cli.Context) ([]verify.Option, error) {
 	}
 	if !named {
 		if len(roots) > 1 {
-			return nil, &usageError{err: fmt.Errorf("%d unnamed trusted roots given", len(roots)), hint: "name each of several roots: --trusted-root NAME=FILE"}
+			return nil, &usageError{Err: fmt.Errorf("%d unnamed trusted roots given", len(roots)), Hint: "name each of several roots: --trusted-root NAME=FILE"}
 		}
 		if len(operators) > 0 || c.String("trusted-root-rule") != "" {
-			return nil, &usageError{err: errors.New("--trusted-root-operator and --trusted-root-rule need named roots"), hint: "give --trusted-root NAME=FILE"}
+			return nil, &usageError{Err: errors.New("--trusted-root-operator and --trusted-root-rule need named roots"), Hint: "give --trusted-root NAME=FILE"}
 		}
 		if len(roots) == 1 {
 			opts = append(opts, verify.WithTrustedRoot(roots[0]))
@@ -65,7 +65,7 @@ func trustOptions(c *cli.Context) ([]verify.Option, error) {
 		delete(operators, name)
 	}
 	for name := range operators {
-		return nil, &usageError{err: fmt.Errorf("--trusted-root-operator names root %q, which is not given", name), hint: "give --trusted-root " + name + "=FILE"}
+		return nil, &usageError{Err: fmt.Errorf("--trusted-root-operator names root %q, which is not given", name), Hint: "give --trusted-root " + name + "=FILE"}
 	}
 	if s := c.String("trusted-root-rule"); s != "" {
 		rule, err := verify.ParseTrustRule(s)
@@ -85,7 +85,7 @@ func trustOptions(c *cli.Context) ([]verify.Option, error) {
 		}
 		opts = append(opts, verify.WithWitnesses(c.String("witnesses"), quorum))
 	case c.IsSet("witness-quorum"):
-		return nil, &usageError{err: errors.New("--witness-quorum given without --witnesses"), hint: "give the witness list with --witnesses FILE"}
+		return nil, &usageError{Err: errors.New("--witness-quorum given without --witnesses"), Hint: "give the witness list with --witnesses FILE"}
 	}
 	return opts, nil
 }

@@ -17,9 +17,9 @@ func wasmCommand() *cli.Command {
 		CustomHelpTemplate: cli.CommandHelpTemplate + exitStatusHelp,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &usageError{err: fmt.Errorf("unknown wasm command %q", c.Args().First()), hint: "run 'sovcheck wasm caps --help'"}
+				return &usageError{Err: fmt.Errorf("unknown wasm command %q", c.Args().First()), Hint: "run 'sovcheck wasm caps --help'"}
 			}
-			return &usageError{err: errors.New("no wasm command given"), hint: "run 'sovcheck wasm caps plugin.wasm'"}
+			return &usageError{Err: errors.New("no wasm command given"), Hint: "run 'sovcheck wasm caps plugin.wasm'"}
 		},
 		Subcommands: []*cli.Command{{
 			Name:      "caps",
@@ -42,10 +42,10 @@ know). filesystem, sockets, http, host and unknown are ambient authority.
 func runWasmCaps(c *cli.Context) error {
 	format := c.String("format")
 	if format != "text" && format != "json" {
-		return &usageError{err: fmt.Errorf("unknown --format %q", format), hint: "use text or json"}
+		return &usageError{Err: fmt.Errorf("unknown --format %q", format), Hint: "use text or json"}
 	}
 	if !c.Args().Present() {
-		return &usageError{err: errors.New("no module given"), hint: "run 'sovcheck wasm caps plugin.wasm'"}
+		return &usageError{Err: errors.New("no module given"), Hint: "run 'sovcheck wasm caps plugin.wasm'"}
 	}
 	var mods []report.WasmCaps
 	for _, path := range c.Args().Slice() {

@@ -40,6 +40,8 @@ const (
 	buildinfo  = "internal/buildinfo"
 	atomicfile = "internal/atomicfile"
 	startheap  = "internal/startheap"
+	clicore    = "internal/clicore"
+	wherecli   = "internal/wherecli"
 	cmd        = "cmd/sovcheck"
 	anyButCmd  = "*" // development tools: anything but cmd/sovcheck
 )
@@ -67,6 +69,7 @@ var allowed = map[string][]string{
 	buildinfo:  {},
 	atomicfile: {},
 	startheap:  {},
+	clicore:    with(),
 
 	// Evidence and checks.
 	"wasm":            with(),
@@ -82,11 +85,21 @@ var allowed = map[string][]string{
 
 	// Verdicts and their rendering: pure, below the crypto stack.
 	"policy": {vocab, reason, anchor},
-	"report": with("policy", "sbom", "rebuild", "wasm", "portfolio", "attest/trustdoc"),
+	"report": with("policy", "sbom", "rebuild", "wasm", "portfolio", "attest/trustdoc", "report/internal/sarif"),
+	// The where answers and the SARIF they share with report: below
+	// policy, so that sovcheck-where links neither it nor CEL.
+	"report/internal/sarif": with("sbom"),
+	"report/where":          with("portfolio", "sbom", "report/internal/sarif"),
+	// Golden files and the SARIF schema, for report's tests.
+	"report/internal/reporttest": with("report/internal/sarif"),
 
 	// Orchestration and the command line.
 	"verify": with("attest", "attest/layout", "attest/trustdoc", "rebuild", "sbom", "wasm", "policy", oci),
-	cmd:      with("verify", "report", "rebuild", "sbom", "portfolio", "data", "wasm", startheap),
+	cmd:      with("verify", "report", "rebuild", "sbom", "portfolio", "data", "wasm", startheap, clicore, wherecli),
+	// The where question alone, for 'sovcheck portfolio where' and
+	// sovcheck-where (TestWhereBinaryIsLean).
+	wherecli:             with(clicore, "portfolio", "sbom", "report/where"),
+	"cmd/sovcheck-where": {startheap, clicore, wherecli},
 
 	// Fixture builders, for tests and development tools only.
 	"internal/sigstoretest": with(anchor, "attest"),
@@ -315,6 +328,41 @@ func TestBelowTheCryptoStack(t *testing.T) {
 		}
 		t.Logf("%s depends on %d packages outside the standard library", pkg, n)
 	}
+}
+
+// TestWhereBinaryIsLean checks that sovcheck-where links neither the
+// crypto stack nor policy and CEL, nor anything of sovcheck's above the
+// where question: their package initialisation is what makes every start
+// of sovcheck slower, and sovcheck-where exists to answer without it
+// (docs/startup.md).
+func TestWhereBinaryIsLean(t *testing.T) {
+	root := moduleRoot(t)
+	c := exec.Command("go", "list", "-deps", "./cmd/sovcheck-where")
+	c.Dir = root
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("running go list -deps ./cmd/sovcheck-where: %v", err)
+	}
+	heavy := []string{"cel.dev/", "github.com/asaskevich/govalidator", "github.com/go-openapi/",
+		module + "/policy", module + "/verify", module + "/report", module + "/rebuild", module + "/data", module + "/attest/trustdoc"}
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		dep := sc.Text()
+		n++
+		if inCryptoStack(dep) {
+			t.Errorf("sovcheck-where depends on %s, of the crypto stack", dep)
+		}
+		for _, h := range heavy {
+			if dep == h || strings.HasSuffix(h, "/") && strings.HasPrefix(dep, h) {
+				t.Errorf("sovcheck-where depends on %s", dep)
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("go list -deps ./cmd/sovcheck-where listed %d packages: not the binary's dependencies", n)
+	}
+	t.Logf("sovcheck-where depends on %d packages", n)
 }
 
 // sourceFiles returns the module-relative paths of the non-test .go files,

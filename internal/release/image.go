@@ -33,7 +33,7 @@ import (
 // imagePath is where the image holds the binary.
 const imagePath = "usr/local/bin/sovcheck"
 
-// pushImage builds the image index of the release's linux binaries, pushes
+// pushImage builds the image index of the release's linux sovcheck binaries, pushes
 // it to o.Registry under the release's version and signs its digest with
 // the release key as cosign does (a simple signing payload under the
 // sha256-<hex>.sig tag; no transparency log). It returns the pushed
@@ -42,7 +42,7 @@ func pushImage(ctx context.Context, o Options, res *Result, created time.Time) (
 	var adds []mutate.IndexAddendum
 	for _, a := range res.Artifacts {
 		goos, goarch, _ := strings.Cut(a.Platform, "/")
-		if goos != "linux" {
+		if goos != "linux" || a.Command != "sovcheck" {
 			continue
 		}
 		img, err := imageOf(filepath.Join(o.Source, a.Path), goos, goarch, created, res)

@@ -43,6 +43,10 @@ import (
 // Module is sovcheck's module path, the source the recipes name.
 const Module = "github.com/sovcheck/sovcheck"
 
+// Commands are the binaries of a release, each built from ./cmd/NAME:
+// sovcheck, and sovcheck-where (the portfolio's where question alone).
+var Commands = []string{"sovcheck", "sovcheck-where"}
+
 // DefaultPlatforms are the platforms of a release.
 var DefaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"}
 
@@ -69,6 +73,7 @@ type Options struct {
 
 // Artifact is one binary of the release and the files beside it.
 type Artifact struct {
+	Command  string // sovcheck or sovcheck-where
 	Platform string
 	Path     string // the binary, relative to Source
 	SHA256   string
@@ -111,14 +116,16 @@ func Make(ctx context.Context, o Options) (*Result, error) {
 	}
 	res := &Result{Commit: commit}
 	for _, p := range o.Platforms {
-		a, err := buildOne(ctx, o, out, p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		for _, cmd := range Commands {
+			a, err := buildOne(ctx, o, out, p, cmd)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", cmd, p, err)
+			}
+			if res.Version == "" {
+				res.Version = a.Version
+			}
+			res.Artifacts = append(res.Artifacts, a)
 		}
-		if res.Version == "" {
-			res.Version = a.Version
-		}
-		res.Artifacts = append(res.Artifacts, a)
 	}
 	if err := writeSums(o.Out, res.Artifacts); err != nil {
 		return nil, err
@@ -142,14 +149,14 @@ func Make(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// buildOne builds the binary of one platform as 'sovcheck attest recipe'
-// does, and writes its signed recipe and its SBOM beside it.
-func buildOne(ctx context.Context, o Options, out, platform string) (Artifact, error) {
+// buildOne builds the binary of one command for one platform as 'sovcheck
+// attest recipe' does, and writes its signed recipe and its SBOM beside it.
+func buildOne(ctx context.Context, o Options, out, platform, command string) (Artifact, error) {
 	goos, goarch, ok := strings.Cut(platform, "/")
 	if !ok || goos == "" || goarch == "" {
 		return Artifact{}, fmt.Errorf("platform %q is not GOOS/GOARCH", platform)
 	}
-	name := "sovcheck-" + goos + "-" + goarch
+	name := command + "-" + goos + "-" + goarch
 	rel := filepath.ToSlash(filepath.Join(out, name))
 	fmt.Fprintf(o.Log, "release: building %s\n", rel)
 	statement, err := rebuild.RecordRecipe(ctx, rebuild.LocalBuild{
@@ -157,7 +164,7 @@ func buildOne(ctx context.Context, o Options, out, platform string) (Artifact, e
 		Env: []string{"CGO_ENABLED=0", "GOOS=" + goos, "GOARCH=" + goarch},
 		// -buildvcs=true stamps the commit, its time and a clean tree, all
 		// functions of the commit: the replay's clone stamps the same.
-		Command: []string{"go", "build", "-trimpath", "-buildvcs=true", "-tags", "urfave_cli_no_docs", "-o", rel, "./cmd/sovcheck"},
+		Command: []string{"go", "build", "-trimpath", "-buildvcs=true", "-tags", "urfave_cli_no_docs", "-o", rel, "./cmd/" + command},
 		Log:     o.Log,
 	})
 	if err != nil {
@@ -176,7 +183,7 @@ func buildOne(ctx context.Context, o Options, out, platform string) (Artifact, e
 		return Artifact{}, err
 	}
 	sum := sha256.Sum256(data)
-	a := Artifact{Platform: platform, Path: rel, SHA256: hex.EncodeToString(sum[:])}
+	a := Artifact{Command: command, Platform: platform, Path: rel, SHA256: hex.EncodeToString(sum[:])}
 	sbom, version, err := SBOM(bin, a.SHA256)
 	if err != nil {
 		return Artifact{}, err

@@ -1,4 +1,4 @@
-package report
+package where
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/sovcheck/sovcheck/portfolio"
+	"github.com/sovcheck/sovcheck/report/internal/sarif"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -21,7 +22,7 @@ func affectedSummary(a *portfolio.AffectedAnswer) string {
 	if a.Undetermined > 0 {
 		s += fmt.Sprintf("; %d products hold a version that could not be matched", a.Undetermined)
 	}
-	s += " (" + relativePath(a.Source)
+	s += " (" + sarif.RelativePath(a.Source)
 	if a.AsOf != "" {
 		s += ", as of " + a.AsOf
 	}
@@ -67,7 +68,7 @@ func WriteAffectedText(w io.Writer, a *portfolio.AffectedAnswer) error {
 		}
 		for _, res := range r.Answers {
 			if ew.err == nil {
-				ew.err = WriteWhereText(w, res)
+				ew.err = WriteText(w, res)
 			}
 		}
 	}
@@ -168,7 +169,7 @@ const ruleNotAsked = "portfolio-advisory-not-asked"
 // rule, each affected component an error located in the SBOM that lists
 // it, each undetermined one a warning; a package not asked is a note.
 func WriteAffectedSARIF(w io.Writer, a *portfolio.AffectedAnswer) error {
-	s := &sarifBuilder{rules: map[string]sarifRule{}}
+	s := sarif.NewBuilder()
 	const hint = "update the component to a version the advisory does not affect, or record why it is not affected in a VEX statement"
 	for _, r := range a.Results {
 		desc := r.Summary
@@ -177,23 +178,23 @@ func WriteAffectedSARIF(w io.Writer, a *portfolio.AffectedAnswer) error {
 		}
 		for _, res := range r.Answers {
 			for _, m := range res.All() {
-				s.add(r.Advisory, desc, hint, "error", fmt.Sprintf("%s contains %s, affected by %s; path: %s", m.Title(), m.ComponentRef(), r.Advisory, matchPath(m)),
-					[]sarifLocation{sbomLocation(m.Source, m.Title())}, nil, r.Advisory, m.Digest, m.ComponentRef())
+				s.Add(r.Advisory, desc, hint, "error", fmt.Sprintf("%s contains %s, affected by %s; path: %s", m.Title(), m.ComponentRef(), r.Advisory, matchPath(m)),
+					[]sarif.Location{sarif.SBOMLocation(m.Source, m.Title())}, nil, r.Advisory, m.Digest, m.ComponentRef())
 			}
 			for _, m := range res.Undetermined {
-				s.add(r.Advisory, desc, hint, "warning", fmt.Sprintf("%s contains %s, which may be affected by %s: %s", m.Title(), m.ComponentRef(), r.Advisory, m.Reason),
-					[]sarifLocation{sbomLocation(m.Source, m.Title())}, nil, r.Advisory, m.Digest, m.ComponentRef())
+				s.Add(r.Advisory, desc, hint, "warning", fmt.Sprintf("%s contains %s, which may be affected by %s: %s", m.Title(), m.ComponentRef(), r.Advisory, m.Reason),
+					[]sarif.Location{sarif.SBOMLocation(m.Source, m.Title())}, nil, r.Advisory, m.Digest, m.ComponentRef())
 			}
 		}
-		rule := s.rules[r.Advisory]
+		rule := s.Rules[r.Advisory]
 		rule.HelpURI = "https://osv.dev/vulnerability/" + r.Advisory
-		rule.Properties = &sarifRuleProps{SecuritySeverity: securitySeverity(r.Severity, r.Score), Tags: []string{"security", "supply-chain", "vulnerability"}}
-		s.rules[r.Advisory] = rule
+		rule.Properties = &sarif.RuleProps{SecuritySeverity: securitySeverity(r.Severity, r.Score), Tags: []string{"security", "supply-chain", "vulnerability"}}
+		s.Rules[r.Advisory] = rule
 	}
 	for _, u := range a.Unasked {
-		s.add(ruleNotAsked, "an advisory names a package no SBOM component is read as", "check these packages by other means: the store cannot say",
-			"note", unaskedLine(u), []sarifLocation{{LogicalLocations: []sarifLogical{{Name: u.Advisory, FullyQualifiedName: u.Record, Kind: "resource"}}}},
+		s.Add(ruleNotAsked, "an advisory names a package no SBOM component is read as", "check these packages by other means: the store cannot say",
+			"note", unaskedLine(u), []sarif.Location{{LogicalLocations: []sarif.Logical{{Name: u.Advisory, FullyQualifiedName: u.Record, Kind: "resource"}}}},
 			nil, u.Advisory, u.Record)
 	}
-	return s.write(w, map[string]any{"question": "which products the advisories affect", "advisories": relativePath(a.Source)})
+	return s.Write(w, map[string]any{"question": "which products the advisories affect", "advisories": sarif.RelativePath(a.Source)}, buildInfo())
 }

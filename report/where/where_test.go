@@ -1,4 +1,4 @@
-package report
+package where
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func TestWhereHostedText(t *testing.T) {
 				Labels: []sbom.Finding{{Label: vocab.LabelCrossesTrustBoundary}}}},
 	}}
 	var out bytes.Buffer
-	if err := WriteWhereText(&out, r); err != nil {
+	if err := WriteText(&out, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -54,7 +54,7 @@ func TestWhereUsedText(t *testing.T) {
 		Undetermined: []*portfolio.Match{{Product: "old", Component: "xz-utils", Version: "weird", Reason: "not a Debian version"}},
 	}
 	var out bytes.Buffer
-	if err := WriteWhereText(&out, r); err != nil {
+	if err := WriteText(&out, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -69,10 +69,54 @@ func TestWhereUsedText(t *testing.T) {
 	// Without a path, a product version or a component version.
 	r.Matches[0].Path, r.Matches[0].ProductVersion, r.Matches[0].Version = nil, "", ""
 	out.Reset()
-	if err := WriteWhereText(&out, r); err != nil {
+	if err := WriteText(&out, r); err != nil {
 		t.Fatal(err)
 	}
 	if want := "  app (grade E, 2026-12-01, app.cdx.json)\n    xz-utils\n    path: (no path: the SBOM gives no dependency path from the product)\n"; !strings.Contains(out.String(), want) {
 		t.Errorf("a match without a path or versions: want %q in\n%s", want, out.String())
+	}
+}
+
+// TestWhereGolden writes one where-used answer (a path, a product without
+// a version, an undetermined version) in every format.
+func TestWhereGolden(t *testing.T) {
+	q, err := portfolio.NewQuery("", "src:xz", ">=5.6.0, <5.6.2", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &portfolio.WhereResult{Query: q, Products: 2,
+		Matches: []*portfolio.Match{
+			{Product: "app", ProductVersion: "1.0", Source: "sboms/app.cdx.json", Digest: "sha256:aa", AsOf: "2026-12-01", Grade: "E",
+				Component: "xz-utils", Version: "5.6.0-0.2", PURL: "pkg:deb/debian/xz-utils@5.6.0-0.2", Upstream: "src:xz-utils", Path: []string{"app@1.0", "liblzma5@5.6.0-0.2", "xz-utils@5.6.0-0.2"}},
+			{Product: "tool", Source: "sboms/tool.cdx.json", Digest: "sha256:bb", AsOf: "2026-12-02", Grade: "C",
+				Component: "xz-libs", Version: "5.6.1-1", PURL: "pkg:rpm/fedora/xz-libs@5.6.1-1", Upstream: "src:xz"}},
+		Undetermined: []*portfolio.Match{{Product: "old", Source: "sboms/old.cdx.json", Digest: "sha256:cc", AsOf: "2026-11-02", Grade: "D",
+			Component: "xz-utils", Version: "weird", Upstream: "src:xz-utils", Reason: "not a Debian version"}},
+	}
+	for _, c := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"where.golden.txt", func(b *bytes.Buffer) error { return WriteText(b, r) }},
+		{"where.golden.html", func(b *bytes.Buffer) error { return WriteHTML(b, r) }},
+		{"where.golden.sarif", func(b *bytes.Buffer) error { return WriteSARIF(b, r, "v1.2.3") }},
+	} {
+		var b bytes.Buffer
+		if err := c.write(&b); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		golden(t, c.name, b.Bytes())
+	}
+	var b bytes.Buffer
+	if err := WriteSARIF(&b, r, "v1.2.3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := validateSARIF(t, sarifSchema(t), b.Bytes()); err != nil {
+		t.Errorf("where SARIF is not valid SARIF 2.1.0: %v", err)
+	}
+	// The twin: the validator rejects a log that lost its version.
+	broken := bytes.Replace(b.Bytes(), []byte(`"version": "2.1.0"`), []byte(`"version": "2.0"`), 1)
+	if err := validateSARIF(t, sarifSchema(t), broken); err == nil {
+		t.Error("a SARIF log with version 2.0 passed the 2.1.0 schema")
 	}
 }
