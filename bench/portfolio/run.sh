@@ -150,8 +150,12 @@ store_figures() {
 # machine's speed reaches all; sovcheck-where's answer must be this one's,
 # byte for byte.
 where_only() {
-	local n=$1 store=$2 label upstream mid
+	local n=$1 store=$2 label upstream mid target=""
 	mid=$(((WHERE_RUNS + 1) / 2))
+	case $n in
+	1000) target=" (target: under 50 ms)" ;;
+	100000) target=" (target: under 1 s)" ;;
+	esac
 	for upstream in src:src-0000 src:src-0019; do
 		for label in this where-bin baseline; do : >"$WORK/wheres-$label"; done
 		for _ in $(seq "$WHERE_RUNS"); do
@@ -165,9 +169,9 @@ where_only() {
 			die "sovcheck-where and 'sovcheck portfolio where' answer --upstream $upstream differently" "diff $WORK/where-only-this.json $WORK/where-only-where-bin.json"
 		for label in this where-bin ${BASELINE:+baseline}; do
 			sort -n -o "$WORK/wheres-$label" "$WORK/wheres-$label"
-			printf '  %s SBOMs, where --upstream %s, %-9s: best %3.0f ms, median %3.0f ms (target 50 ms at 1,000 SBOMs), %s CPU s (median), %s matches; runs (ms): %s\n' \
+			printf '  %s SBOMs, where --upstream %s, %-9s: best %3.0f ms, median %3.0f ms%s, %s CPU s (median), %s matches; runs (ms): %s\n' \
 				"$n" "$upstream" "$label" "$(calc "$(head -1 "$WORK/wheres-$label" | cut -d' ' -f1) * 1000")" \
-				"$(calc "$(sed -n "${mid}p" "$WORK/wheres-$label" | cut -d' ' -f1) * 1000")" \
+				"$(calc "$(sed -n "${mid}p" "$WORK/wheres-$label" | cut -d' ' -f1) * 1000")" "$target" \
 				"$(sed -n "${mid}p" "$WORK/wheres-$label" | cut -d' ' -f2)" "$(grep -c '"product":' "$WORK/where-only-$label.json" || true)" \
 				"$(awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 * 1000 }' "$WORK/wheres-$label")"
 		done
