@@ -76,6 +76,8 @@ func OpenStore(c *cli.Context, opts ...portfolio.Option) (*portfolio.Store, erro
 	return portfolio.Open(c.Context, loc, append([]portfolio.Option{portfolio.WithLogger(clicore.NewLogger(c))}, opts...)...)
 }
 
+// Command is the where command, as 'sovcheck portfolio' and sovcheck-where
+// run it.
 func Command() *cli.Command {
 	return &cli.Command{
 		Name:      "where",
