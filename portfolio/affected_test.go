@@ -146,7 +146,15 @@ func TestWhereAffected(t *testing.T) {
 func TestWhereAffectedShared(t *testing.T) {
 	dir := t.TempDir()
 	writeFixtures(t, dir)
-	writeFiles(t, dir, map[string][]byte{"npm/web.cdx.json": cyclonedx("web", "4.0", []string{"koa"}, comp{"koa", "koa", "2.15.3", "", nil})})
+	writeFiles(t, dir, map[string][]byte{
+		"npm/web.cdx.json": cyclonedx("web", "4.0", []string{"koa"}, comp{"koa", "koa", "2.15.3", "", nil}),
+		// Spelt otherwise than the advisory: found all the same.
+		"npm/app.cdx.json": cyclonedx("app", "1.0", []string{"koa"}, comp{"koa", "Koa", "2.15.3", "", nil}),
+		// Named koa, but with a package URL that is not npm's koa: the
+		// name question leaves it to the purl questions, which do not
+		// ask it.
+		"npm/tool.cdx.json": cyclonedx("tool", "1.0", []string{"koa"}, comp{"koa", "koa", "2.15.3", "pkg:generic/koa@2.15.3", nil}),
+	})
 	st := open(t, filepath.Join(t.TempDir(), "store.db"))
 	ctx := context.Background()
 	if _, err := st.AddFiles(ctx, Ingest{Assessor: assessor(t, "2026-11-15")}, collect(t, dir)); err != nil {
@@ -180,7 +188,8 @@ func TestWhereAffectedShared(t *testing.T) {
 	want := map[string][]string{
 		"DEBIAN-CVE-2024-3094": {"affected shop", "undetermined kiosk: version cannot be ordered"},
 		"DEBIAN-CVE-2025-0001": {"affected billing", "undetermined kiosk: version cannot be ordered"},
-		"GHSA-593f-38f6-jp5m":  {"undetermined web: the component has no package URL to match the advisory by"},
+		"GHSA-593f-38f6-jp5m": {"undetermined app: the component has no package URL to match the advisory by",
+			"undetermined web: the component has no package URL to match the advisory by"},
 	}
 	for id, w := range want {
 		g := got[id]

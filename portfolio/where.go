@@ -325,10 +325,12 @@ func identCondition(q Query) (string, []any) {
 		if len(names) == 0 {
 			names = []string{q.Upstream}
 		}
-		var terms []any
+		var spelt []string
 		for _, u := range names {
-			terms = append(terms, u, sbom.CanonicalUpstream(u))
+			spelt = append(spelt, u, sbom.CanonicalUpstream(u))
 		}
+		slices.Sort(spelt)
+		terms := anys(slices.Compact(spelt))
 		conds = append(conds, "i.upstream_id IN (SELECT id FROM terms WHERE term IN ("+list("?", len(terms))+"))")
 		args = append(args, terms...)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/reason"
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
+	"github.com/sovcheck/sovcheck/report/internal/sarif"
 )
 
 // GateFormats lists the output formats of `sovcheck gate`.
@@ -110,13 +111,13 @@ func gateLocation(f policy.GateFinding) sarifLocation {
 }
 
 func gateSARIF(w io.Writer, r *policy.GateResult) error {
-	s := newSARIFBuilder()
+	s := sarif.NewBuilder()
 	for _, f := range r.Uncertified {
 		c := f.Certification
 		if f.Location == "" {
 			f.Location = r.Input
 		}
-		s.add(c.Reason, describeCode(c.Reason), c.Hint, "error",
+		s.Add(c.Reason, describeCode(c.Reason), c.Hint, "error",
 			fmt.Sprintf("%s is not certified under policy %s: %s", f.Dependency, r.Policy, c.Message),
 			[]sarifLocation{gateLocation(f)}, nil, "gate", f.Dependency)
 		if r.Baseline != "" {
@@ -128,21 +129,21 @@ func gateSARIF(w io.Writer, r *policy.GateResult) error {
 		if f.Location == "" {
 			f.Location = r.Input
 		}
-		s.add(c.Reason, describeCode(c.Reason), c.Hint, "note",
+		s.Add(c.Reason, describeCode(c.Reason), c.Hint, "note",
 			fmt.Sprintf("%s is not certified under policy %s, accepted by the baseline %s: %s", f.Dependency, r.Policy, r.Baseline, c.Message),
 			[]sarifLocation{gateLocation(f)}, nil, "gate", f.Dependency)
 		s.Results[len(s.Results)-1].BaselineState = "unchanged"
 	}
 	for _, c := range r.Rejected {
-		s.add(c.Reason, describeCode(c.Reason), c.Hint, "error", "VSA "+c.Evidence+" rejected: "+c.Message,
+		s.Add(c.Reason, describeCode(c.Reason), c.Hint, "error", "VSA "+c.Evidence+" rejected: "+c.Message,
 			[]sarifLocation{artifactLocation(c.Evidence, "")}, nil, "gate", "rejected", c.Evidence)
 	}
 	for _, c := range r.Unused {
-		s.add(c.Reason, describeCode(c.Reason), c.Hint, "note", "VSA "+c.Evidence+" not counted: "+c.Message,
+		s.Add(c.Reason, describeCode(c.Reason), c.Hint, "note", "VSA "+c.Evidence+" not counted: "+c.Message,
 			[]sarifLocation{artifactLocation(c.Evidence, "")}, nil, "gate", "unused", c.Evidence)
 	}
-	return s.write(w, map[string]any{"input": r.Input, "policy": r.Policy, "policySHA256": r.PolicySHA256,
-		"dependencies": r.Dependencies, "certified": r.Dependencies - len(r.Uncertified) - len(r.Baselined)})
+	return s.Write(w, map[string]any{"input": r.Input, "policy": r.Policy, "policySHA256": r.PolicySHA256,
+		"dependencies": r.Dependencies, "certified": r.Dependencies - len(r.Uncertified) - len(r.Baselined)}, buildInfo())
 }
 
 // gateJUnit writes one suite: a failed case per uncertified dependency and

@@ -12,6 +12,7 @@ import (
 	"github.com/sovcheck/sovcheck/internal/vocab"
 	"github.com/sovcheck/sovcheck/policy"
 	"github.com/sovcheck/sovcheck/rebuild"
+	"github.com/sovcheck/sovcheck/report/internal/sarif"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -28,7 +29,7 @@ const mitigationLabel = "sandboxed"
 // points at the evidence file or artifact it is about, or the SBOM entry.
 // Passing checks and matching rebuilds are not results.
 func SARIF(w io.Writer, docs *Documents, opts Options) error {
-	s := newSARIFBuilder()
+	s := sarif.NewBuilder()
 	v := newView(docs, Options{})
 	for _, a := range v.Artifacts {
 		sarifVerdict(s, a)
@@ -55,7 +56,7 @@ func SARIF(w io.Writer, docs *Documents, opts Options) error {
 		if r.Status == rebuild.StatusSkip {
 			level = "warning"
 		}
-		s.add(id, describeCode(id), help, level, fmt.Sprintf("rebuild %s of %s: %s", r.Status, relativePath(r.Name), msg),
+		s.Add(id, describeCode(id), help, level, fmt.Sprintf("rebuild %s of %s: %s", r.Status, relativePath(r.Name), msg),
 			[]sarifLocation{artifactLocation(r.Name, r.Digest)}, nil, "rebuild", r.Name)
 	}
 	for _, p := range v.Products {
@@ -64,7 +65,7 @@ func SARIF(w io.Writer, docs *Documents, opts Options) error {
 	for _, p := range v.Portfolios {
 		sarifPortfolio(s, p.Doc, opts.MinGrade)
 		for _, f := range p.Doc.Failures {
-			s.add(f.Code, describeCode(f.Code), f.Hint, "error", fmt.Sprintf("SBOM %s not read: %s", relativePath(f.Source), f.Message),
+			s.Add(f.Code, describeCode(f.Code), f.Hint, "error", fmt.Sprintf("SBOM %s not read: %s", relativePath(f.Source), f.Message),
 				[]sarifLocation{{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(f.Source)}}}}, nil, "portfolio", f.Source)
 		}
 	}
@@ -72,10 +73,10 @@ func SARIF(w io.Writer, docs *Documents, opts Options) error {
 	if asOf := advisoriesAsOf(v.Products, v.Artifacts); len(asOf) > 0 {
 		props = map[string]any{"advisoriesAsOf": asOf}
 	}
-	return s.write(w, props)
+	return s.Write(w, props, buildInfo())
 }
 
-func sarifVerdict(s *sarifBuilder, a artifactView) {
+func sarifVerdict(s *sarif.Builder, a artifactView) {
 	vd := a.Verdict
 	for _, c := range vd.Checks {
 		if c.Status == policy.StatusPass {
@@ -103,7 +104,7 @@ func sarifVerdict(s *sarifBuilder, a artifactView) {
 			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(c.Evidence)}}
 		}
 		id := cmp.Or(c.Reason, string(c.Status))
-		s.add(id, describeCode(id), c.Hint, level, msg, []sarifLocation{loc}, policyEvidence(a.Policy, c.ID),
+		s.Add(id, describeCode(id), c.Hint, level, msg, []sarifLocation{loc}, policyEvidence(a.Policy, c.ID),
 			vd.Subject.Name, c.ID)
 	}
 }
@@ -137,7 +138,7 @@ func policyEvidence(r *policy.Result, checkID string) []sarifLocation {
 // first at the result's location and the next ones as related locations,
 // so that a code-scanning page lists a handful of rules per product, not
 // one alert per component and label.
-func sarifProduct(s *sarifBuilder, d *sbom.Report) {
+func sarifProduct(s *sarif.Builder, d *sbom.Report) {
 	type labelled struct {
 		c *sbom.ComponentResult
 		f sbom.Finding
@@ -181,7 +182,7 @@ func sarifProduct(s *sarifBuilder, d *sbom.Report) {
 			related = append(related, componentLocation(d, lc.c))
 		}
 		hint := sbom.LabelHint(l)
-		s.add(string(l), "SBOM components labelled "+string(l), hint, level, msg,
+		s.Add(string(l), "SBOM components labelled "+string(l), hint, level, msg,
 			[]sarifLocation{componentLocation(d, worst.c)}, related, d.Product.Source, string(l))
 	}
 }

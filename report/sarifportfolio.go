@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/sovcheck/sovcheck/internal/vocab"
+	"github.com/sovcheck/sovcheck/report/internal/sarif"
 	"github.com/sovcheck/sovcheck/sbom"
 )
 
@@ -23,7 +24,7 @@ const (
 // upstream's in the SBOMs of the products whose worst component comes
 // from it, as the portfolio records no other link from an upstream to an
 // SBOM.
-func sarifPortfolio(s *sarifBuilder, doc *sbom.PortfolioReport, minGrade string) {
+func sarifPortfolio(s *sarif.Builder, doc *sbom.PortfolioReport, minGrade string) {
 	for _, p := range doc.Products {
 		title := productTitle(p.Name, p.Version)
 		loc := []sarifLocation{sbomLocation(p.Source, title)}
@@ -32,7 +33,7 @@ func sarifPortfolio(s *sarifBuilder, doc *sbom.PortfolioReport, minGrade string)
 			if len(p.Caps) > 0 {
 				why = p.Caps[0].Reason
 			}
-			s.add(ruleUnassessable, "a product of the portfolio could not be assessed", "ask for an SBOM that lists the product's components",
+			s.Add(ruleUnassessable, "a product of the portfolio could not be assessed", "ask for an SBOM that lists the product's components",
 				"warning", fmt.Sprintf("%s cannot be assessed: %s; its grade %s is set by rule", title, why, p.Grade), loc, nil, "portfolio", p.Source)
 			continue
 		}
@@ -47,7 +48,7 @@ func sarifPortfolio(s *sarifBuilder, doc *sbom.PortfolioReport, minGrade string)
 		if p.Worst != "" {
 			msg += fmt.Sprintf("; worst component %s (%s)", p.Worst, labelList(p.WorstLabels))
 		}
-		s.add(ruleProductGrade, "a product of the portfolio has a poor grade", "act on the worst components first: the product grade follows them",
+		s.Add(ruleProductGrade, "a product of the portfolio has a poor grade", "act on the worst components first: the product grade follows them",
 			level, msg, loc, nil, "portfolio", p.Source)
 	}
 	for _, u := range doc.Upstreams {
@@ -69,7 +70,7 @@ func sarifPortfolio(s *sarifBuilder, doc *sbom.PortfolioReport, minGrade string)
 			msg += "; the SBOMs whose worst component comes from it are the locations"
 		}
 		l := sbom.Label(vocab.LabelSystemicFragile)
-		s.add(string(l), "SBOM components labelled "+string(l), sbom.LabelHint(l), "error", msg, locs[:1], locs[1:], "portfolio", u.Upstream)
+		s.Add(string(l), "SBOM components labelled "+string(l), sbom.LabelHint(l), "error", msg, locs[:1], locs[1:], "portfolio", u.Upstream)
 	}
 }
 

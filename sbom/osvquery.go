@@ -11,8 +11,8 @@ import (
 // AffectedPackage is one package an OSV advisory names (one of its
 // affected entries), with how a store of SBOMs finds its components: by
 // package URL for a language package (every stored versionless purl of
-// PurlType whose name is the same package in the ecosystem's rules:
-// SameName), by upstream source package (src:NAME) for Debian, Ubuntu and
+// PurlType whose name is the same package in the ecosystem's rules: the
+// same NameKey as PackageNameKey gives the purl), by upstream source package (src:NAME) for Debian, Ubuntu and
 // Alpine, whose advisories name source packages, and by component name for
 // the RPM distributions. Which of the components found are affected is
 // then decided by Affects, the matching 'sbom labels --vulns' does.
@@ -147,7 +147,7 @@ func nameKey(eco, name string) string {
 
 // LastName is the last segment of the entry's package name (Maven's
 // artifact id), in lower case (PyPI's normalised): a stored key whose
-// KeyLastName differs cannot be SameName, and needs no parsing.
+// KeyLastName differs cannot name the same package, and needs no parsing.
 func (ap AffectedPackage) LastName() string {
 	name := ap.Name
 	if i := strings.LastIndexByte(name, ':'); i >= 0 && ap.PurlType == "maven" {

@@ -109,10 +109,10 @@ func sameName(ap AffectedPackage, key string) bool {
 	return ok && k == ap.NameKey()
 }
 
-// TestSameName finds a package's stored purls by the ecosystem's rules:
+// TestSameNameKey finds a package's stored purls by the ecosystem's rules:
 // PyPI names normalised, crates.io and Go module paths in any case; npm
 // and Maven exactly.
-func TestSameName(t *testing.T) {
+func TestSameNameKey(t *testing.T) {
 	aps, err := loadQueryAdvisories(t).AffectedPackages()
 	if err != nil {
 		t.Fatal(err)

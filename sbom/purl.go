@@ -280,7 +280,7 @@ func releaseReadable(ecosystem, release string) bool {
 		return ok && digits(a) && digits(b)
 	case "Alpine":
 		a, b, ok := strings.Cut(strings.TrimPrefix(release, "v"), ".")
-		return strings.HasPrefix(release, "v") && ok && digits(a) && digits(b)
+		return ok && digits(a) && digits(b)
 	}
 	return true
 }

@@ -26,7 +26,8 @@ import (
 // 'sovcheck portfolio where' takes, and the answer, the errors and the
 // exit code are that command's. It returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 1 && (args[0] == "--version" || args[0] == "version") {
+	// Only the flag: "version" alone is a component name to ask about.
+	if len(args) == 1 && args[0] == "--version" {
 		fmt.Fprintf(stdout, "sovcheck-where %s\n", buildinfo.String())
 		return clicore.ExitPass
 	}
@@ -45,12 +46,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	// Its help and hints name it as it is run.
 	where.HelpName = "sovcheck-where"
 	clicore.HardenUsage(where, "sovcheck-where")
-	// Global flags stay ahead of the command, where sovcheck reads them.
-	var global []string
-	for len(args) > 0 && (args[0] == "-v" || args[0] == "--verbose") {
-		global, args = append(global, args[0]), args[1:]
-	}
-	return clicore.Run(app, append(append(global, "portfolio", "where"), args...), stderr)
+	// -v anywhere is lifted ahead of the command, as sovcheck reads it.
+	return clicore.Run(app, append([]string{"portfolio", "where"}, args...), stderr)
 }
 
 // StoreFlag is --store, of every portfolio command.
@@ -161,7 +158,7 @@ func run(c *cli.Context) error {
 		case "html":
 			return where.WriteHTML(out, res)
 		case "sarif":
-			return where.WriteSARIF(out, res, buildinfo.Read().Version)
+			return where.WriteSARIF(out, res)
 		}
 		return where.WriteText(out, res)
 	})
@@ -202,7 +199,7 @@ func runAffected(c *cli.Context, format string) error {
 	}
 	// A gate fails closed: a version that could not be matched may be
 	// affected.
-	return &clicore.VerdictFailure{Failed: ans.Affecting, Total: ans.Advisories,
+	return &clicore.VerdictFailure{
 		Msg: fmt.Sprintf("%d of %d advisories affect %d products; %d products hold a version that could not be matched",
 			ans.Affecting, ans.Advisories, ans.Products, ans.Undetermined),
 		Hint: "update the affected components, or record why a product is not affected in a VEX statement and judge it with 'sovcheck verify'"}

@@ -217,7 +217,7 @@ const (
 // WriteSARIF writes a where-used answer as SARIF 2.1.0: one result
 // per component found, located in the SBOM that lists it; undetermined
 // versions are warnings.
-func WriteSARIF(w io.Writer, r *portfolio.WhereResult, toolVersion string) error {
+func WriteSARIF(w io.Writer, r *portfolio.WhereResult) error {
 	type msg struct {
 		Text string `json:"text"`
 	}
@@ -274,7 +274,7 @@ func WriteSARIF(w io.Writer, r *portfolio.WhereResult, toolVersion string) error
 		"version": "2.1.0",
 		"runs": []any{map[string]any{
 			"tool": map[string]any{"driver": map[string]any{
-				"name": "sovcheck", "version": toolVersion, "informationUri": "https://github.com/sovcheck/sovcheck",
+				"name": "sovcheck", "version": buildInfo().Version, "informationUri": "https://github.com/sovcheck/sovcheck",
 				"rules": rules,
 			}},
 			"properties": map[string]any{"question": whereQuestion(r.Query)},

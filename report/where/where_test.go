@@ -99,7 +99,7 @@ func TestWhereGolden(t *testing.T) {
 	}{
 		{"where.golden.txt", func(b *bytes.Buffer) error { return WriteText(b, r) }},
 		{"where.golden.html", func(b *bytes.Buffer) error { return WriteHTML(b, r) }},
-		{"where.golden.sarif", func(b *bytes.Buffer) error { return WriteSARIF(b, r, "v1.2.3") }},
+		{"where.golden.sarif", func(b *bytes.Buffer) error { return WriteSARIF(b, r) }},
 	} {
 		var b bytes.Buffer
 		if err := c.write(&b); err != nil {
@@ -108,7 +108,7 @@ func TestWhereGolden(t *testing.T) {
 		golden(t, c.name, b.Bytes())
 	}
 	var b bytes.Buffer
-	if err := WriteSARIF(&b, r, "v1.2.3"); err != nil {
+	if err := WriteSARIF(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	if err := validateSARIF(t, sarifSchema(t), b.Bytes()); err != nil {
